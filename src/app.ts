@@ -1,0 +1,87 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Config } from './config.ts';
+import type { Db } from './platform/db/database.ts';
+import { registerGuard } from './platform/auth/guard.ts';
+import { createLoginThrottle } from './modules/auth/login-throttle.ts';
+import { deriveKey } from './platform/auth/secret-key.ts';
+import { createTokenService } from './platform/auth/tokens.ts';
+import { registerErrorHandling } from './platform/http/errors.ts';
+import { registerOpenApi } from './platform/http/openapi.ts';
+import { Problem } from './platform/http/schemas.ts';
+import { registerSecurity } from './platform/http/security.ts';
+import { registerValidation } from './platform/http/validation.ts';
+import { registerMetrics } from './platform/metrics.ts';
+import { createAuditRepo } from './modules/audit/audit.repo.ts';
+import { auditRoutes } from './modules/audit/audit.routes.ts';
+import { createAuditService } from './modules/audit/audit.service.ts';
+import { createAuthRepo } from './modules/auth/auth.repo.ts';
+import { authRoutes } from './modules/auth/auth.routes.ts';
+import { createAuthService } from './modules/auth/auth.service.ts';
+import { healthRoutes } from './modules/health/health.routes.ts';
+import { createTenantsRepo } from './modules/tenants/tenants.repo.ts';
+import { tenantsRoutes } from './modules/tenants/tenants.routes.ts';
+import { createTenantsService } from './modules/tenants/tenants.service.ts';
+import { createTicketsRepo } from './modules/tickets/tickets.repo.ts';
+import { ticketsRoutes } from './modules/tickets/tickets.routes.ts';
+import { createTicketsService } from './modules/tickets/tickets.service.ts';
+import { createUsersRepo } from './modules/users/users.repo.ts';
+import { usersRoutes } from './modules/users/users.routes.ts';
+import { createUsersService } from './modules/users/users.service.ts';
+
+const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{8,128}$/;
+
+/** The services, built once from the database and config; the HTTP app and the CLI share them. */
+export function createServices(config: Config, db: Db, secretKey: string) {
+  const audit = createAuditService(createAuditRepo(db.kysely));
+  const tokens = createTokenService(deriveKey(secretKey, 'jwt-access'), config.accessTokenMinutes);
+  const auth = createAuthService({ repo: createAuthRepo(db.kysely), tokens, audit, throttle: createLoginThrottle(), settings: config });
+  const tenants = createTenantsService(createTenantsRepo(db.kysely), auth);
+  const users = createUsersService(createUsersRepo(db.kysely), auth);
+  const tickets = createTicketsService(createTicketsRepo(db.kysely));
+  return { audit, tokens, auth, tenants, users, tickets };
+}
+
+export type Services = ReturnType<typeof createServices>;
+
+export async function buildApp(config: Config, db: Db, services: Services): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: {
+      level: config.logLevel,
+      redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
+    },
+    trustProxy: config.trustProxy,
+    bodyLimit: config.bodyLimitBytes,
+    // Accept a caller's request id only when it looks like one; otherwise mint our own.
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID_PATTERN.test(given) ? given : randomUUID();
+    },
+    routerOptions: { maxParamLength: 200 },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('X-Request-Id', request.id);
+  });
+  registerValidation(app);
+  registerErrorHandling(app);
+  app.addSchema(Problem);
+  const metrics = registerMetrics(app);
+  registerGuard(app, { tokens: services.tokens, resolvePrincipal: services.auth.resolvePrincipal, audit: services.audit });
+  await registerSecurity(app, config);
+  await registerOpenApi(app);
+
+  await app.register(healthRoutes({ db, registry: metrics.registry, metricsToken: config.metricsToken }));
+  await app.register(
+    async (api) => {
+      await api.register(authRoutes(services.auth));
+      await api.register(tenantsRoutes(services.tenants));
+      await api.register(usersRoutes(services.users));
+      await api.register(ticketsRoutes(services.tickets));
+      await api.register(auditRoutes(services.audit));
+    },
+    { prefix: '/api/v1' },
+  );
+  return app;
+}

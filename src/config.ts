@@ -1,0 +1,130 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+
+/** Log levels pino understands, plus `silent`. */
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  /** Unset: SQLite file `<dataDir>/sentinel.db`. */
+  databaseUrl: string | undefined;
+  /** Unset: generated once into `<dataDir>/secret.key`. */
+  secretKey: string | undefined;
+  accessTokenMinutes: number;
+  refreshTokenDays: number;
+  sessionIdleMinutes: number;
+  /** Absolute session lifetime, whatever the activity. */
+  sessionMaxHours: number;
+  maxSessions: number;
+  rateLimitPerMinute: number;
+  corsOrigins: string[];
+  trustProxy: boolean | string;
+  logLevel: LogLevel;
+  bodyLimitBytes: number;
+  adminUsername: string;
+  adminPassword: string | undefined;
+  /** Optional bearer token required by GET /metrics. */
+  metricsToken: string | undefined;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Env = Record<string, string | undefined>;
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function optional(env: Env, name: string): string | undefined {
+  const raw = env[name]?.trim();
+  return raw === undefined || raw === '' ? undefined : raw;
+}
+
+function parseDatabaseUrl(raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  if (!/^postgres(ql)?:\/\//.test(raw)) {
+    throw new ConfigError('DATABASE_URL must start with postgres:// or postgresql:// (leave it unset for the embedded SQLite database)');
+  }
+  try {
+    new URL(raw);
+  } catch {
+    throw new ConfigError('DATABASE_URL is not a valid URL');
+  }
+  return raw;
+}
+
+function parseTrustProxy(raw: string | undefined): boolean | string {
+  if (raw === undefined || raw === 'false' || raw === '0') return false;
+  if (raw === 'true' || raw === '1') return true;
+  // A comma-separated list of addresses or CIDR ranges, as Fastify's trustProxy accepts.
+  if (!/^[0-9a-fA-F.:/,\s]+$/.test(raw)) {
+    throw new ConfigError('SENTINEL_TRUST_PROXY must be true, false or a comma-separated list of IP addresses/CIDR ranges');
+  }
+  return raw;
+}
+
+function parseOrigins(raw: string | undefined): string[] {
+  if (raw === undefined) return [];
+  const origins = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const origin of origins) {
+    let url: URL;
+    try {
+      url = new URL(origin);
+    } catch {
+      throw new ConfigError(`SENTINEL_CORS_ORIGINS has an invalid origin: "${origin}"`);
+    }
+    if (url.origin !== origin) {
+      throw new ConfigError(`SENTINEL_CORS_ORIGINS entries must be bare origins like https://ops.example.com, got "${origin}"`);
+    }
+  }
+  return origins;
+}
+
+/** Reads and validates the configuration; throws ConfigError with a message naming the bad variable. */
+export function loadConfig(env: Env = process.env): Config {
+  const logLevel = (optional(env, 'LOG_LEVEL') ?? 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+  const secretKey = optional(env, 'SENTINEL_SECRET_KEY');
+  if (secretKey !== undefined && secretKey.length < 32) {
+    throw new ConfigError('SENTINEL_SECRET_KEY must be at least 32 characters (e.g. `openssl rand -base64 48`)');
+  }
+  const adminUsername = (optional(env, 'SENTINEL_ADMIN_USERNAME') ?? 'admin').toLowerCase();
+  if (!/^[a-z0-9._-]{3,64}$/.test(adminUsername)) {
+    throw new ConfigError('SENTINEL_ADMIN_USERNAME must be 3-64 characters of a-z, 0-9, ".", "_" or "-"');
+  }
+  return {
+    port: integer(env, 'PORT', 8000, 0, 65535),
+    host: optional(env, 'HOST') ?? '127.0.0.1',
+    dataDir: path.resolve(optional(env, 'SENTINEL_DATA_DIR') ?? './data'),
+    databaseUrl: parseDatabaseUrl(optional(env, 'DATABASE_URL')),
+    secretKey,
+    accessTokenMinutes: integer(env, 'SENTINEL_ACCESS_TOKEN_MINUTES', 15, 1, 24 * 60),
+    refreshTokenDays: integer(env, 'SENTINEL_REFRESH_TOKEN_DAYS', 7, 1, 365),
+    sessionIdleMinutes: integer(env, 'SENTINEL_SESSION_IDLE_MINUTES', 30, 1, 7 * 24 * 60),
+    sessionMaxHours: integer(env, 'SENTINEL_SESSION_MAX_HOURS', 12, 1, 24 * 365),
+    maxSessions: integer(env, 'SENTINEL_MAX_SESSIONS', 3, 1, 100),
+    rateLimitPerMinute: integer(env, 'SENTINEL_RATE_LIMIT_PER_MINUTE', 100, 1, 10_000_000),
+    corsOrigins: parseOrigins(optional(env, 'SENTINEL_CORS_ORIGINS')),
+    trustProxy: parseTrustProxy(optional(env, 'SENTINEL_TRUST_PROXY')),
+    logLevel,
+    bodyLimitBytes: integer(env, 'SENTINEL_BODY_LIMIT_BYTES', 1024 * 1024, 1024, 100 * 1024 * 1024),
+    adminUsername,
+    adminPassword: optional(env, 'SENTINEL_ADMIN_PASSWORD'),
+    metricsToken: optional(env, 'SENTINEL_METRICS_TOKEN'),
+  };
+}
+
+/** Loads `.env` from the working directory into process.env (real environment variables win). */
+export function loadDotEnv(file = '.env'): void {
+  if (existsSync(file)) process.loadEnvFile(file);
+}

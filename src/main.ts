@@ -1,0 +1,173 @@
+import { parseArgs } from 'node:util';
+import { stringify } from 'yaml';
+import { buildApp, createServices } from './app.ts';
+import { ConfigError, loadConfig, loadDotEnv, type Config } from './config.ts';
+import { openDatabase, openMemoryDatabase, type Db } from './platform/db/database.ts';
+import { migrateToLatest } from './platform/db/migrator.ts';
+import { bootstrapAdmin, generatePassword } from './platform/bootstrap.ts';
+import { loadSecretKey } from './platform/auth/secret-key.ts';
+import { HttpError } from './platform/http/errors.ts';
+import { TENANT_ROLES, type TenantRole } from './platform/auth/permissions.ts';
+import { createUsersRepo } from './modules/users/users.repo.ts';
+
+const USAGE = `Usage: sentinel <command> [options]
+
+Commands:
+  serve                                   Migrate, create the first admin if needed, and serve HTTP
+  migrate                                 Bring the database schema up to date
+  tenant create --name NAME [--slug SLUG] [--timezone TZ] [--language es|en]
+  tenant list
+  user create --username NAME --role ROLE (--tenant SLUG | --super-admin) [--email E] [--password P]
+  user reset-password --username NAME [--password P]
+  openapi                                 Print the OpenAPI document (YAML)
+
+Configuration comes from the environment and an optional .env file (see README).
+A password that is not given is generated and printed once.`;
+
+async function openMigrated(config: Config): Promise<Db> {
+  const db = openDatabase(config);
+  await migrateToLatest(db);
+  return db;
+}
+
+async function withServices<T>(config: Config, work: (services: ReturnType<typeof createServices>, db: Db) => Promise<T>): Promise<T> {
+  const db = await openMigrated(config);
+  try {
+    return await work(createServices(config, db, loadSecretKey(config)), db);
+  } finally {
+    await db.close();
+  }
+}
+
+async function serve(config: Config): Promise<void> {
+  const db = await openMigrated(config);
+  const services = createServices(config, db, loadSecretKey(config));
+  const admin = await bootstrapAdmin(config, services, createUsersRepo(db.kysely));
+  if (admin?.generatedPassword !== undefined) {
+    console.log(`\nCreated the platform administrator.\n  username: ${admin.username}\n  password: ${admin.generatedPassword}\nIt is shown only this once: sign in and change it (POST /api/v1/auth/change-password).\n`);
+  }
+  const app = await buildApp(config, db, services);
+  const shutdown = async (signal: string) => {
+    app.log.info({ signal }, 'shutting down');
+    await app.close();
+    await db.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  await app.listen({ port: config.port, host: config.host });
+}
+
+async function printOpenApi(config: Config): Promise<void> {
+  const db = openMemoryDatabase();
+  const app = await buildApp({ ...config, logLevel: 'silent' }, db, createServices(config, db, 'openapi-export-needs-no-real-secret-key'));
+  await app.ready();
+  process.stdout.write(stringify(app.swagger(), { lineWidth: 0 }));
+  await app.close();
+  await db.close();
+}
+
+function required(values: Record<string, string | boolean | undefined>, name: string): string {
+  const value = values[name];
+  if (typeof value !== 'string' || value === '') throw new CliError(`--${name} is required`);
+  return value;
+}
+
+class CliError extends Error {}
+
+async function run(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      name: { type: 'string' }, slug: { type: 'string' }, timezone: { type: 'string' }, language: { type: 'string' },
+      username: { type: 'string' }, email: { type: 'string' }, password: { type: 'string' }, role: { type: 'string' },
+      tenant: { type: 'string' }, 'super-admin': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [command, sub] = positionals;
+  if (values.help || command === undefined || command === 'help') {
+    console.log(USAGE);
+    return;
+  }
+  loadDotEnv();
+  const config = loadConfig();
+
+  switch (`${command}${sub ? ` ${sub}` : ''}`) {
+    case 'serve':
+      return serve(config);
+    case 'migrate': {
+      const db = openDatabase(config);
+      try {
+        const applied = await migrateToLatest(db);
+        console.log(applied.length === 0 ? 'The database is up to date.' : `Applied: ${applied.join(', ')}`);
+      } finally {
+        await db.close();
+      }
+      return;
+    }
+    case 'openapi':
+      return printOpenApi(config);
+    case 'tenant create':
+      return withServices(config, async (services) => {
+        const language = values.language;
+        if (language !== undefined && language !== 'es' && language !== 'en') throw new CliError('--language must be es or en');
+        const tenant = await services.tenants.create({
+          name: required(values, 'name'),
+          ...(values.slug !== undefined ? { slug: values.slug } : {}),
+          config: { ...(values.timezone !== undefined ? { timezone: values.timezone } : {}), ...(language !== undefined ? { language } : {}) },
+        });
+        console.log(`Created tenant ${tenant.slug} (${tenant.id})`);
+      });
+    case 'tenant list':
+      return withServices(config, async (services) => {
+        for (let cursor: string | undefined; ; ) {
+          const page = await services.tenants.list({ limit: 500, ...(cursor ? { cursor } : {}) });
+          for (const t of page.items) console.log(`${t.id}  ${t.slug.padEnd(24)} ${t.is_active ? 'active  ' : 'inactive'}  ${t.name}`);
+          if (page.next_cursor === null) break;
+          cursor = page.next_cursor;
+        }
+      });
+    case 'user create':
+      return withServices(config, async (services, db) => {
+        const superAdmin = values['super-admin'] === true;
+        const role = superAdmin ? 'SUPER_ADMIN' : required(values, 'role').toUpperCase();
+        if (!superAdmin && !(TENANT_ROLES as readonly string[]).includes(role)) throw new CliError(`--role must be one of ${TENANT_ROLES.join(', ')}`);
+        let tenantId: string | null = null;
+        if (!superAdmin) {
+          const slug = required(values, 'tenant');
+          const tenant = await db.kysely.selectFrom('tenants').select('id').where('slug', '=', slug).executeTakeFirst();
+          if (tenant === undefined) throw new CliError(`No tenant with slug "${slug}"`);
+          tenantId = tenant.id;
+        }
+        const password = values.password ?? generatePassword();
+        const user = await services.users.insertUser({
+          tenantId, username: required(values, 'username'), email: values.email ?? null, password,
+          role: role as TenantRole | 'SUPER_ADMIN', permissions: [], isActive: true,
+        });
+        await services.audit.record({ action: 'user.create', outcome: 'success', tenantId, actorUsername: 'cli', resourceType: 'user', resourceId: user.id });
+        console.log(`Created user ${user.username} (${user.id})${values.password === undefined ? `\n  password: ${password}` : ''}`);
+      });
+    case 'user reset-password':
+      return withServices(config, async (services) => {
+        const password = values.password ?? generatePassword();
+        const username = required(values, 'username');
+        await services.users.resetPassword(username, password);
+        await services.audit.record({ action: 'user.reset_password', outcome: 'success', actorUsername: 'cli', resourceType: 'user', detail: { username } });
+        console.log(`Password reset for ${username}; their sessions have ended.${values.password === undefined ? `\n  password: ${password}` : ''}`);
+      });
+    default:
+      throw new CliError(`Unknown command "${positionals.join(' ')}"\n\n${USAGE}`);
+  }
+}
+
+try {
+  await run(process.argv.slice(2));
+} catch (error) {
+  if (error instanceof ConfigError) console.error(`Configuration error: ${error.message}`);
+  else if (error instanceof CliError) console.error(error.message);
+  else if (error instanceof HttpError) console.error(`${error.detail ?? error.title}${error.errors ? `: ${error.errors.map((e) => `${e.field} ${e.message}`).join('; ')}` : ''}`);
+  else if (error instanceof TypeError && (error as NodeJS.ErrnoException).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') console.error(`${error.message}\n\n${USAGE}`);
+  else throw error;
+  process.exitCode = 1;
+}

@@ -1,0 +1,40 @@
+import type { Kysely } from 'kysely';
+import type { NewAuditRow, PlatformDatabase } from '../../platform/db/schema.ts';
+
+export interface AuditFilter {
+  /** undefined = every tenant (SUPER_ADMIN only). */
+  tenantId: string | undefined;
+  actorId?: string;
+  action?: string;
+  resourceType?: string;
+  resourceId?: string;
+  outcome?: string;
+  fromMs?: number;
+  toMs?: number;
+  beforeId?: string;
+  limit: number;
+}
+
+export function createAuditRepo(db: Kysely<PlatformDatabase>) {
+  return {
+    async insert(row: NewAuditRow): Promise<void> {
+      await db.insertInto('audit_logs').values(row).execute();
+    },
+
+    list(filter: AuditFilter) {
+      let query = db.selectFrom('audit_logs').selectAll();
+      if (filter.tenantId !== undefined) query = query.where('tenant_id', '=', filter.tenantId);
+      if (filter.actorId !== undefined) query = query.where('actor_id', '=', filter.actorId);
+      if (filter.action !== undefined) query = query.where('action', '=', filter.action);
+      if (filter.resourceType !== undefined) query = query.where('resource_type', '=', filter.resourceType);
+      if (filter.resourceId !== undefined) query = query.where('resource_id', '=', filter.resourceId);
+      if (filter.outcome !== undefined) query = query.where('outcome', '=', filter.outcome);
+      if (filter.fromMs !== undefined) query = query.where('created_at', '>=', filter.fromMs);
+      if (filter.toMs !== undefined) query = query.where('created_at', '<', filter.toMs);
+      if (filter.beforeId !== undefined) query = query.where('id', '<', filter.beforeId);
+      return query.orderBy('id', 'desc').limit(filter.limit + 1).execute();
+    },
+  };
+}
+
+export type AuditRepo = ReturnType<typeof createAuditRepo>;

@@ -1,0 +1,105 @@
+import type { FastifyRequest } from 'fastify';
+import { newId, toIso } from '../../platform/ids.ts';
+import type { AuditRow } from '../../platform/db/schema.ts';
+import type { Principal } from '../../platform/auth/principal.ts';
+import { badRequest } from '../../platform/http/errors.ts';
+import { decodeCursor, toPage } from '../../platform/http/pagination.ts';
+import type { ListAuditInput } from './audit.schemas.ts';
+import type { AuditFilter, AuditRepo } from './audit.repo.ts';
+
+export type AuditOutcome = 'success' | 'failure' | 'denied';
+
+export interface AuditEntry {
+  action: string;
+  outcome: AuditOutcome;
+  tenantId?: string | null;
+  actorId?: string | null;
+  actorUsername?: string | null;
+  resourceType?: string | null;
+  resourceId?: string | null;
+  detail?: Record<string, unknown>;
+  ip?: string | null;
+  userAgent?: string | null;
+  requestId?: string | null;
+}
+
+export function createAuditService(repo: AuditRepo) {
+  async function record(entry: AuditEntry): Promise<void> {
+    const now = Date.now();
+    await repo.insert({
+      id: newId(now),
+      tenant_id: entry.tenantId ?? null,
+      actor_id: entry.actorId ?? null,
+      actor_username: entry.actorUsername ?? null,
+      action: entry.action,
+      resource_type: entry.resourceType ?? null,
+      resource_id: entry.resourceId ?? null,
+      outcome: entry.outcome,
+      ip: entry.ip ?? null,
+      user_agent: entry.userAgent?.slice(0, 512) ?? null,
+      request_id: entry.requestId ?? null,
+      detail: entry.detail === undefined ? null : JSON.stringify(entry.detail),
+      created_at: now,
+      updated_at: now,
+    });
+  }
+
+  return {
+    record,
+
+    /** Records an entry with the actor, tenant, IP, user agent and request id taken from the request. */
+    fromRequest(request: FastifyRequest, entry: Omit<AuditEntry, 'ip' | 'userAgent' | 'requestId'>): Promise<void> {
+      const principal = request.principal;
+      return record({
+        tenantId: principal?.tenantId ?? null,
+        actorId: principal?.userId ?? null,
+        actorUsername: principal?.username ?? null,
+        ...entry,
+        ip: request.ip,
+        userAgent: request.headers['user-agent'] ?? null,
+        requestId: request.id,
+      });
+    },
+
+    /** One page of the audit log: a tenant's own entries, or (SUPER_ADMIN) every tenant's or one's. */
+    async listPage(principal: Principal, q: ListAuditInput) {
+      const fromMs = q.from === undefined ? undefined : Date.parse(q.from);
+      const toMs = q.to === undefined ? undefined : Date.parse(q.to);
+      if (fromMs !== undefined && toMs !== undefined && fromMs > toMs) throw badRequest('from must not be after to', [{ field: 'from', message: 'is after to' }]);
+      const limit = q.limit ?? 50;
+      const filter: AuditFilter = {
+        tenantId: principal.tenantId ?? q.tenant_id,
+        limit,
+        ...(q.actor_id !== undefined ? { actorId: q.actor_id } : {}),
+        ...(q.action !== undefined ? { action: q.action } : {}),
+        ...(q.resource_type !== undefined ? { resourceType: q.resource_type } : {}),
+        ...(q.resource_id !== undefined ? { resourceId: q.resource_id } : {}),
+        ...(q.outcome !== undefined ? { outcome: q.outcome } : {}),
+        ...(fromMs !== undefined ? { fromMs } : {}),
+        ...(toMs !== undefined ? { toMs } : {}),
+        ...(q.cursor !== undefined ? { beforeId: decodeCursor(q.cursor) } : {}),
+      };
+      return toPage(await repo.list(filter), limit, auditView);
+    },
+  };
+}
+
+export type AuditService = ReturnType<typeof createAuditService>;
+
+export function auditView(row: AuditRow) {
+  return {
+    id: row.id,
+    tenant_id: row.tenant_id,
+    actor_id: row.actor_id,
+    actor_username: row.actor_username,
+    action: row.action,
+    resource_type: row.resource_type,
+    resource_id: row.resource_id,
+    outcome: row.outcome as AuditOutcome,
+    ip: row.ip,
+    user_agent: row.user_agent,
+    request_id: row.request_id,
+    detail: row.detail === null ? null : (JSON.parse(row.detail) as Record<string, unknown>),
+    created_at: toIso(row.created_at),
+  };
+}

@@ -1,0 +1,49 @@
+import { Type } from 'typebox';
+import { Id, Timestamp } from '../../platform/http/schemas.ts';
+
+export const LoginBody = Type.Object(
+  {
+    username: Type.String({ minLength: 1, maxLength: 254, description: 'Username or e-mail' }),
+    password: Type.String({ minLength: 1, maxLength: 128 }),
+  },
+  { additionalProperties: false },
+);
+
+export const RefreshBody = Type.Object({ refresh_token: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false });
+
+export const TokenPairSchema = Type.Object({
+  access_token: Type.String(),
+  refresh_token: Type.String(),
+  token_type: Type.Literal('bearer'),
+  expires_in: Type.Integer({ description: 'Access token lifetime in seconds' }),
+});
+
+export const ChangePasswordBody = Type.Object(
+  {
+    current_password: Type.String({ minLength: 1, maxLength: 128 }),
+    new_password: Type.String({ minLength: 8, maxLength: 128 }),
+  },
+  { additionalProperties: false },
+);
+
+export const Me = Type.Object({
+  id: Id,
+  username: Type.String(),
+  email: Type.Union([Type.String(), Type.Null()]),
+  tenant_id: Type.Union([Id, Type.Null()]),
+  role: Type.String(),
+  permissions: Type.Array(Type.String(), { description: 'Effective permissions' }),
+  session_id: Id,
+});
+
+export const Session = Type.Object({
+  id: Id,
+  ip: Type.Union([Type.String(), Type.Null()]),
+  user_agent: Type.Union([Type.String(), Type.Null()]),
+  created_at: Timestamp,
+  last_seen_at: Timestamp,
+  expires_at: Timestamp,
+  current: Type.Boolean(),
+});
+
+export const SessionList = Type.Object({ items: Type.Array(Session) });

@@ -1,0 +1,261 @@
+import type { Config } from '../../config.ts';
+import { badRequest, notFound, tooManyRequests, unauthorized } from '../../platform/http/errors.ts';
+import { newId } from '../../platform/ids.ts';
+import { burnPasswordCheck, hashPassword, passwordProblems, verifyPassword } from '../../platform/auth/passwords.ts';
+import { permissionsOf, type Role } from '../../platform/auth/permissions.ts';
+import type { Principal } from '../../platform/auth/principal.ts';
+import { hashToken, newRefreshToken, type AccessClaims, type TokenService } from '../../platform/auth/tokens.ts';
+import type { AuditService } from '../audit/audit.service.ts';
+import type { AuthRepo, Executor } from './auth.repo.ts';
+import type { LoginThrottle } from './login-throttle.ts';
+
+/** Where a request comes from, for sessions and the audit log. */
+export interface ClientInfo {
+  ip: string;
+  userAgent: string | null;
+  requestId: string;
+}
+
+export interface TokenPair {
+  access_token: string;
+  refresh_token: string;
+  token_type: 'bearer';
+  expires_in: number;
+}
+
+/**
+ * Resolved principals are cached briefly so that a burst of requests costs one query. Changes made
+ * through this process invalidate the cache at once; other nodes see them within the TTL.
+ */
+const PRINCIPAL_CACHE_TTL_MS = 2_000;
+const PRINCIPAL_CACHE_MAX = 50_000;
+/** last_seen_at is written at most this often per session; idle timeouts are this precise. */
+const TOUCH_INTERVAL_MS = 30_000;
+
+interface CachedPrincipal {
+  principal: Principal;
+  fetchedAt: number;
+  lastSeenAt: number;
+  expiresAt: number;
+}
+
+type Settings = Pick<Config, 'refreshTokenDays' | 'sessionIdleMinutes' | 'sessionMaxHours' | 'maxSessions'>;
+
+export function createAuthService(deps: { repo: AuthRepo; tokens: TokenService; audit: AuditService; throttle: LoginThrottle; settings: Settings }) {
+  const { repo, tokens, audit, throttle, settings } = deps;
+  const idleMs = settings.sessionIdleMinutes * 60_000;
+  const refreshMs = settings.refreshTokenDays * 86_400_000;
+  const absoluteMs = settings.sessionMaxHours * 3_600_000;
+  const cache = new Map<string, CachedPrincipal>();
+
+  /** Forget cached principals of a user whose role, permissions or status changed. */
+  function invalidateUser(userId: string): void {
+    for (const [sid, entry] of cache) if (entry.principal.userId === userId) cache.delete(sid);
+  }
+
+  async function issueTokens(trx: Parameters<Parameters<AuthRepo['transaction']>[0]>[0], claims: AccessClaims, now: number, sessionExpiresAt: number): Promise<TokenPair> {
+    const refreshToken = newRefreshToken();
+    await repo.insertRefreshToken(trx, hashToken(refreshToken), claims.sid, now, Math.min(now + refreshMs, sessionExpiresAt));
+    return {
+      access_token: await tokens.issueAccessToken(claims),
+      refresh_token: refreshToken,
+      token_type: 'bearer',
+      expires_in: tokens.accessTokenSeconds,
+    };
+  }
+
+  function loginFailed(login: string, client: ClientInfo, reason: string, user?: { id: string; tenant_id: string | null }) {
+    throttle.recordFailure(login, client.ip);
+    return audit.record({
+      action: 'auth.login',
+      outcome: 'failure',
+      tenantId: user?.tenant_id ?? null,
+      actorId: user?.id ?? null,
+      actorUsername: login.slice(0, 128),
+      resourceType: 'session',
+      detail: { reason },
+      ip: client.ip,
+      userAgent: client.userAgent,
+      requestId: client.requestId,
+    });
+  }
+
+  return {
+    async login(loginInput: string, password: string, client: ClientInfo): Promise<TokenPair> {
+      const login = loginInput.trim().toLowerCase();
+      const wait = throttle.retryAfterSeconds(login, client.ip);
+      if (wait > 0) {
+        await audit.record({
+          action: 'auth.login', outcome: 'denied', actorUsername: login.slice(0, 128), resourceType: 'session',
+          detail: { reason: 'throttled', retry_after: wait }, ip: client.ip, userAgent: client.userAgent, requestId: client.requestId,
+        });
+        throw tooManyRequests(wait, 'Too many failed sign-in attempts; try again later');
+      }
+      const user = await repo.findUserForLogin(login);
+      if (user === undefined) {
+        await burnPasswordCheck(password);
+        await loginFailed(login, client, 'unknown_user');
+        throw unauthorized('Invalid username or password');
+      }
+      if (!(await verifyPassword(user.password_hash, password))) {
+        await loginFailed(login, client, 'bad_password', user);
+        throw unauthorized('Invalid username or password');
+      }
+      if (user.is_active !== 1 || (user.tenant_id !== null && user.tenant_is_active !== 1)) {
+        await loginFailed(login, client, user.is_active !== 1 ? 'user_disabled' : 'tenant_disabled', user);
+        throw unauthorized('This account is disabled');
+      }
+      throttle.recordSuccess(login, client.ip);
+
+      const now = Date.now();
+      const sessionId = newId(now);
+      const expiresAt = now + absoluteMs;
+      const pair = await repo.transaction(async (trx) => {
+        // Keep at most maxSessions: the new one plus the newest maxSessions - 1; the oldest end.
+        const active = await repo.activeSessionIds(trx, user.id, now, idleMs);
+        const surplus = active.slice(settings.maxSessions - 1).map((s) => s.id);
+        await repo.endSessions(trx, surplus, 'session_limit', now);
+        await repo.insertSession(trx, {
+          id: sessionId, user_id: user.id, tenant_id: user.tenant_id, ip: client.ip, user_agent: client.userAgent?.slice(0, 512) ?? null,
+          created_at: now, updated_at: now, last_seen_at: now, expires_at: expiresAt, ended_at: null, end_reason: null,
+        });
+        for (const id of surplus) cache.delete(id);
+        return issueTokens(trx, { sub: user.id, tenant_id: user.tenant_id, role: user.role as Role, sid: sessionId }, now, expiresAt);
+      });
+      await audit.record({
+        action: 'auth.login', outcome: 'success', tenantId: user.tenant_id, actorId: user.id, actorUsername: user.username,
+        resourceType: 'session', resourceId: sessionId, ip: client.ip, userAgent: client.userAgent, requestId: client.requestId,
+      });
+      return pair;
+    },
+
+    /** Rotates a refresh token; a spent token presented again ends its whole session. */
+    async refresh(refreshToken: string, client: ClientInfo): Promise<TokenPair> {
+      const tokenHash = hashToken(refreshToken);
+      const now = Date.now();
+      const outcome = await repo.transaction(async (trx) => {
+        const stored = await repo.findRefreshToken(trx, tokenHash);
+        if (stored === undefined) return { error: 'unknown' as const };
+        const session = await repo.findSession(trx, stored.session_id);
+        if (session === undefined) return { error: 'unknown' as const };
+        if (stored.used_at !== null || !(await repo.spendRefreshToken(trx, tokenHash, now))) {
+          await repo.endSessions(trx, [session.id], 'refresh_token_reuse', now);
+          return { error: 'reuse' as const, session };
+        }
+        const principal = await repo.findSessionPrincipal(trx, session.id);
+        const valid = principal !== undefined && sessionIsLive(principal, now) && stored.expires_at > now;
+        if (!valid) return { error: 'expired' as const, session };
+        const pair = await issueTokens(trx, { sub: principal.user_id, tenant_id: principal.tenant_id, role: principal.role as Role, sid: session.id }, now, session.expires_at);
+        await repo.touchSession(trx, session.id, now);
+        return { pair, session };
+      });
+      if ('pair' in outcome && outcome.pair) return outcome.pair;
+      if (outcome.session) cache.delete(outcome.session.id);
+      await audit.record({
+        action: 'auth.refresh', outcome: 'failure', tenantId: outcome.session?.tenant_id ?? null, actorId: outcome.session?.user_id ?? null,
+        resourceType: 'session', resourceId: outcome.session?.id ?? null, detail: { reason: outcome.error },
+        ip: client.ip, userAgent: client.userAgent, requestId: client.requestId,
+      });
+      throw unauthorized(outcome.error === 'reuse' ? 'This refresh token was already used; the session has been ended' : 'The refresh token is invalid or expired');
+    },
+
+    async logout(principal: Principal): Promise<void> {
+      await repo.transaction((trx) => repo.endSessions(trx, [principal.sessionId], 'logout', Date.now()));
+      cache.delete(principal.sessionId);
+    },
+
+    async changePassword(principal: Principal, currentPassword: string, newPassword: string): Promise<void> {
+      const user = await repo.findUserById(principal.userId);
+      if (user === undefined) throw unauthorized();
+      if (!(await verifyPassword(user.password_hash, currentPassword))) {
+        throw badRequest('The current password is wrong', [{ field: 'current_password', message: 'is wrong' }]);
+      }
+      const problems = passwordProblems(newPassword, user.username);
+      if (currentPassword === newPassword) problems.push({ field: 'new_password', message: 'must differ from the current password' });
+      if (problems.length > 0) throw badRequest('The new password is not acceptable', problems.map((p) => ({ ...p, field: 'new_password' })));
+      const passwordHash = await hashPassword(newPassword);
+      const now = Date.now();
+      await repo.transaction(async (trx) => {
+        await repo.updatePassword(trx, user.id, passwordHash, now);
+        await repo.endUserSessions(trx, user.id, 'password_changed', now, principal.sessionId);
+      });
+      invalidateUser(user.id);
+    },
+
+    async listSessions(principal: Principal) {
+      return repo.listActiveSessions(principal.userId, Date.now(), idleMs);
+    },
+
+    /** Ends one of the caller's own sessions. */
+    async revokeSession(principal: Principal, sessionId: string): Promise<void> {
+      const session = await repo.findSession(repo.db, sessionId);
+      if (session === undefined || session.user_id !== principal.userId || session.ended_at !== null) throw notFound('Session');
+      await repo.transaction((trx) => repo.endSessions(trx, [sessionId], 'revoked', Date.now()));
+      cache.delete(sessionId);
+    },
+
+    /** Turns verified token claims into a principal, or undefined when the session is no longer valid. */
+    async resolvePrincipal(claims: AccessClaims): Promise<Principal | undefined> {
+      const now = Date.now();
+      const cached = cache.get(claims.sid);
+      if (cached !== undefined && now - cached.fetchedAt < PRINCIPAL_CACHE_TTL_MS && cached.expiresAt > now) {
+        if (cached.principal.userId !== claims.sub) return undefined;
+        if (now - cached.lastSeenAt > TOUCH_INTERVAL_MS) {
+          cached.lastSeenAt = now;
+          await repo.touchSession(repo.db, claims.sid, now);
+        }
+        return cached.principal;
+      }
+      const row = await repo.findSessionPrincipal(repo.db, claims.sid);
+      if (row === undefined || row.user_id !== claims.sub || !sessionIsLive(row, now)) {
+        cache.delete(claims.sid);
+        return undefined;
+      }
+      let lastSeenAt = row.last_seen_at;
+      if (now - lastSeenAt > TOUCH_INTERVAL_MS) {
+        lastSeenAt = now;
+        await repo.touchSession(repo.db, claims.sid, now);
+      }
+      const extra = JSON.parse(row.permissions) as string[];
+      const principal: Principal = {
+        userId: row.user_id,
+        username: row.username,
+        email: row.email,
+        tenantId: row.tenant_id,
+        role: row.role as Role,
+        extraPermissions: extra,
+        permissions: permissionsOf(row.role as Role, extra),
+        sessionId: row.session_id,
+      };
+      if (cache.size >= PRINCIPAL_CACHE_MAX) cache.delete(cache.keys().next().value as string);
+      cache.set(claims.sid, { principal, fetchedAt: now, lastSeenAt, expiresAt: Math.min(row.expires_at, lastSeenAt + idleMs) });
+      return principal;
+    },
+
+    invalidateUser,
+
+    /** Ends every session of a tenant's users (tenant disabled or deleted). */
+    async endTenantSessions(tenantId: string, reason: string): Promise<void> {
+      await repo.transaction((trx) => repo.endTenantSessions(trx, tenantId, reason, Date.now()));
+      for (const [sid, entry] of cache) if (entry.principal.tenantId === tenantId) cache.delete(sid);
+    },
+
+    /** Ends every session of a user (disabled, deleted, or password reset by an admin). */
+    async endUserSessions(userId: string, reason: string): Promise<void> {
+      await repo.transaction((trx) => repo.endUserSessions(trx, userId, reason, Date.now()));
+      invalidateUser(userId);
+    },
+  };
+
+  function sessionIsLive(row: { ended_at: number | null; last_seen_at: number; expires_at: number; is_active: number; tenant_id: string | null; tenant_is_active: number | null }, now: number): boolean {
+    return (
+      row.ended_at === null &&
+      row.expires_at > now &&
+      row.last_seen_at + idleMs > now &&
+      row.is_active === 1 &&
+      (row.tenant_id === null || row.tenant_is_active === 1)
+    );
+  }
+}
+
+export type AuthService = ReturnType<typeof createAuthService>;

@@ -1,0 +1,63 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { IdParams, NoContent, problems } from '../../platform/http/schemas.ts';
+import {
+  Comment, CreateCommentBody, CreateTicketBody, ListTicketsQuery, Ticket, TicketDetail, TicketPage, TicketTenantQuery, UpdateTicketBody,
+} from './tickets.schemas.ts';
+import type { TicketsService } from './tickets.service.ts';
+
+const tags = ['tickets'];
+const audit = (action: string) => ({ action, resourceType: 'ticket' });
+
+export function ticketsRoutes(service: TicketsService): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    app.get('/tickets', {
+      schema: { tags, summary: 'List tickets, newest first', querystring: ListTicketsQuery, response: { 200: TicketPage, ...problems(400, 401, 403, 404) } },
+      config: { access: 'tickets:read' },
+    }, (request) => service.list(request.principal!, request.query));
+
+    app.post('/tickets', {
+      schema: { tags, summary: 'Create a ticket', querystring: TicketTenantQuery, body: CreateTicketBody, response: { 201: Ticket, ...problems(400, 401, 403, 404) } },
+      config: { access: 'tickets:write', audit: audit('ticket.create') },
+    }, async (request, reply) => {
+      const tenantId = await service.tenantOf(request.principal!, request.query.tenant_id);
+      const ticket = await service.create(tenantId, request.principal!, request.body);
+      request.auditTarget = { resourceId: ticket.id, tenantId, detail: { title: ticket.title, priority: ticket.priority } };
+      return reply.code(201).send(ticket);
+    });
+
+    app.get('/tickets/:id', {
+      schema: { tags, summary: 'Get a ticket with its comments', params: IdParams, querystring: TicketTenantQuery, response: { 200: TicketDetail, ...problems(400, 401, 403, 404) } },
+      config: { access: 'tickets:read' },
+    }, async (request) => service.get(await service.tenantOf(request.principal!, request.query.tenant_id), request.params.id));
+
+    app.patch('/tickets/:id', {
+      schema: { tags, summary: 'Update a ticket', params: IdParams, querystring: TicketTenantQuery, body: UpdateTicketBody, response: { 200: Ticket, ...problems(400, 401, 403, 404) } },
+      config: { access: 'tickets:write', audit: audit('ticket.update') },
+    }, async (request) => {
+      const tenantId = await service.tenantOf(request.principal!, request.query.tenant_id);
+      request.auditTarget = { tenantId, detail: { changes: request.body } };
+      return service.update(tenantId, request.params.id, request.body);
+    });
+
+    app.delete('/tickets/:id', {
+      schema: { tags, summary: 'Delete a ticket', params: IdParams, querystring: TicketTenantQuery, response: { 204: NoContent, ...problems(400, 401, 403, 404) } },
+      config: { access: 'tickets:delete', audit: audit('ticket.delete') },
+    }, async (request, reply) => {
+      const tenantId = await service.tenantOf(request.principal!, request.query.tenant_id);
+      request.auditTarget = { tenantId };
+      await service.delete(tenantId, request.params.id);
+      return reply.code(204).send(null);
+    });
+
+    app.post('/tickets/:id/comments', {
+      schema: { tags, summary: 'Comment on a ticket', params: IdParams, querystring: TicketTenantQuery, body: CreateCommentBody, response: { 201: Comment, ...problems(400, 401, 403, 404) } },
+      config: { access: 'tickets:comment', audit: audit('ticket.comment') },
+    }, async (request, reply) => {
+      const tenantId = await service.tenantOf(request.principal!, request.query.tenant_id);
+      request.auditTarget = { tenantId };
+      const comment = await service.addComment(tenantId, request.principal!, request.params.id, request.body.body);
+      request.auditTarget = { tenantId, detail: { comment_id: comment.id } };
+      return reply.code(201).send(comment);
+    });
+  };
+}

@@ -1,0 +1,88 @@
+import { Type, type Static } from 'typebox';
+import { PageQuery, pageOf } from '../../platform/http/pagination.ts';
+import { Id, NullableTimestamp, TenantQuery, Timestamp } from '../../platform/http/schemas.ts';
+
+export const TICKET_STATUSES = ['open', 'in_progress', 'resolved', 'closed'] as const;
+export const TICKET_PRIORITIES = ['low', 'medium', 'high', 'critical'] as const;
+
+const Status = Type.Union(TICKET_STATUSES.map((s) => Type.Literal(s)));
+const Priority = Type.Union(TICKET_PRIORITIES.map((p) => Type.Literal(p)));
+const NullableId = Type.Union([Id, Type.Null()]);
+
+export const Comment = Type.Object({
+  id: Id,
+  ticket_id: Id,
+  author_id: NullableId,
+  body: Type.String(),
+  created_at: Timestamp,
+});
+
+export const Ticket = Type.Object({
+  id: Id,
+  tenant_id: Id,
+  title: Type.String(),
+  description: Type.String(),
+  status: Status,
+  priority: Priority,
+  assignee_id: NullableId,
+  alert_id: Type.Union([Type.String(), Type.Null()]),
+  vulnerability_id: Type.Union([Type.String(), Type.Null()]),
+  created_by: NullableId,
+  created_at: Timestamp,
+  updated_at: Timestamp,
+  resolved_at: NullableTimestamp,
+});
+
+export const TicketDetail = Type.Object({ ...Ticket.properties, comments: Type.Array(Comment) });
+
+const LinkId = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._:-]+$' });
+
+export const CreateTicketBody = Type.Object(
+  {
+    title: Type.String({ minLength: 1, maxLength: 200 }),
+    description: Type.Optional(Type.String({ maxLength: 20_000 })),
+    status: Type.Optional(Status),
+    priority: Type.Optional(Priority),
+    assignee_id: Type.Optional(NullableId),
+    alert_id: Type.Optional(Type.Union([LinkId, Type.Null()], { description: 'Link to an alert' })),
+    vulnerability_id: Type.Optional(Type.Union([LinkId, Type.Null()], { description: 'Link to a vulnerability' })),
+  },
+  { additionalProperties: false },
+);
+
+export const UpdateTicketBody = Type.Object(
+  {
+    title: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    description: Type.Optional(Type.String({ maxLength: 20_000 })),
+    status: Type.Optional(Status),
+    priority: Type.Optional(Priority),
+    assignee_id: Type.Optional(NullableId),
+    alert_id: Type.Optional(Type.Union([LinkId, Type.Null()])),
+    vulnerability_id: Type.Optional(Type.Union([LinkId, Type.Null()])),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+
+export const CreateCommentBody = Type.Object({ body: Type.String({ minLength: 1, maxLength: 20_000 }) }, { additionalProperties: false });
+
+export const ListTicketsQuery = Type.Object(
+  {
+    ...PageQuery,
+    ...TenantQuery,
+    status: Type.Optional(Status),
+    priority: Type.Optional(Priority),
+    assignee_id: Type.Optional(Type.Union([Id, Type.Literal('none')], { description: 'A user id, or "none" for unassigned' })),
+    q: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Text in the title or description' })),
+    since: Type.Optional(Type.String({ format: 'date-time', description: 'Only tickets changed after this instant' })),
+  },
+  { additionalProperties: false },
+);
+
+export const TicketTenantQuery = Type.Object(TenantQuery, { additionalProperties: false });
+
+export const TicketPage = pageOf(Ticket);
+
+export type TicketView = Static<typeof Ticket>;
+export type CreateTicketInput = Static<typeof CreateTicketBody>;
+export type UpdateTicketInput = Static<typeof UpdateTicketBody>;
+export type ListTicketsInput = Static<typeof ListTicketsQuery>;

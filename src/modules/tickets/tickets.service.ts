@@ -1,0 +1,147 @@
+import { badRequest, notFound } from '../../platform/http/errors.ts';
+import { decodeCursor, toPage } from '../../platform/http/pagination.ts';
+import { newId, toIso, toIsoOrNull } from '../../platform/ids.ts';
+import { actingTenant } from '../../platform/auth/tenant-scope.ts';
+import type { Principal } from '../../platform/auth/principal.ts';
+import type { TicketCommentRow, TicketRow } from '../../platform/db/schema.ts';
+import type { TicketsRepo } from './tickets.repo.ts';
+import type { CreateTicketInput, ListTicketsInput, TicketView, UpdateTicketInput } from './tickets.schemas.ts';
+
+/** Comments returned with a ticket; a ticket with more is a conversation for another tool. */
+const MAX_COMMENTS_SHOWN = 500;
+const DONE = new Set(['resolved', 'closed']);
+
+export function ticketView(row: TicketRow): TicketView {
+  return {
+    id: row.id,
+    tenant_id: row.tenant_id,
+    title: row.title,
+    description: row.description,
+    status: row.status as TicketView['status'],
+    priority: row.priority as TicketView['priority'],
+    assignee_id: row.assignee_id,
+    alert_id: row.alert_id,
+    vulnerability_id: row.vulnerability_id,
+    created_by: row.created_by,
+    created_at: toIso(row.created_at),
+    updated_at: toIso(row.updated_at),
+    resolved_at: toIsoOrNull(row.resolved_at),
+  };
+}
+
+const commentView = (row: TicketCommentRow) => ({
+  id: row.id,
+  ticket_id: row.ticket_id,
+  author_id: row.author_id,
+  body: row.body,
+  created_at: toIso(row.created_at),
+});
+
+export function createTicketsService(repo: TicketsRepo) {
+  const tenantOf = (principal: Principal, requested: string | undefined) => actingTenant(principal, requested, repo.tenantExists);
+
+  async function get(tenantId: string, id: string): Promise<TicketRow> {
+    const row = await repo.find(tenantId, id);
+    if (row === undefined) throw notFound('Ticket');
+    return row;
+  }
+
+  async function assertAssignee(tenantId: string, assigneeId: string | null | undefined): Promise<void> {
+    if (assigneeId == null) return;
+    if (!(await repo.userInTenant(tenantId, assigneeId))) {
+      throw badRequest('The assignee is not a user of this tenant', [{ field: 'assignee_id', message: 'is not a user of this tenant' }]);
+    }
+  }
+
+  return {
+    tenantOf,
+
+    async list(principal: Principal, input: ListTicketsInput) {
+      const tenantId = await tenantOf(principal, input.tenant_id);
+      const limit = input.limit ?? 50;
+      const rows = await repo.list(tenantId, {
+        limit,
+        ...(input.status !== undefined ? { status: input.status } : {}),
+        ...(input.priority !== undefined ? { priority: input.priority } : {}),
+        ...(input.assignee_id !== undefined ? { assigneeId: input.assignee_id === 'none' ? null : input.assignee_id } : {}),
+        ...(input.q !== undefined ? { q: input.q } : {}),
+        ...(input.since !== undefined ? { changedAfterMs: Date.parse(input.since) } : {}),
+        ...(input.cursor !== undefined ? { beforeId: decodeCursor(input.cursor) } : {}),
+      });
+      return toPage(rows, limit, ticketView);
+    },
+
+    async get(tenantId: string, id: string) {
+      const row = await get(tenantId, id);
+      const comments = await repo.comments(tenantId, id, MAX_COMMENTS_SHOWN);
+      return { ...ticketView(row), comments: comments.map(commentView) };
+    },
+
+    async create(tenantId: string, principal: Principal, input: CreateTicketInput): Promise<TicketView> {
+      await assertAssignee(tenantId, input.assignee_id);
+      const now = Date.now();
+      const status = input.status ?? 'open';
+      const row: TicketRow = {
+        id: newId(now),
+        tenant_id: tenantId,
+        title: input.title.trim(),
+        description: input.description ?? '',
+        status,
+        priority: input.priority ?? 'medium',
+        assignee_id: input.assignee_id ?? null,
+        alert_id: input.alert_id ?? null,
+        vulnerability_id: input.vulnerability_id ?? null,
+        // A SUPER_ADMIN is not a user of the tenant; the audit log still names them.
+        created_by: principal.tenantId === null ? null : principal.userId,
+        created_at: now,
+        updated_at: now,
+        resolved_at: DONE.has(status) ? now : null,
+      };
+      await repo.insert(row);
+      return ticketView(row);
+    },
+
+    async update(tenantId: string, id: string, input: UpdateTicketInput): Promise<TicketView> {
+      const current = await get(tenantId, id);
+      await assertAssignee(tenantId, input.assignee_id);
+      const now = Date.now();
+      let resolvedAt = current.resolved_at;
+      if (input.status !== undefined) resolvedAt = DONE.has(input.status) ? (current.resolved_at ?? now) : null;
+      await repo.update(tenantId, id, {
+        ...(input.title !== undefined ? { title: input.title.trim() } : {}),
+        ...(input.description !== undefined ? { description: input.description } : {}),
+        ...(input.status !== undefined ? { status: input.status } : {}),
+        ...(input.priority !== undefined ? { priority: input.priority } : {}),
+        ...(input.assignee_id !== undefined ? { assignee_id: input.assignee_id } : {}),
+        ...(input.alert_id !== undefined ? { alert_id: input.alert_id } : {}),
+        ...(input.vulnerability_id !== undefined ? { vulnerability_id: input.vulnerability_id } : {}),
+        resolved_at: resolvedAt,
+        updated_at: now,
+      });
+      return ticketView(await get(tenantId, id));
+    },
+
+    async delete(tenantId: string, id: string): Promise<void> {
+      if (!(await repo.delete(tenantId, id))) throw notFound('Ticket');
+    },
+
+    async addComment(tenantId: string, principal: Principal, ticketId: string, body: string) {
+      await get(tenantId, ticketId);
+      const now = Date.now();
+      const row: TicketCommentRow = {
+        id: newId(now),
+        tenant_id: tenantId,
+        ticket_id: ticketId,
+        author_id: principal.tenantId === null ? null : principal.userId,
+        body,
+        created_at: now,
+        updated_at: now,
+      };
+      await repo.insertComment(row);
+      await repo.touch(tenantId, ticketId, now);
+      return commentView(row);
+    },
+  };
+}
+
+export type TicketsService = ReturnType<typeof createTicketsService>;

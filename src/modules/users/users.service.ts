@@ -1,0 +1,164 @@
+import { isUniqueViolation } from '../../platform/db/errors.ts';
+import { badRequest, conflict, notFound } from '../../platform/http/errors.ts';
+import { decodeCursor, toPage } from '../../platform/http/pagination.ts';
+import { newId, toIso } from '../../platform/ids.ts';
+import { hashPassword, passwordProblems } from '../../platform/auth/passwords.ts';
+import { permissionsOf, type Role } from '../../platform/auth/permissions.ts';
+import type { Principal } from '../../platform/auth/principal.ts';
+import type { UserRow } from '../../platform/db/schema.ts';
+import type { UsersRepo } from './users.repo.ts';
+import type { CreateUserInput, ListUsersInput, UpdateUserInput, UserView } from './users.schemas.ts';
+
+interface SessionControl {
+  endUserSessions(userId: string, reason: string): Promise<void>;
+  invalidateUser(userId: string): void;
+}
+
+export function userView(row: UserRow): UserView {
+  const extra = JSON.parse(row.permissions) as string[];
+  return {
+    id: row.id,
+    tenant_id: row.tenant_id,
+    username: row.username,
+    email: row.email,
+    role: row.role,
+    permissions: extra,
+    effective_permissions: [...permissionsOf(row.role as Role, extra)].sort(),
+    is_active: row.is_active === 1,
+    created_at: toIso(row.created_at),
+    updated_at: toIso(row.updated_at),
+  };
+}
+
+function assertAcceptablePassword(password: string, username: string): void {
+  const problems = passwordProblems(password, username);
+  if (problems.length > 0) throw badRequest('The password is not acceptable', problems);
+}
+
+const taken = () => conflict('That username or e-mail is already in use');
+
+/**
+ * Users of a tenant. A tenant ADMIN works inside its own tenant; SUPER_ADMIN reaches every tenant
+ * and names the tenant of a new user.
+ */
+export function createUsersService(repo: UsersRepo, sessions: SessionControl) {
+  /** The tenant filter for a caller: its own tenant, or (SUPER_ADMIN) the one it asked for, or all. */
+  const scopeOf = (principal: Principal, requestedTenantId?: string) => principal.tenantId ?? requestedTenantId;
+
+  async function get(principal: Principal, id: string): Promise<UserRow> {
+    const row = await repo.find(scopeOf(principal), id);
+    if (row === undefined) throw notFound('User');
+    return row;
+  }
+
+  async function insertUser(input: { tenantId: string | null; username: string; email: string | null; password: string; role: Role; permissions: string[]; isActive: boolean }): Promise<UserRow> {
+    const username = input.username.toLowerCase();
+    assertAcceptablePassword(input.password, username);
+    const now = Date.now();
+    const row: UserRow = {
+      id: newId(now),
+      tenant_id: input.tenantId,
+      username,
+      email: input.email?.toLowerCase() ?? null,
+      role: input.role,
+      permissions: JSON.stringify(input.permissions),
+      password_hash: await hashPassword(input.password),
+      is_active: input.isActive ? 1 : 0,
+      created_at: now,
+      updated_at: now,
+    };
+    try {
+      await repo.insert(row);
+    } catch (error) {
+      if (isUniqueViolation(error)) throw taken();
+      throw error;
+    }
+    return row;
+  }
+
+  return {
+    insertUser,
+
+    get: async (principal: Principal, id: string) => userView(await get(principal, id)),
+
+    async list(principal: Principal, input: ListUsersInput) {
+      const limit = input.limit ?? 50;
+      const rows = await repo.list(scopeOf(principal, input.tenant_id), {
+        limit,
+        ...(input.role !== undefined ? { role: input.role } : {}),
+        ...(input.is_active !== undefined ? { isActive: input.is_active } : {}),
+        ...(input.q !== undefined ? { q: input.q } : {}),
+        ...(input.cursor !== undefined ? { beforeId: decodeCursor(input.cursor) } : {}),
+      });
+      return toPage(rows, limit, userView);
+    },
+
+    async create(principal: Principal, input: CreateUserInput): Promise<UserView> {
+      let tenantId = principal.tenantId;
+      if (tenantId === null) {
+        if (input.tenant_id === undefined) throw badRequest('tenant_id is required', [{ field: 'tenant_id', message: 'is required for a SUPER_ADMIN' }]);
+        if (!(await repo.tenantExists(input.tenant_id))) throw badRequest('No such tenant', [{ field: 'tenant_id', message: 'does not exist' }]);
+        tenantId = input.tenant_id;
+      }
+      const row = await insertUser({
+        tenantId,
+        username: input.username,
+        email: input.email ?? null,
+        password: input.password,
+        role: input.role,
+        permissions: input.permissions ?? [],
+        isActive: input.is_active ?? true,
+      });
+      return userView(row);
+    },
+
+    async update(principal: Principal, id: string, input: UpdateUserInput): Promise<UserView> {
+      const current = await get(principal, id);
+      const self = current.id === principal.userId;
+      if (self && (input.role !== undefined || input.is_active === false || input.permissions !== undefined)) {
+        throw badRequest('You cannot change your own role, permissions or status; ask another administrator');
+      }
+      if (current.role === 'SUPER_ADMIN' && (input.role !== undefined || input.permissions !== undefined)) {
+        throw badRequest('A platform SUPER_ADMIN has no tenant role or extra permissions');
+      }
+      if (input.password !== undefined) assertAcceptablePassword(input.password, current.username);
+      const now = Date.now();
+      try {
+        await repo.update(current.tenant_id ?? undefined, id, {
+          ...(input.email !== undefined ? { email: input.email?.toLowerCase() ?? null } : {}),
+          ...(input.role !== undefined ? { role: input.role } : {}),
+          ...(input.permissions !== undefined ? { permissions: JSON.stringify(input.permissions) } : {}),
+          ...(input.is_active !== undefined ? { is_active: input.is_active ? 1 : 0 } : {}),
+          ...(input.password !== undefined ? { password_hash: await hashPassword(input.password) } : {}),
+          updated_at: now,
+        });
+      } catch (error) {
+        if (isUniqueViolation(error)) throw taken();
+        throw error;
+      }
+      if (input.is_active === false) await sessions.endUserSessions(id, 'user_disabled');
+      else if (input.password !== undefined && !self) await sessions.endUserSessions(id, 'password_reset');
+      else sessions.invalidateUser(id);
+      return userView(await get(principal, id));
+    },
+
+    async delete(principal: Principal, id: string): Promise<UserRow> {
+      const current = await get(principal, id);
+      if (current.id === principal.userId) throw badRequest('You cannot delete your own account');
+      await sessions.endUserSessions(id, 'user_deleted');
+      if (!(await repo.delete(current.tenant_id ?? undefined, id))) throw notFound('User');
+      return current;
+    },
+
+    /** CLI: set a password without knowing the old one; ends the user's sessions. */
+    async resetPassword(username: string, password: string): Promise<void> {
+      const user = await repo.findByUsername(username.toLowerCase());
+      if (user === undefined) throw notFound('User');
+      assertAcceptablePassword(password, user.username);
+      await repo.update(undefined, user.id, { password_hash: await hashPassword(password), updated_at: Date.now() });
+      await sessions.endUserSessions(user.id, 'password_reset');
+    },
+  };
+}
+
+export type UsersService = ReturnType<typeof createUsersService>;

@@ -1,0 +1,76 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { forbidden, unauthorized } from '../http/errors.ts';
+import type { Principal } from './principal.ts';
+import type { AccessClaims, TokenService } from './tokens.ts';
+import type { AuditService } from '../../modules/audit/audit.service.ts';
+
+interface GuardDeps {
+  tokens: TokenService;
+  resolvePrincipal: (claims: AccessClaims) => Promise<Principal | undefined>;
+  audit: AuditService;
+}
+
+const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+function bearerToken(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (header === undefined) return undefined;
+  const match = /^Bearer\s+([A-Za-z0-9\-_.]+)\s*$/i.exec(header);
+  return match?.[1] ?? '';
+}
+
+/**
+ * Authentication, authorisation and the write audit, as hooks around every route:
+ *  - onRequest: a bearer token becomes request.principal (before the rate limiter keys on it);
+ *  - preParsing: the route's `config.access` is enforced before the body is even read;
+ *  - onSend: every write (POST/PUT/PATCH/DELETE) on a route with `config.audit` is recorded with
+ *    its outcome, before the response leaves, so an acknowledged write always has its entry.
+ */
+export function registerGuard(app: FastifyInstance, deps: GuardDeps): void {
+  app.decorateRequest('principal', undefined);
+  app.decorateRequest('auditTarget', undefined);
+
+  app.addHook('onRequest', async (request) => {
+    const token = bearerToken(request);
+    if (token === undefined || token === '') return;
+    const claims = await deps.tokens.verifyAccessToken(token);
+    if (claims !== undefined) request.principal = await deps.resolvePrincipal(claims);
+  });
+
+  app.addHook('preParsing', async (request) => {
+    // API routes need a signed-in caller unless they say otherwise; /docs, /health … are public.
+    const access = request.routeOptions.config.access ?? (request.routeOptions.url?.startsWith('/api/') ? 'authenticated' : 'public');
+    if (access === 'public') return;
+    const principal = request.principal;
+    if (principal === undefined) {
+      throw unauthorized(request.headers.authorization === undefined ? 'Authentication is required' : 'The access token is invalid, expired or revoked');
+    }
+    if (access !== 'authenticated' && !principal.permissions.has(access)) {
+      await deps.audit.fromRequest(request, {
+        action: 'permission.denied',
+        outcome: 'denied',
+        resourceType: request.routeOptions.config.audit?.resourceType ?? null,
+        resourceId: (request.params as { id?: string } | undefined)?.id ?? null,
+        detail: { permission: access, method: request.method, route: request.routeOptions.url },
+      });
+      throw forbidden(`This needs the ${access} permission`);
+    }
+  });
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    const audit = request.routeOptions.config?.audit;
+    if (audit === undefined || !MUTATING.has(request.method) || request.principal === undefined) return payload;
+    if (reply.statusCode === 401 || reply.statusCode === 403 || reply.statusCode === 429) return payload; // denials are recorded where they happen
+    const target = request.auditTarget;
+    const detail = target?.detail ?? (reply.statusCode >= 400 ? { status: reply.statusCode } : undefined);
+    await deps.audit.fromRequest(request, {
+      action: audit.action,
+      outcome: reply.statusCode < 400 ? 'success' : 'failure',
+      resourceType: audit.resourceType,
+      resourceId: target?.resourceId ?? (request.params as { id?: string } | undefined)?.id ?? null,
+      ...(target?.tenantId !== undefined ? { tenantId: target.tenantId } : {}),
+      ...(detail !== undefined ? { detail } : {}),
+    });
+    return payload;
+  });
+}

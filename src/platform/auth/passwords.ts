@@ -1,0 +1,40 @@
+import { hash, verify } from '@node-rs/argon2';
+import languageCommon from '@zxcvbn-ts/language-common';
+import type { FieldError } from '../http/errors.ts';
+
+/** OWASP Password Storage Cheat Sheet: Argon2id, m=19 MiB, t=2, p=1. */
+// `algorithm: 2` is Algorithm.Argon2id (a const enum, which isolated modules cannot import).
+const ARGON2_OPTIONS = { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
+
+// ~49,000 of the most common passwords (lower case), bundled with the npm package.
+const COMMON_PASSWORDS = new Set<string>(languageCommon.dictionary['passwords-common'] as string[]);
+
+export const hashPassword = (password: string) => hash(password, ARGON2_OPTIONS);
+
+export async function verifyPassword(passwordHash: string, password: string): Promise<boolean> {
+  try {
+    return await verify(passwordHash, password);
+  } catch {
+    return false;
+  }
+}
+
+/** A hash to verify against when the account does not exist, so that timing does not reveal it. */
+let dummyHash: Promise<string> | undefined;
+export function burnPasswordCheck(password: string): Promise<boolean> {
+  dummyHash ??= hashPassword('dummy-password-for-timing-Aa1');
+  return dummyHash.then((h) => verifyPassword(h, password));
+}
+
+/** Seed 001's rule (8-128 chars, upper, lower, digit) plus a check against common passwords. */
+export function passwordProblems(password: string, username?: string): FieldError[] {
+  const problems: string[] = [];
+  if (password.length < 8 || password.length > 128) problems.push('must be 8 to 128 characters long');
+  if (!/[A-Z]/.test(password)) problems.push('must contain an upper-case letter');
+  if (!/[a-z]/.test(password)) problems.push('must contain a lower-case letter');
+  if (!/[0-9]/.test(password)) problems.push('must contain a digit');
+  const lower = password.toLowerCase();
+  if (COMMON_PASSWORDS.has(lower)) problems.push('is too common');
+  else if (username !== undefined && username.length >= 3 && lower.includes(username.toLowerCase())) problems.push('must not contain the username');
+  return problems.map((message) => ({ field: 'password', message }));
+}

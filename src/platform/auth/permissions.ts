@@ -1,0 +1,42 @@
+/**
+ * The one table that says who may do what. Routes declare the permission they need
+ * (`config.permission`); roles are sets of permissions; a user may hold extra tenant permissions.
+ */
+export const TENANT_ROLES = ['ADMIN', 'MANAGER', 'OPERATOR', 'VIEWER'] as const;
+export type TenantRole = (typeof TENANT_ROLES)[number];
+export type Role = TenantRole | 'SUPER_ADMIN';
+
+/** Permissions a tenant user can hold (by role or granted one by one). */
+export const TENANT_PERMISSIONS = [
+  'users:read',
+  'users:write',
+  'tickets:read',
+  'tickets:write',
+  'tickets:delete',
+  'tickets:comment',
+  'audit:read',
+] as const;
+
+/** Platform permissions: only SUPER_ADMIN holds them; they cannot be granted to tenant users. */
+export const PLATFORM_PERMISSIONS = ['tenants:read', 'tenants:write'] as const;
+
+export type TenantPermission = (typeof TENANT_PERMISSIONS)[number];
+export type Permission = TenantPermission | (typeof PLATFORM_PERMISSIONS)[number];
+
+const ALL: readonly Permission[] = [...TENANT_PERMISSIONS, ...PLATFORM_PERMISSIONS];
+
+export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
+  SUPER_ADMIN: ALL,
+  ADMIN: TENANT_PERMISSIONS,
+  MANAGER: ['users:read', 'tickets:read', 'tickets:write', 'tickets:delete', 'tickets:comment', 'audit:read'],
+  OPERATOR: ['users:read', 'tickets:read', 'tickets:write', 'tickets:comment'],
+  VIEWER: ['tickets:read'],
+};
+
+export function permissionsOf(role: Role, extra: readonly string[]): Set<Permission> {
+  const granted = new Set<Permission>(ROLE_PERMISSIONS[role]);
+  for (const permission of extra) {
+    if ((TENANT_PERMISSIONS as readonly string[]).includes(permission)) granted.add(permission as Permission);
+  }
+  return granted;
+}

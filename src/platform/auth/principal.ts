@@ -1,0 +1,34 @@
+import type { Permission, Role } from './permissions.ts';
+
+/** Who is calling: built from the session and the user row, never from the token's claims alone. */
+export interface Principal {
+  userId: string;
+  username: string;
+  email: string | null;
+  /** Null for SUPER_ADMIN. */
+  tenantId: string | null;
+  role: Role;
+  extraPermissions: string[];
+  permissions: Set<Permission>;
+  sessionId: string;
+}
+
+/** What a route needs: a permission, any signed-in user, or nothing. */
+export type RouteAccess = Permission | 'authenticated' | 'public';
+
+export interface RouteAudit {
+  action: string;
+  resourceType: string;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | undefined;
+    /** Set by handlers so that the automatic audit entry names the resource and tenant it touched. */
+    auditTarget: { resourceId?: string; tenantId?: string | null; detail?: Record<string, unknown> } | undefined;
+  }
+  interface FastifyContextConfig {
+    access?: RouteAccess;
+    audit?: RouteAudit;
+  }
+}

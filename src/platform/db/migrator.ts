@@ -1,0 +1,42 @@
+import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
+import * as core from '../../migrations/platform/0001_core.ts';
+import type { Db, Dialect } from './database.ts';
+
+interface DialectMigration {
+  up(db: Parameters<Migration['up']>[0], dialect: Dialect): Promise<void>;
+}
+
+/** Platform migrations in order; names are stored in the database, so never rename one. */
+const PLATFORM_MIGRATIONS: Record<string, DialectMigration> = {
+  '0001_core': core,
+};
+
+function provider(dialect: Dialect): MigrationProvider {
+  return {
+    async getMigrations() {
+      const migrations: Record<string, Migration> = {};
+      for (const [name, migration] of Object.entries(PLATFORM_MIGRATIONS)) {
+        migrations[name] = { up: (db) => migration.up(db, dialect) };
+      }
+      return migrations;
+    },
+  };
+}
+
+const SQLITE_BUSY_RETRIES = 20;
+
+/**
+ * Brings the schema up to date. Kysely takes a table lock on PostgreSQL, so concurrent starts are
+ * serialised there; on SQLite two processes can race for the write lock, and the loser retries
+ * (finding the work done).
+ */
+export async function migrateToLatest(db: Db): Promise<string[]> {
+  const migrator = new Migrator({ db: db.kysely, provider: provider(db.dialect) });
+  for (let attempt = 0; ; attempt++) {
+    const { error, results } = await migrator.migrateToLatest();
+    if (error === undefined) return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+    const busy = error instanceof Error && /SQLITE_BUSY|database is locked/i.test(`${(error as { code?: string }).code} ${error.message}`);
+    if (!busy || attempt >= SQLITE_BUSY_RETRIES) throw error;
+    await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 200));
+  }
+}
