@@ -64,6 +64,8 @@ export async function buildApp(config: Config, db: Db, services: Services): Prom
   app.addHook('onRequest', async (request, reply) => {
     reply.header('X-Request-Id', request.id);
   });
+  // A JSON API: anything but application/json bodies is 415.
+  app.removeContentTypeParser('text/plain');
   registerValidation(app);
   registerErrorHandling(app);
   app.addSchema(Problem);

@@ -1,0 +1,502 @@
+/**
+ * Loopback HTTP benchmark (`npm run bench`).
+ *
+ * Measures three targets with autocannon, one after the other, each served by its own child
+ * process so the load generator (this process) and the server never share an event loop:
+ *   1. ceiling  — a bare node:http server answering {"ok":true};
+ *   2. Sentinel GET /api/v1/auth/me with a bearer token;
+ *   3. Sentinel GET /api/v1/tickets?limit=50 for a tenant holding 10,000 tickets.
+ * Prints a table and writes it into bench/README.md between the results markers.
+ *
+ * Environment: BENCH_DURATION (seconds, default 10), BENCH_CONNECTIONS (default 50),
+ * BENCH_WARMUP (seconds, default 2).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { newId } from '../src/platform/ids.ts';
+
+const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
+const REPO_DIR = path.resolve(BENCH_DIR, '..');
+const README = path.join(BENCH_DIR, 'README.md');
+const RESULTS_START = '<!-- results:start -->';
+const RESULTS_END = '<!-- results:end -->';
+
+function envInt(name: string, fallback: number, min: number, max: number): number {
+  const raw = process.env[name]?.trim();
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name} must be a whole number between ${min} and ${max}, got "${raw}"`);
+  return value;
+}
+
+const DURATION_S = envInt('BENCH_DURATION', 10, 1, 3600);
+const CONNECTIONS = envInt('BENCH_CONNECTIONS', 50, 1, 10_000);
+const WARMUP_S = envInt('BENCH_WARMUP', 2, 0, 600);
+const PIPELINING = 1;
+const TICKET_COUNT = 10_000;
+const PAGE_SIZE = 50;
+
+const ADMIN_PASSWORD = 'Bench-Root-Pass-9';
+const BENCH_USERNAME = 'bench.user';
+const BENCH_PASSWORD = 'Bench-User-Pass-7';
+// Config accepts at most 10,000,000 per minute; far above what one process can serve (~170k/s).
+const RATE_LIMIT_PER_MINUTE = 10_000_000;
+
+const TARGETS = {
+  authMeRps: 8_000,
+  ticketsRps: 5_000,
+  p99Ms: 25,
+};
+
+// ---------------------------------------------------------------------------------------------
+// Child processes: tracked so every exit path (success, error, signal, watchdog) ends them.
+
+interface Child {
+  name: string;
+  process: ChildProcess;
+  /** Tail of stdout+stderr, for error messages. */
+  output: () => string;
+  exited: Promise<void>;
+}
+
+const children = new Set<Child>();
+
+function startChild(name: string, args: string[], env: NodeJS.ProcessEnv): Child {
+  const proc = spawn(process.execPath, args, { cwd: REPO_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let tail = '';
+  const keep = (chunk: Buffer) => {
+    tail = (tail + chunk.toString('utf8')).slice(-16_000);
+  };
+  proc.stdout?.on('data', keep);
+  proc.stderr?.on('data', keep);
+  const exited = new Promise<void>((resolve) => {
+    if (proc.exitCode !== null || proc.signalCode !== null) resolve();
+    else proc.once('exit', () => resolve());
+  });
+  const child: Child = { name, process: proc, output: () => tail, exited };
+  children.add(child);
+  return child;
+}
+
+const isRunning = (child: Child) => child.process.exitCode === null && child.process.signalCode === null;
+
+async function stopChild(child: Child): Promise<void> {
+  if (isRunning(child)) {
+    child.process.kill('SIGTERM');
+    const timer = setTimeout(() => {
+      if (isRunning(child)) child.process.kill('SIGKILL');
+    }, 5_000);
+    await child.exited;
+    clearTimeout(timer);
+  }
+  children.delete(child);
+}
+
+async function stopAll(): Promise<void> {
+  await Promise.all([...children].map(stopChild));
+}
+
+// Last resort (process.exit from anywhere): synchronous, so only a signal can be sent.
+process.on('exit', () => {
+  for (const child of children) if (isRunning(child)) child.process.kill('SIGKILL');
+});
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    console.error(`\n${signal}: stopping the servers`);
+    void stopAll().finally(() => process.exit(130));
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Small helpers
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => (port > 0 ? resolve(port) : reject(new Error('no free port'))));
+    });
+  });
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+async function waitUntilHealthy(child: Child, url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!isRunning(child)) throw new Error(`${child.name} exited before answering (code ${child.process.exitCode}):\n${child.output()}`);
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(1_000) });
+      await response.arrayBuffer();
+      if (response.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await sleep(100);
+  }
+  throw new Error(`${child.name} did not answer 200 on ${url} within ${timeoutMs} ms:\n${child.output()}`);
+}
+
+async function call<T>(base: string, method: 'GET' | 'POST', route: string, expected: number, options: { body?: unknown; token?: string } = {}): Promise<T> {
+  const headers: Record<string, string> = {};
+  if (options.body !== undefined) headers['content-type'] = 'application/json';
+  if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
+  const response = await fetch(`${base}${route}`, {
+    method,
+    headers,
+    ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
+    signal: AbortSignal.timeout(15_000),
+  });
+  const text = await response.text();
+  if (response.status !== expected) throw new Error(`${method} ${route}: expected ${expected}, got ${response.status}: ${text}`);
+  return JSON.parse(text) as T;
+}
+
+/** CPU time (user + system) of a process in ms, from /proc; undefined where /proc is missing. */
+function processCpuMs(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return Number.isFinite(ticks) ? (ticks * 1000) / 100 : undefined; // USER_HZ is 100 on Linux
+  } catch {
+    return undefined;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Targets
+
+const CEILING_SOURCE = `
+const http = require('node:http');
+const body = Buffer.from('{"ok":true}');
+http.createServer((req, res) => {
+  res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': body.length });
+  res.end(body);
+}).listen(Number(process.env.PORT), '127.0.0.1');
+`;
+
+async function startCeiling(): Promise<{ child: Child; base: string }> {
+  const port = await freePort();
+  const child = startChild('ceiling server', ['-e', CEILING_SOURCE], { PATH: process.env.PATH, PORT: String(port) });
+  const base = `http://127.0.0.1:${port}`;
+  await waitUntilHealthy(child, `${base}/`, 10_000);
+  return { child, base };
+}
+
+interface SentinelSetup {
+  child: Child;
+  base: string;
+  token: string;
+  tenantId: string;
+  dataDir: string;
+}
+
+async function startSentinel(): Promise<SentinelSetup> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'sentinel-bench-'));
+  const port = await freePort();
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    SENTINEL_DATA_DIR: dataDir,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    SENTINEL_ADMIN_USERNAME: 'admin',
+    SENTINEL_ADMIN_PASSWORD: ADMIN_PASSWORD,
+    SENTINEL_RATE_LIMIT_PER_MINUTE: String(RATE_LIMIT_PER_MINUTE),
+  };
+  // The bench's own settings must not leak into the server (e.g. DATABASE_URL from the shell).
+  for (const name of ['DATABASE_URL', 'SENTINEL_SECRET_KEY', 'SENTINEL_TRUST_PROXY', 'SENTINEL_CORS_ORIGINS', 'SENTINEL_METRICS_TOKEN']) delete env[name];
+  const child = startChild('sentinel', ['bin/sentinel.js', 'serve'], env);
+  const base = `http://127.0.0.1:${port}`;
+  await waitUntilHealthy(child, `${base}/health`, 60_000);
+  return { child, base, dataDir, ...(await provision(base)) };
+}
+
+interface TokenPair { access_token: string }
+interface IdOnly { id: string }
+interface MeView { id: string; username: string; tenant_id: string | null; role: string }
+interface TicketPageView { items: { id: string; tenant_id: string }[]; next_cursor: string | null }
+
+/** Tenant, tenant admin and its token, then 10,000 tickets written straight into SQLite. */
+async function provision(base: string): Promise<{ token: string; tenantId: string; userId: string }> {
+  const admin = await call<TokenPair>(base, 'POST', '/api/v1/auth/login', 200, { body: { username: 'admin', password: ADMIN_PASSWORD } });
+  const tenant = await call<IdOnly>(base, 'POST', '/api/v1/tenants', 201, { token: admin.access_token, body: { name: 'Bench Tenant' } });
+  const user = await call<IdOnly>(base, 'POST', '/api/v1/users', 201, {
+    token: admin.access_token,
+    body: { username: BENCH_USERNAME, password: BENCH_PASSWORD, role: 'ADMIN', tenant_id: tenant.id },
+  });
+  const login = await call<TokenPair>(base, 'POST', '/api/v1/auth/login', 200, { body: { username: BENCH_USERNAME, password: BENCH_PASSWORD } });
+  const me = await call<MeView>(base, 'GET', '/api/v1/auth/me', 200, { token: login.access_token });
+  if (me.id !== user.id || me.tenant_id !== tenant.id) throw new Error(`/auth/me answered an unexpected user: ${JSON.stringify(me)}`);
+  return { token: login.access_token, tenantId: tenant.id, userId: user.id };
+}
+
+const STATUSES = ['open', 'in_progress', 'resolved', 'closed'] as const;
+const PRIORITIES = ['low', 'medium', 'high', 'critical'] as const;
+const SUBJECTS = ['Disk usage above threshold', 'Certificate expires soon', 'Failed logins from one address', 'Line 3 conveyor stopped', 'Backup job did not finish', 'Outdated OpenSSL package', 'Sensor reading out of range', 'VPN tunnel flapping'];
+
+function seedTickets(dataDir: string, tenantId: string, createdBy: string, count: number): number {
+  const db = new DatabaseSync(path.join(dataDir, 'sentinel.db'));
+  try {
+    db.exec('PRAGMA busy_timeout = 5000');
+    const insert = db.prepare(`INSERT INTO tickets
+      (id, tenant_id, title, description, status, priority, assignee_id, alert_id, vulnerability_id, created_by, created_at, updated_at, resolved_at)
+      VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, NULL, ?, ?, ?, ?)`);
+    // One ticket a minute up to now (about a week), so the ids (UUIDv7) sort in creation order.
+    const first = Date.now() - count * 60_000;
+    db.exec('BEGIN IMMEDIATE');
+    try {
+      for (let i = 0; i < count; i++) {
+        const createdAt = first + i * 60_000;
+        const updatedAt = createdAt + (i % 7) * 1_000;
+        const status = STATUSES[i % STATUSES.length]!;
+        const subject = SUBJECTS[i % SUBJECTS.length]!;
+        insert.run(
+          newId(createdAt), tenantId, `${subject} #${i + 1}`,
+          `Seeded by the benchmark. ${subject.toLowerCase()} was reported on host-${(i % 40) + 1}; check the runbook, note the findings here and close the ticket once resolved.`,
+          status, PRIORITIES[(i >> 2) % PRIORITIES.length]!, createdBy, createdAt, updatedAt,
+          status === 'resolved' || status === 'closed' ? updatedAt : null,
+        );
+      }
+      db.exec('COMMIT');
+    } catch (error) {
+      db.exec('ROLLBACK');
+      throw error;
+    }
+    const row = db.prepare('SELECT COUNT(*) AS n FROM tickets WHERE tenant_id = ?').get(tenantId) as { n: number } | undefined;
+    return row?.n ?? 0;
+  } finally {
+    db.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Measurement
+
+interface Measurement {
+  name: string;
+  path: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  avgLatency: number;
+  requests: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  statusCodes: Record<string, number>;
+  mbPerSec: number;
+  /** % of one core over the measured window. */
+  serverCpu: number | undefined;
+  loadgenCpu: number;
+}
+
+function statusCounts(result: autocannon.Result): Record<string, number> {
+  return Object.fromEntries(Object.entries(result.statusCodeStats).map(([code, stats]) => [code, stats.count]));
+}
+
+async function measure(name: string, server: Child, url: string, headers: Record<string, string>): Promise<Measurement> {
+  const options: autocannon.Options = { url, headers, connections: CONNECTIONS, pipelining: PIPELINING, timeout: 10 };
+  if (WARMUP_S > 0) {
+    process.stdout.write(`  ${name}: warm-up ${WARMUP_S} s … `);
+    const warm = await autocannon({ ...options, duration: WARMUP_S, title: `${name} warm-up` });
+    if (warm.non2xx > 0 || warm.errors > 0) {
+      throw new Error(`${name} warm-up: ${warm.non2xx} non-2xx responses, ${warm.errors} errors; status codes ${JSON.stringify(statusCounts(warm))}\n${server.output()}`);
+    }
+  } else {
+    process.stdout.write(`  ${name}: `);
+  }
+  process.stdout.write(`measuring ${DURATION_S} s … `);
+  const cpuBefore = processCpuMs(server.process.pid);
+  const selfBefore = process.cpuUsage();
+  const started = performance.now();
+  const result = await autocannon({ ...options, duration: DURATION_S, title: name });
+  const elapsedMs = performance.now() - started;
+  const selfUsed = process.cpuUsage(selfBefore);
+  const cpuAfter = processCpuMs(server.process.pid);
+  const serverCpu = cpuBefore !== undefined && cpuAfter !== undefined ? ((cpuAfter - cpuBefore) / elapsedMs) * 100 : undefined;
+  const measurement: Measurement = {
+    name,
+    path: new URL(url).pathname + new URL(url).search,
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    avgLatency: result.latency.average,
+    requests: result.requests.total,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    statusCodes: statusCounts(result),
+    mbPerSec: result.throughput.average / 1_048_576,
+    serverCpu,
+    loadgenCpu: ((selfUsed.user + selfUsed.system) / 1000 / elapsedMs) * 100,
+  };
+  console.log(`${Math.round(measurement.rps).toLocaleString('en-US')} req/s`);
+  return measurement;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report
+
+const int = (n: number) => Math.round(n).toLocaleString('en-US');
+const pct = (n: number | undefined) => (n === undefined ? 'n/a' : `${Math.round(n)} %`);
+
+interface Verdict { label: string; measured: string; target: string; met: boolean }
+
+function verdicts(authMe: Measurement, tickets: Measurement): Verdict[] {
+  return [
+    { label: '/auth/me throughput', measured: `${int(authMe.rps)} req/s`, target: `≥ ${int(TARGETS.authMeRps)} req/s`, met: authMe.rps >= TARGETS.authMeRps },
+    { label: '/auth/me p99', measured: `${authMe.p99} ms`, target: `≤ ${TARGETS.p99Ms} ms`, met: authMe.p99 <= TARGETS.p99Ms },
+    { label: '/tickets?limit=50 throughput', measured: `${int(tickets.rps)} req/s`, target: `≥ ${int(TARGETS.ticketsRps)} req/s`, met: tickets.rps >= TARGETS.ticketsRps },
+    { label: '/tickets?limit=50 p99', measured: `${tickets.p99} ms`, target: `≤ ${TARGETS.p99Ms} ms`, met: tickets.p99 <= TARGETS.p99Ms },
+  ];
+}
+
+function markdownTable(header: string[], rows: string[][], rightAligned: Set<number>): string {
+  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  const rule = header.map((_, i) => (rightAligned.has(i) ? '---:' : '---'));
+  return [line(header), line(rule), ...rows.map(line)].join('\n');
+}
+
+function consoleTable(header: string[], rows: string[][], rightAligned: Set<number>): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const fmt = (cells: string[]) => cells.map((c, i) => (rightAligned.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
+  return [fmt(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(fmt)].join('\n');
+}
+
+const RESULT_HEADER = ['Scenario', 'req/s', 'p50 ms', 'p99 ms', 'vs ceiling', 'non-2xx', 'errors', 'server CPU', 'load-gen CPU'];
+const RESULT_RIGHT = new Set([1, 2, 3, 4, 5, 6, 7, 8]);
+
+function resultRows(results: Measurement[], ceilingRps: number): string[][] {
+  return results.map((m) => [
+    `${m.name} (\`GET ${m.path}\`)`, int(m.rps), String(m.p50), String(m.p99), `${((m.rps / ceilingRps) * 100).toFixed(1)} %`,
+    String(m.non2xx), String(m.errors), pct(m.serverCpu), pct(m.loadgenCpu),
+  ]);
+}
+
+function machine() {
+  const cpus = os.cpus();
+  return {
+    nproc: os.availableParallelism(),
+    cpuModel: cpus[0]?.model.trim() ?? 'unknown',
+    memoryGiB: (os.totalmem() / 2 ** 30).toFixed(1),
+    node: process.version,
+    os: `${os.type()} ${os.release()} (${os.arch()})`,
+  };
+}
+
+function resultsMarkdown(results: Measurement[], ceilingRps: number, checks: Verdict[], seedMs: number): string {
+  const m = machine();
+  const date = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  return [
+    `Measured ${date} by \`npm run bench\` — ${DURATION_S} s per scenario after a ${WARMUP_S} s warm-up, ${CONNECTIONS} connections, pipelining ${PIPELINING}.`,
+    `Machine: ${m.nproc} CPUs (\`nproc\`), ${m.cpuModel}, ${m.memoryGiB} GiB RAM, ${m.os}, Node ${m.node}. ${TICKET_COUNT.toLocaleString('en-US')} tickets seeded in ${seedMs} ms.`,
+    '',
+    markdownTable(RESULT_HEADER, resultRows(results, ceilingRps), RESULT_RIGHT),
+    '',
+    'CPU columns: CPU time used over the measured window, in % of one core (the machine has ' +
+      `${m.nproc} cores, i.e. ${m.nproc * 100} % in all); server = the child process being measured, load-gen = this autocannon process.`,
+    '',
+    markdownTable(['Target (one Sentinel process, embedded SQLite)', 'Measured', 'Target', 'Met?'],
+      checks.map((c) => [c.label, c.measured, c.target, c.met ? 'yes' : '**no**']), new Set()),
+  ].join('\n');
+}
+
+function writeReadme(section: string): void {
+  const block = `${RESULTS_START}\n${section}\n${RESULTS_END}`;
+  const current = existsSync(README) ? readFileSync(README, 'utf8') : '# Sentinel HTTP benchmark\n';
+  const start = current.indexOf(RESULTS_START);
+  const end = current.indexOf(RESULTS_END);
+  const next = start !== -1 && end > start
+    ? current.slice(0, start) + block + current.slice(end + RESULTS_END.length)
+    : `${current.trimEnd()}\n\n## Results\n\n${block}\n`;
+  writeFileSync(README, next);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main(): Promise<number> {
+  const m = machine();
+  console.log(`Sentinel loopback benchmark — ${m.nproc} CPUs (${m.cpuModel}), Node ${m.node}`);
+  console.log(`${DURATION_S} s per scenario, ${WARMUP_S} s warm-up, ${CONNECTIONS} connections, pipelining ${PIPELINING}\n`);
+  const results: Measurement[] = [];
+
+  // 1. Ceiling: measured alone, then stopped so it takes no CPU from the Sentinel runs.
+  console.log('Ceiling (bare node:http):');
+  const ceiling = await startCeiling();
+  try {
+    results.push(await measure('ceiling', ceiling.child, `${ceiling.base}/`, {}));
+  } finally {
+    await stopChild(ceiling.child);
+  }
+
+  // 2 + 3. Sentinel.
+  console.log('\nSentinel: starting, provisioning a tenant and its admin …');
+  const sentinel = await startSentinel();
+  let seedMs: number;
+  try {
+    const seedStart = performance.now();
+    const seeded = seedTickets(sentinel.dataDir, sentinel.tenantId, (await call<MeView>(sentinel.base, 'GET', '/api/v1/auth/me', 200, { token: sentinel.token })).id, TICKET_COUNT);
+    seedMs = Math.round(performance.now() - seedStart);
+    if (seeded !== TICKET_COUNT) throw new Error(`expected ${TICKET_COUNT} tickets in the bench tenant, found ${seeded}`);
+    console.log(`  seeded ${seeded.toLocaleString('en-US')} tickets in ${seedMs} ms`);
+    const page = await call<TicketPageView>(sentinel.base, 'GET', `/api/v1/tickets?limit=${PAGE_SIZE}`, 200, { token: sentinel.token });
+    if (page.items.length !== PAGE_SIZE || page.next_cursor === null || page.items.some((t) => t.tenant_id !== sentinel.tenantId)) {
+      throw new Error(`GET /api/v1/tickets?limit=${PAGE_SIZE} answered ${page.items.length} items, next_cursor ${page.next_cursor}`);
+    }
+    console.log(`  GET /api/v1/tickets?limit=${PAGE_SIZE}: ${page.items.length} items and a next_cursor\n`);
+
+    const auth = { authorization: `Bearer ${sentinel.token}` };
+    results.push(await measure('auth/me', sentinel.child, `${sentinel.base}/api/v1/auth/me`, auth));
+    results.push(await measure('tickets list', sentinel.child, `${sentinel.base}/api/v1/tickets?limit=${PAGE_SIZE}`, auth));
+  } finally {
+    await stopChild(sentinel.child);
+    rmSync(sentinel.dataDir, { recursive: true, force: true });
+  }
+
+  const [ceilingResult, authMe, tickets] = results as [Measurement, Measurement, Measurement];
+  console.log(`\n${consoleTable(RESULT_HEADER, resultRows(results, ceilingResult.rps).map((r) => [r[0]!.replace(/`/g, ''), ...r.slice(1)]), RESULT_RIGHT)}`);
+  console.log('(CPU: % of one core over the measured window; server = measured child process, load-gen = autocannon)\n');
+
+  const failed = results.filter((r) => r.non2xx > 0 || r.errors > 0);
+  if (failed.length > 0) {
+    for (const r of failed) console.error(`FAILED ${r.name}: ${r.non2xx} non-2xx, ${r.errors} errors (${r.timeouts} timeouts); status codes ${JSON.stringify(r.statusCodes)}`);
+    console.error('Not writing bench/README.md: the figures include failed requests.');
+    return 1;
+  }
+
+  const checks = verdicts(authMe, tickets);
+  console.log(consoleTable(['Target', 'Measured', 'Target', 'Met?'], checks.map((c) => [c.label, c.measured, c.target, c.met ? 'yes' : 'NO']), new Set()));
+  writeReadme(resultsMarkdown(results, ceilingResult.rps, checks, seedMs));
+  console.log(`\nWrote the results into ${path.relative(REPO_DIR, README)}.`);
+  return 0;
+}
+
+// The bench always ends by itself: a watchdog well past the expected run time.
+const expectedS = 3 * (WARMUP_S + DURATION_S) + 120;
+setTimeout(() => {
+  console.error(`bench: still running after ${expectedS * 2} s, giving up`);
+  void stopAll().finally(() => process.exit(1));
+}, expectedS * 2_000).unref();
+
+let exitCode = 1;
+try {
+  exitCode = await main();
+} catch (error) {
+  console.error('\nbench failed:', error instanceof Error ? error.message : error);
+} finally {
+  await stopAll();
+}
+process.exit(exitCode);
