@@ -175,6 +175,30 @@ function processCpuMs(pid: number | undefined): number | undefined {
   }
 }
 
+/** CPU time (ms, summed over all cores) the whole machine spent busy, from /proc/stat. */
+function systemBusyMs(): number | undefined {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
+    const [, ...values] = line.trim().split(/\s+/);
+    // user nice system idle iowait irq softirq steal (guest time is already inside user).
+    const ticks = values.slice(0, 8).map(Number);
+    if (ticks.length < 8 || ticks.some((t) => !Number.isFinite(t))) return undefined;
+    const busy = ticks.reduce((sum, t) => sum + t, 0) - ticks[3]! - ticks[4]!;
+    return (busy * 1000) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+/** How busy the machine is before the bench starts (% of one core over `ms`). */
+async function backgroundCpu(ms: number): Promise<number | undefined> {
+  const before = systemBusyMs();
+  const started = performance.now();
+  await sleep(ms);
+  const after = systemBusyMs();
+  return before !== undefined && after !== undefined ? ((after - before) / (performance.now() - started)) * 100 : undefined;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Targets
 
@@ -301,6 +325,8 @@ interface Measurement {
   /** % of one core over the measured window. */
   serverCpu: number | undefined;
   loadgenCpu: number;
+  /** Everything else the machine did meanwhile (other processes, kernel), % of one core. */
+  otherCpu: number | undefined;
 }
 
 function statusCounts(result: autocannon.Result): Record<string, number> {
@@ -320,13 +346,17 @@ async function measure(name: string, server: Child, url: string, headers: Record
   }
   process.stdout.write(`measuring ${DURATION_S} s … `);
   const cpuBefore = processCpuMs(server.process.pid);
+  const systemBefore = systemBusyMs();
   const selfBefore = process.cpuUsage();
   const started = performance.now();
   const result = await autocannon({ ...options, duration: DURATION_S, title: name });
   const elapsedMs = performance.now() - started;
   const selfUsed = process.cpuUsage(selfBefore);
   const cpuAfter = processCpuMs(server.process.pid);
+  const systemAfter = systemBusyMs();
   const serverCpu = cpuBefore !== undefined && cpuAfter !== undefined ? ((cpuAfter - cpuBefore) / elapsedMs) * 100 : undefined;
+  const loadgenCpu = ((selfUsed.user + selfUsed.system) / 1000 / elapsedMs) * 100;
+  const systemCpu = systemBefore !== undefined && systemAfter !== undefined ? ((systemAfter - systemBefore) / elapsedMs) * 100 : undefined;
   const measurement: Measurement = {
     name,
     path: new URL(url).pathname + new URL(url).search,
@@ -341,7 +371,8 @@ async function measure(name: string, server: Child, url: string, headers: Record
     statusCodes: statusCounts(result),
     mbPerSec: result.throughput.average / 1_048_576,
     serverCpu,
-    loadgenCpu: ((selfUsed.user + selfUsed.system) / 1000 / elapsedMs) * 100,
+    loadgenCpu,
+    otherCpu: systemCpu !== undefined && serverCpu !== undefined ? Math.max(0, systemCpu - serverCpu - loadgenCpu) : undefined,
   };
   console.log(`${Math.round(measurement.rps).toLocaleString('en-US')} req/s`);
   return measurement;
@@ -376,13 +407,13 @@ function consoleTable(header: string[], rows: string[][], rightAligned: Set<numb
   return [fmt(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(fmt)].join('\n');
 }
 
-const RESULT_HEADER = ['Scenario', 'req/s', 'p50 ms', 'p99 ms', 'vs ceiling', 'non-2xx', 'errors', 'server CPU', 'load-gen CPU'];
-const RESULT_RIGHT = new Set([1, 2, 3, 4, 5, 6, 7, 8]);
+const RESULT_HEADER = ['Scenario', 'req/s', 'p50 ms', 'p99 ms', 'vs ceiling', 'non-2xx', 'errors', 'server CPU', 'load-gen CPU', 'other CPU'];
+const RESULT_RIGHT = new Set([1, 2, 3, 4, 5, 6, 7, 8, 9]);
 
 function resultRows(results: Measurement[], ceilingRps: number): string[][] {
   return results.map((m) => [
     `${m.name} (\`GET ${m.path}\`)`, int(m.rps), String(m.p50), String(m.p99), `${((m.rps / ceilingRps) * 100).toFixed(1)} %`,
-    String(m.non2xx), String(m.errors), pct(m.serverCpu), pct(m.loadgenCpu),
+    String(m.non2xx), String(m.errors), pct(m.serverCpu), pct(m.loadgenCpu), pct(m.otherCpu),
   ]);
 }
 
@@ -397,17 +428,19 @@ function machine() {
   };
 }
 
-function resultsMarkdown(results: Measurement[], ceilingRps: number, checks: Verdict[], seedMs: number): string {
+function resultsMarkdown(results: Measurement[], ceilingRps: number, checks: Verdict[], seedMs: number, background: number | undefined): string {
   const m = machine();
   const date = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
   return [
     `Measured ${date} by \`npm run bench\` — ${DURATION_S} s per scenario after a ${WARMUP_S} s warm-up, ${CONNECTIONS} connections, pipelining ${PIPELINING}.`,
-    `Machine: ${m.nproc} CPUs (\`nproc\`), ${m.cpuModel}, ${m.memoryGiB} GiB RAM, ${m.os}, Node ${m.node}. ${TICKET_COUNT.toLocaleString('en-US')} tickets seeded in ${seedMs} ms.`,
+    `Machine: ${m.nproc} CPUs (\`nproc\`), ${m.cpuModel}, ${m.memoryGiB} GiB RAM, ${m.os}, Node ${m.node}. ` +
+      `Machine busy before the run: ${pct(background)} of one core. ${TICKET_COUNT.toLocaleString('en-US')} tickets seeded in ${seedMs} ms.`,
     '',
     markdownTable(RESULT_HEADER, resultRows(results, ceilingRps), RESULT_RIGHT),
     '',
     'CPU columns: CPU time used over the measured window, in % of one core (the machine has ' +
-      `${m.nproc} cores, i.e. ${m.nproc * 100} % in all); server = the child process being measured, load-gen = this autocannon process.`,
+      `${m.nproc} cores, i.e. ${m.nproc * 100} % in all); server = the child process being measured, load-gen = this autocannon process, ` +
+      'other = the rest of the machine (other processes, kernel work not charged to either).',
     '',
     markdownTable(['Target (one Sentinel process, embedded SQLite)', 'Measured', 'Target', 'Met?'],
       checks.map((c) => [c.label, c.measured, c.target, c.met ? 'yes' : '**no**']), new Set()),
@@ -430,7 +463,9 @@ function writeReadme(section: string): void {
 async function main(): Promise<number> {
   const m = machine();
   console.log(`Sentinel loopback benchmark — ${m.nproc} CPUs (${m.cpuModel}), Node ${m.node}`);
-  console.log(`${DURATION_S} s per scenario, ${WARMUP_S} s warm-up, ${CONNECTIONS} connections, pipelining ${PIPELINING}\n`);
+  console.log(`${DURATION_S} s per scenario, ${WARMUP_S} s warm-up, ${CONNECTIONS} connections, pipelining ${PIPELINING}`);
+  const background = await backgroundCpu(1_000);
+  console.log(`Machine busy before the run: ${pct(background)} of one core${background !== undefined && background > 20 ? ' — WARNING: other work is running, the figures will be lower' : ''}\n`);
   const results: Measurement[] = [];
 
   // 1. Ceiling: measured alone, then stopped so it takes no CPU from the Sentinel runs.
@@ -468,7 +503,7 @@ async function main(): Promise<number> {
 
   const [ceilingResult, authMe, tickets] = results as [Measurement, Measurement, Measurement];
   console.log(`\n${consoleTable(RESULT_HEADER, resultRows(results, ceilingResult.rps).map((r) => [r[0]!.replace(/`/g, ''), ...r.slice(1)]), RESULT_RIGHT)}`);
-  console.log('(CPU: % of one core over the measured window; server = measured child process, load-gen = autocannon)\n');
+  console.log('(CPU: % of one core over the measured window; server = measured child process, load-gen = autocannon, other = rest of the machine)\n');
 
   const failed = results.filter((r) => r.non2xx > 0 || r.errors > 0);
   if (failed.length > 0) {
@@ -479,7 +514,7 @@ async function main(): Promise<number> {
 
   const checks = verdicts(authMe, tickets);
   console.log(consoleTable(['Target', 'Measured', 'Target', 'Met?'], checks.map((c) => [c.label, c.measured, c.target, c.met ? 'yes' : 'NO']), new Set()));
-  writeReadme(resultsMarkdown(results, ceilingResult.rps, checks, seedMs));
+  writeReadme(resultsMarkdown(results, ceilingResult.rps, checks, seedMs, background));
   console.log(`\nWrote the results into ${path.relative(REPO_DIR, README)}.`);
   return 0;
 }

@@ -1,5 +1,4 @@
 import { parseArgs } from 'node:util';
-import { stringify } from 'yaml';
 import { buildApp, createServices } from './app.ts';
 import { ConfigError, loadConfig, loadDotEnv, type Config } from './config.ts';
 import { openDatabase, openMemoryDatabase, type Db } from './platform/db/database.ts';
@@ -7,6 +6,7 @@ import { migrateToLatest } from './platform/db/migrator.ts';
 import { bootstrapAdmin, generatePassword } from './platform/bootstrap.ts';
 import { loadSecretKey } from './platform/auth/secret-key.ts';
 import { HttpError } from './platform/http/errors.ts';
+import { openApiYaml } from './platform/http/openapi.ts';
 import { TENANT_ROLES, type TenantRole } from './platform/auth/permissions.ts';
 import { createUsersRepo } from './modules/users/users.repo.ts';
 
@@ -62,7 +62,7 @@ async function printOpenApi(config: Config): Promise<void> {
   const db = openMemoryDatabase();
   const app = await buildApp({ ...config, logLevel: 'silent' }, db, createServices(config, db, 'openapi-export-needs-no-real-secret-key'));
   await app.ready();
-  process.stdout.write(stringify(app.swagger(), { lineWidth: 0 }));
+  process.stdout.write(openApiYaml(app));
   await app.close();
   await db.close();
 }

@@ -53,7 +53,7 @@ export function createAuthService(deps: { repo: AuthRepo; tokens: TokenService; 
     for (const [sid, entry] of cache) if (entry.principal.userId === userId) cache.delete(sid);
   }
 
-  async function issueTokens(trx: Parameters<Parameters<AuthRepo['transaction']>[0]>[0], claims: AccessClaims, now: number, sessionExpiresAt: number): Promise<TokenPair> {
+  async function issueTokens(trx: Executor, claims: AccessClaims, now: number, sessionExpiresAt: number): Promise<TokenPair> {
     const refreshToken = newRefreshToken();
     await repo.insertRefreshToken(trx, hashToken(refreshToken), claims.sid, now, Math.min(now + refreshMs, sessionExpiresAt));
     return {

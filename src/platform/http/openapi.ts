@@ -1,6 +1,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
+import { stringify } from 'yaml';
 
 export const API_VERSION = '0.1.0';
 
@@ -20,8 +21,15 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
       },
       security: [{ bearerAuth: [] }],
     },
+    // Shared schemas appear under their $id (e.g. #/components/schemas/Problem).
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
   });
   // Swagger UI's assets ship inside the npm package and are served from here: no CDN.
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: false }, staticCSP: false });
   app.get('/openapi.json', { schema: { hide: true }, config: { access: 'public' } }, async () => app.swagger());
+}
+
+/** The document as committed in openapi/openapi.yaml (no YAML anchors, so diffs stay readable). */
+export function openApiYaml(app: FastifyInstance): string {
+  return stringify(app.swagger(), { lineWidth: 0, aliasDuplicateObjects: false });
 }

@@ -1,0 +1,140 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { openDatabase } from '../src/platform/db/database.ts';
+import { ApiClient, createPostgresDatabase, dialects } from './helpers/harness.ts';
+
+const BIN = new URL('../bin/sentinel.js', import.meta.url).pathname;
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function sentinel(args: string[], env: Record<string, string>, until?: RegExp): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let stopping = false;
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`sentinel ${args.join(' ')} timed out\n${stdout}\n${stderr}`)); }, 60_000);
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+      // A server runs until told to stop: stop it once it has printed what the test waits for.
+      if (!stopping && until?.test(stdout)) {
+        stopping = true;
+        child.kill('SIGTERM');
+      }
+    });
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('close', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); });
+  });
+}
+
+for (const dialect of dialects()) {
+  describe(`sentinel CLI (${dialect})`, () => {
+    let dataDir: string;
+    let env: Record<string, string>;
+    let dropDatabase: (() => Promise<void>) | undefined;
+
+    before(async () => {
+      dataDir = mkdtempSync(path.join(tmpdir(), 'sentinel-cli-'));
+      env = { SENTINEL_DATA_DIR: dataDir };
+      if (dialect === 'postgres') {
+        const database = await createPostgresDatabase();
+        env.DATABASE_URL = database.url;
+        dropDatabase = database.drop;
+      }
+    });
+    after(async () => {
+      await dropDatabase?.();
+      rmSync(dataDir, { recursive: true, force: true });
+    });
+
+    it('migrates safely when two processes start at once, and reports an up-to-date schema after', async () => {
+      const runs = await Promise.all([sentinel(['migrate'], env), sentinel(['migrate'], env)]);
+      for (const run of runs) assert.equal(run.code, 0, run.stderr);
+      assert.equal(runs.filter((r) => r.stdout.includes('Applied: 0001_core')).length, 1, runs.map((r) => r.stdout).join('|'));
+      const again = await sentinel(['migrate'], env);
+      assert.match(again.stdout, /up to date/);
+    });
+
+    it('two servers starting at once create exactly one administrator, and print its password once', async () => {
+      const ports = [0, 0].map(() => String(20_000 + Math.floor(Math.random() * 20_000)));
+      const runs = await Promise.all(ports.map((port) => sentinel(['serve'], { ...env, PORT: port, LOG_LEVEL: 'info' }, /Server listening/)));
+      for (const run of runs) assert.equal(run.code, 0, run.stderr);
+      const printed = runs.filter((r) => /password: \S+/.test(r.stdout));
+      assert.equal(printed.length, 1, 'the generated password is printed by exactly one process');
+      const password = /password: (\S+)/.exec(printed[0]!.stdout)![1]!;
+
+      const db = openDatabase({ dataDir, databaseUrl: env.DATABASE_URL });
+      try {
+        const admins = await db.kysely.selectFrom('users').select(['username', 'role']).execute();
+        assert.deepEqual(admins.map((row) => ({ ...row })), [{ username: 'admin', role: 'SUPER_ADMIN' }]);
+      } finally {
+        await db.close();
+      }
+      const port = String(20_000 + Math.floor(Math.random() * 20_000));
+      let loginStatus = 0;
+      // Prove the printed password works against a running server.
+      const server = spawn(process.execPath, [BIN, 'serve'], { env: { PATH: process.env.PATH ?? '', ...env, PORT: port, LOG_LEVEL: 'warn' }, stdio: 'ignore' });
+      try {
+        const api = new ApiClient(`http://127.0.0.1:${port}`);
+        for (let i = 0; i < 100; i++) {
+          try {
+            loginStatus = (await api.post('/api/v1/auth/login', { username: 'admin', password })).status;
+            break;
+          } catch {
+            await new Promise((resolve) => setTimeout(resolve, 100));
+          }
+        }
+      } finally {
+        server.kill('SIGTERM');
+      }
+      assert.equal(loginStatus, 200);
+      if (dialect === 'sqlite') assert.equal(statSync(path.join(dataDir, 'secret.key')).mode & 0o777, 0o600);
+    });
+
+    it('creates and lists tenants, creates users and resets passwords', async () => {
+      const created = await sentinel(['tenant', 'create', '--name', 'Planta Norte', '--timezone', 'Europe/Madrid', '--language', 'es'], env);
+      assert.equal(created.code, 0, created.stderr);
+      assert.match(created.stdout, /Created tenant planta-norte/);
+      const list = await sentinel(['tenant', 'list'], env);
+      assert.match(list.stdout, /planta-norte\s+active\s+Planta Norte/);
+
+      const user = await sentinel(['user', 'create', '--username', 'Jefe.Turno', '--role', 'manager', '--tenant', 'planta-norte'], env);
+      assert.equal(user.code, 0, user.stderr);
+      assert.match(user.stdout, /Created user jefe.turno/);
+      assert.match(user.stdout, /password: \S{20,}/);
+
+      const weak = await sentinel(['user', 'create', '--username', 'weak', '--role', 'VIEWER', '--tenant', 'planta-norte', '--password', 'password'], env);
+      assert.equal(weak.code, 1);
+      assert.match(weak.stderr, /password/);
+      const reset = await sentinel(['user', 'reset-password', '--username', 'jefe.turno', '--password', 'Nuevo-Turno-2026'], env);
+      assert.equal(reset.code, 0, reset.stderr);
+      const missing = await sentinel(['user', 'reset-password', '--username', 'ghost'], env);
+      assert.equal(missing.code, 1);
+      const noTenant = await sentinel(['user', 'create', '--username', 'x.y', '--role', 'VIEWER', '--tenant', 'nope'], env);
+      assert.equal(noTenant.code, 1);
+      assert.match(noTenant.stderr, /No tenant with slug "nope"/);
+    });
+  });
+}
+
+describe('sentinel CLI usage and configuration errors', () => {
+  it('prints usage, and a clear message for a bad setting or an unknown command', async () => {
+    assert.match((await sentinel(['--help'], {})).stdout, /Usage: sentinel/);
+    const badPort = await sentinel(['migrate'], { PORT: 'eighty' });
+    assert.equal(badPort.code, 1);
+    assert.match(badPort.stderr, /Configuration error: PORT must be a whole number/);
+    const badUrl = await sentinel(['migrate'], { DATABASE_URL: 'mysql://x' });
+    assert.match(badUrl.stderr, /DATABASE_URL must start with postgres/);
+    const unknown = await sentinel(['frobnicate'], { SENTINEL_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'sentinel-cli-')) });
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /Unknown command "frobnicate"/);
+  });
+});
