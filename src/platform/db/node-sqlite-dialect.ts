@@ -8,15 +8,21 @@ type SqliteValue = null | number | bigint | string | Uint8Array;
  * `node:sqlite` has the same synchronous model with a slightly different statement API, so this
  * adapter lets Sentinel use SQLite without a native add-on to compile at install time.
  */
-function adaptStatement(statement: StatementSync): SqliteStatement {
-  // columns() is empty for statements that return no rows (INSERT/UPDATE/DELETE without RETURNING).
-  const reader = statement.columns().length > 0;
+function adaptStatement(statement: StatementSync, sql: string): SqliteStatement {
+  // columns() is empty for statements that return no rows (INSERT/UPDATE/DELETE without RETURNING);
+  // Node releases before 22.16 lack it, and there the SQL text tells.
+  const reader = typeof statement.columns === 'function' ? statement.columns().length > 0 : returnsRows(sql);
   return {
     reader,
     all: (parameters) => statement.all(...(parameters as SqliteValue[])),
     run: (parameters) => statement.run(...(parameters as SqliteValue[])),
     iterate: (parameters) => statement.iterate(...(parameters as SqliteValue[])),
   };
+}
+
+/** Whether a statement produces rows, judged from SQL that Kysely generated (values are bound, not inlined). */
+export function returnsRows(sql: string): boolean {
+  return /^\s*(select|with|pragma|values|explain)\b/i.test(sql) || /\breturning\b/i.test(sql);
 }
 
 /** Prepared statements are reused: the same few hundred queries run all day. */
@@ -32,7 +38,7 @@ export function nodeSqliteDialect(database: DatabaseSync): SqliteDialect {
     prepare: (sql) => {
       let statement = statements.get(sql);
       if (statement === undefined) {
-        statement = adaptStatement(database.prepare(sql));
+        statement = adaptStatement(database.prepare(sql), sql);
         if (statements.size >= STATEMENT_CACHE_SIZE) statements.delete(statements.keys().next().value as string);
         statements.set(sql, statement);
       }
