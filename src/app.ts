@@ -53,6 +53,8 @@ export async function buildApp(config: Config, db: Db, services: Services): Prom
     },
     trustProxy: config.trustProxy,
     bodyLimit: config.bodyLimitBytes,
+    // A client has 30 s to send its whole request: slow-drip connections cannot pile up.
+    requestTimeout: 30_000,
     // Accept a caller's request id only when it looks like one; otherwise mint our own.
     genReqId: (req) => {
       const given = req.headers['x-request-id'];

@@ -212,6 +212,9 @@ if (process.env.TEST_DATABASE_URL) {
         assert.equal(down.status, 503);
         assert.equal(down.headers.get('content-type'), 'application/problem+json; charset=utf-8');
         assert.equal((await api.get('/health')).status, 200, 'liveness does not depend on the database');
+        const login = await api.post('/api/v1/auth/login', { username: 'someone', password: 'Whatever-Pass-1' });
+        assert.equal(login.status, 503, 'an unreachable database is 503 with Retry-After, not 500');
+        assert.equal(login.headers.get('retry-after'), '5');
 
         relay = net.createServer(relayFactory);
         await new Promise<void>((resolve) => relay.listen(port, '127.0.0.1', resolve));

@@ -202,6 +202,23 @@ for (const dialect of dialects()) {
         assert.equal((await server.api.post('/api/v1/auth/login', { username: 'reset.me', password: 'Another-Good-Pass-3' })).status, 401);
       });
 
+      it('an admin lists and ends a user\'s sessions; other roles and other tenants cannot', async () => {
+        const user = await server.api.createUser(admin, tenantA, 'lost.laptop', 'OPERATOR');
+        await server.api.login('lost.laptop', PASSWORD);
+        const listed = await server.api.get(`/api/v1/users/${user.id}/sessions`, adminA);
+        assert.equal(listed.status, 200);
+        assert.equal(listed.body.items.length, 2);
+        assert.ok(listed.body.items.every((s: { current: boolean }) => !s.current));
+        assert.equal((await server.api.get(`/api/v1/users/${user.id}/sessions`, adminB)).status, 404);
+        assert.equal((await server.api.delete(`/api/v1/users/${user.id}/sessions`, adminB)).status, 404);
+        assert.equal((await server.api.get(`/api/v1/users/${user.id}/sessions`, user.token)).status, 403);
+        assert.equal((await server.api.get('/api/v1/auth/me', user.token)).status, 200, 'failed attempts changed nothing');
+        assert.equal((await server.api.delete(`/api/v1/users/${user.id}/sessions`, adminA)).status, 204);
+        assert.equal((await server.api.get('/api/v1/auth/me', user.token)).status, 401);
+        assert.equal((await server.api.get(`/api/v1/users/${user.id}/sessions`, adminA)).body.items.length, 0);
+        assert.equal((await server.api.post('/api/v1/auth/login', { username: 'lost.laptop', password: PASSWORD })).status, 200);
+      });
+
       it('another tenant\'s users are 404 for every route', async () => {
         const victim = await server.api.createUser(admin, tenantB, 'victim.b', 'OPERATOR');
         assert.equal((await server.api.get(`/api/v1/users/${victim.id}`, adminA)).status, 404);

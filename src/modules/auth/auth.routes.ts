@@ -1,9 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
-import { toIso } from '../../platform/ids.ts';
 import { IdParams, NoContent, problems } from '../../platform/http/schemas.ts';
 import { ChangePasswordBody, LoginBody, Me, RefreshBody, SessionList, TokenPairSchema } from './auth.schemas.ts';
-import type { AuthService, ClientInfo } from './auth.service.ts';
+import { sessionView, type AuthService, type ClientInfo } from './auth.service.ts';
 
 const tags = ['auth'];
 const audit = (action: string) => ({ action, resourceType: 'session' });
@@ -62,13 +61,8 @@ export function authRoutes(service: AuthService): FastifyPluginAsyncTypebox {
       schema: { tags, summary: 'The caller\'s active sessions', response: { 200: SessionList, ...problems(401) } },
       config: { access: 'authenticated' },
     }, async (request) => {
-      const sessions = await service.listSessions(request.principal!);
-      return {
-        items: sessions.map((s) => ({
-          id: s.id, ip: s.ip, user_agent: s.user_agent, created_at: toIso(s.created_at), last_seen_at: toIso(s.last_seen_at),
-          expires_at: toIso(s.expires_at), current: s.id === request.principal!.sessionId,
-        })),
-      };
+      const sessions = await service.listUserSessions(request.principal!.userId);
+      return { items: sessions.map((s) => sessionView(s, request.principal!.sessionId)) };
     });
 
     app.delete('/auth/sessions/:id', {

@@ -1,6 +1,7 @@
 import type { Config } from '../../config.ts';
 import { badRequest, notFound, tooManyRequests, unauthorized } from '../../platform/http/errors.ts';
-import { newId } from '../../platform/ids.ts';
+import { newId, toIso } from '../../platform/ids.ts';
+import type { SessionRow } from '../../platform/db/schema.ts';
 import { burnPasswordCheck, hashPassword, passwordProblems, verifyPassword } from '../../platform/auth/passwords.ts';
 import { permissionsOf, type Role } from '../../platform/auth/permissions.ts';
 import type { Principal } from '../../platform/auth/principal.ts';
@@ -8,6 +9,18 @@ import { hashToken, newRefreshToken, type AccessClaims, type TokenService } from
 import type { AuditService } from '../audit/audit.service.ts';
 import type { AuthRepo, Executor } from './auth.repo.ts';
 import type { LoginThrottle } from './login-throttle.ts';
+
+export function sessionView(session: SessionRow, currentSessionId: string | null) {
+  return {
+    id: session.id,
+    ip: session.ip,
+    user_agent: session.user_agent,
+    created_at: toIso(session.created_at),
+    last_seen_at: toIso(session.last_seen_at),
+    expires_at: toIso(session.expires_at),
+    current: session.id === currentSessionId,
+  };
+}
 
 /** Where a request comes from, for sessions and the audit log. */
 export interface ClientInfo {
@@ -182,9 +195,7 @@ export function createAuthService(deps: { repo: AuthRepo; tokens: TokenService; 
       invalidateUser(user.id);
     },
 
-    async listSessions(principal: Principal) {
-      return repo.listActiveSessions(principal.userId, Date.now(), idleMs);
-    },
+    listUserSessions: (userId: string) => repo.listActiveSessions(userId, Date.now(), idleMs),
 
     /** Ends one of the caller's own sessions. */
     async revokeSession(principal: Principal, sessionId: string): Promise<void> {

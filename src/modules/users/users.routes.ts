@@ -2,6 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { IdParams, NoContent, problems } from '../../platform/http/schemas.ts';
 import { CreateUserBody, ListUsersQuery, UpdateUserBody, User, UserPage } from './users.schemas.ts';
 import type { UsersService } from './users.service.ts';
+import { SessionList } from '../auth/auth.schemas.ts';
+import { sessionView } from '../auth/auth.service.ts';
 
 const tags = ['users'];
 const audit = (action: string) => ({ action, resourceType: 'user' });
@@ -38,6 +40,23 @@ export function usersRoutes(service: UsersService): FastifyPluginAsyncTypebox {
       const { password, ...changes } = request.body;
       request.auditTarget = { tenantId: user.tenant_id, detail: { changes, password_changed: password !== undefined } };
       return user;
+    });
+
+    app.get('/users/:id/sessions', {
+      schema: { tags, summary: 'A user\'s active sessions (admins)', params: IdParams, response: { 200: SessionList, ...problems(400, 401, 403, 404) } },
+      config: { access: 'users:write' },
+    }, async (request) => {
+      const sessions = await service.sessions(request.principal!, request.params.id);
+      return { items: sessions.map((s) => sessionView(s, request.principal!.sessionId)) };
+    });
+
+    app.delete('/users/:id/sessions', {
+      schema: { tags, summary: 'End every session of a user (admins); the user can sign in again', params: IdParams, response: { 204: NoContent, ...problems(400, 401, 403, 404) } },
+      config: { access: 'users:write', audit: audit('user.end_sessions') },
+    }, async (request, reply) => {
+      const user = await service.endSessions(request.principal!, request.params.id);
+      request.auditTarget = { tenantId: user.tenant_id };
+      return reply.code(204).send(null);
     });
 
     app.delete('/users/:id', {

@@ -5,13 +5,14 @@ import { newId, toIso } from '../../platform/ids.ts';
 import { hashPassword, passwordProblems } from '../../platform/auth/passwords.ts';
 import { permissionsOf, type Role } from '../../platform/auth/permissions.ts';
 import type { Principal } from '../../platform/auth/principal.ts';
-import type { UserRow } from '../../platform/db/schema.ts';
+import type { SessionRow, UserRow } from '../../platform/db/schema.ts';
 import type { UsersRepo } from './users.repo.ts';
 import type { CreateUserInput, ListUsersInput, UpdateUserInput, UserView } from './users.schemas.ts';
 
 interface SessionControl {
   endUserSessions(userId: string, reason: string): Promise<void>;
   invalidateUser(userId: string): void;
+  listUserSessions(userId: string): Promise<SessionRow[]>;
 }
 
 export function userView(row: UserRow): UserView {
@@ -148,6 +149,18 @@ export function createUsersService(repo: UsersRepo, sessions: SessionControl) {
       await sessions.endUserSessions(id, 'user_deleted');
       if (!(await repo.delete(current.tenant_id ?? undefined, id))) throw notFound('User');
       return current;
+    },
+
+    /** An admin's view of a user's active sessions. */
+    async sessions(principal: Principal, id: string): Promise<SessionRow[]> {
+      return sessions.listUserSessions((await get(principal, id)).id);
+    },
+
+    /** An admin ends every session of a user (e.g. a lost laptop); the user can sign in again. */
+    async endSessions(principal: Principal, id: string): Promise<UserRow> {
+      const user = await get(principal, id);
+      await sessions.endUserSessions(user.id, 'ended_by_admin');
+      return user;
     },
 
     /** CLI: set a password without knowing the old one; ends the user's sessions. */

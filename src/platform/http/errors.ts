@@ -104,11 +104,23 @@ export function registerErrorHandling(app: FastifyInstance): void {
       }
       return sendProblem(request, reply, status, clientMessage(error), undefined, headers);
     }
+    if (isDatabaseUnavailable(error)) {
+      request.log.error({ err: error }, 'database unavailable');
+      return sendProblem(request, reply, 503, 'The database is not reachable; try again shortly', undefined, { 'Retry-After': '5' });
+    }
     request.log.error({ err: error }, 'unhandled error');
     return sendProblem(request, reply, 500, 'An unexpected error occurred; it has been logged with this request id');
   });
 
   app.setNotFoundHandler((request, reply) => sendProblem(request, reply, 404, `No route for ${request.method} ${request.url.split('?')[0]}`));
+}
+
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE', '57P01', '57P02', '57P03', '53300', '08000', '08003', '08006']);
+
+/** Connection-level failures (PostgreSQL down, restarting or saturated; SQLite locked too long). */
+function isDatabaseUnavailable(error: { code?: string; message?: string }): boolean {
+  if (error.code !== undefined && UNAVAILABLE_CODES.has(error.code)) return true;
+  return /Connection terminated|timeout exceeded when trying to connect|database is locked/i.test(error.message ?? '');
 }
 
 function clientMessage(error: FastifyError): string {
