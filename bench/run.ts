@@ -11,7 +11,7 @@
  * Environment: BENCH_DURATION (seconds, default 10), BENCH_CONNECTIONS (default 50),
  * BENCH_WARMUP (seconds, default 2).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
@@ -428,11 +428,23 @@ function machine() {
   };
 }
 
-function resultsMarkdown(results: Measurement[], ceilingRps: number, checks: Verdict[], seedMs: number, background: number | undefined): string {
+/** The commit being measured, and whether the server's code differs from it. */
+function codeVersion(): string {
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: REPO_DIR, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  try {
+    const head = git('rev-parse', '--short', 'HEAD');
+    const dirty = git('status', '--porcelain', '--', 'src', 'bin', 'package.json', 'package-lock.json') !== '';
+    return dirty ? `commit ${head} with uncommitted changes to the server code` : `commit ${head}`;
+  } catch {
+    return 'an unknown commit';
+  }
+}
+
+function resultsMarkdown(results: Measurement[], ceilingRps: number, checks: Verdict[], seedMs: number, background: number | undefined, version: string): string {
   const m = machine();
   const date = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
   return [
-    `Measured ${date} by \`npm run bench\` — ${DURATION_S} s per scenario after a ${WARMUP_S} s warm-up, ${CONNECTIONS} connections, pipelining ${PIPELINING}.`,
+    `Measured ${date} by \`npm run bench\` on ${version} — ${DURATION_S} s per scenario after a ${WARMUP_S} s warm-up, ${CONNECTIONS} connections, pipelining ${PIPELINING}.`,
     `Machine: ${m.nproc} CPUs (\`nproc\`), ${m.cpuModel}, ${m.memoryGiB} GiB RAM, ${m.os}, Node ${m.node}. ` +
       `Machine busy before the run: ${pct(background)} of one core. ${TICKET_COUNT.toLocaleString('en-US')} tickets seeded in ${seedMs} ms.`,
     '',
@@ -462,7 +474,8 @@ function writeReadme(section: string): void {
 
 async function main(): Promise<number> {
   const m = machine();
-  console.log(`Sentinel loopback benchmark — ${m.nproc} CPUs (${m.cpuModel}), Node ${m.node}`);
+  const version = codeVersion();
+  console.log(`Sentinel loopback benchmark — ${m.nproc} CPUs (${m.cpuModel}), Node ${m.node}, ${version}`);
   console.log(`${DURATION_S} s per scenario, ${WARMUP_S} s warm-up, ${CONNECTIONS} connections, pipelining ${PIPELINING}`);
   const background = await backgroundCpu(1_000);
   console.log(`Machine busy before the run: ${pct(background)} of one core${background !== undefined && background > 20 ? ' — WARNING: other work is running, the figures will be lower' : ''}\n`);
@@ -514,7 +527,7 @@ async function main(): Promise<number> {
 
   const checks = verdicts(authMe, tickets);
   console.log(consoleTable(['Target', 'Measured', 'Target', 'Met?'], checks.map((c) => [c.label, c.measured, c.target, c.met ? 'yes' : 'NO']), new Set()));
-  writeReadme(resultsMarkdown(results, ceilingResult.rps, checks, seedMs, background));
+  writeReadme(resultsMarkdown(results, ceilingResult.rps, checks, seedMs, background, version));
   console.log(`\nWrote the results into ${path.relative(REPO_DIR, README)}.`);
   return 0;
 }
