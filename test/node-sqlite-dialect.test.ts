@@ -24,4 +24,29 @@ describe('node:sqlite adapter', () => {
     }
     db.close();
   });
+
+  it('returns rows as objects through Kysely, including from iterate()', async () => {
+    const { Kysely } = await import('kysely');
+    const { nodeSqliteDialect } = await import('../src/platform/db/node-sqlite-dialect.ts');
+    const db = new Kysely<{ t: { id: number; name: string | null } }>({ dialect: nodeSqliteDialect(new DatabaseSync(':memory:')) });
+    await db.schema.createTable('t').addColumn('id', 'integer', (c) => c.primaryKey()).addColumn('name', 'text').execute();
+    const inserted = await db.insertInto('t').values([{ id: 1, name: 'a' }, { id: 2, name: null }]).executeTakeFirst();
+    assert.equal(Number(inserted.numInsertedOrUpdatedRows), 2);
+    assert.deepEqual((await db.selectFrom('t').selectAll().orderBy('id').execute()).map((r) => ({ ...r })), [{ id: 1, name: 'a' }, { id: 2, name: null }]);
+    const streamed = [];
+    for await (const row of db.selectFrom('t').select('name').orderBy('id').stream()) streamed.push(row.name);
+    assert.deepEqual(streamed, ['a', null]);
+    const updated = await db.updateTable('t').set({ name: 'b' }).where('id', '=', 2).returning(['id', 'name']).execute();
+    assert.deepEqual(updated.map((r) => ({ ...r })), [{ id: 2, name: 'b' }]);
+    await db.destroy();
+  });
+});
+
+describe('toIso', () => {
+  it('formats epoch milliseconds exactly like Date#toISOString', async () => {
+    const { toIso } = await import('../src/platform/ids.ts');
+    const samples = [0, 1, 999, 86_399_999, 86_400_000, 951_782_400_000, 951_868_799_999, 4_107_542_400_000, 253_402_300_799_999, 253_402_300_800_000, -1, -62_135_596_800_000];
+    for (let i = 0; i < 100_000; i++) samples.push(Math.floor(Math.random() * 253_402_300_800_000));
+    for (const ms of samples) assert.equal(toIso(ms), new Date(ms).toISOString(), String(ms));
+  });
 });

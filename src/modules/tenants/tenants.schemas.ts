@@ -1,13 +1,13 @@
 import { Type, type Static } from 'typebox';
 import { PageQuery, pageOf } from '../../platform/http/pagination.ts';
-import { Id, Timestamp } from '../../platform/http/schemas.ts';
+import { Id, StringEnum, Timestamp } from '../../platform/http/schemas.ts';
 
 export const SLUG_PATTERN = '^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$';
 
 const TenantConfigFields = {
   timezone: Type.String({ minLength: 1, maxLength: 64, description: 'IANA time zone, e.g. Europe/Madrid', default: 'UTC' }),
-  language: Type.Union([Type.Literal('es'), Type.Literal('en')], { default: 'en' }),
-  theme: Type.Union([Type.Literal('light'), Type.Literal('dark'), Type.Literal('system')], { default: 'system' }),
+  language: StringEnum(['es', 'en'], { default: 'en' }),
+  theme: StringEnum(['light', 'dark', 'system'], { default: 'system' }),
 };
 
 export const TenantConfig = Type.Object(TenantConfigFields, { additionalProperties: false });

@@ -1,13 +1,12 @@
 import { Type, type Static } from 'typebox';
 import { PageQuery, pageOf } from '../../platform/http/pagination.ts';
-import { Id, NullableTimestamp, TenantQuery, Timestamp } from '../../platform/http/schemas.ts';
+import { Id, NullableId, NullableString, NullableTimestamp, StringEnum, TenantQuery, Timestamp } from '../../platform/http/schemas.ts';
 
 export const TICKET_STATUSES = ['open', 'in_progress', 'resolved', 'closed'] as const;
 export const TICKET_PRIORITIES = ['low', 'medium', 'high', 'critical'] as const;
 
-const Status = Type.Union(TICKET_STATUSES.map((s) => Type.Literal(s)));
-const Priority = Type.Union(TICKET_PRIORITIES.map((p) => Type.Literal(p)));
-const NullableId = Type.Union([Id, Type.Null()]);
+const Status = StringEnum(TICKET_STATUSES);
+const Priority = StringEnum(TICKET_PRIORITIES);
 
 export const Comment = Type.Object({
   id: Id,
@@ -25,8 +24,8 @@ export const Ticket = Type.Object({
   status: Status,
   priority: Priority,
   assignee_id: NullableId,
-  alert_id: Type.Union([Type.String(), Type.Null()]),
-  vulnerability_id: Type.Union([Type.String(), Type.Null()]),
+  alert_id: NullableString(),
+  vulnerability_id: NullableString(),
   created_by: NullableId,
   created_at: Timestamp,
   updated_at: Timestamp,
@@ -35,7 +34,7 @@ export const Ticket = Type.Object({
 
 export const TicketDetail = Type.Object({ ...Ticket.properties, comments: Type.Array(Comment) });
 
-const LinkId = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._:-]+$' });
+const LINK_ID = { minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._:-]+$' };
 
 export const CreateTicketBody = Type.Object(
   {
@@ -44,8 +43,8 @@ export const CreateTicketBody = Type.Object(
     status: Type.Optional(Status),
     priority: Type.Optional(Priority),
     assignee_id: Type.Optional(NullableId),
-    alert_id: Type.Optional(Type.Union([LinkId, Type.Null()], { description: 'Link to an alert' })),
-    vulnerability_id: Type.Optional(Type.Union([LinkId, Type.Null()], { description: 'Link to a vulnerability' })),
+    alert_id: Type.Optional(NullableString({ ...LINK_ID, description: 'Link to an alert' })),
+    vulnerability_id: Type.Optional(NullableString({ ...LINK_ID, description: 'Link to a vulnerability' })),
   },
   { additionalProperties: false },
 );
@@ -57,8 +56,8 @@ export const UpdateTicketBody = Type.Object(
     status: Type.Optional(Status),
     priority: Type.Optional(Priority),
     assignee_id: Type.Optional(NullableId),
-    alert_id: Type.Optional(Type.Union([LinkId, Type.Null()])),
-    vulnerability_id: Type.Optional(Type.Union([LinkId, Type.Null()])),
+    alert_id: Type.Optional(NullableString(LINK_ID)),
+    vulnerability_id: Type.Optional(NullableString(LINK_ID)),
   },
   { additionalProperties: false, minProperties: 1 },
 );

@@ -1,20 +1,20 @@
 import { Type, type Static } from 'typebox';
 import { TENANT_PERMISSIONS, TENANT_ROLES } from '../../platform/auth/permissions.ts';
 import { PageQuery, pageOf } from '../../platform/http/pagination.ts';
-import { Id, TenantQuery, Timestamp } from '../../platform/http/schemas.ts';
+import { Id, NullableId, NullableString, StringEnum, TenantQuery, Timestamp } from '../../platform/http/schemas.ts';
 
 export const USERNAME_PATTERN = '^[A-Za-z0-9._-]{3,64}$';
 
-const RoleSchema = Type.Union(TENANT_ROLES.map((r) => Type.Literal(r)), { description: 'Tenant role' });
-const PermissionSchema = Type.Union(TENANT_PERMISSIONS.map((p) => Type.Literal(p)));
+const RoleSchema = StringEnum(TENANT_ROLES, { description: 'Tenant role' });
+const PermissionSchema = StringEnum(TENANT_PERMISSIONS);
 const Password = Type.String({ minLength: 8, maxLength: 128, description: '8-128 characters with an upper-case letter, a lower-case letter and a digit; not a common password' });
 const Email = Type.String({ format: 'email', maxLength: 254 });
 
 export const User = Type.Object({
   id: Id,
-  tenant_id: Type.Union([Id, Type.Null()]),
+  tenant_id: NullableId,
   username: Type.String(),
-  email: Type.Union([Type.String(), Type.Null()]),
+  email: NullableString(),
   role: Type.String({ description: 'ADMIN, MANAGER, OPERATOR, VIEWER (or SUPER_ADMIN for platform accounts)' }),
   permissions: Type.Array(Type.String(), { description: 'Extra permissions beyond the role' }),
   effective_permissions: Type.Array(Type.String()),
@@ -38,7 +38,7 @@ export const CreateUserBody = Type.Object(
 
 export const UpdateUserBody = Type.Object(
   {
-    email: Type.Optional(Type.Union([Email, Type.Null()])),
+    email: Type.Optional(NullableString({ format: 'email', maxLength: 254 })),
     role: Type.Optional(RoleSchema),
     permissions: Type.Optional(Type.Array(PermissionSchema, { maxItems: 50, uniqueItems: true })),
     is_active: Type.Optional(Type.Boolean()),

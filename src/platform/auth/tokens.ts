@@ -20,8 +20,32 @@ export interface TokenService {
   readonly accessTokenSeconds: number;
 }
 
+/**
+ * A token's signature only needs checking once: verified claims are kept (bounded) until the token
+ * expires. The session behind the token is still checked on every request.
+ */
+const VERIFIED_CACHE_MAX = 20_000;
+
 export function createTokenService(signingKey: Uint8Array, accessTokenMinutes: number): TokenService {
   const accessTokenSeconds = accessTokenMinutes * 60;
+  const verified = new Map<string, { claims: AccessClaims; expiresAtMs: number }>();
+
+  async function verify(token: string): Promise<{ claims: AccessClaims; expiresAtMs: number } | undefined> {
+    try {
+      // An explicit algorithm list: `alg: none` and key-confusion tokens are rejected.
+      const { payload } = await jwtVerify(token, signingKey, { algorithms: ['HS256'], issuer: ISSUER, audience: AUDIENCE });
+      if (payload.typ !== ACCESS_TYPE || typeof payload.sub !== 'string' || typeof payload.sid !== 'string' || typeof payload.role !== 'string') {
+        return undefined;
+      }
+      const tenantId = payload.tenant_id;
+      if (tenantId !== null && typeof tenantId !== 'string') return undefined;
+      if (typeof payload.exp !== 'number') return undefined;
+      return { claims: { sub: payload.sub, tenant_id: tenantId, role: payload.role as Role, sid: payload.sid }, expiresAtMs: payload.exp * 1000 };
+    } catch {
+      return undefined;
+    }
+  }
+
   return {
     accessTokenSeconds,
     issueAccessToken(claims) {
@@ -35,18 +59,18 @@ export function createTokenService(signingKey: Uint8Array, accessTokenMinutes: n
         .sign(signingKey);
     },
     async verifyAccessToken(token) {
-      try {
-        // An explicit algorithm list: `alg: none` and key-confusion tokens are rejected.
-        const { payload } = await jwtVerify(token, signingKey, { algorithms: ['HS256'], issuer: ISSUER, audience: AUDIENCE });
-        if (payload.typ !== ACCESS_TYPE || typeof payload.sub !== 'string' || typeof payload.sid !== 'string' || typeof payload.role !== 'string') {
-          return undefined;
-        }
-        const tenantId = payload.tenant_id;
-        if (tenantId !== null && typeof tenantId !== 'string') return undefined;
-        return { sub: payload.sub, tenant_id: tenantId, role: payload.role as Role, sid: payload.sid };
-      } catch {
+      const now = Date.now();
+      const cached = verified.get(token);
+      if (cached !== undefined) {
+        if (cached.expiresAtMs > now) return cached.claims;
+        verified.delete(token);
         return undefined;
       }
+      const result = await verify(token);
+      if (result === undefined) return undefined;
+      if (verified.size >= VERIFIED_CACHE_MAX) verified.delete(verified.keys().next().value as string);
+      verified.set(token, result);
+      return result.claims;
     },
   };
 }

@@ -1,5 +1,6 @@
 import { Type, type TSchema } from 'typebox';
 import { badRequest } from './errors.ts';
+import { NullableString } from './schemas.ts';
 
 export const DEFAULT_LIMIT = 50;
 export const MAX_LIMIT = 500;
@@ -10,7 +11,7 @@ export const PageQuery = {
 };
 
 export function pageOf<T extends TSchema>(item: T) {
-  return Type.Object({ items: Type.Array(item), next_cursor: Type.Union([Type.String(), Type.Null()]) });
+  return Type.Object({ items: Type.Array(item), next_cursor: NullableString({ description: 'Cursor of the next page; null on the last page' }) });
 }
 
 const ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

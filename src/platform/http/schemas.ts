@@ -1,10 +1,27 @@
-import { Type } from 'typebox';
+import { Type, type TSchemaOptions } from 'typebox';
+
+/*
+ * Enums and nullable fields are written as `enum` and `type: [..., 'null']` rather than unions
+ * (`anyOf`): they validate the same, but the response serialiser handles them directly instead of
+ * trying each branch for every value, which made list responses several times slower.
+ */
+
+/** A string that is one of `values`. */
+export function StringEnum<const T extends readonly string[]>(values: T, options: TSchemaOptions = {}) {
+  return Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options });
+}
+
+/** A string or null. */
+export function NullableString(options: TSchemaOptions = {}) {
+  return Type.Unsafe<string | null>({ type: ['string', 'null'], ...options });
+}
 
 /** Shared schema pieces: ids, times, problem details. */
 export const Id = Type.String({ format: 'uuid', description: 'Resource id' });
+export const NullableId = NullableString({ format: 'uuid' });
 export const IdParams = Type.Object({ id: Id });
 export const Timestamp = Type.String({ format: 'date-time' });
-export const NullableTimestamp = Type.Union([Timestamp, Type.Null()]);
+export const NullableTimestamp = NullableString({ format: 'date-time' });
 
 export const Problem = Type.Object(
   {
