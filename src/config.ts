@@ -28,6 +28,43 @@ export interface Config {
   adminPassword: string | undefined;
   /** Optional bearer token required by GET /metrics. */
   metricsToken: string | undefined;
+  secretStore: 'local' | 'azure-keyvault' | 'vault' | 'env';
+  azureKeyVaultUrl: string | undefined;
+  vaultAddr: string | undefined;
+  vaultToken: string | undefined;
+  /** KV v2 mount path in Vault. */
+  vaultMount: string;
+  /** Whether the background integration sync runs in this process. */
+  syncEnabled: boolean;
+}
+
+function onOff(env: Env, name: string, fallback: boolean): boolean {
+  const raw = optional(env, name);
+  if (raw === undefined) return fallback;
+  if (raw !== 'on' && raw !== 'off') throw new ConfigError(`${name} must be on or off, got "${raw}"`);
+  return raw === 'on';
+}
+
+const SECRET_STORES = ['local', 'azure-keyvault', 'vault', 'env'] as const;
+
+function httpUrl(env: Env, name: string): string | undefined {
+  const raw = optional(env, name);
+  if (raw === undefined) return undefined;
+  if (!/^https?:\/\/[^\s]+$/.test(raw)) throw new ConfigError(`${name} must be an http(s) URL, got "${raw}"`);
+  return raw.replace(/\/+$/, '');
+}
+
+function parseSecretStore(env: Env): Pick<Config, 'secretStore' | 'azureKeyVaultUrl' | 'vaultAddr' | 'vaultToken' | 'vaultMount'> {
+  const secretStore = (optional(env, 'SENTINEL_SECRET_STORE') ?? 'local') as Config['secretStore'];
+  if (!SECRET_STORES.includes(secretStore)) throw new ConfigError(`SENTINEL_SECRET_STORE must be one of ${SECRET_STORES.join(', ')}`);
+  const azureKeyVaultUrl = httpUrl(env, 'AZURE_KEYVAULT_URL');
+  const vaultAddr = httpUrl(env, 'VAULT_ADDR');
+  const vaultToken = optional(env, 'VAULT_TOKEN');
+  if (secretStore === 'azure-keyvault' && azureKeyVaultUrl === undefined) throw new ConfigError('SENTINEL_SECRET_STORE=azure-keyvault needs AZURE_KEYVAULT_URL');
+  if (secretStore === 'vault' && (vaultAddr === undefined || vaultToken === undefined)) throw new ConfigError('SENTINEL_SECRET_STORE=vault needs VAULT_ADDR and VAULT_TOKEN');
+  const vaultMount = optional(env, 'VAULT_MOUNT') ?? 'secret';
+  if (!/^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*$/.test(vaultMount)) throw new ConfigError('VAULT_MOUNT must be a mount path such as secret or kv/sentinel');
+  return { secretStore, azureKeyVaultUrl, vaultAddr, vaultToken, vaultMount };
 }
 
 export class ConfigError extends Error {
@@ -121,6 +158,8 @@ export function loadConfig(env: Env = process.env): Config {
     adminUsername,
     adminPassword: optional(env, 'SENTINEL_ADMIN_PASSWORD'),
     metricsToken: optional(env, 'SENTINEL_METRICS_TOKEN'),
+    ...parseSecretStore(env),
+    syncEnabled: onOff(env, 'SENTINEL_SYNC', true),
   };
 }
 

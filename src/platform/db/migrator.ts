@@ -1,5 +1,6 @@
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
 import * as core from '../../migrations/platform/0001_core.ts';
+import * as integrations from '../../migrations/platform/0002_integrations.ts';
 import type { Db, Dialect } from './database.ts';
 
 interface DialectMigration {
@@ -9,6 +10,7 @@ interface DialectMigration {
 /** Platform migrations in order; names are stored in the database, so never rename one. */
 const PLATFORM_MIGRATIONS: Record<string, DialectMigration> = {
   '0001_core': core,
+  '0002_integrations': integrations,
 };
 
 function provider(dialect: Dialect): MigrationProvider {

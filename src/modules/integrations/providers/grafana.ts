@@ -1,0 +1,21 @@
+import { Type } from 'typebox';
+import { configSchema } from './base-config.ts';
+import type { Provider, ProviderDefinition } from './types.ts';
+import { ProviderError } from '../vendor-http.ts';
+
+// Placeholder until the Grafana provider lands: every call fails with a clear error.
+const notYet = async (): Promise<never> => {
+  throw new ProviderError('config', 'Grafana support is not available yet');
+};
+const provider: Provider = { check: notYet, fetchStatus: notYet };
+
+export const definition: ProviderDefinition = {
+  type: 'grafana',
+  label: 'Grafana',
+  capabilities: ['METRICS', 'ALERTING', 'STATUS'],
+  defaultCapabilities: ['METRICS', 'ALERTING', 'STATUS'],
+  configSchema: configSchema('grafana', {}),
+  secretSchema: Type.String({ minLength: 1, maxLength: 4096, description: 'Service-account token (glsa_…)' }),
+  secretRequired: true,
+  provider,
+};

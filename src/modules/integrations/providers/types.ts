@@ -1,0 +1,163 @@
+import type { TSchema } from 'typebox';
+import type { SecretValue } from '../../../platform/secrets/types.ts';
+import type { VendorHttp } from '../vendor-http.ts';
+
+export type { SecretValue };
+
+/** What an integration can feed into Sentinel. */
+export const CAPABILITIES = ['ALERTING', 'METRICS', 'VULNERABILITY_FEED', 'STATUS'] as const;
+export type Capability = (typeof CAPABILITIES)[number];
+
+export const INTEGRATION_TYPES = ['grafana', 'prometheus', 'wazuh', 'splunk', 'meraki', 'paloalto'] as const;
+export type IntegrationType = (typeof INTEGRATION_TYPES)[number];
+
+export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+/** A system's status in seed 000's shape. */
+export type SystemStatus = 'online' | 'warning' | 'alert';
+/** An asset's (agent, device, host, target) own status. */
+export type AssetStatus = 'online' | 'warning' | 'offline' | 'unknown';
+
+export interface NormalizedAsset {
+  /** Stable id at the vendor (agent id, device serial, target URL …). */
+  external_id: string;
+  name: string;
+  /** agent, device, host, target, firewall, datasource … */
+  kind: string;
+  status: AssetStatus;
+  detail?: Record<string, unknown>;
+}
+
+export interface StatusReport {
+  status: SystemStatus;
+  metrics: {
+    /** Seconds the vendor reports being up, when it says. */
+    uptime: number | null;
+    /** Mean latency of the calls made for this report, in ms. */
+    response_time_avg: number | null;
+  };
+  assets: NormalizedAsset[];
+  /** One line saying why the status is what it is (e.g. "3 of 11 agents disconnected"). */
+  summary: string;
+}
+
+export interface NormalizedAlert {
+  /** Stable id at the vendor: the same alert seen twice has the same external_id. */
+  external_id: string;
+  title: string;
+  description: string;
+  severity: Severity;
+  /** The vendor's own severity value, as received (for the audit trail and the UI). */
+  vendor_severity: string;
+  /** What raised it: rule, search, device, agent … (seed 000's `source`). */
+  source: string;
+  /** When the vendor saw it, epoch ms. */
+  time: number;
+  /** The asset it concerns, when known (agent name, device serial, host). */
+  asset: string | null;
+}
+
+export interface NormalizedVulnerability {
+  /** Stable per (asset, CVE, package): the same finding seen twice has the same external_id. */
+  external_id: string;
+  cve: string;
+  title: string;
+  severity: Severity;
+  cvss_score: number | null;
+  asset: string;
+  package: string | null;
+  version: string | null;
+  fixed_version: string | null;
+  /** epoch ms */
+  detected_at: number;
+}
+
+export interface Series {
+  refId: string;
+  name: string;
+  labels: Record<string, string>;
+  /** [epoch_ms, value] */
+  points: [number, number | null][];
+}
+
+export interface DashboardSummary {
+  uid: string;
+  title: string;
+  url: string;
+  folder: string | null;
+  tags: string[];
+}
+
+export interface PanelSummary {
+  id: number;
+  title: string;
+  type: string;
+  /** null when the panel has none or only a legacy name. */
+  datasource: { type: string | null; uid: string | null } | null;
+  targets: Record<string, unknown>[];
+}
+
+export interface DashboardDetail {
+  uid: string;
+  title: string;
+  tags: string[];
+  /** Every panel, including those inside collapsed rows (flattened). */
+  panels: PanelSummary[];
+}
+
+export interface ProviderContext {
+  /** The integration's validated config (base fields plus the type's own). */
+  config: BaseConfig & Record<string, unknown>;
+  /** The credential, resolved from the secret store (undefined when the type needs none). */
+  secret: SecretValue | undefined;
+  /** HTTP client bound to config.url with timeouts, retries and TLS settings. */
+  http: VendorHttp;
+  /** Per-integration scratch space that lives as long as the process (e.g. a cached login token). */
+  state: Map<string, unknown>;
+}
+
+export interface BaseConfig {
+  url: string;
+  verify_tls: boolean;
+  poll_interval_seconds: number;
+}
+
+export interface CheckResult {
+  ok: boolean;
+  latency_ms: number;
+  detail: string;
+}
+
+/** One vendor. Optional methods exist when the type supports the matching capability. */
+export interface Provider {
+  check(ctx: ProviderContext): Promise<CheckResult>;
+  fetchStatus(ctx: ProviderContext): Promise<StatusReport>;
+  /** ALERTING: currently firing/open alerts (since: epoch ms of the last successful sync, if any). */
+  fetchAlerts?(ctx: ProviderContext, since: number | undefined): Promise<NormalizedAlert[]>;
+  /** VULNERABILITY_FEED: every currently open finding (what is missing is considered fixed). */
+  fetchVulnerabilities?(ctx: ProviderContext): Promise<NormalizedVulnerability[]>;
+  /** METRICS */
+  listDashboards?(ctx: ProviderContext): Promise<DashboardSummary[]>;
+  getDashboard?(ctx: ProviderContext, uid: string): Promise<DashboardDetail>;
+  fetchPanelData?(ctx: ProviderContext, dashboardUid: string, panelId: number, from: number, to: number): Promise<Series[]>;
+  query?(ctx: ProviderContext, expression: string, from: number, to: number, stepSeconds: number): Promise<Series[]>;
+}
+
+export interface ProviderDefinition {
+  type: IntegrationType;
+  /** Human name: "Grafana", "Palo Alto Networks PAN-OS" … */
+  label: string;
+  capabilities: readonly Capability[];
+  defaultCapabilities: readonly Capability[];
+  /**
+   * JSON Schema (TypeBox) of `config`, with the base fields (url, verify_tls, poll_interval_seconds)
+   * and the type's own; `additionalProperties: false`. Published in the OpenAPI document.
+   */
+  configSchema: TSchema;
+  /** JSON Schema of the write-only `secret` (a string, or an object). */
+  secretSchema: TSchema;
+  /** Whether an integration of this type needs a credential. */
+  secretRequired: boolean;
+  provider: Provider;
+}

@@ -1,0 +1,185 @@
+import { Agent, request, type Dispatcher } from 'undici';
+
+/** Why a vendor call failed, in words the sync, the API and the UI can act on. */
+export type ProviderErrorKind =
+  | 'auth' // credentials rejected (401/403, PAN-OS code 403 …)
+  | 'unreachable' // connection refused, DNS, TLS
+  | 'timeout'
+  | 'rate_limited' // 429 after the retries
+  | 'vendor_error' // 5xx after the retries, or an error the vendor reports in its body
+  | 'bad_response' // not the documented shape (bad JSON, missing fields)
+  | 'not_found'
+  | 'config'; // the integration's own config is unusable (e.g. missing secret)
+
+export class ProviderError extends Error {
+  override name = 'ProviderError';
+  constructor(
+    readonly kind: ProviderErrorKind,
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+  }
+}
+
+export interface VendorRequest {
+  method?: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** Path relative to the base URL ("/api/health"), or an absolute URL on the same host (Link headers). */
+  path: string;
+  query?: Record<string, string | number | boolean | readonly (string | number)[] | undefined>;
+  headers?: Record<string, string>;
+  /** A string is sent as is; URLSearchParams as a form; anything else as JSON. */
+  body?: string | URLSearchParams | Record<string, unknown> | unknown[];
+  /** Statuses to hand back to the caller instead of throwing (e.g. [401] to re-authenticate). */
+  acceptStatus?: number[];
+  /** Retry 429/502/503/504 and network errors (default: GET only; set true for idempotent POSTs). */
+  retry?: boolean;
+  timeoutMs?: number;
+}
+
+export interface VendorResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+  /** Parses the body as JSON; a ProviderError('bad_response') when it is not. */
+  json<T = unknown>(): T;
+  /** Wall time of the successful attempt, ms. */
+  latencyMs: number;
+}
+
+export interface VendorHttp {
+  readonly baseUrl: string;
+  request(req: VendorRequest): Promise<VendorResponse>;
+  /** Latencies of the calls made so far (for response_time_avg), cleared by the caller. */
+  readonly latencies: number[];
+}
+
+export interface VendorHttpOptions {
+  baseUrl: string;
+  verifyTls: boolean;
+  timeoutMs?: number;
+  maxRetries?: number;
+  /** Longest Retry-After honoured; longer ones fail the call as rate_limited. */
+  maxRetryAfterMs?: number;
+  /** Base of the exponential backoff between retries. */
+  backoffMs?: number;
+}
+
+const RETRYABLE = new Set([429, 502, 503, 504]);
+const agents = { strict: new Agent({ keepAliveTimeout: 10_000 }), insecure: new Agent({ keepAliveTimeout: 10_000, connect: { rejectUnauthorized: false } }) };
+
+/** Retry-After as seconds or an HTTP date → ms (undefined when absent or unparsable). */
+export function retryAfterMs(value: string | string[] | undefined, now = Date.now()): number | undefined {
+  const raw = Array.isArray(value) ? value[0] : value;
+  if (raw === undefined || raw.trim() === '') return undefined;
+  if (/^\d+(\.\d+)?$/.test(raw.trim())) return Math.round(Number(raw) * 1000);
+  const date = Date.parse(raw);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+function buildUrl(baseUrl: string, path: string, query: VendorRequest['query']): URL {
+  const base = new URL(baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`);
+  const url = /^https?:\/\//.test(path) ? new URL(path) : new URL(path.replace(/^\//, ''), base);
+  if (url.origin !== base.origin) throw new ProviderError('bad_response', `refusing to follow a link to another host (${url.origin})`);
+  for (const [key, value] of Object.entries(query ?? {})) {
+    if (value === undefined) continue;
+    if (Array.isArray(value)) for (const item of value) url.searchParams.append(key, String(item));
+    else url.searchParams.set(key, String(value));
+  }
+  return url;
+}
+
+function classify(status: number, text: string): ProviderError {
+  const snippet = text.slice(0, 200).replace(/\s+/g, ' ').trim();
+  if (status === 401 || status === 403) return new ProviderError('auth', `credentials rejected (HTTP ${status})${snippet ? `: ${snippet}` : ''}`, status);
+  if (status === 404) return new ProviderError('not_found', `not found (HTTP 404)`, status);
+  if (status === 429) return new ProviderError('rate_limited', 'rate limited by the vendor (HTTP 429)', status);
+  if (status >= 500) return new ProviderError('vendor_error', `vendor error (HTTP ${status})${snippet ? `: ${snippet}` : ''}`, status);
+  return new ProviderError('bad_response', `unexpected HTTP ${status}${snippet ? `: ${snippet}` : ''}`, status);
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The one way providers talk to vendors: every call has a timeout; 429 and 502-504 (and network
+ * errors on idempotent calls) are retried with exponential backoff and jitter, honouring
+ * Retry-After; failures become ProviderErrors with a kind.
+ */
+export function createVendorHttp(options: VendorHttpOptions): VendorHttp {
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const maxRetries = options.maxRetries ?? 3;
+  const maxRetryAfterMs = options.maxRetryAfterMs ?? 30_000;
+  const backoffMs = options.backoffMs ?? 250;
+  const dispatcher: Dispatcher = options.verifyTls ? agents.strict : agents.insecure;
+  const latencies: number[] = [];
+
+  return {
+    baseUrl: options.baseUrl,
+    latencies,
+    async request(req) {
+      const method = req.method ?? 'GET';
+      const url = buildUrl(options.baseUrl, req.path, req.query);
+      const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'Sentinel', ...req.headers };
+      let body: string | undefined;
+      if (req.body instanceof URLSearchParams) {
+        body = req.body.toString();
+        headers['content-type'] ??= 'application/x-www-form-urlencoded';
+      } else if (typeof req.body === 'string') {
+        body = req.body;
+      } else if (req.body !== undefined) {
+        body = JSON.stringify(req.body);
+        headers['content-type'] ??= 'application/json';
+      }
+      const retry = req.retry ?? method === 'GET';
+
+      for (let attempt = 0; ; attempt++) {
+        const started = performance.now();
+        let status: number;
+        let text: string;
+        let responseHeaders: Record<string, string | string[] | undefined>;
+        try {
+          const response = await request(url, {
+            method, headers, body, dispatcher,
+            signal: AbortSignal.timeout(req.timeoutMs ?? timeoutMs),
+            headersTimeout: req.timeoutMs ?? timeoutMs,
+            bodyTimeout: req.timeoutMs ?? timeoutMs,
+          });
+          status = response.statusCode;
+          responseHeaders = response.headers;
+          text = await response.body.text();
+        } catch (error) {
+          const timedOut = (error as Error).name === 'TimeoutError' || (error as Error).name === 'AbortError' || /timeout/i.test((error as { code?: string }).code ?? '');
+          if (retry && attempt < maxRetries && !timedOut) {
+            await sleep(backoffMs * 2 ** attempt * (0.5 + Math.random()));
+            continue;
+          }
+          if (timedOut) throw new ProviderError('timeout', `no answer within ${req.timeoutMs ?? timeoutMs} ms`);
+          throw new ProviderError('unreachable', `cannot reach ${url.origin}: ${(error as { code?: string }).code ?? (error as Error).message}`);
+        }
+        const latencyMs = Math.round(performance.now() - started);
+        if (retry && RETRYABLE.has(status) && attempt < maxRetries && !req.acceptStatus?.includes(status)) {
+          const wait = retryAfterMs(responseHeaders['retry-after']) ?? backoffMs * 2 ** attempt * (0.5 + Math.random());
+          if (wait <= maxRetryAfterMs) {
+            await sleep(wait);
+            continue;
+          }
+        }
+        if ((status < 200 || status >= 300) && !req.acceptStatus?.includes(status)) throw classify(status, text);
+        latencies.push(latencyMs);
+        return {
+          status,
+          headers: responseHeaders,
+          text,
+          latencyMs,
+          json<T>() {
+            try {
+              return JSON.parse(text) as T;
+            } catch {
+              throw new ProviderError('bad_response', `the vendor answered something that is not JSON (HTTP ${status})`);
+            }
+          },
+        };
+      }
+    },
+  };
+}
