@@ -27,6 +27,13 @@ import { createTicketsRepo } from './modules/tickets/tickets.repo.ts';
 import { ticketsRoutes } from './modules/tickets/tickets.routes.ts';
 import { createTicketsService } from './modules/tickets/tickets.service.ts';
 import { createUsersRepo } from './modules/users/users.repo.ts';
+import { createIntegrationsRepo } from './modules/integrations/integrations.repo.ts';
+import { integrationsRoutes } from './modules/integrations/integrations.routes.ts';
+import { createIntegrationsService } from './modules/integrations/integrations.service.ts';
+import { createSyncRepo } from './modules/integrations/sync.repo.ts';
+import { createSyncService } from './modules/integrations/sync.service.ts';
+import { createSecretStore } from './platform/secrets/index.ts';
+import { PROVIDERS } from './modules/integrations/providers/index.ts';
 import { usersRoutes } from './modules/users/users.routes.ts';
 import { createUsersService } from './modules/users/users.service.ts';
 
@@ -35,12 +42,21 @@ const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{8,128}$/;
 /** The services, built once from the database and config; the HTTP app and the CLI share them. */
 export function createServices(config: Config, db: Db, secretKey: string) {
   const audit = createAuditService(createAuditRepo(db.kysely));
+  const integrationsRepo = createIntegrationsRepo(db.kysely);
+  const integrations = createIntegrationsService({ repo: integrationsRepo, secrets: createSecretStore(config, db.kysely, secretKey) });
+  const sync = createSyncService({
+    syncRepo: createSyncRepo(db.kysely),
+    integrationsRepo,
+    contextFor: integrations.contextFor,
+    definitionOf: integrations.definitionOf,
+    findIntegration: integrationsRepo.find,
+  });
   const tokens = createTokenService(deriveKey(secretKey, 'jwt-access'), config.accessTokenMinutes);
   const auth = createAuthService({ repo: createAuthRepo(db.kysely), tokens, audit, throttle: createLoginThrottle(), settings: config });
   const tenants = createTenantsService(createTenantsRepo(db.kysely), auth);
   const users = createUsersService(createUsersRepo(db.kysely), auth);
   const tickets = createTicketsService(createTicketsRepo(db.kysely));
-  return { audit, tokens, auth, tenants, users, tickets };
+  return { audit, tokens, auth, tenants, users, tickets, integrations, sync };
 }
 
 export type Services = ReturnType<typeof createServices>;
@@ -70,7 +86,11 @@ export async function buildApp(config: Config, db: Db, services: Services): Prom
   app.removeContentTypeParser('text/plain');
   registerValidation(app);
   registerErrorHandling(app);
+  // Shared schemas are added at the root: adding them inside a plugin would give that plugin a
+  // schema controller with Fastify's default validator (which strips unknown fields silently).
   app.addSchema(Problem);
+  // Each integration type's config schema is published as a component (IntegrationConfig_<type>).
+  for (const definition of Object.values(PROVIDERS)) app.addSchema(definition.configSchema);
   const metrics = registerMetrics(app);
   registerGuard(app, { tokens: services.tokens, resolvePrincipal: services.auth.resolvePrincipal, audit: services.audit });
   await registerSecurity(app, config);
@@ -84,6 +104,7 @@ export async function buildApp(config: Config, db: Db, services: Services): Prom
       await api.register(usersRoutes(services.users));
       await api.register(ticketsRoutes(services.tickets));
       await api.register(auditRoutes(services.audit));
+      await api.register(integrationsRoutes(services.integrations, services.sync));
     },
     { prefix: '/api/v1' },
   );

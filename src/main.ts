@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { buildApp, createServices } from './app.ts';
 import { ConfigError, loadConfig, loadDotEnv, type Config } from './config.ts';
@@ -9,6 +10,8 @@ import { HttpError } from './platform/http/errors.ts';
 import { openApiYaml } from './platform/http/openapi.ts';
 import { TENANT_ROLES, type TenantRole } from './platform/auth/permissions.ts';
 import { createUsersRepo } from './modules/users/users.repo.ts';
+import { createLocalJobDriver } from './platform/jobs/job-driver.ts';
+import { rotateLocalKey } from './platform/secrets/local.ts';
 
 const USAGE = `Usage: sentinel <command> [options]
 
@@ -19,6 +22,9 @@ Commands:
   tenant list
   user create --username NAME --role ROLE (--tenant SLUG | --super-admin) [--email E] [--password P]
   user reset-password --username NAME [--password P]
+  secrets rotate-key --previous-key-file FILE
+                                          Re-wrap the local secret store's data keys: from the key in
+                                          FILE (or SENTINEL_PREVIOUS_SECRET_KEY) to SENTINEL_SECRET_KEY
   openapi                                 Print the OpenAPI document (YAML)
 
 Configuration comes from the environment and an optional .env file (see README).
@@ -47,8 +53,11 @@ async function serve(config: Config): Promise<void> {
     console.log(`\nCreated the platform administrator.\n  username: ${admin.username}\n  password: ${admin.generatedPassword}\nIt is shown only this once: sign in and change it (POST /api/v1/auth/change-password).\n`);
   }
   const app = await buildApp(config, db, services);
+  const jobs = createLocalJobDriver(app.log);
+  if (config.syncEnabled) services.sync.schedule(jobs);
   const shutdown = async (signal: string) => {
     app.log.info({ signal }, 'shutting down');
+    await jobs.stop();
     await app.close();
     await db.close();
     process.exit(0);
@@ -56,6 +65,7 @@ async function serve(config: Config): Promise<void> {
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   await app.listen({ port: config.port, host: config.host });
+  jobs.start();
 }
 
 async function printOpenApi(config: Config): Promise<void> {
@@ -83,6 +93,7 @@ async function run(argv: string[]): Promise<void> {
       name: { type: 'string' }, slug: { type: 'string' }, timezone: { type: 'string' }, language: { type: 'string' },
       username: { type: 'string' }, email: { type: 'string' }, password: { type: 'string' }, role: { type: 'string' },
       tenant: { type: 'string' }, 'super-admin': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      'previous-key-file': { type: 'string' },
     },
   });
   const [command, sub] = positionals;
@@ -156,6 +167,20 @@ async function run(argv: string[]): Promise<void> {
         await services.audit.record({ action: 'user.reset_password', outcome: 'success', actorUsername: 'cli', resourceType: 'user', detail: { username } });
         console.log(`Password reset for ${username}; their sessions have ended.${values.password === undefined ? `\n  password: ${password}` : ''}`);
       });
+    case 'secrets rotate-key': {
+      const file = values['previous-key-file'];
+      const previous = file !== undefined ? readFileSync(file, 'utf8').trim() : process.env.SENTINEL_PREVIOUS_SECRET_KEY;
+      if (previous === undefined || previous === '') throw new CliError('Give the previous key with --previous-key-file FILE or SENTINEL_PREVIOUS_SECRET_KEY');
+      if (config.secretKey === undefined) throw new CliError('Set the new key in SENTINEL_SECRET_KEY (the generated data/secret.key cannot be rotated in place)');
+      const db = await openMigrated(config);
+      try {
+        const { rewrapped } = await rotateLocalKey(db.kysely, previous, config.secretKey);
+        console.log(`Re-wrapped ${rewrapped} secret${rewrapped === 1 ? '' : 's'} with the new key.`);
+      } finally {
+        await db.close();
+      }
+      return;
+    }
     default:
       throw new CliError(`Unknown command "${positionals.join(' ')}"\n\n${USAGE}`);
   }

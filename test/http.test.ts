@@ -124,6 +124,29 @@ for (const dialect of dialects()) {
   });
 }
 
+describe('every request body is validated strictly', () => {
+  it('each documented operation with a body rejects an unknown field with 400', async () => {
+    const server = await startServer('sqlite');
+    try {
+      const admin = await server.api.adminToken();
+      const spec = (await server.api.get('/openapi.json')).body as { paths: Record<string, Record<string, { requestBody?: unknown }>> };
+      let checked = 0;
+      for (const [path, operations] of Object.entries(spec.paths)) {
+        for (const [method, operation] of Object.entries(operations)) {
+          if (!operation.requestBody) continue;
+          const url = path.replace('{id}', '01900000-0000-7000-8000-000000000000').replace('{uid}', 'abc').replace('{panel_id}', '1');
+          const response = await server.api.request(method.toUpperCase(), url, { token: admin, body: { __unknown_field__: 1 } });
+          assert.equal(response.status, 400, `${method.toUpperCase()} ${path}: ${response.text}`);
+          checked++;
+        }
+      }
+      assert.ok(checked >= 10, `checked ${checked} operations`);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('rate limiting', () => {
   let server: TestServer;
   before(async () => {

@@ -24,7 +24,8 @@ function bearerToken(request: FastifyRequest): string | undefined {
  *  - onRequest: a bearer token becomes request.principal (before the rate limiter keys on it);
  *  - preParsing: the route's `config.access` is enforced before the body is even read;
  *  - onSend: every write (POST/PUT/PATCH/DELETE) on a route with `config.audit` is recorded with
- *    its outcome, before the response leaves, so an acknowledged write always has its entry.
+ *    its outcome, before the response leaves, so an acknowledged write always has its entry; routes
+ *    with `config.audit.reads` have their GETs recorded too.
  */
 export function registerGuard(app: FastifyInstance, deps: GuardDeps): void {
   app.decorateRequest('principal', undefined);
@@ -59,7 +60,8 @@ export function registerGuard(app: FastifyInstance, deps: GuardDeps): void {
 
   app.addHook('onSend', async (request, reply, payload) => {
     const audit = request.routeOptions.config?.audit;
-    if (audit === undefined || !MUTATING.has(request.method) || request.principal === undefined) return payload;
+    if (audit === undefined || request.principal === undefined) return payload;
+    if (!MUTATING.has(request.method) && !(audit.reads && request.method === 'GET')) return payload;
     if (reply.statusCode === 401 || reply.statusCode === 403 || reply.statusCode === 429) return payload; // denials are recorded where they happen
     const target = request.auditTarget;
     const detail = target?.detail ?? (reply.statusCode >= 400 ? { status: reply.statusCode } : undefined);

@@ -15,6 +15,8 @@ export const TENANT_PERMISSIONS = [
   'tickets:delete',
   'tickets:comment',
   'audit:read',
+  'integrations:read',
+  'integrations:write',
 ] as const;
 
 /** Platform permissions: only SUPER_ADMIN holds them; they cannot be granted to tenant users. */
@@ -28,8 +30,8 @@ const ALL: readonly Permission[] = [...TENANT_PERMISSIONS, ...PLATFORM_PERMISSIO
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   SUPER_ADMIN: ALL,
   ADMIN: TENANT_PERMISSIONS,
-  MANAGER: ['users:read', 'tickets:read', 'tickets:write', 'tickets:delete', 'tickets:comment', 'audit:read'],
-  OPERATOR: ['users:read', 'tickets:read', 'tickets:write', 'tickets:comment'],
+  MANAGER: ['users:read', 'tickets:read', 'tickets:write', 'tickets:delete', 'tickets:comment', 'audit:read', 'integrations:read'],
+  OPERATOR: ['users:read', 'tickets:read', 'tickets:write', 'tickets:comment', 'integrations:read'],
   VIEWER: ['tickets:read'],
 };
 

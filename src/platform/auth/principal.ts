@@ -19,6 +19,8 @@ export type RouteAccess = Permission | 'authenticated' | 'public';
 export interface RouteAudit {
   action: string;
   resourceType: string;
+  /** Also record GET requests (reads of integration data, seed 000). */
+  reads?: boolean;
 }
 
 declare module 'fastify' {

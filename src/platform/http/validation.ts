@@ -2,7 +2,8 @@ import { Ajv, type Options } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { FastifyInstance } from 'fastify';
 
-function buildAjv(options: Options) {
+/** An Ajv instance with Sentinel's defaults (all errors, formats, defaults applied, no silent stripping). */
+export function buildAjv(options: Options) {
   const ajv = new Ajv({ allErrors: true, strict: false, removeAdditional: false, useDefaults: true, ...options });
   addFormats.default(ajv);
   return ajv;

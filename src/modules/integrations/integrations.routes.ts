@@ -1,0 +1,155 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import { HttpError } from '../../platform/http/errors.ts';
+import { IdParams, NoContent, problems } from '../../platform/http/schemas.ts';
+import { toIso } from '../../platform/ids.ts';
+import {
+  CheckResult, CreateIntegrationBody, DashboardDetailSchema, DashboardList, DashboardParams, Integration, IntegrationPage,
+  ListIntegrationsQuery, PanelData, PanelDataQuery, PanelParams, SyncOutcome, TenantOnlyQuery, UpdateIntegrationBody,
+} from './integrations.schemas.ts';
+import { vendorFailure, type IntegrationsService } from './integrations.service.ts';
+import type { Provider, ProviderContext } from './providers/types.ts';
+import type { SyncService } from './sync.service.ts';
+import { parseRange } from './time-range.ts';
+import { ProviderError } from './vendor-http.ts';
+
+const tags = ['integrations'];
+const audit = (action: string, reads = false) => ({ action, resourceType: 'integration', reads });
+
+/** Runs a vendor call for a request, turning vendor failures into 502/504 problems. */
+async function callVendor<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof ProviderError) throw vendorFailure(error);
+    throw error;
+  }
+}
+
+export function integrationsRoutes(service: IntegrationsService, sync: SyncService): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    app.get('/integrations', {
+      schema: { tags, summary: 'List integrations', querystring: ListIntegrationsQuery, response: { 200: IntegrationPage, ...problems(400, 401, 403, 404) } },
+      config: { access: 'integrations:read' },
+    }, async (request) => service.list(await service.tenantOf(request.principal!, request.query.tenant_id), request.query));
+
+    app.post('/integrations', {
+      schema: {
+        tags, summary: 'Connect a system (Grafana, Prometheus, Wazuh, Splunk, Meraki, PAN-OS)', querystring: TenantOnlyQuery,
+        body: CreateIntegrationBody, response: { 201: Integration, ...problems(400, 401, 403, 404, 409) },
+      },
+      config: { access: 'integrations:write', audit: audit('integration.create') },
+    }, async (request, reply) => {
+      const tenantId = await service.tenantOf(request.principal!, request.query.tenant_id);
+      request.auditTarget = { tenantId, detail: { name: request.body.name, type: request.body.type } };
+      const integration = await service.create(tenantId, request.body);
+      request.auditTarget = { resourceId: integration.id, tenantId, detail: { name: integration.name, type: integration.type, secret_set: integration.secret_set } };
+      return reply.code(201).send(integration);
+    });
+
+    app.get('/integrations/:id', {
+      schema: { tags, summary: 'Get an integration (never its secret)', params: IdParams, querystring: TenantOnlyQuery, response: { 200: Integration, ...problems(400, 401, 403, 404) } },
+      config: { access: 'integrations:read' },
+    }, async (request) => service.get(await service.tenantOf(request.principal!, request.query.tenant_id), request.params.id));
+
+    app.patch('/integrations/:id', {
+      schema: {
+        tags, summary: 'Update an integration; config fields are merged, a new secret replaces the old one', params: IdParams,
+        querystring: TenantOnlyQuery, body: UpdateIntegrationBody, response: { 200: Integration, ...problems(400, 401, 403, 404, 409) },
+      },
+      config: { access: 'integrations:write', audit: audit('integration.update') },
+    }, async (request) => {
+      const tenantId = await service.tenantOf(request.principal!, request.query.tenant_id);
+      const { secret, ...changes } = request.body;
+      request.auditTarget = { tenantId, detail: { changes, secret_changed: secret !== undefined } };
+      return service.update(tenantId, request.params.id, request.body);
+    });
+
+    app.delete('/integrations/:id', {
+      schema: { tags, summary: 'Delete an integration and its stored secret', params: IdParams, querystring: TenantOnlyQuery, response: { 204: NoContent, ...problems(400, 401, 403, 404) } },
+      config: { access: 'integrations:write', audit: audit('integration.delete') },
+    }, async (request, reply) => {
+      const tenantId = await service.tenantOf(request.principal!, request.query.tenant_id);
+      request.auditTarget = { tenantId };
+      await service.delete(tenantId, request.params.id);
+      return reply.code(204).send(null);
+    });
+
+    app.post('/integrations/:id/test', {
+      schema: {
+        tags, summary: 'Check reachability and credentials (the answer is 200 either way; see ok)', params: IdParams,
+        querystring: TenantOnlyQuery, response: { 200: CheckResult, ...problems(400, 401, 403, 404) },
+      },
+      config: { access: 'integrations:write', audit: audit('integration.test') },
+    }, async (request) => {
+      const tenantId = await service.tenantOf(request.principal!, request.query.tenant_id);
+      request.auditTarget = { tenantId };
+      const row = await service.getRow(tenantId, request.params.id);
+      const started = performance.now();
+      let result;
+      try {
+        result = await service.definitionOf(row).provider.check(await service.contextFor(row));
+      } catch (error) {
+        if (!(error instanceof ProviderError)) throw error;
+        result = { ok: false, latency_ms: Math.round(performance.now() - started), detail: `${error.kind}: ${error.message}` };
+      }
+      request.auditTarget = { tenantId, detail: { ok: result.ok, latency_ms: result.latency_ms } };
+      return result;
+    });
+
+    app.post('/integrations/:id/sync', {
+      schema: {
+        tags, summary: 'Sync now: poll the vendor and update systems, alerts and vulnerabilities', params: IdParams,
+        querystring: TenantOnlyQuery, response: { 200: SyncOutcome, ...problems(400, 401, 403, 404) },
+      },
+      config: { access: 'integrations:write', audit: audit('integration.sync') },
+    }, async (request) => {
+      const tenantId = await service.tenantOf(request.principal!, request.query.tenant_id);
+      request.auditTarget = { tenantId };
+      const outcome = await sync.syncNow(await service.getRow(tenantId, request.params.id));
+      request.auditTarget = { tenantId, detail: { ...outcome } };
+      return outcome;
+    });
+
+    /** The Grafana data routes need an integration whose provider has the METRICS methods. */
+    async function metricsTarget(request: FastifyRequest, id: string, tenantQuery: string | undefined): Promise<{ provider: Provider; ctx: ProviderContext }> {
+      const tenantId = await service.tenantOf(request.principal!, tenantQuery);
+      request.auditTarget = { tenantId };
+      const row = await service.getRow(tenantId, id);
+      const provider = service.definitionOf(row).provider;
+      if (row.type !== 'grafana' || !provider.listDashboards) throw new HttpError(404, 'Not Found', 'This integration is not a Grafana integration');
+      return { provider, ctx: await callVendor(() => service.contextFor(row)) };
+    }
+
+    app.get('/integrations/:id/grafana/dashboards', {
+      schema: { tags, summary: 'Grafana dashboards of this integration', params: IdParams, querystring: TenantOnlyQuery, response: { 200: DashboardList, ...problems(400, 401, 403, 404, 502, 504) } },
+      config: { access: 'integrations:read', audit: audit('integration.grafana.dashboards', true) },
+    }, async (request) => {
+      const { provider, ctx } = await metricsTarget(request, request.params.id, request.query.tenant_id);
+      return { items: await callVendor(() => provider.listDashboards!(ctx)) };
+    });
+
+    app.get('/integrations/:id/grafana/dashboards/:uid', {
+      schema: { tags, summary: 'One Grafana dashboard with its panels (collapsed rows flattened)', params: DashboardParams, querystring: TenantOnlyQuery, response: { 200: DashboardDetailSchema, ...problems(400, 401, 403, 404, 502, 504) } },
+      config: { access: 'integrations:read', audit: audit('integration.grafana.dashboard', true) },
+    }, async (request) => {
+      const { provider, ctx } = await metricsTarget(request, request.params.id, request.query.tenant_id);
+      request.auditTarget = { ...request.auditTarget, detail: { dashboard_uid: request.params.uid } };
+      return callVendor(() => provider.getDashboard!(ctx, request.params.uid));
+    });
+
+    app.get('/integrations/:id/grafana/dashboards/:uid/panels/:panel_id/data', {
+      schema: {
+        tags, summary: 'A panel\'s data as normalised series over a time range', params: PanelParams, querystring: PanelDataQuery,
+        response: { 200: PanelData, ...problems(400, 401, 403, 404, 502, 504) },
+      },
+      config: { access: 'integrations:read', audit: audit('integration.grafana.panel_data', true) },
+    }, async (request) => {
+      const range = parseRange(request.query.from, request.query.to);
+      const { provider, ctx } = await metricsTarget(request, request.params.id, request.query.tenant_id);
+      request.auditTarget = { ...request.auditTarget, detail: { dashboard_uid: request.params.uid, panel_id: request.params.panel_id, from: toIso(range.from), to: toIso(range.to) } };
+      const series = await callVendor(() => provider.fetchPanelData!(ctx, request.params.uid, request.params.panel_id, range.from, range.to));
+      return { from: toIso(range.from), to: toIso(range.to), series };
+    });
+  };
+}

@@ -1,0 +1,135 @@
+import type { IntegrationRow } from '../../platform/db/schema.ts';
+import type { JobDriver } from '../../platform/jobs/job-driver.ts';
+import type { IntegrationsRepo } from './integrations.repo.ts';
+import type { SyncOutcomeView } from './integrations.schemas.ts';
+import type { Capability, IntegrationType, ProviderContext, ProviderDefinition, StatusReport } from './providers/types.ts';
+import type { SyncRepo } from './sync.repo.ts';
+import { ProviderError } from './vendor-http.ts';
+
+/** After this many failed syncs in a row the breaker opens: the vendor is polled less and less. */
+const BREAKER_THRESHOLD = 3;
+const BREAKER_MAX_DELAY_MS = 15 * 60_000;
+/** Random spread added to each interval so that integrations do not all poll in the same second. */
+const JITTER = 0.1;
+const SCHEDULER_TICK_MS = 1_000;
+const SYNC_CONCURRENCY = 8;
+const SYNC_QUEUE = 'integration-sync';
+
+interface SyncDeps {
+  syncRepo: SyncRepo;
+  integrationsRepo: IntegrationsRepo;
+  contextFor(row: IntegrationRow): Promise<ProviderContext>;
+  definitionOf(row: IntegrationRow): ProviderDefinition;
+  findIntegration(tenantId: string, id: string): Promise<IntegrationRow | undefined>;
+}
+
+const errorText = (error: unknown) => (error instanceof ProviderError ? `${error.kind}: ${error.message}` : 'internal error while syncing');
+
+/** When the next sync is due: the interval with jitter, stretched exponentially while failing. */
+export function nextSyncDelayMs(intervalSeconds: number, consecutiveFailures: number, random = Math.random()): number {
+  const base = intervalSeconds * 1000 * (1 + JITTER * (2 * random - 1));
+  if (consecutiveFailures < BREAKER_THRESHOLD) return Math.round(base);
+  return Math.round(Math.min(Math.max(base, base * 2 ** (consecutiveFailures - BREAKER_THRESHOLD + 1)), Math.max(BREAKER_MAX_DELAY_MS, base)));
+}
+
+/**
+ * Polls vendors and writes what they report. Each integration syncs on its own interval, at most one
+ * sync per integration at a time (a second request joins the running one), at most
+ * SYNC_CONCURRENCY at once; vendor calls happen before any database write, so a slow vendor never
+ * holds a lock.
+ */
+export function createSyncService(deps: SyncDeps) {
+  const running = new Map<string, Promise<SyncOutcomeView>>();
+
+  async function collect(row: IntegrationRow, capabilities: Capability[]) {
+    const definition = deps.definitionOf(row);
+    const ctx = await deps.contextFor(row);
+    const provider = definition.provider;
+    ctx.http.latencies.length = 0;
+    const status: StatusReport | undefined = capabilities.includes('STATUS') ? await provider.fetchStatus(ctx) : undefined;
+    const since = row.last_sync_status === 'success' ? (row.last_sync_at ?? undefined) : undefined;
+    const alerts = capabilities.includes('ALERTING') && provider.fetchAlerts ? await provider.fetchAlerts(ctx, since) : undefined;
+    const vulnerabilities = capabilities.includes('VULNERABILITY_FEED') && provider.fetchVulnerabilities ? await provider.fetchVulnerabilities(ctx) : undefined;
+    const latencies = ctx.http.latencies;
+    const responseTimeAvg = latencies.length === 0 ? null : Math.round(latencies.reduce((a, b) => a + b, 0) / latencies.length);
+    return { status, alerts, vulnerabilities, responseTimeAvg };
+  }
+
+  async function sync(row: IntegrationRow): Promise<SyncOutcomeView> {
+    const started = Date.now();
+    const definition = deps.definitionOf(row);
+    const capabilities = JSON.parse(row.capabilities) as Capability[];
+    const config = JSON.parse(row.config) as { poll_interval_seconds: number };
+    const system = await deps.syncRepo.ensureSystem(row.tenant_id, row.id, row.name, row.type, started);
+    let outcome: SyncOutcomeView;
+    try {
+      const found = await collect(row, capabilities);
+      const now = Date.now();
+      if (found.status !== undefined) {
+        await deps.syncRepo.updateSystem(row.tenant_id, system.id, {
+          status: found.status.status, summary: found.status.summary, uptime: found.status.metrics.uptime,
+          responseTimeAvg: found.status.metrics.response_time_avg ?? found.responseTimeAvg, reachable: true,
+        }, now);
+        await deps.syncRepo.replaceAssets(row.tenant_id, system.id, found.status.assets, now);
+      } else {
+        await deps.syncRepo.updateSystem(row.tenant_id, system.id, { status: 'online', summary: 'Reachable', uptime: null, responseTimeAvg: found.responseTimeAvg, reachable: true }, now);
+      }
+      if (found.alerts !== undefined) await deps.syncRepo.mergeAlerts(row.tenant_id, row.id, system.id, found.alerts, now);
+      if (found.vulnerabilities !== undefined) await deps.syncRepo.mergeVulnerabilities(row.tenant_id, row.id, system.id, found.vulnerabilities, now);
+      outcome = {
+        status: 'success', systems: 1, assets: found.status?.assets.length ?? 0, alerts: found.alerts?.length ?? 0,
+        vulnerabilities: found.vulnerabilities?.length ?? 0, duration_ms: Date.now() - started,
+      };
+    } catch (error) {
+      if (!(error instanceof ProviderError)) throw error;
+      // An unreachable or failing vendor: the system shows `alert` with the reason; its alerts and
+      // vulnerabilities are left as they were (absence of data is not resolution).
+      await deps.syncRepo.updateSystem(row.tenant_id, system.id, { status: 'alert', summary: `${definition.label} sync failed: ${errorText(error)}`, uptime: null, responseTimeAvg: null, reachable: false }, Date.now());
+      outcome = { status: 'error', systems: 1, assets: 0, alerts: 0, vulnerabilities: 0, duration_ms: Date.now() - started, error: errorText(error) };
+    }
+    const finished = Date.now();
+    const failures = outcome.status === 'error' ? row.consecutive_failures + 1 : 0;
+    await deps.syncRepo.updateIntegrationSyncState(row.tenant_id, row.id, {
+      status: outcome.status, error: outcome.error ?? null, consecutiveFailures: failures, at: finished,
+      nextSyncAt: finished + nextSyncDelayMs(config.poll_interval_seconds, failures),
+    });
+    await deps.syncRepo.recordJobRun({
+      tenantId: row.tenant_id, job: SYNC_QUEUE, subjectId: row.id, status: outcome.status, startedAt: started, finishedAt: finished,
+      detail: { ...outcome, type: row.type as IntegrationType, consecutive_failures: failures },
+    });
+    return outcome;
+  }
+
+  /** Syncs one integration now, or joins the sync already running for it. */
+  function syncNow(row: IntegrationRow): Promise<SyncOutcomeView> {
+    const current = running.get(row.id);
+    if (current !== undefined) return current;
+    const run = sync(row).finally(() => running.delete(row.id));
+    running.set(row.id, run);
+    return run;
+  }
+
+  return {
+    syncNow,
+
+    /** Wires the periodic sync into a job driver: a ticker claims due integrations and enqueues them. */
+    schedule(jobs: JobDriver): void {
+      jobs.register<{ tenantId: string; id: string }>(SYNC_QUEUE, async ({ tenantId, id }) => {
+        const row = await deps.findIntegration(tenantId, id);
+        if (row !== undefined && row.enabled === 1) await syncNow(row);
+      }, { concurrency: SYNC_CONCURRENCY });
+      jobs.every('integration-sync-scheduler', SCHEDULER_TICK_MS, async () => {
+        const now = Date.now();
+        for (const due of await deps.integrationsRepo.due(now, 100)) {
+          if (running.has(due.id)) continue;
+          // Claim it first (a lease of a few minutes): on several nodes only one wins; the sync sets the real next time.
+          if (await deps.integrationsRepo.claim(due.tenant_id, due.id, due.next_sync_at, now + 5 * 60_000)) {
+            jobs.enqueue(SYNC_QUEUE, { tenantId: due.tenant_id, id: due.id }, { key: due.id });
+          }
+        }
+      });
+    },
+  };
+}
+
+export type SyncService = ReturnType<typeof createSyncService>;
