@@ -78,10 +78,10 @@ export function createSyncRepo(db: Kysely<PlatformDatabase>) {
 
     /**
      * Alerts: new ones are created active; ones seen again get last_seen and (when the vendor's time
-     * moved on) one more occurrence, and reopen if they had been resolved; active ones the vendor no
-     * longer reports are resolved by the sync.
+     * moved on) one more occurrence, and reopen if they had been resolved; with `resolveMissing`,
+     * open ones the vendor no longer reports are resolved by the sync.
      */
-    async mergeAlerts(tenantId: string, integrationId: string, systemId: string, alerts: NormalizedAlert[], now: number): Promise<MergeCounts> {
+    async mergeAlerts(tenantId: string, integrationId: string, systemId: string, alerts: NormalizedAlert[], now: number, resolveMissing: boolean): Promise<MergeCounts> {
       const byExternal = new Map<string, NormalizedAlert>();
       for (const alert of alerts) byExternal.set(alert.external_id, alert);
       const existing = new Map<string, AlertRow>();
@@ -89,7 +89,9 @@ export function createSyncRepo(db: Kysely<PlatformDatabase>) {
         const rows = await db.selectFrom('alerts').selectAll().where('tenant_id', '=', tenantId).where('integration_id', '=', integrationId).where('external_id', 'in', batch).execute();
         for (const row of rows) existing.set(row.external_id, row);
       }
-      const open = await db.selectFrom('alerts').select(['id', 'external_id']).where('tenant_id', '=', tenantId).where('integration_id', '=', integrationId).where('status', '!=', 'resolved').execute();
+      const open = resolveMissing
+        ? await db.selectFrom('alerts').select(['id', 'external_id']).where('tenant_id', '=', tenantId).where('integration_id', '=', integrationId).where('status', '!=', 'resolved').execute()
+        : [];
 
       const inserts: AlertRow[] = [];
       const updates: { id: string; values: Partial<AlertRow> }[] = [];

@@ -74,7 +74,7 @@ export function createSyncService(deps: SyncDeps) {
       } else {
         await deps.syncRepo.updateSystem(row.tenant_id, system.id, { status: 'online', summary: 'Reachable', uptime: null, responseTimeAvg: found.responseTimeAvg, reachable: true }, now);
       }
-      if (found.alerts !== undefined) await deps.syncRepo.mergeAlerts(row.tenant_id, row.id, system.id, found.alerts, now);
+      if (found.alerts !== undefined) await deps.syncRepo.mergeAlerts(row.tenant_id, row.id, system.id, found.alerts, now, definition.alertMode !== 'events');
       if (found.vulnerabilities !== undefined) await deps.syncRepo.mergeVulnerabilities(row.tenant_id, row.id, system.id, found.vulnerabilities, now);
       outcome = {
         status: 'success', systems: 1, assets: found.status?.assets.length ?? 0, alerts: found.alerts?.length ?? 0,

@@ -498,8 +498,12 @@ export const definition: ProviderDefinition = {
   label: 'Palo Alto Networks PAN-OS',
   capabilities: ['ALERTING', 'STATUS'],
   defaultCapabilities: ['ALERTING', 'STATUS'],
-  configSchema: configSchema('paloalto', {}),
+  configSchema: configSchema('paloalto', {
+    timezone: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'IANA time zone the firewall writes log times in (default UTC)' })),
+  }),
   secretSchema: Type.Union([Type.String({ minLength: 1, maxLength: 4096, description: 'API key' }), Type.Object({ username: Type.String({ minLength: 1, maxLength: 256 }), password: Type.String({ minLength: 1, maxLength: 4096 }) }, { additionalProperties: false })]),
   secretRequired: true,
+  // Threat logs are events since the last sync, not the set of open alerts.
+  alertMode: 'events',
   provider,
 };

@@ -159,5 +159,11 @@ export interface ProviderDefinition {
   secretSchema: TSchema;
   /** Whether an integration of this type needs a credential. */
   secretRequired: boolean;
+  /**
+   * `state` (default): fetchAlerts returns every alert open at the vendor, so one missing from a
+   * sync has cleared upstream and is resolved here. `events`: it returns what happened since the
+   * last sync (log entries), so absence means nothing and alerts stay until someone resolves them.
+   */
+  alertMode?: 'state' | 'events';
   provider: Provider;
 }
