@@ -25,20 +25,21 @@ function provider(dialect: Dialect): MigrationProvider {
   };
 }
 
-const SQLITE_BUSY_RETRIES = 20;
+const SQLITE_RACE_RETRIES = 20;
 
 /**
  * Brings the schema up to date. Kysely takes a table lock on PostgreSQL, so concurrent starts are
- * serialised there; on SQLite two processes can race for the write lock, and the loser retries
- * (finding the work done).
+ * serialised there. On SQLite two processes can race: the loser either finds the database locked or,
+ * having read the migration table before the winner committed, finds the winner's tables already
+ * there. Its transaction is rolled back either way, so it retries and finds the work done.
  */
 export async function migrateToLatest(db: Db): Promise<string[]> {
   const migrator = new Migrator({ db: db.kysely, provider: provider(db.dialect) });
   for (let attempt = 0; ; attempt++) {
     const { error, results } = await migrator.migrateToLatest();
     if (error === undefined) return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
-    const busy = error instanceof Error && /SQLITE_BUSY|database is locked/i.test(`${(error as { code?: string }).code} ${error.message}`);
-    if (!busy || attempt >= SQLITE_BUSY_RETRIES) throw error;
+    const lostRace = db.dialect === 'sqlite' && error instanceof Error && /SQLITE_BUSY|database is locked|already exists/i.test(`${(error as { code?: string }).code} ${error.message}`);
+    if (!lostRace || attempt >= SQLITE_RACE_RETRIES) throw error;
     await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 200));
   }
 }

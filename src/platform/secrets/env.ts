@@ -59,7 +59,7 @@ export class EnvSecretStore implements SecretStore {
     return `${ENV_PREFIX}${name}`;
   }
 
-  async put(): Promise<string> {
+  async put(_tenantId: string, _name: string, _value: SecretValue): Promise<string> {
     throw new SecretStoreError('read_only', 'the env secret store is read-only: set SENTINEL_SECRET_<NAME> and reference it as keyvault_secret_id NAME');
   }
 
@@ -70,7 +70,7 @@ export class EnvSecretStore implements SecretStore {
     return textToSecretValue(value);
   }
 
-  async delete(): Promise<void> {
+  async delete(_ref: string): Promise<void> {
     throw new SecretStoreError('read_only', 'the env secret store is read-only: unset the environment variable instead');
   }
 }
