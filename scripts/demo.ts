@@ -1,0 +1,134 @@
+/**
+ * `npm run demo`: Sentinel with one integration of every type, against local vendor simulators whose
+ * data changes over time. Everything runs on loopback; stop it with Ctrl+C.
+ *
+ * Environment: PORT (default 8000), DEMO_DATA_DIR (default ./data/demo, wiped at start).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startGrafanaSimulator } from '../test/simulators/grafana.ts';
+import { makeAlert, startWazuhSimulator } from '../test/simulators/wazuh.ts';
+import { resolveNotable, splunkTime, startSplunkSimulator } from '../test/simulators/splunk.ts';
+import { merakiAlert, startMerakiSimulator } from '../test/simulators/meraki.ts';
+import { startPaloAltoSimulator } from '../test/simulators/paloalto.ts';
+import { prometheusUnavailable, startPrometheus } from '../test/helpers/prometheus-server.ts';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const PORT = Number(process.env.PORT ?? 8000);
+const DATA_DIR = path.resolve(process.env.DEMO_DATA_DIR ?? path.join(ROOT, 'data', 'demo'));
+const BASE = `http://127.0.0.1:${PORT}`;
+const PLATFORM_ADMIN = { username: 'admin', password: 'Demo-Platform-2026' };
+const TENANT_ADMIN = { username: 'demo.admin', password: 'Demo-Admin-2026' };
+const CHANGE_EVERY_MS = 20_000;
+const POLL_SECONDS = 15;
+
+async function call<T>(method: string, url: string, body?: unknown, token?: string): Promise<T> {
+  const response = await fetch(`${BASE}${url}`, {
+    method,
+    headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${url} → ${response.status}: ${text}`);
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+async function waitForSentinel(child: ChildProcess): Promise<void> {
+  for (let i = 0; i < 150; i++) {
+    if (child.exitCode !== null) throw new Error('Sentinel exited during start-up');
+    try {
+      if ((await fetch(`${BASE}/health`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error('Sentinel did not start within 30 s');
+}
+
+async function main(): Promise<void> {
+  rmSync(DATA_DIR, { recursive: true, force: true });
+  console.log('Starting vendor simulators …');
+  const grafana = await startGrafanaSimulator();
+  const wazuh = await startWazuhSimulator();
+  const splunk = await startSplunkSimulator();
+  const meraki = await startMerakiSimulator({ deviceCount: 60 });
+  const paloalto = await startPaloAltoSimulator({ jobPollsBeforeFin: 1 });
+  const noPrometheus = prometheusUnavailable();
+  const prometheus = noPrometheus === undefined ? await startPrometheus() : undefined;
+  if (noPrometheus !== undefined) console.log(`(Prometheus integration skipped: ${noPrometheus})`);
+
+  const sentinel = spawn(process.execPath, [path.join(ROOT, 'bin', 'sentinel.js'), 'serve'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: {
+      ...process.env, PORT: String(PORT), SENTINEL_DATA_DIR: DATA_DIR, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+      SENTINEL_ADMIN_USERNAME: PLATFORM_ADMIN.username, SENTINEL_ADMIN_PASSWORD: PLATFORM_ADMIN.password,
+      SENTINEL_RATE_LIMIT_PER_MINUTE: process.env.SENTINEL_RATE_LIMIT_PER_MINUTE ?? '1000',
+    },
+  });
+  const stop = async () => {
+    sentinel.kill('SIGTERM');
+    await Promise.allSettled([grafana.close(), wazuh.close(), splunk.close(), meraki.close(), paloalto.close(), prometheus?.stop()]);
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
+  await waitForSentinel(sentinel);
+
+  const { access_token: platform } = await call<{ access_token: string }>('POST', '/api/v1/auth/login', PLATFORM_ADMIN);
+  const tenant = await call<{ id: string }>('POST', '/api/v1/tenants', { name: 'Demo Corp', slug: 'demo', config: { timezone: 'Europe/Madrid', language: 'es' } }, platform);
+  await call('POST', '/api/v1/users', { ...TENANT_ADMIN, email: 'demo.admin@example.com', role: 'ADMIN', tenant_id: tenant.id }, platform);
+  const { access_token: token } = await call<{ access_token: string }>('POST', '/api/v1/auth/login', TENANT_ADMIN);
+
+  const poll = { poll_interval_seconds: POLL_SECONDS };
+  const integrations = [
+    { name: 'Grafana', type: 'grafana', config: { url: grafana.url, ...poll }, secret: grafana.token },
+    { name: 'Wazuh', type: 'wazuh', config: { url: wazuh.url, username: wazuh.credentials.username, indexer_url: wazuh.indexerUrl, indexer_username: wazuh.credentials.indexer_username, ...poll }, secret: { password: wazuh.credentials.password, indexer_password: wazuh.credentials.indexer_password } },
+    { name: 'Splunk ES', type: 'splunk', config: { url: splunk.url, ...poll }, secret: splunk.token },
+    { name: 'Meraki', type: 'meraki', config: { url: meraki.apiUrl, organization_id: meraki.organizationId, ...poll }, secret: meraki.apiKey },
+    { name: 'Palo Alto Firewall', type: 'paloalto', config: { url: paloalto.url, ...poll }, secret: paloalto.credentials },
+    ...(prometheus ? [{ name: 'Prometheus', type: 'prometheus', config: { url: prometheus.url, ...poll } }] : []),
+  ];
+  for (const integration of integrations) {
+    const created = await call<{ id: string }>('POST', '/api/v1/integrations', integration, token);
+    const outcome = await call<{ status: string; alerts: number; error?: string }>('POST', `/api/v1/integrations/${created.id}/sync`, undefined, token);
+    console.log(`  ${integration.name.padEnd(20)} first sync: ${outcome.status}${outcome.error ? ` (${outcome.error})` : `, ${outcome.alerts} alerts`}`);
+  }
+
+  // The vendors' data moves: new alerts and threats, devices going up and down, notables closed.
+  let step = 0;
+  setInterval(() => {
+    step++;
+    const now = Date.now();
+    paloalto.addThreat({ severity: (['high', 'critical', 'medium'] as const)[step % 3]!, threatid: `Demo threat #${step}` });
+    wazuh.data.alerts.push(makeAlert({ at: now, level: 7 + (step % 8), ruleId: '5712', description: `sshd: brute force attempt #${step}`, groups: ['syslog', 'sshd'], agent: { id: '001', name: wazuh.data.agents[1]?.name ?? 'web-01' } }));
+    const device = meraki.data.devices[step % meraki.data.devices.length]!;
+    device.status = device.status === 'online' ? 'offline' : 'online';
+    if (step % 2 === 0) meraki.data.alerts.push(merakiAlert({ severity: 'warning', device, title: `Demo connectivity issue #${step}` }));
+    const open = splunk.data.notables.find((n) => n.status_end === 'false');
+    if (open && step % 3 === 0) resolveNotable(splunk.data, open.event_id as string);
+    else if (open) splunk.data.notables.push({ ...open, event_id: `DEMO-${step}@@notable@@${now}`, _time: splunkTime(now), rule_title: `Demo notable #${step}` });
+    const firing = grafana.data.alerts[step % grafana.data.alerts.length]!;
+    firing.startsAt = new Date(now).toISOString();
+  }, CHANGE_EVERY_MS).unref();
+
+  console.log(`
+Sentinel demo is running at ${BASE}  (API docs: ${BASE}/docs)
+
+  Tenant admin:     ${TENANT_ADMIN.username} / ${TENANT_ADMIN.password}   (tenant "Demo Corp")
+  Platform admin:   ${PLATFORM_ADMIN.username} / ${PLATFORM_ADMIN.password}
+
+  Try:  TOKEN=$(curl -s -X POST ${BASE}/api/v1/auth/login -H 'content-type: application/json' \\
+          -d '{"username":"${TENANT_ADMIN.username}","password":"${TENANT_ADMIN.password}"}' | sed 's/.*"access_token":"\\([^"]*\\)".*/\\1/')
+        curl -s ${BASE}/api/v1/integrations -H "authorization: Bearer $TOKEN"
+
+Integrations sync every ${POLL_SECONDS} s; the simulated vendors change every ${CHANGE_EVERY_MS / 1000} s. Ctrl+C stops everything.`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
