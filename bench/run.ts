@@ -11,21 +11,15 @@
  * Environment: BENCH_DURATION (seconds, default 10), BENCH_CONNECTIONS (default 50),
  * BENCH_WARMUP (seconds, default 2).
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { newId } from '../src/platform/ids.ts';
+import { REPO_DIR, call, freePort, writeReadmeSection, sleep, startChild, startSentinel, stopAll, stopChild, waitUntilHealthy, type Child, type MeView, type TicketPageView } from './lib.ts';
 
-const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
-const REPO_DIR = path.resolve(BENCH_DIR, '..');
-const README = path.join(BENCH_DIR, 'README.md');
-const RESULTS_START = '<!-- results:start -->';
-const RESULTS_END = '<!-- results:end -->';
 
 function envInt(name: string, fallback: number, min: number, max: number): number {
   const raw = process.env[name]?.trim();
@@ -42,124 +36,12 @@ const PIPELINING = 1;
 const TICKET_COUNT = 10_000;
 const PAGE_SIZE = 50;
 
-const ADMIN_PASSWORD = 'Bench-Root-Pass-9';
-const BENCH_USERNAME = 'bench.user';
-const BENCH_PASSWORD = 'Bench-User-Pass-7';
-// Config accepts at most 10,000,000 per minute; far above what one process can serve (~170k/s).
-const RATE_LIMIT_PER_MINUTE = 10_000_000;
 
 const TARGETS = {
   authMeRps: 8_000,
   ticketsRps: 5_000,
   p99Ms: 25,
 };
-
-// ---------------------------------------------------------------------------------------------
-// Child processes: tracked so every exit path (success, error, signal, watchdog) ends them.
-
-interface Child {
-  name: string;
-  process: ChildProcess;
-  /** Tail of stdout+stderr, for error messages. */
-  output: () => string;
-  exited: Promise<void>;
-}
-
-const children = new Set<Child>();
-
-function startChild(name: string, args: string[], env: NodeJS.ProcessEnv): Child {
-  const proc = spawn(process.execPath, args, { cwd: REPO_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let tail = '';
-  const keep = (chunk: Buffer) => {
-    tail = (tail + chunk.toString('utf8')).slice(-16_000);
-  };
-  proc.stdout?.on('data', keep);
-  proc.stderr?.on('data', keep);
-  const exited = new Promise<void>((resolve) => {
-    if (proc.exitCode !== null || proc.signalCode !== null) resolve();
-    else proc.once('exit', () => resolve());
-  });
-  const child: Child = { name, process: proc, output: () => tail, exited };
-  children.add(child);
-  return child;
-}
-
-const isRunning = (child: Child) => child.process.exitCode === null && child.process.signalCode === null;
-
-async function stopChild(child: Child): Promise<void> {
-  if (isRunning(child)) {
-    child.process.kill('SIGTERM');
-    const timer = setTimeout(() => {
-      if (isRunning(child)) child.process.kill('SIGKILL');
-    }, 5_000);
-    await child.exited;
-    clearTimeout(timer);
-  }
-  children.delete(child);
-}
-
-async function stopAll(): Promise<void> {
-  await Promise.all([...children].map(stopChild));
-}
-
-// Last resort (process.exit from anywhere): synchronous, so only a signal can be sent.
-process.on('exit', () => {
-  for (const child of children) if (isRunning(child)) child.process.kill('SIGKILL');
-});
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    console.error(`\n${signal}: stopping the servers`);
-    void stopAll().finally(() => process.exit(130));
-  });
-}
-
-// ---------------------------------------------------------------------------------------------
-// Small helpers
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => (port > 0 ? resolve(port) : reject(new Error('no free port'))));
-    });
-  });
-}
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-async function waitUntilHealthy(child: Child, url: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (!isRunning(child)) throw new Error(`${child.name} exited before answering (code ${child.process.exitCode}):\n${child.output()}`);
-    try {
-      const response = await fetch(url, { signal: AbortSignal.timeout(1_000) });
-      await response.arrayBuffer();
-      if (response.status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    await sleep(100);
-  }
-  throw new Error(`${child.name} did not answer 200 on ${url} within ${timeoutMs} ms:\n${child.output()}`);
-}
-
-async function call<T>(base: string, method: 'GET' | 'POST', route: string, expected: number, options: { body?: unknown; token?: string } = {}): Promise<T> {
-  const headers: Record<string, string> = {};
-  if (options.body !== undefined) headers['content-type'] = 'application/json';
-  if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
-  const response = await fetch(`${base}${route}`, {
-    method,
-    headers,
-    ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
-    signal: AbortSignal.timeout(15_000),
-  });
-  const text = await response.text();
-  if (response.status !== expected) throw new Error(`${method} ${route}: expected ${expected}, got ${response.status}: ${text}`);
-  return JSON.parse(text) as T;
-}
 
 /** CPU time (user + system) of a process in ms, from /proc; undefined where /proc is missing. */
 function processCpuMs(pid: number | undefined): number | undefined {
@@ -217,54 +99,6 @@ async function startCeiling(): Promise<{ child: Child; base: string }> {
   const base = `http://127.0.0.1:${port}`;
   await waitUntilHealthy(child, `${base}/`, 10_000);
   return { child, base };
-}
-
-interface SentinelSetup {
-  child: Child;
-  base: string;
-  token: string;
-  tenantId: string;
-  dataDir: string;
-}
-
-async function startSentinel(): Promise<SentinelSetup> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'sentinel-bench-'));
-  const port = await freePort();
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    SENTINEL_DATA_DIR: dataDir,
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'warn',
-    SENTINEL_ADMIN_USERNAME: 'admin',
-    SENTINEL_ADMIN_PASSWORD: ADMIN_PASSWORD,
-    SENTINEL_RATE_LIMIT_PER_MINUTE: String(RATE_LIMIT_PER_MINUTE),
-  };
-  // The bench's own settings must not leak into the server (e.g. DATABASE_URL from the shell).
-  for (const name of ['DATABASE_URL', 'SENTINEL_SECRET_KEY', 'SENTINEL_TRUST_PROXY', 'SENTINEL_CORS_ORIGINS', 'SENTINEL_METRICS_TOKEN']) delete env[name];
-  const child = startChild('sentinel', ['bin/sentinel.js', 'serve'], env);
-  const base = `http://127.0.0.1:${port}`;
-  await waitUntilHealthy(child, `${base}/health`, 60_000);
-  return { child, base, dataDir, ...(await provision(base)) };
-}
-
-interface TokenPair { access_token: string }
-interface IdOnly { id: string }
-interface MeView { id: string; username: string; tenant_id: string | null; role: string }
-interface TicketPageView { items: { id: string; tenant_id: string }[]; next_cursor: string | null }
-
-/** Tenant, tenant admin and its token, then 10,000 tickets written straight into SQLite. */
-async function provision(base: string): Promise<{ token: string; tenantId: string; userId: string }> {
-  const admin = await call<TokenPair>(base, 'POST', '/api/v1/auth/login', 200, { body: { username: 'admin', password: ADMIN_PASSWORD } });
-  const tenant = await call<IdOnly>(base, 'POST', '/api/v1/tenants', 201, { token: admin.access_token, body: { name: 'Bench Tenant' } });
-  const user = await call<IdOnly>(base, 'POST', '/api/v1/users', 201, {
-    token: admin.access_token,
-    body: { username: BENCH_USERNAME, password: BENCH_PASSWORD, role: 'ADMIN', tenant_id: tenant.id },
-  });
-  const login = await call<TokenPair>(base, 'POST', '/api/v1/auth/login', 200, { body: { username: BENCH_USERNAME, password: BENCH_PASSWORD } });
-  const me = await call<MeView>(base, 'GET', '/api/v1/auth/me', 200, { token: login.access_token });
-  if (me.id !== user.id || me.tenant_id !== tenant.id) throw new Error(`/auth/me answered an unexpected user: ${JSON.stringify(me)}`);
-  return { token: login.access_token, tenantId: tenant.id, userId: user.id };
 }
 
 const STATUSES = ['open', 'in_progress', 'resolved', 'closed'] as const;
@@ -459,17 +293,6 @@ function resultsMarkdown(results: Measurement[], ceilingRps: number, checks: Ver
   ].join('\n');
 }
 
-function writeReadme(section: string): void {
-  const block = `${RESULTS_START}\n${section}\n${RESULTS_END}`;
-  const current = existsSync(README) ? readFileSync(README, 'utf8') : '# Sentinel HTTP benchmark\n';
-  const start = current.indexOf(RESULTS_START);
-  const end = current.indexOf(RESULTS_END);
-  const next = start !== -1 && end > start
-    ? current.slice(0, start) + block + current.slice(end + RESULTS_END.length)
-    : `${current.trimEnd()}\n\n## Results\n\n${block}\n`;
-  writeFileSync(README, next);
-}
-
 // ---------------------------------------------------------------------------------------------
 
 async function main(): Promise<number> {
@@ -527,8 +350,8 @@ async function main(): Promise<number> {
 
   const checks = verdicts(authMe, tickets);
   console.log(consoleTable(['Target', 'Measured', 'Target', 'Met?'], checks.map((c) => [c.label, c.measured, c.target, c.met ? 'yes' : 'NO']), new Set()));
-  writeReadme(resultsMarkdown(results, ceilingResult.rps, checks, seedMs, background, version));
-  console.log(`\nWrote the results into ${path.relative(REPO_DIR, README)}.`);
+  writeReadmeSection('results', resultsMarkdown(results, ceilingResult.rps, checks, seedMs, background, version));
+  console.log('\nWrote the results into bench/README.md.');
   return 0;
 }
 

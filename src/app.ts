@@ -43,7 +43,7 @@ const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{8,128}$/;
 export function createServices(config: Config, db: Db, secretKey: string) {
   const audit = createAuditService(createAuditRepo(db.kysely));
   const integrationsRepo = createIntegrationsRepo(db.kysely);
-  const integrations = createIntegrationsService({ repo: integrationsRepo, secrets: createSecretStore(config, db.kysely, secretKey) });
+  const integrations = createIntegrationsService({ repo: integrationsRepo, secrets: createSecretStore(config, db.kysely, secretKey), vendorTimeoutMs: config.vendorTimeoutMs });
   const sync = createSyncService({
     syncRepo: createSyncRepo(db.kysely),
     integrationsRepo,

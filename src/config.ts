@@ -36,6 +36,8 @@ export interface Config {
   vaultMount: string;
   /** Whether the background integration sync runs in this process. */
   syncEnabled: boolean;
+  /** How long one vendor call may take before it counts as a timeout. */
+  vendorTimeoutMs: number;
 }
 
 function onOff(env: Env, name: string, fallback: boolean): boolean {
@@ -160,6 +162,7 @@ export function loadConfig(env: Env = process.env): Config {
     metricsToken: optional(env, 'SENTINEL_METRICS_TOKEN'),
     ...parseSecretStore(env),
     syncEnabled: onOff(env, 'SENTINEL_SYNC', true),
+    vendorTimeoutMs: integer(env, 'SENTINEL_VENDOR_TIMEOUT_SECONDS', 10, 1, 120) * 1000,
   };
 }
 

@@ -106,6 +106,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute();
   await db.schema.createIndex('alerts_tenant_status_idx').on('alerts').columns(['tenant_id', 'status', 'id']).execute();
   await db.schema.createIndex('alerts_tenant_idx').on('alerts').columns(['tenant_id', 'id']).execute();
+  // The sync reads an integration's open alerts on every run.
+  await db.schema.createIndex('alerts_integration_status_idx').on('alerts').columns(['tenant_id', 'integration_id', 'status']).execute();
 
   await db.schema
     .createTable('vulnerabilities')
@@ -131,6 +133,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addUniqueConstraint('vulnerabilities_tenant_integration_external_uq', ['tenant_id', 'integration_id', 'external_id'])
     .execute();
   await db.schema.createIndex('vulnerabilities_tenant_status_idx').on('vulnerabilities').columns(['tenant_id', 'status', 'id']).execute();
+  await db.schema.createIndex('vulnerabilities_integration_status_idx').on('vulnerabilities').columns(['tenant_id', 'integration_id', 'status']).execute();
 
   await db.schema
     .createTable('job_runs')

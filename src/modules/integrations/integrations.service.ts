@@ -14,9 +14,6 @@ import { PROVIDERS } from './providers/index.ts';
 import type { Capability, IntegrationType, ProviderContext, ProviderDefinition, SecretValue } from './providers/types.ts';
 import { ProviderError, createVendorHttp } from './vendor-http.ts';
 
-/** How long a vendor call may take before it counts as a timeout. */
-export const VENDOR_TIMEOUT_MS = 10_000;
-
 const ajv = buildAjv({ coerceTypes: false });
 const validators = new Map<string, ValidateFunction>();
 
@@ -89,8 +86,8 @@ export function vendorFailure(error: ProviderError): HttpError {
   return new HttpError(502, 'Bad Gateway', `The vendor call failed (${error.kind}): ${error.message}`);
 }
 
-export function createIntegrationsService(deps: { repo: IntegrationsRepo; secrets: SecretStore }) {
-  const { repo, secrets } = deps;
+export function createIntegrationsService(deps: { repo: IntegrationsRepo; secrets: SecretStore; vendorTimeoutMs: number }) {
+  const { repo, secrets, vendorTimeoutMs } = deps;
   /** Per-integration scratch space for providers (cached vendor login tokens …). */
   const providerState = new Map<string, Map<string, unknown>>();
 
@@ -144,7 +141,7 @@ export function createIntegrationsService(deps: { repo: IntegrationsRepo; secret
       state = new Map();
       providerState.set(row.id, state);
     }
-    return { config, secret, state, http: createVendorHttp({ baseUrl: config.url, verifyTls: config.verify_tls, timeoutMs: VENDOR_TIMEOUT_MS }) };
+    return { config, secret, state, http: createVendorHttp({ baseUrl: config.url, verifyTls: config.verify_tls, timeoutMs: vendorTimeoutMs }) };
   }
 
   return {

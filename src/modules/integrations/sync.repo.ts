@@ -3,14 +3,24 @@ import { newId } from '../../platform/ids.ts';
 import type { AlertRow, PlatformDatabase, SystemRow, VulnerabilityRow } from '../../platform/db/schema.ts';
 import type { NormalizedAlert, NormalizedAsset, NormalizedVulnerability } from './providers/types.ts';
 
-/** Rows per statement/transaction: keeps each SQLite write lock short so API reads never wait long. */
-const CHUNK = 200;
+/**
+ * Rows per statement/transaction. SQLite calls run on the event loop, so a sync writes in small
+ * chunks and yields between them: API requests are served in the gaps instead of waiting for a
+ * whole sync's writes.
+ */
+const CHUNK = 50;
 
-function chunks<T>(items: T[], size = CHUNK): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
+/** Splits items into chunks, handing the event loop back before each one after the first. */
+async function* chunks<T>(items: T[], size = CHUNK): AsyncGenerator<T[]> {
+  for (let i = 0; i < items.length; i += size) {
+    // A timer (not setImmediate) so that the loop's poll phase runs too: waiting requests go first.
+    if (i > 0) await new Promise((resolve) => setTimeout(resolve, 1));
+    yield items.slice(i, i + size);
+  }
 }
+
+const OPEN_ALERT_STATUSES = ['active', 'acknowledged'];
+const OPEN_VULNERABILITY_STATUSES = ['open', 'patching'];
 
 export interface MergeCounts {
   created: number;
@@ -67,13 +77,13 @@ export function createSyncRepo(db: Kysely<PlatformDatabase>) {
         else updates.push({ id, values });
       }
       const gone = [...existing].filter(([externalId]) => !seen.has(externalId)).map(([, id]) => id);
-      for (const batch of chunks(inserts)) await db.insertInto('assets').values(batch).execute();
-      for (const batch of chunks(updates)) {
+      for await (const batch of chunks(inserts)) await db.insertInto('assets').values(batch).execute();
+      for await (const batch of chunks(updates)) {
         await db.transaction().execute(async (trx) => {
           for (const { id, values } of batch) await trx.updateTable('assets').set(values).where('id', '=', id).execute();
         });
       }
-      for (const batch of chunks(gone)) await db.deleteFrom('assets').where('tenant_id', '=', tenantId).where('id', 'in', batch).execute();
+      for await (const batch of chunks(gone)) await db.deleteFrom('assets').where('tenant_id', '=', tenantId).where('id', 'in', batch).execute();
     },
 
     /**
@@ -85,12 +95,12 @@ export function createSyncRepo(db: Kysely<PlatformDatabase>) {
       const byExternal = new Map<string, NormalizedAlert>();
       for (const alert of alerts) byExternal.set(alert.external_id, alert);
       const existing = new Map<string, AlertRow>();
-      for (const batch of chunks([...byExternal.keys()], 500)) {
+      for await (const batch of chunks([...byExternal.keys()], 100)) {
         const rows = await db.selectFrom('alerts').selectAll().where('tenant_id', '=', tenantId).where('integration_id', '=', integrationId).where('external_id', 'in', batch).execute();
         for (const row of rows) existing.set(row.external_id, row);
       }
       const open = resolveMissing
-        ? await db.selectFrom('alerts').select(['id', 'external_id']).where('tenant_id', '=', tenantId).where('integration_id', '=', integrationId).where('status', '!=', 'resolved').execute()
+        ? await db.selectFrom('alerts').select(['id', 'external_id']).where('tenant_id', '=', tenantId).where('integration_id', '=', integrationId).where('status', 'in', OPEN_ALERT_STATUSES).execute()
         : [];
 
       const inserts: AlertRow[] = [];
@@ -125,13 +135,13 @@ export function createSyncRepo(db: Kysely<PlatformDatabase>) {
         });
       }
       const toResolve = open.filter((row) => !byExternal.has(row.external_id));
-      for (const batch of chunks(inserts)) await db.insertInto('alerts').values(batch).execute();
-      for (const batch of chunks(updates)) {
+      for await (const batch of chunks(inserts)) await db.insertInto('alerts').values(batch).execute();
+      for await (const batch of chunks(updates)) {
         await db.transaction().execute(async (trx) => {
           for (const { id, values } of batch) await trx.updateTable('alerts').set(values).where('id', '=', id).execute();
         });
       }
-      for (const batch of chunks(toResolve.map((r) => r.id))) {
+      for await (const batch of chunks(toResolve.map((r) => r.id))) {
         await db
           .updateTable('alerts')
           .set({ status: 'resolved', resolved_at: now, resolved_by: null, resolution_note: 'Cleared at the source', updated_at: now })
@@ -147,11 +157,11 @@ export function createSyncRepo(db: Kysely<PlatformDatabase>) {
       const byExternal = new Map<string, NormalizedVulnerability>();
       for (const finding of findings) byExternal.set(finding.external_id, finding);
       const existing = new Map<string, VulnerabilityRow>();
-      for (const batch of chunks([...byExternal.keys()], 500)) {
+      for await (const batch of chunks([...byExternal.keys()], 100)) {
         const rows = await db.selectFrom('vulnerabilities').selectAll().where('tenant_id', '=', tenantId).where('integration_id', '=', integrationId).where('external_id', 'in', batch).execute();
         for (const row of rows) existing.set(row.external_id, row);
       }
-      const open = await db.selectFrom('vulnerabilities').select(['id', 'external_id']).where('tenant_id', '=', tenantId).where('integration_id', '=', integrationId).where('status', '!=', 'resolved').execute();
+      const open = await db.selectFrom('vulnerabilities').select(['id', 'external_id']).where('tenant_id', '=', tenantId).where('integration_id', '=', integrationId).where('status', 'in', OPEN_VULNERABILITY_STATUSES).execute();
       const inserts: VulnerabilityRow[] = [];
       const updates: { id: string; values: Partial<VulnerabilityRow> }[] = [];
       for (const finding of byExternal.values()) {
@@ -171,13 +181,13 @@ export function createSyncRepo(db: Kysely<PlatformDatabase>) {
         }
       }
       const toResolve = open.filter((row) => !byExternal.has(row.external_id)).map((row) => row.id);
-      for (const batch of chunks(inserts)) await db.insertInto('vulnerabilities').values(batch).execute();
-      for (const batch of chunks(updates)) {
+      for await (const batch of chunks(inserts)) await db.insertInto('vulnerabilities').values(batch).execute();
+      for await (const batch of chunks(updates)) {
         await db.transaction().execute(async (trx) => {
           for (const { id, values } of batch) await trx.updateTable('vulnerabilities').set(values).where('id', '=', id).execute();
         });
       }
-      for (const batch of chunks(toResolve)) {
+      for await (const batch of chunks(toResolve)) {
         await db.updateTable('vulnerabilities').set({ status: 'resolved', resolved_at: now, updated_at: now }).where('tenant_id', '=', tenantId).where('id', 'in', batch).execute();
       }
       return { created: inserts.length, updated: updates.length, resolved: toResolve.length };

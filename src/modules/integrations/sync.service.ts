@@ -12,7 +12,8 @@ const BREAKER_MAX_DELAY_MS = 15 * 60_000;
 /** Random spread added to each interval so that integrations do not all poll in the same second. */
 const JITTER = 0.1;
 const SCHEDULER_TICK_MS = 1_000;
-const SYNC_CONCURRENCY = 8;
+/** Syncs fetching from vendors at once (I/O: a slow vendor occupies one slot, not the process). */
+const SYNC_CONCURRENCY = 3;
 const SYNC_QUEUE = 'integration-sync';
 
 interface SyncDeps {
@@ -35,11 +36,19 @@ export function nextSyncDelayMs(intervalSeconds: number, consecutiveFailures: nu
 /**
  * Polls vendors and writes what they report. Each integration syncs on its own interval, at most one
  * sync per integration at a time (a second request joins the running one), at most
- * SYNC_CONCURRENCY at once; vendor calls happen before any database write, so a slow vendor never
- * holds a lock.
+ * SYNC_CONCURRENCY fetching at once; vendor calls happen before any database write, so a slow vendor
+ * never holds a lock, and the writes of different syncs take turns.
  */
 export function createSyncService(deps: SyncDeps) {
   const running = new Map<string, Promise<SyncOutcomeView>>();
+  // Writes of different syncs take turns: one merge at a time (with its own yields), so the CPU
+  // they need is spread out and API requests are served in between.
+  let writeLane: Promise<unknown> = Promise.resolve();
+  const inWriteLane = <T>(work: () => Promise<T>): Promise<T> => {
+    const turn = writeLane.then(work);
+    writeLane = turn.catch(() => undefined);
+    return turn;
+  };
 
   async function collect(row: IntegrationRow, capabilities: Capability[]) {
     const definition = deps.definitionOf(row);
@@ -64,6 +73,7 @@ export function createSyncService(deps: SyncDeps) {
     let outcome: SyncOutcomeView;
     try {
       const found = await collect(row, capabilities);
+      await inWriteLane(async () => {
       const now = Date.now();
       if (found.status !== undefined) {
         await deps.syncRepo.updateSystem(row.tenant_id, system.id, {
@@ -76,6 +86,7 @@ export function createSyncService(deps: SyncDeps) {
       }
       if (found.alerts !== undefined) await deps.syncRepo.mergeAlerts(row.tenant_id, row.id, system.id, found.alerts, now, definition.alertMode !== 'events');
       if (found.vulnerabilities !== undefined) await deps.syncRepo.mergeVulnerabilities(row.tenant_id, row.id, system.id, found.vulnerabilities, now);
+      });
       outcome = {
         status: 'success', systems: 1, assets: found.status?.assets.length ?? 0, alerts: found.alerts?.length ?? 0,
         vulnerabilities: found.vulnerabilities?.length ?? 0, duration_ms: Date.now() - started,

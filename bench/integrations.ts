@@ -1,0 +1,145 @@
+/**
+ * Integration sync benchmark (`npm run bench:integrations`).
+ *
+ * 50 Grafana integrations, each reporting 1,000 firing alerts (a Grafana simulator in this process),
+ * are enabled at once on one Sentinel process (embedded SQLite). Measures how long until every one
+ * has synced (target: within one poll interval, 60 s) and the latency of API reads made meanwhile at a
+ * steady rate, like dashboards polling (target: p99 ≤ 25 ms), next to the same reads with no sync.
+ *
+ * Environment: BENCH_INTEGRATIONS (default 50), BENCH_ALERTS (default 1000), BENCH_RATE (reads per
+ * second, default 200), BENCH_CLIENTS (concurrent readers, default 10).
+ */
+import path from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { request } from 'undici';
+import { startGrafanaSimulator, type AmAlert } from '../test/simulators/grafana.ts';
+import { call, sleep, startSentinel, stopAll, writeReadmeSection } from './lib.ts';
+
+const INTEGRATIONS = Number(process.env.BENCH_INTEGRATIONS ?? 50);
+const ALERTS = Number(process.env.BENCH_ALERTS ?? 1000);
+const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 10);
+const RATE = Number(process.env.BENCH_RATE ?? 200);
+const POLL_INTERVAL_S = 60;
+const BASELINE_MS = 8_000;
+const TARGET_P99_MS = 25;
+const SEVERITIES = ['critical', 'high', 'warning', 'low'];
+
+interface Latencies {
+  count: number;
+  errors: number;
+  p50: number;
+  p99: number;
+  max: number;
+  rps: number;
+}
+
+/**
+ * CLIENTS readers sending RATE requests per second in all (each on its own schedule, so a slow
+ * answer does not lower the offered load: latency is measured from the scheduled time) until
+ * `until()` says stop; latencies in ms.
+ */
+async function readLoad(url: string, token: string, until: () => boolean): Promise<Latencies> {
+  const samples: number[] = [];
+  let errors = 0;
+  const started = performance.now();
+  const periodMs = (1000 * CLIENTS) / RATE;
+  await Promise.all(Array.from({ length: CLIENTS }, async (_, client) => {
+    for (let n = 0; !until(); n++) {
+      const t = started + (n + client / CLIENTS) * periodMs;
+      const wait = t - performance.now();
+      if (wait > 0) await sleep(wait);
+      const response = await request(url, { headers: { authorization: `Bearer ${token}` } });
+      await response.body.dump();
+      samples.push(performance.now() - t);
+      if (response.statusCode !== 200) errors++;
+    }
+  }));
+  const seconds = (performance.now() - started) / 1000;
+  samples.sort((a, b) => a - b);
+  const pick = (q: number) => Math.round(samples[Math.min(samples.length - 1, Math.floor(q * samples.length))]! * 10) / 10;
+  return { count: samples.length, errors, p50: pick(0.5), p99: pick(0.99), max: Math.round(samples.at(-1)! * 10) / 10, rps: Math.round(samples.length / seconds) };
+}
+
+function firingAlerts(template: AmAlert): AmAlert[] {
+  return Array.from({ length: ALERTS }, (_, i) => ({
+    ...template,
+    labels: { alertname: `BenchAlert${i}`, severity: SEVERITIES[i % SEVERITIES.length]!, instance: `host-${i % 200}:9100`, grafana_folder: 'Bench' },
+    annotations: { summary: `Synthetic alert ${i}` },
+    fingerprint: i.toString(16).padStart(16, '0'),
+    status: { state: 'active', silencedBy: [], inhibitedBy: [] },
+  }));
+}
+
+async function main(): Promise<number> {
+  const grafana = await startGrafanaSimulator();
+  grafana.data.alerts = firingAlerts(grafana.data.alerts[0]!);
+  const sentinel = await startSentinel();
+  try {
+    const ids: string[] = [];
+    for (let i = 0; i < INTEGRATIONS; i++) {
+      const created = await call<{ id: string }>(sentinel.base, 'POST', '/api/v1/integrations', 201, {
+        token: sentinel.token,
+        body: { name: `Grafana ${i}`, type: 'grafana', capabilities: ['ALERTING', 'STATUS'], enabled: false, config: { url: grafana.url, poll_interval_seconds: POLL_INTERVAL_S }, secret: grafana.token },
+      });
+      ids.push(created.id);
+    }
+    const readUrl = `${sentinel.base}/api/v1/integrations?limit=50`;
+
+    console.log(`Baseline: ${RATE} reads/s from ${CLIENTS} clients of ${readUrl.replace(sentinel.base, '')} for ${BASELINE_MS / 1000} s, no sync running …`);
+    const baselineEnd = Date.now() + BASELINE_MS;
+    const baseline = await readLoad(readUrl, sentinel.token, () => Date.now() >= baselineEnd);
+
+    console.log(`Enabling ${INTEGRATIONS} integrations × ${ALERTS} alerts …`);
+    const enabledAt = performance.now();
+    await Promise.all(ids.map((id) => call(sentinel.base, 'PATCH', `/api/v1/integrations/${id}`, 200, { token: sentinel.token, body: { enabled: true } })));
+    let syncedAfterMs: number | undefined;
+    const deadline = Date.now() + 3 * POLL_INTERVAL_S * 1000;
+    const watcher = (async () => {
+      while (syncedAfterMs === undefined && Date.now() < deadline) {
+        const page = await call<{ items: { last_sync_status: string | null }[] }>(sentinel.base, 'GET', '/api/v1/integrations?limit=500', 200, { token: sentinel.token });
+        if (page.items.every((i) => i.last_sync_status === 'success')) syncedAfterMs = performance.now() - enabledAt;
+        else await sleep(100);
+      }
+    })();
+    const during = await readLoad(readUrl, sentinel.token, () => syncedAfterMs !== undefined || Date.now() >= deadline);
+    await watcher;
+
+    const db = new DatabaseSync(path.join(sentinel.dataDir, 'sentinel.db'), { readOnly: true });
+    const stored = (db.prepare("SELECT count(*) AS n FROM alerts WHERE status = 'active'").get() as { n: number }).n;
+    const runs = (db.prepare("SELECT count(*) AS n, max(duration_ms) AS slowest, avg(duration_ms) AS mean FROM job_runs WHERE status = 'success'").get() as { n: number; slowest: number; mean: number });
+    db.close();
+
+    const syncSeconds = syncedAfterMs === undefined ? undefined : Math.round(syncedAfterMs / 100) / 10;
+    const rows = [
+      ['API reads, no sync running', baseline],
+      [`API reads while ${INTEGRATIONS} integrations sync`, during],
+    ] as const;
+    const table = [
+      '| scenario | requests | req/s | p50 ms | p99 ms | max ms | errors |',
+      '|---|---:|---:|---:|---:|---:|---:|',
+      ...rows.map(([name, l]) => `| ${name} | ${l.count} | ${l.rps} | ${l.p50} | ${l.p99} | ${l.max} | ${l.errors} |`),
+    ].join('\n');
+    const verdicts = [
+      `- All ${INTEGRATIONS} integrations synced ${ALERTS} alerts each in **${syncSeconds ?? 'more than 180'} s** (target: within one poll interval, ${POLL_INTERVAL_S} s): **${syncSeconds !== undefined && syncSeconds <= POLL_INTERVAL_S ? 'met' : 'NOT met'}**.`,
+      `- Active alerts stored: ${stored.toLocaleString('en-US')} (expected ${(INTEGRATIONS * ALERTS).toLocaleString('en-US')}); ${runs.n} successful sync runs, mean ${Math.round(runs.mean)} ms, slowest ${runs.slowest} ms.`,
+      `- API p99 while syncing: **${during.p99} ms** (target ≤ ${TARGET_P99_MS} ms): **${during.p99 <= TARGET_P99_MS ? 'met' : 'NOT met'}**; without sync: ${baseline.p99} ms.`,
+    ].join('\n');
+    const section = `Measured ${new Date().toISOString().slice(0, 16)}Z; ${RATE} reads/s of \`GET /api/v1/integrations?limit=50\` from ${CLIENTS} clients; Grafana simulator and readers in the bench process, Sentinel in its own.\n\n${table}\n\n${verdicts}`;
+    console.log(`\n${table}\n\n${verdicts}`);
+    if (stored !== INTEGRATIONS * ALERTS || during.errors > 0 || baseline.errors > 0) {
+      console.error('Not writing bench/README.md: alerts missing or failed requests.');
+      return 1;
+    }
+    writeReadmeSection('integrations', section);
+    console.log('\nWrote the results into bench/README.md.');
+    return 0;
+  } finally {
+    await stopAll();
+    await grafana.close();
+  }
+}
+
+main().then((code) => process.exit(code), (error: unknown) => {
+  console.error(error);
+  void stopAll().finally(() => process.exit(1));
+});

@@ -1,0 +1,188 @@
+/**
+ * Shared pieces of the benchmarks: child processes that are always cleaned up, a Sentinel server
+ * on a fresh embedded database, and a provisioned tenant admin.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const ADMIN_PASSWORD = 'Bench-Root-Pass-9';
+export const BENCH_USERNAME = 'bench.user';
+export const BENCH_PASSWORD = 'Bench-User-Pass-7';
+// Config accepts at most 10,000,000 per minute; far above what one process can serve (~170k/s).
+export const RATE_LIMIT_PER_MINUTE = 10_000_000;
+
+// ---------------------------------------------------------------------------------------------
+// Child processes: tracked so every exit path (success, error, signal, watchdog) ends them.
+
+export interface Child {
+  name: string;
+  process: ChildProcess;
+  /** Tail of stdout+stderr, for error messages. */
+  output: () => string;
+  exited: Promise<void>;
+}
+
+const children = new Set<Child>();
+
+export function startChild(name: string, args: string[], env: NodeJS.ProcessEnv): Child {
+  const proc = spawn(process.execPath, args, { cwd: REPO_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let tail = '';
+  const keep = (chunk: Buffer) => {
+    tail = (tail + chunk.toString('utf8')).slice(-16_000);
+  };
+  proc.stdout?.on('data', keep);
+  proc.stderr?.on('data', keep);
+  const exited = new Promise<void>((resolve) => {
+    if (proc.exitCode !== null || proc.signalCode !== null) resolve();
+    else proc.once('exit', () => resolve());
+  });
+  const child: Child = { name, process: proc, output: () => tail, exited };
+  children.add(child);
+  return child;
+}
+
+export const isRunning = (child: Child) => child.process.exitCode === null && child.process.signalCode === null;
+
+export async function stopChild(child: Child): Promise<void> {
+  if (isRunning(child)) {
+    child.process.kill('SIGTERM');
+    const timer = setTimeout(() => {
+      if (isRunning(child)) child.process.kill('SIGKILL');
+    }, 5_000);
+    await child.exited;
+    clearTimeout(timer);
+  }
+  children.delete(child);
+}
+
+export async function stopAll(): Promise<void> {
+  await Promise.all([...children].map(stopChild));
+}
+
+// Last resort (process.exit from anywhere): synchronous, so only a signal can be sent.
+process.on('exit', () => {
+  for (const child of children) if (isRunning(child)) child.process.kill('SIGKILL');
+});
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    console.error(`\n${signal}: stopping the servers`);
+    void stopAll().finally(() => process.exit(130));
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Small helpers
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => (port > 0 ? resolve(port) : reject(new Error('no free port'))));
+    });
+  });
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export async function waitUntilHealthy(child: Child, url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!isRunning(child)) throw new Error(`${child.name} exited before answering (code ${child.process.exitCode}):\n${child.output()}`);
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(1_000) });
+      await response.arrayBuffer();
+      if (response.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await sleep(100);
+  }
+  throw new Error(`${child.name} did not answer 200 on ${url} within ${timeoutMs} ms:\n${child.output()}`);
+}
+
+export async function call<T>(base: string, method: 'GET' | 'POST' | 'PATCH', route: string, expected: number, options: { body?: unknown; token?: string } = {}): Promise<T> {
+  const headers: Record<string, string> = {};
+  if (options.body !== undefined) headers['content-type'] = 'application/json';
+  if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
+  const response = await fetch(`${base}${route}`, {
+    method,
+    headers,
+    ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
+    signal: AbortSignal.timeout(15_000),
+  });
+  const text = await response.text();
+  if (response.status !== expected) throw new Error(`${method} ${route}: expected ${expected}, got ${response.status}: ${text}`);
+  return JSON.parse(text) as T;
+}
+
+export interface SentinelSetup {
+  child: Child;
+  base: string;
+  token: string;
+  tenantId: string;
+  dataDir: string;
+}
+
+export async function startSentinel(): Promise<SentinelSetup> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'sentinel-bench-'));
+  const port = await freePort();
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    SENTINEL_DATA_DIR: dataDir,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    SENTINEL_ADMIN_USERNAME: 'admin',
+    SENTINEL_ADMIN_PASSWORD: ADMIN_PASSWORD,
+    SENTINEL_RATE_LIMIT_PER_MINUTE: String(RATE_LIMIT_PER_MINUTE),
+  };
+  // The bench's own settings must not leak into the server (e.g. DATABASE_URL from the shell).
+  for (const name of ['DATABASE_URL', 'SENTINEL_SECRET_KEY', 'SENTINEL_TRUST_PROXY', 'SENTINEL_CORS_ORIGINS', 'SENTINEL_METRICS_TOKEN']) delete env[name];
+  const child = startChild('sentinel', ['bin/sentinel.js', 'serve'], env);
+  const base = `http://127.0.0.1:${port}`;
+  await waitUntilHealthy(child, `${base}/health`, 60_000);
+  return { child, base, dataDir, ...(await provision(base)) };
+}
+
+export interface TokenPair { access_token: string }
+export interface IdOnly { id: string }
+export interface MeView { id: string; username: string; tenant_id: string | null; role: string }
+export interface TicketPageView { items: { id: string; tenant_id: string }[]; next_cursor: string | null }
+
+/** Tenant, tenant admin and its token, then 10,000 tickets written straight into SQLite. */
+export async function provision(base: string): Promise<{ token: string; tenantId: string; userId: string }> {
+  const admin = await call<TokenPair>(base, 'POST', '/api/v1/auth/login', 200, { body: { username: 'admin', password: ADMIN_PASSWORD } });
+  const tenant = await call<IdOnly>(base, 'POST', '/api/v1/tenants', 201, { token: admin.access_token, body: { name: 'Bench Tenant' } });
+  const user = await call<IdOnly>(base, 'POST', '/api/v1/users', 201, {
+    token: admin.access_token,
+    body: { username: BENCH_USERNAME, password: BENCH_PASSWORD, role: 'ADMIN', tenant_id: tenant.id },
+  });
+  const login = await call<TokenPair>(base, 'POST', '/api/v1/auth/login', 200, { body: { username: BENCH_USERNAME, password: BENCH_PASSWORD } });
+  const me = await call<MeView>(base, 'GET', '/api/v1/auth/me', 200, { token: login.access_token });
+  if (me.id !== user.id || me.tenant_id !== tenant.id) throw new Error(`/auth/me answered an unexpected user: ${JSON.stringify(me)}`);
+  return { token: login.access_token, tenantId: tenant.id, userId: user.id };
+}
+
+
+const README = path.join(REPO_DIR, 'bench', 'README.md');
+
+/** Replaces the part of bench/README.md between `<!-- NAME:start -->` and `<!-- NAME:end -->`. */
+export function writeReadmeSection(name: string, section: string): void {
+  const [startMarker, endMarker] = [`<!-- ${name}:start -->`, `<!-- ${name}:end -->`];
+  const block = `${startMarker}\n${section}\n${endMarker}`;
+  const current = existsSync(README) ? readFileSync(README, 'utf8') : '# Sentinel benchmarks\n';
+  const start = current.indexOf(startMarker);
+  const end = current.indexOf(endMarker);
+  const next = start !== -1 && end > start
+    ? current.slice(0, start) + block + current.slice(end + endMarker.length)
+    : `${current.trimEnd()}\n\n${block}\n`;
+  writeFileSync(README, next);
+}
