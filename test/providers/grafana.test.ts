@@ -2,34 +2,17 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { definition } from '../../src/modules/integrations/providers/grafana.ts';
 import type { ProviderContext } from '../../src/modules/integrations/providers/types.ts';
-import { createVendorHttp, ProviderError } from '../../src/modules/integrations/vendor-http.ts';
 import { startSimulator } from '../simulators/base.ts';
 import {
   defaultGrafanaData, generatedDashboards, LOKI_UID, makeToken, PROMETHEUS_UID, startGrafanaSimulator, TESTDATA_UID, type GrafanaSimulator,
 } from '../simulators/grafana.ts';
+import { providerContext, rejectsWithKind } from '../helpers/providers.ts';
 
 const provider = definition.provider;
 
-function ctxFor(url: string, secret: string | undefined, options: { timeoutMs?: number; maxRetries?: number } = {}): ProviderContext {
-  return {
-    config: { url, verify_tls: false, poll_interval_seconds: 60 },
-    secret,
-    http: createVendorHttp({ baseUrl: url, verifyTls: false, timeoutMs: options.timeoutMs ?? 5000, maxRetries: options.maxRetries ?? 3, backoffMs: 10 }),
-    state: new Map(),
-  };
-}
 
-async function rejects(promise: Promise<unknown>, kind: string, message?: RegExp): Promise<ProviderError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof ProviderError, `expected a ProviderError, got ${String(error)}`);
-    assert.equal(error.kind, kind, error.message);
-    if (message) assert.match(error.message, message);
-    return error;
-  }
-  assert.fail(`expected a ProviderError ${kind}`);
-}
+const ctxFor = providerContext;
+const rejects = rejectsWithKind;
 
 const FROM = 1_700_000_000_000;
 const TO = FROM + 5000;

@@ -1,33 +1,17 @@
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'undici';
-import { createVendorHttp, ProviderError } from '../../src/modules/integrations/vendor-http.ts';
 import { definition, deriveStatus, nextLink } from '../../src/modules/integrations/providers/meraki.ts';
 import type { NormalizedAsset, ProviderContext } from '../../src/modules/integrations/providers/types.ts';
 import { defaultMerakiData, merakiAlert, merakiDevice, startMerakiSimulator, type MerakiSimulator } from '../simulators/meraki.ts';
+import { providerContext, rejectsWithKind } from '../helpers/providers.ts';
 
 const provider = definition.provider;
 
-function ctxFor(url: string, secret: ProviderContext['secret'], organizationId: string, timeoutMs = 2_000): ProviderContext {
-  return {
-    config: { url, verify_tls: false, poll_interval_seconds: 60, organization_id: organizationId },
-    secret,
-    http: createVendorHttp({ baseUrl: url, verifyTls: false, timeoutMs, maxRetries: 3, backoffMs: 10 }),
-    state: new Map(),
-  };
-}
 
-async function rejectsWith(promise: Promise<unknown>, kind: string, pattern?: RegExp): Promise<ProviderError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof ProviderError, `expected a ProviderError, got ${String(error)}`);
-    assert.equal(error.kind, kind, error.message);
-    if (pattern) assert.match(error.message, pattern);
-    return error;
-  }
-  assert.fail(`expected a ProviderError(${kind})`);
-}
+const ctxFor = (url: string, secret: ProviderContext['secret'], organizationId: string, timeoutMs = 2_000) =>
+  providerContext(url, secret, { timeoutMs, config: { organization_id: organizationId } });
+const rejectsWith = rejectsWithKind;
 
 const pagesOf = (sim: MerakiSimulator, suffix: string) => sim.requests.filter((r) => r.path.endsWith(suffix));
 
@@ -250,8 +234,14 @@ describe('meraki provider', () => {
 
     test('wrong key → auth; bad JSON → bad_response', async () => {
       await rejectsWith(provider.fetchAlerts!(ctxFor(sim.apiUrl, 'nope', sim.organizationId), undefined), 'auth');
+      // Scoped to the alerts path so that a late retry from an earlier test cannot use it up.
+      sim.faults.pathPrefix = `${new URL(sim.apiUrl).pathname}/organizations/${sim.organizationId}/assurance/alerts`;
       sim.faults.badJson = { count: 1 };
-      await rejectsWith(provider.fetchAlerts!(ctx, undefined), 'bad_response');
+      try {
+        await rejectsWith(provider.fetchAlerts!(ctx, undefined), 'bad_response');
+      } finally {
+        sim.faults.pathPrefix = undefined;
+      }
     });
   });
 

@@ -1,32 +1,17 @@
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPaloAltoProvider, definition, formatPanTime, mapSeverity, parsePanTime, parseResponse, parseUptime, type PaloAltoOptions } from '../../src/modules/integrations/providers/paloalto.ts';
-import type { ProviderContext, SecretValue } from '../../src/modules/integrations/providers/types.ts';
-import { createVendorHttp, ProviderError } from '../../src/modules/integrations/vendor-http.ts';
+import type { SecretValue } from '../../src/modules/integrations/providers/types.ts';
+import type { ProviderError } from '../../src/modules/integrations/vendor-http.ts';
 import { buildPaloAltoData, panTime, startPaloAltoSimulator, type PaloAltoSimulator } from '../simulators/paloalto.ts';
+import { providerContext, rejectsWithKind } from '../helpers/providers.ts';
 
 const FAST: Partial<PaloAltoOptions> = { jobPollIntervalMs: 10, serverErrorBackoffMs: 10 };
 
-function ctxFor(url: string, secret: SecretValue | undefined, options: { timeoutMs?: number; config?: Record<string, unknown> } = {}): ProviderContext {
-  return {
-    config: { url, verify_tls: false, poll_interval_seconds: 60, ...options.config },
-    secret,
-    http: createVendorHttp({ baseUrl: url, verifyTls: false, timeoutMs: options.timeoutMs ?? 3000, maxRetries: 3, backoffMs: 10 }),
-    state: new Map(),
-  };
-}
 
-async function rejects(promise: Promise<unknown>, kind: string, message?: RegExp): Promise<ProviderError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof ProviderError, `expected a ProviderError, got ${String(error)}`);
-    assert.equal(error.kind, kind, `kind (message: ${error.message})`);
-    if (message) assert.match(error.message, message);
-    return error;
-  }
-  assert.fail(`expected a ProviderError ${kind}`);
-}
+const ctxFor = (url: string, secret: SecretValue | undefined, options: { timeoutMs?: number; config?: Record<string, unknown> } = {}) =>
+  providerContext(url, secret, { timeoutMs: options.timeoutMs ?? 3000, ...(options.config ? { config: options.config } : {}) });
+const rejects = rejectsWithKind;
 
 const errorXml = (code: number, msg: string) => `<response status="error" code="${code}"><result><msg><line>${msg}</line></msg></result></response>`;
 

@@ -2,32 +2,15 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { definition, alertSeverity, labelsHash } from '../../src/modules/integrations/providers/prometheus.ts';
 import type { ProviderContext } from '../../src/modules/integrations/providers/types.ts';
-import { createVendorHttp, ProviderError } from '../../src/modules/integrations/vendor-http.ts';
 import { prometheusUnavailable, startPrometheus, type PrometheusServer } from '../helpers/prometheus-server.ts';
 import { sendJson, startSimulator, type Simulator } from '../simulators/base.ts';
+import { providerContext, rejectsWithKind } from '../helpers/providers.ts';
 
 const provider = definition.provider;
 
-function ctxFor(url: string, secret?: string, options: { timeoutMs?: number; maxRetries?: number } = {}): ProviderContext {
-  return {
-    config: { url, verify_tls: false, poll_interval_seconds: 60 },
-    secret,
-    http: createVendorHttp({ baseUrl: url, verifyTls: false, timeoutMs: options.timeoutMs ?? 5000, maxRetries: options.maxRetries ?? 3, backoffMs: 10 }),
-    state: new Map(),
-  };
-}
 
-async function rejects(promise: Promise<unknown>, kind: string, message?: RegExp): Promise<ProviderError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof ProviderError, `expected a ProviderError, got ${String(error)}`);
-    assert.equal(error.kind, kind, error.message);
-    if (message) assert.match(error.message, message);
-    return error;
-  }
-  assert.fail(`expected a ProviderError ${kind}`);
-}
+const ctxFor = (url: string, secret?: string, options: { timeoutMs?: number; maxRetries?: number } = {}) => providerContext(url, secret, options);
+const rejects = rejectsWithKind;
 
 const skipReason = prometheusUnavailable();
 if (skipReason !== undefined) console.warn(`SKIPPING the real Prometheus tests: ${skipReason}`);

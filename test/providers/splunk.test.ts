@@ -1,7 +1,7 @@
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'undici';
-import { createVendorHttp, ProviderError } from '../../src/modules/integrations/vendor-http.ts';
+import { ProviderError } from '../../src/modules/integrations/vendor-http.ts';
 import { definition, NOTABLE_SEARCH, normalizeNotable, parseExportStream } from '../../src/modules/integrations/providers/splunk.ts';
 import type { ProviderContext } from '../../src/modules/integrations/providers/types.ts';
 import {
@@ -14,29 +14,13 @@ import {
   startSplunkSimulator,
   type SplunkSimulator,
 } from '../simulators/splunk.ts';
+import { providerContext, rejectsWithKind } from '../helpers/providers.ts';
 
 const provider = definition.provider;
 
-function ctxFor(url: string, secret: ProviderContext['secret'], timeoutMs = 2_000): ProviderContext {
-  return {
-    config: { url, verify_tls: false, poll_interval_seconds: 60 },
-    secret,
-    http: createVendorHttp({ baseUrl: url, verifyTls: false, timeoutMs, maxRetries: 3, backoffMs: 10 }),
-    state: new Map(),
-  };
-}
 
-async function rejectsWith(promise: Promise<unknown>, kind: string, pattern?: RegExp): Promise<ProviderError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof ProviderError, `expected a ProviderError, got ${String(error)}`);
-    assert.equal(error.kind, kind, error.message);
-    if (pattern) assert.match(error.message, pattern);
-    return error;
-  }
-  assert.fail(`expected a ProviderError(${kind})`);
-}
+const ctxFor = (url: string, secret: ProviderContext['secret'], timeoutMs = 2_000) => providerContext(url, secret, { timeoutMs });
+const rejectsWith = rejectsWithKind;
 
 describe('splunk provider', () => {
   let sim: SplunkSimulator;

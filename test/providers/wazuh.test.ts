@@ -14,6 +14,7 @@ import {
   type IndexerHttpEntry,
 } from '../../src/modules/integrations/providers/wazuh.ts';
 import { buildWazuhData, makeAgent, makeAlert, makeManager, makeVulnerability, startWazuhSimulator, type WazuhSimOptions, type WazuhSimulator } from '../simulators/wazuh.ts';
+import { rejectsWithKind } from '../helpers/providers.ts';
 
 const provider = definition.provider;
 const fetchAlerts = provider.fetchAlerts!;
@@ -52,17 +53,7 @@ async function withSim(options: WazuhSimOptions, fn: (sim: WazuhSimulator) => Pr
   }
 }
 
-async function rejectsWith(promise: Promise<unknown>, kind: string, message?: RegExp): Promise<ProviderError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof ProviderError, `expected a ProviderError, got ${String(error)}`);
-    assert.equal(error.kind, kind, error.message);
-    if (message) assert.match(error.message, message);
-    return error;
-  }
-  assert.fail(`expected a ProviderError(${kind})`);
-}
+const rejectsWith = rejectsWithKind;
 
 const serverCalls = (sim: WazuhSimulator, path: string) => sim.requests.filter((r) => r.path === path);
 const searches = (sim: WazuhSimulator, index: string) => sim.indexer.requests.filter((r) => r.path === `/${index}/_search`).map((r) => JSON.parse(r.body) as Record<string, any>);
