@@ -27,12 +27,9 @@ import { createTicketsRepo } from './modules/tickets/tickets.repo.ts';
 import { ticketsRoutes } from './modules/tickets/tickets.routes.ts';
 import { createTicketsService } from './modules/tickets/tickets.service.ts';
 import { createUsersRepo } from './modules/users/users.repo.ts';
-import { createIntegrationsRepo } from './modules/integrations/integrations.repo.ts';
+import { createIntegrationServices } from './modules/integrations/index.ts';
 import { integrationsRoutes } from './modules/integrations/integrations.routes.ts';
-import { createIntegrationsService } from './modules/integrations/integrations.service.ts';
-import { createSyncRepo } from './modules/integrations/sync.repo.ts';
-import { createSyncService } from './modules/integrations/sync.service.ts';
-import { createSecretStore } from './platform/secrets/index.ts';
+import type { SyncRunner } from './modules/integrations/sync.service.ts';
 import { PROVIDERS } from './modules/integrations/providers/index.ts';
 import { usersRoutes } from './modules/users/users.routes.ts';
 import { createUsersService } from './modules/users/users.service.ts';
@@ -42,15 +39,7 @@ const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{8,128}$/;
 /** The services, built once from the database and config; the HTTP app and the CLI share them. */
 export function createServices(config: Config, db: Db, secretKey: string) {
   const audit = createAuditService(createAuditRepo(db.kysely));
-  const integrationsRepo = createIntegrationsRepo(db.kysely);
-  const integrations = createIntegrationsService({ repo: integrationsRepo, secrets: createSecretStore(config, db.kysely, secretKey), vendorTimeoutMs: config.vendorTimeoutMs });
-  const sync = createSyncService({
-    syncRepo: createSyncRepo(db.kysely),
-    integrationsRepo,
-    contextFor: integrations.contextFor,
-    definitionOf: integrations.definitionOf,
-    findIntegration: integrationsRepo.find,
-  });
+  const { integrations, sync } = createIntegrationServices(config, db, secretKey);
   const tokens = createTokenService(deriveKey(secretKey, 'jwt-access'), config.accessTokenMinutes);
   const auth = createAuthService({ repo: createAuthRepo(db.kysely), tokens, audit, throttle: createLoginThrottle(), settings: config });
   const tenants = createTenantsService(createTenantsRepo(db.kysely), auth);
@@ -61,7 +50,10 @@ export function createServices(config: Config, db: Db, secretKey: string) {
 
 export type Services = ReturnType<typeof createServices>;
 
-export async function buildApp(config: Config, db: Db, services: Services): Promise<FastifyInstance> {
+/** What the HTTP app needs: the services, with "sync now" possibly handed to the sync worker. */
+export type AppServices = Omit<Services, 'sync'> & { sync: SyncRunner };
+
+export async function buildApp(config: Config, db: Db, services: AppServices): Promise<FastifyInstance> {
   const app = Fastify({
     logger: {
       level: config.logLevel,

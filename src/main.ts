@@ -10,7 +10,7 @@ import { HttpError } from './platform/http/errors.ts';
 import { openApiYaml } from './platform/http/openapi.ts';
 import { TENANT_ROLES, type TenantRole } from './platform/auth/permissions.ts';
 import { createUsersRepo } from './modules/users/users.repo.ts';
-import { createLocalJobDriver } from './platform/jobs/job-driver.ts';
+import { startSyncWorker, type SyncWorker } from './modules/integrations/sync-worker-client.ts';
 import { rotateLocalKey } from './platform/secrets/local.ts';
 
 const USAGE = `Usage: sentinel <command> [options]
@@ -47,17 +47,20 @@ async function withServices<T>(config: Config, work: (services: ReturnType<typeo
 
 async function serve(config: Config): Promise<void> {
   const db = await openMigrated(config);
-  const services = createServices(config, db, loadSecretKey(config));
+  const secretKey = loadSecretKey(config);
+  const services = createServices(config, db, secretKey);
   const admin = await bootstrapAdmin(config, services, createUsersRepo(db.kysely));
   if (admin?.generatedPassword !== undefined) {
     console.log(`\nCreated the platform administrator.\n  username: ${admin.username}\n  password: ${admin.generatedPassword}\nIt is shown only this once: sign in and change it (POST /api/v1/auth/change-password).\n`);
   }
-  const app = await buildApp(config, db, services);
-  const jobs = createLocalJobDriver(app.log);
-  if (config.syncEnabled) services.sync.schedule(jobs);
+  // The background sync runs in a worker thread (its own database connection), off the API's event
+  // loop; "sync now" requests are forwarded to it. With SENTINEL_SYNC=off they run in this process.
+  let syncWorker: SyncWorker | undefined;
+  const app = await buildApp(config, db, { ...services, sync: { syncNow: (row) => (syncWorker ?? services.sync).syncNow(row) } });
+  if (config.syncEnabled) syncWorker = startSyncWorker(config, secretKey, app.log);
   const shutdown = async (signal: string) => {
     app.log.info({ signal }, 'shutting down');
-    await jobs.stop();
+    await syncWorker?.stop();
     await app.close();
     await db.close();
     process.exit(0);
@@ -65,7 +68,6 @@ async function serve(config: Config): Promise<void> {
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   await app.listen({ port: config.port, host: config.host });
-  jobs.start();
 }
 
 async function printOpenApi(config: Config): Promise<void> {

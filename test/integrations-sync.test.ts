@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createLocalJobDriver } from '../src/platform/jobs/job-driver.ts';
 import { nextSyncDelayMs } from '../src/modules/integrations/sync.service.ts';
+import { startSyncWorker } from '../src/modules/integrations/sync-worker-client.ts';
 import { startPaloAltoSimulator, type PaloAltoSimulator } from './simulators/paloalto.ts';
 import { dialects, startServer, type TestServer } from './helpers/harness.ts';
 
@@ -115,6 +116,26 @@ for (const dialect of dialects()) {
       }
       const integration = await server.db.kysely.selectFrom('integrations').select(['next_sync_at', 'last_sync_at']).where('id', '=', integrationId).executeTakeFirstOrThrow();
       assert.ok(integration.next_sync_at! > Date.now() + 50_000, 'the next sync is about one interval away');
+    });
+
+    it('the sync worker thread (as `serve` runs it) syncs due integrations and runs "sync now" requests', async () => {
+      const errors: string[] = [];
+      const worker = startSyncWorker(server.config, server.secretKey, { error: (_obj, msg) => errors.push(msg) });
+      try {
+        const runs = async () => (await server.db.kysely.selectFrom('job_runs').select('id').where('subject_id', '=', integrationId).execute()).length;
+        const before = await runs();
+        await server.db.kysely.updateTable('integrations').set({ next_sync_at: Date.now() - 1 }).where('id', '=', integrationId).execute();
+        for (let i = 0; i < 150 && (await runs()) === before; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+        assert.equal(await runs(), before + 1, 'the worker\'s scheduler ran the due sync');
+        const row = await server.db.kysely.selectFrom('integrations').selectAll().where('id', '=', integrationId).executeTakeFirstOrThrow();
+        const outcome = await worker.syncNow(row);
+        assert.equal(outcome.status, 'success');
+        assert.equal(await runs(), before + 2);
+        await assert.rejects(worker.syncNow({ ...row, id: '01900000-0000-7000-8000-000000000000' }), /not found/);
+      } finally {
+        await worker.stop();
+      }
+      assert.deepEqual(errors, []);
     });
   });
 }

@@ -9,7 +9,7 @@ import {
 } from './integrations.schemas.ts';
 import { vendorFailure, type IntegrationsService } from './integrations.service.ts';
 import type { Provider, ProviderContext } from './providers/types.ts';
-import type { SyncService } from './sync.service.ts';
+import type { SyncRunner } from './sync.service.ts';
 import { parseRange } from './time-range.ts';
 import { ProviderError } from './vendor-http.ts';
 
@@ -26,7 +26,7 @@ async function callVendor<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
-export function integrationsRoutes(service: IntegrationsService, sync: SyncService): FastifyPluginAsyncTypebox {
+export function integrationsRoutes(service: IntegrationsService, sync: SyncRunner): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get('/integrations', {
       schema: { tags, summary: 'List integrations', querystring: ListIntegrationsQuery, response: { 200: IntegrationPage, ...problems(400, 401, 403, 404) } },

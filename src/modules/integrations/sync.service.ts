@@ -13,7 +13,7 @@ const BREAKER_MAX_DELAY_MS = 15 * 60_000;
 const JITTER = 0.1;
 const SCHEDULER_TICK_MS = 1_000;
 /** Syncs fetching from vendors at once (I/O: a slow vendor occupies one slot, not the process). */
-const SYNC_CONCURRENCY = 3;
+const SYNC_CONCURRENCY = 8;
 const SYNC_QUEUE = 'integration-sync';
 
 interface SyncDeps {
@@ -144,3 +144,8 @@ export function createSyncService(deps: SyncDeps) {
 }
 
 export type SyncService = ReturnType<typeof createSyncService>;
+
+/** Runs a sync now: the in-process service, or the sync worker on its behalf. */
+export interface SyncRunner {
+  syncNow(row: IntegrationRow): Promise<SyncOutcomeView>;
+}

@@ -1,0 +1,78 @@
+import { Worker } from 'node:worker_threads';
+import type { Config } from '../../config.ts';
+import type { IntegrationRow } from '../../platform/db/schema.ts';
+import type { SyncOutcomeView } from './integrations.schemas.ts';
+import type { SyncRunner } from './sync.service.ts';
+
+export type WorkerRequest = { type: 'sync'; requestId: number; tenantId: string; integrationId: string } | { type: 'stop' };
+export type WorkerReply =
+  | { type: 'ready' }
+  | { type: 'stopped' }
+  | { type: 'log'; message: string }
+  | { type: 'result'; requestId: number; outcome?: SyncOutcomeView; error?: string };
+
+const RESTART_DELAY_MS = 1_000;
+const STOP_GRACE_MS = 15_000;
+
+export interface SyncWorker extends SyncRunner {
+  stop(): Promise<void>;
+}
+
+interface Log {
+  error(obj: unknown, msg: string): void;
+}
+
+/**
+ * Starts the sync worker (restarted if it dies) and forwards "sync now" requests to it. The worker
+ * loads the TypeScript sources the same way this process does (tsx).
+ */
+export function startSyncWorker(config: Config, secretKey: string, log: Log): SyncWorker {
+  const pending = new Map<number, { resolve: (outcome: SyncOutcomeView) => void; reject: (error: Error) => void }>();
+  let nextRequestId = 1;
+  let stopping = false;
+  let worker: Worker;
+
+  function spawn(): void {
+    // Only the flags the worker needs: process-wide ones (e.g. the test runner's) are refused there.
+    const execArgv = ['--import', 'tsx', ...process.execArgv.filter((arg) => arg === '--experimental-sqlite')];
+    worker = new Worker(new URL('./sync-worker.ts', import.meta.url), { workerData: { config, secretKey }, execArgv });
+    worker.on('message', (reply: WorkerReply) => {
+      if (reply.type === 'log') log.error({ worker: 'sync' }, reply.message);
+      if (reply.type !== 'result') return;
+      const waiter = pending.get(reply.requestId);
+      pending.delete(reply.requestId);
+      if (reply.outcome !== undefined) waiter?.resolve(reply.outcome);
+      else waiter?.reject(new Error(reply.error ?? 'sync failed'));
+    });
+    worker.on('error', (error) => log.error({ err: error }, 'sync worker failed'));
+    worker.on('exit', (code) => {
+      for (const waiter of pending.values()) waiter.reject(new Error('the sync worker stopped'));
+      pending.clear();
+      if (!stopping) {
+        log.error({ code }, 'sync worker exited; restarting it');
+        setTimeout(spawn, RESTART_DELAY_MS).unref();
+      }
+    });
+  }
+  spawn();
+
+  return {
+    syncNow(row: IntegrationRow) {
+      const requestId = nextRequestId++;
+      return new Promise<SyncOutcomeView>((resolve, reject) => {
+        pending.set(requestId, { resolve, reject });
+        worker.postMessage({ type: 'sync', requestId, tenantId: row.tenant_id, integrationId: row.id } satisfies WorkerRequest);
+      });
+    },
+    async stop() {
+      stopping = true;
+      const stopped = new Promise<void>((resolve) => {
+        worker.on('message', (reply: WorkerReply) => reply.type === 'stopped' && resolve());
+        worker.once('exit', () => resolve());
+      });
+      worker.postMessage({ type: 'stop' } satisfies WorkerRequest);
+      await Promise.race([stopped, new Promise((resolve) => setTimeout(resolve, STOP_GRACE_MS).unref())]);
+      await worker.terminate();
+    },
+  };
+}
