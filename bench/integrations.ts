@@ -1,7 +1,7 @@
 /**
  * Integration sync benchmark (`npm run bench:integrations`).
  *
- * 50 Grafana integrations, each reporting 1,000 firing alerts (a Grafana simulator in this process),
+ * 50 Grafana integrations, each reporting 1,000 firing alerts (a Grafana simulator in a child process),
  * are enabled at once on one Sentinel process (embedded SQLite). Measures how long until every one
  * has synced (target: within one poll interval, 60 s) and the latency of API reads made meanwhile at a
  * steady rate, like dashboards polling (target: p99 ≤ 25 ms), next to the same reads with no sync.
@@ -12,8 +12,7 @@
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { request } from 'undici';
-import { startGrafanaSimulator, type AmAlert } from '../test/simulators/grafana.ts';
-import { call, sleep, startSentinel, stopAll, writeReadmeSection } from './lib.ts';
+import { call, isRunning, sleep, startChild, startSentinel, stopAll, writeReadmeSection } from './lib.ts';
 
 const INTEGRATIONS = Number(process.env.BENCH_INTEGRATIONS ?? 50);
 const ALERTS = Number(process.env.BENCH_ALERTS ?? 1000);
@@ -22,7 +21,6 @@ const RATE = Number(process.env.BENCH_RATE ?? 200);
 const POLL_INTERVAL_S = 60;
 const BASELINE_MS = 8_000;
 const TARGET_P99_MS = 25;
-const SEVERITIES = ['critical', 'high', 'warning', 'low'];
 
 interface Latencies {
   count: number;
@@ -60,19 +58,20 @@ async function readLoad(url: string, token: string, until: () => boolean): Promi
   return { count: samples.length, errors, p50: pick(0.5), p99: pick(0.99), max: Math.round(samples.at(-1)! * 10) / 10, rps: Math.round(samples.length / seconds) };
 }
 
-function firingAlerts(template: AmAlert): AmAlert[] {
-  return Array.from({ length: ALERTS }, (_, i) => ({
-    ...template,
-    labels: { alertname: `BenchAlert${i}`, severity: SEVERITIES[i % SEVERITIES.length]!, instance: `host-${i % 200}:9100`, grafana_folder: 'Bench' },
-    annotations: { summary: `Synthetic alert ${i}` },
-    fingerprint: i.toString(16).padStart(16, '0'),
-    status: { state: 'active', silencedBy: [], inhibitedBy: [] },
-  }));
+/** Starts the Grafana simulator child and reads the line it prints when ready. */
+async function startGrafana(): Promise<{ url: string; token: string }> {
+  const child = startChild('grafana-simulator', ['--import', 'tsx', 'bench/grafana-simulator-child.ts'], { ...process.env, BENCH_ALERTS: String(ALERTS) });
+  for (let i = 0; i < 300; i++) {
+    const line = child.output().split('\n').find((l) => l.startsWith('{"url"'));
+    if (line !== undefined) return JSON.parse(line) as { url: string; token: string };
+    if (!isRunning(child)) break;
+    await sleep(100);
+  }
+  throw new Error(`the Grafana simulator did not start:\n${child.output()}`);
 }
 
 async function main(): Promise<number> {
-  const grafana = await startGrafanaSimulator();
-  grafana.data.alerts = firingAlerts(grafana.data.alerts[0]!);
+  const grafana = await startGrafana();
   const sentinel = await startSentinel();
   try {
     const ids: string[] = [];
@@ -124,7 +123,7 @@ async function main(): Promise<number> {
       `- Active alerts stored: ${stored.toLocaleString('en-US')} (expected ${(INTEGRATIONS * ALERTS).toLocaleString('en-US')}); ${runs.n} successful sync runs, mean ${Math.round(runs.mean)} ms, slowest ${runs.slowest} ms.`,
       `- API p99 while syncing: **${during.p99} ms** (target ≤ ${TARGET_P99_MS} ms): **${during.p99 <= TARGET_P99_MS ? 'met' : 'NOT met'}**; without sync: ${baseline.p99} ms.`,
     ].join('\n');
-    const section = `Measured ${new Date().toISOString().slice(0, 16)}Z; ${RATE} reads/s of \`GET /api/v1/integrations?limit=50\` from ${CLIENTS} clients; Grafana simulator and readers in the bench process, Sentinel in its own.\n\n${table}\n\n${verdicts}`;
+    const section = `Measured ${new Date().toISOString().slice(0, 16)}Z; ${RATE} reads/s of \`GET /api/v1/integrations?limit=50\` from ${CLIENTS} clients; readers in the bench process, the Grafana simulator and Sentinel in their own.\n\n${table}\n\n${verdicts}`;
     console.log(`\n${table}\n\n${verdicts}`);
     if (stored !== INTEGRATIONS * ALERTS || during.errors > 0 || baseline.errors > 0) {
       console.error('Not writing bench/README.md: alerts missing or failed requests.');
@@ -135,7 +134,6 @@ async function main(): Promise<number> {
     return 0;
   } finally {
     await stopAll();
-    await grafana.close();
   }
 }
 

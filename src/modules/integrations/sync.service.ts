@@ -12,8 +12,11 @@ const BREAKER_MAX_DELAY_MS = 15 * 60_000;
 /** Random spread added to each interval so that integrations do not all poll in the same second. */
 const JITTER = 0.1;
 const SCHEDULER_TICK_MS = 1_000;
-/** Syncs fetching from vendors at once (I/O: a slow vendor occupies one slot, not the process). */
-const SYNC_CONCURRENCY = 8;
+/**
+ * Syncs running at once: a slow vendor occupies one slot, not the others; few enough that a burst
+ * of large vendor answers does not take both cores of a small machine from the API.
+ */
+const SYNC_CONCURRENCY = 3;
 const SYNC_QUEUE = 'integration-sync';
 
 interface SyncDeps {
