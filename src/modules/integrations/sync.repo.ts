@@ -34,7 +34,7 @@ export function createSyncRepo(db: Kysely<PlatformDatabase>) {
     async ensureSystem(tenantId: string, integrationId: string, name: string, type: string, now: number): Promise<SystemRow> {
       const existing = await db.selectFrom('systems').selectAll().where('tenant_id', '=', tenantId).where('integration_id', '=', integrationId).executeTakeFirst();
       if (existing !== undefined) {
-        if (existing.name !== name) await db.updateTable('systems').set({ name, updated_at: now }).where('id', '=', existing.id).execute();
+        if (existing.name !== name) await db.updateTable('systems').set({ name, updated_at: now }).where('tenant_id', '=', tenantId).where('id', '=', existing.id).execute();
         return { ...existing, name };
       }
       const row: SystemRow = {
@@ -80,7 +80,7 @@ export function createSyncRepo(db: Kysely<PlatformDatabase>) {
       for await (const batch of chunks(inserts)) await db.insertInto('assets').values(batch).execute();
       for await (const batch of chunks(updates)) {
         await db.transaction().execute(async (trx) => {
-          for (const { id, values } of batch) await trx.updateTable('assets').set(values).where('id', '=', id).execute();
+          for (const { id, values } of batch) await trx.updateTable('assets').set(values).where('tenant_id', '=', tenantId).where('id', '=', id).execute();
         });
       }
       for await (const batch of chunks(gone)) await db.deleteFrom('assets').where('tenant_id', '=', tenantId).where('id', 'in', batch).execute();
@@ -138,7 +138,7 @@ export function createSyncRepo(db: Kysely<PlatformDatabase>) {
       for await (const batch of chunks(inserts)) await db.insertInto('alerts').values(batch).execute();
       for await (const batch of chunks(updates)) {
         await db.transaction().execute(async (trx) => {
-          for (const { id, values } of batch) await trx.updateTable('alerts').set(values).where('id', '=', id).execute();
+          for (const { id, values } of batch) await trx.updateTable('alerts').set(values).where('tenant_id', '=', tenantId).where('id', '=', id).execute();
         });
       }
       for await (const batch of chunks(toResolve.map((r) => r.id))) {
@@ -184,7 +184,7 @@ export function createSyncRepo(db: Kysely<PlatformDatabase>) {
       for await (const batch of chunks(inserts)) await db.insertInto('vulnerabilities').values(batch).execute();
       for await (const batch of chunks(updates)) {
         await db.transaction().execute(async (trx) => {
-          for (const { id, values } of batch) await trx.updateTable('vulnerabilities').set(values).where('id', '=', id).execute();
+          for (const { id, values } of batch) await trx.updateTable('vulnerabilities').set(values).where('tenant_id', '=', tenantId).where('id', '=', id).execute();
         });
       }
       for await (const batch of chunks(toResolve)) {
