@@ -28,6 +28,12 @@ import { ticketsRoutes } from './modules/tickets/tickets.routes.ts';
 import { createTicketsService } from './modules/tickets/tickets.service.ts';
 import { createUsersRepo } from './modules/users/users.repo.ts';
 import { createIntegrationServices } from './modules/integrations/index.ts';
+import { createSystemsRepo } from './modules/systems/systems.repo.ts';
+import { systemsRoutes } from './modules/systems/systems.routes.ts';
+import { createSystemsService } from './modules/systems/systems.service.ts';
+import { createAlertsRepo } from './modules/alerts/alerts.repo.ts';
+import { alertsRoutes } from './modules/alerts/alerts.routes.ts';
+import { createAlertsService } from './modules/alerts/alerts.service.ts';
 import { integrationsRoutes } from './modules/integrations/integrations.routes.ts';
 import type { SyncRunner } from './modules/integrations/sync.service.ts';
 import { PROVIDERS } from './modules/integrations/providers/index.ts';
@@ -45,7 +51,10 @@ export function createServices(config: Config, db: Db, secretKey: string) {
   const tenants = createTenantsService(createTenantsRepo(db.kysely), auth);
   const users = createUsersService(createUsersRepo(db.kysely), auth);
   const tickets = createTicketsService(createTicketsRepo(db.kysely));
-  return { audit, tokens, auth, tenants, users, tickets, integrations, sync };
+  const systems = createSystemsService(createSystemsRepo(db.kysely));
+  const alerts = createAlertsService(createAlertsRepo(db.kysely), tickets);
+  const tenantExists = async (id: string) => (await db.kysely.selectFrom('tenants').select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
+  return { audit, tokens, auth, tenants, users, tickets, integrations, sync, systems, alerts, tenantExists };
 }
 
 export type Services = ReturnType<typeof createServices>;
@@ -97,6 +106,8 @@ export async function buildApp(config: Config, db: Db, services: AppServices): P
       await api.register(ticketsRoutes(services.tickets));
       await api.register(auditRoutes(services.audit));
       await api.register(integrationsRoutes(services.integrations, services.sync));
+      await api.register(systemsRoutes(services.systems, services.tenantExists));
+      await api.register(alertsRoutes(services.alerts, services.tenantExists));
     },
     { prefix: '/api/v1' },
   );

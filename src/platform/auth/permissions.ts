@@ -17,6 +17,9 @@ export const TENANT_PERMISSIONS = [
   'audit:read',
   'integrations:read',
   'integrations:write',
+  'systems:read',
+  'alerts:read',
+  'alerts:write',
 ] as const;
 
 /** Platform permissions: only SUPER_ADMIN holds them; they cannot be granted to tenant users. */
@@ -30,9 +33,9 @@ const ALL: readonly Permission[] = [...TENANT_PERMISSIONS, ...PLATFORM_PERMISSIO
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   SUPER_ADMIN: ALL,
   ADMIN: TENANT_PERMISSIONS,
-  MANAGER: ['users:read', 'tickets:read', 'tickets:write', 'tickets:delete', 'tickets:comment', 'audit:read', 'integrations:read'],
-  OPERATOR: ['users:read', 'tickets:read', 'tickets:write', 'tickets:comment', 'integrations:read'],
-  VIEWER: ['tickets:read'],
+  MANAGER: ['users:read', 'tickets:read', 'tickets:write', 'tickets:delete', 'tickets:comment', 'audit:read', 'integrations:read', 'systems:read', 'alerts:read', 'alerts:write'],
+  OPERATOR: ['users:read', 'tickets:read', 'tickets:write', 'tickets:comment', 'integrations:read', 'systems:read', 'alerts:read', 'alerts:write'],
+  VIEWER: ['tickets:read', 'systems:read', 'alerts:read'],
 };
 
 export function permissionsOf(role: Role, extra: readonly string[]): Set<Permission> {

@@ -1,0 +1,45 @@
+import { sql, type Kysely } from 'kysely';
+import type { PlatformDatabase } from '../../platform/db/schema.ts';
+
+/** Systems, their assets and their open alerts, by tenant. */
+export function createSystemsRepo(db: Kysely<PlatformDatabase>) {
+  return {
+    statusCounts: (tenantId: string) =>
+      db.selectFrom('systems').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).where('tenant_id', '=', tenantId).groupBy('status').execute(),
+
+    list(tenantId: string, filter: { status?: string; type?: string; beforeId?: string; limit: number }) {
+      let query = db.selectFrom('systems').selectAll().where('tenant_id', '=', tenantId);
+      if (filter.status !== undefined) query = query.where('status', '=', filter.status);
+      if (filter.type !== undefined) query = query.where('type', '=', filter.type);
+      if (filter.beforeId !== undefined) query = query.where('id', '<', filter.beforeId);
+      return query.orderBy('id', 'desc').limit(filter.limit + 1).execute();
+    },
+
+    find: (tenantId: string, id: string) => db.selectFrom('systems').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst(),
+
+    assets: (tenantId: string, systemId: string) =>
+      db.selectFrom('assets').selectAll().where('tenant_id', '=', tenantId).where('system_id', '=', systemId).orderBy('name').limit(10_000).execute(),
+
+    /** The most recent open alerts of each system (at most `perSystem` each). */
+    async recentOpenAlerts(tenantId: string, systemIds: string[], perSystem: number) {
+      if (systemIds.length === 0) return [];
+      return db
+        .selectFrom((eb) =>
+          eb
+            .selectFrom('alerts')
+            .select(['id', 'system_id', 'title', 'last_seen', 'severity', 'source'])
+            .select(sql<number>`row_number() over (partition by system_id order by last_seen desc, id desc)`.as('rank'))
+            .where('tenant_id', '=', tenantId)
+            .where('system_id', 'in', systemIds)
+            .where('status', 'in', ['active', 'acknowledged'])
+            .as('ranked'),
+        )
+        .selectAll()
+        .where('rank', '<=', perSystem)
+        .orderBy('last_seen', 'desc')
+        .execute();
+    },
+  };
+}
+
+export type SystemsRepo = ReturnType<typeof createSystemsRepo>;
