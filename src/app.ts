@@ -48,12 +48,13 @@ export function createServices(config: Config, db: Db, secretKey: string) {
   const { integrations, sync } = createIntegrationServices(config, db, secretKey);
   const tokens = createTokenService(deriveKey(secretKey, 'jwt-access'), config.accessTokenMinutes);
   const auth = createAuthService({ repo: createAuthRepo(db.kysely), tokens, audit, throttle: createLoginThrottle(), settings: config });
-  const tenants = createTenantsService(createTenantsRepo(db.kysely), auth);
-  const users = createUsersService(createUsersRepo(db.kysely), auth);
-  const tickets = createTicketsService(createTicketsRepo(db.kysely));
+  const tenantsRepo = createTenantsRepo(db.kysely);
+  const tenantExists = tenantsRepo.exists;
+  const tenants = createTenantsService(tenantsRepo, auth);
+  const users = createUsersService(createUsersRepo(db.kysely), auth, tenantExists);
+  const tickets = createTicketsService(createTicketsRepo(db.kysely), tenantExists);
   const systems = createSystemsService(createSystemsRepo(db.kysely));
   const alerts = createAlertsService(createAlertsRepo(db.kysely), tickets);
-  const tenantExists = async (id: string) => (await db.kysely.selectFrom('tenants').select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
   return { audit, tokens, auth, tenants, users, tickets, integrations, sync, systems, alerts, tenantExists };
 }
 

@@ -1,6 +1,7 @@
 import type { Config } from '../../config.ts';
 import type { Db } from '../../platform/db/database.ts';
 import { createSecretStore } from '../../platform/secrets/index.ts';
+import { createTenantsRepo } from '../tenants/tenants.repo.ts';
 import { createIntegrationsRepo } from './integrations.repo.ts';
 import { createIntegrationsService } from './integrations.service.ts';
 import { createSyncRepo } from './sync.repo.ts';
@@ -9,7 +10,7 @@ import { createSyncService } from './sync.service.ts';
 /** The integrations services over one database connection (the API's, or the sync worker's own). */
 export function createIntegrationServices(config: Config, db: Db, secretKey: string) {
   const integrationsRepo = createIntegrationsRepo(db.kysely);
-  const integrations = createIntegrationsService({ repo: integrationsRepo, secrets: createSecretStore(config, db.kysely, secretKey), vendorTimeoutMs: config.vendorTimeoutMs });
+  const integrations = createIntegrationsService({ repo: integrationsRepo, secrets: createSecretStore(config, db.kysely, secretKey), vendorTimeoutMs: config.vendorTimeoutMs, tenantExists: createTenantsRepo(db.kysely).exists });
   const sync = createSyncService({
     syncRepo: createSyncRepo(db.kysely),
     integrationsRepo,

@@ -28,8 +28,6 @@ export function createIntegrationsRepo(db: Kysely<PlatformDatabase>) {
       return Number(result.numDeletedRows) === 1;
     },
 
-    tenantExists: async (tenantId: string) => (await db.selectFrom('tenants').select('id').where('id', '=', tenantId).executeTakeFirst()) !== undefined,
-
     /**
      * Platform scheduler (every tenant): enabled integrations of active tenants whose next sync is
      * due. Claiming is a separate conditional update so that only one node runs each sync.

@@ -86,12 +86,12 @@ export function vendorFailure(error: ProviderError): HttpError {
   return new HttpError(502, 'Bad Gateway', `The vendor call failed (${error.kind}): ${error.message}`);
 }
 
-export function createIntegrationsService(deps: { repo: IntegrationsRepo; secrets: SecretStore; vendorTimeoutMs: number }) {
-  const { repo, secrets, vendorTimeoutMs } = deps;
+export function createIntegrationsService(deps: { repo: IntegrationsRepo; secrets: SecretStore; vendorTimeoutMs: number; tenantExists: (id: string) => Promise<boolean> }) {
+  const { repo, secrets, vendorTimeoutMs, tenantExists } = deps;
   /** Per-integration scratch space for providers (cached vendor login tokens …). */
   const providerState = new Map<string, Map<string, unknown>>();
 
-  const tenantOf = (principal: Principal, requested: string | undefined) => actingTenant(principal, requested, repo.tenantExists);
+  const tenantOf = (principal: Principal, requested: string | undefined) => actingTenant(principal, requested, tenantExists);
 
   async function get(tenantId: string, id: string): Promise<IntegrationRow> {
     const row = await repo.find(tenantId, id);

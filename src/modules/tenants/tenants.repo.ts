@@ -7,6 +7,7 @@ export function createTenantsRepo(db: Kysely<PlatformDatabase>) {
   return {
     db,
     findById: (id: string) => db.selectFrom('tenants').selectAll().where('id', '=', id).executeTakeFirst(),
+    exists: async (id: string) => (await db.selectFrom('tenants').select('id').where('id', '=', id).executeTakeFirst()) !== undefined,
     findBySlug: (slug: string) => db.selectFrom('tenants').selectAll().where('slug', '=', slug).executeTakeFirst(),
 
     list(filter: { isActive?: boolean; q?: string; beforeId?: string; limit: number }) {

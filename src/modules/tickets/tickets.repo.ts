@@ -57,8 +57,6 @@ export function createTicketsRepo(db: Kysely<PlatformDatabase>) {
 
     userInTenant: async (tenantId: string, userId: string) =>
       (await db.selectFrom('users').select('id').where('tenant_id', '=', tenantId).where('id', '=', userId).executeTakeFirst()) !== undefined,
-
-    tenantExists: async (tenantId: string) => (await db.selectFrom('tenants').select('id').where('id', '=', tenantId).executeTakeFirst()) !== undefined,
   };
 }
 

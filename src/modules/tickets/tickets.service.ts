@@ -37,8 +37,8 @@ const commentView = (row: TicketCommentRow) => ({
   created_at: toIso(row.created_at),
 });
 
-export function createTicketsService(repo: TicketsRepo) {
-  const tenantOf = (principal: Principal, requested: string | undefined) => actingTenant(principal, requested, repo.tenantExists);
+export function createTicketsService(repo: TicketsRepo, tenantExists: (id: string) => Promise<boolean>) {
+  const tenantOf = (principal: Principal, requested: string | undefined) => actingTenant(principal, requested, tenantExists);
 
   async function get(tenantId: string, id: string): Promise<TicketRow> {
     const row = await repo.find(tenantId, id);

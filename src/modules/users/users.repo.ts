@@ -40,8 +40,6 @@ export function createUsersRepo(db: Kysely<PlatformDatabase>) {
       if (tenantId !== undefined) query = query.where('tenant_id', '=', tenantId);
       return Number((await query.executeTakeFirst()).numDeletedRows) === 1;
     },
-
-    tenantExists: async (tenantId: string) => (await db.selectFrom('tenants').select('id').where('id', '=', tenantId).executeTakeFirst()) !== undefined,
   };
 }
 

@@ -42,7 +42,7 @@ const taken = () => conflict('That username or e-mail is already in use');
  * Users of a tenant. A tenant ADMIN works inside its own tenant; SUPER_ADMIN reaches every tenant
  * and names the tenant of a new user.
  */
-export function createUsersService(repo: UsersRepo, sessions: SessionControl) {
+export function createUsersService(repo: UsersRepo, sessions: SessionControl, tenantExists: (id: string) => Promise<boolean>) {
   /** The tenant filter for a caller: its own tenant, or (SUPER_ADMIN) the one it asked for, or all. */
   const scopeOf = (principal: Principal, requestedTenantId?: string) => principal.tenantId ?? requestedTenantId;
 
@@ -98,7 +98,7 @@ export function createUsersService(repo: UsersRepo, sessions: SessionControl) {
       let tenantId = principal.tenantId;
       if (tenantId === null) {
         if (input.tenant_id === undefined) throw badRequest('tenant_id is required', [{ field: 'tenant_id', message: 'is required for a SUPER_ADMIN' }]);
-        if (!(await repo.tenantExists(input.tenant_id))) throw badRequest('No such tenant', [{ field: 'tenant_id', message: 'does not exist' }]);
+        if (!(await tenantExists(input.tenant_id))) throw badRequest('No such tenant', [{ field: 'tenant_id', message: 'does not exist' }]);
         tenantId = input.tenant_id;
       }
       const row = await insertUser({
