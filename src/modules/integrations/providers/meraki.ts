@@ -260,12 +260,8 @@ async function fetchAlerts(ctx: ProviderContext, _since: number | undefined): Pr
     { perPage: ALERTS_PER_PAGE, active: true, dismissed: false, resolved: false },
     [],
   );
-  const byId = new Map<string, NormalizedAlert>();
-  for (const alert of alerts) {
-    const normalized = normalizeAlert(alert);
-    byId.set(normalized.external_id, normalized);
-  }
-  return [...byId.values()];
+  // Duplicates across pages (an alert moving while paging) are merged by the sync on external_id.
+  return alerts.map(normalizeAlert);
 }
 
 const provider: Provider = { check, fetchStatus, fetchAlerts };

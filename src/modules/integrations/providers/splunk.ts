@@ -321,12 +321,8 @@ async function fetchAlerts(ctx: ProviderContext): Promise<NormalizedAlert[]> {
     throw new ProviderError('bad_response', text, 400);
   }
 
-  const seen = new Map<string, NormalizedAlert>();
-  for (const row of parseExportStream(res.text)) {
-    const alert = normalizeNotable(row);
-    seen.set(alert.external_id, alert);
-  }
-  return [...seen.values()];
+  // A notable repeated in the stream is merged by the sync on external_id.
+  return parseExportStream(res.text).map(normalizeNotable);
 }
 
 const provider: Provider = { check, fetchStatus, fetchAlerts };
