@@ -34,6 +34,9 @@ import { createSystemsService } from './modules/systems/systems.service.ts';
 import { createAlertsRepo } from './modules/alerts/alerts.repo.ts';
 import { alertsRoutes } from './modules/alerts/alerts.routes.ts';
 import { createAlertsService } from './modules/alerts/alerts.service.ts';
+import { createVulnerabilitiesRepo } from './modules/vulnerabilities/vulnerabilities.repo.ts';
+import { vulnerabilitiesRoutes } from './modules/vulnerabilities/vulnerabilities.routes.ts';
+import { createVulnerabilitiesService } from './modules/vulnerabilities/vulnerabilities.service.ts';
 import { integrationsRoutes } from './modules/integrations/integrations.routes.ts';
 import type { SyncRunner } from './modules/integrations/sync.service.ts';
 import { PROVIDERS } from './modules/integrations/providers/index.ts';
@@ -55,7 +58,8 @@ export function createServices(config: Config, db: Db, secretKey: string) {
   const tickets = createTicketsService(createTicketsRepo(db.kysely), tenantExists);
   const systems = createSystemsService(createSystemsRepo(db.kysely));
   const alerts = createAlertsService(createAlertsRepo(db.kysely), tickets);
-  return { audit, tokens, auth, tenants, users, tickets, integrations, sync, systems, alerts, tenantExists };
+  const vulnerabilities = createVulnerabilitiesService(createVulnerabilitiesRepo(db.kysely));
+  return { audit, tokens, auth, tenants, users, tickets, integrations, sync, systems, alerts, vulnerabilities, tenantExists };
 }
 
 export type Services = ReturnType<typeof createServices>;
@@ -109,6 +113,7 @@ export async function buildApp(config: Config, db: Db, services: AppServices): P
       await api.register(integrationsRoutes(services.integrations, services.sync));
       await api.register(systemsRoutes(services.systems, services.tenantExists));
       await api.register(alertsRoutes(services.alerts, services.tenantExists));
+      await api.register(vulnerabilitiesRoutes(services.vulnerabilities, services.tenantExists));
     },
     { prefix: '/api/v1' },
   );

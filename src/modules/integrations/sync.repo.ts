@@ -189,6 +189,9 @@ export function createSyncRepo(db: Kysely<PlatformDatabase>) {
       }
       for await (const batch of chunks(toResolve)) {
         await db.updateTable('vulnerabilities').set({ status: 'resolved', resolved_at: now, updated_at: now }).where('tenant_id', '=', tenantId).where('id', 'in', batch).execute();
+        // The feed no longer reports it: a patch in progress has done its job.
+        await db.updateTable('patch_jobs').set({ status: 'completed', completed_at: now, updated_at: now })
+          .where('tenant_id', '=', tenantId).where('vulnerability_id', 'in', batch).where('status', '=', 'pending').execute();
       }
       return { created: inserts.length, updated: updates.length, resolved: toResolve.length };
     },

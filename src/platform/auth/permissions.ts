@@ -20,6 +20,8 @@ export const TENANT_PERMISSIONS = [
   'systems:read',
   'alerts:read',
   'alerts:write',
+  'vulnerabilities:read',
+  'vulnerabilities:patch',
 ] as const;
 
 /** Platform permissions: only SUPER_ADMIN holds them; they cannot be granted to tenant users. */
@@ -33,9 +35,9 @@ const ALL: readonly Permission[] = [...TENANT_PERMISSIONS, ...PLATFORM_PERMISSIO
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   SUPER_ADMIN: ALL,
   ADMIN: TENANT_PERMISSIONS,
-  MANAGER: ['users:read', 'tickets:read', 'tickets:write', 'tickets:delete', 'tickets:comment', 'audit:read', 'integrations:read', 'systems:read', 'alerts:read', 'alerts:write'],
-  OPERATOR: ['users:read', 'tickets:read', 'tickets:write', 'tickets:comment', 'integrations:read', 'systems:read', 'alerts:read', 'alerts:write'],
-  VIEWER: ['tickets:read', 'systems:read', 'alerts:read'],
+  MANAGER: ['users:read', 'tickets:read', 'tickets:write', 'tickets:delete', 'tickets:comment', 'audit:read', 'integrations:read', 'systems:read', 'alerts:read', 'alerts:write', 'vulnerabilities:read', 'vulnerabilities:patch'],
+  OPERATOR: ['users:read', 'tickets:read', 'tickets:write', 'tickets:comment', 'integrations:read', 'systems:read', 'alerts:read', 'alerts:write', 'vulnerabilities:read', 'vulnerabilities:patch'],
+  VIEWER: ['tickets:read', 'systems:read', 'alerts:read', 'vulnerabilities:read'],
 };
 
 export function permissionsOf(role: Role, extra: readonly string[]): Set<Permission> {

@@ -1,6 +1,7 @@
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
 import * as core from '../../migrations/platform/0001_core.ts';
 import * as integrations from '../../migrations/platform/0002_integrations.ts';
+import * as patchJobs from '../../migrations/platform/0003_patch_jobs.ts';
 import type { Db, Dialect } from './database.ts';
 
 interface DialectMigration {
@@ -11,6 +12,7 @@ interface DialectMigration {
 const PLATFORM_MIGRATIONS: Record<string, DialectMigration> = {
   '0001_core': core,
   '0002_integrations': integrations,
+  '0003_patch_jobs': patchJobs,
 };
 
 function provider(dialect: Dialect): MigrationProvider {

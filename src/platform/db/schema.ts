@@ -200,6 +200,19 @@ export interface VulnerabilitiesTable {
   updated_at: number;
 }
 
+export interface PatchJobsTable {
+  id: string;
+  tenant_id: string;
+  vulnerability_id: string;
+  status: string;
+  requested_by: string | null;
+  note: string | null;
+  scheduled_at: number | null;
+  completed_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface JobRunsTable {
   id: string;
   tenant_id: string | null;
@@ -229,6 +242,7 @@ export interface PlatformDatabase {
   alerts: AlertsTable;
   vulnerabilities: VulnerabilitiesTable;
   job_runs: JobRunsTable;
+  patch_jobs: PatchJobsTable;
 }
 
 export type TenantRow = Selectable<TenantsTable>;
@@ -244,3 +258,4 @@ export type SystemRow = Selectable<SystemsTable>;
 export type AlertRow = Selectable<AlertsTable>;
 export type VulnerabilityRow = Selectable<VulnerabilitiesTable>;
 export type JobRunRow = Selectable<JobRunsTable>;
+export type PatchJobRow = Selectable<PatchJobsTable>;
