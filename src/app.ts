@@ -34,6 +34,9 @@ import { createSystemsService } from './modules/systems/systems.service.ts';
 import { createAlertsRepo } from './modules/alerts/alerts.repo.ts';
 import { alertsRoutes } from './modules/alerts/alerts.routes.ts';
 import { createAlertsService } from './modules/alerts/alerts.service.ts';
+import { createAnalyticsRepo } from './modules/analytics/analytics.repo.ts';
+import { analyticsRoutes } from './modules/analytics/analytics.routes.ts';
+import { createAnalyticsService } from './modules/analytics/analytics.service.ts';
 import { createVulnerabilitiesRepo } from './modules/vulnerabilities/vulnerabilities.repo.ts';
 import { vulnerabilitiesRoutes } from './modules/vulnerabilities/vulnerabilities.routes.ts';
 import { createVulnerabilitiesService } from './modules/vulnerabilities/vulnerabilities.service.ts';
@@ -59,7 +62,8 @@ export function createServices(config: Config, db: Db, secretKey: string) {
   const systems = createSystemsService(createSystemsRepo(db.kysely));
   const alerts = createAlertsService(createAlertsRepo(db.kysely), tickets);
   const vulnerabilities = createVulnerabilitiesService(createVulnerabilitiesRepo(db.kysely));
-  return { audit, tokens, auth, tenants, users, tickets, integrations, sync, systems, alerts, vulnerabilities, tenantExists };
+  const analytics = createAnalyticsService(createAnalyticsRepo(db.kysely));
+  return { audit, tokens, auth, tenants, users, tickets, integrations, sync, systems, alerts, vulnerabilities, analytics, tenantExists };
 }
 
 export type Services = ReturnType<typeof createServices>;
@@ -114,6 +118,7 @@ export async function buildApp(config: Config, db: Db, services: AppServices): P
       await api.register(systemsRoutes(services.systems, services.tenantExists));
       await api.register(alertsRoutes(services.alerts, services.tenantExists));
       await api.register(vulnerabilitiesRoutes(services.vulnerabilities, services.tenantExists));
+      await api.register(analyticsRoutes(services.analytics, services.tenantExists));
     },
     { prefix: '/api/v1' },
   );

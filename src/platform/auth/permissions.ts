@@ -22,6 +22,7 @@ export const TENANT_PERMISSIONS = [
   'alerts:write',
   'vulnerabilities:read',
   'vulnerabilities:patch',
+  'analytics:read',
 ] as const;
 
 /** Platform permissions: only SUPER_ADMIN holds them; they cannot be granted to tenant users. */
@@ -35,9 +36,9 @@ const ALL: readonly Permission[] = [...TENANT_PERMISSIONS, ...PLATFORM_PERMISSIO
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   SUPER_ADMIN: ALL,
   ADMIN: TENANT_PERMISSIONS,
-  MANAGER: ['users:read', 'tickets:read', 'tickets:write', 'tickets:delete', 'tickets:comment', 'audit:read', 'integrations:read', 'systems:read', 'alerts:read', 'alerts:write', 'vulnerabilities:read', 'vulnerabilities:patch'],
-  OPERATOR: ['users:read', 'tickets:read', 'tickets:write', 'tickets:comment', 'integrations:read', 'systems:read', 'alerts:read', 'alerts:write', 'vulnerabilities:read', 'vulnerabilities:patch'],
-  VIEWER: ['tickets:read', 'systems:read', 'alerts:read', 'vulnerabilities:read'],
+  MANAGER: ['users:read', 'tickets:read', 'tickets:write', 'tickets:delete', 'tickets:comment', 'audit:read', 'integrations:read', 'systems:read', 'alerts:read', 'alerts:write', 'vulnerabilities:read', 'vulnerabilities:patch', 'analytics:read'],
+  OPERATOR: ['users:read', 'tickets:read', 'tickets:write', 'tickets:comment', 'integrations:read', 'systems:read', 'alerts:read', 'alerts:write', 'vulnerabilities:read', 'vulnerabilities:patch', 'analytics:read'],
+  VIEWER: ['tickets:read', 'systems:read', 'alerts:read', 'vulnerabilities:read', 'analytics:read'],
 };
 
 export function permissionsOf(role: Role, extra: readonly string[]): Set<Permission> {

@@ -1,0 +1,41 @@
+import { sql, type Kysely } from 'kysely';
+import type { PlatformDatabase } from '../../platform/db/schema.ts';
+
+const HOUR_MS = 3_600_000;
+
+/** Aggregates over alerts and vulnerabilities, by tenant. Integer division buckets on every dialect. */
+export function createAnalyticsRepo(db: Kysely<PlatformDatabase>) {
+  return {
+    /** Alerts first seen at or after `fromMs`, counted by hour bucket and severity. */
+    incidentsByHour: (tenantId: string, fromMs: number) =>
+      db
+        .selectFrom('alerts')
+        .select([sql<number>`first_seen / ${sql.lit(HOUR_MS)}`.as('bucket'), 'severity', (eb) => eb.fn.countAll<number>().as('n')])
+        .where('tenant_id', '=', tenantId)
+        .where('first_seen', '>=', fromMs)
+        .groupBy([sql`first_seen / ${sql.lit(HOUR_MS)}`, 'severity'])
+        .execute(),
+
+    /** First seen, acknowledged and resolved times of the alerts first seen at or after `fromMs`. */
+    responseTimes: (tenantId: string, fromMs: number) =>
+      db
+        .selectFrom('alerts')
+        .select(['severity', 'first_seen', 'acknowledged_at', 'resolved_at'])
+        .where('tenant_id', '=', tenantId)
+        .where('first_seen', '>=', fromMs)
+        .where((eb) => eb.or([eb('acknowledged_at', 'is not', null), eb('resolved_at', 'is not', null)]))
+        .execute(),
+
+    /** Vulnerabilities still open (or being patched): severity, score and system. */
+    openVulnerabilities: (tenantId: string) =>
+      db
+        .selectFrom('vulnerabilities')
+        .leftJoin('systems', 'systems.id', 'vulnerabilities.system_id')
+        .select(['vulnerabilities.severity', 'vulnerabilities.cvss_score', 'vulnerabilities.system_id', 'systems.name as system_name'])
+        .where('vulnerabilities.tenant_id', '=', tenantId)
+        .where('vulnerabilities.status', 'in', ['open', 'patching'])
+        .execute(),
+  };
+}
+
+export type AnalyticsRepo = ReturnType<typeof createAnalyticsRepo>;
