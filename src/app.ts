@@ -34,6 +34,9 @@ import { createSystemsService } from './modules/systems/systems.service.ts';
 import { createAlertsRepo } from './modules/alerts/alerts.repo.ts';
 import { alertsRoutes } from './modules/alerts/alerts.routes.ts';
 import { createAlertsService } from './modules/alerts/alerts.service.ts';
+import { createContextRepo } from './modules/context/context.repo.ts';
+import { contextRoutes } from './modules/context/context.routes.ts';
+import { createContextService } from './modules/context/context.service.ts';
 import { createAnalyticsRepo } from './modules/analytics/analytics.repo.ts';
 import { analyticsRoutes } from './modules/analytics/analytics.routes.ts';
 import { createAnalyticsService } from './modules/analytics/analytics.service.ts';
@@ -63,7 +66,8 @@ export function createServices(config: Config, db: Db, secretKey: string) {
   const alerts = createAlertsService(createAlertsRepo(db.kysely), tickets);
   const vulnerabilities = createVulnerabilitiesService(createVulnerabilitiesRepo(db.kysely));
   const analytics = createAnalyticsService(createAnalyticsRepo(db.kysely));
-  return { audit, tokens, auth, tenants, users, tickets, integrations, sync, systems, alerts, vulnerabilities, analytics, tenantExists };
+  const context = createContextService({ repo: createContextRepo(db.kysely), systems, analytics });
+  return { audit, tokens, auth, tenants, users, tickets, integrations, sync, systems, alerts, vulnerabilities, analytics, context, tenantExists };
 }
 
 export type Services = ReturnType<typeof createServices>;
@@ -119,6 +123,7 @@ export async function buildApp(config: Config, db: Db, services: AppServices): P
       await api.register(alertsRoutes(services.alerts, services.tenantExists));
       await api.register(vulnerabilitiesRoutes(services.vulnerabilities, services.tenantExists));
       await api.register(analyticsRoutes(services.analytics, services.tenantExists));
+      await api.register(contextRoutes(services.context, services.tenantExists));
     },
     { prefix: '/api/v1' },
   );

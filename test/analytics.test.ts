@@ -122,6 +122,23 @@ for (const dialect of dialects()) {
       });
     });
 
+    it('security summary for assistants: open alerts most severe first, critical vulnerabilities, 24 h trend', async () => {
+      const response = await server.api.get('/api/v1/context/security-summary', token);
+      assert.equal(response.status, 200, response.text);
+      const body = response.body;
+      assert.equal(body.tenant.name, 'Analytics A');
+      assert.deepEqual({ ...body.systems, needing_attention: undefined }, { online: 2, warning: 0, alert: 0, total: 2, needing_attention: undefined });
+      assert.deepEqual(body.systems.needing_attention, []);
+      assert.equal(body.alerts.open, 3, 'one acknowledged critical, one acknowledged high, one active medium');
+      assert.deepEqual(body.alerts.open_by_severity, { critical: 1, high: 1, medium: 1, low: 0, info: 0 });
+      assert.deepEqual(body.alerts.most_important.map((a: { severity: string }) => a.severity), ['critical', 'high', 'medium']);
+      assert.equal(body.vulnerabilities.open, 5);
+      assert.deepEqual(body.vulnerabilities.critical.map((v: { cvss_score: number }) => v.cvss_score), [9.8]);
+      assert.deepEqual(body.trend_24h, { alerts_opened: 4, alerts_opened_by_severity: { critical: 3, high: 1, medium: 0, low: 0, info: 0 }, alerts_resolved: 2 });
+      const other = await server.api.get(`/api/v1/context/security-summary?tenant_id=${tenantId}`, otherToken);
+      assert.equal(other.body.alerts.open, 0, 'another tenant sees only its own posture');
+    });
+
     it('counts only the caller\'s tenant, and audits the queries', async () => {
       const other = await server.api.get(`/api/v1/analytics/vulnerability-distribution?tenant_id=${tenantId}`, otherToken);
       assert.equal(other.body.total, 1);

@@ -1,0 +1,50 @@
+import { sql, type Kysely } from 'kysely';
+import type { PlatformDatabase } from '../../platform/db/schema.ts';
+
+/** Most severe first: the order an analyst (or an assistant) should look at things. */
+const severityRank = (column: string) =>
+  sql<number>`CASE ${sql.ref(column)} WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 WHEN 'low' THEN 3 ELSE 4 END`;
+
+export function createContextRepo(db: Kysely<PlatformDatabase>) {
+  return {
+    tenantName: async (tenantId: string) => (await db.selectFrom('tenants').select('name').where('id', '=', tenantId).executeTakeFirst())?.name ?? null,
+
+    systemsNeedingAttention: (tenantId: string, limit: number) =>
+      db.selectFrom('systems').select(['id', 'name', 'status', 'status_summary']).where('tenant_id', '=', tenantId).where('status', '!=', 'online').orderBy('status').orderBy('name').limit(limit).execute(),
+
+    openAlertCounts: (tenantId: string) =>
+      db.selectFrom('alerts').select(['severity', (eb) => eb.fn.countAll<number>().as('n')]).where('tenant_id', '=', tenantId).where('status', 'in', ['active', 'acknowledged']).groupBy('severity').execute(),
+
+    topOpenAlerts: (tenantId: string, limit: number) =>
+      db
+        .selectFrom('alerts')
+        .leftJoin('systems', 'systems.id', 'alerts.system_id')
+        .select(['alerts.id', 'alerts.title', 'alerts.severity', 'alerts.source', 'alerts.status', 'alerts.last_seen', 'alerts.asset', 'systems.name as system'])
+        .where('alerts.tenant_id', '=', tenantId)
+        .where('alerts.status', 'in', ['active', 'acknowledged'])
+        .orderBy(severityRank('alerts.severity'))
+        .orderBy('alerts.last_seen', 'desc')
+        .limit(limit)
+        .execute(),
+
+    openVulnerabilityCounts: (tenantId: string) =>
+      db.selectFrom('vulnerabilities').select(['severity', (eb) => eb.fn.countAll<number>().as('n')]).where('tenant_id', '=', tenantId).where('status', 'in', ['open', 'patching']).groupBy('severity').execute(),
+
+    topCriticalVulnerabilities: (tenantId: string, limit: number) =>
+      db
+        .selectFrom('vulnerabilities')
+        .select(['id', 'cve', 'asset', 'package', 'cvss_score', 'status'])
+        .where('tenant_id', '=', tenantId)
+        .where('status', 'in', ['open', 'patching'])
+        .where('severity', '=', 'critical')
+        .orderBy('cvss_score', 'desc')
+        .orderBy('id', 'desc')
+        .limit(limit)
+        .execute(),
+
+    resolvedSince: async (tenantId: string, sinceMs: number) =>
+      Number((await db.selectFrom('alerts').select((eb) => eb.fn.countAll<number>().as('n')).where('tenant_id', '=', tenantId).where('resolved_at', '>=', sinceMs).executeTakeFirstOrThrow()).n),
+  };
+}
+
+export type ContextRepo = ReturnType<typeof createContextRepo>;
