@@ -28,6 +28,9 @@ import { ticketsRoutes } from './modules/tickets/tickets.routes.ts';
 import { createTicketsService } from './modules/tickets/tickets.service.ts';
 import { createUsersRepo } from './modules/users/users.repo.ts';
 import { createIntegrationServices } from './modules/integrations/index.ts';
+import { createMemoryEventBus } from './platform/events/event-bus.ts';
+import { liveRoutes } from './modules/live/live.routes.ts';
+import websocket from '@fastify/websocket';
 import { createSystemsRepo } from './modules/systems/systems.repo.ts';
 import { systemsRoutes } from './modules/systems/systems.routes.ts';
 import { createSystemsService } from './modules/systems/systems.service.ts';
@@ -54,7 +57,8 @@ const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{8,128}$/;
 /** The services, built once from the database and config; the HTTP app and the CLI share them. */
 export function createServices(config: Config, db: Db, secretKey: string) {
   const audit = createAuditService(createAuditRepo(db.kysely));
-  const { integrations, sync } = createIntegrationServices(config, db, secretKey);
+  const bus = createMemoryEventBus();
+  const { integrations, sync } = createIntegrationServices(config, db, secretKey, bus.publish);
   const tokens = createTokenService(deriveKey(secretKey, 'jwt-access'), config.accessTokenMinutes);
   const auth = createAuthService({ repo: createAuthRepo(db.kysely), tokens, audit, throttle: createLoginThrottle(), settings: config });
   const tenantsRepo = createTenantsRepo(db.kysely);
@@ -63,11 +67,11 @@ export function createServices(config: Config, db: Db, secretKey: string) {
   const users = createUsersService(createUsersRepo(db.kysely), auth, tenantExists);
   const tickets = createTicketsService(createTicketsRepo(db.kysely), tenantExists);
   const systems = createSystemsService(createSystemsRepo(db.kysely));
-  const alerts = createAlertsService(createAlertsRepo(db.kysely), tickets);
-  const vulnerabilities = createVulnerabilitiesService(createVulnerabilitiesRepo(db.kysely));
+  const alerts = createAlertsService(createAlertsRepo(db.kysely), tickets, bus.publish);
+  const vulnerabilities = createVulnerabilitiesService(createVulnerabilitiesRepo(db.kysely), bus.publish);
   const analytics = createAnalyticsService(createAnalyticsRepo(db.kysely));
   const context = createContextService({ repo: createContextRepo(db.kysely), systems, analytics });
-  return { audit, tokens, auth, tenants, users, tickets, integrations, sync, systems, alerts, vulnerabilities, analytics, context, tenantExists };
+  return { audit, tokens, auth, tenants, users, tickets, integrations, sync, systems, alerts, vulnerabilities, analytics, context, tenantExists, bus };
 }
 
 export type Services = ReturnType<typeof createServices>;
@@ -109,6 +113,7 @@ export async function buildApp(config: Config, db: Db, services: AppServices): P
   registerGuard(app, { tokens: services.tokens, resolvePrincipal: services.auth.resolvePrincipal, audit: services.audit });
   await registerSecurity(app, config);
   await registerOpenApi(app);
+  await app.register(websocket, { options: { maxPayload: 4096 } });
 
   await app.register(healthRoutes({ db, registry: metrics.registry, metricsToken: config.metricsToken }));
   await app.register(
@@ -124,6 +129,7 @@ export async function buildApp(config: Config, db: Db, services: AppServices): P
       await api.register(vulnerabilitiesRoutes(services.vulnerabilities, services.tenantExists));
       await api.register(analyticsRoutes(services.analytics, services.tenantExists));
       await api.register(contextRoutes(services.context, services.tenantExists));
+      await api.register(liveRoutes(services.bus, services.tenantExists, config.corsOrigins));
     },
     { prefix: '/api/v1' },
   );

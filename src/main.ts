@@ -57,7 +57,7 @@ async function serve(config: Config): Promise<void> {
   // loop; "sync now" requests are forwarded to it. With SENTINEL_SYNC=off they run in this process.
   let syncWorker: SyncWorker | undefined;
   const app = await buildApp(config, db, { ...services, sync: { syncNow: (row) => (syncWorker ?? services.sync).syncNow(row) } });
-  if (config.syncEnabled) syncWorker = startSyncWorker(config, secretKey, app.log);
+  if (config.syncEnabled) syncWorker = startSyncWorker(config, secretKey, app.log, services.bus);
   const shutdown = async (signal: string) => {
     app.log.info({ signal }, 'shutting down');
     await syncWorker?.stop();

@@ -120,7 +120,7 @@ for (const dialect of dialects()) {
 
     it('the sync worker thread (as `serve` runs it) syncs due integrations and runs "sync now" requests', async () => {
       const errors: string[] = [];
-      const worker = startSyncWorker(server.config, server.secretKey, { error: (_obj, msg) => errors.push(msg) });
+      const worker = startSyncWorker(server.config, server.secretKey, { error: (_obj, msg) => errors.push(msg) }, server.services.bus);
       try {
         const runs = async () => (await server.db.kysely.selectFrom('job_runs').select('id').where('subject_id', '=', integrationId).execute()).length;
         const before = await runs();

@@ -5,6 +5,7 @@ import { decodeCursor, toPage } from '../../platform/http/pagination.ts';
 import { toIso, toIsoOrNull } from '../../platform/ids.ts';
 import type { Severity } from '../integrations/providers/types.ts';
 import type { TicketsService } from '../tickets/tickets.service.ts';
+import type { LiveEvent } from '../../platform/events/event-bus.ts';
 import type { AlertsRepo, AlertFilter } from './alerts.repo.ts';
 import type { AlertView, ListAlertsInput } from './alerts.schemas.ts';
 
@@ -53,7 +54,7 @@ function filterOf(input: ListAlertsInput, statuses: string[] | undefined): Alert
   };
 }
 
-export function createAlertsService(repo: AlertsRepo, tickets: TicketsService) {
+export function createAlertsService(repo: AlertsRepo, tickets: TicketsService, publish: (event: LiveEvent) => void) {
   async function get(tenantId: string, id: string): Promise<AlertRow> {
     const row = await repo.find(tenantId, id);
     if (row === undefined) throw notFound('Alert');
@@ -82,14 +83,16 @@ export function createAlertsService(repo: AlertsRepo, tickets: TicketsService) {
       if (!(await repo.transition(tenantId, id, ['active'], { status: 'acknowledged', acknowledged_at: now, acknowledged_by: actor(principal), updated_at: now }))) {
         throw conflict(`The alert is already ${current.status === 'active' ? 'changing' : current.status}`);
       }
+      publish({ type: 'alert.updated', tenant_id: tenantId, id, severity: current.severity, title: current.title, status: 'acknowledged' });
       return alertView(await get(tenantId, id));
     },
 
     async resolve(tenantId: string, principal: Principal, id: string, note: string | undefined) {
-      await get(tenantId, id);
+      const current = await get(tenantId, id);
       const now = Date.now();
       const resolved = await repo.transition(tenantId, id, OPEN, { status: 'resolved', resolved_at: now, resolved_by: actor(principal), resolution_note: note ?? null, updated_at: now });
       if (!resolved) throw conflict('The alert is already resolved');
+      publish({ type: 'alert.resolved', tenant_id: tenantId, id, severity: current.severity, title: current.title });
       return alertView(await get(tenantId, id));
     },
 

@@ -1,5 +1,6 @@
 import type { Config } from '../../config.ts';
 import type { Db } from '../../platform/db/database.ts';
+import type { LiveEvent } from '../../platform/events/event-bus.ts';
 import { createSecretStore } from '../../platform/secrets/index.ts';
 import { createTenantsRepo } from '../tenants/tenants.repo.ts';
 import { createIntegrationsRepo } from './integrations.repo.ts';
@@ -8,10 +9,11 @@ import { createSyncRepo } from './sync.repo.ts';
 import { createSyncService } from './sync.service.ts';
 
 /** The integrations services over one database connection (the API's, or the sync worker's own). */
-export function createIntegrationServices(config: Config, db: Db, secretKey: string) {
+export function createIntegrationServices(config: Config, db: Db, secretKey: string, publish: (event: LiveEvent) => void) {
   const integrationsRepo = createIntegrationsRepo(db.kysely);
   const integrations = createIntegrationsService({ repo: integrationsRepo, secrets: createSecretStore(config, db.kysely, secretKey), vendorTimeoutMs: config.vendorTimeoutMs, tenantExists: createTenantsRepo(db.kysely).exists });
   const sync = createSyncService({
+    publish,
     syncRepo: createSyncRepo(db.kysely),
     integrationsRepo,
     contextFor: integrations.contextFor,

@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { Config } from '../../config.ts';
+import type { EventBus, LiveEvent } from '../../platform/events/event-bus.ts';
 import type { IntegrationRow } from '../../platform/db/schema.ts';
 import type { SyncOutcomeView } from './integrations.schemas.ts';
 import type { SyncRunner } from './sync.service.ts';
@@ -9,6 +10,7 @@ export type WorkerReply =
   | { type: 'ready' }
   | { type: 'stopped' }
   | { type: 'log'; message: string }
+  | { type: 'event'; event: LiveEvent }
   | { type: 'result'; requestId: number; outcome?: SyncOutcomeView; error?: string };
 
 const RESTART_DELAY_MS = 1_000;
@@ -26,7 +28,7 @@ interface Log {
  * Starts the sync worker (restarted if it dies) and forwards "sync now" requests to it. The worker
  * loads the TypeScript sources the same way this process does (tsx).
  */
-export function startSyncWorker(config: Config, secretKey: string, log: Log): SyncWorker {
+export function startSyncWorker(config: Config, secretKey: string, log: Log, bus: EventBus): SyncWorker {
   const pending = new Map<number, { resolve: (outcome: SyncOutcomeView) => void; reject: (error: Error) => void }>();
   let nextRequestId = 1;
   let stopping = false;
@@ -38,6 +40,7 @@ export function startSyncWorker(config: Config, secretKey: string, log: Log): Sy
     worker = new Worker(new URL('./sync-worker.ts', import.meta.url), { workerData: { config, secretKey }, execArgv });
     worker.on('message', (reply: WorkerReply) => {
       if (reply.type === 'log') log.error({ worker: 'sync' }, reply.message);
+      if (reply.type === 'event') bus.publish(reply.event);
       if (reply.type !== 'result') return;
       const waiter = pending.get(reply.requestId);
       pending.delete(reply.requestId);

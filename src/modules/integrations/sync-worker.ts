@@ -15,7 +15,8 @@ const port = parentPort!;
 const post = (message: WorkerReply) => port.postMessage(message);
 
 const db = openDatabase(config);
-const { integrationsRepo, sync } = createIntegrationServices(config, db, secretKey);
+// Live events from the sync go to the API thread, which owns the event bus.
+const { integrationsRepo, sync } = createIntegrationServices(config, db, secretKey, (event) => post({ type: 'event', event }));
 const jobs = createLocalJobDriver({ error: (obj, msg) => post({ type: 'log', message: `${msg}: ${String((obj as { err?: unknown }).err ?? obj)}` }) });
 sync.schedule(jobs);
 jobs.start();

@@ -22,10 +22,11 @@ async function* chunks<T>(items: T[], size = CHUNK): AsyncGenerator<T[]> {
 const OPEN_ALERT_STATUSES = ['active', 'acknowledged'];
 const OPEN_VULNERABILITY_STATUSES = ['open', 'patching'];
 
-export interface MergeCounts {
-  created: number;
-  updated: number;
-  resolved: number;
+/** The alerts a merge changed, for live events. */
+export interface AlertChanges {
+  created: Pick<AlertRow, 'id' | 'severity' | 'title'>[];
+  updated: Pick<AlertRow, 'id' | 'severity' | 'title'>[];
+  resolved: Pick<AlertRow, 'id' | 'severity' | 'title'>[];
 }
 
 /** Writes what a sync found: the integration's system, its assets, alerts and vulnerabilities. */
@@ -91,7 +92,7 @@ export function createSyncRepo(db: Kysely<PlatformDatabase>) {
      * moved on) one more occurrence, and reopen if they had been resolved; with `resolveMissing`,
      * open ones the vendor no longer reports are resolved by the sync.
      */
-    async mergeAlerts(tenantId: string, integrationId: string, systemId: string, alerts: NormalizedAlert[], now: number, resolveMissing: boolean): Promise<MergeCounts> {
+    async mergeAlerts(tenantId: string, integrationId: string, systemId: string, alerts: NormalizedAlert[], now: number, resolveMissing: boolean): Promise<AlertChanges> {
       const byExternal = new Map<string, NormalizedAlert>();
       for (const alert of alerts) byExternal.set(alert.external_id, alert);
       const existing = new Map<string, AlertRow>();
@@ -100,11 +101,11 @@ export function createSyncRepo(db: Kysely<PlatformDatabase>) {
         for (const row of rows) existing.set(row.external_id, row);
       }
       const open = resolveMissing
-        ? await db.selectFrom('alerts').select(['id', 'external_id']).where('tenant_id', '=', tenantId).where('integration_id', '=', integrationId).where('status', 'in', OPEN_ALERT_STATUSES).execute()
+        ? await db.selectFrom('alerts').select(['id', 'external_id', 'severity', 'title']).where('tenant_id', '=', tenantId).where('integration_id', '=', integrationId).where('status', 'in', OPEN_ALERT_STATUSES).execute()
         : [];
 
       const inserts: AlertRow[] = [];
-      const updates: { id: string; values: Partial<AlertRow> }[] = [];
+      const updates: { id: string; values: Partial<AlertRow> & Pick<AlertRow, 'severity' | 'title'> }[] = [];
       for (const alert of byExternal.values()) {
         const row = existing.get(alert.external_id);
         const fields = {
@@ -149,11 +150,12 @@ export function createSyncRepo(db: Kysely<PlatformDatabase>) {
           .where('id', 'in', batch)
           .execute();
       }
-      return { created: inserts.length, updated: updates.length, resolved: toResolve.length };
+      const ref = (r: Pick<AlertRow, 'id' | 'severity' | 'title'>) => ({ id: r.id, severity: r.severity, title: r.title });
+      return { created: inserts.map(ref), updated: updates.map((u) => ref({ id: u.id, ...u.values })), resolved: toResolve.map(ref) };
     },
 
     /** Vulnerabilities: same merge; one the feed stops reporting for its asset becomes resolved. */
-    async mergeVulnerabilities(tenantId: string, integrationId: string, systemId: string, findings: NormalizedVulnerability[], now: number): Promise<MergeCounts> {
+    async mergeVulnerabilities(tenantId: string, integrationId: string, systemId: string, findings: NormalizedVulnerability[], now: number): Promise<{ created: string[]; reopened: string[]; resolved: string[] }> {
       const byExternal = new Map<string, NormalizedVulnerability>();
       for (const finding of findings) byExternal.set(finding.external_id, finding);
       const existing = new Map<string, VulnerabilityRow>();
@@ -193,7 +195,7 @@ export function createSyncRepo(db: Kysely<PlatformDatabase>) {
         await db.updateTable('patch_jobs').set({ status: 'completed', completed_at: now, updated_at: now })
           .where('tenant_id', '=', tenantId).where('vulnerability_id', 'in', batch).where('status', '=', 'pending').execute();
       }
-      return { created: inserts.length, updated: updates.length, resolved: toResolve.length };
+      return { created: inserts.map((r) => r.id), reopened: updates.filter((u) => u.values.status === 'open').map((u) => u.id), resolved: toResolve };
     },
 
     async recordJobRun(run: { tenantId: string | null; job: string; subjectId: string | null; status: string; startedAt: number; finishedAt: number; detail: Record<string, unknown> }): Promise<void> {

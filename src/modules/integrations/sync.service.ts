@@ -5,6 +5,7 @@ import type { SyncOutcomeView } from './integrations.schemas.ts';
 import type { Capability, IntegrationType, ProviderContext, ProviderDefinition, StatusReport } from './providers/types.ts';
 import type { SyncRepo } from './sync.repo.ts';
 import { ProviderError } from './vendor-http.ts';
+import type { LiveEvent } from '../../platform/events/event-bus.ts';
 
 /** After this many failed syncs in a row the breaker opens: the vendor is polled less and less. */
 const BREAKER_THRESHOLD = 3;
@@ -20,6 +21,8 @@ const SYNC_CONCURRENCY = 3;
 const SYNC_QUEUE = 'integration-sync';
 
 interface SyncDeps {
+  /** Where live events about what the sync changed go (the event bus, or the worker's parent). */
+  publish(event: LiveEvent): void;
   syncRepo: SyncRepo;
   integrationsRepo: IntegrationsRepo;
   contextFor(row: IntegrationRow): Promise<ProviderContext>;
@@ -76,19 +79,26 @@ export function createSyncService(deps: SyncDeps) {
     let outcome: SyncOutcomeView;
     try {
       const found = await collect(row, capabilities);
+      const tenant = row.tenant_id;
       await inWriteLane(async () => {
-      const now = Date.now();
-      if (found.status !== undefined) {
-        await deps.syncRepo.updateSystem(row.tenant_id, system.id, {
-          status: found.status.status, summary: found.status.summary, uptime: found.status.metrics.uptime,
-          responseTimeAvg: found.status.metrics.response_time_avg ?? found.responseTimeAvg, reachable: true,
+        const now = Date.now();
+        const status = found.status?.status ?? 'online';
+        await deps.syncRepo.updateSystem(tenant, system.id, {
+          status, summary: found.status?.summary ?? 'Reachable', uptime: found.status?.metrics.uptime ?? null,
+          responseTimeAvg: found.status?.metrics.response_time_avg ?? found.responseTimeAvg, reachable: true,
         }, now);
-        await deps.syncRepo.replaceAssets(row.tenant_id, system.id, found.status.assets, now);
-      } else {
-        await deps.syncRepo.updateSystem(row.tenant_id, system.id, { status: 'online', summary: 'Reachable', uptime: null, responseTimeAvg: found.responseTimeAvg, reachable: true }, now);
-      }
-      if (found.alerts !== undefined) await deps.syncRepo.mergeAlerts(row.tenant_id, row.id, system.id, found.alerts, now, definition.alertMode !== 'events');
-      if (found.vulnerabilities !== undefined) await deps.syncRepo.mergeVulnerabilities(row.tenant_id, row.id, system.id, found.vulnerabilities, now);
+        if (status !== system.status) deps.publish({ type: 'system.status_changed', tenant_id: tenant, id: system.id, status, previous: system.status });
+        if (found.status !== undefined) await deps.syncRepo.replaceAssets(tenant, system.id, found.status.assets, now);
+        if (found.alerts !== undefined) {
+          const changes = await deps.syncRepo.mergeAlerts(tenant, row.id, system.id, found.alerts, now, definition.alertMode !== 'events');
+          for (const alert of changes.created) deps.publish({ type: 'alert.created', tenant_id: tenant, ...alert });
+          for (const alert of changes.updated) deps.publish({ type: 'alert.updated', tenant_id: tenant, ...alert });
+          for (const alert of changes.resolved) deps.publish({ type: 'alert.resolved', tenant_id: tenant, ...alert });
+        }
+        if (found.vulnerabilities !== undefined) {
+          const changes = await deps.syncRepo.mergeVulnerabilities(tenant, row.id, system.id, found.vulnerabilities, now);
+          for (const [change, ids] of Object.entries(changes)) for (const id of ids) deps.publish({ type: 'vulnerability.updated', tenant_id: tenant, id, change });
+        }
       });
       outcome = {
         status: 'success', systems: 1, assets: found.status?.assets.length ?? 0, alerts: found.alerts?.length ?? 0,
@@ -99,6 +109,7 @@ export function createSyncService(deps: SyncDeps) {
       // An unreachable or failing vendor: the system shows `alert` with the reason; its alerts and
       // vulnerabilities are left as they were (absence of data is not resolution).
       await deps.syncRepo.updateSystem(row.tenant_id, system.id, { status: 'alert', summary: `${definition.label} sync failed: ${errorText(error)}`, uptime: null, responseTimeAvg: null, reachable: false }, Date.now());
+      if (system.status !== 'alert') deps.publish({ type: 'system.status_changed', tenant_id: row.tenant_id, id: system.id, status: 'alert', previous: system.status });
       outcome = { status: 'error', systems: 1, assets: 0, alerts: 0, vulnerabilities: 0, duration_ms: Date.now() - started, error: errorText(error) };
     }
     const finished = Date.now();

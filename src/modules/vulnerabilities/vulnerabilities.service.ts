@@ -5,6 +5,7 @@ import { decodeCursor, toPage } from '../../platform/http/pagination.ts';
 import { newId, toIso, toIsoOrNull } from '../../platform/ids.ts';
 import type { Severity } from '../integrations/providers/types.ts';
 import type { VulnerabilitiesRepo } from './vulnerabilities.repo.ts';
+import type { LiveEvent } from '../../platform/events/event-bus.ts';
 import type { ListVulnerabilitiesInput, VulnerabilityView } from './vulnerabilities.schemas.ts';
 
 export function vulnerabilityView(row: VulnerabilityRow): VulnerabilityView {
@@ -21,7 +22,7 @@ const patchJobView = (row: PatchJobRow) => ({
   scheduled_at: toIsoOrNull(row.scheduled_at), completed_at: toIsoOrNull(row.completed_at), created_at: toIso(row.created_at),
 });
 
-export function createVulnerabilitiesService(repo: VulnerabilitiesRepo) {
+export function createVulnerabilitiesService(repo: VulnerabilitiesRepo, publish: (event: LiveEvent) => void) {
   async function get(tenantId: string, id: string): Promise<VulnerabilityRow> {
     const row = await repo.find(tenantId, id);
     if (row === undefined) throw notFound('Vulnerability');
@@ -59,12 +60,14 @@ export function createVulnerabilitiesService(repo: VulnerabilitiesRepo) {
         note: input.note ?? null, scheduled_at: input.scheduled_at === undefined ? now : Date.parse(input.scheduled_at), completed_at: null, created_at: now, updated_at: now,
       };
       if (!(await repo.startPatch(tenantId, id, job))) throw conflict(`The vulnerability is ${current.status === 'open' ? 'changing' : `already ${current.status}`}`);
+      publish({ type: 'vulnerability.updated', tenant_id: tenantId, id, change: 'patching' });
       return detail(tenantId, id);
     },
 
     async resolve(tenantId: string, id: string, note: string | undefined) {
       await get(tenantId, id);
       if (!(await repo.resolve(tenantId, id, Date.now(), note ?? null))) throw conflict('The vulnerability is already resolved');
+      publish({ type: 'vulnerability.updated', tenant_id: tenantId, id, change: 'resolved' });
       return detail(tenantId, id);
     },
   };

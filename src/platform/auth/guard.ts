@@ -14,7 +14,11 @@ const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 function bearerToken(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
-  if (header === undefined) return undefined;
+  if (header === undefined) {
+    if (!request.routeOptions.config?.tokenInQuery) return undefined;
+    const token = (request.query as { access_token?: unknown } | undefined)?.access_token;
+    return typeof token === 'string' && /^[A-Za-z0-9\-_.]+$/.test(token) ? token : undefined;
+  }
   const match = /^Bearer\s+([A-Za-z0-9\-_.]+)\s*$/i.exec(header);
   return match?.[1] ?? '';
 }

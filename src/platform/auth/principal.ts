@@ -32,5 +32,7 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     access?: RouteAccess;
     audit?: RouteAudit;
+    /** The route also takes the access token as `?access_token=` (WebSocket handshakes from browsers). */
+    tokenInQuery?: boolean;
   }
 }

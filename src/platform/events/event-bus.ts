@@ -1,0 +1,38 @@
+/** What live clients receive; every event names its tenant and the resource it is about. */
+export interface LiveEvent {
+  type: 'alert.created' | 'alert.updated' | 'alert.resolved' | 'system.status_changed' | 'vulnerability.updated';
+  tenant_id: string;
+  id: string;
+  [field: string]: unknown;
+}
+
+/**
+ * Fan-out of live events to the clients of each tenant. In-memory here (one process); a Redis
+ * pub/sub implementation of the same interface serves several API nodes.
+ */
+export interface EventBus {
+  publish(event: LiveEvent): void;
+  /** Calls `listener` with the tenant's events until the returned function is called. */
+  subscribe(tenantId: string, listener: (event: LiveEvent) => void): () => void;
+}
+
+export function createMemoryEventBus(): EventBus {
+  const listeners = new Map<string, Set<(event: LiveEvent) => void>>();
+  return {
+    publish(event) {
+      for (const listener of listeners.get(event.tenant_id) ?? []) listener(event);
+    },
+    subscribe(tenantId, listener) {
+      let set = listeners.get(tenantId);
+      if (set === undefined) {
+        set = new Set();
+        listeners.set(tenantId, set);
+      }
+      set.add(listener);
+      return () => {
+        set.delete(listener);
+        if (set.size === 0) listeners.delete(tenantId);
+      };
+    },
+  };
+}

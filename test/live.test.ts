@@ -1,0 +1,123 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import WebSocket from 'ws';
+import { newId } from '../src/platform/ids.ts';
+import { startPaloAltoSimulator, type PaloAltoSimulator } from './simulators/paloalto.ts';
+import { dialects, startServer, type TestServer } from './helpers/harness.ts';
+
+interface Client {
+  events: Record<string, unknown>[];
+  socket: WebSocket;
+  waitFor(predicate: (event: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
+}
+
+/** Opens the live feed; resolves once the server said hello. */
+function connect(server: TestServer, token: string, headers: Record<string, string> = {}): Promise<Client> {
+  const url = `${server.url.replace('http', 'ws')}/api/v1/live?access_token=${token}`;
+  const socket = new WebSocket(url, { headers });
+  const events: Record<string, unknown>[] = [];
+  const waiters: { predicate: (e: Record<string, unknown>) => boolean; resolve: (e: Record<string, unknown>) => void }[] = [];
+  socket.on('message', (data) => {
+    const event = JSON.parse(String(data)) as Record<string, unknown>;
+    events.push(event);
+    for (const waiter of [...waiters]) if (waiter.predicate(event)) waiter.resolve(event);
+  });
+  const client: Client = {
+    events,
+    socket,
+    waitFor(predicate, timeoutMs = 5000) {
+      const seen = events.find(predicate);
+      if (seen) return Promise.resolve(seen);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no matching event; got ${JSON.stringify(events)}`)), timeoutMs);
+        waiters.push({ predicate, resolve: (e) => { clearTimeout(timer); resolve(e); } });
+      });
+    },
+  };
+  return new Promise((resolve, reject) => {
+    socket.once('unexpected-response', (_req, res) => reject(new Error(`handshake refused: ${res.statusCode}`)));
+    socket.once('error', reject);
+    void client.waitFor((e) => e.type === 'hello').then(() => resolve(client), reject);
+  });
+}
+
+for (const dialect of dialects()) {
+  describe(`live updates over WebSocket (${dialect})`, () => {
+    let server: TestServer;
+    let sim: PaloAltoSimulator;
+    let tenantA: string;
+    let adminA: string;
+    let viewerA: string;
+    let adminB: string;
+
+    before(async () => {
+      server = await startServer(dialect, { SENTINEL_SYNC: 'off' });
+      sim = await startPaloAltoSimulator({ jobPollsBeforeFin: 1 });
+      const admin = await server.api.adminToken();
+      tenantA = (await server.api.createTenant(admin, 'Live A')).id;
+      const tenantB = (await server.api.createTenant(admin, 'Live B')).id;
+      adminA = (await server.api.createUser(admin, tenantA, 'live.admin.a', 'ADMIN')).token;
+      viewerA = (await server.api.createUser(admin, tenantA, 'live.viewer.a', 'VIEWER')).token;
+      adminB = (await server.api.createUser(admin, tenantB, 'live.admin.b', 'ADMIN')).token;
+    });
+    after(async () => {
+      await server.close();
+      await sim.close();
+    });
+
+    it('delivers sync and API events to the tenant\'s clients only', async () => {
+      const a = await connect(server, viewerA);
+      const b = await connect(server, adminB);
+      try {
+        const integration = await server.api.post('/api/v1/integrations', { name: 'Firewall', type: 'paloalto', config: { url: sim.url }, secret: sim.credentials }, adminA);
+        assert.equal(integration.status, 201, integration.text);
+        const outcome = await server.api.post(`/api/v1/integrations/${integration.body.id}/sync`, undefined, adminA);
+        assert.equal(outcome.body.status, 'success', outcome.text);
+        const created = await a.waitFor((e) => e.type === 'alert.created');
+        assert.equal(created.tenant_id, tenantA);
+        assert.ok(typeof created.id === 'string' && typeof created.severity === 'string');
+        assert.equal(a.events.filter((e) => e.type === 'alert.created').length, outcome.body.alerts);
+
+        const resolved = await server.api.post(`/api/v1/alerts/${String(created.id)}/resolve`, { note: 'done' }, adminA);
+        assert.equal(resolved.status, 200, resolved.text);
+        const event = await a.waitFor((e) => e.type === 'alert.resolved' && e.id === created.id);
+        assert.equal(event.tenant_id, tenantA);
+
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        assert.deepEqual(b.events.map((e) => e.type), ['hello'], 'tenant B heard nothing of tenant A');
+      } finally {
+        a.socket.close();
+        b.socket.close();
+      }
+    });
+
+    it('delivers vulnerability and system events from API actions', async () => {
+      const a = await connect(server, adminA);
+      try {
+        const system = await server.db.kysely.selectFrom('systems').select(['id']).where('tenant_id', '=', tenantA).executeTakeFirstOrThrow();
+        const id = newId();
+        const now = Date.now();
+        await server.db.kysely.insertInto('vulnerabilities').values({
+          id, tenant_id: tenantA, integration_id: null, system_id: system.id, external_id: id, cve: 'CVE-2024-3400', title: 't', severity: 'critical', cvss_score: 10,
+          asset: 'fw01', package: null, version: null, fixed_version: null, status: 'open', first_seen: now, last_seen: now, resolved_at: null, created_at: now, updated_at: now,
+        }).execute();
+        assert.equal((await server.api.post(`/api/v1/vulnerabilities/${id}/patch`, {}, adminA)).status, 200);
+        const event = await a.waitFor((e) => e.type === 'vulnerability.updated' && e.id === id);
+        assert.equal(event.change, 'patching');
+      } finally {
+        a.socket.close();
+      }
+    });
+
+    it('refuses a missing or bad token, a token for another purpose, and a foreign Origin', async () => {
+      await assert.rejects(connect(server, 'not-a-token'), /handshake refused: 401/);
+      const { refresh_token } = await server.api.login('live.viewer.a', 'Correct-Horse-7-Battery');
+      await assert.rejects(connect(server, refresh_token), /handshake refused: 401/);
+      await assert.rejects(connect(server, viewerA, { origin: 'https://evil.example' }), /handshake refused: 403/);
+      const sameOrigin = await connect(server, viewerA, { origin: server.url });
+      sameOrigin.socket.close();
+      // The query token is only accepted on the live route.
+      assert.equal((await server.api.get(`/api/v1/auth/me?access_token=${viewerA}`)).status, 401, "a query token is ignored on other routes");
+    });
+  });
+}
