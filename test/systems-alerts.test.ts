@@ -87,6 +87,8 @@ for (const dialect of dialects()) {
       assert.deepEqual((await server.api.get('/api/v1/systems?status=warning', viewerA.token)).body.items.map((s: { system: string }) => s.system), ['Wazuh']);
       assert.equal((await server.api.get('/api/v1/systems?type=paloalto', viewerA.token)).body.items.length, 0);
       assert.equal((await server.api.get('/api/v1/systems?status=down', viewerA.token)).status, 400);
+      assert.equal((await server.api.get(`/api/v1/systems?since=${encodeURIComponent(new Date(now + 60_000).toISOString())}`, viewerA.token)).body.items.length, 0);
+      assert.equal((await server.api.get(`/api/v1/systems?since=${encodeURIComponent(new Date(now - 60_000).toISOString())}`, viewerA.token)).body.items.length, 3);
     });
 
     it('shows one system with its assets and their own status', async () => {

@@ -7,10 +7,11 @@ export function createSystemsRepo(db: Kysely<PlatformDatabase>) {
     statusCounts: (tenantId: string) =>
       db.selectFrom('systems').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).where('tenant_id', '=', tenantId).groupBy('status').execute(),
 
-    list(tenantId: string, filter: { status?: string; type?: string; beforeId?: string; limit: number }) {
+    list(tenantId: string, filter: { status?: string; type?: string; changedAfterMs?: number; beforeId?: string; limit: number }) {
       let query = db.selectFrom('systems').selectAll().where('tenant_id', '=', tenantId);
       if (filter.status !== undefined) query = query.where('status', '=', filter.status);
       if (filter.type !== undefined) query = query.where('type', '=', filter.type);
+      if (filter.changedAfterMs !== undefined) query = query.where('updated_at', '>', filter.changedAfterMs);
       if (filter.beforeId !== undefined) query = query.where('id', '<', filter.beforeId);
       return query.orderBy('id', 'desc').limit(filter.limit + 1).execute();
     },

@@ -48,7 +48,13 @@ export const Asset = Type.Object({
 export const SystemDetail = Type.Object({ ...System.properties, assets: Type.Array(Asset) });
 
 export const ListSystemsQuery = Type.Object(
-  { ...PageQuery, ...TenantQuery, status: Type.Optional(StringEnum(SYSTEM_STATUSES)), type: Type.Optional(StringEnum(INTEGRATION_TYPES)) },
+  {
+    ...PageQuery,
+    ...TenantQuery,
+    status: Type.Optional(StringEnum(SYSTEM_STATUSES)),
+    type: Type.Optional(StringEnum(INTEGRATION_TYPES)),
+    since: Type.Optional(Type.String({ format: 'date-time', description: 'Only systems changed after this instant (for polling)' })),
+  },
   { additionalProperties: false },
 );
 export const SystemsTenantQuery = Type.Object(TenantQuery, { additionalProperties: false });

@@ -52,6 +52,7 @@ export function createSystemsService(repo: SystemsRepo) {
         limit,
         ...(input.status !== undefined ? { status: input.status } : {}),
         ...(input.type !== undefined ? { type: input.type } : {}),
+        ...(input.since !== undefined ? { changedAfterMs: Date.parse(input.since) } : {}),
         ...(input.cursor !== undefined ? { beforeId: decodeCursor(input.cursor) } : {}),
       });
       const alerts = await withAlerts(tenantId, rows.slice(0, limit));
