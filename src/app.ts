@@ -111,6 +111,7 @@ export async function buildApp(config: Config, db: Db, services: AppServices): P
   for (const definition of Object.values(PROVIDERS)) app.addSchema(definition.configSchema);
   const metrics = registerMetrics(app);
   registerGuard(app, { tokens: services.tokens, resolvePrincipal: services.auth.resolvePrincipal, audit: services.audit });
+  app.addHook('onClose', async () => services.audit.flushReads());
   await registerSecurity(app, config);
   await registerOpenApi(app);
   await app.register(websocket, { options: { maxPayload: 4096 } });

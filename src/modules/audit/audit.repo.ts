@@ -21,6 +21,11 @@ export function createAuditRepo(db: Kysely<PlatformDatabase>) {
       await db.insertInto('audit_logs').values(row).execute();
     },
 
+    /** Several entries in one statement (one transaction, one fsync). */
+    async insertMany(rows: NewAuditRow[]): Promise<void> {
+      if (rows.length > 0) await db.insertInto('audit_logs').values(rows).execute();
+    },
+
     list(filter: AuditFilter) {
       let query = db.selectFrom('audit_logs').selectAll();
       if (filter.tenantId !== undefined) query = query.where('tenant_id', '=', filter.tenantId);

@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { newId, toIso } from '../../platform/ids.ts';
-import type { AuditRow } from '../../platform/db/schema.ts';
+import type { AuditRow, NewAuditRow } from '../../platform/db/schema.ts';
 import type { Principal } from '../../platform/auth/principal.ts';
 import { badRequest } from '../../platform/http/errors.ts';
 import { decodeCursor, toPage } from '../../platform/http/pagination.ts';
@@ -23,10 +23,14 @@ export interface AuditEntry {
   requestId?: string | null;
 }
 
+/** Read entries wait at most this long, or until this many are queued, before being written together. */
+const READ_FLUSH_MS = 50;
+const READ_FLUSH_ROWS = 200;
+
 export function createAuditService(repo: AuditRepo) {
-  async function record(entry: AuditEntry): Promise<void> {
+  function toRow(entry: AuditEntry): NewAuditRow {
     const now = Date.now();
-    await repo.insert({
+    return {
       id: newId(now),
       tenant_id: entry.tenantId ?? null,
       actor_id: entry.actorId ?? null,
@@ -41,28 +45,66 @@ export function createAuditService(repo: AuditRepo) {
       detail: entry.detail === undefined ? null : JSON.stringify(entry.detail),
       created_at: now,
       updated_at: now,
+    };
+  }
+
+  async function record(entry: AuditEntry): Promise<void> {
+    await repo.insert(toRow(entry));
+  }
+
+  /*
+   * Reads are audited too (seed 000), but an fsync'd insert per GET would dominate the cost of a
+   * read. Read entries are queued and written in batches; writes, logins and denials are written
+   * before their response leaves.
+   */
+  let readQueue: NewAuditRow[] = [];
+  let flushTimer: NodeJS.Timeout | undefined;
+  let flushing: Promise<void> = Promise.resolve();
+
+  function flushReads(): Promise<void> {
+    clearTimeout(flushTimer);
+    flushTimer = undefined;
+    const rows = readQueue;
+    readQueue = [];
+    flushing = flushing.then(() => repo.insertMany(rows)).catch((error: unknown) => {
+      // The API answered already; keep the process up and say what was lost.
+      console.error(`audit: ${rows.length} read entries could not be written`, error);
     });
+    return flushing;
+  }
+
+  function fromRequestEntry(request: FastifyRequest, entry: Omit<AuditEntry, 'ip' | 'userAgent' | 'requestId'>): AuditEntry {
+    const principal = request.principal;
+    return {
+      tenantId: principal?.tenantId ?? null,
+      actorId: principal?.userId ?? null,
+      actorUsername: principal?.username ?? null,
+      ...entry,
+      ip: request.ip,
+      userAgent: request.headers['user-agent'] ?? null,
+      requestId: request.id,
+    };
   }
 
   return {
     record,
 
     /** Records an entry with the actor, tenant, IP, user agent and request id taken from the request. */
-    fromRequest(request: FastifyRequest, entry: Omit<AuditEntry, 'ip' | 'userAgent' | 'requestId'>): Promise<void> {
-      const principal = request.principal;
-      return record({
-        tenantId: principal?.tenantId ?? null,
-        actorId: principal?.userId ?? null,
-        actorUsername: principal?.username ?? null,
-        ...entry,
-        ip: request.ip,
-        userAgent: request.headers['user-agent'] ?? null,
-        requestId: request.id,
-      });
+    fromRequest: (request: FastifyRequest, entry: Omit<AuditEntry, 'ip' | 'userAgent' | 'requestId'>) => record(fromRequestEntry(request, entry)),
+
+    /** Queues the audit entry of a read; it is written within READ_FLUSH_MS. */
+    readFromRequest(request: FastifyRequest, entry: Omit<AuditEntry, 'ip' | 'userAgent' | 'requestId'>): void {
+      readQueue.push(toRow(fromRequestEntry(request, entry)));
+      if (readQueue.length >= READ_FLUSH_ROWS) void flushReads();
+      else flushTimer ??= setTimeout(() => void flushReads(), READ_FLUSH_MS);
     },
+
+    /** Writes queued read entries now (at shutdown, and before answering an audit query). */
+    flushReads,
 
     /** One page of the audit log: a tenant's own entries, or (SUPER_ADMIN) every tenant's or one's. */
     async listPage(principal: Principal, q: ListAuditInput) {
+      await flushReads();
       const fromMs = q.from === undefined ? undefined : Date.parse(q.from);
       const toMs = q.to === undefined ? undefined : Date.parse(q.to);
       if (fromMs !== undefined && toMs !== undefined && fromMs > toMs) throw badRequest('from must not be after to', [{ field: 'from', message: 'is after to' }]);

@@ -69,14 +69,16 @@ export function registerGuard(app: FastifyInstance, deps: GuardDeps): void {
     if (reply.statusCode === 401 || reply.statusCode === 403 || reply.statusCode === 429) return payload; // denials are recorded where they happen
     const target = request.auditTarget;
     const detail = target?.detail ?? (reply.statusCode >= 400 ? { status: reply.statusCode } : undefined);
-    await deps.audit.fromRequest(request, {
+    const entry = {
       action: audit.action,
-      outcome: reply.statusCode < 400 ? 'success' : 'failure',
+      outcome: reply.statusCode < 400 ? 'success' as const : 'failure' as const,
       resourceType: audit.resourceType,
       resourceId: target?.resourceId ?? (request.params as { id?: string } | undefined)?.id ?? null,
       ...(target?.tenantId !== undefined ? { tenantId: target.tenantId } : {}),
       ...(detail !== undefined ? { detail } : {}),
-    });
+    };
+    if (MUTATING.has(request.method)) await deps.audit.fromRequest(request, entry);
+    else deps.audit.readFromRequest(request, entry);
     return payload;
   });
 }
