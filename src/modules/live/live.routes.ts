@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { actingTenant } from '../../platform/auth/tenant-scope.ts';
-import type { EventBus } from '../../platform/events/event-bus.ts';
+import type { EventBus, LiveEvent } from '../../platform/events/event-bus.ts';
 import { forbidden } from '../../platform/http/errors.ts';
 import { TenantQuery } from '../../platform/http/schemas.ts';
 
@@ -33,6 +33,17 @@ function originCheck(allowedOrigins: string[]) {
 }
 
 export function liveRoutes(bus: EventBus, tenantExists: (id: string) => Promise<boolean>, allowedOrigins: string[]): FastifyPluginAsyncTypebox {
+  // Every subscriber of a tenant gets the same event object: serialise it once, not once per socket.
+  const serialized = new WeakMap<LiveEvent, string>();
+  const textOf = (event: LiveEvent) => {
+    let text = serialized.get(event);
+    if (text === undefined) {
+      text = JSON.stringify(event);
+      serialized.set(event, text);
+    }
+    return text;
+  };
+
   return async (app) => {
     app.get('/live', {
       websocket: true,
@@ -50,7 +61,7 @@ export function liveRoutes(bus: EventBus, tenantExists: (id: string) => Promise<
         return;
       }
       const unsubscribe = bus.subscribe(tenantId, (event) => {
-        if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(event));
+        if (socket.readyState === socket.OPEN) socket.send(textOf(event));
       });
       socket.on('close', unsubscribe);
       // Clients only listen; anything they send is ignored.
