@@ -15,7 +15,7 @@ import { DatabaseSync } from 'node:sqlite';
 import autocannon from 'autocannon';
 import WebSocket from 'ws';
 import { newId } from '../src/platform/ids.ts';
-import { call, sleep, startSentinel, stopAll, writeReadmeSection } from './lib.ts';
+import { call, runBench, sleep, startSentinel, stopAll, writeReadmeSection } from './lib.ts';
 
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -125,14 +125,10 @@ async function main(): Promise<number> {
       return 1;
     }
     writeReadmeSection('dashboard', section);
-    console.log('\nWrote the results into bench/README.md.');
     return 0;
   } finally {
     await stopAll();
   }
 }
 
-main().then((code) => process.exit(code), (error: unknown) => {
-  console.error(error);
-  void stopAll().finally(() => process.exit(1));
-});
+await runBench('dashboard bench', main);

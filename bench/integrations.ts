@@ -12,7 +12,7 @@
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { request } from 'undici';
-import { call, isRunning, sleep, startChild, startSentinel, stopAll, writeReadmeSection } from './lib.ts';
+import { call, isRunning, runBench, sleep, startChild, startSentinel, stopAll, writeReadmeSection } from './lib.ts';
 
 const INTEGRATIONS = Number(process.env.BENCH_INTEGRATIONS ?? 50);
 const ALERTS = Number(process.env.BENCH_ALERTS ?? 1000);
@@ -130,14 +130,10 @@ async function main(): Promise<number> {
       return 1;
     }
     writeReadmeSection('integrations', section);
-    console.log('\nWrote the results into bench/README.md.');
     return 0;
   } finally {
     await stopAll();
   }
 }
 
-main().then((code) => process.exit(code), (error: unknown) => {
-  console.error(error);
-  void stopAll().finally(() => process.exit(1));
-});
+await runBench('integrations bench', main);

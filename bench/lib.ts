@@ -186,3 +186,20 @@ export function writeReadmeSection(name: string, section: string): void {
     : `${current.trimEnd()}\n\n${block}\n`;
   writeFileSync(README, next);
 }
+
+/**
+ * Runs a bench's main and exits with its code: it writes its section of bench/README.md only when
+ * it succeeded, and every child process is stopped whatever happens.
+ */
+export async function runBench(name: string, main: () => Promise<number>): Promise<never> {
+  let code = 1;
+  try {
+    code = await main();
+    if (code === 0) console.log('\nWrote the results into bench/README.md.');
+  } catch (error) {
+    console.error(`\n${name} failed:`, error instanceof Error ? error.message : error);
+  } finally {
+    await stopAll();
+  }
+  process.exit(code);
+}
