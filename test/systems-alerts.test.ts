@@ -178,6 +178,10 @@ for (const dialect of dialects()) {
         const response = await server.api.get(`${url}&tenant_id=${tenantB}`, adminA.token);
         assert.ok(!response.text.includes(theirs) && !response.text.includes(theirSystem), url);
       }
+      const linked = await server.api.post('/api/v1/tickets', { title: 'Link to their alert', alert_id: theirs }, adminA.token);
+      assert.equal(linked.status, 400, 'a ticket cannot reference another tenant\'s alert');
+      assert.ok(linked.body.errors.some((e: { field: string }) => e.field === 'alert_id'));
+      assert.equal((await server.api.post('/api/v1/tickets', { title: 'Link to our alert', alert_id: alerts['sp-1'] }, adminA.token)).status, 201);
       const still = await server.api.get(`/api/v1/alerts/${theirs}`, adminB.token);
       assert.equal(still.body.status, 'active');
       assert.equal((await server.api.get(`/api/v1/tickets?tenant_id=${tenantB}`, admin)).body.items.length, 0);

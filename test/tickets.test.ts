@@ -124,6 +124,8 @@ for (const dialect of dialects()) {
         { title: 'x'.repeat(201) },
         { title: 123 },
         { tenant_id: tenantB },
+        { alert_id: '01900000-0000-7000-8000-000000000000' },
+        { vulnerability_id: 'not-a-uuid' },
         { title: 'ok', hacker: true },
         {},
         [],

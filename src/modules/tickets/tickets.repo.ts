@@ -55,6 +55,12 @@ export function createTicketsRepo(db: Kysely<PlatformDatabase>) {
       await db.updateTable('tickets').set({ updated_at: now }).where('tenant_id', '=', tenantId).where('id', '=', id).execute();
     },
 
+    alertInTenant: async (tenantId: string, alertId: string) =>
+      (await db.selectFrom('alerts').select('id').where('tenant_id', '=', tenantId).where('id', '=', alertId).executeTakeFirst()) !== undefined,
+
+    vulnerabilityInTenant: async (tenantId: string, vulnerabilityId: string) =>
+      (await db.selectFrom('vulnerabilities').select('id').where('tenant_id', '=', tenantId).where('id', '=', vulnerabilityId).executeTakeFirst()) !== undefined,
+
     userInTenant: async (tenantId: string, userId: string) =>
       (await db.selectFrom('users').select('id').where('tenant_id', '=', tenantId).where('id', '=', userId).executeTakeFirst()) !== undefined,
   };

@@ -24,8 +24,8 @@ export const Ticket = Type.Object({
   status: Status,
   priority: Priority,
   assignee_id: NullableId,
-  alert_id: NullableString(),
-  vulnerability_id: NullableString(),
+  alert_id: NullableId,
+  vulnerability_id: NullableId,
   created_by: NullableId,
   created_at: Timestamp,
   updated_at: Timestamp,
@@ -34,7 +34,6 @@ export const Ticket = Type.Object({
 
 export const TicketDetail = Type.Object({ ...Ticket.properties, comments: Type.Array(Comment) });
 
-const LINK_ID = { minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._:-]+$' };
 
 export const CreateTicketBody = Type.Object(
   {
@@ -43,8 +42,8 @@ export const CreateTicketBody = Type.Object(
     status: Type.Optional(Status),
     priority: Type.Optional(Priority),
     assignee_id: Type.Optional(NullableId),
-    alert_id: Type.Optional(NullableString({ ...LINK_ID, description: 'Link to an alert' })),
-    vulnerability_id: Type.Optional(NullableString({ ...LINK_ID, description: 'Link to a vulnerability' })),
+    alert_id: Type.Optional(NullableString({ format: 'uuid', description: 'Link to an alert of the tenant' })),
+    vulnerability_id: Type.Optional(NullableString({ format: 'uuid', description: 'Link to a vulnerability of the tenant' })),
   },
   { additionalProperties: false },
 );
@@ -56,8 +55,8 @@ export const UpdateTicketBody = Type.Object(
     status: Type.Optional(Status),
     priority: Type.Optional(Priority),
     assignee_id: Type.Optional(NullableId),
-    alert_id: Type.Optional(NullableString(LINK_ID)),
-    vulnerability_id: Type.Optional(NullableString(LINK_ID)),
+    alert_id: Type.Optional(NullableString({ format: 'uuid' })),
+    vulnerability_id: Type.Optional(NullableString({ format: 'uuid' })),
   },
   { additionalProperties: false, minProperties: 1 },
 );

@@ -46,11 +46,13 @@ export function createTicketsService(repo: TicketsRepo, tenantExists: (id: strin
     return row;
   }
 
-  async function assertAssignee(tenantId: string, assigneeId: string | null | undefined): Promise<void> {
-    if (assigneeId == null) return;
-    if (!(await repo.userInTenant(tenantId, assigneeId))) {
-      throw badRequest('The assignee is not a user of this tenant', [{ field: 'assignee_id', message: 'is not a user of this tenant' }]);
-    }
+  /** The assignee and the linked alert and vulnerability must all belong to the ticket's tenant. */
+  async function assertReferences(tenantId: string, input: { assignee_id?: string | null; alert_id?: string | null; vulnerability_id?: string | null }): Promise<void> {
+    const errors = [];
+    if (input.assignee_id != null && !(await repo.userInTenant(tenantId, input.assignee_id))) errors.push({ field: 'assignee_id', message: 'is not a user of this tenant' });
+    if (input.alert_id != null && !(await repo.alertInTenant(tenantId, input.alert_id))) errors.push({ field: 'alert_id', message: 'is not an alert of this tenant' });
+    if (input.vulnerability_id != null && !(await repo.vulnerabilityInTenant(tenantId, input.vulnerability_id))) errors.push({ field: 'vulnerability_id', message: 'is not a vulnerability of this tenant' });
+    if (errors.length > 0) throw badRequest('The ticket refers to something this tenant does not have', errors);
   }
 
   return {
@@ -78,7 +80,7 @@ export function createTicketsService(repo: TicketsRepo, tenantExists: (id: strin
     },
 
     async create(tenantId: string, principal: Principal, input: CreateTicketInput): Promise<TicketView> {
-      await assertAssignee(tenantId, input.assignee_id);
+      await assertReferences(tenantId, input);
       const now = Date.now();
       const status = input.status ?? 'open';
       const row: TicketRow = {
@@ -103,7 +105,7 @@ export function createTicketsService(repo: TicketsRepo, tenantExists: (id: strin
 
     async update(tenantId: string, id: string, input: UpdateTicketInput): Promise<TicketView> {
       const current = await get(tenantId, id);
-      await assertAssignee(tenantId, input.assignee_id);
+      await assertReferences(tenantId, input);
       const now = Date.now();
       let resolvedAt = current.resolved_at;
       if (input.status !== undefined) resolvedAt = DONE.has(input.status) ? (current.resolved_at ?? now) : null;
