@@ -130,7 +130,12 @@ export async function buildApp(config: Config, db: Db, services: AppServices): P
       await api.register(vulnerabilitiesRoutes(services.vulnerabilities, services.tenantExists));
       await api.register(analyticsRoutes(services.analytics, services.tenantExists));
       await api.register(contextRoutes(services.context, services.tenantExists));
-      await api.register(liveRoutes(services.bus, services.tenantExists, config.corsOrigins));
+      await api.register(liveRoutes({
+        bus: services.bus,
+        tenantExists: services.tenantExists,
+        allowedOrigins: config.corsOrigins,
+        sessionIsLive: async (p) => (await services.auth.resolvePrincipal({ sub: p.userId, sid: p.sessionId, tenant_id: p.tenantId, role: p.role })) !== undefined,
+      }));
     },
     { prefix: '/api/v1' },
   );

@@ -109,6 +109,15 @@ for (const dialect of dialects()) {
       }
     });
 
+    it('closes the socket when its session ends (logout)', async () => {
+      const { access_token } = await server.api.login('live.viewer.a', 'Correct-Horse-7-Battery');
+      const client = await connect(server, access_token);
+      const closed = new Promise<number>((resolve) => client.socket.once('close', (code) => resolve(code)));
+      assert.equal((await server.api.post('/api/v1/auth/logout', undefined, access_token)).status, 204);
+      const code = await Promise.race([closed, new Promise<number>((resolve) => setTimeout(() => resolve(-1), 8_000))]);
+      assert.equal(code, 4001, 'closed with "session ended" within the check interval');
+    });
+
     it('refuses a missing or bad token, a token for another purpose, and a foreign Origin', async () => {
       await assert.rejects(connect(server, 'not-a-token'), /handshake refused: 401/);
       const { refresh_token } = await server.api.login('live.viewer.a', 'Correct-Horse-7-Battery');

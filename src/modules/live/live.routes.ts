@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { actingTenant } from '../../platform/auth/tenant-scope.ts';
 import type { EventBus, LiveEvent } from '../../platform/events/event-bus.ts';
+import type { Principal } from '../../platform/auth/principal.ts';
 import { forbidden } from '../../platform/http/errors.ts';
 import { TenantQuery } from '../../platform/http/schemas.ts';
 
@@ -32,7 +33,19 @@ function originCheck(allowedOrigins: string[]) {
   };
 }
 
-export function liveRoutes(bus: EventBus, tenantExists: (id: string) => Promise<boolean>, allowedOrigins: string[]): FastifyPluginAsyncTypebox {
+/** How often an open socket checks that its session is still alive (logout, revocation, disabled user). */
+const SESSION_CHECK_MS = 5_000;
+/** Close code for "your session ended": application codes are 4000-4999. */
+const SESSION_ENDED = 4001;
+
+export interface LiveDeps {
+  bus: EventBus;
+  tenantExists: (id: string) => Promise<boolean>;
+  allowedOrigins: string[];
+  sessionIsLive: (principal: Principal) => Promise<boolean>;
+}
+
+export function liveRoutes({ bus, tenantExists, allowedOrigins, sessionIsLive }: LiveDeps): FastifyPluginAsyncTypebox {
   // Every subscriber of a tenant gets the same event object: serialise it once, not once per socket.
   const serialized = new WeakMap<LiveEvent, string>();
   const textOf = (event: LiveEvent) => {
@@ -63,7 +76,16 @@ export function liveRoutes(bus: EventBus, tenantExists: (id: string) => Promise<
       const unsubscribe = bus.subscribe(tenantId, (event) => {
         if (socket.readyState === socket.OPEN) socket.send(textOf(event));
       });
-      socket.on('close', unsubscribe);
+      const principal = request.principal!;
+      const check = setInterval(() => {
+        void sessionIsLive(principal).then((live) => {
+          if (!live) socket.close(SESSION_ENDED, 'session ended');
+        }, () => undefined);
+      }, SESSION_CHECK_MS);
+      socket.on('close', () => {
+        clearInterval(check);
+        unsubscribe();
+      });
       // Clients only listen; anything they send is ignored.
       socket.on('message', () => undefined);
       socket.send(JSON.stringify({ type: 'hello', tenant_id: tenantId }));
