@@ -45,12 +45,14 @@ function openPostgres(url: string): Db {
 function openSqlite(file: string): Db {
   if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
   const database = new DatabaseSync(file);
-  // WAL lets readers run beside the writer; FULL sync so an acknowledged write survives a power cut.
+  // The busy timeout comes first: switching to WAL needs a lock that a second process starting at
+  // the same moment may hold. WAL lets readers run beside the writer; FULL sync so an acknowledged
+  // write survives a power cut.
   database.exec(`
+    PRAGMA busy_timeout = 5000;
     PRAGMA journal_mode = WAL;
     PRAGMA synchronous = FULL;
     PRAGMA foreign_keys = ON;
-    PRAGMA busy_timeout = 5000;
   `);
   const kysely = new Kysely<PlatformDatabase>({ dialect: nodeSqliteDialect(database) });
   return {
