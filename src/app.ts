@@ -9,6 +9,7 @@ import { deriveKey } from './platform/auth/secret-key.ts';
 import { createTokenService } from './platform/auth/tokens.ts';
 import { registerErrorHandling } from './platform/http/errors.ts';
 import { registerOpenApi } from './platform/http/openapi.ts';
+import { registerResponseCache } from './platform/http/response-cache.ts';
 import { Problem } from './platform/http/schemas.ts';
 import { registerSecurity } from './platform/http/security.ts';
 import { registerValidation } from './platform/http/validation.ts';
@@ -111,6 +112,7 @@ export async function buildApp(config: Config, db: Db, services: AppServices): P
   for (const definition of Object.values(PROVIDERS)) app.addSchema(definition.configSchema);
   const metrics = registerMetrics(app);
   registerGuard(app, { tokens: services.tokens, resolvePrincipal: services.auth.resolvePrincipal, audit: services.audit });
+  registerResponseCache(app, { maxBytes: config.responseCacheBytes, dataVersion: db.dataVersion, registry: metrics.registry });
   app.addHook('onClose', async () => services.audit.flushReads());
   await registerSecurity(app, config);
   await registerOpenApi(app);

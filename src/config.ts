@@ -34,6 +34,8 @@ export interface Config {
   vaultToken: string | undefined;
   /** KV v2 mount path in Vault. */
   vaultMount: string;
+  /** Memory for repeated list answers (0 = off); see registerResponseCache. */
+  responseCacheBytes: number;
   /** Whether the background integration sync runs in this process. */
   syncEnabled: boolean;
   /** How long one vendor call may take before it counts as a timeout. */
@@ -161,6 +163,7 @@ export function loadConfig(env: Env = process.env): Config {
     adminPassword: optional(env, 'SENTINEL_ADMIN_PASSWORD'),
     metricsToken: optional(env, 'SENTINEL_METRICS_TOKEN'),
     ...parseSecretStore(env),
+    responseCacheBytes: integer(env, 'SENTINEL_RESPONSE_CACHE_MB', 64, 0, 4096) * 1024 * 1024,
     syncEnabled: onOff(env, 'SENTINEL_SYNC', true),
     vendorTimeoutMs: integer(env, 'SENTINEL_VENDOR_TIMEOUT_SECONDS', 10, 1, 120) * 1000,
   };

@@ -13,7 +13,7 @@ export function alertsRoutes(service: AlertsService, tenantExists: (id: string) 
   return async (app) => {
     app.get('/alerts/active', {
       schema: { tags, summary: 'Open alerts (active and acknowledged), newest first', querystring: ListActiveAlertsQuery, response: { 200: AlertPage, ...problems(400, 401, 403, 404) } },
-      config: { access: 'alerts:read', audit: audit('alert.list_active', true) },
+      config: { access: 'alerts:read', audit: audit('alert.list_active', true), cache: ['alerts'] },
     }, async (request) => {
       const tenantId = await actingTenant(request.principal!, request.query.tenant_id, tenantExists);
       request.auditTarget = { tenantId };
@@ -22,7 +22,7 @@ export function alertsRoutes(service: AlertsService, tenantExists: (id: string) 
 
     app.get('/alerts', {
       schema: { tags, summary: 'Alerts in any status, newest first, with a last-seen time range', querystring: ListAlertsQuery, response: { 200: AlertPage, ...problems(400, 401, 403, 404) } },
-      config: { access: 'alerts:read', audit: audit('alert.list', true) },
+      config: { access: 'alerts:read', audit: audit('alert.list', true), cache: ['alerts'] },
     }, async (request) => {
       const tenantId = await actingTenant(request.principal!, request.query.tenant_id, tenantExists);
       request.auditTarget = { tenantId };

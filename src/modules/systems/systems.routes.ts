@@ -12,7 +12,7 @@ export function systemsRoutes(service: SystemsService, tenantExists: (id: string
   return async (app) => {
     app.get('/systems/status', {
       schema: { tags, summary: 'How many connected systems are online, warning or alert', querystring: SystemsTenantQuery, response: { 200: SystemStatusCounts, ...problems(400, 401, 403, 404) } },
-      config: { access: 'systems:read', audit: audit('system.status_counts') },
+      config: { access: 'systems:read', audit: audit('system.status_counts'), cache: ['systems'] },
     }, async (request) => {
       const tenantId = await actingTenant(request.principal!, request.query.tenant_id, tenantExists);
       request.auditTarget = { tenantId };

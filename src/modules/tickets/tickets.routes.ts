@@ -12,7 +12,7 @@ export function ticketsRoutes(service: TicketsService): FastifyPluginAsyncTypebo
   return async (app) => {
     app.get('/tickets', {
       schema: { tags, summary: 'List tickets, newest first', querystring: ListTicketsQuery, response: { 200: TicketPage, ...problems(400, 401, 403, 404) } },
-      config: { access: 'tickets:read' },
+      config: { access: 'tickets:read', cache: ['tickets'] },
     }, (request) => service.list(request.principal!, request.query));
 
     app.post('/tickets', {

@@ -4,6 +4,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Config } from '../../config.ts';
+import { sqliteDataVersionReader, type DataVersionReader } from './data-versions.ts';
 import { nodeSqliteDialect } from './node-sqlite-dialect.ts';
 import type { PlatformDatabase } from './schema.ts';
 
@@ -14,6 +15,8 @@ export interface Db {
   dialect: Dialect;
   /** Cheap round trip used by /ready. */
   ping(timeoutMs: number): Promise<void>;
+  /** Per-tenant change counters for the response cache; undefined where there are none (PostgreSQL). */
+  dataVersion: DataVersionReader | undefined;
   close(): Promise<void>;
 }
 
@@ -38,6 +41,7 @@ function openPostgres(url: string): Db {
     async ping(timeoutMs) {
       await withTimeout(pool.query('SELECT 1'), timeoutMs);
     },
+    dataVersion: undefined,
     close: () => kysely.destroy(),
   };
 }
@@ -61,6 +65,7 @@ function openSqlite(file: string): Db {
     async ping() {
       await sql`SELECT 1`.execute(kysely);
     },
+    dataVersion: sqliteDataVersionReader(database),
     close: () => kysely.destroy(),
   };
 }

@@ -2,6 +2,7 @@ import { Migrator, type Migration, type MigrationProvider } from 'kysely/migrati
 import * as core from '../../migrations/platform/0001_core.ts';
 import * as integrations from '../../migrations/platform/0002_integrations.ts';
 import * as patchJobs from '../../migrations/platform/0003_patch_jobs.ts';
+import * as dataVersions from '../../migrations/platform/0004_data_versions.ts';
 import type { Db, Dialect } from './database.ts';
 
 interface DialectMigration {
@@ -13,6 +14,7 @@ const PLATFORM_MIGRATIONS: Record<string, DialectMigration> = {
   '0001_core': core,
   '0002_integrations': integrations,
   '0003_patch_jobs': patchJobs,
+  '0004_data_versions': dataVersions,
 };
 
 function provider(dialect: Dialect): MigrationProvider {

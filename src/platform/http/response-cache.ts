@@ -1,0 +1,88 @@
+import type { FastifyInstance } from 'fastify';
+import { LRUCache } from 'lru-cache';
+import { Counter, type Registry } from 'prom-client';
+import type { DataVersionReader } from '../db/data-versions.ts';
+
+/** Resources with per-tenant change counters (migration 0004). */
+export type CachedResource = 'tickets' | 'alerts' | 'systems';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * The GET answer depends only on the caller's tenant, the URL and these resources: it may be
+     * served again, byte for byte, while their change counter is unchanged.
+     */
+    cache?: readonly CachedResource[];
+  }
+  interface FastifyRequest {
+    cacheSlot: { key: string; version: number } | undefined;
+  }
+}
+
+interface CachedPage {
+  version: number;
+  body: Buffer;
+}
+
+export interface ResponseCacheOptions {
+  maxBytes: number;
+  dataVersion: DataVersionReader | undefined;
+  registry: Registry;
+}
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+/**
+ * Serves repeated list reads (dashboards polling the same page) from memory while the data under
+ * them is unchanged. Every request still goes through authentication, permissions, rate limiting
+ * and the read audit; only the query, mapping and serialisation are skipped. The version is read
+ * before the data, so a change racing with a miss makes the stored page look older, never newer,
+ * than it is. Only tenant users' requests are cached (a SUPER_ADMIN names the tenant per request
+ * and is rare). Off when maxBytes is 0 or the database keeps no counters (PostgreSQL).
+ */
+export function registerResponseCache(app: FastifyInstance, options: ResponseCacheOptions): void {
+  const { dataVersion } = options;
+  if (options.maxBytes === 0 || dataVersion === undefined) return;
+  app.decorateRequest('cacheSlot', undefined);
+  const pages = new LRUCache<string, CachedPage>({
+    maxSize: options.maxBytes,
+    // One huge page must not evict everything else.
+    maxEntrySize: Math.max(1, Math.floor(options.maxBytes / 8)),
+    sizeCalculation: (page, key) => page.body.length + key.length,
+  });
+  const lookups = new Counter({
+    name: 'sentinel_response_cache_lookups_total',
+    help: 'Cacheable GET requests by outcome: hit, miss, or bypass (the version could not be read safely)',
+    labelNames: ['result'] as const,
+    registers: [options.registry],
+  });
+
+  app.addHook('preHandler', async (request, reply) => {
+    const resources = request.routeOptions.config.cache;
+    const tenantId = request.principal?.tenantId;
+    if (resources === undefined || request.method !== 'GET' || tenantId === undefined || tenantId === null) return;
+    const version = dataVersion(tenantId, resources);
+    if (version === undefined) {
+      lookups.inc({ result: 'bypass' });
+      return;
+    }
+    const key = `${tenantId} ${request.url}`;
+    const page = pages.get(key);
+    if (page?.version === version) {
+      lookups.inc({ result: 'hit' });
+      // The handler does not run: name the tenant for the read audit as it would.
+      request.auditTarget = { tenantId };
+      return reply.type(JSON_TYPE).send(page.body);
+    }
+    lookups.inc({ result: 'miss' });
+    request.cacheSlot = { key, version };
+  });
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    const slot = request.cacheSlot;
+    if (slot !== undefined && reply.statusCode === 200 && typeof payload === 'string') {
+      pages.set(slot.key, { version: slot.version, body: Buffer.from(payload) });
+    }
+    return payload;
+  });
+}
