@@ -19,12 +19,14 @@ describe('configuration', () => {
     assert.equal(config.trustProxy, false);
     assert.equal(config.logLevel, 'info');
     assert.equal(config.adminUsername, 'admin');
+    assert.equal(config.responseCacheBytes, 64 * 1024 * 1024);
   });
 
   it('parses valid values', () => {
     const config = loadConfig({
       PORT: '9000', DATABASE_URL: 'postgres://u:p@db:5432/sentinel', SENTINEL_CORS_ORIGINS: 'https://a.example, https://b.example:8443',
       SENTINEL_TRUST_PROXY: '10.0.0.0/8,127.0.0.1', SENTINEL_MAX_SESSIONS: '5', LOG_LEVEL: 'debug', SENTINEL_ADMIN_USERNAME: 'Root',
+      SENTINEL_RESPONSE_CACHE_MB: '0',
     });
     assert.equal(config.port, 9000);
     assert.equal(config.databaseUrl, 'postgres://u:p@db:5432/sentinel');
@@ -32,6 +34,7 @@ describe('configuration', () => {
     assert.equal(config.trustProxy, '10.0.0.0/8,127.0.0.1');
     assert.equal(config.maxSessions, 5);
     assert.equal(config.adminUsername, 'root');
+    assert.equal(config.responseCacheBytes, 0);
   });
 
   it('fails fast with a message naming the variable', () => {
@@ -47,6 +50,7 @@ describe('configuration', () => {
       [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of/],
       [{ SENTINEL_RATE_LIMIT_PER_MINUTE: '-1' }, /SENTINEL_RATE_LIMIT_PER_MINUTE must be a whole number/],
       [{ SENTINEL_ADMIN_USERNAME: 'a b' }, /SENTINEL_ADMIN_USERNAME/],
+      [{ SENTINEL_RESPONSE_CACHE_MB: '5000' }, /SENTINEL_RESPONSE_CACHE_MB must be between 0 and 4096/],
     ];
     for (const [env, message] of cases) {
       assert.throws(() => loadConfig(env), (error: unknown) => error instanceof ConfigError && message.test(error.message), JSON.stringify(env));
