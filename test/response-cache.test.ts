@@ -123,6 +123,26 @@ describe('response cache (sqlite)', () => {
     assert.equal((await server.api.get(url, viewer.token)).status, 401);
   });
 
+  it('keys on the validated query: spellings of one request share an entry, one-off reads are not stored', async () => {
+    await server.api.get('/api/v1/alerts/active?limit=20&severity=high', userA.token);
+    const before = await lookups(server);
+    const variants = ['/api/v1/alerts/active?severity=high&limit=20', `/api/v1/alerts/active?limit=20&severity=high&tenant_id=${tenantB}`, `/api/v1/alerts/active?limit=20&severity=high&tenant_id=${newId()}`];
+    for (const url of variants) {
+      const response = await server.api.get(url, userA.token);
+      assert.equal(response.status, 200, response.text);
+      assert.ok(response.body.items.every((alert: { title: string }) => alert.title !== 'Only in B'));
+    }
+    const afterVariants = await lookups(server);
+    assert.equal(afterVariants.hit - before.hit, variants.length);
+    assert.equal(afterVariants.miss, before.miss);
+    const page = await server.api.get('/api/v1/alerts/active?limit=1', userA.token);
+    const oneOff = [`/api/v1/alerts/active?since=${new Date(0).toISOString()}`, `/api/v1/alerts/active?limit=1&cursor=${page.body.next_cursor}`, '/api/v1/tickets?q=disk'];
+    for (const url of [...oneOff, ...oneOff]) assert.equal((await server.api.get(url, userA.token)).status, 200);
+    const afterOneOff = await lookups(server);
+    assert.equal(afterOneOff.hit, afterVariants.hit);
+    assert.equal(afterOneOff.miss, afterVariants.miss + 1, 'only the limit=1 page was looked up');
+  });
+
   it('a SUPER_ADMIN naming a tenant is never served from the cache', async () => {
     const before = await lookups(server);
     for (let i = 0; i < 2; i++) assert.equal((await server.api.get(`/api/v1/alerts/active?tenant_id=${tenantA}`, admin)).status, 200);

@@ -31,6 +31,31 @@ export interface ResponseCacheOptions {
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
+/** What an entry costs besides its body and key (objects, the LRU's bookkeeping), so the limit holds for small pages too. */
+const ENTRY_OVERHEAD_BYTES = 512;
+/** Reads that are almost never asked twice (incremental polls, later pages, searches): not worth a slot. */
+const ONE_OFF_PARAMETERS = ['since', 'cursor', 'q'];
+
+/**
+ * The cache key: the tenant, the route and the validated query in a fixed order, without
+ * `tenant_id` (ignored for tenant users), so spelling variants of one request share an entry and
+ * junk parameters cannot multiply entries. Undefined when the request is a one-off read.
+ */
+function cacheKey(tenantId: string, route: string, query: Record<string, unknown>): string | undefined {
+  let key = `${tenantId} ${route}`;
+  for (const name of Object.keys(query).sort()) {
+    if (ONE_OFF_PARAMETERS.includes(name)) return undefined;
+    if (name !== 'tenant_id') key += ` ${name}=${JSON.stringify(query[name])}`;
+  }
+  return key;
+}
+
+/** A copy outside Node's shared 8 KB buffer pool: a small cached page must not pin a whole pool block. */
+function ownBuffer(text: string): Buffer {
+  const buffer = Buffer.allocUnsafeSlow(Buffer.byteLength(text));
+  buffer.write(text);
+  return buffer;
+}
 
 /**
  * Serves repeated list reads (dashboards polling the same page) from memory while the data under
@@ -38,7 +63,7 @@ const JSON_TYPE = 'application/json; charset=utf-8';
  * and the read audit; only the query, mapping and serialisation are skipped. The version is read
  * before the data, so a change racing with a miss makes the stored page look older, never newer,
  * than it is. Only tenant users' requests are cached (a SUPER_ADMIN names the tenant per request
- * and is rare). Off when maxBytes is 0 or the database keeps no counters (PostgreSQL).
+ * and is rare), and not one-off reads (`since`, `cursor`, `q`). Off when maxBytes is 0 or the database keeps no counters (PostgreSQL).
  */
 export function registerResponseCache(app: FastifyInstance, options: ResponseCacheOptions): void {
   const { dataVersion } = options;
@@ -48,7 +73,7 @@ export function registerResponseCache(app: FastifyInstance, options: ResponseCac
     maxSize: options.maxBytes,
     // One huge page must not evict everything else.
     maxEntrySize: Math.max(1, Math.floor(options.maxBytes / 8)),
-    sizeCalculation: (page, key) => page.body.length + key.length,
+    sizeCalculation: (page, key) => page.body.length + key.length + ENTRY_OVERHEAD_BYTES,
   });
   const lookups = new Counter({
     name: 'sentinel_response_cache_lookups_total',
@@ -61,12 +86,13 @@ export function registerResponseCache(app: FastifyInstance, options: ResponseCac
     const resources = request.routeOptions.config.cache;
     const tenantId = request.principal?.tenantId;
     if (resources === undefined || request.method !== 'GET' || tenantId === undefined || tenantId === null) return;
+    const key = cacheKey(tenantId, request.routeOptions.url ?? request.url, request.query as Record<string, unknown>);
+    if (key === undefined) return;
     const version = dataVersion(tenantId, resources);
     if (version === undefined) {
       lookups.inc({ result: 'bypass' });
       return;
     }
-    const key = `${tenantId} ${request.url}`;
     const page = pages.get(key);
     if (page?.version === version) {
       lookups.inc({ result: 'hit' });
@@ -81,7 +107,7 @@ export function registerResponseCache(app: FastifyInstance, options: ResponseCac
   app.addHook('onSend', async (request, reply, payload) => {
     const slot = request.cacheSlot;
     if (slot !== undefined && reply.statusCode === 200 && typeof payload === 'string') {
-      pages.set(slot.key, { version: slot.version, body: Buffer.from(payload) });
+      pages.set(slot.key, { version: slot.version, body: ownBuffer(payload) });
     }
     return payload;
   });
