@@ -1,8 +1,8 @@
 import { sql, type Kysely } from 'kysely';
 import type { Dialect } from '../../platform/db/database.ts';
 
-/** The tables whose rows the response cache serves, by the resource name it versions them under. */
-export const VERSIONED_TABLES = { tickets: 'tickets', alerts: 'alerts', systems: 'systems' } as const;
+/** The tables the response cache serves; each is versioned under its own name. */
+const VERSIONED_TABLES = ['tickets', 'alerts', 'systems'];
 
 /**
  * A change counter per tenant and resource, bumped by triggers on every insert, update and delete,
@@ -21,11 +21,11 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
     version INTEGER NOT NULL,
     PRIMARY KEY (tenant_id, resource)
   ) WITHOUT ROWID`.execute(db);
-  for (const [resource, table] of Object.entries(VERSIONED_TABLES)) {
+  for (const table of VERSIONED_TABLES) {
     for (const [event, row] of [['INSERT', 'NEW'], ['UPDATE', 'NEW'], ['DELETE', 'OLD']] as const) {
       await sql`CREATE TRIGGER ${sql.raw(`${table}_version_${event.toLowerCase()}`)} AFTER ${sql.raw(event)} ON ${sql.table(table)}
         BEGIN
-          INSERT INTO data_versions (tenant_id, resource, version) VALUES (${sql.raw(row)}.tenant_id, ${sql.lit(resource)}, 1)
+          INSERT INTO data_versions (tenant_id, resource, version) VALUES (${sql.raw(row)}.tenant_id, ${sql.lit(table)}, 1)
             ON CONFLICT (tenant_id, resource) DO UPDATE SET version = version + 1;
         END`.execute(db);
     }
