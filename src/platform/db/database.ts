@@ -46,7 +46,8 @@ function openPostgres(url: string): Db {
   };
 }
 
-function openSqlite(file: string): Db {
+/** Opens (creating it and its directory if needed) a SQLite file with Sentinel's connection settings. */
+export function openSqliteFile(file: string): DatabaseSync {
   if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
   const database = new DatabaseSync(file);
   // The busy timeout comes first: switching to WAL needs a lock that a second process starting at
@@ -58,6 +59,11 @@ function openSqlite(file: string): Db {
     PRAGMA synchronous = FULL;
     PRAGMA foreign_keys = ON;
   `);
+  return database;
+}
+
+function openSqlite(file: string): Db {
+  const database = openSqliteFile(file);
   const kysely = new Kysely<PlatformDatabase>({ dialect: nodeSqliteDialect(database) });
   return {
     kysely,

@@ -1,3 +1,4 @@
+import type { Kysely } from 'kysely';
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
 import * as core from '../../migrations/platform/0001_core.ts';
 import * as integrations from '../../migrations/platform/0002_integrations.ts';
@@ -5,8 +6,9 @@ import * as patchJobs from '../../migrations/platform/0003_patch_jobs.ts';
 import * as dataVersions from '../../migrations/platform/0004_data_versions.ts';
 import type { Db, Dialect } from './database.ts';
 
-interface DialectMigration {
-  up(db: Parameters<Migration['up']>[0], dialect: Dialect): Promise<void>;
+/** One migration; `up` gets the dialect so a migration can differ where SQL does. */
+export interface DialectMigration<D extends string = Dialect> {
+  up(db: Parameters<Migration['up']>[0], dialect: D): Promise<void>;
 }
 
 /** Platform migrations in order; names are stored in the database, so never rename one. */
@@ -17,19 +19,25 @@ const PLATFORM_MIGRATIONS: Record<string, DialectMigration> = {
   '0004_data_versions': dataVersions,
 };
 
-function provider(dialect: Dialect): MigrationProvider {
+function provider<D extends string>(migrations: Record<string, DialectMigration<D>>, dialect: D): MigrationProvider {
   return {
     async getMigrations() {
-      const migrations: Record<string, Migration> = {};
-      for (const [name, migration] of Object.entries(PLATFORM_MIGRATIONS)) {
-        migrations[name] = { up: (db) => migration.up(db, dialect) };
+      const bound: Record<string, Migration> = {};
+      for (const [name, migration] of Object.entries(migrations)) {
+        bound[name] = { up: (db) => migration.up(db, dialect) };
       }
-      return migrations;
+      return bound;
     },
   };
 }
 
 const SQLITE_RACE_RETRIES = 20;
+
+/** Where a migration set records what ran; a set of its own keeps it apart from other sets in the same database. */
+export interface MigrationTables {
+  migrationTableName: string;
+  migrationLockTableName: string;
+}
 
 /**
  * Brings the schema up to date. Kysely takes a table lock on PostgreSQL, so concurrent starts are
@@ -37,13 +45,23 @@ const SQLITE_RACE_RETRIES = 20;
  * having read the migration table before the winner committed, finds the winner's tables already
  * there. Its transaction is rolled back either way, so it retries and finds the work done.
  */
-export async function migrateToLatest(db: Db): Promise<string[]> {
-  const migrator = new Migrator({ db: db.kysely, provider: provider(db.dialect) });
+export async function runMigrations<DB, D extends string>(
+  kysely: Kysely<DB>,
+  dialect: D,
+  migrations: Record<string, DialectMigration<D>>,
+  tables?: MigrationTables,
+): Promise<string[]> {
+  const migrator = new Migrator({ db: kysely, provider: provider(migrations, dialect), ...tables });
   for (let attempt = 0; ; attempt++) {
     const { error, results } = await migrator.migrateToLatest();
     if (error === undefined) return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
-    const lostRace = db.dialect === 'sqlite' && error instanceof Error && /SQLITE_BUSY|database is locked|already exists/i.test(`${(error as { code?: string }).code} ${error.message}`);
+    const lostRace = dialect === 'sqlite' && error instanceof Error && /SQLITE_BUSY|database is locked|already exists/i.test(`${(error as { code?: string }).code} ${error.message}`);
     if (!lostRace || attempt >= SQLITE_RACE_RETRIES) throw error;
     await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 200));
   }
+}
+
+/** Brings the platform database's schema up to date. */
+export function migrateToLatest(db: Db): Promise<string[]> {
+  return runMigrations(db.kysely, db.dialect, PLATFORM_MIGRATIONS);
 }
