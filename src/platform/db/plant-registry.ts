@@ -153,6 +153,7 @@ interface Waiter {
 export function createPlantRegistry(options: PlantRegistryOptions): PlantRegistry {
   const { dataDir, maxOpen, idleMs, resolveSource, migrations, prepareExternal } = options;
   const acquireTimeoutMs = options.acquireTimeoutMs ?? DEFAULT_ACQUIRE_TIMEOUT_MS;
+  if (!Number.isInteger(maxOpen) || maxOpen < 1) throw new RangeError('maxOpen must be a positive integer');
   /** Current handle per tenant, least recently leased first (a lease moves its handle to the end). */
   const handles = new Map<string, Handle>();
   /** Every handle not yet closed, retired ones included: the count `maxOpen` bounds. */
