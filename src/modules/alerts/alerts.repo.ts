@@ -2,7 +2,7 @@ import type { Kysely, Updateable } from 'kysely';
 import type { AlertsTable, PlatformDatabase } from '../../platform/db/schema.ts';
 
 export interface AlertFilter {
-  statuses?: string[];
+  statuses?: readonly string[];
   severity?: string;
   source?: string;
   systemId?: string;
@@ -32,7 +32,7 @@ export function createAlertsRepo(db: Kysely<PlatformDatabase>) {
     },
 
     /** Applies a state change only if the alert is still in one of `fromStatuses`; false if not. */
-    async transition(tenantId: string, id: string, fromStatuses: string[], changes: Updateable<AlertsTable>): Promise<boolean> {
+    async transition(tenantId: string, id: string, fromStatuses: readonly string[], changes: Updateable<AlertsTable>): Promise<boolean> {
       const result = await db.updateTable('alerts').set(changes).where('tenant_id', '=', tenantId).where('id', '=', id).where('status', 'in', fromStatuses).executeTakeFirst();
       return Number(result.numUpdatedRows) === 1;
     },

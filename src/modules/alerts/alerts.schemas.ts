@@ -1,9 +1,7 @@
 import { Type, type Static } from 'typebox';
 import { PageQuery, pageOf } from '../../platform/http/pagination.ts';
 import { Id, NullableId, NullableString, NullableTimestamp, StringEnum, TenantQuery, Timestamp } from '../../platform/http/schemas.ts';
-import { SEVERITIES } from '../integrations/providers/types.ts';
-
-export const ALERT_STATUSES = ['active', 'acknowledged', 'resolved'] as const;
+import { ALERT_STATUSES, SEVERITIES } from '../security-domain/vocabulary.ts';
 
 export const Alert = Type.Object({
   id: Id,

@@ -3,14 +3,12 @@ import type { AlertRow } from '../../platform/db/schema.ts';
 import { badRequest, conflict, notFound } from '../../platform/http/errors.ts';
 import { decodeCursor, toPage } from '../../platform/http/pagination.ts';
 import { toIso, toIsoOrNull } from '../../platform/ids.ts';
-import type { Severity } from '../integrations/providers/types.ts';
 import type { TicketsService } from '../tickets/tickets.service.ts';
 import type { LiveEvent } from '../../platform/events/event-bus.ts';
 import type { AlertsRepo, AlertFilter } from './alerts.repo.ts';
 import type { AlertView, ListAlertsInput } from './alerts.schemas.ts';
+import { OPEN_ALERT_STATUSES, type Severity } from '../security-domain/vocabulary.ts';
 
-/** "Active" lists what still needs attention: new and acknowledged alerts. */
-const OPEN = ['active', 'acknowledged'];
 const TICKET_PRIORITY: Record<Severity, 'critical' | 'high' | 'medium' | 'low'> = { critical: 'critical', high: 'high', medium: 'medium', low: 'low', info: 'low' };
 
 export function alertView(row: AlertRow): AlertView {
@@ -37,7 +35,7 @@ export function alertView(row: AlertRow): AlertView {
   };
 }
 
-function filterOf(input: ListAlertsInput, statuses: string[] | undefined): AlertFilter {
+function filterOf(input: ListAlertsInput, statuses: readonly string[] | undefined): AlertFilter {
   const fromMs = input.from === undefined ? undefined : Date.parse(input.from);
   const toMs = input.to === undefined ? undefined : Date.parse(input.to);
   if (fromMs !== undefined && toMs !== undefined && fromMs > toMs) throw badRequest('from must not be after to', [{ field: 'from', message: 'is after to' }]);
@@ -68,7 +66,7 @@ export function createAlertsService(repo: AlertsRepo, tickets: TicketsService, p
     get: async (tenantId: string, id: string) => alertView(await get(tenantId, id)),
 
     async listActive(tenantId: string, input: ListAlertsInput) {
-      const filter = filterOf(input, OPEN);
+      const filter = filterOf(input, OPEN_ALERT_STATUSES);
       return toPage(await repo.list(tenantId, filter), filter.limit, alertView);
     },
 
@@ -90,7 +88,7 @@ export function createAlertsService(repo: AlertsRepo, tickets: TicketsService, p
     async resolve(tenantId: string, principal: Principal, id: string, note: string | undefined) {
       const current = await get(tenantId, id);
       const now = Date.now();
-      const resolved = await repo.transition(tenantId, id, OPEN, { status: 'resolved', resolved_at: now, resolved_by: actor(principal), resolution_note: note ?? null, updated_at: now });
+      const resolved = await repo.transition(tenantId, id, OPEN_ALERT_STATUSES, { status: 'resolved', resolved_at: now, resolved_by: actor(principal), resolution_note: note ?? null, updated_at: now });
       if (!resolved) throw conflict('The alert is already resolved');
       publish({ type: 'alert.resolved', tenant_id: tenantId, id, severity: current.severity, title: current.title });
       return alertView(await get(tenantId, id));

@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { PlatformDatabase } from '../../platform/db/schema.ts';
+import { OPEN_VULNERABILITY_STATUSES } from '../security-domain/vocabulary.ts';
 
 const HOUR_MS = 3_600_000;
 
@@ -33,7 +34,7 @@ export function createAnalyticsRepo(db: Kysely<PlatformDatabase>) {
         .leftJoin('systems', 'systems.id', 'vulnerabilities.system_id')
         .select(['vulnerabilities.severity', 'vulnerabilities.cvss_score', 'vulnerabilities.system_id', 'systems.name as system_name'])
         .where('vulnerabilities.tenant_id', '=', tenantId)
-        .where('vulnerabilities.status', 'in', ['open', 'patching'])
+        .where('vulnerabilities.status', 'in', OPEN_VULNERABILITY_STATUSES)
         .execute(),
   };
 }

@@ -1,7 +1,8 @@
-import { Type } from 'typebox';
+import { Type, type TInteger } from 'typebox';
 import { NullableId, NullableString, TenantQuery, Timestamp } from '../../platform/http/schemas.ts';
+import { SEVERITIES, type Severity } from '../security-domain/vocabulary.ts';
 
-const SeverityCounts = Type.Object({ critical: Type.Integer(), high: Type.Integer(), medium: Type.Integer(), low: Type.Integer(), info: Type.Integer() });
+const SeverityCounts = Type.Object(Object.fromEntries(SEVERITIES.map((severity) => [severity, Type.Integer()])) as Record<Severity, TInteger>);
 const NullableNumber = Type.Unsafe<number | null>({ type: ['number', 'null'] });
 const Stats = Type.Object({ count: Type.Integer(), mean_seconds: NullableNumber, median_seconds: NullableNumber });
 const ResponseStats = Type.Object({ time_to_acknowledge: Stats, time_to_resolve: Stats });

@@ -1,13 +1,10 @@
 import { toIso } from '../../platform/ids.ts';
-import { SEVERITIES, type Severity } from '../integrations/providers/types.ts';
+import { isSeverity, SEVERITIES, zeroSeverityCounts, type Severity } from '../security-domain/vocabulary.ts';
 import type { AnalyticsRepo } from './analytics.repo.ts';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
 
-type SeverityCounts = Record<Severity, number>;
-const zeroCounts = (): SeverityCounts => ({ critical: 0, high: 0, medium: 0, low: 0, info: 0 });
-const isSeverity = (value: string): value is Severity => (SEVERITIES as readonly string[]).includes(value);
 
 interface Stats {
   count: number;
@@ -44,8 +41,8 @@ export function createAnalyticsService(repo: AnalyticsRepo) {
     async incidents(tenantId: string, hours: number, now = Date.now()) {
       const currentBucket = Math.floor(now / HOUR_MS);
       const firstBucket = currentBucket - hours + 1;
-      const series = Array.from({ length: hours }, (_, i) => ({ start: toIso((firstBucket + i) * HOUR_MS), total: 0, by_severity: zeroCounts() }));
-      const bySeverity = zeroCounts();
+      const series = Array.from({ length: hours }, (_, i) => ({ start: toIso((firstBucket + i) * HOUR_MS), total: 0, by_severity: zeroSeverityCounts() }));
+      const bySeverity = zeroSeverityCounts();
       for (const { bucket, severity, n } of await repo.incidentsByHour(tenantId, firstBucket * HOUR_MS)) {
         const slot = series[Number(bucket) - firstBucket];
         if (slot === undefined || !isSeverity(severity)) continue;
@@ -79,7 +76,7 @@ export function createAnalyticsService(repo: AnalyticsRepo) {
     /** Open vulnerabilities by severity, by CVSS band, and by system. */
     async vulnerabilityDistribution(tenantId: string) {
       const rows = await repo.openVulnerabilities(tenantId);
-      const bySeverity = zeroCounts();
+      const bySeverity = zeroSeverityCounts();
       const byBand = { critical: 0, high: 0, medium: 0, low: 0, none: 0, unknown: 0 };
       const bySystem = new Map<string | null, { system_id: string | null; system: string | null; count: number }>();
       for (const row of rows) {

@@ -1,9 +1,10 @@
 import { sql, type Kysely } from 'kysely';
 import type { PlatformDatabase } from '../../platform/db/schema.ts';
+import { OPEN_ALERT_STATUSES, OPEN_VULNERABILITY_STATUSES, SEVERITIES } from '../security-domain/vocabulary.ts';
 
-/** Most severe first: the order an analyst (or an assistant) should look at things. */
+/** A severity column's place in SEVERITIES (most severe first); anything else ranks with the least severe. */
 const severityRank = (column: string) =>
-  sql<number>`CASE ${sql.ref(column)} WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 WHEN 'low' THEN 3 ELSE 4 END`;
+  sql<number>`CASE ${sql.ref(column)} ${sql.join(SEVERITIES.slice(0, -1).map((severity, rank) => sql`WHEN ${sql.lit(severity)} THEN ${sql.lit(rank)}`), sql` `)} ELSE ${sql.lit(SEVERITIES.length - 1)} END`;
 
 export function createContextRepo(db: Kysely<PlatformDatabase>) {
   return {
@@ -13,7 +14,7 @@ export function createContextRepo(db: Kysely<PlatformDatabase>) {
       db.selectFrom('systems').select(['id', 'name', 'status', 'status_summary']).where('tenant_id', '=', tenantId).where('status', '!=', 'online').orderBy('status').orderBy('name').limit(limit).execute(),
 
     openAlertCounts: (tenantId: string) =>
-      db.selectFrom('alerts').select(['severity', (eb) => eb.fn.countAll<number>().as('n')]).where('tenant_id', '=', tenantId).where('status', 'in', ['active', 'acknowledged']).groupBy('severity').execute(),
+      db.selectFrom('alerts').select(['severity', (eb) => eb.fn.countAll<number>().as('n')]).where('tenant_id', '=', tenantId).where('status', 'in', OPEN_ALERT_STATUSES).groupBy('severity').execute(),
 
     topOpenAlerts: (tenantId: string, limit: number) =>
       db
@@ -21,21 +22,21 @@ export function createContextRepo(db: Kysely<PlatformDatabase>) {
         .leftJoin('systems', 'systems.id', 'alerts.system_id')
         .select(['alerts.id', 'alerts.title', 'alerts.severity', 'alerts.source', 'alerts.status', 'alerts.last_seen', 'alerts.asset', 'systems.name as system'])
         .where('alerts.tenant_id', '=', tenantId)
-        .where('alerts.status', 'in', ['active', 'acknowledged'])
+        .where('alerts.status', 'in', OPEN_ALERT_STATUSES)
         .orderBy(severityRank('alerts.severity'))
         .orderBy('alerts.last_seen', 'desc')
         .limit(limit)
         .execute(),
 
     openVulnerabilityCounts: (tenantId: string) =>
-      db.selectFrom('vulnerabilities').select(['severity', (eb) => eb.fn.countAll<number>().as('n')]).where('tenant_id', '=', tenantId).where('status', 'in', ['open', 'patching']).groupBy('severity').execute(),
+      db.selectFrom('vulnerabilities').select(['severity', (eb) => eb.fn.countAll<number>().as('n')]).where('tenant_id', '=', tenantId).where('status', 'in', OPEN_VULNERABILITY_STATUSES).groupBy('severity').execute(),
 
     topCriticalVulnerabilities: (tenantId: string, limit: number) =>
       db
         .selectFrom('vulnerabilities')
         .select(['id', 'cve', 'asset', 'package', 'cvss_score', 'status'])
         .where('tenant_id', '=', tenantId)
-        .where('status', 'in', ['open', 'patching'])
+        .where('status', 'in', OPEN_VULNERABILITY_STATUSES)
         .where('severity', '=', 'critical')
         .orderBy('cvss_score', 'desc')
         .orderBy('id', 'desc')

@@ -1,14 +1,14 @@
 import { toIso } from '../../platform/ids.ts';
 import type { AnalyticsService } from '../analytics/analytics.service.ts';
-import { SEVERITIES, type Severity } from '../integrations/providers/types.ts';
+import { isSeverity, zeroSeverityCounts, type Severity } from '../security-domain/vocabulary.ts';
 import type { SystemsService } from '../systems/systems.service.ts';
 import type { ContextRepo } from './context.repo.ts';
 
 const TOP = 10;
 
 function severityCounts(rows: { severity: string; n: number }[]): Record<Severity, number> {
-  const counts = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
-  for (const { severity, n } of rows) if ((SEVERITIES as readonly string[]).includes(severity)) counts[severity as Severity] = Number(n);
+  const counts = zeroSeverityCounts();
+  for (const { severity, n } of rows) if (isSeverity(severity)) counts[severity] = Number(n);
   return counts;
 }
 

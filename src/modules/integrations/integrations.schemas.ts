@@ -1,7 +1,8 @@
 import { Type, type Static } from 'typebox';
 import { PageQuery, pageOf } from '../../platform/http/pagination.ts';
 import { Id, NullableString, NullableTimestamp, StringEnum, TenantQuery, Timestamp } from '../../platform/http/schemas.ts';
-import { CAPABILITIES, INTEGRATION_TYPES } from './providers/types.ts';
+import { INTEGRATION_TYPES } from '../security-domain/vocabulary.ts';
+import { CAPABILITIES } from './providers/types.ts';
 
 const Capability = StringEnum(CAPABILITIES);
 const IntegrationType = StringEnum(INTEGRATION_TYPES);

@@ -11,7 +11,8 @@ import { SecretStoreError, type SecretStore } from '../../platform/secrets/types
 import type { IntegrationsRepo } from './integrations.repo.ts';
 import type { CreateIntegrationInput, IntegrationView, ListIntegrationsInput, UpdateIntegrationInput } from './integrations.schemas.ts';
 import { PROVIDERS } from './providers/index.ts';
-import type { Capability, IntegrationType, ProviderContext, ProviderDefinition, SecretValue } from './providers/types.ts';
+import type { IntegrationType } from '../security-domain/vocabulary.ts';
+import type { Capability, ProviderContext, ProviderDefinition, SecretValue } from './providers/types.ts';
 import { ProviderError, createVendorHttp } from './vendor-http.ts';
 
 const ajv = buildAjv({ coerceTypes: false });

@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { PlatformDatabase } from '../../platform/db/schema.ts';
+import { OPEN_ALERT_STATUSES } from '../security-domain/vocabulary.ts';
 
 /** Systems, their assets and their open alerts, by tenant. */
 export function createSystemsRepo(db: Kysely<PlatformDatabase>) {
@@ -32,7 +33,7 @@ export function createSystemsRepo(db: Kysely<PlatformDatabase>) {
             .select(sql<number>`row_number() over (partition by system_id order by last_seen desc, id desc)`.as('rank'))
             .where('tenant_id', '=', tenantId)
             .where('system_id', 'in', systemIds)
-            .where('status', 'in', ['active', 'acknowledged'])
+            .where('status', 'in', OPEN_ALERT_STATUSES)
             .as('ranked'),
         )
         .selectAll()

@@ -1,9 +1,7 @@
 import { Type, type Static } from 'typebox';
 import { PageQuery, pageOf } from '../../platform/http/pagination.ts';
 import { Id, NullableString, NullableTimestamp, StringEnum, TenantQuery, Timestamp } from '../../platform/http/schemas.ts';
-import { INTEGRATION_TYPES, SEVERITIES } from '../integrations/providers/types.ts';
-
-export const SYSTEM_STATUSES = ['online', 'warning', 'alert'] as const;
+import { ASSET_STATUSES, INTEGRATION_TYPES, SEVERITIES, SYSTEM_STATUSES } from '../security-domain/vocabulary.ts';
 
 export const SystemStatusCounts = Type.Object({
   online: Type.Integer(),
@@ -40,7 +38,7 @@ export const Asset = Type.Object({
   external_id: Type.String(),
   name: Type.String(),
   kind: Type.String({ description: 'agent, device, host, target, firewall, datasource …' }),
-  status: StringEnum(['online', 'warning', 'offline', 'unknown']),
+  status: StringEnum(ASSET_STATUSES),
   detail: Type.Unsafe<Record<string, unknown> | null>({ type: ['object', 'null'], additionalProperties: true }),
   last_seen: Timestamp,
 });

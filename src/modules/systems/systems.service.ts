@@ -2,7 +2,7 @@ import { notFound } from '../../platform/http/errors.ts';
 import { decodeCursor, toPage } from '../../platform/http/pagination.ts';
 import { toIso, toIsoOrNull } from '../../platform/ids.ts';
 import type { SystemRow } from '../../platform/db/schema.ts';
-import type { Severity } from '../integrations/providers/types.ts';
+import type { AssetStatus, Severity } from '../security-domain/vocabulary.ts';
 import type { SystemsRepo } from './systems.repo.ts';
 import type { ListSystemsInput, SystemView } from './systems.schemas.ts';
 
@@ -66,7 +66,7 @@ export function createSystemsService(repo: SystemsRepo) {
       return {
         ...systemView(row, alerts.get(row.id) ?? []),
         assets: assets.map((a) => ({
-          id: a.id, external_id: a.external_id, name: a.name, kind: a.kind, status: a.status as 'online' | 'warning' | 'offline' | 'unknown',
+          id: a.id, external_id: a.external_id, name: a.name, kind: a.kind, status: a.status as AssetStatus,
           detail: a.detail === null ? null : (JSON.parse(a.detail) as Record<string, unknown>), last_seen: toIso(a.last_seen),
         })),
       };

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { PatchJobRow, PlatformDatabase } from '../../platform/db/schema.ts';
+import { OPEN_VULNERABILITY_STATUSES } from '../security-domain/vocabulary.ts';
 
 /** Vulnerabilities and their patch jobs, by tenant (the first argument, from the caller's principal). */
 export function createVulnerabilitiesRepo(db: Kysely<PlatformDatabase>) {
@@ -34,7 +35,7 @@ export function createVulnerabilitiesRepo(db: Kysely<PlatformDatabase>) {
     resolve: (tenantId: string, vulnerabilityId: string, now: number, note: string | null) =>
       db.transaction().execute(async (trx) => {
         const moved = await trx.updateTable('vulnerabilities').set({ status: 'resolved', resolved_at: now, updated_at: now })
-          .where('tenant_id', '=', tenantId).where('id', '=', vulnerabilityId).where('status', 'in', ['open', 'patching']).executeTakeFirst();
+          .where('tenant_id', '=', tenantId).where('id', '=', vulnerabilityId).where('status', 'in', OPEN_VULNERABILITY_STATUSES).executeTakeFirst();
         if (Number(moved.numUpdatedRows) !== 1) return false;
         await trx.updateTable('patch_jobs').set({ status: 'completed', completed_at: now, updated_at: now, ...(note !== null ? { note } : {}) })
           .where('tenant_id', '=', tenantId).where('vulnerability_id', '=', vulnerabilityId).where('status', '=', 'pending').execute();

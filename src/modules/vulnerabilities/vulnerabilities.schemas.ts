@@ -1,9 +1,7 @@
 import { Type, type Static } from 'typebox';
 import { PageQuery, pageOf } from '../../platform/http/pagination.ts';
 import { Id, NullableId, NullableString, NullableTimestamp, StringEnum, TenantQuery, Timestamp } from '../../platform/http/schemas.ts';
-import { SEVERITIES } from '../integrations/providers/types.ts';
-
-export const VULNERABILITY_STATUSES = ['open', 'patching', 'resolved'] as const;
+import { SEVERITIES, VULNERABILITY_STATUSES } from '../security-domain/vocabulary.ts';
 
 export const PatchJob = Type.Object({
   id: Id,

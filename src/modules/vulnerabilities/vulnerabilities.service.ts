@@ -3,7 +3,7 @@ import type { PatchJobRow, VulnerabilityRow } from '../../platform/db/schema.ts'
 import { conflict, notFound } from '../../platform/http/errors.ts';
 import { decodeCursor, toPage } from '../../platform/http/pagination.ts';
 import { newId, toIso, toIsoOrNull } from '../../platform/ids.ts';
-import type { Severity } from '../integrations/providers/types.ts';
+import type { Severity } from '../security-domain/vocabulary.ts';
 import type { VulnerabilitiesRepo } from './vulnerabilities.repo.ts';
 import type { LiveEvent } from '../../platform/events/event-bus.ts';
 import type { ListVulnerabilitiesInput, VulnerabilityView } from './vulnerabilities.schemas.ts';

@@ -1,10 +1,8 @@
 import { Type } from 'typebox';
 import { configSchema } from './base-config.ts';
 import { alertAsset, alertSeverity, alertTitle, mean, sampleValue, stringRecord } from './prometheus.ts';
-import type {
-  AssetStatus, CheckResult, DashboardDetail, DashboardSummary, NormalizedAlert, NormalizedAsset, PanelSummary, Provider, ProviderContext, ProviderDefinition, Series,
-  StatusReport, SystemStatus,
-} from './types.ts';
+import type { AssetStatus, SystemStatus } from '../../security-domain/vocabulary.ts';
+import type { CheckResult, DashboardDetail, DashboardSummary, NormalizedAlert, NormalizedAsset, PanelSummary, Provider, ProviderContext, ProviderDefinition, Series, StatusReport } from './types.ts';
 import { ProviderError, type VendorRequest, type VendorResponse } from '../vendor-http.ts';
 
 /** /api/search page size (Grafana's default is 1000, its maximum 5000). */

@@ -1,4 +1,5 @@
-import type { IntegrationType, ProviderDefinition } from './types.ts';
+import type { IntegrationType } from '../../security-domain/vocabulary.ts';
+import type { ProviderDefinition } from './types.ts';
 import { definition as grafana } from './grafana.ts';
 import { definition as meraki } from './meraki.ts';
 import { definition as paloalto } from './paloalto.ts';

@@ -1,17 +1,7 @@
 import { Type } from 'typebox';
 import { configSchema } from './base-config.ts';
-import type {
-  AssetStatus,
-  CheckResult,
-  NormalizedAlert,
-  NormalizedAsset,
-  Provider,
-  ProviderContext,
-  ProviderDefinition,
-  Severity,
-  StatusReport,
-  SystemStatus,
-} from './types.ts';
+import type { AssetStatus, Severity, SystemStatus } from '../../security-domain/vocabulary.ts';
+import type { CheckResult, NormalizedAlert, NormalizedAsset, Provider, ProviderContext, ProviderDefinition, StatusReport } from './types.ts';
 import { ProviderError } from '../vendor-http.ts';
 
 /*

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { Type } from 'typebox';
 import { configSchema } from './base-config.ts';
-import type { CheckResult, NormalizedAlert, NormalizedAsset, Provider, ProviderContext, ProviderDefinition, Severity, StatusReport, SystemStatus } from './types.ts';
+import type { Severity, SystemStatus } from '../../security-domain/vocabulary.ts';
+import type { CheckResult, NormalizedAlert, NormalizedAsset, Provider, ProviderContext, ProviderDefinition, StatusReport } from './types.ts';
 import { ProviderError, type ProviderErrorKind, type VendorRequest, type VendorResponse } from '../vendor-http.ts';
 
 /**

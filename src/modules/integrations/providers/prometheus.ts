@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
 import { Type } from 'typebox';
 import { configSchema } from './base-config.ts';
-import type {
-  AssetStatus, CheckResult, NormalizedAlert, NormalizedAsset, Provider, ProviderContext, ProviderDefinition, Series, Severity, StatusReport, SystemStatus,
-} from './types.ts';
+import type { AssetStatus, Severity, SystemStatus } from '../../security-domain/vocabulary.ts';
+import type { CheckResult, NormalizedAlert, NormalizedAsset, Provider, ProviderContext, ProviderDefinition, Series, StatusReport } from './types.ts';
 import { ProviderError, type VendorResponse } from '../vendor-http.ts';
 
 // ---------------------------------------------------------------------------------------------

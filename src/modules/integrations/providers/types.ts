@@ -1,5 +1,6 @@
 import type { TSchema } from 'typebox';
 import type { SecretValue } from '../../../platform/secrets/types.ts';
+import type { AssetStatus, IntegrationType, Severity, SystemStatus } from '../../security-domain/vocabulary.ts';
 import type { VendorHttp } from '../vendor-http.ts';
 
 export type { SecretValue };
@@ -7,17 +8,6 @@ export type { SecretValue };
 /** What an integration can feed into Sentinel. */
 export const CAPABILITIES = ['ALERTING', 'METRICS', 'VULNERABILITY_FEED', 'STATUS'] as const;
 export type Capability = (typeof CAPABILITIES)[number];
-
-export const INTEGRATION_TYPES = ['grafana', 'prometheus', 'wazuh', 'splunk', 'meraki', 'paloalto'] as const;
-export type IntegrationType = (typeof INTEGRATION_TYPES)[number];
-
-export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;
-export type Severity = (typeof SEVERITIES)[number];
-
-/** A system's status in seed 000's shape. */
-export type SystemStatus = 'online' | 'warning' | 'alert';
-/** An asset's (agent, device, host, target) own status. */
-export type AssetStatus = 'online' | 'warning' | 'offline' | 'unknown';
 
 export interface NormalizedAsset {
   /** Stable id at the vendor (agent id, device serial, target URL …). */

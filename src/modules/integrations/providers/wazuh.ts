@@ -1,19 +1,8 @@
 import { createHash } from 'node:crypto';
 import { Type } from 'typebox';
 import { configSchema } from './base-config.ts';
-import type {
-  AssetStatus,
-  CheckResult,
-  NormalizedAlert,
-  NormalizedAsset,
-  NormalizedVulnerability,
-  Provider,
-  ProviderContext,
-  ProviderDefinition,
-  Severity,
-  StatusReport,
-  SystemStatus,
-} from './types.ts';
+import type { AssetStatus, Severity, SystemStatus } from '../../security-domain/vocabulary.ts';
+import type { CheckResult, NormalizedAlert, NormalizedAsset, NormalizedVulnerability, Provider, ProviderContext, ProviderDefinition, StatusReport } from './types.ts';
 import { createVendorHttp, ProviderError, type VendorHttp, type VendorRequest, type VendorResponse } from '../vendor-http.ts';
 
 /*
