@@ -2,7 +2,10 @@ import type { Config } from '../../config.ts';
 import type { Db } from '../../platform/db/database.ts';
 import type { LiveEvent } from '../../platform/events/event-bus.ts';
 import { createSecretStore } from '../../platform/secrets/index.ts';
+import { createAlertsMerge } from '../alerts/alerts.merge.ts';
+import { createSystemsMerge } from '../systems/systems.merge.ts';
 import { createTenantsRepo } from '../tenants/tenants.repo.ts';
+import { createVulnerabilitiesMerge } from '../vulnerabilities/vulnerabilities.merge.ts';
 import { createIntegrationsRepo } from './integrations.repo.ts';
 import { createIntegrationsService } from './integrations.service.ts';
 import { createSyncRepo } from './sync.repo.ts';
@@ -15,6 +18,9 @@ export function createIntegrationServices(config: Config, db: Db, secretKey: str
   const sync = createSyncService({
     publish,
     syncRepo: createSyncRepo(db.kysely),
+    systems: createSystemsMerge(db.kysely),
+    alerts: createAlertsMerge(db.kysely),
+    vulnerabilities: createVulnerabilitiesMerge(db.kysely),
     integrationsRepo,
     contextFor: integrations.contextFor,
     definitionOf: integrations.definitionOf,

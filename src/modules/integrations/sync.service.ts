@@ -1,4 +1,7 @@
 import type { IntegrationRow } from '../../platform/db/schema.ts';
+import type { AlertsMerge } from '../alerts/alerts.merge.ts';
+import type { SystemsMerge } from '../systems/systems.merge.ts';
+import type { VulnerabilitiesMerge } from '../vulnerabilities/vulnerabilities.merge.ts';
 import type { JobDriver } from '../../platform/jobs/job-driver.ts';
 import type { IntegrationsRepo } from './integrations.repo.ts';
 import type { SyncOutcomeView } from './integrations.schemas.ts';
@@ -25,6 +28,10 @@ interface SyncDeps {
   /** Where live events about what the sync changed go (the event bus, or the worker's parent). */
   publish(event: LiveEvent): void;
   syncRepo: SyncRepo;
+  /** The owning modules' write APIs, over the same connection as syncRepo. */
+  systems: SystemsMerge;
+  alerts: AlertsMerge;
+  vulnerabilities: VulnerabilitiesMerge;
   integrationsRepo: IntegrationsRepo;
   contextFor(row: IntegrationRow): Promise<ProviderContext>;
   definitionOf(row: IntegrationRow): ProviderDefinition;
@@ -76,7 +83,7 @@ export function createSyncService(deps: SyncDeps) {
     const definition = deps.definitionOf(row);
     const capabilities = JSON.parse(row.capabilities) as Capability[];
     const config = JSON.parse(row.config) as { poll_interval_seconds: number };
-    const system = await deps.syncRepo.ensureSystem(row.tenant_id, row.id, row.name, row.type, started);
+    const system = await deps.systems.ensureForIntegration(row.tenant_id, row.id, row.name, row.type, started);
     let outcome: SyncOutcomeView;
     try {
       const found = await collect(row, capabilities);
@@ -84,20 +91,21 @@ export function createSyncService(deps: SyncDeps) {
       await inWriteLane(async () => {
         const now = Date.now();
         const status = found.status?.status ?? 'online';
-        await deps.syncRepo.updateSystem(tenant, system.id, {
+        await deps.systems.recordStatus(tenant, system.id, {
           status, summary: found.status?.summary ?? 'Reachable', uptime: found.status?.metrics.uptime ?? null,
           responseTimeAvg: found.status?.metrics.response_time_avg ?? found.responseTimeAvg, reachable: true,
         }, now);
         if (status !== system.status) deps.publish({ type: 'system.status_changed', tenant_id: tenant, id: system.id, status, previous: system.status });
-        if (found.status !== undefined) await deps.syncRepo.replaceAssets(tenant, system.id, found.status.assets, now);
+        if (found.status !== undefined) await deps.systems.replaceAssets(tenant, system.id, found.status.assets, now);
         if (found.alerts !== undefined) {
-          const changes = await deps.syncRepo.mergeAlerts(tenant, row.id, system.id, found.alerts, now, definition.alertMode !== 'events');
+          const feed = { integrationId: row.id, systemId: system.id, resolveMissing: definition.alertMode !== 'events' };
+          const changes = await deps.alerts.mergeFromFeed(tenant, feed, found.alerts, now);
           for (const alert of changes.created) deps.publish({ type: 'alert.created', tenant_id: tenant, ...alert });
           for (const alert of changes.updated) deps.publish({ type: 'alert.updated', tenant_id: tenant, ...alert });
           for (const alert of changes.resolved) deps.publish({ type: 'alert.resolved', tenant_id: tenant, ...alert });
         }
         if (found.vulnerabilities !== undefined) {
-          const changes = await deps.syncRepo.mergeVulnerabilities(tenant, row.id, system.id, found.vulnerabilities, now);
+          const changes = await deps.vulnerabilities.mergeFromFeed(tenant, { integrationId: row.id, systemId: system.id }, found.vulnerabilities, now);
           for (const [change, ids] of Object.entries(changes)) for (const id of ids) deps.publish({ type: 'vulnerability.updated', tenant_id: tenant, id, change });
         }
       });
@@ -109,7 +117,7 @@ export function createSyncService(deps: SyncDeps) {
       if (!(error instanceof ProviderError)) throw error;
       // An unreachable or failing vendor: the system shows `alert` with the reason; its alerts and
       // vulnerabilities are left as they were (absence of data is not resolution).
-      await deps.syncRepo.updateSystem(row.tenant_id, system.id, { status: 'alert', summary: `${definition.label} sync failed: ${errorText(error)}`, uptime: null, responseTimeAvg: null, reachable: false }, Date.now());
+      await deps.systems.recordStatus(row.tenant_id, system.id, { status: 'alert', summary: `${definition.label} sync failed: ${errorText(error)}`, uptime: null, responseTimeAvg: null, reachable: false }, Date.now());
       if (system.status !== 'alert') deps.publish({ type: 'system.status_changed', tenant_id: row.tenant_id, id: system.id, status: 'alert', previous: system.status });
       outcome = { status: 'error', systems: 1, assets: 0, alerts: 0, vulnerabilities: 0, duration_ms: Date.now() - started, error: errorText(error) };
     }

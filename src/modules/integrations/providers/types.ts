@@ -1,23 +1,17 @@
 import type { TSchema } from 'typebox';
 import type { SecretValue } from '../../../platform/secrets/types.ts';
-import type { AssetStatus, IntegrationType, Severity, SystemStatus } from '../../security-domain/vocabulary.ts';
+import type { NormalizedAlert } from '../../alerts/alerts.merge.ts';
+import type { IntegrationType, SystemStatus } from '../../security-domain/vocabulary.ts';
+import type { NormalizedAsset } from '../../systems/systems.merge.ts';
+import type { NormalizedVulnerability } from '../../vulnerabilities/vulnerabilities.merge.ts';
 import type { VendorHttp } from '../vendor-http.ts';
 
-export type { SecretValue };
+// What providers report is what the owning modules merge: their input types are the contract.
+export type { NormalizedAlert, NormalizedAsset, NormalizedVulnerability, SecretValue };
 
 /** What an integration can feed into Sentinel. */
 export const CAPABILITIES = ['ALERTING', 'METRICS', 'VULNERABILITY_FEED', 'STATUS'] as const;
 export type Capability = (typeof CAPABILITIES)[number];
-
-export interface NormalizedAsset {
-  /** Stable id at the vendor (agent id, device serial, target URL …). */
-  external_id: string;
-  name: string;
-  /** agent, device, host, target, firewall, datasource … */
-  kind: string;
-  status: AssetStatus;
-  detail?: Record<string, unknown>;
-}
 
 export interface StatusReport {
   status: SystemStatus;
@@ -30,37 +24,6 @@ export interface StatusReport {
   assets: NormalizedAsset[];
   /** One line saying why the status is what it is (e.g. "3 of 11 agents disconnected"). */
   summary: string;
-}
-
-export interface NormalizedAlert {
-  /** Stable id at the vendor: the same alert seen twice has the same external_id. */
-  external_id: string;
-  title: string;
-  description: string;
-  severity: Severity;
-  /** The vendor's own severity value, as received (for the audit trail and the UI). */
-  vendor_severity: string;
-  /** What raised it: rule, search, device, agent … (seed 000's `source`). */
-  source: string;
-  /** When the vendor saw it, epoch ms. */
-  time: number;
-  /** The asset it concerns, when known (agent name, device serial, host). */
-  asset: string | null;
-}
-
-export interface NormalizedVulnerability {
-  /** Stable per (asset, CVE, package): the same finding seen twice has the same external_id. */
-  external_id: string;
-  cve: string;
-  title: string;
-  severity: Severity;
-  cvss_score: number | null;
-  asset: string;
-  package: string | null;
-  version: string | null;
-  fixed_version: string | null;
-  /** epoch ms */
-  detected_at: number;
 }
 
 export interface Series {
