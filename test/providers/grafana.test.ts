@@ -1,6 +1,6 @@
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { definition } from '../../src/modules/integrations/providers/grafana.ts';
+import { definition } from '../../src/modules/integrations/providers/grafana/index.ts';
 import type { ProviderContext } from '../../src/modules/integrations/providers/types.ts';
 import { startSimulator } from '../simulators/base.ts';
 import {

@@ -1,7 +1,9 @@
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'undici';
-import { definition, deriveStatus, nextLink } from '../../src/modules/integrations/providers/meraki.ts';
+import { nextLink } from '../../src/modules/integrations/providers/meraki/client.ts';
+import { definition } from '../../src/modules/integrations/providers/meraki/index.ts';
+import { deriveStatus } from '../../src/modules/integrations/providers/meraki/status.ts';
 import type { NormalizedAsset, ProviderContext } from '../../src/modules/integrations/providers/types.ts';
 import { defaultMerakiData, merakiAlert, merakiDevice, startMerakiSimulator, type MerakiSimulator } from '../simulators/meraki.ts';
 import { providerContext, rejectsWithKind } from '../helpers/providers.ts';

@@ -1,6 +1,9 @@
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createPaloAltoProvider, definition, formatPanTime, mapSeverity, parsePanTime, parseResponse, parseUptime, type PaloAltoOptions } from '../../src/modules/integrations/providers/paloalto.ts';
+import { formatPanTime, mapSeverity, parsePanTime } from '../../src/modules/integrations/providers/paloalto/alerts.ts';
+import { parseResponse, type PaloAltoOptions } from '../../src/modules/integrations/providers/paloalto/client.ts';
+import { createPaloAltoProvider, definition } from '../../src/modules/integrations/providers/paloalto/index.ts';
+import { parseUptime } from '../../src/modules/integrations/providers/paloalto/status.ts';
 import type { SecretValue } from '../../src/modules/integrations/providers/types.ts';
 import type { ProviderError } from '../../src/modules/integrations/vendor-http.ts';
 import { buildPaloAltoData, panTime, startPaloAltoSimulator, type PaloAltoSimulator } from '../simulators/paloalto.ts';

@@ -1,6 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { definition, alertSeverity, labelsHash } from '../../src/modules/integrations/providers/prometheus.ts';
+import { definition } from '../../src/modules/integrations/providers/prometheus/index.ts';
+import { alertSeverity, labelsHash } from '../../src/modules/integrations/providers/prometheus/labels.ts';
 import type { ProviderContext } from '../../src/modules/integrations/providers/types.ts';
 import { prometheusUnavailable, startPrometheus, type PrometheusServer } from '../helpers/prometheus-server.ts';
 import { sendJson, startSimulator, type Simulator } from '../simulators/base.ts';

@@ -2,7 +2,8 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'undici';
 import { ProviderError } from '../../src/modules/integrations/vendor-http.ts';
-import { definition, NOTABLE_SEARCH, normalizeNotable, parseExportStream } from '../../src/modules/integrations/providers/splunk.ts';
+import { NOTABLE_SEARCH, normalizeNotable, parseExportStream } from '../../src/modules/integrations/providers/splunk/alerts.ts';
+import { definition } from '../../src/modules/integrations/providers/splunk/index.ts';
 import type { ProviderContext } from '../../src/modules/integrations/providers/types.ts';
 import {
   defaultSplunkData,

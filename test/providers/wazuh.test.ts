@@ -2,17 +2,11 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createVendorHttp, ProviderError } from '../../src/modules/integrations/vendor-http.ts';
 import type { NormalizedAlert, ProviderContext } from '../../src/modules/integrations/providers/types.ts';
-import {
-  definition,
-  deriveStatus,
-  INDEXER_HTTP_STATE_KEY,
-  levelSeverity,
-  parseSummary,
-  parseTime,
-  tokenExpiry,
-  vulnerabilitySeverity,
-  type IndexerHttpEntry,
-} from '../../src/modules/integrations/providers/wazuh.ts';
+import { levelSeverity } from '../../src/modules/integrations/providers/wazuh/alerts.ts';
+import { INDEXER_HTTP_STATE_KEY, parseTime, tokenExpiry, type IndexerHttpEntry } from '../../src/modules/integrations/providers/wazuh/client.ts';
+import { definition } from '../../src/modules/integrations/providers/wazuh/index.ts';
+import { deriveStatus, parseSummary } from '../../src/modules/integrations/providers/wazuh/status.ts';
+import { vulnerabilitySeverity } from '../../src/modules/integrations/providers/wazuh/vulnerabilities.ts';
 import { buildWazuhData, makeAgent, makeAlert, makeManager, makeVulnerability, startWazuhSimulator, type WazuhSimOptions, type WazuhSimulator } from '../simulators/wazuh.ts';
 import { rejectsWithKind } from '../helpers/providers.ts';
 

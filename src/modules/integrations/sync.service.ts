@@ -6,6 +6,7 @@ import type { JobDriver } from '../../platform/jobs/job-driver.ts';
 import type { IntegrationsRepo } from './integrations.repo.ts';
 import type { SyncOutcomeView } from './integrations.schemas.ts';
 import type { IntegrationType } from '../security-domain/vocabulary.ts';
+import { mean } from './providers/shared.ts';
 import type { Capability, ProviderContext, ProviderDefinition, StatusReport } from './providers/types.ts';
 import type { SyncRepo } from './sync.repo.ts';
 import { ProviderError } from './vendor-http.ts';
@@ -73,9 +74,7 @@ export function createSyncService(deps: SyncDeps) {
     const since = row.last_sync_status === 'success' ? (row.last_sync_at ?? undefined) : undefined;
     const alerts = capabilities.includes('ALERTING') && provider.fetchAlerts ? await provider.fetchAlerts(ctx, since) : undefined;
     const vulnerabilities = capabilities.includes('VULNERABILITY_FEED') && provider.fetchVulnerabilities ? await provider.fetchVulnerabilities(ctx) : undefined;
-    const latencies = ctx.http.latencies;
-    const responseTimeAvg = latencies.length === 0 ? null : Math.round(latencies.reduce((a, b) => a + b, 0) / latencies.length);
-    return { status, alerts, vulnerabilities, responseTimeAvg };
+    return { status, alerts, vulnerabilities, responseTimeAvg: mean(ctx.http.latencies) };
   }
 
   async function sync(row: IntegrationRow): Promise<SyncOutcomeView> {

@@ -1,0 +1,49 @@
+import { Type } from 'typebox';
+import { ProviderError } from '../../vendor-http.ts';
+import { configSchema } from '../base-config.ts';
+import { checkConnection, describeFailure } from '../shared.ts';
+import type { Provider, ProviderContext, ProviderDefinition } from '../types.ts';
+import { fetchAlerts } from './alerts.ts';
+import { headers, organizationId } from './client.ts';
+import { fetchStatus } from './status.ts';
+
+interface MerakiOrganization {
+  id?: string;
+  name?: string;
+  api?: { enabled?: boolean };
+}
+
+function check(ctx: ProviderContext) {
+  let orgId = '';
+  return checkConnection(
+    async () => {
+      orgId = organizationId(ctx);
+      const res = await ctx.http.request({ path: `/organizations/${encodeURIComponent(orgId)}`, headers: headers(ctx) });
+      const org = res.json<MerakiOrganization>();
+      if (org === null || typeof org !== 'object' || Array.isArray(org)) throw new ProviderError('bad_response', 'Meraki: the organization is not a JSON object');
+      if (org.api?.enabled === false) {
+        return { ok: false, latency_ms: res.latencyMs, detail: `API access is disabled for Meraki organization "${org.name ?? orgId}"` };
+      }
+      return { ok: true, latency_ms: res.latencyMs, detail: `Meraki organization "${org.name ?? orgId}" (${org.id ?? orgId})` };
+    },
+    (error) => describeFailure('Meraki', error, {
+      auth: 'Meraki rejected the API key (invalid, revoked, or API access not enabled for it)',
+      not_found: `Meraki organization ${orgId} not found, or this API key has no access to it`,
+    }),
+  );
+}
+
+const provider: Provider = { check, fetchStatus, fetchAlerts };
+
+export const definition: ProviderDefinition = {
+  type: 'meraki',
+  label: 'Cisco Meraki',
+  capabilities: ['ALERTING', 'STATUS'],
+  defaultCapabilities: ['ALERTING', 'STATUS'],
+  configSchema: configSchema('meraki', {
+    organization_id: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$', description: 'Meraki organization id (GET /organizations lists them)' }),
+  }, { defaultUrl: 'https://api.meraki.com/api/v1' }),
+  secretSchema: Type.String({ minLength: 1, maxLength: 4096, description: 'Dashboard API key (sent as X-Cisco-Meraki-API-Key)' }),
+  secretRequired: true,
+  provider,
+};
