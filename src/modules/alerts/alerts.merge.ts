@@ -13,7 +13,7 @@ export interface NormalizedAlert {
   severity: Severity;
   /** The source's own severity value, as received (for the audit trail and the UI). */
   vendor_severity: string;
-  /** What raised it: rule, search, device, agent … (seed 000's `source`). */
+  /** What raised it: rule, search, device, agent … (the `source` shown with the alert). */
   source: string;
   /** When the source saw it, epoch ms. */
   time: number;
