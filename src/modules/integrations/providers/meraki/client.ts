@@ -2,16 +2,6 @@ import { ProviderError } from '../../vendor-http.ts';
 import { secretString } from '../shared.ts';
 import type { ProviderContext } from '../types.ts';
 
-/*
- * Cisco Meraki Dashboard API v1 (https://api.meraki.com/api/v1).
- *
- * - Auth: the dashboard API key in `X-Cisco-Meraki-API-Key`.
- * - Status: GET /organizations/{id}/devices/statuses, every page (RFC 5988 Link rel=next).
- * - Alerts: GET /organizations/{id}/assurance/alerts (active, not dismissed, not resolved), every page.
- * - Rate limit: 10 requests/s per organization; 429 + Retry-After is retried by VendorHttp.
- * See docs/providers/meraki.md.
- */
-
 /** Pages followed per listing before giving up (50 × 1000 devices is far beyond real organizations). */
 export const MAX_PAGES = 50;
 

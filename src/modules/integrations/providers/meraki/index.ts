@@ -7,6 +7,16 @@ import { fetchAlerts } from './alerts.ts';
 import { headers, organizationId } from './client.ts';
 import { fetchStatus } from './status.ts';
 
+/*
+ * Cisco Meraki Dashboard API v1 (https://api.meraki.com/api/v1).
+ *
+ * - Auth: the dashboard API key in `X-Cisco-Meraki-API-Key`.
+ * - Status: GET /organizations/{id}/devices/statuses, every page (RFC 5988 Link rel=next).
+ * - Alerts: GET /organizations/{id}/assurance/alerts (active, not dismissed, not resolved), every page.
+ * - Rate limit: 10 requests/s per organization; 429 + Retry-After is retried by VendorHttp.
+ * See docs/providers/meraki.md.
+ */
+
 interface MerakiOrganization {
   id?: string;
   name?: string;

@@ -4,17 +4,6 @@ import { ProviderError, type ProviderErrorKind, type VendorRequest, type VendorR
 import { isObject } from '../shared.ts';
 import type { ProviderContext } from '../types.ts';
 
-/**
- * Palo Alto Networks PAN-OS firewall through the XML API (`/api/`).
- *
- * - Auth: an API key (secret string), or `{username, password}` exchanged for a key with
- *   `POST /api/?type=keygen` (cached in ctx.state, regenerated once when the firewall rejects it).
- *   The key always travels in the `X-PAN-KEY` header, never in the URL.
- * - Every answer is checked for `<response status="error" code="N">`, whatever the HTTP status.
- * - Status: `show system info`; alerts: threat logs through the asynchronous log-query job.
- * See docs/providers/paloalto.md.
- */
-
 export interface PaloAltoOptions {
   /** Entries asked per log-query job (`nlogs`, PAN-OS max 5000). */
   pageSize: number;

@@ -6,6 +6,17 @@ import { fetchAlerts } from './alerts.ts';
 import { call, DEFAULT_OPTIONS, text, type PaloAltoOptions } from './client.ts';
 import { fetchStatus, SHOW_SYSTEM_INFO, systemInfo } from './status.ts';
 
+/*
+ * Palo Alto Networks PAN-OS firewall through the XML API (`/api/`).
+ *
+ * - Auth: an API key (secret string), or `{username, password}` exchanged for a key with
+ *   `POST /api/?type=keygen` (cached in ctx.state, regenerated once when the firewall rejects it).
+ *   The key always travels in the `X-PAN-KEY` header, never in the URL.
+ * - Every answer is checked for `<response status="error" code="N">`, whatever the HTTP status.
+ * - Status: `show system info`; alerts: threat logs through the asynchronous log-query job.
+ * See docs/providers/paloalto.md.
+ */
+
 /** The provider with its options (tests shorten the waits). */
 export function createPaloAltoProvider(overrides: Partial<PaloAltoOptions> = {}): Provider {
   const o: PaloAltoOptions = { ...DEFAULT_OPTIONS, ...overrides };

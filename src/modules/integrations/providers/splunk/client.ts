@@ -2,16 +2,6 @@ import { ProviderError, type VendorResponse } from '../../vendor-http.ts';
 import { secretString } from '../shared.ts';
 import type { ProviderContext } from '../types.ts';
 
-/*
- * Splunk Enterprise (+ Enterprise Security) over the management port (8089).
- *
- * - Auth: an authentication token (Settings > Tokens), sent as `Authorization: Bearer <token>`.
- * - Status: GET /services/server/info and GET /services/server/health/splunkd (both output_mode=json).
- * - Alerts: ES notables through the streaming v2 export endpoint (POST /services/search/v2/jobs/export),
- *   never the v1 /services/search/jobs/* endpoints (disabled since Splunk 9.0.1).
- * See docs/providers/splunk.md.
- */
-
 export interface SplunkMessage {
   type?: string;
   text?: string;

@@ -2,13 +2,6 @@ import { createHash } from 'node:crypto';
 import { createVendorHttp, ProviderError, type VendorHttp, type VendorRequest, type VendorResponse } from '../../vendor-http.ts';
 import type { ProviderContext } from '../types.ts';
 
-/*
- * Wazuh 4.x: the server API (port 55000, JWT from POST /security/user/authenticate) gives the
- * manager's health and the agents; the indexer (OpenSearch, port 9200, Basic auth) holds the alerts
- * (wazuh-alerts-4.x-*) and, since 4.8, the vulnerability state (wazuh-states-vulnerabilities-*).
- * docs/providers/wazuh.md describes the calls, the status rule and the severity tables.
- */
-
 /** Token lifetime assumed when the JWT does not say (Wazuh's auth_token_exp_timeout default). */
 export const DEFAULT_TOKEN_TTL_MS = 900_000;
 

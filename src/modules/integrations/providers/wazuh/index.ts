@@ -8,6 +8,13 @@ import { get, safeJson, str, wazuhData, WazuhSession } from './client.ts';
 import { fetchStatus, parseSummary, plural } from './status.ts';
 import { fetchVulnerabilities } from './vulnerabilities.ts';
 
+/*
+ * Wazuh 4.x: the server API (port 55000, JWT from POST /security/user/authenticate) gives the
+ * manager's health and the agents; the indexer (OpenSearch, port 9200, Basic auth) holds the alerts
+ * (wazuh-alerts-4.x-*) and, since 4.8, the vulnerability state (wazuh-states-vulnerabilities-*).
+ * docs/providers/wazuh.md describes the calls, the status rule and the severity tables.
+ */
+
 /** Both halves are checked, each on its own: a failing server API still shows whether the indexer answers. */
 const check = (ctx: ProviderContext) =>
   checkConnection(async (elapsed) => {
