@@ -79,7 +79,7 @@ export function advanceShiftDowntime(state: ShiftDowntime, outputTimes: Iterable
   const events = state.events.map((event) => ({ ...event }));
   // The ongoing event is derived again below from the last point and `now`.
   const ongoing = events.at(-1)?.end === null ? events.pop() : undefined;
-  let ongoingAnnotation: Pick<DowntimeEvent, 'category' | 'reason'> | undefined = ongoing;
+  let ongoingAnnotation = ongoing && { category: ongoing.category, reason: ongoing.reason };
   let lastPoint = state.last_output_at ?? state.start;
   let lastOutput = state.last_output_at;
 
