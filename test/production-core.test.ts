@@ -125,6 +125,16 @@ describe('local-time buckets', () => {
     ]);
   });
 
+  it('an offset change between two whole hours starts a new hour bucket', () => {
+    // Newfoundland moved its clocks at 00:01 in 2010: 00:01 -03:30 (03:31Z) became 01:01 -02:30.
+    const buckets = calendarBuckets(at('2010-03-14T03:30Z'), at('2010-03-14T05:30Z'), 'hour', 'America/St_Johns');
+    assert.deepEqual(buckets.map((b) => [b.label, b.start, b.end]), [
+      ['2010-03-14T00:00-03:30', at('2010-03-14T03:30Z'), at('2010-03-14T03:31Z')], // one minute of 00:00 -03:30
+      ['2010-03-14T01:00-02:30', at('2010-03-14T03:31Z'), at('2010-03-14T04:30Z')], // 01:01 → 02:00 -02:30
+      ['2010-03-14T02:00-02:30', at('2010-03-14T04:30Z'), at('2010-03-14T05:30Z')],
+    ]);
+  });
+
   it('days, ISO weeks and months start at local midnight; edges are clipped to the window', () => {
     const from = at('2026-03-27T12:00+01:00');
     const to = at('2026-04-01T06:00+02:00');
@@ -328,6 +338,19 @@ describe('OEE', () => {
     const unplanned = oee({ ...day, downtime: [{ ...planned, category: 'unplanned' }], counts: [output('2026-01-14T08:00+01:00', 3_500)] });
     assert.deepEqual(pick(unplanned.totals), { planned_seconds: 28_800, downtime_seconds: 3_600, run_seconds: 25_200, total_count: 3_500, stops: 1 });
     assert.equal(unplanned.totals.availability, 25_200 / 28_800);
+  });
+
+  it('a planned stop entered inside a detected stop is taken out of it; the rest is still one stop', () => {
+    const downtime = [
+      event(at('2026-01-14T09:50+01:00'), at('2026-01-14T10:30+01:00')), // detected, 2,400 s
+      event(at('2026-01-14T10:00+01:00'), at('2026-01-14T10:15+01:00'), 'planned', 'break'), // 900 s inside it
+    ];
+    const report = oee({ ...day, downtime, groupBy: 'hour' });
+    // planned = 28,800 − 900 = 27,900 s; downtime = 2,400 − 900 = 1,500 s (09:50–10:00 and 10:15–10:30).
+    assert.deepEqual(pick(report.totals), { planned_seconds: 27_900, downtime_seconds: 1_500, run_seconds: 26_400, total_count: 0, stops: 1 });
+    assert.deepEqual(report.buckets.filter((b) => b.downtime_seconds > 0).map((b) => [b.label, b.downtime_seconds, b.stops]), [
+      ['2026-01-14T09:00+01:00', 600, 1], ['2026-01-14T10:00+01:00', 900, 0],
+    ]);
   });
 
   it('a window cut mid-shift counts only its part, and a stop cut by the window counts in it', () => {
