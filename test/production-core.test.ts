@@ -338,6 +338,9 @@ describe('OEE', () => {
     const unplanned = oee({ ...day, downtime: [{ ...planned, category: 'unplanned' }], counts: [output('2026-01-14T08:00+01:00', 3_500)] });
     assert.deepEqual(pick(unplanned.totals), { planned_seconds: 28_800, downtime_seconds: 3_600, run_seconds: 25_200, total_count: 3_500, stops: 1 });
     assert.equal(unplanned.totals.availability, 25_200 / 28_800);
+    // A planned stop entered from 05:45 to 06:15 takes the 15 minutes inside the shift out of planned time.
+    const early = oee({ ...day, downtime: [event(at('2026-01-14T05:45+01:00'), at('2026-01-14T06:15+01:00'), 'planned')] });
+    assert.equal(early.totals.planned_seconds, 28_800 - 900);
   });
 
   it('a planned stop entered inside a detected stop is taken out of it; the rest is still one stop', () => {

@@ -56,7 +56,7 @@ export interface OeeInput {
   timeZone: string;
   groupBy: GroupBy;
   shifts: readonly ShiftDefinition[];
-  /** The line's events that may reach the window (events are clipped to the shift they start in). */
+  /** The line's downtime events that may reach the window; only their parts inside planned time count. */
   downtime: readonly DowntimeEvent[];
   counts: readonly ProductionCount[];
   /** Seconds per piece at the line's ideal rate; a product's own ideal cycle time overrides it. */
@@ -146,20 +146,19 @@ export function computeOee(input: OeeInput): OeeReport {
   const until = Math.max(from, Math.min(to, now));
   const scheduled = unionOf(instances.map((instance) => ({ start: Math.max(from, instance.start), end: Math.min(until, instance.end) })));
 
-  // An event lasts at most until its shift occurrence ends, even if nobody closed it.
   const plannedStops: Span[] = [];
   const unplannedStops: Span[] = [];
   for (const event of input.downtime) {
     const start = toSecond(event.start);
-    const occurrence = occurrenceAt(instances, start);
-    if (occurrence === undefined) continue;
-    const span = { start, end: Math.min(toSecond(event.end ?? now), now, occurrence.end) };
-    if (span.end > span.start) (event.category === 'planned' ? plannedStops : unplannedStops).push(span);
+    // An ongoing event lasts until now, but no longer than its shift occurrence even if nobody closed it.
+    const end = event.end === null ? Math.min(now, occurrenceAt(instances, start)?.end ?? now) : toSecond(event.end);
+    if (end > start) (event.category === 'planned' ? plannedStops : unplannedStops).push({ start, end: Math.min(end, now) });
   }
   const planned = subtractSets(scheduled, unionOf(plannedStops));
   const stops = mergeOverlapping(unplannedStops);
   const downtime = intersectSets(unionOf(stops), planned);
-  const stopStarts = stops.flatMap((stop) => clipSet(planned, stop.start, stop.end).slice(0, 1).map((part) => part.start)).sort((a, b) => a - b);
+  // A stop is counted where it first reaches planned time.
+  const stopStarts = stops.flatMap((stop) => clipSet(planned, stop.start, stop.end)[0]?.start ?? []).sort((a, b) => a - b);
 
   const pieces: CountedPiece[] = [];
   for (const count of input.counts) {
