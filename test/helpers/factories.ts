@@ -24,7 +24,7 @@ export async function makeIntegration(server: TestServer, token: string, fields:
 }
 
 /** A system as a sync writes it, under its own (disabled) integration created by the tenant's ADMIN. */
-export async function makeSystem(server: TestServer, tenant: { id: string; admin: { token: string } }, fields: Partial<SystemsTable> & { name: string }): Promise<string> {
+export async function makeSystem(server: TestServer, tenant: { id: string; admin: { token: string } }, fields: Partial<SystemsTable> & { name: string }): Promise<{ id: string; integrationId: string }> {
   const integration = await makeIntegration(server, tenant.admin.token, { name: fields.name });
   const now = Date.now();
   const id = newId(now);
@@ -32,7 +32,7 @@ export async function makeSystem(server: TestServer, tenant: { id: string; admin
     id, tenant_id: tenant.id, integration_id: integration.id, type: 'grafana', status: 'online', status_summary: null,
     uptime_seconds: null, response_time_avg_ms: null, last_seen: now, created_at: now, updated_at: now, ...fields,
   }).execute();
-  return id;
+  return { id, integrationId: integration.id };
 }
 
 export async function makeAsset(server: TestServer, tenantId: string, systemId: string, fields: Partial<AssetsTable> & { name: string }): Promise<string> {
