@@ -24,7 +24,7 @@ forEachDialect('Grafana data through Sentinel', { env: { SENTINEL_VENDOR_TIMEOUT
     const ids = dashboard.body.panels.map((p: { id: number }) => p.id);
     assert.ok(ids.includes(1) && ids.includes(2));
     assert.ok(ids.includes(5) && ids.includes(6), 'children of the collapsed row are listed');
-    assert.equal('targets' in dashboard.body.panels[0], false, 'query targets stay ctx.server-side');
+    assert.equal('targets' in dashboard.body.panels[0], false, 'query targets stay server-side');
 
     const from = Date.parse('2026-11-22T10:00:00Z');
     const to = from + 3_600_000;
@@ -46,14 +46,14 @@ forEachDialect('Grafana data through Sentinel', { env: { SENTINEL_VENDOR_TIMEOUT
     assert.ok(Date.parse(relative.body.to) - Date.parse(relative.body.from) === 6 * 3_600_000);
   });
 
-  it('answers 404 for an unknown dashboard or panel, and 502 when the vendor rejects the ctx.a.admin.token', async () => {
+  it('answers 404 for an unknown dashboard or panel, and 502 when the vendor rejects the token', async () => {
     assert.equal((await ctx.server.api.get(`/api/v1/integrations/${id}/grafana/dashboards/no-such-dash`, ctx.a.operator.token)).status, 404);
     assert.equal((await ctx.server.api.get(`/api/v1/integrations/${id}/grafana/dashboards/prod-overview/panels/999/data`, ctx.a.operator.token)).status, 404);
     sim.data.tokens.clear();
     const rejected = await ctx.server.api.get(`/api/v1/integrations/${id}/grafana/dashboards`, ctx.a.operator.token);
     assert.equal(rejected.status, 502);
     assert.match(rejected.body.detail, /auth/);
-    assert.doesNotMatch(rejected.text, /glsa_/, 'the ctx.a.admin.token is not echoed');
+    assert.doesNotMatch(rejected.text, /glsa_/, 'the token is not echoed');
     sim.data.tokens.set(sim.token, 'Admin');
     sim.faults.latencyMs = 1_500;
     sim.faults.pathPrefix = '/api/search';
