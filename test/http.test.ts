@@ -5,124 +5,112 @@ import { sql } from 'kysely';
 import { buildApp, createServices } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { openDatabase } from '../src/platform/db/database.ts';
-import { ApiClient, createPostgresDatabase, dialects, startServer, type TestServer } from './helpers/harness.ts';
+import { ApiClient, createPostgresDatabase, startServer, type TestServer } from './helpers/harness.ts';
+import { forEachDialect } from './helpers/suite.ts';
 
-for (const dialect of dialects()) {
-  describe(`HTTP conventions and hardening (${dialect})`, () => {
-    let server: TestServer;
-    let admin: string;
-    let tenantId: string;
-
-    before(async () => {
-      server = await startServer(dialect, { SENTINEL_CORS_ORIGINS: 'https://ops.example.com', SENTINEL_BODY_LIMIT_BYTES: '65536' });
-      admin = await server.api.adminToken();
-      tenantId = (await server.api.createTenant(admin, 'HTTP Corp')).id;
-    });
-    after(() => server.close());
-
-    it('sends the security headers and no Server or X-Powered-By', async () => {
-      const response = await server.api.get('/health');
-      assert.equal(response.status, 200);
-      assert.match(response.headers.get('content-security-policy') ?? '', /default-src 'self'/);
-      assert.match(response.headers.get('content-security-policy') ?? '', /frame-ancestors 'none'/);
-      assert.equal(response.headers.get('x-frame-options'), 'DENY');
-      assert.equal(response.headers.get('x-content-type-options'), 'nosniff');
-      assert.equal(response.headers.get('referrer-policy'), 'strict-origin-when-cross-origin');
-      assert.equal(response.headers.get('server'), null);
-      assert.equal(response.headers.get('x-powered-by'), null);
-      assert.ok(response.headers.get('x-request-id'));
-    });
-
-    it('answers CORS only for allowed origins', async () => {
-      const allowed = await server.api.request('OPTIONS', '/api/v1/tickets', { headers: { origin: 'https://ops.example.com', 'access-control-request-method': 'GET' } });
-      assert.equal(allowed.headers.get('access-control-allow-origin'), 'https://ops.example.com');
-      const denied = await server.api.request('GET', '/health', { headers: { origin: 'https://evil.example' } });
-      assert.equal(denied.headers.get('access-control-allow-origin'), null);
-    });
-
-    it('renders errors as RFC 9457 problem details with the request id', async () => {
-      const response = await server.api.request('GET', '/api/v1/nope', { headers: { 'x-request-id': 'trace-abc-12345' } });
-      assert.equal(response.status, 404);
-      assert.equal(response.headers.get('content-type'), 'application/problem+json; charset=utf-8');
-      assert.equal(response.body.status, 404);
-      assert.equal(response.body.title, 'Not Found');
-      assert.equal(response.body.request_id, 'trace-abc-12345');
-      assert.equal(response.headers.get('x-request-id'), 'trace-abc-12345');
-      const unsafe = await server.api.request('GET', '/health', { headers: { 'x-request-id': 'bad id<script>' } });
-      assert.notEqual(unsafe.headers.get('x-request-id'), 'bad id<script>');
-    });
-
-    it('turns malformed, mistyped, oversized and wrongly typed input into 4xx without changing anything', async () => {
-      const user = await server.api.createUser(admin, tenantId, 'input.tester', 'ADMIN');
-      const count = async () => Number((await server.db.kysely.selectFrom('tickets').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
-      const before = await count();
-      const cases: [string, RequestInit['body'], Record<string, string>, number][] = [
-        ['malformed JSON', '{"title": ', { 'content-type': 'application/json' }, 400],
-        ['empty JSON body', '', { 'content-type': 'application/json' }, 400],
-        ['JSON null', 'null', { 'content-type': 'application/json' }, 400],
-        ['wrong type', '{"title": ["a"]}', { 'content-type': 'application/json' }, 400],
-        ['unknown field', '{"title": "a", "tenant_id": "x"}', { 'content-type': 'application/json' }, 400],
-        ['prototype pollution', '{"title": "a", "__proto__": {"admin": true}}', { 'content-type': 'application/json' }, 400],
-        ['constructor pollution', '{"title": "a", "constructor": {"prototype": {"x": 1}}}', { 'content-type': 'application/json' }, 400],
-        ['form encoded', 'title=a', { 'content-type': 'application/x-www-form-urlencoded' }, 415],
-        ['text', 'title', { 'content-type': 'text/plain' }, 415],
-        ['oversized', JSON.stringify({ title: 'a', description: 'x'.repeat(70_000) }), { 'content-type': 'application/json' }, 413],
-        ['deeply nested', `{"title":"a","description":${'['.repeat(5000)}${']'.repeat(5000)}}`, { 'content-type': 'application/json' }, 400],
-        ['invalid UTF-8', Buffer.from([0x7b, 0x22, 0x74, 0x69, 0x74, 0x6c, 0x65, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d]) as unknown as string, { 'content-type': 'application/json' }, 201],
-      ];
-      for (const [name, body, headers, status] of cases) {
-        const response = await fetch(`${server.url}/api/v1/tickets`, { method: 'POST', body, headers: { authorization: `Bearer ${user.token}`, ...headers } });
-        const text = await response.text();
-        if (status === 201) {
-          // Invalid bytes are replaced (U+FFFD) by the JSON decoder: stored as text, never a 500.
-          assert.ok(response.status === 201 || response.status === 400, `${name}: ${response.status}`);
-          continue;
-        }
-        assert.equal(response.status, status, `${name}: ${text}`);
-        assert.equal(response.headers.get('content-type'), 'application/problem+json; charset=utf-8', name);
-        assert.doesNotMatch(text, /at .*\.ts:\d+|SELECT|INSERT|sqlite|postgres/i, `${name} leaks internals`);
-      }
-      const expected = before + (await count() - before > 0 ? 1 : 0);
-      assert.equal(await count(), expected, 'only the (valid, replaced-bytes) ticket may have been created');
-      assert.equal(({} as Record<string, unknown>).admin, undefined, 'Object.prototype untouched');
-    });
-
-    it('rejects over-long path parameters and query values with 4xx', async () => {
-      const user = await server.api.createUser(admin, tenantId, 'long.tester', 'VIEWER');
-      assert.equal((await server.api.get(`/api/v1/tickets/${'a'.repeat(300)}`, user.token)).status, 414);
-      assert.equal((await server.api.get(`/api/v1/tickets/${'a'.repeat(100)}`, user.token)).status, 400);
-      assert.equal((await server.api.get(`/api/v1/tickets?q=${'x'.repeat(5000)}`, user.token)).status, 400);
-      assert.equal((await server.api.get("/api/v1/tickets/1'%20OR%201=1--", user.token)).status, 400);
-    });
-
-    it('exposes Prometheus metrics with requests by route and status', async () => {
-      await server.api.get('/api/v1/tickets');
-      const response = await server.api.get('/metrics');
-      assert.equal(response.status, 200);
-      assert.match(response.text, /sentinel_http_requests_total\{method="GET",route="\/api\/v1\/tickets",status="401"\} \d+/);
-      assert.match(response.text, /sentinel_http_request_duration_seconds_bucket/);
-      assert.match(response.text, /sentinel_process_resident_memory_bytes/);
-    });
-
-    it('serves the API docs and the OpenAPI document locally', async () => {
-      const docs = await fetch(`${server.url}/docs/`, { redirect: 'follow' });
-      assert.equal(docs.status, 200);
-      const html = await docs.text();
-      assert.match(html, /swagger/i);
-      assert.doesNotMatch(html, /https?:\/\/(?!127\.0\.0\.1)[^"']*\.(js|css)/, 'no CDN assets');
-      const spec = await server.api.get('/openapi.json');
-      assert.equal(spec.status, 200);
-      assert.equal(spec.body.openapi, '3.1.0');
-      assert.ok(spec.body.paths['/api/v1/tickets']);
-    });
-
-    it('readiness reports the database', async () => {
-      const response = await server.api.get('/ready');
-      assert.equal(response.status, 200);
-      assert.equal(response.body.database, dialect);
-    });
+forEachDialect('HTTP conventions and hardening', { env: { SENTINEL_CORS_ORIGINS: 'https://ops.example.com', SENTINEL_BODY_LIMIT_BYTES: '65536' }, tenants: 'HTTP', roles: [] }, (ctx) => {
+  it('sends the security headers and no Server or X-Powered-By', async () => {
+    const response = await ctx.server.api.get('/health');
+    assert.equal(response.status, 200);
+    assert.match(response.headers.get('content-security-policy') ?? '', /default-src 'self'/);
+    assert.match(response.headers.get('content-security-policy') ?? '', /frame-ancestors 'none'/);
+    assert.equal(response.headers.get('x-frame-options'), 'DENY');
+    assert.equal(response.headers.get('x-content-type-options'), 'nosniff');
+    assert.equal(response.headers.get('referrer-policy'), 'strict-origin-when-cross-origin');
+    assert.equal(response.headers.get('server'), null);
+    assert.equal(response.headers.get('x-powered-by'), null);
+    assert.ok(response.headers.get('x-request-id'));
   });
-}
+
+  it('answers CORS only for allowed origins', async () => {
+    const allowed = await ctx.server.api.request('OPTIONS', '/api/v1/tickets', { headers: { origin: 'https://ops.example.com', 'access-control-request-method': 'GET' } });
+    assert.equal(allowed.headers.get('access-control-allow-origin'), 'https://ops.example.com');
+    const denied = await ctx.server.api.request('GET', '/health', { headers: { origin: 'https://evil.example' } });
+    assert.equal(denied.headers.get('access-control-allow-origin'), null);
+  });
+
+  it('renders errors as RFC 9457 problem details with the request id', async () => {
+    const response = await ctx.server.api.request('GET', '/api/v1/nope', { headers: { 'x-request-id': 'trace-abc-12345' } });
+    assert.equal(response.status, 404);
+    assert.equal(response.headers.get('content-type'), 'application/problem+json; charset=utf-8');
+    assert.equal(response.body.status, 404);
+    assert.equal(response.body.title, 'Not Found');
+    assert.equal(response.body.request_id, 'trace-abc-12345');
+    assert.equal(response.headers.get('x-request-id'), 'trace-abc-12345');
+    const unsafe = await ctx.server.api.request('GET', '/health', { headers: { 'x-request-id': 'bad id<script>' } });
+    assert.notEqual(unsafe.headers.get('x-request-id'), 'bad id<script>');
+  });
+
+  it('turns malformed, mistyped, oversized and wrongly typed input into 4xx without changing anything', async () => {
+    const user = await ctx.server.api.createUser(ctx.superAdmin, ctx.a.id, 'input.tester', 'ADMIN');
+    const count = async () => Number((await ctx.server.db.kysely.selectFrom('tickets').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+    const before = await count();
+    const cases: [string, RequestInit['body'], Record<string, string>, number][] = [
+      ['malformed JSON', '{"title": ', { 'content-type': 'application/json' }, 400],
+      ['empty JSON body', '', { 'content-type': 'application/json' }, 400],
+      ['JSON null', 'null', { 'content-type': 'application/json' }, 400],
+      ['wrong type', '{"title": ["a"]}', { 'content-type': 'application/json' }, 400],
+      ['unknown field', '{"title": "a", "tenant_id": "x"}', { 'content-type': 'application/json' }, 400],
+      ['prototype pollution', '{"title": "a", "__proto__": {"admin": true}}', { 'content-type': 'application/json' }, 400],
+      ['constructor pollution', '{"title": "a", "constructor": {"prototype": {"x": 1}}}', { 'content-type': 'application/json' }, 400],
+      ['form encoded', 'title=a', { 'content-type': 'application/x-www-form-urlencoded' }, 415],
+      ['text', 'title', { 'content-type': 'text/plain' }, 415],
+      ['oversized', JSON.stringify({ title: 'a', description: 'x'.repeat(70_000) }), { 'content-type': 'application/json' }, 413],
+      ['deeply nested', `{"title":"a","description":${'['.repeat(5000)}${']'.repeat(5000)}}`, { 'content-type': 'application/json' }, 400],
+      ['invalid UTF-8', Buffer.from([0x7b, 0x22, 0x74, 0x69, 0x74, 0x6c, 0x65, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d]) as unknown as string, { 'content-type': 'application/json' }, 201],
+    ];
+    for (const [name, body, headers, status] of cases) {
+      const response = await fetch(`${ctx.server.url}/api/v1/tickets`, { method: 'POST', body, headers: { authorization: `Bearer ${user.token}`, ...headers } });
+      const text = await response.text();
+      if (status === 201) {
+        // Invalid bytes are replaced (U+FFFD) by the JSON decoder: stored as text, never a 500.
+        assert.ok(response.status === 201 || response.status === 400, `${name}: ${response.status}`);
+        continue;
+      }
+      assert.equal(response.status, status, `${name}: ${text}`);
+      assert.equal(response.headers.get('content-type'), 'application/problem+json; charset=utf-8', name);
+      assert.doesNotMatch(text, /at .*\.ts:\d+|SELECT|INSERT|sqlite|postgres/i, `${name} leaks internals`);
+    }
+    const expected = before + (await count() - before > 0 ? 1 : 0);
+    assert.equal(await count(), expected, 'only the (valid, replaced-bytes) ticket may have been created');
+    assert.equal(({} as Record<string, unknown>).admin, undefined, 'Object.prototype untouched');
+  });
+
+  it('rejects over-long path parameters and query values with 4xx', async () => {
+    const user = await ctx.server.api.createUser(ctx.superAdmin, ctx.a.id, 'long.tester', 'VIEWER');
+    assert.equal((await ctx.server.api.get(`/api/v1/tickets/${'a'.repeat(300)}`, user.token)).status, 414);
+    assert.equal((await ctx.server.api.get(`/api/v1/tickets/${'a'.repeat(100)}`, user.token)).status, 400);
+    assert.equal((await ctx.server.api.get(`/api/v1/tickets?q=${'x'.repeat(5000)}`, user.token)).status, 400);
+    assert.equal((await ctx.server.api.get("/api/v1/tickets/1'%20OR%201=1--", user.token)).status, 400);
+  });
+
+  it('exposes Prometheus metrics with requests by route and status', async () => {
+    await ctx.server.api.get('/api/v1/tickets');
+    const response = await ctx.server.api.get('/metrics');
+    assert.equal(response.status, 200);
+    assert.match(response.text, /sentinel_http_requests_total\{method="GET",route="\/api\/v1\/tickets",status="401"\} \d+/);
+    assert.match(response.text, /sentinel_http_request_duration_seconds_bucket/);
+    assert.match(response.text, /sentinel_process_resident_memory_bytes/);
+  });
+
+  it('serves the API docs and the OpenAPI document locally', async () => {
+    const docs = await fetch(`${ctx.server.url}/docs/`, { redirect: 'follow' });
+    assert.equal(docs.status, 200);
+    const html = await docs.text();
+    assert.match(html, /swagger/i);
+    assert.doesNotMatch(html, /https?:\/\/(?!127\.0\.0\.1)[^"']*\.(js|css)/, 'no CDN assets');
+    const spec = await ctx.server.api.get('/openapi.json');
+    assert.equal(spec.status, 200);
+    assert.equal(spec.body.openapi, '3.1.0');
+    assert.ok(spec.body.paths['/api/v1/tickets']);
+  });
+
+  it('readiness reports the database', async () => {
+    const response = await ctx.server.api.get('/ready');
+    assert.equal(response.status, 200);
+    assert.equal(response.body.database, ctx.dialect);
+  });
+});
 
 describe('every request body is validated strictly', () => {
   it('each documented operation with a body rejects an unknown field with 400', async () => {

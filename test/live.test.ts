@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, before, it } from 'node:test';
 import WebSocket from 'ws';
-import { newId } from '../src/platform/ids.ts';
 import { startPaloAltoSimulator, type PaloAltoSimulator } from './simulators/paloalto.ts';
-import { dialects, startServer, type TestServer } from './helpers/harness.ts';
+import { makeVulnerability } from './helpers/factories.ts';
+import { PASSWORD, type TestServer } from './helpers/harness.ts';
+import { forEachDialect } from './helpers/suite.ts';
 
 interface Client {
   events: Record<string, unknown>[];
@@ -41,92 +42,70 @@ function connect(server: TestServer, token: string, headers: Record<string, stri
   });
 }
 
-for (const dialect of dialects()) {
-  describe(`live updates over WebSocket (${dialect})`, () => {
-    let server: TestServer;
-    let sim: PaloAltoSimulator;
-    let tenantA: string;
-    let adminA: string;
-    let viewerA: string;
-    let adminB: string;
+forEachDialect('live updates over WebSocket', { env: { SENTINEL_SYNC: 'off' }, tenants: 'Live', roles: ['ADMIN', 'VIEWER'] }, (ctx) => {
+  let sim: PaloAltoSimulator;
 
-    before(async () => {
-      server = await startServer(dialect, { SENTINEL_SYNC: 'off' });
-      sim = await startPaloAltoSimulator({ jobPollsBeforeFin: 1 });
-      const admin = await server.api.adminToken();
-      tenantA = (await server.api.createTenant(admin, 'Live A')).id;
-      const tenantB = (await server.api.createTenant(admin, 'Live B')).id;
-      adminA = (await server.api.createUser(admin, tenantA, 'live.admin.a', 'ADMIN')).token;
-      viewerA = (await server.api.createUser(admin, tenantA, 'live.viewer.a', 'VIEWER')).token;
-      adminB = (await server.api.createUser(admin, tenantB, 'live.admin.b', 'ADMIN')).token;
-    });
-    after(async () => {
-      await server.close();
-      await sim.close();
-    });
-
-    it('delivers sync and API events to the tenant\'s clients only', async () => {
-      const a = await connect(server, viewerA);
-      const b = await connect(server, adminB);
-      try {
-        const integration = await server.api.post('/api/v1/integrations', { name: 'Firewall', type: 'paloalto', config: { url: sim.url }, secret: sim.credentials }, adminA);
-        assert.equal(integration.status, 201, integration.text);
-        const outcome = await server.api.post(`/api/v1/integrations/${integration.body.id}/sync`, undefined, adminA);
-        assert.equal(outcome.body.status, 'success', outcome.text);
-        const created = await a.waitFor((e) => e.type === 'alert.created');
-        assert.equal(created.tenant_id, tenantA);
-        assert.ok(typeof created.id === 'string' && typeof created.severity === 'string');
-        assert.equal(a.events.filter((e) => e.type === 'alert.created').length, outcome.body.alerts);
-
-        const resolved = await server.api.post(`/api/v1/alerts/${String(created.id)}/resolve`, { note: 'done' }, adminA);
-        assert.equal(resolved.status, 200, resolved.text);
-        const event = await a.waitFor((e) => e.type === 'alert.resolved' && e.id === created.id);
-        assert.equal(event.tenant_id, tenantA);
-
-        await new Promise((resolve) => setTimeout(resolve, 300));
-        assert.deepEqual(b.events.map((e) => e.type), ['hello'], 'tenant B heard nothing of tenant A');
-      } finally {
-        a.socket.close();
-        b.socket.close();
-      }
-    });
-
-    it('delivers vulnerability and system events from API actions', async () => {
-      const a = await connect(server, adminA);
-      try {
-        const system = await server.db.kysely.selectFrom('systems').select(['id']).where('tenant_id', '=', tenantA).executeTakeFirstOrThrow();
-        const id = newId();
-        const now = Date.now();
-        await server.db.kysely.insertInto('vulnerabilities').values({
-          id, tenant_id: tenantA, integration_id: null, system_id: system.id, external_id: id, cve: 'CVE-2024-3400', title: 't', severity: 'critical', cvss_score: 10,
-          asset: 'fw01', package: null, version: null, fixed_version: null, status: 'open', first_seen: now, last_seen: now, resolved_at: null, created_at: now, updated_at: now,
-        }).execute();
-        assert.equal((await server.api.post(`/api/v1/vulnerabilities/${id}/patch`, {}, adminA)).status, 200);
-        const event = await a.waitFor((e) => e.type === 'vulnerability.updated' && e.id === id);
-        assert.equal(event.change, 'patching');
-      } finally {
-        a.socket.close();
-      }
-    });
-
-    it('closes the socket when its session ends (logout)', async () => {
-      const { access_token } = await server.api.login('live.viewer.a', 'Correct-Horse-7-Battery');
-      const client = await connect(server, access_token);
-      const closed = new Promise<number>((resolve) => client.socket.once('close', (code) => resolve(code)));
-      assert.equal((await server.api.post('/api/v1/auth/logout', undefined, access_token)).status, 204);
-      const code = await Promise.race([closed, new Promise<number>((resolve) => setTimeout(() => resolve(-1), 8_000))]);
-      assert.equal(code, 4001, 'closed with "session ended" within the check interval');
-    });
-
-    it('refuses a missing or bad token, a token for another purpose, and a foreign Origin', async () => {
-      await assert.rejects(connect(server, 'not-a-token'), /handshake refused: 401/);
-      const { refresh_token } = await server.api.login('live.viewer.a', 'Correct-Horse-7-Battery');
-      await assert.rejects(connect(server, refresh_token), /handshake refused: 401/);
-      await assert.rejects(connect(server, viewerA, { origin: 'https://evil.example' }), /handshake refused: 403/);
-      const sameOrigin = await connect(server, viewerA, { origin: server.url });
-      sameOrigin.socket.close();
-      // The query token is only accepted on the live route.
-      assert.equal((await server.api.get(`/api/v1/auth/me?access_token=${viewerA}`)).status, 401, "a query token is ignored on other routes");
-    });
+  before(async () => {
+    sim = await startPaloAltoSimulator({ jobPollsBeforeFin: 1 });
   });
-}
+  after(() => sim.close());
+
+  it('delivers sync and API events to the tenant\'s clients only', async () => {
+    const a = await connect(ctx.server, ctx.a.viewer.token);
+    const b = await connect(ctx.server, ctx.b.admin.token);
+    try {
+      const integration = await ctx.server.api.post('/api/v1/integrations', { name: 'Firewall', type: 'paloalto', config: { url: sim.url }, secret: sim.credentials }, ctx.a.admin.token);
+      assert.equal(integration.status, 201, integration.text);
+      const outcome = await ctx.server.api.post(`/api/v1/integrations/${integration.body.id}/sync`, undefined, ctx.a.admin.token);
+      assert.equal(outcome.body.status, 'success', outcome.text);
+      const created = await a.waitFor((e) => e.type === 'alert.created');
+      assert.equal(created.tenant_id, ctx.a.id);
+      assert.ok(typeof created.id === 'string' && typeof created.severity === 'string');
+      assert.equal(a.events.filter((e) => e.type === 'alert.created').length, outcome.body.alerts);
+
+      const resolved = await ctx.server.api.post(`/api/v1/alerts/${String(created.id)}/resolve`, { note: 'done' }, ctx.a.admin.token);
+      assert.equal(resolved.status, 200, resolved.text);
+      const event = await a.waitFor((e) => e.type === 'alert.resolved' && e.id === created.id);
+      assert.equal(event.tenant_id, ctx.a.id);
+
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.deepEqual(b.events.map((e) => e.type), ['hello'], 'tenant B heard nothing of tenant A');
+    } finally {
+      a.socket.close();
+      b.socket.close();
+    }
+  });
+
+  it('delivers vulnerability and system events from API actions', async () => {
+    const a = await connect(ctx.server, ctx.a.admin.token);
+    try {
+      const system = await ctx.server.db.kysely.selectFrom('systems').select(['id']).where('tenant_id', '=', ctx.a.id).executeTakeFirstOrThrow();
+      const id = await makeVulnerability(ctx.server, ctx.a.id, { system_id: system.id, cve: 'CVE-2024-3400', title: 't', severity: 'critical', cvss_score: 10, asset: 'fw01' });
+      assert.equal((await ctx.server.api.post(`/api/v1/vulnerabilities/${id}/patch`, {}, ctx.a.admin.token)).status, 200);
+      const event = await a.waitFor((e) => e.type === 'vulnerability.updated' && e.id === id);
+      assert.equal(event.change, 'patching');
+    } finally {
+      a.socket.close();
+    }
+  });
+
+  it('closes the socket when its session ends (logout)', async () => {
+    const { access_token } = await ctx.server.api.login(ctx.a.viewer.username, PASSWORD);
+    const client = await connect(ctx.server, access_token);
+    const closed = new Promise<number>((resolve) => client.socket.once('close', (code) => resolve(code)));
+    assert.equal((await ctx.server.api.post('/api/v1/auth/logout', undefined, access_token)).status, 204);
+    const code = await Promise.race([closed, new Promise<number>((resolve) => setTimeout(() => resolve(-1), 8_000))]);
+    assert.equal(code, 4001, 'closed with "session ended" within the check interval');
+  });
+
+  it('refuses a missing or bad token, a token for another purpose, and a foreign Origin', async () => {
+    await assert.rejects(connect(ctx.server, 'not-a-token'), /handshake refused: 401/);
+    const { refresh_token } = await ctx.server.api.login(ctx.a.viewer.username, PASSWORD);
+    await assert.rejects(connect(ctx.server, refresh_token), /handshake refused: 401/);
+    await assert.rejects(connect(ctx.server, ctx.a.viewer.token, { origin: 'https://evil.example' }), /handshake refused: 403/);
+    const sameOrigin = await connect(ctx.server, ctx.a.viewer.token, { origin: ctx.server.url });
+    sameOrigin.socket.close();
+    // The query token is only accepted on the live route.
+    assert.equal((await ctx.server.api.get(`/api/v1/auth/me?access_token=${ctx.a.viewer.token}`)).status, 401, "a query token is ignored on other routes");
+  });
+});
