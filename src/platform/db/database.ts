@@ -20,10 +20,19 @@ export interface Db {
   close(): Promise<void>;
 }
 
+/** Where the database layer reports what it survives (a lost connection); Fastify's logger fits. */
+export interface DbLog {
+  warn(obj: object, msg: string): void;
+}
+
+const stderrLog: DbLog = {
+  warn: (obj, msg) => console.warn(`${msg} ${JSON.stringify(obj)}`),
+};
+
 const PG_INT8 = 20;
 const PG_NUMERIC = 1700;
 
-function openPostgres(url: string): Db {
+function openPostgres(url: string, log: DbLog): Db {
   // Epoch-millisecond columns are BIGINT: read them back as numbers (safe up to year 285616).
   const types = {
     getTypeParser: (oid: number, format?: 'text' | 'binary') => {
@@ -32,7 +41,22 @@ function openPostgres(url: string): Db {
     },
   };
   const pool = new pg.Pool({ connectionString: url, max: 10, types, connectionTimeoutMillis: 3000, idleTimeoutMillis: 30_000 });
-  // An idle client that loses its connection must not crash the process; the pool replaces it.
+  /*
+   * A connection can die at any moment (PostgreSQL restarting or stopped, a network cut). pg emits
+   * 'error' on the client when no query is running to receive it, which crashes the process unless
+   * someone listens: the pool listens only while a client is idle, not while it is checked out
+   * (Kysely holds one between the queries of a transaction). So every client gets its own listener
+   * from the moment it connects; the query in flight (if any) fails on its own, and the pool drops
+   * the broken client when it is released.
+   */
+  pool.on('connect', (client) => {
+    client.once('error', (error: Error & { code?: string }) => {
+      log.warn({ code: error.code, reason: error.message }, 'database connection lost');
+      // A dying connection may report more than one error (the server's 57P01, then the socket's end).
+      client.on('error', () => undefined);
+    });
+  });
+  // The pool re-emits an idle client's error: already logged above.
   pool.on('error', () => undefined);
   const kysely = new Kysely<PlatformDatabase>({ dialect: new PostgresDialect({ pool }) });
   return {
@@ -76,8 +100,8 @@ function openSqlite(file: string): Db {
   };
 }
 
-export function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>): Db {
-  if (config.databaseUrl !== undefined) return openPostgres(config.databaseUrl);
+export function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>, log: DbLog = stderrLog): Db {
+  if (config.databaseUrl !== undefined) return openPostgres(config.databaseUrl, log);
   return openSqlite(path.join(config.dataDir, 'sentinel.db'));
 }
 
