@@ -9,7 +9,7 @@ export interface JobDriver {
   register<T>(queue: string, handler: (payload: T) => Promise<void>, options?: { concurrency?: number }): void;
   /** Adds a job; a job with the same key still waiting or running is not added twice. */
   enqueue<T>(queue: string, payload: T, options?: { key?: string }): boolean;
-  /** Runs `tick` every `intervalMs` (never overlapping itself) until stopped. */
+  /** Runs `tick` every `intervalMs` (never overlapping itself, backing off while it fails) until stopped. */
   every(name: string, intervalMs: number, tick: () => Promise<void>): void;
   start(): void;
   /** Stops tickers, lets running jobs finish (up to `graceMs`), drops waiting ones. */
@@ -24,9 +24,22 @@ interface Queue {
   keys: Set<string>;
 }
 
+/** A failing ticker waits twice as long after each failure in a row (the database may be down), up to this. */
+const TICK_BACKOFF_MAX_MS = 15_000;
+
+interface Ticker {
+  name: string;
+  intervalMs: number;
+  tick: () => Promise<void>;
+  timer?: NodeJS.Timeout;
+  busy: boolean;
+  failures: number;
+  pausedUntil: number;
+}
+
 export function createLocalJobDriver(log: { error(obj: unknown, msg: string): void }): JobDriver {
   const queues = new Map<string, Queue>();
-  const tickers: { name: string; intervalMs: number; tick: () => Promise<void>; timer?: NodeJS.Timeout; busy: boolean }[] = [];
+  const tickers: Ticker[] = [];
   const active = new Set<Promise<void>>();
   let started = false;
   let stopping = false;
@@ -65,18 +78,24 @@ export function createLocalJobDriver(log: { error(obj: unknown, msg: string): vo
       return true;
     },
     every(name, intervalMs, tick) {
-      tickers.push({ name, intervalMs, tick, busy: false });
+      tickers.push({ name, intervalMs, tick, busy: false, failures: 0, pausedUntil: 0 });
     },
     start() {
       if (started) return;
       started = true;
       for (const ticker of tickers) {
         ticker.timer = setInterval(() => {
-          if (ticker.busy || stopping) return;
+          if (ticker.busy || stopping || Date.now() < ticker.pausedUntil) return;
           ticker.busy = true;
           ticker
             .tick()
-            .catch((error: unknown) => log.error({ err: error, ticker: ticker.name }, 'scheduler tick failed'))
+            .then(() => (ticker.failures = 0))
+            .catch((error: unknown) => {
+              ticker.failures++;
+              const retryInMs = Math.min(ticker.intervalMs * 2 ** ticker.failures, TICK_BACKOFF_MAX_MS);
+              ticker.pausedUntil = Date.now() + retryInMs;
+              log.error({ err: error, ticker: ticker.name, failures: ticker.failures, retryInMs }, 'scheduler tick failed');
+            })
             .finally(() => (ticker.busy = false));
         }, ticker.intervalMs);
         ticker.timer.unref();

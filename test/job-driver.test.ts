@@ -1,0 +1,26 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { createLocalJobDriver } from '../src/platform/jobs/job-driver.ts';
+
+describe('local job driver', () => {
+  it('keeps a failing ticker going, backing off while it fails and back to its interval once it succeeds', async () => {
+    const logged: unknown[] = [];
+    const jobs = createLocalJobDriver({ error: (obj) => logged.push(obj) });
+    const calls: number[] = [];
+    const failures = 4;
+    jobs.every('flaky', 10, async () => {
+      calls.push(Date.now());
+      if (calls.length <= failures) throw new Error('database down');
+    });
+    jobs.start();
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    await jobs.stop();
+
+    assert.ok(calls.length > failures + 3, `the ticker went on after failing (${calls.length} calls)`);
+    const gaps = calls.slice(1).map((at, i) => at - calls[i]!);
+    // While failing: 20, 40, 80, 160 ms apart (twice as long each time) instead of every 10 ms.
+    assert.ok(gaps[failures - 1]! >= 150, `backed off: gaps ${gaps.join(' ')}`);
+    assert.ok(gaps.slice(failures).every((gap) => gap < 60), `back to the interval once healthy: gaps ${gaps.join(' ')}`);
+    assert.equal(logged.length, failures, 'each failure logged once');
+  });
+});
