@@ -37,7 +37,8 @@ export function createAuditService(repo: AuditRepo) {
       actor_username: entry.actorUsername ?? null,
       action: entry.action,
       resource_type: entry.resourceType ?? null,
-      resource_id: entry.resourceId ?? null,
+      // Taken from the path even when it failed validation: a NUL there cannot be stored as text on PostgreSQL.
+      resource_id: entry.resourceId?.replaceAll('\0', '\uFFFD') ?? null,
       outcome: entry.outcome,
       ip: entry.ip ?? null,
       user_agent: entry.userAgent?.slice(0, 512) ?? null,

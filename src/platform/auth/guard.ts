@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { forbidden, unauthorized } from '../http/errors.ts';
+import { forbidden, problemPayload, unauthorized } from '../http/errors.ts';
 import type { Principal } from './principal.ts';
 import type { AccessClaims, TokenService } from './tokens.ts';
 import type { AuditService } from '../../modules/audit/audit.service.ts';
@@ -77,8 +77,16 @@ export function registerGuard(app: FastifyInstance, deps: GuardDeps): void {
       ...(target?.tenantId !== undefined ? { tenantId: target.tenantId } : {}),
       ...(detail !== undefined ? { detail } : {}),
     };
-    if (MUTATING.has(request.method)) await deps.audit.fromRequest(request, entry);
-    else deps.audit.readFromRequest(request, entry);
-    return payload;
+    if (!MUTATING.has(request.method)) {
+      deps.audit.readFromRequest(request, entry);
+      return payload;
+    }
+    try {
+      await deps.audit.fromRequest(request, entry);
+      return payload;
+    } catch (error) {
+      // A write without its audit entry is not acknowledged (503 while the database is down).
+      return problemPayload(request, reply, error);
+    }
   });
 }

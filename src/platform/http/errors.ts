@@ -1,4 +1,6 @@
+import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isDatabaseUnavailable, isInvalidValue } from '../db/errors.ts';
 
 export interface FieldError {
   field: string;
@@ -34,38 +36,19 @@ const TITLES: Record<number, string> = {
   404: 'Not Found',
   405: 'Method Not Allowed',
   406: 'Not Acceptable',
+  408: 'Request Timeout',
   409: 'Conflict',
   413: 'Content Too Large',
   414: 'URI Too Long',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
+  431: 'Request Header Fields Too Large',
   429: 'Too Many Requests',
   500: 'Internal Server Error',
+  502: 'Bad Gateway',
   503: 'Service Unavailable',
+  504: 'Gateway Timeout',
 };
-
-function sendProblem(
-  request: FastifyRequest,
-  reply: FastifyReply,
-  status: number,
-  detail: string | undefined,
-  errors?: FieldError[],
-  headers?: Record<string, string>,
-) {
-  if (headers) reply.headers(headers);
-  return reply
-    .code(status)
-    .type('application/problem+json')
-    .send({
-      type: 'about:blank',
-      title: TITLES[status] ?? 'Error',
-      status,
-      ...(detail === undefined ? {} : { detail }),
-      ...(errors === undefined ? {} : { errors }),
-      instance: request.url.split('?')[0],
-      request_id: request.id,
-    });
-}
 
 interface AjvIssue {
   instancePath: string;
@@ -84,47 +67,115 @@ function fieldErrors(part: string | undefined, issues: AjvIssue[]): FieldError[]
   });
 }
 
+const PROBLEM_TYPE = 'application/problem+json; charset=utf-8';
+
+/** What a client is told about an error. */
+export interface ProblemAnswer {
+  status: number;
+  detail?: string;
+  errors?: FieldError[];
+  headers?: Record<string, string>;
+}
+
+const UNAVAILABLE: ProblemAnswer = { status: 503, detail: 'The database is not reachable; try again shortly', headers: { 'Retry-After': '5' } };
+const INTERNAL: ProblemAnswer = { status: 500, detail: 'An unexpected error occurred; it has been logged with this request id' };
+
+/**
+ * The one place that decides what any error becomes for the client: its own message only for
+ * errors meant for it (HttpError, validation, Fastify's client errors by code), otherwise a fixed
+ * sentence. Driver codes, addresses, SQL and stack traces stay in the log.
+ */
+export function problemFor(error: unknown, request: FastifyRequest, reply: FastifyReply): ProblemAnswer {
+  if (error instanceof HttpError) {
+    return { status: error.status, ...(error.detail !== undefined ? { detail: error.detail } : {}), ...(error.errors ? { errors: error.errors } : {}), ...(error.headers ? { headers: error.headers } : {}) };
+  }
+  const fastifyError = (typeof error === 'object' && error !== null ? error : {}) as Partial<FastifyError> & { validation?: AjvIssue[]; validationContext?: string };
+  if (fastifyError.validation) {
+    const part = fastifyError.validationContext;
+    return { status: 400, detail: `The request ${part ?? 'input'} is invalid`, errors: fieldErrors(part, fastifyError.validation) };
+  }
+  const status = fastifyError.statusCode ?? 500;
+  if (status >= 400 && status < 500) {
+    // Fastify's own client errors (bad JSON, 413, 415, 429 …); a rate limiter's Retry-After stays.
+    const retryAfter = reply.getHeader('retry-after');
+    return { status, detail: clientMessage(fastifyError.code, status), ...(retryAfter !== undefined ? { headers: { 'Retry-After': String(retryAfter) } } : {}) };
+  }
+  if (isInvalidValue(error)) {
+    request.log.warn({ err: error }, 'the database refused a value from the request');
+    return { status: 400, detail: 'A value in the request cannot be stored (invalid characters, too long, or out of range)' };
+  }
+  if (isDatabaseUnavailable(error)) {
+    request.log.error({ err: error }, 'database unavailable');
+    return UNAVAILABLE;
+  }
+  request.log.error({ err: error }, 'unhandled error');
+  return INTERNAL;
+}
+
+function problemBody(answer: ProblemAnswer, request?: FastifyRequest) {
+  return {
+    type: 'about:blank',
+    title: TITLES[answer.status] ?? 'Error',
+    status: answer.status,
+    ...(answer.detail === undefined ? {} : { detail: answer.detail }),
+    ...(answer.errors === undefined ? {} : { errors: answer.errors }),
+    ...(request === undefined ? {} : { instance: request.url.split('?')[0], request_id: request.id }),
+  };
+}
+
+function sendProblem(request: FastifyRequest, reply: FastifyReply, answer: ProblemAnswer) {
+  if (answer.headers) reply.headers(answer.headers);
+  return reply.code(answer.status).type(PROBLEM_TYPE).send(problemBody(answer, request));
+}
+
+/**
+ * For onSend hooks, which run after the error handler may already have answered: an error there
+ * would otherwise leave with Fastify's default body (driver code and message included). Turns the
+ * reply into the error's problem answer and returns its body, to be returned from the hook.
+ */
+export function problemPayload(request: FastifyRequest, reply: FastifyReply, error: unknown): string {
+  const answer = problemFor(error, request, reply);
+  if (answer.headers) reply.headers(answer.headers);
+  reply.code(answer.status).type(PROBLEM_TYPE);
+  return JSON.stringify(problemBody(answer, request));
+}
+
 /** Every error leaves as problem+json; a 5xx never carries internal details. */
 export function registerErrorHandling(app: FastifyInstance): void {
-  app.setErrorHandler((error: FastifyError & { validation?: AjvIssue[]; validationContext?: string }, request, reply) => {
-    if (error instanceof HttpError) {
-      return sendProblem(request, reply, error.status, error.detail, error.errors, error.headers);
-    }
-    if (error.validation) {
-      const part = error.validationContext;
-      return sendProblem(request, reply, 400, `The request ${part ?? 'input'} is invalid`, fieldErrors(part, error.validation));
-    }
-    const status = error.statusCode ?? 500;
-    if (status >= 400 && status < 500) {
-      // Fastify's own client errors (bad JSON, 413, 415, 429 …): their messages name no internals.
-      const headers: Record<string, string> = {};
-      for (const name of ['retry-after']) {
-        const value = reply.getHeader(name);
-        if (value !== undefined) headers[name] = String(value);
-      }
-      return sendProblem(request, reply, status, clientMessage(error), undefined, headers);
-    }
-    if (isDatabaseUnavailable(error)) {
-      request.log.error({ err: error }, 'database unavailable');
-      return sendProblem(request, reply, 503, 'The database is not reachable; try again shortly', undefined, { 'Retry-After': '5' });
-    }
-    request.log.error({ err: error }, 'unhandled error');
-    return sendProblem(request, reply, 500, 'An unexpected error occurred; it has been logged with this request id');
-  });
-
-  app.setNotFoundHandler((request, reply) => sendProblem(request, reply, 404, `No route for ${request.method} ${request.url.split('?')[0]}`));
+  app.setErrorHandler((error, request, reply) => sendProblem(request, reply, problemFor(error, request, reply)));
+  app.setNotFoundHandler((request, reply) => sendProblem(request, reply, { status: 404, detail: `No route for ${request.method} ${request.url.split('?')[0]}` }));
 }
 
-const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE', '57P01', '57P02', '57P03', '53300', '08000', '08003', '08006']);
-
-/** Connection-level failures (PostgreSQL down, restarting or saturated; SQLite locked too long). */
-function isDatabaseUnavailable(error: { code?: string; message?: string }): boolean {
-  if (error.code !== undefined && UNAVAILABLE_CODES.has(error.code)) return true;
-  return /Connection terminated|timeout exceeded when trying to connect|database is locked/i.test(error.message ?? '');
+/**
+ * Fastify's `frameworkErrors`: URLs the router refuses before any route (malformed
+ * percent-encoding, an over-long path parameter), which would otherwise get Fastify's own body.
+ */
+export function frameworkErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  void sendProblem(request, reply, problemFor(error, request, reply));
 }
 
-function clientMessage(error: FastifyError): string {
-  switch (error.code) {
+/**
+ * Fastify's `clientErrorHandler`: requests Node's HTTP parser refuses or cuts (malformed, headers
+ * too large, too slow) never reach Fastify; they are answered on the socket, as problem+json.
+ */
+export function clientErrorHandler(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const status = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+  const detail = status === 408
+    ? 'The request did not arrive in time'
+    : status === 431 ? 'The request headers are too large' : 'The request is not valid HTTP';
+  const body = JSON.stringify(problemBody({ status, detail }));
+  // Not when a response has started on this connection: it would corrupt it.
+  const response = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (socket.writable && response?.headersSent !== true) {
+    socket.write(`HTTP/1.1 ${status} ${TITLES[status]}\r\nContent-Type: ${PROBLEM_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  }
+  socket.destroy(error);
+}
+
+/** Fixed sentences for Fastify's client errors: their own messages may repeat the input. */
+function clientMessage(code: string | undefined, status: number): string {
+  switch (code) {
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return 'The request body is not valid JSON';
@@ -132,7 +183,13 @@ function clientMessage(error: FastifyError): string {
       return 'The request body is too large';
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return 'Send the request body as application/json';
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return 'The request body does not match its Content-Length';
+    case 'FST_ERR_BAD_URL':
+      return 'The URL is not valid (malformed percent-encoding)';
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return 'A path segment of the URL is too long';
     default:
-      return error.message;
+      return `The request cannot be processed (${TITLES[status] ?? status})`;
   }
 }
