@@ -88,8 +88,10 @@ export async function buildApp(config: Config, db: Db, services: AppServices): P
     },
     trustProxy: config.trustProxy,
     bodyLimit: config.bodyLimitBytes,
-    // A client has 30 s to send its whole request: slow-drip connections cannot pile up.
+    // A client has 10 s to send its headers and 30 s for its whole request, so slow-drip
+    // connections cannot pile up; Node checks every second (its default, 30 s, let them last a minute).
     requestTimeout: 30_000,
+    http: { headersTimeout: 10_000, requestTimeout: 30_000, connectionsCheckingInterval: 1_000 },
     // Accept a caller's request id only when it looks like one; otherwise mint our own.
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
