@@ -12,6 +12,7 @@ import { TENANT_ROLES, type TenantRole } from './platform/auth/permissions.ts';
 import { createUsersRepo } from './modules/users/users.repo.ts';
 import { startSyncWorker, type SyncWorker } from './modules/integrations/sync-worker-client.ts';
 import { rotateLocalKey } from './platform/secrets/local.ts';
+import { logUnhandledRejections } from './platform/process-errors.ts';
 
 const USAGE = `Usage: sentinel <command> [options]
 
@@ -57,6 +58,7 @@ async function serve(config: Config): Promise<void> {
   // loop; "sync now" requests are forwarded to it. With SENTINEL_SYNC=off they run in this process.
   let syncWorker: SyncWorker | undefined;
   const app = await buildApp(config, db, { ...services, sync: { syncNow: (row) => (syncWorker ?? services.sync).syncNow(row) } });
+  logUnhandledRejections(app.log);
   if (config.syncEnabled) syncWorker = startSyncWorker(config, secretKey, app.log, services.bus);
   const shutdown = async (signal: string) => {
     app.log.info({ signal }, 'shutting down');
