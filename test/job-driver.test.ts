@@ -16,11 +16,11 @@ describe('local job driver', () => {
     await new Promise((resolve) => setTimeout(resolve, 800));
     await jobs.stop();
 
-    assert.ok(calls.length > failures + 3, `the ticker went on after failing (${calls.length} calls)`);
     const gaps = calls.slice(1).map((at, i) => at - calls[i]!);
     // While failing: 20, 40, 80, 160 ms apart (twice as long each time) instead of every 10 ms.
     assert.ok(gaps[failures - 1]! >= 150, `backed off: gaps ${gaps.join(' ')}`);
-    assert.ok(gaps.slice(failures).every((gap) => gap < 60), `back to the interval once healthy: gaps ${gaps.join(' ')}`);
+    // Once healthy, every 10 ms again: still backing off, it would have run at most once more (320 ms later).
+    assert.ok(calls.length >= failures + 5, `back to the interval once healthy: gaps ${gaps.join(' ')}`);
     assert.equal(logged.length, failures, 'each failure logged once');
   });
 });
