@@ -50,3 +50,64 @@ describe('toIso', () => {
     for (const ms of samples) assert.equal(toIso(ms), new Date(ms).toISOString(), String(ms));
   });
 });
+
+describe('node:sqlite dialect with another connection writing the same file', () => {
+  async function open() {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const path = await import('node:path');
+    const { Kysely } = await import('kysely');
+    const { nodeSqliteDialect } = await import('../src/platform/db/node-sqlite-dialect.ts');
+    const dir = mkdtempSync(path.join(tmpdir(), 'sentinel-dialect-'));
+    const file = path.join(dir, 'shared.db');
+    const other = new DatabaseSync(file);
+    other.exec('PRAGMA journal_mode = WAL; CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT)');
+    const db = new Kysely<{ t: { id: number; name: string } }>({ dialect: nodeSqliteDialect(new DatabaseSync(file)) });
+    return {
+      db,
+      other,
+      async close() {
+        await db.destroy();
+        other.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  }
+
+  it('holds the write lock from the start of a transaction, so a write in between cannot fail its later write', async (t) => {
+    const { db, other, close } = await open();
+    t.after(close);
+    other.exec('PRAGMA busy_timeout = 0');
+    let otherWrite = 'not tried';
+    await db.transaction().execute(async (trx) => {
+      await trx.selectFrom('t').selectAll().execute();
+      try {
+        other.exec("INSERT INTO t (name) VALUES ('other')");
+        otherWrite = 'committed';
+      } catch (error) {
+        otherWrite = (error as Error).message;
+      }
+      await trx.insertInto('t').values({ name: 'ours' }).execute();
+    });
+    assert.equal(otherWrite, 'database is locked');
+    assert.deepEqual((await db.selectFrom('t').select('name').execute()).map((r) => r.name), ['ours']);
+  });
+
+  it('waits for a lock held by another connection without blocking the event loop', async (t) => {
+    const { db, other, close } = await open();
+    t.after(close);
+    other.exec("BEGIN IMMEDIATE; INSERT INTO t (name) VALUES ('other')");
+    let ticks = 0;
+    const ticker = setInterval(() => ticks++, 5);
+    t.after(() => clearInterval(ticker));
+    setTimeout(() => other.exec('COMMIT'), 400);
+    // One transaction and one single-statement write, both queued behind the other connection's lock.
+    await Promise.all([
+      db.transaction().execute((trx) => trx.insertInto('t').values({ name: 'in a transaction' }).execute()),
+      db.insertInto('t').values({ name: 'alone' }).execute(),
+    ]);
+    assert.deepEqual((await db.selectFrom('t').select('name').orderBy('id').execute()).map((r) => r.name), ['other', 'in a transaction', 'alone']);
+    // A busy timeout that slept on the event loop would have let the ticker run only after the wait.
+    assert.ok(ticks >= 20, `the event loop kept turning while waiting (${ticks} ticks)`);
+  });
+});

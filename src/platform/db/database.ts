@@ -75,8 +75,8 @@ export function openSqliteFile(file: string): DatabaseSync {
   if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
   const database = new DatabaseSync(file);
   // The busy timeout comes first: switching to WAL needs a lock that a second process starting at
-  // the same moment may hold. WAL lets readers run beside the writer; FULL sync so an acknowledged
-  // write survives a power cut.
+  // the same moment may hold (the dialect shortens it afterwards and waits for locks asynchronously).
+  // WAL lets readers run beside the writer; FULL sync so an acknowledged write survives a power cut.
   database.exec(`
     PRAGMA busy_timeout = 5000;
     PRAGMA journal_mode = WAL;

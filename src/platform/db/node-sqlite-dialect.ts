@@ -1,5 +1,6 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import { SqliteDialect, type SqliteDatabase, type SqliteStatement } from 'kysely';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CompiledQuery, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type QueryResult, type SqliteDatabase, type SqliteStatement } from 'kysely';
 
 type SqliteValue = null | number | bigint | string | Uint8Array;
 
@@ -47,7 +48,97 @@ export function returnsRows(sql: string): boolean {
 /** Prepared statements are reused: the same few hundred queries run all day. */
 const STATEMENT_CACHE_SIZE = 500;
 
+/**
+ * How long a statement may wait for another process's write lock in total, and how long SQLite's
+ * own busy handler may wait per attempt. node:sqlite is synchronous, so SQLite's handler sleeps on
+ * the event loop: it only covers the short waits; the long ones are awaited between attempts.
+ */
+const LOCK_WAIT_BUDGET_MS = 5000;
+const SYNC_BUSY_TIMEOUT_MS = 10;
+const MAX_RETRY_DELAY_MS = 25;
+
+const SQLITE_BUSY = 5;
+
+function isBusy(error: unknown): boolean {
+  const errcode = (error as { errcode?: unknown } | null)?.errcode;
+  // Extended codes (SQLITE_BUSY_SNAPSHOT = 517, …) keep the primary code in the low byte.
+  return typeof errcode === 'number' && (errcode & 0xff) === SQLITE_BUSY;
+}
+
+/**
+ * Kysely's SQLite driver with two changes for a database file that other processes write too:
+ *  - transactions begin IMMEDIATE, taking the write lock up front. A deferred BEGIN that reads and
+ *    then writes cannot upgrade its lock once another process has committed in between: SQLite
+ *    fails it at once with SQLITE_BUSY, whatever the busy timeout.
+ *  - a statement that finds the database locked is retried after an asynchronous pause until
+ *    LOCK_WAIT_BUDGET_MS, so that waiting for another process never blocks the event loop for
+ *    long. SQLite allows retrying a COMMIT or a statement outside a transaction (it changed
+ *    nothing); inside an IMMEDIATE transaction the lock is already held, so it cannot happen there.
+ */
+class NodeSqliteDriver extends SqliteDriver {
+  #inTransaction = false;
+  #connection: DatabaseConnection | undefined;
+
+  override async acquireConnection(): Promise<DatabaseConnection> {
+    if (this.#connection === undefined) {
+      const connection = await super.acquireConnection();
+      this.#connection = {
+        executeQuery: <R>(query: CompiledQuery) => this.#retryWhileLocked(query, () => connection.executeQuery<R>(query)),
+        streamQuery: (query, chunkSize) => connection.streamQuery(query, chunkSize),
+      };
+    }
+    return this.#connection;
+  }
+
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+    this.#inTransaction = true;
+  }
+
+  override async commitTransaction(connection: DatabaseConnection): Promise<void> {
+    await super.commitTransaction(connection);
+    this.#inTransaction = false;
+  }
+
+  override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    this.#inTransaction = false;
+    await super.rollbackTransaction(connection);
+  }
+
+  async #retryWhileLocked<R>(query: CompiledQuery, execute: () => Promise<QueryResult<R>>): Promise<QueryResult<R>> {
+    const retryable = !this.#inTransaction || /^\s*commit\b/i.test(query.sql);
+    const deadline = Date.now() + LOCK_WAIT_BUDGET_MS;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await execute();
+      } catch (error) {
+        if (!retryable || !isBusy(error) || Date.now() >= deadline) throw error;
+      }
+      // Jittered, growing pauses: two processes waiting on each other do not retry in lockstep.
+      await sleep(Math.random() * Math.min(MAX_RETRY_DELAY_MS, 2 ** attempt));
+    }
+  }
+}
+
+class NodeSqliteDialect extends SqliteDialect {
+  readonly #database: SqliteDatabase;
+
+  constructor(database: SqliteDatabase) {
+    super({ database });
+    this.#database = database;
+  }
+
+  override createDriver(): Driver {
+    return new NodeSqliteDriver({ database: this.#database });
+  }
+}
+
+/**
+ * A Kysely dialect over a node:sqlite connection. It takes over waiting for locks (see
+ * NodeSqliteDriver), so it shortens the connection's busy timeout to SYNC_BUSY_TIMEOUT_MS.
+ */
 export function nodeSqliteDialect(database: DatabaseSync): SqliteDialect {
+  database.exec(`PRAGMA busy_timeout = ${SYNC_BUSY_TIMEOUT_MS}`);
   const statements = new Map<string, SqliteStatement>();
   const adapted: SqliteDatabase = {
     close: () => {
@@ -64,5 +155,5 @@ export function nodeSqliteDialect(database: DatabaseSync): SqliteDialect {
       return statement;
     },
   };
-  return new SqliteDialect({ database: adapted });
+  return new NodeSqliteDialect(adapted);
 }
