@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { DatabaseSync } from 'node:sqlite';
 import { describe, it } from 'node:test';
+import type { Generated } from 'kysely';
 import { returnsRows } from '../src/platform/db/node-sqlite-dialect.ts';
 
 describe('node:sqlite adapter', () => {
@@ -62,7 +63,7 @@ describe('node:sqlite dialect with another connection writing the same file', ()
     const file = path.join(dir, 'shared.db');
     const other = new DatabaseSync(file);
     other.exec('PRAGMA journal_mode = WAL; CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT)');
-    const db = new Kysely<{ t: { id: number; name: string } }>({ dialect: nodeSqliteDialect(new DatabaseSync(file)) });
+    const db = new Kysely<{ t: { id: Generated<number>; name: string } }>({ dialect: nodeSqliteDialect(new DatabaseSync(file)) });
     return {
       db,
       other,

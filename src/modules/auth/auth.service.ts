@@ -52,6 +52,11 @@ interface CachedPrincipal {
   expiresAt: number;
 }
 
+type LoginUser = NonNullable<Awaited<ReturnType<AuthRepo['findUserForLogin']>>>;
+type CredentialVerdict =
+  | { user: LoginUser }
+  | { failure: 'unknown_user' | 'bad_password' | 'user_disabled' | 'tenant_disabled'; user?: LoginUser };
+
 type Settings = Pick<Config, 'refreshTokenDays' | 'sessionIdleMinutes' | 'sessionMaxHours' | 'maxSessions'>;
 
 export function createAuthService(deps: { repo: AuthRepo; tokens: TokenService; audit: AuditService; throttle: LoginThrottle; settings: Settings }) {
@@ -77,8 +82,21 @@ export function createAuthService(deps: { repo: AuthRepo; tokens: TokenService; 
     };
   }
 
+  /** Judges a login and password. Every path costs one password hash, so timing tells no usernames apart. */
+  async function checkCredentials(login: string, password: string): Promise<CredentialVerdict> {
+    const user = await repo.findUserForLogin(login);
+    if (user === undefined) {
+      await burnPasswordCheck(password);
+      return { failure: 'unknown_user' };
+    }
+    if (!(await verifyPassword(user.password_hash, password))) return { failure: 'bad_password', user };
+    if (user.is_active !== 1) return { failure: 'user_disabled', user };
+    if (user.tenant_id !== null && user.tenant_is_active !== 1) return { failure: 'tenant_disabled', user };
+    return { user };
+  }
+
+  /** Audits a failed sign-in; the throttle counted it already, when it reserved the attempt. */
   function loginFailed(login: string, client: ClientInfo, reason: string, user?: { id: string; tenant_id: string | null }) {
-    throttle.recordFailure(login, client.ip);
     return audit.record({
       action: 'auth.login',
       outcome: 'failure',
@@ -96,29 +114,29 @@ export function createAuthService(deps: { repo: AuthRepo; tokens: TokenService; 
   return {
     async login(loginInput: string, password: string, client: ClientInfo): Promise<TokenPair> {
       const login = loginInput.trim().toLowerCase();
-      const wait = throttle.retryAfterSeconds(login, client.ip);
-      if (wait > 0) {
+      const reservation = await throttle.reserve(login, client.ip);
+      if (!reservation.allowed) {
+        const wait = reservation.retryAfterSeconds;
         await audit.record({
           action: 'auth.login', outcome: 'denied', actorUsername: login.slice(0, 128), resourceType: 'session',
           detail: { reason: 'throttled', retry_after: wait }, ip: client.ip, userAgent: client.userAgent, requestId: client.requestId,
         });
         throw tooManyRequests(wait, 'Too many failed sign-in attempts; try again later');
       }
-      const user = await repo.findUserForLogin(login);
-      if (user === undefined) {
-        await burnPasswordCheck(password);
-        await loginFailed(login, client, 'unknown_user');
-        throw unauthorized('Invalid username or password');
+      let verdict: CredentialVerdict;
+      try {
+        verdict = await checkCredentials(login, password);
+      } catch (error) {
+        // The attempt could not be judged (the database failed): it is no failed guess.
+        await reservation.attempt.withdraw();
+        throw error;
       }
-      if (!(await verifyPassword(user.password_hash, password))) {
-        await loginFailed(login, client, 'bad_password', user);
-        throw unauthorized('Invalid username or password');
+      if ('failure' in verdict) {
+        await loginFailed(login, client, verdict.failure, verdict.user);
+        throw unauthorized(verdict.failure === 'user_disabled' || verdict.failure === 'tenant_disabled' ? 'This account is disabled' : 'Invalid username or password');
       }
-      if (user.is_active !== 1 || (user.tenant_id !== null && user.tenant_is_active !== 1)) {
-        await loginFailed(login, client, user.is_active !== 1 ? 'user_disabled' : 'tenant_disabled', user);
-        throw unauthorized('This account is disabled');
-      }
-      throttle.recordSuccess(login, client.ip);
+      const { user } = verdict;
+      await reservation.attempt.succeeded();
 
       const now = Date.now();
       const sessionId = newId(now);
