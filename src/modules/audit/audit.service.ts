@@ -4,6 +4,7 @@ import type { AuditRow, NewAuditRow } from '../../platform/db/schema.ts';
 import type { Principal } from '../../platform/auth/principal.ts';
 import { badRequest } from '../../platform/http/errors.ts';
 import { decodeCursor, toPage } from '../../platform/http/pagination.ts';
+import { toStorableText } from '../../platform/text.ts';
 import type { ListAuditInput } from './audit.schemas.ts';
 import type { AuditFilter, AuditRepo } from './audit.repo.ts';
 
@@ -27,6 +28,8 @@ export interface AuditEntry {
 const READ_FLUSH_MS = 50;
 const READ_FLUSH_ROWS = 200;
 
+const storable = (text: string | null | undefined) => (text == null ? null : toStorableText(text));
+
 export function createAuditService(repo: AuditRepo) {
   function toRow(entry: AuditEntry): NewAuditRow {
     const now = Date.now();
@@ -34,14 +37,15 @@ export function createAuditService(repo: AuditRepo) {
       id: newId(now),
       tenant_id: entry.tenantId ?? null,
       actor_id: entry.actorId ?? null,
-      actor_username: entry.actorUsername ?? null,
+      // What a client sent is recorded even when refused, so it may hold text no database stores.
+      actor_username: storable(entry.actorUsername),
       action: entry.action,
       resource_type: entry.resourceType ?? null,
-      // Taken from the path even when it failed validation: a NUL there cannot be stored as text on PostgreSQL.
-      resource_id: entry.resourceId?.replaceAll('\0', '\uFFFD') ?? null,
+      // Taken from the path even when it failed validation.
+      resource_id: storable(entry.resourceId),
       outcome: entry.outcome,
       ip: entry.ip ?? null,
-      user_agent: entry.userAgent?.slice(0, 512) ?? null,
+      user_agent: storable(entry.userAgent?.slice(0, 512)),
       request_id: entry.requestId ?? null,
       detail: entry.detail === undefined ? null : JSON.stringify(entry.detail),
       created_at: now,

@@ -1,6 +1,7 @@
-import { Ajv, type Options } from 'ajv';
+import { Ajv, type ErrorObject, type Options, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { FastifyInstance } from 'fastify';
+import { isStorableText } from '../text.ts';
 
 /** An Ajv instance with Sentinel's defaults (all errors, formats, defaults applied, no silent stripping). */
 export function buildAjv(options: Options) {
@@ -11,10 +12,78 @@ export function buildAjv(options: Options) {
 
 /**
  * Bodies are validated strictly (a number is not a string, unknown fields are errors); query
- * strings and path parameters arrive as text, so they are coerced to the declared types.
+ * strings and path parameters arrive as text, so they are coerced to the declared types. Every
+ * part also refuses text that one of the supported databases cannot store, so that the same
+ * input gets the same answer (400) on each of them.
  */
 export function registerValidation(app: FastifyInstance): void {
   const strict = buildAjv({ coerceTypes: false });
   const coercing = buildAjv({ coerceTypes: 'array' });
-  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strict : coercing).compile(schema));
+  app.setValidatorCompiler(({ schema, httpPart }) => refusingUnstorableText((httpPart === 'body' ? strict : coercing).compile(schema)));
+}
+
+const MAX_REPORTED_FIELDS = 20;
+
+interface Visit {
+  value: unknown;
+  key: string | number | undefined;
+  parent: Visit | undefined;
+}
+
+/** An Ajv error at the visited value; its JSON Pointer is built only for the few values reported. */
+function unstorableError(visit: Visit): ErrorObject {
+  const keys: string[] = [];
+  for (let at: Visit | undefined = visit; at?.key !== undefined; at = at.parent) keys.push(String(at.key).replaceAll('~', '~0').replaceAll('/', '~1'));
+  const instancePath = keys.reverse().map((key) => `/${key}`).join('');
+  return { instancePath, schemaPath: '#', keyword: 'storableText', params: {}, message: 'must not contain NUL or unpaired surrogate characters' };
+}
+
+/**
+ * Where a value holds text that not every supported database can store (see isStorableText); keys
+ * count as text too. As Ajv errors, so they answer like any other invalid field.
+ * Walked with an explicit stack: deep input must not overflow the call stack.
+ */
+export function unstorableText(data: unknown): ErrorObject[] {
+  const errors: ErrorObject[] = [];
+  const pending: Visit[] = [];
+  // Strings are checked where they are met; only containers are queued, with their place for the paths.
+  const meet = (value: unknown, key: Visit['key'], parent: Visit | undefined) => {
+    if (typeof value === 'string') {
+      if (!isStorableText(value)) errors.push(unstorableError({ value, key, parent }));
+    } else if (typeof value === 'object' && value !== null) {
+      pending.push({ value, key, parent });
+    }
+  };
+  meet(data, undefined, undefined);
+  while (pending.length > 0 && errors.length < MAX_REPORTED_FIELDS) {
+    const visit = pending.pop()!;
+    if (Array.isArray(visit.value)) {
+      visit.value.forEach((item, index) => meet(item, index, visit));
+    } else {
+      for (const [key, item] of Object.entries(visit.value as object)) {
+        if (isStorableText(key)) meet(item, key, visit);
+        else errors.push(unstorableError({ value: item, key, parent: visit }));
+      }
+    }
+  }
+  return errors;
+}
+
+/**
+ * A validator that also refuses unstorable text anywhere in the input it validates. Input the
+ * schema refuses is not walked: it is answered 400 anyway, and hostile shapes stop at the schema.
+ */
+function refusingUnstorableText(validate: ValidateFunction): ValidateFunction {
+  const wrapped = ((data: unknown, context?: Parameters<ValidateFunction>[1]) => {
+    if (!validate(data, context)) {
+      wrapped.errors = validate.errors;
+      return false;
+    }
+    const unstorable = unstorableText(data);
+    wrapped.errors = unstorable.length > 0 ? unstorable : null;
+    return unstorable.length === 0;
+  }) as ValidateFunction;
+  // Fastify passes the parent object (which lets Ajv coerce a root value) only to validators that have one.
+  wrapped.schemaEnv = validate.schemaEnv;
+  return wrapped;
 }
