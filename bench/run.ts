@@ -13,12 +13,11 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import autocannon from 'autocannon';
 import { newId } from '../src/platform/ids.ts';
-import { ADMIN_PASSWORD, REPO_DIR, call, freePort, writeReadmeSection, sleep, startChild, startSentinel, stopAll, stopChild, waitUntilHealthy, type Child, type MeView, type TicketPageView, type TokenPair } from './lib.ts';
+import { ADMIN_PASSWORD, REPO_DIR, call, freePort, machine, writeReadmeSection, sleep, startChild, startSentinel, stopAll, stopChild, waitUntilHealthy, type Child, type MeView, type TicketPageView, type TokenPair } from './lib.ts';
 
 
 function envInt(name: string, fallback: number, min: number, max: number): number {
@@ -249,17 +248,6 @@ function resultRows(results: Measurement[], ceilingRps: number): string[][] {
     `${m.name} (\`GET ${m.path}\`)`, int(m.rps), String(m.p50), String(m.p99), `${((m.rps / ceilingRps) * 100).toFixed(1)} %`,
     String(m.non2xx), String(m.errors), pct(m.serverCpu), pct(m.loadgenCpu), pct(m.otherCpu),
   ]);
-}
-
-function machine() {
-  const cpus = os.cpus();
-  return {
-    nproc: os.availableParallelism(),
-    cpuModel: cpus[0]?.model.trim() ?? 'unknown',
-    memoryGiB: (os.totalmem() / 2 ** 30).toFixed(1),
-    node: process.version,
-    os: `${os.type()} ${os.release()} (${os.arch()})`,
-  };
 }
 
 /** The commit being measured, and whether the server's code differs from it. */
