@@ -7,6 +7,7 @@ import { registerGuard } from './platform/auth/guard.ts';
 import { createLoginThrottle } from './modules/auth/login-throttle.ts';
 import { deriveKey } from './platform/auth/secret-key.ts';
 import { createTokenService } from './platform/auth/tokens.ts';
+import { buildSerializerOncePerSchema } from './platform/http/compile-once.ts';
 import { registerErrorHandling } from './platform/http/errors.ts';
 import { registerOpenApi } from './platform/http/openapi.ts';
 import { registerResponseCache } from './platform/http/response-cache.ts';
@@ -96,6 +97,7 @@ export async function buildApp(config: Config, db: Db, services: AppServices): P
       return typeof given === 'string' && REQUEST_ID_PATTERN.test(given) ? given : randomUUID();
     },
     routerOptions: { maxParamLength: 200 },
+    schemaController: { compilersFactory: { buildSerializer: buildSerializerOncePerSchema } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.addHook('onRequest', async (request, reply) => {

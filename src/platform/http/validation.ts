@@ -1,6 +1,7 @@
 import { Ajv, type Options } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { FastifyInstance } from 'fastify';
+import { compileOnce } from './compile-once.ts';
 
 /** An Ajv instance with Sentinel's defaults (all errors, formats, defaults applied, no silent stripping). */
 export function buildAjv(options: Options) {
@@ -16,5 +17,7 @@ export function buildAjv(options: Options) {
 export function registerValidation(app: FastifyInstance): void {
   const strict = buildAjv({ coerceTypes: false });
   const coercing = buildAjv({ coerceTypes: 'array' });
-  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strict : coercing).compile(schema));
+  const compileStrict = compileOnce(({ schema }: { schema: object }) => strict.compile(schema));
+  const compileCoercing = compileOnce(({ schema }: { schema: object }) => coercing.compile(schema));
+  app.setValidatorCompiler((route) => (route.httpPart === 'body' ? compileStrict : compileCoercing)(route));
 }
