@@ -17,7 +17,7 @@ import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import autocannon from 'autocannon';
 import { newId } from '../src/platform/ids.ts';
-import { ADMIN_PASSWORD, REPO_DIR, backgroundCpu, call, freePort, machine, processCpuMs, systemBusyMs, writeReadmeSection, startChild, startSentinel, stopAll, stopChild, waitUntilHealthy, type Child, type MeView, type TicketPageView, type TokenPair } from './lib.ts';
+import { ADMIN_PASSWORD, REPO_DIR, backgroundCpu, call, freePort, machine, processCpuMs, rssMiB, systemBusyMs, writeReadmeSection, startChild, startSentinel, stopAll, stopChild, waitUntilHealthy, type Child, type MeView, type TicketPageView, type TokenPair } from './lib.ts';
 
 
 function envInt(name: string, fallback: number, min: number, max: number): number {
@@ -122,6 +122,8 @@ interface Measurement {
   loadgenCpu: number;
   /** Everything else the machine did meanwhile (other processes, kernel), % of one core. */
   otherCpu: number | undefined;
+  /** The server's resident memory right after the measured window, MiB. */
+  serverRss: number | undefined;
 }
 
 function statusCounts(result: autocannon.Result): Record<string, number> {
@@ -168,6 +170,7 @@ async function measure(name: string, server: Child, url: string, headers: Record
     serverCpu,
     loadgenCpu,
     otherCpu: systemCpu !== undefined && serverCpu !== undefined ? Math.max(0, systemCpu - serverCpu - loadgenCpu) : undefined,
+    serverRss: rssMiB(server.process.pid),
   };
   console.log(`${Math.round(measurement.rps).toLocaleString('en-US')} req/s`);
   return measurement;
@@ -202,13 +205,13 @@ function consoleTable(header: string[], rows: string[][], rightAligned: Set<numb
   return [fmt(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(fmt)].join('\n');
 }
 
-const RESULT_HEADER = ['Scenario', 'req/s', 'p50 ms', 'p99 ms', 'vs ceiling', 'non-2xx', 'errors', 'server CPU', 'load-gen CPU', 'other CPU'];
-const RESULT_RIGHT = new Set([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+const RESULT_HEADER = ['Scenario', 'req/s', 'p50 ms', 'p99 ms', 'vs ceiling', 'non-2xx', 'errors', 'server CPU', 'load-gen CPU', 'other CPU', 'server RSS MiB'];
+const RESULT_RIGHT = new Set([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
 
 function resultRows(results: Measurement[], ceilingRps: number): string[][] {
   return results.map((m) => [
     `${m.name} (\`GET ${m.path}\`)`, int(m.rps), String(m.p50), String(m.p99), `${((m.rps / ceilingRps) * 100).toFixed(1)} %`,
-    String(m.non2xx), String(m.errors), pct(m.serverCpu), pct(m.loadgenCpu), pct(m.otherCpu),
+    String(m.non2xx), String(m.errors), pct(m.serverCpu), pct(m.loadgenCpu), pct(m.otherCpu), m.serverRss === undefined ? 'n/a' : String(Math.round(m.serverRss)),
   ]);
 }
 
@@ -236,7 +239,8 @@ function resultsMarkdown(results: Measurement[], ceilingRps: number, checks: Ver
     '',
     'CPU columns: CPU time used over the measured window, in % of one core (the machine has ' +
       `${m.nproc} cores, i.e. ${m.nproc * 100} % in all); server = the child process being measured, load-gen = this autocannon process, ` +
-      'other = the rest of the machine (other processes, kernel work not charged to either).',
+      'other = the rest of the machine (other processes, kernel work not charged to either). ' +
+      'Server RSS: the measured process\'s resident memory right after its scenario (the Sentinel scenarios run one after another in one process).',
     '',
     markdownTable(['Target (one Sentinel process, embedded SQLite)', 'Measured', 'Target', 'Met?'],
       checks.map((c) => [c.label, c.measured, c.target, c.met ? 'yes' : '**no**']), new Set()),
