@@ -42,10 +42,9 @@ function serverEnv(dataDir: string, port: number, extra: NodeJS.ProcessEnv = {})
     LOG_LEVEL: 'warn',
     SENTINEL_ADMIN_USERNAME: 'admin',
     SENTINEL_ADMIN_PASSWORD: ADMIN_PASSWORD,
-    ...extra,
   };
   for (const name of ['DATABASE_URL', 'SENTINEL_SECRET_KEY', 'NODE_OPTIONS']) delete env[name];
-  return env;
+  return { ...env, ...extra };
 }
 
 interface Start { ms: number; cpuMs: number | undefined; child: Child }
@@ -111,6 +110,8 @@ async function main(): Promise<number> {
   const memory: IdleMemory[] = [
     { label: 'defaults', env: {}, rss: undefined },
     { label: '`SENTINEL_SYNC=off`', env: { SENTINEL_SYNC: 'off' }, rss: undefined },
+    { label: '`NODE_OPTIONS=--max-semi-space-size=4`', env: { NODE_OPTIONS: '--max-semi-space-size=4' }, rss: undefined },
+    { label: 'both', env: { SENTINEL_SYNC: 'off', NODE_OPTIONS: '--max-semi-space-size=4' }, rss: undefined },
   ];
   console.log('');
   for (const entry of memory) {
