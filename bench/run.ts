@@ -8,7 +8,7 @@
  *   3. Sentinel GET /api/v1/tickets?limit=50 for a tenant holding 10,000 tickets.
  * Prints a table and writes it into bench/README.md between the results markers.
  *
- * Environment: BENCH_DURATION (seconds, default 10), BENCH_CONNECTIONS (default 50),
+ * Environment: BENCH_DURATION (seconds, default 10), BENCH_CONNECTIONS (default 64),
  * BENCH_WARMUP (seconds, default 2).
  */
 import { execFileSync } from 'node:child_process';
@@ -29,7 +29,7 @@ function envInt(name: string, fallback: number, min: number, max: number): numbe
 }
 
 const DURATION_S = envInt('BENCH_DURATION', 10, 1, 3600);
-const CONNECTIONS = envInt('BENCH_CONNECTIONS', 50, 1, 10_000);
+const CONNECTIONS = envInt('BENCH_CONNECTIONS', 64, 1, 10_000);
 const WARMUP_S = envInt('BENCH_WARMUP', 2, 0, 600);
 const PIPELINING = 1;
 const TICKET_COUNT = 10_000;
@@ -40,6 +40,7 @@ const TARGETS = {
   authMeRps: 8_000,
   ticketsRps: 5_000,
   p99Ms: 25,
+  authMeP99Ms: 15,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -187,7 +188,7 @@ interface Verdict { label: string; measured: string; target: string; met: boolea
 function verdicts(authMe: Measurement, tickets: Measurement): Verdict[] {
   return [
     { label: '/auth/me throughput', measured: `${int(authMe.rps)} req/s`, target: `≥ ${int(TARGETS.authMeRps)} req/s`, met: authMe.rps >= TARGETS.authMeRps },
-    { label: '/auth/me p99', measured: `${authMe.p99} ms`, target: `≤ ${TARGETS.p99Ms} ms`, met: authMe.p99 <= TARGETS.p99Ms },
+    { label: '/auth/me p99', measured: `${authMe.p99} ms`, target: `≤ ${TARGETS.authMeP99Ms} ms`, met: authMe.p99 <= TARGETS.authMeP99Ms },
     { label: '/tickets?limit=50 throughput', measured: `${int(tickets.rps)} req/s`, target: `≥ ${int(TARGETS.ticketsRps)} req/s`, met: tickets.rps >= TARGETS.ticketsRps },
     { label: '/tickets?limit=50 p99', measured: `${tickets.p99} ms`, target: `≤ ${TARGETS.p99Ms} ms`, met: tickets.p99 <= TARGETS.p99Ms },
   ];
