@@ -7,7 +7,7 @@
  * 1,000 WebSocket clients on `/api/v1/live` and measures how long an alert event takes to reach all
  * of them (target p99 ≤ 100 ms), over 20 events triggered through the API.
  *
- * Environment: BENCH_DURATION (seconds per HTTP scenario, default 10), BENCH_CONNECTIONS (default 50),
+ * Environment: BENCH_DURATION (seconds per HTTP scenario, default 10), BENCH_CONNECTIONS (default 64),
  * BENCH_WS_CLIENTS (default 1000).
  */
 import path from 'node:path';
@@ -18,7 +18,7 @@ import { newId } from '../src/platform/ids.ts';
 import { ADMIN_PASSWORD, call, runBench, sleep, startSentinel, writeReadmeSection, type TokenPair } from './lib.ts';
 
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 10);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
 const WS_CLIENTS = Number(process.env.BENCH_WS_CLIENTS ?? 1000);
 const ALERTS = 100_000;
 const ACTIVE = 1_000;

@@ -60,7 +60,7 @@ async function readLoad(url: string, token: string, until: () => boolean): Promi
 
 /** Starts the Grafana simulator child and reads the line it prints when ready. */
 async function startGrafana(): Promise<{ url: string; token: string }> {
-  const child = startChild('grafana-simulator', ['--import', 'tsx', 'bench/grafana-simulator-child.ts'], { ...process.env, BENCH_ALERTS: String(ALERTS) });
+  const child = startChild('grafana-simulator', ['bench/grafana-simulator-child.ts'], { ...process.env, BENCH_ALERTS: String(ALERTS) });
   for (let i = 0; i < 300; i++) {
     const line = child.output().split('\n').find((l) => l.startsWith('{"url"'));
     if (line !== undefined) return JSON.parse(line) as { url: string; token: string };

@@ -90,6 +90,66 @@ export function freePort(): Promise<number> {
   });
 }
 
+export function machine() {
+  const cpus = os.cpus();
+  return {
+    nproc: os.availableParallelism(),
+    cpuModel: cpus[0]?.model.trim() ?? 'unknown',
+    memoryGiB: (os.totalmem() / 2 ** 30).toFixed(1),
+    node: process.version,
+    os: `${os.type()} ${os.release()} (${os.arch()})`,
+  };
+}
+
+/** CPU time (user + system) of a process in ms, from /proc; undefined where /proc is missing. */
+export function processCpuMs(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return Number.isFinite(ticks) ? (ticks * 1000) / 100 : undefined; // USER_HZ is 100 on Linux
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU time (ms, summed over all cores) the whole machine spent busy, from /proc/stat. */
+export function systemBusyMs(): number | undefined {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
+    const [, ...values] = line.trim().split(/\s+/);
+    // user nice system idle iowait irq softirq steal (guest time is already inside user).
+    const ticks = values.slice(0, 8).map(Number);
+    if (ticks.length < 8 || ticks.some((t) => !Number.isFinite(t))) return undefined;
+    const busy = ticks.reduce((sum, t) => sum + t, 0) - ticks[3]! - ticks[4]!;
+    return (busy * 1000) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+/** How busy the machine is before the bench starts (% of one core over `ms`). */
+export async function backgroundCpu(ms: number): Promise<number | undefined> {
+  const before = systemBusyMs();
+  const started = performance.now();
+  await sleep(ms);
+  const after = systemBusyMs();
+  return before !== undefined && after !== undefined ? ((after - before) / (performance.now() - started)) * 100 : undefined;
+}
+
+/** Resident memory of a process in MiB, from /proc (undefined where /proc is missing). */
+export function rssMiB(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) / 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export async function waitUntilHealthy(child: Child, url: string, timeoutMs: number): Promise<void> {

@@ -1,21 +1,11 @@
 #!/usr/bin/env node
-// Launcher: runs the TypeScript sources through tsx (no build step), on any Node >= 22.12.
-// Node releases before 22.13 keep node:sqlite behind a flag; re-run with it there.
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+// Launcher: runs the TypeScript sources with Node's built-in type stripping (no build step and no
+// compiler at run time), with V8's on-disk compile cache so that a restart skips most parsing.
+import module from 'node:module';
 
-let hasSqlite = true;
-try {
-  await import('node:sqlite');
-} catch {
-  hasSqlite = false;
+if (!process.features.typescript) {
+  console.error(`Sentinel needs Node.js >= 22.18, which runs TypeScript by stripping the types; this is Node.js ${process.versions.node}.`);
+  process.exit(1);
 }
-
-if (!hasSqlite && !process.execArgv.includes('--experimental-sqlite')) {
-  const result = spawnSync(process.execPath, ['--experimental-sqlite', '--no-warnings=ExperimentalWarning', ...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
-  process.exit(result.status ?? 1);
-}
-
-const { register } = await import('tsx/esm/api');
-register();
+module.enableCompileCache?.();
 await import('../src/main.ts');

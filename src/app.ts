@@ -7,6 +7,7 @@ import { registerGuard } from './platform/auth/guard.ts';
 import { createLoginThrottle } from './modules/auth/login-throttle.ts';
 import { deriveKey } from './platform/auth/secret-key.ts';
 import { createTokenService } from './platform/auth/tokens.ts';
+import { buildSerializerOncePerSchema } from './platform/http/compile-once.ts';
 import { clientErrorHandler, frameworkErrorHandler, registerErrorHandling } from './platform/http/errors.ts';
 import { registerOpenApi } from './platform/http/openapi.ts';
 import { registerResponseCache } from './platform/http/response-cache.ts';
@@ -101,6 +102,7 @@ export async function buildApp(config: Config, db: Db, services: AppServices): P
     // Requests refused before any route (bad URL) or by the HTTP parser also answer problem+json.
     frameworkErrors: frameworkErrorHandler,
     clientErrorHandler,
+    schemaController: { compilersFactory: { buildSerializer: buildSerializerOncePerSchema } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.addHook('onRequest', async (request, reply) => {

@@ -50,16 +50,18 @@ async function serve(config: Config): Promise<void> {
   const db = await openMigrated(config);
   const secretKey = loadSecretKey(config);
   const services = createServices(config, db, secretKey);
-  const admin = await bootstrapAdmin(config, services, createUsersRepo(db.kysely));
-  if (admin?.generatedPassword !== undefined) {
-    console.log(`\nCreated the platform administrator.\n  username: ${admin.username}\n  password: ${admin.generatedPassword}\nIt is shown only this once: sign in and change it (POST /api/v1/auth/change-password).\n`);
-  }
   // The background sync runs in a worker thread (its own database connection), off the API's event
   // loop; "sync now" requests are forwarded to it. With SENTINEL_SYNC=off they run in this process.
   let syncWorker: SyncWorker | undefined;
-  const app = await buildApp(config, db, { ...services, sync: { syncNow: (row) => (syncWorker ?? services.sync).syncNow(row) } });
+  // The first administrator's password is hashed (Argon2, on the thread pool) while the app is built.
+  const [admin, app] = await Promise.all([
+    bootstrapAdmin(config, services, createUsersRepo(db.kysely)),
+    buildApp(config, db, { ...services, sync: { syncNow: (row) => (syncWorker ?? services.sync).syncNow(row) } }),
+  ]);
+  if (admin?.generatedPassword !== undefined) {
+    console.log(`\nCreated the platform administrator.\n  username: ${admin.username}\n  password: ${admin.generatedPassword}\nIt is shown only this once: sign in and change it (POST /api/v1/auth/change-password).\n`);
+  }
   logUnhandledRejections(app.log);
-  if (config.syncEnabled) syncWorker = startSyncWorker(config, secretKey, app.log, services.bus);
   const shutdown = async (signal: string) => {
     app.log.info({ signal }, 'shutting down');
     await syncWorker?.stop();
@@ -70,6 +72,8 @@ async function serve(config: Config): Promise<void> {
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   await app.listen({ port: config.port, host: config.host });
+  // Started once the API answers: loading it is a second copy of the module graph.
+  if (config.syncEnabled) syncWorker = startSyncWorker(config, secretKey, app.log, services.bus);
 }
 
 async function printOpenApi(config: Config): Promise<void> {

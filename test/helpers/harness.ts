@@ -100,7 +100,11 @@ interface RequestOptions {
 
 /** A small HTTP client over real sockets (fetch), speaking JSON. */
 export class ApiClient {
-  constructor(readonly baseUrl: string) {}
+  readonly baseUrl: string;
+
+  constructor(baseUrl: string) {
+    this.baseUrl = baseUrl;
+  }
 
   async request<T = any>(method: string, url: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
     const headers: Record<string, string> = { ...options.headers };

@@ -357,8 +357,13 @@ interface IndexedDoc {
 }
 
 class SearchError extends Error {
-  constructor(readonly status: number, readonly type: string, reason: string) {
+  readonly status: number;
+  readonly type: string;
+
+  constructor(status: number, type: string, reason: string) {
     super(reason);
+    this.status = status;
+    this.type = type;
   }
 }
 

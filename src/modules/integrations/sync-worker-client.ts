@@ -26,7 +26,7 @@ interface Log {
 
 /**
  * Starts the sync worker (restarted if it dies) and forwards "sync now" requests to it. The worker
- * loads the TypeScript sources the same way this process does (tsx).
+ * runs the TypeScript sources with Node's type stripping, as `bin/sentinel.js` does.
  */
 export function startSyncWorker(config: Config, secretKey: string, log: Log, bus: EventBus): SyncWorker {
   const pending = new Map<number, { resolve: (outcome: SyncOutcomeView) => void; reject: (error: Error) => void }>();
@@ -35,9 +35,9 @@ export function startSyncWorker(config: Config, secretKey: string, log: Log, bus
   let worker: Worker;
 
   function spawn(): void {
-    // Only the flags the worker needs: process-wide ones (e.g. the test runner's) are refused there.
-    const execArgv = ['--import', 'tsx', ...process.execArgv.filter((arg) => arg === '--experimental-sqlite')];
-    worker = new Worker(new URL('./sync-worker.ts', import.meta.url), { workerData: { config, secretKey }, execArgv });
+    // None of this process's flags: process-wide ones (e.g. the test runner's) are refused there, and
+    // a compile-time loader (tsx, when the tests run under it) would only cost the worker memory.
+    worker = new Worker(new URL('./sync-worker.ts', import.meta.url), { workerData: { config, secretKey }, execArgv: [] });
     worker.on('message', (reply: WorkerReply) => {
       if (reply.type === 'log') log.error({ worker: 'sync' }, reply.message);
       if (reply.type === 'event') bus.publish(reply.event);

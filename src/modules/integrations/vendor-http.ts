@@ -13,12 +13,13 @@ export type ProviderErrorKind =
 
 export class ProviderError extends Error {
   override name = 'ProviderError';
-  constructor(
-    readonly kind: ProviderErrorKind,
-    message: string,
-    readonly status?: number,
-  ) {
+  readonly kind: ProviderErrorKind;
+  readonly status?: number;
+
+  constructor(kind: ProviderErrorKind, message: string, status?: number) {
     super(message);
+    this.kind = kind;
+    this.status = status;
   }
 }
 

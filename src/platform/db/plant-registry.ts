@@ -54,11 +54,11 @@ export interface PlantRegistry {
 
 export class PlantRegistryError extends Error {
   override name = 'PlantRegistryError';
-  constructor(
-    readonly kind: 'invalid_tenant_id' | 'invalid_source' | 'unsupported_source' | 'busy' | 'closed',
-    message: string,
-  ) {
+  readonly kind: 'invalid_tenant_id' | 'invalid_source' | 'unsupported_source' | 'busy' | 'closed';
+
+  constructor(kind: PlantRegistryError['kind'], message: string) {
     super(message);
+    this.kind = kind;
   }
 }
 

@@ -9,14 +9,19 @@ export interface FieldError {
 
 /** An error meant for the client; rendered as RFC 9457 problem details. */
 export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly title: string,
-    readonly detail?: string,
-    readonly errors?: FieldError[],
-    readonly headers?: Record<string, string>,
-  ) {
+  readonly status: number;
+  readonly title: string;
+  readonly detail?: string;
+  readonly errors?: FieldError[];
+  readonly headers?: Record<string, string>;
+
+  constructor(status: number, title: string, detail?: string, errors?: FieldError[], headers?: Record<string, string>) {
     super(detail ?? title);
+    this.status = status;
+    this.title = title;
+    this.detail = detail;
+    this.errors = errors;
+    this.headers = headers;
   }
 }
 

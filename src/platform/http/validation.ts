@@ -2,6 +2,7 @@ import { Ajv, type ErrorObject, type Options, type ValidateFunction } from 'ajv'
 import addFormats from 'ajv-formats';
 import type { FastifyInstance } from 'fastify';
 import { isStorableText } from '../text.ts';
+import { compileOnce } from './compile-once.ts';
 
 /** An Ajv instance with Sentinel's defaults (all errors, formats, defaults applied, no silent stripping). */
 export function buildAjv(options: Options) {
@@ -19,7 +20,9 @@ export function buildAjv(options: Options) {
 export function registerValidation(app: FastifyInstance): void {
   const strict = buildAjv({ coerceTypes: false });
   const coercing = buildAjv({ coerceTypes: 'array' });
-  app.setValidatorCompiler(({ schema, httpPart }) => refusingUnstorableText((httpPart === 'body' ? strict : coercing).compile(schema)));
+  const compileStrict = compileOnce(({ schema }: { schema: object }) => refusingUnstorableText(strict.compile(schema)));
+  const compileCoercing = compileOnce(({ schema }: { schema: object }) => refusingUnstorableText(coercing.compile(schema)));
+  app.setValidatorCompiler((route) => (route.httpPart === 'body' ? compileStrict : compileCoercing)(route));
 }
 
 const MAX_REPORTED_FIELDS = 20;

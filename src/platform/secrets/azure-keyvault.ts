@@ -50,11 +50,10 @@ export class AzureKeyVaultSecretStore implements SecretStore {
   private readonly vaultHost: string;
   private readonly timeoutMs: number;
   private client: Promise<SecretClient> | undefined;
+  private readonly options: AzureKeyVaultSecretStoreOptions;
 
-  constructor(
-    vaultUrl: string,
-    private readonly options: AzureKeyVaultSecretStoreOptions = {},
-  ) {
+  constructor(vaultUrl: string, options: AzureKeyVaultSecretStoreOptions = {}) {
+    this.options = options;
     let url: URL;
     try {
       url = new URL(vaultUrl);

@@ -47,7 +47,11 @@ export class EnvSecretStore implements SecretStore {
   readonly kind = 'env' as const;
   readonly writable = false;
 
-  constructor(private readonly env: Record<string, string | undefined> = process.env) {}
+  private readonly env: Record<string, string | undefined>;
+
+  constructor(env: Record<string, string | undefined> = process.env) {
+    this.env = env;
+  }
 
   /** The environment variable a reference names. */
   static variableFor(ref: string): string {

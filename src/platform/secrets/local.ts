@@ -120,11 +120,10 @@ export class LocalSecretStore implements SecretStore {
   readonly kind = 'local' as const;
   readonly writable = true;
   readonly #kek: Kek;
+  private readonly db: Kysely<PlatformDatabase>;
 
-  constructor(
-    private readonly db: Kysely<PlatformDatabase>,
-    masterSecret: string,
-  ) {
+  constructor(db: Kysely<PlatformDatabase>, masterSecret: string) {
+    this.db = db;
     this.#kek = kekFrom(masterSecret);
   }
 

@@ -20,10 +20,10 @@ export interface SecretStore {
 /** A reference that does not resolve, a tampered ciphertext, a wrong key, an unreachable store. */
 export class SecretStoreError extends Error {
   override name = 'SecretStoreError';
-  constructor(
-    readonly kind: 'not_found' | 'unavailable' | 'integrity' | 'read_only' | 'invalid_reference',
-    message: string,
-  ) {
+  readonly kind: 'not_found' | 'unavailable' | 'integrity' | 'read_only' | 'invalid_reference';
+
+  constructor(kind: SecretStoreError['kind'], message: string) {
     super(message);
+    this.kind = kind;
   }
 }

@@ -129,8 +129,10 @@ export class WazuhSession {
   readonly latencies: number[] = [];
   readonly settings: WazuhSettings;
   private readonly owner: string;
+  private readonly ctx: ProviderContext;
 
-  constructor(private readonly ctx: ProviderContext) {
+  constructor(ctx: ProviderContext) {
+    this.ctx = ctx;
     this.settings = settingsOf(ctx);
     this.owner = createHash('sha256').update(`${this.settings.url}\n${this.settings.username}\n${this.settings.password}`).digest('hex').slice(0, 32);
   }
