@@ -4,6 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from './config.ts';
 import type { Db } from './platform/db/database.ts';
 import { registerGuard } from './platform/auth/guard.ts';
+import { registerTenantContext } from './platform/auth/tenant-scope.ts';
 import { createLoginThrottle } from './modules/auth/login-throttle.ts';
 import { deriveKey } from './platform/auth/secret-key.ts';
 import { createTokenService } from './platform/auth/tokens.ts';
@@ -66,8 +67,8 @@ export function createServices(config: Config, db: Db, secretKey: string) {
   const tenantsRepo = createTenantsRepo(db.kysely);
   const tenantExists = tenantsRepo.exists;
   const tenants = createTenantsService(tenantsRepo, auth);
-  const users = createUsersService(createUsersRepo(db.kysely), auth, tenantExists);
-  const tickets = createTicketsService(createTicketsRepo(db.kysely), tenantExists);
+  const users = createUsersService(createUsersRepo(db.kysely), auth);
+  const tickets = createTicketsService(createTicketsRepo(db.kysely));
   const systems = createSystemsService(createSystemsRepo(db.kysely));
   const alerts = createAlertsService(createAlertsRepo(db.kysely), tickets, bus.publish);
   const vulnerabilities = createVulnerabilitiesService(createVulnerabilitiesRepo(db.kysely), bus.publish);
@@ -119,7 +120,8 @@ export async function buildApp(config: Config, db: Db, services: AppServices): P
   for (const definition of Object.values(PROVIDERS)) app.addSchema(definition.configSchema);
   const metrics = registerMetrics(app);
   registerGuard(app, { tokens: services.tokens, resolvePrincipal: services.auth.resolvePrincipal, audit: services.audit });
-  registerResponseCache(app, { maxBytes: config.responseCacheBytes, dataVersion: db.dataVersion, registry: metrics.registry });
+  registerTenantContext(app, { tenantExists: services.tenantExists });
+  registerResponseCache(app, { resources: new Set(['tickets', 'alerts', 'systems']), maxBytes: config.responseCacheBytes, dataVersion: db.dataVersion, registry: metrics.registry });
   app.addHook('onClose', async () => services.audit.flushReads());
   await registerSecurity(app, config);
   await registerOpenApi(app);
@@ -134,14 +136,13 @@ export async function buildApp(config: Config, db: Db, services: AppServices): P
       await api.register(ticketsRoutes(services.tickets));
       await api.register(auditRoutes(services.audit));
       await api.register(integrationsRoutes(services.integrations, services.sync));
-      await api.register(systemsRoutes(services.systems, services.tenantExists));
-      await api.register(alertsRoutes(services.alerts, services.tenantExists));
-      await api.register(vulnerabilitiesRoutes(services.vulnerabilities, services.tenantExists));
-      await api.register(analyticsRoutes(services.analytics, services.tenantExists));
-      await api.register(contextRoutes(services.context, services.tenantExists));
+      await api.register(systemsRoutes(services.systems));
+      await api.register(alertsRoutes(services.alerts));
+      await api.register(vulnerabilitiesRoutes(services.vulnerabilities));
+      await api.register(analyticsRoutes(services.analytics));
+      await api.register(contextRoutes(services.context));
       await api.register(liveRoutes({
         bus: services.bus,
-        tenantExists: services.tenantExists,
         allowedOrigins: config.corsOrigins,
         sessionIsLive: async (p) => (await services.auth.resolvePrincipal({ sub: p.userId, sid: p.sessionId, tenant_id: p.tenantId, role: p.role })) !== undefined,
       }));

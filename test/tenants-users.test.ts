@@ -135,7 +135,10 @@ forEachDialect('tenants and users', { tenants: 'Users' }, (ctx) => {
 
     it('SUPER_ADMIN must name an existing tenant', async () => {
       assert.equal((await ctx.server.api.post('/api/v1/users', { username: 'orphan', password: PASSWORD, role: 'VIEWER' }, ctx.superAdmin)).status, 400);
-      assert.equal((await ctx.server.api.post('/api/v1/users', { username: 'orphan', password: PASSWORD, role: 'VIEWER', tenant_id: '01900000-0000-7000-8000-000000000000' }, ctx.superAdmin)).status, 400);
+      // An unknown tenant is 404, as on every tenant-owned route.
+      const unknownTenant = '01900000-0000-7000-8000-000000000000';
+      assert.equal((await ctx.server.api.post('/api/v1/users', { username: 'orphan', password: PASSWORD, role: 'VIEWER', tenant_id: unknownTenant }, ctx.superAdmin)).status, 404);
+      assert.equal((await ctx.server.api.get(`/api/v1/users?tenant_id=${unknownTenant}`, ctx.superAdmin)).status, 404);
       const all = await ctx.server.api.get('/api/v1/users?limit=500', ctx.superAdmin);
       assert.ok(all.body.items.some((u: { tenant_id: string }) => u.tenant_id === ctx.a.id));
       assert.ok(all.body.items.some((u: { tenant_id: string }) => u.tenant_id === ctx.b.id));

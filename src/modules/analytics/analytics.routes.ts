@@ -1,5 +1,4 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { actingTenant } from '../../platform/auth/tenant-scope.ts';
 import { problems } from '../../platform/http/schemas.ts';
 import { DistributionQuery, Incidents, IncidentsQuery, ResponseTime, ResponseTimeQuery, VulnerabilityDistribution } from './analytics.schemas.ts';
 import type { AnalyticsService } from './analytics.service.ts';
@@ -8,33 +7,21 @@ const tags = ['analytics'];
 // Seed 000: every metrics query is logged.
 const audit = (action: string) => ({ action, resourceType: 'analytics', reads: true });
 
-export function analyticsRoutes(service: AnalyticsService, tenantExists: (id: string) => Promise<boolean>): FastifyPluginAsyncTypebox {
+export function analyticsRoutes(service: AnalyticsService): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get('/analytics/incidents', {
       schema: { tags, summary: 'Alerts first seen in the last N hours: totals by severity and an hourly series', querystring: IncidentsQuery, response: { 200: Incidents, ...problems(400, 401, 403, 404) } },
-      config: { access: 'analytics:read', audit: audit('analytics.incidents') },
-    }, async (request) => {
-      const tenantId = await actingTenant(request.principal!, request.query.tenant_id, tenantExists);
-      request.auditTarget = { tenantId };
-      return service.incidents(tenantId, request.query.hours ?? 24);
-    });
+      config: { access: 'analytics:read', tenant: 'required', audit: audit('analytics.incidents') },
+    }, (request) => service.incidents(request.tenantId, request.query.hours ?? 24));
 
     app.get('/analytics/response-time', {
       schema: { tags, summary: 'Mean and median time to acknowledge and to resolve (seconds), overall and by severity', querystring: ResponseTimeQuery, response: { 200: ResponseTime, ...problems(400, 401, 403, 404) } },
-      config: { access: 'analytics:read', audit: audit('analytics.response_time') },
-    }, async (request) => {
-      const tenantId = await actingTenant(request.principal!, request.query.tenant_id, tenantExists);
-      request.auditTarget = { tenantId };
-      return service.responseTime(tenantId, request.query.days ?? 30);
-    });
+      config: { access: 'analytics:read', tenant: 'required', audit: audit('analytics.response_time') },
+    }, (request) => service.responseTime(request.tenantId, request.query.days ?? 30));
 
     app.get('/analytics/vulnerability-distribution', {
       schema: { tags, summary: 'Open vulnerabilities by severity, CVSS band and system', querystring: DistributionQuery, response: { 200: VulnerabilityDistribution, ...problems(400, 401, 403, 404) } },
-      config: { access: 'analytics:read', audit: audit('analytics.vulnerability_distribution') },
-    }, async (request) => {
-      const tenantId = await actingTenant(request.principal!, request.query.tenant_id, tenantExists);
-      request.auditTarget = { tenantId };
-      return service.vulnerabilityDistribution(tenantId);
-    });
+      config: { access: 'analytics:read', tenant: 'required', audit: audit('analytics.vulnerability_distribution') },
+    }, (request) => service.vulnerabilityDistribution(request.tenantId));
   };
 }

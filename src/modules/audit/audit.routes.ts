@@ -11,6 +11,6 @@ export function auditRoutes(service: AuditService): FastifyPluginAsyncTypebox {
         querystring: ListAuditQuery, response: { 200: AuditPage, ...problems(400, 401, 403) },
       },
       config: { access: 'audit:read' },
-    }, (request) => service.listPage(request.principal!, request.query));
+    }, (request) => service.listPage(request.actor, request.query));
   };
 }

@@ -4,25 +4,10 @@ import type { AuditRow, NewAuditRow } from '../../platform/db/schema.ts';
 import type { Principal } from '../../platform/auth/principal.ts';
 import { badRequest } from '../../platform/http/errors.ts';
 import { decodeCursor, toPage } from '../../platform/http/pagination.ts';
+import type { AuditEntry, AuditOutcome, RequestAuditEntry } from '../../platform/audit-sink.ts';
 import { toStorableText } from '../../platform/text.ts';
 import type { ListAuditInput } from './audit.schemas.ts';
 import type { AuditFilter, AuditRepo } from './audit.repo.ts';
-
-export type AuditOutcome = 'success' | 'failure' | 'denied';
-
-export interface AuditEntry {
-  action: string;
-  outcome: AuditOutcome;
-  tenantId?: string | null;
-  actorId?: string | null;
-  actorUsername?: string | null;
-  resourceType?: string | null;
-  resourceId?: string | null;
-  detail?: Record<string, unknown>;
-  ip?: string | null;
-  userAgent?: string | null;
-  requestId?: string | null;
-}
 
 /** Read entries wait at most this long, or until this many are queued, before being written together. */
 const READ_FLUSH_MS = 50;
@@ -78,7 +63,7 @@ export function createAuditService(repo: AuditRepo) {
     return flushing;
   }
 
-  function fromRequestEntry(request: FastifyRequest, entry: Omit<AuditEntry, 'ip' | 'userAgent' | 'requestId'>): AuditEntry {
+  function fromRequestEntry(request: FastifyRequest, entry: RequestAuditEntry): AuditEntry {
     const principal = request.principal;
     return {
       tenantId: principal?.tenantId ?? null,
@@ -95,10 +80,10 @@ export function createAuditService(repo: AuditRepo) {
     record,
 
     /** Records an entry with the actor, tenant, IP, user agent and request id taken from the request. */
-    fromRequest: (request: FastifyRequest, entry: Omit<AuditEntry, 'ip' | 'userAgent' | 'requestId'>) => record(fromRequestEntry(request, entry)),
+    fromRequest: (request: FastifyRequest, entry: RequestAuditEntry) => record(fromRequestEntry(request, entry)),
 
     /** Queues the audit entry of a read; it is written within READ_FLUSH_MS. */
-    readFromRequest(request: FastifyRequest, entry: Omit<AuditEntry, 'ip' | 'userAgent' | 'requestId'>): void {
+    readFromRequest(request: FastifyRequest, entry: RequestAuditEntry): void {
       readQueue.push(toRow(fromRequestEntry(request, entry)));
       if (readQueue.length >= READ_FLUSH_ROWS) void flushReads();
       else flushTimer ??= setTimeout(() => void flushReads(), READ_FLUSH_MS);

@@ -32,8 +32,8 @@ export function authRoutes(service: AuthService): FastifyPluginAsyncTypebox {
       schema: { tags, summary: 'End the current session; its tokens stop working at once', response: { 204: NoContent, ...problems(401) } },
       config: { access: 'authenticated', audit: audit('auth.logout') },
     }, async (request, reply) => {
-      request.auditTarget = { resourceId: request.principal!.sessionId };
-      await service.logout(request.principal!);
+      request.auditTarget = { resourceId: request.actor.sessionId };
+      await service.logout(request.actor);
       return reply.code(204).send(null);
     });
 
@@ -41,7 +41,7 @@ export function authRoutes(service: AuthService): FastifyPluginAsyncTypebox {
       schema: { tags, summary: 'The signed-in user', response: { 200: Me, ...problems(401) } },
       config: { access: 'authenticated' },
     }, (request) => {
-      const p = request.principal!;
+      const p = request.actor;
       return {
         id: p.userId, username: p.username, email: p.email, tenant_id: p.tenantId, role: p.role,
         permissions: [...p.permissions].sort(), session_id: p.sessionId,
@@ -52,8 +52,8 @@ export function authRoutes(service: AuthService): FastifyPluginAsyncTypebox {
       schema: { tags, summary: 'Change the own password; ends the user\'s other sessions', body: ChangePasswordBody, response: { 204: NoContent, ...problems(400, 401) } },
       config: { access: 'authenticated', audit: { action: 'auth.change_password', resourceType: 'user' } },
     }, async (request, reply) => {
-      request.auditTarget = { resourceId: request.principal!.userId };
-      await service.changePassword(request.principal!, request.body.current_password, request.body.new_password);
+      request.auditTarget = { resourceId: request.actor.userId };
+      await service.changePassword(request.actor, request.body.current_password, request.body.new_password);
       return reply.code(204).send(null);
     });
 
@@ -61,15 +61,15 @@ export function authRoutes(service: AuthService): FastifyPluginAsyncTypebox {
       schema: { tags, summary: 'The caller\'s active sessions', response: { 200: SessionList, ...problems(401) } },
       config: { access: 'authenticated' },
     }, async (request) => {
-      const sessions = await service.listUserSessions(request.principal!.userId);
-      return { items: sessions.map((s) => sessionView(s, request.principal!.sessionId)) };
+      const sessions = await service.listUserSessions(request.actor.userId);
+      return { items: sessions.map((s) => sessionView(s, request.actor.sessionId)) };
     });
 
     app.delete('/auth/sessions/:id', {
       schema: { tags, summary: 'End one of the caller\'s sessions', params: IdParams, response: { 204: NoContent, ...problems(400, 401, 404) } },
       config: { access: 'authenticated', audit: audit('auth.session_revoke') },
     }, async (request, reply) => {
-      await service.revokeSession(request.principal!, request.params.id);
+      await service.revokeSession(request.actor, request.params.id);
       return reply.code(204).send(null);
     });
   };

@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { actingTenant } from '../../platform/auth/tenant-scope.ts';
 import { problems, TenantQuery } from '../../platform/http/schemas.ts';
 import type { ContextService } from './context.service.ts';
 
@@ -14,18 +13,14 @@ const Summary = Type.Object({
   trend_24h: Type.Record(Type.String(), Type.Unknown()),
 }, { description: 'See docs/context.md for every field' });
 
-export function contextRoutes(service: ContextService, tenantExists: (id: string) => Promise<boolean>): FastifyPluginAsyncTypebox {
+export function contextRoutes(service: ContextService): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get('/context/security-summary', {
       schema: {
         tags: ['context'], summary: 'Compact security posture of a tenant, as context for AI assistants (SOPHIA, VICTORIA)',
         querystring: SummaryQuery, response: { 200: Summary, ...problems(400, 401, 403, 404) },
       },
-      config: { access: 'analytics:read', audit: { action: 'context.security_summary', resourceType: 'context', reads: true } },
-    }, async (request) => {
-      const tenantId = await actingTenant(request.principal!, request.query.tenant_id, tenantExists);
-      request.auditTarget = { tenantId };
-      return service.securitySummary(tenantId);
-    });
+      config: { access: 'analytics:read', tenant: 'required', audit: { action: 'context.security_summary', resourceType: 'context', reads: true } },
+    }, (request) => service.securitySummary(request.tenantId));
   };
 }

@@ -4,7 +4,6 @@ import type { LiveEvent } from '../../platform/events/event-bus.ts';
 import { createSecretStore } from '../../platform/secrets/index.ts';
 import { createAlertsMerge } from '../alerts/alerts.merge.ts';
 import { createSystemsMerge } from '../systems/systems.merge.ts';
-import { createTenantsRepo } from '../tenants/tenants.repo.ts';
 import { createVulnerabilitiesMerge } from '../vulnerabilities/vulnerabilities.merge.ts';
 import { createIntegrationsRepo } from './integrations.repo.ts';
 import { createIntegrationsService } from './integrations.service.ts';
@@ -14,7 +13,7 @@ import { createSyncService } from './sync.service.ts';
 /** The integrations services over one database connection (the API's, or the sync worker's own). */
 export function createIntegrationServices(config: Config, db: Db, secretKey: string, publish: (event: LiveEvent) => void) {
   const integrationsRepo = createIntegrationsRepo(db.kysely);
-  const integrations = createIntegrationsService({ repo: integrationsRepo, secrets: createSecretStore(config, db.kysely, secretKey), vendorTimeoutMs: config.vendorTimeoutMs, tenantExists: createTenantsRepo(db.kysely).exists });
+  const integrations = createIntegrationsService({ repo: integrationsRepo, secrets: createSecretStore(config, db.kysely, secretKey), vendorTimeoutMs: config.vendorTimeoutMs });
   const sync = createSyncService({
     publish,
     syncRepo: createSyncRepo(db.kysely),

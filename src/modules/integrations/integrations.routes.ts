@@ -30,48 +30,44 @@ export function integrationsRoutes(service: IntegrationsService, sync: SyncRunne
   return async (app) => {
     app.get('/integrations', {
       schema: { tags, summary: 'List integrations', querystring: ListIntegrationsQuery, response: { 200: IntegrationPage, ...problems(400, 401, 403, 404) } },
-      config: { access: 'integrations:read' },
-    }, async (request) => service.list(await service.tenantOf(request.principal!, request.query.tenant_id), request.query));
+      config: { access: 'integrations:read', tenant: 'required' },
+    }, (request) => service.list(request.tenantId, request.query));
 
     app.post('/integrations', {
       schema: {
         tags, summary: 'Connect a system (Grafana, Prometheus, Wazuh, Splunk, Meraki, PAN-OS)', querystring: TenantOnlyQuery,
         body: CreateIntegrationBody, response: { 201: Integration, ...problems(400, 401, 403, 404, 409) },
       },
-      config: { access: 'integrations:write', audit: audit('integration.create') },
+      config: { access: 'integrations:write', tenant: 'required', audit: audit('integration.create') },
     }, async (request, reply) => {
-      const tenantId = await service.tenantOf(request.principal!, request.query.tenant_id);
-      request.auditTarget = { tenantId, detail: { name: request.body.name, type: request.body.type } };
-      const integration = await service.create(tenantId, request.body);
-      request.auditTarget = { resourceId: integration.id, tenantId, detail: { name: integration.name, type: integration.type, secret_set: integration.secret_set } };
+      request.auditTarget = { detail: { name: request.body.name, type: request.body.type } };
+      const integration = await service.create(request.tenantId, request.body);
+      request.auditTarget = { resourceId: integration.id, detail: { name: integration.name, type: integration.type, secret_set: integration.secret_set } };
       return reply.code(201).send(integration);
     });
 
     app.get('/integrations/:id', {
       schema: { tags, summary: 'Get an integration (never its secret)', params: IdParams, querystring: TenantOnlyQuery, response: { 200: Integration, ...problems(400, 401, 403, 404) } },
-      config: { access: 'integrations:read' },
-    }, async (request) => service.get(await service.tenantOf(request.principal!, request.query.tenant_id), request.params.id));
+      config: { access: 'integrations:read', tenant: 'required' },
+    }, (request) => service.get(request.tenantId, request.params.id));
 
     app.patch('/integrations/:id', {
       schema: {
         tags, summary: 'Update an integration; config fields are merged, a new secret replaces the old one', params: IdParams,
         querystring: TenantOnlyQuery, body: UpdateIntegrationBody, response: { 200: Integration, ...problems(400, 401, 403, 404, 409) },
       },
-      config: { access: 'integrations:write', audit: audit('integration.update') },
-    }, async (request) => {
-      const tenantId = await service.tenantOf(request.principal!, request.query.tenant_id);
+      config: { access: 'integrations:write', tenant: 'required', audit: audit('integration.update') },
+    }, (request) => {
       const { secret, ...changes } = request.body;
-      request.auditTarget = { tenantId, detail: { changes, secret_changed: secret !== undefined } };
-      return service.update(tenantId, request.params.id, request.body);
+      request.auditTarget = { detail: { changes, secret_changed: secret !== undefined } };
+      return service.update(request.tenantId, request.params.id, request.body);
     });
 
     app.delete('/integrations/:id', {
       schema: { tags, summary: 'Delete an integration and its stored secret', params: IdParams, querystring: TenantOnlyQuery, response: { 204: NoContent, ...problems(400, 401, 403, 404) } },
-      config: { access: 'integrations:write', audit: audit('integration.delete') },
+      config: { access: 'integrations:write', tenant: 'required', audit: audit('integration.delete') },
     }, async (request, reply) => {
-      const tenantId = await service.tenantOf(request.principal!, request.query.tenant_id);
-      request.auditTarget = { tenantId };
-      await service.delete(tenantId, request.params.id);
+      await service.delete(request.tenantId, request.params.id);
       return reply.code(204).send(null);
     });
 
@@ -80,11 +76,9 @@ export function integrationsRoutes(service: IntegrationsService, sync: SyncRunne
         tags, summary: 'Check reachability and credentials (the answer is 200 either way; see ok)', params: IdParams,
         querystring: TenantOnlyQuery, response: { 200: CheckResult, ...problems(400, 401, 403, 404) },
       },
-      config: { access: 'integrations:write', audit: audit('integration.test') },
+      config: { access: 'integrations:write', tenant: 'required', audit: audit('integration.test') },
     }, async (request) => {
-      const tenantId = await service.tenantOf(request.principal!, request.query.tenant_id);
-      request.auditTarget = { tenantId };
-      const row = await service.getRow(tenantId, request.params.id);
+      const row = await service.getRow(request.tenantId, request.params.id);
       const started = performance.now();
       let result;
       try {
@@ -93,7 +87,7 @@ export function integrationsRoutes(service: IntegrationsService, sync: SyncRunne
         if (!(error instanceof ProviderError)) throw error;
         result = { ok: false, latency_ms: Math.round(performance.now() - started), detail: `${error.kind}: ${error.message}` };
       }
-      request.auditTarget = { tenantId, detail: { ok: result.ok, latency_ms: result.latency_ms } };
+      request.auditTarget = { detail: { ok: result.ok, latency_ms: result.latency_ms } };
       return result;
     });
 
@@ -102,20 +96,16 @@ export function integrationsRoutes(service: IntegrationsService, sync: SyncRunne
         tags, summary: 'Sync now: poll the vendor and update systems, alerts and vulnerabilities', params: IdParams,
         querystring: TenantOnlyQuery, response: { 200: SyncOutcome, ...problems(400, 401, 403, 404) },
       },
-      config: { access: 'integrations:write', audit: audit('integration.sync') },
+      config: { access: 'integrations:write', tenant: 'required', audit: audit('integration.sync') },
     }, async (request) => {
-      const tenantId = await service.tenantOf(request.principal!, request.query.tenant_id);
-      request.auditTarget = { tenantId };
-      const outcome = await sync.syncNow(await service.getRow(tenantId, request.params.id));
-      request.auditTarget = { tenantId, detail: { ...outcome } };
+      const outcome = await sync.syncNow(await service.getRow(request.tenantId, request.params.id));
+      request.auditTarget = { detail: { ...outcome } };
       return outcome;
     });
 
     /** The Grafana data routes need an integration whose provider has the METRICS methods. */
-    async function metricsTarget(request: FastifyRequest, id: string, tenantQuery: string | undefined): Promise<{ provider: Provider; ctx: ProviderContext }> {
-      const tenantId = await service.tenantOf(request.principal!, tenantQuery);
-      request.auditTarget = { tenantId };
-      const row = await service.getRow(tenantId, id);
+    async function metricsTarget(request: FastifyRequest, id: string): Promise<{ provider: Provider; ctx: ProviderContext }> {
+      const row = await service.getRow(request.tenantId, id);
       const provider = service.definitionOf(row).provider;
       if (row.type !== 'grafana' || !provider.listDashboards) throw new HttpError(404, 'Not Found', 'This integration is not a Grafana integration');
       return { provider, ctx: await callVendor(() => service.contextFor(row)) };
@@ -123,18 +113,18 @@ export function integrationsRoutes(service: IntegrationsService, sync: SyncRunne
 
     app.get('/integrations/:id/grafana/dashboards', {
       schema: { tags, summary: 'Grafana dashboards of this integration', params: IdParams, querystring: TenantOnlyQuery, response: { 200: DashboardList, ...problems(400, 401, 403, 404, 502, 504) } },
-      config: { access: 'integrations:read', audit: audit('integration.grafana.dashboards', true) },
+      config: { access: 'integrations:read', tenant: 'required', audit: audit('integration.grafana.dashboards', true) },
     }, async (request) => {
-      const { provider, ctx } = await metricsTarget(request, request.params.id, request.query.tenant_id);
+      const { provider, ctx } = await metricsTarget(request, request.params.id);
       return { items: await callVendor(() => provider.listDashboards!(ctx)) };
     });
 
     app.get('/integrations/:id/grafana/dashboards/:uid', {
       schema: { tags, summary: 'One Grafana dashboard with its panels (collapsed rows flattened)', params: DashboardParams, querystring: TenantOnlyQuery, response: { 200: DashboardDetailSchema, ...problems(400, 401, 403, 404, 502, 504) } },
-      config: { access: 'integrations:read', audit: audit('integration.grafana.dashboard', true) },
+      config: { access: 'integrations:read', tenant: 'required', audit: audit('integration.grafana.dashboard', true) },
     }, async (request) => {
-      const { provider, ctx } = await metricsTarget(request, request.params.id, request.query.tenant_id);
-      request.auditTarget = { ...request.auditTarget, detail: { dashboard_uid: request.params.uid } };
+      const { provider, ctx } = await metricsTarget(request, request.params.id);
+      request.auditTarget = { detail: { dashboard_uid: request.params.uid } };
       return callVendor(() => provider.getDashboard!(ctx, request.params.uid));
     });
 
@@ -143,11 +133,11 @@ export function integrationsRoutes(service: IntegrationsService, sync: SyncRunne
         tags, summary: 'A panel\'s data as normalised series over a time range', params: PanelParams, querystring: PanelDataQuery,
         response: { 200: PanelData, ...problems(400, 401, 403, 404, 502, 504) },
       },
-      config: { access: 'integrations:read', audit: audit('integration.grafana.panel_data', true) },
+      config: { access: 'integrations:read', tenant: 'required', audit: audit('integration.grafana.panel_data', true) },
     }, async (request) => {
       const range = parseRange(request.query.from, request.query.to);
-      const { provider, ctx } = await metricsTarget(request, request.params.id, request.query.tenant_id);
-      request.auditTarget = { ...request.auditTarget, detail: { dashboard_uid: request.params.uid, panel_id: request.params.panel_id, from: toIso(range.from), to: toIso(range.to) } };
+      const { provider, ctx } = await metricsTarget(request, request.params.id);
+      request.auditTarget = { detail: { dashboard_uid: request.params.uid, panel_id: request.params.panel_id, from: toIso(range.from), to: toIso(range.to) } };
       const series = await callVendor(() => provider.fetchPanelData!(ctx, request.params.uid, request.params.panel_id, range.from, range.to));
       return { from: toIso(range.from), to: toIso(range.to), series };
     });

@@ -5,8 +5,6 @@ import { HttpError, badRequest, conflict, notFound, type FieldError } from '../.
 import { decodeCursor, toPage } from '../../platform/http/pagination.ts';
 import { buildAjv } from '../../platform/http/validation.ts';
 import { newId, toIso, toIsoOrNull } from '../../platform/ids.ts';
-import { actingTenant } from '../../platform/auth/tenant-scope.ts';
-import type { Principal } from '../../platform/auth/principal.ts';
 import { SecretStoreError, type SecretStore } from '../../platform/secrets/types.ts';
 import type { IntegrationsRepo } from './integrations.repo.ts';
 import type { CreateIntegrationInput, IntegrationView, ListIntegrationsInput, UpdateIntegrationInput } from './integrations.schemas.ts';
@@ -87,12 +85,10 @@ export function vendorFailure(error: ProviderError): HttpError {
   return new HttpError(502, 'Bad Gateway', `The vendor call failed (${error.kind}): ${error.message}`);
 }
 
-export function createIntegrationsService(deps: { repo: IntegrationsRepo; secrets: SecretStore; vendorTimeoutMs: number; tenantExists: (id: string) => Promise<boolean> }) {
-  const { repo, secrets, vendorTimeoutMs, tenantExists } = deps;
+export function createIntegrationsService(deps: { repo: IntegrationsRepo; secrets: SecretStore; vendorTimeoutMs: number }) {
+  const { repo, secrets, vendorTimeoutMs } = deps;
   /** Per-integration scratch space for providers (cached vendor login tokens …). */
   const providerState = new Map<string, Map<string, unknown>>();
-
-  const tenantOf = (principal: Principal, requested: string | undefined) => actingTenant(principal, requested, tenantExists);
 
   async function get(tenantId: string, id: string): Promise<IntegrationRow> {
     const row = await repo.find(tenantId, id);
@@ -146,7 +142,6 @@ export function createIntegrationsService(deps: { repo: IntegrationsRepo; secret
   }
 
   return {
-    tenantOf,
     get: async (tenantId: string, id: string) => integrationView(await get(tenantId, id)),
     getRow: get,
     contextFor,

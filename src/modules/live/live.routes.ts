@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { actingTenant } from '../../platform/auth/tenant-scope.ts';
 import type { EventBus, LiveEvent } from '../../platform/events/event-bus.ts';
 import type { Principal } from '../../platform/auth/principal.ts';
 import { forbidden } from '../../platform/http/errors.ts';
@@ -40,12 +39,11 @@ const SESSION_ENDED = 4001;
 
 export interface LiveDeps {
   bus: EventBus;
-  tenantExists: (id: string) => Promise<boolean>;
   allowedOrigins: string[];
   sessionIsLive: (principal: Principal) => Promise<boolean>;
 }
 
-export function liveRoutes({ bus, tenantExists, allowedOrigins, sessionIsLive }: LiveDeps): FastifyPluginAsyncTypebox {
+export function liveRoutes({ bus, allowedOrigins, sessionIsLive }: LiveDeps): FastifyPluginAsyncTypebox {
   // Every subscriber of a tenant gets the same event object: serialise it once, not once per socket.
   const serialized = new WeakMap<LiveEvent, string>();
   const textOf = (event: LiveEvent) => {
@@ -65,20 +63,15 @@ export function liveRoutes({ bus, tenantExists, allowedOrigins, sessionIsLive }:
         summary: 'WebSocket of live events for the caller\'s tenant: alert.created|updated|resolved, system.status_changed, vulnerability.updated ({type, tenant_id, id, …}); re-sync over REST after a reconnect',
         querystring: LiveQuery,
       },
-      config: { access: 'alerts:read', tokenInQuery: true },
+      config: { access: 'alerts:read', tenant: 'required', tokenInQuery: true },
       onRequest: originCheck(allowedOrigins),
     }, async (socket, request) => {
-      const tenantId = await actingTenant(request.principal!, request.query.tenant_id, tenantExists).catch(() => undefined);
-      if (tenantId === undefined) {
-        socket.close(1008, 'tenant_id is required for a platform administrator');
-        return;
-      }
+      const { tenantId, actor } = request;
       const unsubscribe = bus.subscribe(tenantId, (event) => {
         if (socket.readyState === socket.OPEN) socket.send(textOf(event));
       });
-      const principal = request.principal!;
       const check = setInterval(() => {
-        void sessionIsLive(principal).then((live) => {
+        void sessionIsLive(actor).then((live) => {
           if (!live) socket.close(SESSION_ENDED, 'session ended');
         }, () => undefined);
       }, SESSION_CHECK_MS);

@@ -1,5 +1,4 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { actingTenant } from '../../platform/auth/tenant-scope.ts';
 import { IdParams, problems } from '../../platform/http/schemas.ts';
 import { ListSystemsQuery, SystemDetail, SystemPage, SystemStatusCounts, SystemsTenantQuery } from './systems.schemas.ts';
 import type { SystemsService } from './systems.service.ts';
@@ -8,33 +7,21 @@ const tags = ['systems'];
 // Seed 000: every metrics query is logged.
 const audit = (action: string) => ({ action, resourceType: 'system', reads: true });
 
-export function systemsRoutes(service: SystemsService, tenantExists: (id: string) => Promise<boolean>): FastifyPluginAsyncTypebox {
+export function systemsRoutes(service: SystemsService): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get('/systems/status', {
       schema: { tags, summary: 'How many connected systems are online, warning or alert', querystring: SystemsTenantQuery, response: { 200: SystemStatusCounts, ...problems(400, 401, 403, 404) } },
-      config: { access: 'systems:read', audit: audit('system.status_counts'), cache: ['systems'] },
-    }, async (request) => {
-      const tenantId = await actingTenant(request.principal!, request.query.tenant_id, tenantExists);
-      request.auditTarget = { tenantId };
-      return service.statusCounts(tenantId);
-    });
+      config: { access: 'systems:read', tenant: 'required', audit: audit('system.status_counts'), cache: ['systems'] },
+    }, (request) => service.statusCounts(request.tenantId));
 
     app.get('/systems', {
       schema: { tags, summary: 'Connected systems with their status, recent open alerts and metrics', querystring: ListSystemsQuery, response: { 200: SystemPage, ...problems(400, 401, 403, 404) } },
-      config: { access: 'systems:read', audit: audit('system.list') },
-    }, async (request) => {
-      const tenantId = await actingTenant(request.principal!, request.query.tenant_id, tenantExists);
-      request.auditTarget = { tenantId };
-      return service.list(tenantId, request.query);
-    });
+      config: { access: 'systems:read', tenant: 'required', audit: audit('system.list') },
+    }, (request) => service.list(request.tenantId, request.query));
 
     app.get('/systems/:id', {
       schema: { tags, summary: 'One system with its assets (agents, devices, hosts) and their status', params: IdParams, querystring: SystemsTenantQuery, response: { 200: SystemDetail, ...problems(400, 401, 403, 404) } },
-      config: { access: 'systems:read', audit: audit('system.get') },
-    }, async (request) => {
-      const tenantId = await actingTenant(request.principal!, request.query.tenant_id, tenantExists);
-      request.auditTarget = { tenantId };
-      return service.get(tenantId, request.params.id);
-    });
+      config: { access: 'systems:read', tenant: 'required', audit: audit('system.get') },
+    }, (request) => service.get(request.tenantId, request.params.id));
   };
 }

@@ -12,51 +12,45 @@ export function ticketsRoutes(service: TicketsService): FastifyPluginAsyncTypebo
   return async (app) => {
     app.get('/tickets', {
       schema: { tags, summary: 'List tickets, newest first', querystring: ListTicketsQuery, response: { 200: TicketPage, ...problems(400, 401, 403, 404) } },
-      config: { access: 'tickets:read', cache: ['tickets'] },
-    }, (request) => service.list(request.principal!, request.query));
+      config: { access: 'tickets:read', tenant: 'required', cache: ['tickets'] },
+    }, (request) => service.list(request.tenantId, request.query));
 
     app.post('/tickets', {
       schema: { tags, summary: 'Create a ticket', querystring: TicketTenantQuery, body: CreateTicketBody, response: { 201: Ticket, ...problems(400, 401, 403, 404) } },
-      config: { access: 'tickets:write', audit: audit('ticket.create') },
+      config: { access: 'tickets:write', tenant: 'required', audit: audit('ticket.create') },
     }, async (request, reply) => {
-      const tenantId = await service.tenantOf(request.principal!, request.query.tenant_id);
-      const ticket = await service.create(tenantId, request.principal!, request.body);
-      request.auditTarget = { resourceId: ticket.id, tenantId, detail: { title: ticket.title, priority: ticket.priority } };
+      const ticket = await service.create(request.tenantId, request.actor, request.body);
+      request.auditTarget = { resourceId: ticket.id, detail: { title: ticket.title, priority: ticket.priority } };
       return reply.code(201).send(ticket);
     });
 
     app.get('/tickets/:id', {
       schema: { tags, summary: 'Get a ticket with its comments', params: IdParams, querystring: TicketTenantQuery, response: { 200: TicketDetail, ...problems(400, 401, 403, 404) } },
-      config: { access: 'tickets:read' },
-    }, async (request) => service.get(await service.tenantOf(request.principal!, request.query.tenant_id), request.params.id));
+      config: { access: 'tickets:read', tenant: 'required' },
+    }, (request) => service.get(request.tenantId, request.params.id));
 
     app.patch('/tickets/:id', {
       schema: { tags, summary: 'Update a ticket', params: IdParams, querystring: TicketTenantQuery, body: UpdateTicketBody, response: { 200: Ticket, ...problems(400, 401, 403, 404) } },
-      config: { access: 'tickets:write', audit: audit('ticket.update') },
-    }, async (request) => {
-      const tenantId = await service.tenantOf(request.principal!, request.query.tenant_id);
-      request.auditTarget = { tenantId, detail: { changes: request.body } };
-      return service.update(tenantId, request.params.id, request.body);
+      config: { access: 'tickets:write', tenant: 'required', audit: audit('ticket.update') },
+    }, (request) => {
+      request.auditTarget = { detail: { changes: request.body } };
+      return service.update(request.tenantId, request.params.id, request.body);
     });
 
     app.delete('/tickets/:id', {
       schema: { tags, summary: 'Delete a ticket', params: IdParams, querystring: TicketTenantQuery, response: { 204: NoContent, ...problems(400, 401, 403, 404) } },
-      config: { access: 'tickets:delete', audit: audit('ticket.delete') },
+      config: { access: 'tickets:delete', tenant: 'required', audit: audit('ticket.delete') },
     }, async (request, reply) => {
-      const tenantId = await service.tenantOf(request.principal!, request.query.tenant_id);
-      request.auditTarget = { tenantId };
-      await service.delete(tenantId, request.params.id);
+      await service.delete(request.tenantId, request.params.id);
       return reply.code(204).send(null);
     });
 
     app.post('/tickets/:id/comments', {
       schema: { tags, summary: 'Comment on a ticket', params: IdParams, querystring: TicketTenantQuery, body: CreateCommentBody, response: { 201: Comment, ...problems(400, 401, 403, 404) } },
-      config: { access: 'tickets:comment', audit: audit('ticket.comment') },
+      config: { access: 'tickets:comment', tenant: 'required', audit: audit('ticket.comment') },
     }, async (request, reply) => {
-      const tenantId = await service.tenantOf(request.principal!, request.query.tenant_id);
-      request.auditTarget = { tenantId };
-      const comment = await service.addComment(tenantId, request.principal!, request.params.id, request.body.body);
-      request.auditTarget = { tenantId, detail: { comment_id: comment.id } };
+      const comment = await service.addComment(request.tenantId, request.actor, request.params.id, request.body.body);
+      request.auditTarget = { detail: { comment_id: comment.id } };
       return reply.code(201).send(comment);
     });
   };

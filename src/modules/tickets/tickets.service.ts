@@ -1,7 +1,6 @@
 import { badRequest, notFound } from '../../platform/http/errors.ts';
 import { decodeCursor, toPage } from '../../platform/http/pagination.ts';
 import { newId, toIso, toIsoOrNull } from '../../platform/ids.ts';
-import { actingTenant } from '../../platform/auth/tenant-scope.ts';
 import type { Principal } from '../../platform/auth/principal.ts';
 import type { TicketCommentRow, TicketRow } from '../../platform/db/schema.ts';
 import type { TicketsRepo } from './tickets.repo.ts';
@@ -37,9 +36,7 @@ const commentView = (row: TicketCommentRow) => ({
   created_at: toIso(row.created_at),
 });
 
-export function createTicketsService(repo: TicketsRepo, tenantExists: (id: string) => Promise<boolean>) {
-  const tenantOf = (principal: Principal, requested: string | undefined) => actingTenant(principal, requested, tenantExists);
-
+export function createTicketsService(repo: TicketsRepo) {
   async function get(tenantId: string, id: string): Promise<TicketRow> {
     const row = await repo.find(tenantId, id);
     if (row === undefined) throw notFound('Ticket');
@@ -56,10 +53,7 @@ export function createTicketsService(repo: TicketsRepo, tenantExists: (id: strin
   }
 
   return {
-    tenantOf,
-
-    async list(principal: Principal, input: ListTicketsInput) {
-      const tenantId = await tenantOf(principal, input.tenant_id);
+    async list(tenantId: string, input: ListTicketsInput) {
       const limit = input.limit ?? 50;
       const rows = await repo.list(tenantId, {
         limit,

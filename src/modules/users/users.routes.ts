@@ -11,23 +11,23 @@ const audit = (action: string) => ({ action, resourceType: 'user' });
 export function usersRoutes(service: UsersService): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get('/users', {
-      schema: { tags, summary: 'List users of the caller\'s tenant (SUPER_ADMIN: all, or one tenant_id)', querystring: ListUsersQuery, response: { 200: UserPage, ...problems(400, 401, 403) } },
-      config: { access: 'users:read' },
-    }, (request) => service.list(request.principal!, request.query));
+      schema: { tags, summary: 'List users of the caller\'s tenant (SUPER_ADMIN: all, or one tenant_id)', querystring: ListUsersQuery, response: { 200: UserPage, ...problems(400, 401, 403, 404) } },
+      config: { access: 'users:read', tenant: 'optional' },
+    }, (request) => service.list(request.tenantScope, request.query));
 
     app.post('/users', {
-      schema: { tags, summary: 'Create a user', body: CreateUserBody, response: { 201: User, ...problems(400, 401, 403, 409) } },
-      config: { access: 'users:write', audit: audit('user.create') },
+      schema: { tags, summary: 'Create a user', body: CreateUserBody, response: { 201: User, ...problems(400, 401, 403, 404, 409) } },
+      config: { access: 'users:write', tenant: 'required', audit: audit('user.create') },
     }, async (request, reply) => {
-      const user = await service.create(request.principal!, request.body);
-      request.auditTarget = { resourceId: user.id, tenantId: user.tenant_id, detail: { username: user.username, role: user.role } };
+      const user = await service.create(request.tenantId, request.body);
+      request.auditTarget = { resourceId: user.id, detail: { username: user.username, role: user.role } };
       return reply.code(201).send(user);
     });
 
     app.get('/users/:id', {
       schema: { tags, summary: 'Get a user', params: IdParams, response: { 200: User, ...problems(400, 401, 403, 404) } },
       config: { access: 'users:read' },
-    }, (request) => service.get(request.principal!, request.params.id));
+    }, (request) => service.get(request.actor, request.params.id));
 
     app.patch('/users/:id', {
       schema: {
@@ -36,7 +36,7 @@ export function usersRoutes(service: UsersService): FastifyPluginAsyncTypebox {
       },
       config: { access: 'users:write', audit: audit('user.update') },
     }, async (request) => {
-      const user = await service.update(request.principal!, request.params.id, request.body);
+      const user = await service.update(request.actor, request.params.id, request.body);
       const { password, ...changes } = request.body;
       request.auditTarget = { tenantId: user.tenant_id, detail: { changes, password_changed: password !== undefined } };
       return user;
@@ -46,15 +46,15 @@ export function usersRoutes(service: UsersService): FastifyPluginAsyncTypebox {
       schema: { tags, summary: 'A user\'s active sessions (admins)', params: IdParams, response: { 200: SessionList, ...problems(400, 401, 403, 404) } },
       config: { access: 'users:write' },
     }, async (request) => {
-      const sessions = await service.sessions(request.principal!, request.params.id);
-      return { items: sessions.map((s) => sessionView(s, request.principal!.sessionId)) };
+      const sessions = await service.sessions(request.actor, request.params.id);
+      return { items: sessions.map((s) => sessionView(s, request.actor.sessionId)) };
     });
 
     app.delete('/users/:id/sessions', {
       schema: { tags, summary: 'End every session of a user (admins); the user can sign in again', params: IdParams, response: { 204: NoContent, ...problems(400, 401, 403, 404) } },
       config: { access: 'users:write', audit: audit('user.end_sessions') },
     }, async (request, reply) => {
-      const user = await service.endSessions(request.principal!, request.params.id);
+      const user = await service.endSessions(request.actor, request.params.id);
       request.auditTarget = { tenantId: user.tenant_id };
       return reply.code(204).send(null);
     });
@@ -63,7 +63,7 @@ export function usersRoutes(service: UsersService): FastifyPluginAsyncTypebox {
       schema: { tags, summary: 'Delete a user', params: IdParams, response: { 204: NoContent, ...problems(400, 401, 403, 404) } },
       config: { access: 'users:write', audit: audit('user.delete') },
     }, async (request, reply) => {
-      const user = await service.delete(request.principal!, request.params.id);
+      const user = await service.delete(request.actor, request.params.id);
       request.auditTarget = { tenantId: user.tenant_id, detail: { username: user.username } };
       return reply.code(204).send(null);
     });

@@ -42,12 +42,10 @@ const taken = () => conflict('That username or e-mail is already in use');
  * Users of a tenant. A tenant ADMIN works inside its own tenant; SUPER_ADMIN reaches every tenant
  * and names the tenant of a new user.
  */
-export function createUsersService(repo: UsersRepo, sessions: SessionControl, tenantExists: (id: string) => Promise<boolean>) {
-  /** The tenant filter for a caller: its own tenant, or (SUPER_ADMIN) the one it asked for, or all. */
-  const scopeOf = (principal: Principal, requestedTenantId?: string) => principal.tenantId ?? requestedTenantId;
-
+export function createUsersService(repo: UsersRepo, sessions: SessionControl) {
+  /** A user the caller may manage: one of its own tenant, or (SUPER_ADMIN) any. */
   async function get(principal: Principal, id: string): Promise<UserRow> {
-    const row = await repo.find(scopeOf(principal), id);
+    const row = await repo.find(principal.tenantId ?? undefined, id);
     if (row === undefined) throw notFound('User');
     return row;
   }
@@ -82,9 +80,10 @@ export function createUsersService(repo: UsersRepo, sessions: SessionControl, te
 
     get: async (principal: Principal, id: string) => userView(await get(principal, id)),
 
-    async list(principal: Principal, input: ListUsersInput) {
+    /** Users of one tenant, or of every tenant (a SUPER_ADMIN naming none). */
+    async list(tenantId: string | undefined, input: ListUsersInput) {
       const limit = input.limit ?? 50;
-      const rows = await repo.list(scopeOf(principal, input.tenant_id), {
+      const rows = await repo.list(tenantId, {
         limit,
         ...(input.role !== undefined ? { role: input.role } : {}),
         ...(input.is_active !== undefined ? { isActive: input.is_active } : {}),
@@ -94,13 +93,7 @@ export function createUsersService(repo: UsersRepo, sessions: SessionControl, te
       return toPage(rows, limit, userView);
     },
 
-    async create(principal: Principal, input: CreateUserInput): Promise<UserView> {
-      let tenantId = principal.tenantId;
-      if (tenantId === null) {
-        if (input.tenant_id === undefined) throw badRequest('tenant_id is required', [{ field: 'tenant_id', message: 'is required for a SUPER_ADMIN' }]);
-        if (!(await tenantExists(input.tenant_id))) throw badRequest('No such tenant', [{ field: 'tenant_id', message: 'does not exist' }]);
-        tenantId = input.tenant_id;
-      }
+    async create(tenantId: string, input: CreateUserInput): Promise<UserView> {
       const row = await insertUser({
         tenantId,
         username: input.username,

@@ -1,5 +1,4 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { actingTenant } from '../../platform/auth/tenant-scope.ts';
 import { IdParams, problems } from '../../platform/http/schemas.ts';
 import {
   ListVulnerabilitiesQuery, PatchBody, ResolveVulnerabilityBody, VulnerabilityDetail, VulnerabilityPage, VulnerabilityTenantQuery,
@@ -9,36 +8,27 @@ import type { VulnerabilitiesService } from './vulnerabilities.service.ts';
 const tags = ['vulnerabilities'];
 const audit = (action: string, reads = false) => ({ action, resourceType: 'vulnerability', reads });
 
-export function vulnerabilitiesRoutes(service: VulnerabilitiesService, tenantExists: (id: string) => Promise<boolean>): FastifyPluginAsyncTypebox {
+export function vulnerabilitiesRoutes(service: VulnerabilitiesService): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get('/vulnerabilities', {
       schema: { tags, summary: 'Vulnerabilities, newest first', querystring: ListVulnerabilitiesQuery, response: { 200: VulnerabilityPage, ...problems(400, 401, 403, 404) } },
-      config: { access: 'vulnerabilities:read', audit: audit('vulnerability.list', true) },
-    }, async (request) => {
-      const tenantId = await actingTenant(request.principal!, request.query.tenant_id, tenantExists);
-      request.auditTarget = { tenantId };
-      return service.list(tenantId, request.query);
-    });
+      config: { access: 'vulnerabilities:read', tenant: 'required', audit: audit('vulnerability.list', true) },
+    }, (request) => service.list(request.tenantId, request.query));
 
     app.get('/vulnerabilities/:id', {
       schema: { tags, summary: 'One vulnerability with its patch jobs', params: IdParams, querystring: VulnerabilityTenantQuery, response: { 200: VulnerabilityDetail, ...problems(400, 401, 403, 404) } },
-      config: { access: 'vulnerabilities:read', audit: audit('vulnerability.get', true) },
-    }, async (request) => {
-      const tenantId = await actingTenant(request.principal!, request.query.tenant_id, tenantExists);
-      request.auditTarget = { tenantId };
-      return service.get(tenantId, request.params.id);
-    });
+      config: { access: 'vulnerabilities:read', tenant: 'required', audit: audit('vulnerability.get', true) },
+    }, (request) => service.get(request.tenantId, request.params.id));
 
     app.post('/vulnerabilities/:id/patch', {
       schema: {
         tags, summary: 'Start patching: status patching and a patch job (409 when already patching or resolved)', params: IdParams,
         querystring: VulnerabilityTenantQuery, body: PatchBody, response: { 200: VulnerabilityDetail, ...problems(400, 401, 403, 404, 409) },
       },
-      config: { access: 'vulnerabilities:patch', audit: audit('vulnerability.patch') },
-    }, async (request) => {
-      const tenantId = await actingTenant(request.principal!, request.query.tenant_id, tenantExists);
-      request.auditTarget = { tenantId, detail: { ...request.body } };
-      return service.startPatch(tenantId, request.principal!, request.params.id, request.body);
+      config: { access: 'vulnerabilities:patch', tenant: 'required', audit: audit('vulnerability.patch') },
+    }, (request) => {
+      request.auditTarget = { detail: { ...request.body } };
+      return service.startPatch(request.tenantId, request.actor, request.params.id, request.body);
     });
 
     app.post('/vulnerabilities/:id/resolve', {
@@ -46,11 +36,10 @@ export function vulnerabilitiesRoutes(service: VulnerabilitiesService, tenantExi
         tags, summary: 'Mark resolved by hand, completing its patch job (409 when already resolved)', params: IdParams,
         querystring: VulnerabilityTenantQuery, body: ResolveVulnerabilityBody, response: { 200: VulnerabilityDetail, ...problems(400, 401, 403, 404, 409) },
       },
-      config: { access: 'vulnerabilities:patch', audit: audit('vulnerability.resolve') },
-    }, async (request) => {
-      const tenantId = await actingTenant(request.principal!, request.query.tenant_id, tenantExists);
-      request.auditTarget = { tenantId, detail: { note: request.body.note ?? null } };
-      return service.resolve(tenantId, request.params.id, request.body.note);
+      config: { access: 'vulnerabilities:patch', tenant: 'required', audit: audit('vulnerability.resolve') },
+    }, (request) => {
+      request.auditTarget = { detail: { note: request.body.note ?? null } };
+      return service.resolve(request.tenantId, request.params.id, request.body.note);
     });
   };
 }

@@ -2,12 +2,12 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { forbidden, problemPayload, unauthorized } from '../http/errors.ts';
 import type { Principal } from './principal.ts';
 import type { AccessClaims, TokenService } from './tokens.ts';
-import type { AuditService } from '../../modules/audit/audit.service.ts';
+import type { AuditSink } from '../audit-sink.ts';
 
 interface GuardDeps {
   tokens: TokenService;
   resolvePrincipal: (claims: AccessClaims) => Promise<Principal | undefined>;
-  audit: AuditService;
+  audit: AuditSink;
 }
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -26,14 +26,23 @@ function bearerToken(request: FastifyRequest): string | undefined {
 /**
  * Authentication, authorisation and the write audit, as hooks around every route:
  *  - onRequest: a bearer token becomes request.principal (before the rate limiter keys on it);
- *  - preParsing: the route's `config.access` is enforced before the body is even read;
+ *  - preParsing: the route's `config.access` is enforced before the body is even read; a route
+ *    that declares no access needs a signed-in caller, so only declared routes are public;
  *  - onSend: every write (POST/PUT/PATCH/DELETE) on a route with `config.audit` is recorded with
  *    its outcome, before the response leaves, so an acknowledged write always has its entry; routes
- *    with `config.audit.reads` have their GETs recorded too.
+ *    with `config.audit.reads` have their GETs recorded too. The entry names the tenant the request
+ *    acted on (`request.tenantScope`) unless the handler's `auditTarget` names another.
  */
 export function registerGuard(app: FastifyInstance, deps: GuardDeps): void {
   app.decorateRequest('principal', undefined);
   app.decorateRequest('auditTarget', undefined);
+  app.decorateRequest('actor', {
+    getter(this: FastifyRequest) {
+      // Only a handler of a public route can get here without a caller: a wiring mistake, not a client error.
+      if (this.principal === undefined) throw new Error(`${this.routeOptions.url} is public: it has no actor`);
+      return this.principal;
+    },
+  });
 
   app.addHook('onRequest', async (request) => {
     const token = bearerToken(request);
@@ -43,8 +52,8 @@ export function registerGuard(app: FastifyInstance, deps: GuardDeps): void {
   });
 
   app.addHook('preParsing', async (request) => {
-    // API routes need a signed-in caller unless they say otherwise; /docs, /health … are public.
-    const access = request.routeOptions.config.access ?? (request.routeOptions.url?.startsWith('/api/') ? 'authenticated' : 'public');
+    // Private unless declared public; an unknown URL has nothing behind it and answers 404 to anyone.
+    const access = request.is404 ? 'public' : request.routeOptions.config.access ?? 'authenticated';
     if (access === 'public') return;
     const principal = request.principal;
     if (principal === undefined) {
@@ -68,13 +77,14 @@ export function registerGuard(app: FastifyInstance, deps: GuardDeps): void {
     if (!MUTATING.has(request.method) && !(audit.reads && request.method === 'GET')) return payload;
     if (reply.statusCode === 401 || reply.statusCode === 403 || reply.statusCode === 429) return payload; // denials are recorded where they happen
     const target = request.auditTarget;
+    const tenantId = target?.tenantId !== undefined ? target.tenantId : request.tenantScope;
     const detail = target?.detail ?? (reply.statusCode >= 400 ? { status: reply.statusCode } : undefined);
     const entry = {
       action: audit.action,
       outcome: reply.statusCode < 400 ? 'success' as const : 'failure' as const,
       resourceType: audit.resourceType,
       resourceId: target?.resourceId ?? (request.params as { id?: string } | undefined)?.id ?? null,
-      ...(target?.tenantId !== undefined ? { tenantId: target.tenantId } : {}),
+      ...(tenantId !== undefined ? { tenantId } : {}),
       ...(detail !== undefined ? { detail } : {}),
     };
     if (!MUTATING.has(request.method)) {

@@ -26,10 +26,13 @@ export interface RouteAudit {
 declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | undefined;
+    /** The signed-in caller, for handlers of routes that are not public (throws on an anonymous request). */
+    readonly actor: Principal;
     /** Set by handlers so that the automatic audit entry names the resource and tenant it touched. */
     auditTarget: { resourceId?: string; tenantId?: string | null; detail?: Record<string, unknown> } | undefined;
   }
   interface FastifyContextConfig {
+    /** Who may call the route; a route without it needs a signed-in caller (private by default). */
     access?: RouteAccess;
     audit?: RouteAudit;
     /** The route also takes the access token as `?access_token=` (WebSocket handshakes from browsers). */

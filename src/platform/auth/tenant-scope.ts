@@ -1,13 +1,73 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { badRequest, notFound } from '../http/errors.ts';
-import type { Principal } from './principal.ts';
 
 /**
- * The tenant a request on tenant-owned data acts on. Tenant users always act on their own tenant
- * (a `tenant_id` they send is ignored); a SUPER_ADMIN has none and must name an existing one.
+ * How a route relates to tenants: `required` for tenant-owned data (a SUPER_ADMIN must name the
+ * tenant), `optional` where a SUPER_ADMIN may also read across every tenant (GET /users).
  */
-export async function actingTenant(principal: Principal, requested: string | undefined, tenantExists: (id: string) => Promise<boolean>): Promise<string> {
-  if (principal.tenantId !== null) return principal.tenantId;
-  if (requested === undefined) throw badRequest('tenant_id is required', [{ field: 'tenant_id', message: 'is required for a SUPER_ADMIN' }]);
-  if (!(await tenantExists(requested))) throw notFound('Tenant');
-  return requested;
+export type RouteTenancy = 'required' | 'optional';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The request acts on one tenant's data: resolved once, before the handler, into `request.tenantId`. */
+    tenant?: RouteTenancy;
+  }
+  interface FastifyRequest {
+    /**
+     * The tenant the request acts on, on routes with `config.tenant`; undefined elsewhere and when
+     * a SUPER_ADMIN reads across tenants on an `optional` route.
+     */
+    tenantScope: string | undefined;
+    /** The same, for `required` routes: always set there (throws on a route that resolved none). */
+    readonly tenantId: string;
+  }
+}
+
+export interface TenantContextDeps {
+  /** Whether a tenant with this id exists; modules implement it (the platform knows no tables). */
+  tenantExists: (id: string) => Promise<boolean>;
+}
+
+/** The `tenant_id` a SUPER_ADMIN names: in the body where the body declares one (POST /users), else in the query string. */
+function requestedTenant(request: FastifyRequest): string | undefined {
+  for (const source of [request.body, request.query]) {
+    const value = (source as { tenant_id?: unknown } | null | undefined)?.tenant_id;
+    if (typeof value === 'string') return value;
+  }
+  return undefined;
+}
+
+/**
+ * Resolves the acting tenant once per request, after authentication, authorisation and validation
+ * and before the handler (and the response cache). Tenant users always act on their own tenant (a
+ * `tenant_id` they send is ignored); a SUPER_ADMIN names an existing one: missing on a `required`
+ * route is 400, an unknown one is 404, like another tenant's resource. The guard's audit entry
+ * names this tenant unless the handler names another.
+ */
+export function registerTenantContext(app: FastifyInstance, deps: TenantContextDeps): void {
+  app.decorateRequest('tenantScope', undefined);
+  app.decorateRequest('tenantId', {
+    getter(this: FastifyRequest) {
+      if (this.tenantScope === undefined) throw new Error(`${this.routeOptions.url} resolved no tenant: declare config.tenant 'required'`);
+      return this.tenantScope;
+    },
+  });
+
+  app.addHook('preHandler', async (request) => {
+    const tenancy = request.routeOptions.config.tenant;
+    if (tenancy === undefined) return;
+    const principal = request.actor;
+    if (principal.tenantId !== null) {
+      request.tenantScope = principal.tenantId;
+    } else {
+      const requested = requestedTenant(request);
+      if (requested === undefined) {
+        if (tenancy === 'required') throw badRequest('tenant_id is required', [{ field: 'tenant_id', message: 'is required for a SUPER_ADMIN' }]);
+        return;
+      }
+      if (!(await deps.tenantExists(requested))) throw notFound('Tenant');
+      request.tenantScope = requested;
+    }
+    // The tenant's plant database (`request.plantDb`) is attached here, once the plant registry exists.
+  });
 }

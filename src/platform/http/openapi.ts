@@ -24,8 +24,14 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
     // Shared schemas appear under their $id (e.g. #/components/schemas/Problem).
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
   });
-  // Swagger UI's assets ship inside the npm package and are served from here: no CDN.
-  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: false }, staticCSP: false });
+  // Swagger UI's assets ship inside the npm package and are served from here: no CDN. Its routes
+  // cannot declare themselves public, so the scope it is registered in declares them.
+  await app.register(async (docs) => {
+    docs.addHook('onRoute', (route) => {
+      route.config = { ...route.config, access: 'public' };
+    });
+    await docs.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: false }, staticCSP: false });
+  });
   app.get('/openapi.json', { schema: { hide: true }, config: { access: 'public' } }, async () => app.swagger());
 }
 

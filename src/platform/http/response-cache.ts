@@ -3,16 +3,13 @@ import { LRUCache } from 'lru-cache';
 import { Counter, type Registry } from 'prom-client';
 import type { DataVersionReader } from '../db/data-versions.ts';
 
-/** Resources with per-tenant change counters (migration 0004). */
-export type CachedResource = 'tickets' | 'alerts' | 'systems';
-
 declare module 'fastify' {
   interface FastifyContextConfig {
     /**
      * The GET answer depends only on the caller's tenant, the URL and these resources: it may be
      * served again, byte for byte, while their change counter is unchanged.
      */
-    cache?: readonly CachedResource[];
+    cache?: readonly string[];
   }
   interface FastifyRequest {
     cacheSlot: { key: string; version: number } | undefined;
@@ -25,6 +22,8 @@ interface CachedPage {
 }
 
 export interface ResponseCacheOptions {
+  /** The resources with per-tenant change counters that modules declare (`cachedResources`). */
+  resources: ReadonlySet<string>;
   maxBytes: number;
   dataVersion: DataVersionReader | undefined;
   registry: Registry;
@@ -64,9 +63,17 @@ function ownBuffer(text: string): Buffer {
  * before the data, so a change racing with a miss makes the stored page look older, never newer,
  * than it is. Only tenant users' requests are cached (a SUPER_ADMIN names the tenant per request
  * and is rare), and not one-off reads (`since`, `cursor`, `q`). Off when maxBytes is 0 or the database keeps no counters (PostgreSQL).
+ * A cached route must act on one tenant (`config.tenant: 'required'`) and name declared resources.
  */
 export function registerResponseCache(app: FastifyInstance, options: ResponseCacheOptions): void {
   const { dataVersion } = options;
+  app.addHook('onRoute', (route) => {
+    const resources = route.config?.cache;
+    if (resources === undefined) return;
+    if (route.config?.tenant !== 'required') throw new Error(`${route.url}: a cached route must declare config.tenant 'required'`);
+    const unknown = resources.filter((resource) => !options.resources.has(resource));
+    if (unknown.length > 0) throw new Error(`${route.url}: no module declares the cached resource ${unknown.join(', ')}`);
+  });
   if (options.maxBytes === 0 || dataVersion === undefined) return;
   app.decorateRequest('cacheSlot', undefined);
   const pages = new LRUCache<string, CachedPage>({
@@ -84,8 +91,8 @@ export function registerResponseCache(app: FastifyInstance, options: ResponseCac
 
   app.addHook('preHandler', async (request, reply) => {
     const resources = request.routeOptions.config.cache;
-    const tenantId = request.principal?.tenantId;
-    if (resources === undefined || request.method !== 'GET' || tenantId === undefined || tenantId === null) return;
+    if (resources === undefined || request.method !== 'GET' || request.actor.tenantId === null) return;
+    const tenantId = request.tenantId;
     const key = cacheKey(tenantId, request.routeOptions.url ?? request.url, request.query as Record<string, unknown>);
     if (key === undefined) return;
     const version = dataVersion(tenantId, resources);
@@ -96,8 +103,6 @@ export function registerResponseCache(app: FastifyInstance, options: ResponseCac
     const page = pages.get(key);
     if (page?.version === version) {
       lookups.inc({ result: 'hit' });
-      // The handler does not run: name the tenant for the read audit as it would.
-      request.auditTarget = { tenantId };
       return reply.type(JSON_TYPE).send(page.body);
     }
     lookups.inc({ result: 'miss' });

@@ -42,6 +42,11 @@ export async function registerSecurity(app: FastifyInstance, config: Config): Pr
     reply.headers(SECURITY_HEADERS);
   });
 
+  // The CORS plugin answers preflights in its onRequest hook; its catch-all OPTIONS route only
+  // answers 404 (CORS off), to anyone. Declared here, as the plugin's own routes cannot be.
+  app.addHook('onRoute', (route) => {
+    if (route.method === 'OPTIONS' && route.url === '*') route.config = { ...route.config, access: 'public' };
+  });
   await app.register(cors, {
     // Only listed origins get CORS headers; with none configured, browsers allow same-origin only.
     origin: config.corsOrigins.length === 0 ? false : config.corsOrigins,
