@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { buildApp, createServices } from './app.ts';
+import { buildApp } from './app.ts';
+import { MODULE_MIGRATIONS } from './modules/index.ts';
+import { createServices, type Services } from './services.ts';
 import { ConfigError, loadConfig, loadDotEnv, type Config } from './config.ts';
 import { openDatabase, openMemoryDatabase, type Db } from './platform/db/database.ts';
 import { migrateToLatest } from './platform/db/migrator.ts';
@@ -9,7 +11,6 @@ import { loadSecretKey } from './platform/auth/secret-key.ts';
 import { HttpError } from './platform/http/errors.ts';
 import { openApiYaml } from './platform/http/openapi.ts';
 import { TENANT_ROLES, type TenantRole } from './platform/auth/permissions.ts';
-import { createUsersRepo } from './modules/users/users.repo.ts';
 import { startSyncWorker, type SyncWorker } from './modules/integrations/sync-worker-client.ts';
 import { rotateLocalKey } from './platform/secrets/local.ts';
 import { logUnhandledRejections } from './platform/process-errors.ts';
@@ -33,11 +34,11 @@ A password that is not given is generated and printed once.`;
 
 async function openMigrated(config: Config): Promise<Db> {
   const db = openDatabase(config);
-  await migrateToLatest(db);
+  await migrateToLatest(db, MODULE_MIGRATIONS);
   return db;
 }
 
-async function withServices<T>(config: Config, work: (services: ReturnType<typeof createServices>, db: Db) => Promise<T>): Promise<T> {
+async function withServices<T>(config: Config, work: (services: Services, db: Db) => Promise<T>): Promise<T> {
   const db = await openMigrated(config);
   try {
     return await work(createServices(config, db, loadSecretKey(config)), db);
@@ -55,7 +56,7 @@ async function serve(config: Config): Promise<void> {
   let syncWorker: SyncWorker | undefined;
   // The first administrator's password is hashed (Argon2, on the thread pool) while the app is built.
   const [admin, app] = await Promise.all([
-    bootstrapAdmin(config, services, createUsersRepo(db.kysely)),
+    bootstrapAdmin(config, services, services.usersRepo),
     buildApp(config, db, { ...services, sync: { syncNow: (row) => (syncWorker ?? services.sync).syncNow(row) } }),
   ]);
   if (admin?.generatedPassword !== undefined) {
@@ -118,7 +119,7 @@ async function run(argv: string[]): Promise<void> {
     case 'migrate': {
       const db = openDatabase(config);
       try {
-        const applied = await migrateToLatest(db);
+        const applied = await migrateToLatest(db, MODULE_MIGRATIONS);
         console.log(applied.length === 0 ? 'The database is up to date.' : `Applied: ${applied.join(', ')}`);
       } finally {
         await db.close();

@@ -1,5 +1,7 @@
 import { newId } from '../../src/platform/ids.ts';
-import type { AlertsTable, AssetsTable, SystemsTable, VulnerabilitiesTable } from '../../src/platform/db/schema.ts';
+import type { AlertsTable } from '../../src/modules/alerts/alerts.tables.ts';
+import type { AssetsTable, SystemsTable } from '../../src/modules/systems/systems.tables.ts';
+import type { VulnerabilitiesTable } from '../../src/modules/vulnerabilities/vulnerabilities.tables.ts';
 import type { TestServer } from './harness.ts';
 
 /*

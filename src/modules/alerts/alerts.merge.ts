@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { chunks } from '../../platform/db/chunks.ts';
-import type { AlertRow, PlatformDatabase } from '../../platform/db/schema.ts';
+import type { PlatformDatabase } from '../../platform/db/schema.ts';
+import type { AlertRow } from './alerts.tables.ts';
 import { newId } from '../../platform/ids.ts';
 import { isOpenAlert, OPEN_ALERT_STATUSES, type Severity } from '../security-domain/vocabulary.ts';
 

@@ -1,5 +1,6 @@
 import type { Kysely, Updateable } from 'kysely';
-import type { AlertsTable, PlatformDatabase } from '../../platform/db/schema.ts';
+import type { PlatformDatabase } from '../../platform/db/schema.ts';
+import type { AlertsTable } from './alerts.tables.ts';
 
 export interface AlertFilter {
   statuses?: readonly string[];

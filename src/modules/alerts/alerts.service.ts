@@ -1,5 +1,5 @@
 import type { Principal } from '../../platform/auth/principal.ts';
-import type { AlertRow } from '../../platform/db/schema.ts';
+import type { AlertRow } from './alerts.tables.ts';
 import { badRequest, conflict, notFound } from '../../platform/http/errors.ts';
 import { decodeCursor, toPage } from '../../platform/http/pagination.ts';
 import { toIso, toIsoOrNull } from '../../platform/ids.ts';

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
-import type { NewAuditRow, PlatformDatabase } from '../../platform/db/schema.ts';
+import type { PlatformDatabase } from '../../platform/db/schema.ts';
+import type { NewAuditRow } from './audit.tables.ts';
 
 export interface AuditFilter {
   /** undefined = every tenant (SUPER_ADMIN only). */

@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { newId, toIso } from '../../platform/ids.ts';
-import type { AuditRow, NewAuditRow } from '../../platform/db/schema.ts';
+import type { AuditRow, NewAuditRow } from './audit.tables.ts';
 import type { Principal } from '../../platform/auth/principal.ts';
 import { badRequest } from '../../platform/http/errors.ts';
 import { decodeCursor, toPage } from '../../platform/http/pagination.ts';

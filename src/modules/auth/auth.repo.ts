@@ -1,5 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
-import type { PlatformDatabase, SessionRow } from '../../platform/db/schema.ts';
+import type { PlatformDatabase } from '../../platform/db/schema.ts';
+import type { SessionRow } from './auth.tables.ts';
 
 export type Executor = Kysely<PlatformDatabase> | Transaction<PlatformDatabase>;
 

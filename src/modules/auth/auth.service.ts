@@ -1,7 +1,7 @@
 import type { Config } from '../../config.ts';
 import { badRequest, notFound, tooManyRequests, unauthorized } from '../../platform/http/errors.ts';
 import { newId, toIso } from '../../platform/ids.ts';
-import type { SessionRow } from '../../platform/db/schema.ts';
+import type { SessionRow } from './auth.tables.ts';
 import { burnPasswordCheck, hashPassword, passwordProblems, verifyPassword } from '../../platform/auth/passwords.ts';
 import { permissionsOf, type Role } from '../../platform/auth/permissions.ts';
 import type { Principal } from '../../platform/auth/principal.ts';

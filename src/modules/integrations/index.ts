@@ -25,5 +25,5 @@ export function createIntegrationServices(config: Config, db: Db, secretKey: str
     definitionOf: integrations.definitionOf,
     findIntegration: integrationsRepo.find,
   });
-  return { integrationsRepo, integrations, sync };
+  return { integrations, sync };
 }

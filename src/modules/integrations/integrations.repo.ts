@@ -1,5 +1,6 @@
 import type { Kysely, Updateable } from 'kysely';
-import type { IntegrationRow, IntegrationsTable, PlatformDatabase } from '../../platform/db/schema.ts';
+import type { PlatformDatabase } from '../../platform/db/schema.ts';
+import type { IntegrationRow, IntegrationsTable } from './integrations.tables.ts';
 
 /** Integrations by tenant (the first argument, from the caller's principal). */
 export function createIntegrationsRepo(db: Kysely<PlatformDatabase>) {

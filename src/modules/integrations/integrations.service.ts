@@ -1,6 +1,6 @@
 import type { ValidateFunction } from 'ajv';
 import { isUniqueViolation } from '../../platform/db/errors.ts';
-import type { IntegrationRow } from '../../platform/db/schema.ts';
+import type { IntegrationRow } from './integrations.tables.ts';
 import { HttpError, badRequest, conflict, notFound, type FieldError } from '../../platform/http/errors.ts';
 import { decodeCursor, toPage } from '../../platform/http/pagination.ts';
 import { buildAjv } from '../../platform/http/validation.ts';

@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Config } from '../../config.ts';
 import type { EventBus, LiveEvent } from '../../platform/events/event-bus.ts';
-import type { IntegrationRow } from '../../platform/db/schema.ts';
+import type { IntegrationRow } from './integrations.tables.ts';
 import type { SyncOutcomeView } from './integrations.schemas.ts';
 import type { SyncRunner } from './sync.service.ts';
 

@@ -1,13 +1,16 @@
 /**
- * The background sync, in a worker thread with its own database connection: vendor responses are
- * parsed and written here, off the event loop that serves the API. It runs the scheduler and answers
- * "sync now" requests from the API thread, so each integration still syncs once at a time.
+ * The background worker thread, with its own database connection: every module's jobs run here
+ * (the integrations sync parses and writes vendor responses), off the event loop that serves the
+ * API. It also answers "sync now" requests from the API thread, so each integration still syncs
+ * once at a time.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Config } from '../../config.ts';
 import { openDatabase } from '../../platform/db/database.ts';
+import type { EventBus } from '../../platform/events/event-bus.ts';
 import { createLocalJobDriver } from '../../platform/jobs/job-driver.ts';
-import { createIntegrationServices } from './index.ts';
+import { createServices } from '../../services.ts';
+import { MODULES } from '../index.ts';
 import type { WorkerReply, WorkerRequest } from './sync-worker-client.ts';
 
 const { config, secretKey } = workerData as { config: Config; secretKey: string };
@@ -15,10 +18,11 @@ const port = parentPort!;
 const post = (message: WorkerReply) => port.postMessage(message);
 
 const db = openDatabase(config);
-// Live events from the sync go to the API thread, which owns the event bus.
-const { integrationsRepo, sync } = createIntegrationServices(config, db, secretKey, (event) => post({ type: 'event', event }));
+// Live events go to the API thread, which owns the live connections; nothing listens here.
+const toApiThread: EventBus = { publish: (event) => post({ type: 'event', event }), subscribe: () => () => undefined };
+const services = createServices(config, db, secretKey, toApiThread);
 const jobs = createLocalJobDriver({ error: (obj, msg) => post({ type: 'log', message: `${msg}: ${String((obj as { err?: unknown }).err ?? obj)}` }) });
-sync.schedule(jobs);
+for (const module of MODULES) module.jobs?.(services, jobs);
 jobs.start();
 
 port.on('message', (request: WorkerRequest) => {
@@ -28,9 +32,8 @@ port.on('message', (request: WorkerRequest) => {
   }
   void (async () => {
     try {
-      const row = await integrationsRepo.find(request.tenantId, request.integrationId);
-      if (row === undefined) post({ type: 'result', requestId: request.requestId, error: 'integration not found' });
-      else post({ type: 'result', requestId: request.requestId, outcome: await sync.syncNow(row) });
+      const row = await services.integrations.getRow(request.tenantId, request.integrationId);
+      post({ type: 'result', requestId: request.requestId, outcome: await services.sync.syncNow(row) });
     } catch (error) {
       post({ type: 'result', requestId: request.requestId, error: error instanceof Error ? error.message : String(error) });
     }

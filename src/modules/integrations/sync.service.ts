@@ -1,4 +1,4 @@
-import type { IntegrationRow } from '../../platform/db/schema.ts';
+import type { IntegrationRow } from './integrations.tables.ts';
 import type { AlertsMerge } from '../alerts/alerts.merge.ts';
 import type { SystemsMerge } from '../systems/systems.merge.ts';
 import type { VulnerabilitiesMerge } from '../vulnerabilities/vulnerabilities.merge.ts';

@@ -39,11 +39,13 @@ const SESSION_ENDED = 4001;
 
 export interface LiveDeps {
   bus: EventBus;
+  /** The event types modules publish, for the route's documentation. */
+  events: readonly string[];
   allowedOrigins: string[];
   sessionIsLive: (principal: Principal) => Promise<boolean>;
 }
 
-export function liveRoutes({ bus, allowedOrigins, sessionIsLive }: LiveDeps): FastifyPluginAsyncTypebox {
+export function liveRoutes({ bus, events, allowedOrigins, sessionIsLive }: LiveDeps): FastifyPluginAsyncTypebox {
   // Every subscriber of a tenant gets the same event object: serialise it once, not once per socket.
   const serialized = new WeakMap<LiveEvent, string>();
   const textOf = (event: LiveEvent) => {
@@ -60,7 +62,7 @@ export function liveRoutes({ bus, allowedOrigins, sessionIsLive }: LiveDeps): Fa
       websocket: true,
       schema: {
         tags: ['live'],
-        summary: 'WebSocket of live events for the caller\'s tenant: alert.created|updated|resolved, system.status_changed, vulnerability.updated ({type, tenant_id, id, …}); re-sync over REST after a reconnect',
+        summary: `WebSocket of live events for the caller's tenant: ${events.join(', ')} ({type, tenant_id, id, …}); re-sync over REST after a reconnect`,
         querystring: LiveQuery,
       },
       config: { access: 'alerts:read', tenant: 'required', tokenInQuery: true },

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { chunks } from '../../platform/db/chunks.ts';
-import type { PlatformDatabase, SystemRow } from '../../platform/db/schema.ts';
+import type { PlatformDatabase } from '../../platform/db/schema.ts';
+import type { SystemRow } from './systems.tables.ts';
 import { newId } from '../../platform/ids.ts';
 import type { AssetStatus, SystemStatus } from '../security-domain/vocabulary.ts';
 

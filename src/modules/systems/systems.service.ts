@@ -1,7 +1,7 @@
 import { notFound } from '../../platform/http/errors.ts';
 import { decodeCursor, toPage } from '../../platform/http/pagination.ts';
 import { toIso, toIsoOrNull } from '../../platform/ids.ts';
-import type { SystemRow } from '../../platform/db/schema.ts';
+import type { SystemRow } from './systems.tables.ts';
 import type { AssetStatus, Severity } from '../security-domain/vocabulary.ts';
 import type { SystemsRepo } from './systems.repo.ts';
 import type { ListSystemsInput, SystemView } from './systems.schemas.ts';

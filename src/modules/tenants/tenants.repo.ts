@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { containsText } from '../../platform/db/like.ts';
-import type { PlatformDatabase, TenantRow, TenantsTable } from '../../platform/db/schema.ts';
+import type { PlatformDatabase } from '../../platform/db/schema.ts';
+import type { TenantRow, TenantsTable } from './tenants.tables.ts';
 import type { Updateable } from 'kysely';
 
 export function createTenantsRepo(db: Kysely<PlatformDatabase>) {

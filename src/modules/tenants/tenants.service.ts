@@ -2,7 +2,7 @@ import { isUniqueViolation } from '../../platform/db/errors.ts';
 import { badRequest, conflict, notFound } from '../../platform/http/errors.ts';
 import { decodeCursor, toPage } from '../../platform/http/pagination.ts';
 import { newId, toIso } from '../../platform/ids.ts';
-import type { TenantRow } from '../../platform/db/schema.ts';
+import type { TenantRow } from './tenants.tables.ts';
 import type { TenantsRepo } from './tenants.repo.ts';
 import type { CreateTenantInput, ListTenantsInput, TenantConfigValue, TenantView, UpdateTenantInput } from './tenants.schemas.ts';
 

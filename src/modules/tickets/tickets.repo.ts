@@ -1,6 +1,7 @@
 import type { Kysely, Updateable } from 'kysely';
 import { containsText } from '../../platform/db/like.ts';
-import type { PlatformDatabase, TicketCommentRow, TicketRow, TicketsTable } from '../../platform/db/schema.ts';
+import type { PlatformDatabase } from '../../platform/db/schema.ts';
+import type { TicketCommentRow, TicketRow, TicketsTable } from './tickets.tables.ts';
 
 export interface TicketFilter {
   status?: string;

@@ -2,7 +2,7 @@ import { badRequest, notFound } from '../../platform/http/errors.ts';
 import { decodeCursor, toPage } from '../../platform/http/pagination.ts';
 import { newId, toIso, toIsoOrNull } from '../../platform/ids.ts';
 import type { Principal } from '../../platform/auth/principal.ts';
-import type { TicketCommentRow, TicketRow } from '../../platform/db/schema.ts';
+import type { TicketCommentRow, TicketRow } from './tickets.tables.ts';
 import type { TicketsRepo } from './tickets.repo.ts';
 import type { CreateTicketInput, ListTicketsInput, TicketView, UpdateTicketInput } from './tickets.schemas.ts';
 

@@ -1,6 +1,7 @@
 import type { Kysely, Updateable } from 'kysely';
 import { containsText } from '../../platform/db/like.ts';
-import type { PlatformDatabase, UserRow, UsersTable } from '../../platform/db/schema.ts';
+import type { PlatformDatabase } from '../../platform/db/schema.ts';
+import type { UserRow, UsersTable } from './users.tables.ts';
 
 /** `tenantId` undefined means every tenant: only SUPER_ADMIN services pass it. */
 export function createUsersRepo(db: Kysely<PlatformDatabase>) {

@@ -5,7 +5,8 @@ import { newId, toIso } from '../../platform/ids.ts';
 import { hashPassword, passwordProblems } from '../../platform/auth/passwords.ts';
 import { permissionsOf, type Role } from '../../platform/auth/permissions.ts';
 import type { Principal } from '../../platform/auth/principal.ts';
-import type { SessionRow, UserRow } from '../../platform/db/schema.ts';
+import type { SessionRow } from '../auth/auth.tables.ts';
+import type { UserRow } from './users.tables.ts';
 import type { UsersRepo } from './users.repo.ts';
 import type { CreateUserInput, ListUsersInput, UpdateUserInput, UserView } from './users.schemas.ts';
 

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { chunks } from '../../platform/db/chunks.ts';
-import type { PlatformDatabase, VulnerabilityRow } from '../../platform/db/schema.ts';
+import type { PlatformDatabase } from '../../platform/db/schema.ts';
+import type { VulnerabilityRow } from './vulnerabilities.tables.ts';
 import { newId } from '../../platform/ids.ts';
 import { isOpenVulnerability, OPEN_VULNERABILITY_STATUSES, type Severity } from '../security-domain/vocabulary.ts';
 

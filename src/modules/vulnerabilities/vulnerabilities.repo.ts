@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
-import type { PatchJobRow, PlatformDatabase } from '../../platform/db/schema.ts';
+import type { PlatformDatabase } from '../../platform/db/schema.ts';
+import type { PatchJobRow } from './vulnerabilities.tables.ts';
 import { OPEN_VULNERABILITY_STATUSES } from '../security-domain/vocabulary.ts';
 
 /** Vulnerabilities and their patch jobs, by tenant (the first argument, from the caller's principal). */

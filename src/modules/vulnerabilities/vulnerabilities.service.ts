@@ -1,5 +1,5 @@
 import type { Principal } from '../../platform/auth/principal.ts';
-import type { PatchJobRow, VulnerabilityRow } from '../../platform/db/schema.ts';
+import type { PatchJobRow, VulnerabilityRow } from './vulnerabilities.tables.ts';
 import { conflict, notFound } from '../../platform/http/errors.ts';
 import { decodeCursor, toPage } from '../../platform/http/pagination.ts';
 import { newId, toIso, toIsoOrNull } from '../../platform/ids.ts';

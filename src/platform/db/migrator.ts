@@ -61,7 +61,15 @@ export async function runMigrations<DB, D extends string>(
   }
 }
 
-/** Brings the platform database's schema up to date. */
-export function migrateToLatest(db: Db): Promise<string[]> {
-  return runMigrations(db.kysely, db.dialect, PLATFORM_MIGRATIONS);
+/**
+ * Brings the platform database's schema up to date: the platform's migrations, then the modules'
+ * (`moduleMigrations`, MODULE_MIGRATIONS of the registry in src/modules/index.ts), each named to
+ * sort after the last platform one so the order holds.
+ */
+export function migrateToLatest(db: Db, moduleMigrations: Readonly<Record<string, DialectMigration>> = {}): Promise<string[]> {
+  const lastPlatform = Object.keys(PLATFORM_MIGRATIONS).sort().at(-1)!;
+  for (const name of Object.keys(moduleMigrations)) {
+    if (name <= lastPlatform) throw new Error(`module migration ${name} must sort after the platform's ${lastPlatform}`);
+  }
+  return runMigrations(db.kysely, db.dialect, { ...PLATFORM_MIGRATIONS, ...moduleMigrations });
 }

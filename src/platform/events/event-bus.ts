@@ -1,6 +1,9 @@
-/** What live clients receive; every event names its tenant and the resource it is about. */
+/**
+ * What live clients receive; every event names its tenant and the resource it is about. Its type
+ * is one of the event names a module declares (`events` in its definition).
+ */
 export interface LiveEvent {
-  type: 'alert.created' | 'alert.updated' | 'alert.resolved' | 'system.status_changed' | 'vulnerability.updated';
+  type: string;
   tenant_id: string;
   id: string;
   [field: string]: unknown;

@@ -1,0 +1,35 @@
+import type { Selectable } from 'kysely';
+
+/** The auth module's tables (conventions in src/platform/db/schema.ts). */
+export interface UserLoginsTable {
+  id: string;
+  user_id: string;
+  tenant_id: string | null;
+  ip: string | null;
+  user_agent: string | null;
+  created_at: number;
+  updated_at: number;
+  last_seen_at: number;
+  expires_at: number;
+  ended_at: number | null;
+  end_reason: string | null;
+}
+
+export interface RefreshTokensTable {
+  token_hash: string;
+  session_id: string;
+  created_at: number;
+  updated_at: number;
+  expires_at: number;
+  used_at: number | null;
+}
+
+declare module '../../platform/db/schema.ts' {
+  interface PlatformDatabase {
+    user_logins: UserLoginsTable;
+    refresh_tokens: RefreshTokensTable;
+  }
+}
+
+/** A sign-in session. */
+export type SessionRow = Selectable<UserLoginsTable>;

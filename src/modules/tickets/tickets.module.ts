@@ -1,0 +1,9 @@
+import type { AppModule } from '../index.ts';
+import { ticketsRoutes } from './tickets.routes.ts';
+
+export const ticketsModule: AppModule = {
+  name: 'tickets',
+  routes: ({ services }) => ticketsRoutes(services.tickets),
+  permissions: ['tickets:read', 'tickets:write', 'tickets:delete', 'tickets:comment'],
+  cachedResources: ['tickets'],
+};

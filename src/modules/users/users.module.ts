@@ -1,0 +1,8 @@
+import type { AppModule } from '../index.ts';
+import { usersRoutes } from './users.routes.ts';
+
+export const usersModule: AppModule = {
+  name: 'users',
+  routes: ({ services }) => usersRoutes(services.users),
+  permissions: ['users:read', 'users:write'],
+};

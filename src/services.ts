@@ -1,0 +1,57 @@
+import type { Config } from './config.ts';
+import { deriveKey } from './platform/auth/secret-key.ts';
+import { createTokenService } from './platform/auth/tokens.ts';
+import type { Db } from './platform/db/database.ts';
+import { createMemoryEventBus, type EventBus } from './platform/events/event-bus.ts';
+import { createAlertsRepo } from './modules/alerts/alerts.repo.ts';
+import { createAlertsService } from './modules/alerts/alerts.service.ts';
+import { createAnalyticsRepo } from './modules/analytics/analytics.repo.ts';
+import { createAnalyticsService } from './modules/analytics/analytics.service.ts';
+import { createAuditRepo } from './modules/audit/audit.repo.ts';
+import { createAuditService } from './modules/audit/audit.service.ts';
+import { createAuthRepo } from './modules/auth/auth.repo.ts';
+import { createAuthService } from './modules/auth/auth.service.ts';
+import { createLoginThrottle } from './modules/auth/login-throttle.ts';
+import { createContextRepo } from './modules/context/context.repo.ts';
+import { createContextService } from './modules/context/context.service.ts';
+import { createIntegrationServices } from './modules/integrations/index.ts';
+import type { SyncRunner } from './modules/integrations/sync.service.ts';
+import { createSystemsRepo } from './modules/systems/systems.repo.ts';
+import { createSystemsService } from './modules/systems/systems.service.ts';
+import { createTenantsRepo } from './modules/tenants/tenants.repo.ts';
+import { createTenantsService } from './modules/tenants/tenants.service.ts';
+import { createTicketsRepo } from './modules/tickets/tickets.repo.ts';
+import { createTicketsService } from './modules/tickets/tickets.service.ts';
+import { createUsersRepo } from './modules/users/users.repo.ts';
+import { createUsersService } from './modules/users/users.service.ts';
+import { createVulnerabilitiesRepo } from './modules/vulnerabilities/vulnerabilities.repo.ts';
+import { createVulnerabilitiesService } from './modules/vulnerabilities/vulnerabilities.service.ts';
+
+/**
+ * The services, built once from the database and config, in dependency order; the HTTP app, the
+ * CLI and the background worker share them. The worker passes a bus that forwards its events to
+ * the API thread, which owns the live connections.
+ */
+export function createServices(config: Config, db: Db, secretKey: string, bus: EventBus = createMemoryEventBus()) {
+  const audit = createAuditService(createAuditRepo(db.kysely));
+  const { integrations, sync } = createIntegrationServices(config, db, secretKey, bus.publish);
+  const tokens = createTokenService(deriveKey(secretKey, 'jwt-access'), config.accessTokenMinutes);
+  const auth = createAuthService({ repo: createAuthRepo(db.kysely), tokens, audit, throttle: createLoginThrottle(), settings: config });
+  const tenantsRepo = createTenantsRepo(db.kysely);
+  const tenantExists = tenantsRepo.exists;
+  const tenants = createTenantsService(tenantsRepo, auth);
+  const usersRepo = createUsersRepo(db.kysely);
+  const users = createUsersService(usersRepo, auth);
+  const tickets = createTicketsService(createTicketsRepo(db.kysely));
+  const systems = createSystemsService(createSystemsRepo(db.kysely));
+  const alerts = createAlertsService(createAlertsRepo(db.kysely), tickets, bus.publish);
+  const vulnerabilities = createVulnerabilitiesService(createVulnerabilitiesRepo(db.kysely), bus.publish);
+  const analytics = createAnalyticsService(createAnalyticsRepo(db.kysely));
+  const context = createContextService({ repo: createContextRepo(db.kysely), systems, analytics });
+  return { audit, tokens, auth, tenants, users, usersRepo, tickets, integrations, sync, systems, alerts, vulnerabilities, analytics, context, tenantExists, bus };
+}
+
+export type Services = ReturnType<typeof createServices>;
+
+/** What the HTTP app needs: the services, with "sync now" possibly handed to the sync worker. */
+export type AppServices = Omit<Services, 'sync'> & { sync: SyncRunner };
