@@ -68,6 +68,7 @@ export function registerTenantContext(app: FastifyInstance, deps: TenantContextD
       if (!(await deps.tenantExists(requested))) throw notFound('Tenant');
       request.tenantScope = requested;
     }
-    // The tenant's plant database (`request.plantDb`) is attached here, once the plant registry exists.
+    // Hook point for `request.plantDb`: lease the tenant's plant database here (PlantRegistry.get,
+    // src/platform/db/plant-registry.ts) on routes that declare they need it, and release it onResponse.
   });
 }
