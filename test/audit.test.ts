@@ -36,9 +36,7 @@ forEachDialect('audit log', { tenants: 'Audit', roles: ['ADMIN', 'OPERATOR', 'VI
     }
   });
 
-  // Marked todo (it still runs and reports) while an unknown tenant_id answers 200 with an empty
-  // page here; drop the mark once tenant resolution answers 404 for it on every route.
-  it('answers SUPER_ADMIN 404 for an unknown tenant_id', { todo: 'unknown tenant_id still answers 200 on /audit-logs' }, async () => {
+  it('answers SUPER_ADMIN 404 for an unknown tenant_id', async () => {
     const response = await ctx.server.api.get('/api/v1/audit-logs?tenant_id=01900000-0000-7000-8000-000000000000', ctx.superAdmin);
     assert.equal(response.status, 404, response.text);
   });

@@ -8,9 +8,9 @@ export function auditRoutes(service: AuditService): FastifyPluginAsyncTypebox {
     app.get('/audit-logs', {
       schema: {
         tags: ['audit'], summary: 'Audit log, newest first (ADMIN: own tenant; SUPER_ADMIN: every tenant, or one tenant_id)',
-        querystring: ListAuditQuery, response: { 200: AuditPage, ...problems(400, 401, 403) },
+        querystring: ListAuditQuery, response: { 200: AuditPage, ...problems(400, 401, 403, 404) },
       },
-      config: { access: 'audit:read' },
-    }, (request) => service.listPage(request.actor, request.query));
+      config: { access: 'audit:read', tenant: 'optional' },
+    }, (request) => service.listPage(request.tenantScope, request.query));
   };
 }

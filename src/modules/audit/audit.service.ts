@@ -1,7 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { newId, toIso } from '../../platform/ids.ts';
 import type { AuditRow, NewAuditRow } from './audit.tables.ts';
-import type { Principal } from '../../platform/auth/principal.ts';
 import { badRequest } from '../../platform/http/errors.ts';
 import { decodeCursor, toPage } from '../../platform/http/pagination.ts';
 import type { AuditEntry, AuditOutcome, RequestAuditEntry } from '../../platform/audit-sink.ts';
@@ -92,15 +91,15 @@ export function createAuditService(repo: AuditRepo) {
     /** Writes queued read entries now (at shutdown, and before answering an audit query). */
     flushReads,
 
-    /** One page of the audit log: a tenant's own entries, or (SUPER_ADMIN) every tenant's or one's. */
-    async listPage(principal: Principal, q: ListAuditInput) {
+    /** One page of the audit log: one tenant's entries, or (SUPER_ADMIN naming none) every tenant's. */
+    async listPage(tenantId: string | undefined, q: ListAuditInput) {
       await flushReads();
       const fromMs = q.from === undefined ? undefined : Date.parse(q.from);
       const toMs = q.to === undefined ? undefined : Date.parse(q.to);
       if (fromMs !== undefined && toMs !== undefined && fromMs > toMs) throw badRequest('from must not be after to', [{ field: 'from', message: 'is after to' }]);
       const limit = q.limit ?? 50;
       const filter: AuditFilter = {
-        tenantId: principal.tenantId ?? q.tenant_id,
+        tenantId,
         limit,
         ...(q.actor_id !== undefined ? { actorId: q.actor_id } : {}),
         ...(q.action !== undefined ? { action: q.action } : {}),
