@@ -1,17 +1,21 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { Config } from '../../config.ts';
 import { sqliteDataVersionReader, type DataVersionReader } from './data-versions.ts';
 import { nodeSqliteDialect } from './node-sqlite-dialect.ts';
 import type { PlatformDatabase } from './schema.ts';
+import { createTransactionScope } from './transaction-scope.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
 export interface Db {
+  /** Queries through this handle join the transaction `transaction()` has open in the same async context. */
   kysely: Kysely<PlatformDatabase>;
+  /** Runs `work` in one transaction that every query through `kysely` joins (nested calls join too). */
+  transaction<T>(work: (trx: Transaction<PlatformDatabase>) => Promise<T>): Promise<T>;
   dialect: Dialect;
   /** Cheap round trip used by /ready. */
   ping(timeoutMs: number): Promise<void>;
@@ -58,9 +62,11 @@ function openPostgres(url: string, log: DbLog): Db {
   });
   // The pool re-emits an idle client's error: already logged above.
   pool.on('error', () => undefined);
-  const kysely = new Kysely<PlatformDatabase>({ dialect: new PostgresDialect({ pool }) });
+  const scope = createTransactionScope(new Kysely<PlatformDatabase>({ dialect: new PostgresDialect({ pool }) }));
+  const kysely = scope.db;
   return {
     kysely,
+    transaction: scope.run,
     dialect: 'postgres',
     async ping(timeoutMs) {
       await withTimeout(pool.query('SELECT 1'), timeoutMs);
@@ -88,9 +94,11 @@ export function openSqliteFile(file: string): DatabaseSync {
 
 function openSqlite(file: string): Db {
   const database = openSqliteFile(file);
-  const kysely = new Kysely<PlatformDatabase>({ dialect: nodeSqliteDialect(database) });
+  const scope = createTransactionScope(new Kysely<PlatformDatabase>({ dialect: nodeSqliteDialect(database) }));
+  const kysely = scope.db;
   return {
     kysely,
+    transaction: scope.run,
     dialect: 'sqlite',
     async ping() {
       await sql`SELECT 1`.execute(kysely);

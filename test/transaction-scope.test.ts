@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { sql, type Kysely } from 'kysely';
+import { openDatabase, type Db } from '../src/platform/db/database.ts';
+import { createPostgresDatabase, dialects } from './helpers/harness.ts';
+
+interface Scratch { items: { name: string } }
+
+for (const dialect of dialects()) {
+  describe(`transaction scope (${dialect})`, () => {
+    let db: Db;
+    let cleanup: () => Promise<void>;
+    let handle: Kysely<Scratch>;
+    const names = async () => (await handle.selectFrom('items').select('name').orderBy('name').execute()).map((r) => r.name);
+
+    before(async () => {
+      const dataDir = mkdtempSync(path.join(tmpdir(), 'sentinel-scope-'));
+      const pgDb = dialect === 'postgres' ? await createPostgresDatabase() : undefined;
+      db = openDatabase({ dataDir, databaseUrl: pgDb?.url });
+      handle = db.kysely as unknown as Kysely<Scratch>;
+      await sql`CREATE TABLE items (name TEXT NOT NULL)`.execute(handle);
+      cleanup = async () => {
+        await db.close();
+        await pgDb?.drop();
+        rmSync(dataDir, { recursive: true, force: true });
+      };
+    });
+    after(() => cleanup());
+
+    it('puts every query made through the handle inside run() in one transaction', async () => {
+      await db.transaction(async () => {
+        await handle.insertInto('items').values({ name: 'a' }).execute();
+        // A query through the handle (not the trx argument) sees the uncommitted row, so it runs in
+        // the transaction; on SQLite a query outside it would wait forever for the connection.
+        assert.deepEqual(await names(), ['a']);
+        await handle.insertInto('items').values({ name: 'b' }).execute();
+      });
+      assert.deepEqual(await names(), ['a', 'b']);
+    });
+
+    it('rolls back every write made through the handle when the work fails', async () => {
+      await assert.rejects(db.transaction(async () => {
+        await handle.insertInto('items').values({ name: 'c' }).execute();
+        await handle.transaction().execute(async (trx) => trx.insertInto('items').values({ name: 'd' }).execute());
+        throw new Error('boom');
+      }), /boom/);
+      assert.deepEqual(await names(), ['a', 'b']);
+    });
+
+    it('lets a repository transaction opened inside join the outer one', async () => {
+      await db.transaction(async (outer) => {
+        await handle.transaction().execute(async (inner) => {
+          assert.equal(inner, outer);
+          await inner.insertInto('items').values({ name: 'e' }).execute();
+        });
+      });
+      assert.deepEqual(await names(), ['a', 'b', 'e']);
+    });
+
+    it('sends work scheduled inside a transaction that has ended to the database, not the spent transaction', async () => {
+      let later: Promise<string[]> | undefined;
+      await db.transaction(async () => {
+        later = new Promise((resolve, reject) => setTimeout(() => names().then(resolve, reject), 20));
+      });
+      assert.deepEqual(await later, ['a', 'b', 'e']);
+    });
+
+    it('keeps concurrent transactions apart', async () => {
+      const first = db.transaction(async () => {
+        await handle.insertInto('items').values({ name: 'f' }).execute();
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        throw new Error('first fails');
+      });
+      const second = db.transaction(async () => {
+        await handle.insertInto('items').values({ name: 'g' }).execute();
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      });
+      await assert.rejects(first, /first fails/);
+      await second;
+      assert.deepEqual(await names(), ['a', 'b', 'e', 'g']);
+    });
+  });
+}
