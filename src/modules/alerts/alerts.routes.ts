@@ -44,7 +44,8 @@ export function alertsRoutes(service: AlertsService): FastifyPluginAsyncTypebox 
     }, async (request, reply) => {
       const ticket = await service.createTicket(request.tenantId, request.actor, request.params.id);
       request.auditTarget = { detail: { ticket_id: ticket.id } };
-      return reply.code(201).send(ticket);
+      reply.code(201);
+      return ticket;
     });
   };
 }

@@ -34,7 +34,8 @@ export function authRoutes(service: AuthService): FastifyPluginAsyncTypebox {
     }, async (request, reply) => {
       request.auditTarget = { resourceId: request.actor.sessionId };
       await service.logout(request.actor);
-      return reply.code(204).send(null);
+      reply.code(204);
+      return null;
     });
 
     app.get('/auth/me', {
@@ -54,7 +55,8 @@ export function authRoutes(service: AuthService): FastifyPluginAsyncTypebox {
     }, async (request, reply) => {
       request.auditTarget = { resourceId: request.actor.userId };
       await service.changePassword(request.actor, request.body.current_password, request.body.new_password);
-      return reply.code(204).send(null);
+      reply.code(204);
+      return null;
     });
 
     app.get('/auth/sessions', {
@@ -70,7 +72,8 @@ export function authRoutes(service: AuthService): FastifyPluginAsyncTypebox {
       config: { access: 'authenticated', audit: audit('auth.session_revoke') },
     }, async (request, reply) => {
       await service.revokeSession(request.actor, request.params.id);
-      return reply.code(204).send(null);
+      reply.code(204);
+      return null;
     });
   };
 }

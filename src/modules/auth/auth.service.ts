@@ -151,11 +151,13 @@ export function createAuthService(deps: { repo: AuthRepo; tokens: TokenService; 
           created_at: now, updated_at: now, last_seen_at: now, expires_at: expiresAt, ended_at: null, end_reason: null,
         });
         for (const id of surplus) cache.delete(id);
-        return issueTokens(trx, { sub: user.id, tenant_id: user.tenant_id, role: user.role as Role, sid: sessionId }, now, expiresAt);
-      });
-      await audit.record({
-        action: 'auth.login', outcome: 'success', tenantId: user.tenant_id, actorId: user.id, actorUsername: user.username,
-        resourceType: 'session', resourceId: sessionId, ip: client.ip, userAgent: client.userAgent, requestId: client.requestId,
+        const tokens = await issueTokens(trx, { sub: user.id, tenant_id: user.tenant_id, role: user.role as Role, sid: sessionId }, now, expiresAt);
+        // In the session's transaction (the audit repository joins it): no session without its entry.
+        await audit.record({
+          action: 'auth.login', outcome: 'success', tenantId: user.tenant_id, actorId: user.id, actorUsername: user.username,
+          resourceType: 'session', resourceId: sessionId, ip: client.ip, userAgent: client.userAgent, requestId: client.requestId,
+        });
+        return tokens;
       });
       return pair;
     },

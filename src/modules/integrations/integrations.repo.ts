@@ -16,6 +16,13 @@ export function createIntegrationsRepo(db: Kysely<PlatformDatabase>) {
       return query.orderBy('id', 'desc').limit(filter.limit + 1).execute();
     },
 
+    /** Whether another of the tenant's integrations has this name (the unique index decides races). */
+    async nameTaken(tenantId: string, name: string, exceptId?: string): Promise<boolean> {
+      let query = db.selectFrom('integrations').select('id').where('tenant_id', '=', tenantId).where('name', '=', name);
+      if (exceptId !== undefined) query = query.where('id', '!=', exceptId);
+      return (await query.executeTakeFirst()) !== undefined;
+    },
+
     async insert(row: IntegrationRow): Promise<void> {
       await db.insertInto('integrations').values(row).execute();
     },

@@ -15,6 +15,8 @@ import { ProviderError } from './vendor-http.ts';
 
 const tags = ['integrations'];
 const audit = (action: string, reads = false) => ({ action, resourceType: 'integration', reads });
+// Test and sync wait on the vendor (up to its timeout): not inside a database transaction.
+const vendorCall = (action: string) => ({ ...audit(action), transaction: false as const });
 
 /** Runs a vendor call for a request, turning vendor failures into 502/504 problems. */
 async function callVendor<T>(work: () => Promise<T>): Promise<T> {
@@ -43,7 +45,8 @@ export function integrationsRoutes(service: IntegrationsService, sync: SyncRunne
       request.auditTarget = { detail: { name: request.body.name, type: request.body.type } };
       const integration = await service.create(request.tenantId, request.body);
       request.auditTarget = { resourceId: integration.id, detail: { name: integration.name, type: integration.type, secret_set: integration.secret_set } };
-      return reply.code(201).send(integration);
+      reply.code(201);
+      return integration;
     });
 
     app.get('/integrations/:id', {
@@ -68,7 +71,8 @@ export function integrationsRoutes(service: IntegrationsService, sync: SyncRunne
       config: { access: 'integrations:write', tenant: 'required', audit: audit('integration.delete') },
     }, async (request, reply) => {
       await service.delete(request.tenantId, request.params.id);
-      return reply.code(204).send(null);
+      reply.code(204);
+      return null;
     });
 
     app.post('/integrations/:id/test', {
@@ -76,7 +80,7 @@ export function integrationsRoutes(service: IntegrationsService, sync: SyncRunne
         tags, summary: 'Check reachability and credentials (the answer is 200 either way; see ok)', params: IdParams,
         querystring: TenantOnlyQuery, response: { 200: CheckResult, ...problems(400, 401, 403, 404) },
       },
-      config: { access: 'integrations:write', tenant: 'required', audit: audit('integration.test') },
+      config: { access: 'integrations:write', tenant: 'required', audit: vendorCall('integration.test') },
     }, async (request) => {
       const row = await service.getRow(request.tenantId, request.params.id);
       const started = performance.now();
@@ -96,7 +100,7 @@ export function integrationsRoutes(service: IntegrationsService, sync: SyncRunne
         tags, summary: 'Sync now: poll the vendor and update systems, alerts and vulnerabilities', params: IdParams,
         querystring: TenantOnlyQuery, response: { 200: SyncOutcome, ...problems(400, 401, 403, 404) },
       },
-      config: { access: 'integrations:write', tenant: 'required', audit: audit('integration.sync') },
+      config: { access: 'integrations:write', tenant: 'required', audit: vendorCall('integration.sync') },
     }, async (request) => {
       const outcome = await sync.syncNow(await service.getRow(request.tenantId, request.params.id));
       request.auditTarget = { detail: { ...outcome } };

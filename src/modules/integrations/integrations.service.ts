@@ -108,6 +108,18 @@ export function createIntegrationsService(deps: { repo: IntegrationsRepo; secret
     }
   }
 
+  /**
+   * Cleans up a secret stored for a write that then failed. The failure is what the caller must
+   * hear: inside the request's transaction (already aborted on PostgreSQL) the local store's row
+   * goes with the rollback anyway, and an external store's leftover is unreferenced, so a failing
+   * cleanup is logged, never thrown over the original error.
+   */
+  const nameTaken = (name: string) => conflict(`An integration named "${name}" already exists`);
+
+  async function discardSecret(ref: string | null): Promise<void> {
+    await forgetSecret(ref).catch((error: unknown) => console.warn(`integrations: could not discard an unused secret: ${String(error)}`));
+  }
+
   async function forgetSecret(ref: string | null): Promise<void> {
     if (ref === null) return;
     try {
@@ -169,6 +181,8 @@ export function createIntegrationsService(deps: { repo: IntegrationsRepo; secret
       if (definition.secretRequired && input.secret === undefined && input.keyvault_secret_id == null) {
         throw badRequest(`A ${definition.label} integration needs a credential`, [{ field: 'secret', message: 'is required (or keyvault_secret_id)' }]);
       }
+      // Checked before a secret is stored for nothing; the unique index still decides a race.
+      if (await repo.nameTaken(tenantId, input.name.trim())) throw nameTaken(input.name.trim());
       const now = Date.now();
       const id = newId(now);
       const secretRef = input.secret === undefined ? null : await storeSecret(tenantId, `integration-${id}`, input.secret);
@@ -180,8 +194,8 @@ export function createIntegrationsService(deps: { repo: IntegrationsRepo; secret
       try {
         await repo.insert(row);
       } catch (error) {
-        await forgetSecret(secretRef);
-        if (isUniqueViolation(error)) throw conflict(`An integration named "${row.name}" already exists`);
+        await discardSecret(secretRef);
+        if (isUniqueViolation(error)) throw nameTaken(row.name);
         throw error;
       }
       return integrationView(row);
@@ -196,6 +210,7 @@ export function createIntegrationsService(deps: { repo: IntegrationsRepo; secret
         throw badRequest('Give either secret or keyvault_secret_id, not both', [{ field: 'secret', message: 'conflicts with keyvault_secret_id' }]);
       }
       if (input.secret != null) assertValidSecret(definition, input.secret);
+      if (input.name !== undefined && (await repo.nameTaken(tenantId, input.name.trim(), id))) throw nameTaken(input.name.trim());
       const secretChanges: Partial<IntegrationRow> = {};
       let replacedRef: string | null = null;
       if (input.secret !== undefined) {
@@ -224,8 +239,8 @@ export function createIntegrationsService(deps: { repo: IntegrationsRepo; secret
           updated_at: Date.now(),
         });
       } catch (error) {
-        if (secretChanges.secret_ref) await forgetSecret(secretChanges.secret_ref);
-        if (isUniqueViolation(error)) throw conflict(`An integration named "${input.name}" already exists`);
+        if (secretChanges.secret_ref) await discardSecret(secretChanges.secret_ref);
+        if (isUniqueViolation(error)) throw nameTaken(input.name ?? current.name);
         throw error;
       }
       if (replacedRef !== null) await forgetSecret(replacedRef);

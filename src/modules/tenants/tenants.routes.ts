@@ -19,7 +19,8 @@ export function tenantsRoutes(service: TenantsService): FastifyPluginAsyncTypebo
     }, async (request, reply) => {
       const tenant = await service.create(request.body);
       request.auditTarget = { resourceId: tenant.id, tenantId: tenant.id, detail: { name: tenant.name, slug: tenant.slug } };
-      return reply.code(201).send(tenant);
+      reply.code(201);
+      return tenant;
     });
 
     app.get('/tenants/:id', {
@@ -45,7 +46,8 @@ export function tenantsRoutes(service: TenantsService): FastifyPluginAsyncTypebo
     }, async (request, reply) => {
       request.auditTarget = { tenantId: request.params.id };
       await service.delete(request.params.id);
-      return reply.code(204).send(null);
+      reply.code(204);
+      return null;
     });
   };
 }

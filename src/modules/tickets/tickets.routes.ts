@@ -21,7 +21,8 @@ export function ticketsRoutes(service: TicketsService): FastifyPluginAsyncTypebo
     }, async (request, reply) => {
       const ticket = await service.create(request.tenantId, request.actor, request.body);
       request.auditTarget = { resourceId: ticket.id, detail: { title: ticket.title, priority: ticket.priority } };
-      return reply.code(201).send(ticket);
+      reply.code(201);
+      return ticket;
     });
 
     app.get('/tickets/:id', {
@@ -42,7 +43,8 @@ export function ticketsRoutes(service: TicketsService): FastifyPluginAsyncTypebo
       config: { access: 'tickets:delete', tenant: 'required', audit: audit('ticket.delete') },
     }, async (request, reply) => {
       await service.delete(request.tenantId, request.params.id);
-      return reply.code(204).send(null);
+      reply.code(204);
+      return null;
     });
 
     app.post('/tickets/:id/comments', {
@@ -51,7 +53,8 @@ export function ticketsRoutes(service: TicketsService): FastifyPluginAsyncTypebo
     }, async (request, reply) => {
       const comment = await service.addComment(request.tenantId, request.actor, request.params.id, request.body.body);
       request.auditTarget = { detail: { comment_id: comment.id } };
-      return reply.code(201).send(comment);
+      reply.code(201);
+      return comment;
     });
   };
 }

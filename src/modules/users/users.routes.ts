@@ -21,7 +21,8 @@ export function usersRoutes(service: UsersService): FastifyPluginAsyncTypebox {
     }, async (request, reply) => {
       const user = await service.create(request.tenantId, request.body);
       request.auditTarget = { resourceId: user.id, detail: { username: user.username, role: user.role } };
-      return reply.code(201).send(user);
+      reply.code(201);
+      return user;
     });
 
     app.get('/users/:id', {
@@ -56,7 +57,8 @@ export function usersRoutes(service: UsersService): FastifyPluginAsyncTypebox {
     }, async (request, reply) => {
       const user = await service.endSessions(request.actor, request.params.id);
       request.auditTarget = { tenantId: user.tenant_id };
-      return reply.code(204).send(null);
+      reply.code(204);
+      return null;
     });
 
     app.delete('/users/:id', {
@@ -65,7 +67,8 @@ export function usersRoutes(service: UsersService): FastifyPluginAsyncTypebox {
     }, async (request, reply) => {
       const user = await service.delete(request.actor, request.params.id);
       request.auditTarget = { tenantId: user.tenant_id, detail: { username: user.username } };
-      return reply.code(204).send(null);
+      reply.code(204);
+      return null;
     });
   };
 }

@@ -1,16 +1,58 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
 import { forbidden, problemPayload, unauthorized } from '../http/errors.ts';
 import type { Principal } from './principal.ts';
 import type { AccessClaims, TokenService } from './tokens.ts';
-import type { AuditSink } from '../audit-sink.ts';
+import type { AuditSink, RequestAuditEntry } from '../audit-sink.ts';
+import type { RouteAudit } from './principal.ts';
 
 interface GuardDeps {
   tokens: TokenService;
   resolvePrincipal: (claims: AccessClaims) => Promise<Principal | undefined>;
   audit: AuditSink;
+  /** Runs work in one database transaction that every repository query inside joins. */
+  transaction: <T>(work: () => Promise<T>) => Promise<T>;
 }
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The write's audit entry was committed with the write; onSend must not add another. */
+    auditWritten: boolean;
+  }
+}
+
+/** The automatic audit entry of a request on a route with `config.audit`, from its outcome so far. */
+function auditEntry(request: FastifyRequest, reply: FastifyReply, audit: RouteAudit): RequestAuditEntry {
+  const target = request.auditTarget;
+  const tenantId = target?.tenantId !== undefined ? target.tenantId : request.tenantScope;
+  const detail = target?.detail ?? (reply.statusCode >= 400 ? { status: reply.statusCode } : undefined);
+  return {
+    action: audit.action,
+    outcome: reply.statusCode < 400 ? 'success' : 'failure',
+    resourceType: audit.resourceType,
+    resourceId: target?.resourceId ?? (request.params as { id?: string } | undefined)?.id ?? null,
+    ...(tenantId !== undefined ? { tenantId } : {}),
+    ...(detail !== undefined ? { detail } : {}),
+  };
+}
+
+/**
+ * The handler of an audited write, run inside one transaction with its audit entry: the entry
+ * commits with the write or neither does (docs/requirements.md, PLT-7). The handler must return its
+ * answer rather than send it, so that nothing leaves before the commit.
+ */
+function inTransactionWithAudit(handler: RouteHandlerMethod, audit: RouteAudit, deps: GuardDeps): RouteHandlerMethod {
+  return async function auditedWrite(this: FastifyInstance, request, reply) {
+    return deps.transaction(async () => {
+      const answer: unknown = await handler.call(this, request, reply);
+      if (reply.sent) throw new Error(`${request.routeOptions.url}: an audited write must return its answer, not send it before the commit`);
+      await deps.audit.fromRequest(request, auditEntry(request, reply, audit));
+      request.auditWritten = true;
+      return answer;
+    });
+  };
+}
 
 function bearerToken(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
@@ -28,20 +70,31 @@ function bearerToken(request: FastifyRequest): string | undefined {
  *  - onRequest: a bearer token becomes request.principal (before the rate limiter keys on it);
  *  - preParsing: the route's `config.access` is enforced before the body is even read; a route
  *    that declares no access needs a signed-in caller, so only declared routes are public;
- *  - onSend: every write (POST/PUT/PATCH/DELETE) on a route with `config.audit` is recorded with
- *    its outcome, before the response leaves, so an acknowledged write always has its entry; routes
- *    with `config.audit.reads` have their GETs recorded too. The entry names the tenant the request
- *    acted on (`request.tenantScope`) unless the handler's `auditTarget` names another.
+ *  - a write (POST/PUT/PATCH/DELETE) on a route with `config.audit` runs in one transaction with
+ *    its `success` entry (unless the route says `transaction: false`: its handler calls a vendor and
+ *    must not hold the database meanwhile);
+ *  - onSend: the other outcomes of audited writes (failures) and `transaction: false` writes are
+ *    recorded before the response leaves; routes with `config.audit.reads` have their GETs recorded
+ *    too (batched). The entry names the tenant the request acted on (`request.tenantScope`) unless
+ *    the handler's `auditTarget` names another.
  */
 export function registerGuard(app: FastifyInstance, deps: GuardDeps): void {
   app.decorateRequest('principal', undefined);
   app.decorateRequest('auditTarget', undefined);
+  app.decorateRequest('auditWritten', false);
   app.decorateRequest('actor', {
     getter(this: FastifyRequest) {
       // Only a handler of a public route can get here without a caller: a wiring mistake, not a client error.
       if (this.principal === undefined) throw new Error(`${this.routeOptions.url} is public: it has no actor`);
       return this.principal;
     },
+  });
+
+  app.addHook('onRoute', (route) => {
+    const audit = route.config?.audit;
+    const methods = [route.method].flat();
+    if (audit === undefined || audit.transaction === false || !methods.some((method) => MUTATING.has(method))) return;
+    route.handler = inTransactionWithAudit(route.handler, audit, deps);
   });
 
   app.addHook('onRequest', async (request) => {
@@ -73,20 +126,10 @@ export function registerGuard(app: FastifyInstance, deps: GuardDeps): void {
 
   app.addHook('onSend', async (request, reply, payload) => {
     const audit = request.routeOptions.config?.audit;
-    if (audit === undefined || request.principal === undefined) return payload;
+    if (audit === undefined || request.principal === undefined || request.auditWritten) return payload;
     if (!MUTATING.has(request.method) && !(audit.reads && request.method === 'GET')) return payload;
     if (reply.statusCode === 401 || reply.statusCode === 403 || reply.statusCode === 429) return payload; // denials are recorded where they happen
-    const target = request.auditTarget;
-    const tenantId = target?.tenantId !== undefined ? target.tenantId : request.tenantScope;
-    const detail = target?.detail ?? (reply.statusCode >= 400 ? { status: reply.statusCode } : undefined);
-    const entry = {
-      action: audit.action,
-      outcome: reply.statusCode < 400 ? 'success' as const : 'failure' as const,
-      resourceType: audit.resourceType,
-      resourceId: target?.resourceId ?? (request.params as { id?: string } | undefined)?.id ?? null,
-      ...(tenantId !== undefined ? { tenantId } : {}),
-      ...(detail !== undefined ? { detail } : {}),
-    };
+    const entry = auditEntry(request, reply, audit);
     if (!MUTATING.has(request.method)) {
       deps.audit.readFromRequest(request, entry);
       return payload;

@@ -19,8 +19,13 @@ export type RouteAccess = Permission | 'authenticated' | 'public';
 export interface RouteAudit {
   action: string;
   resourceType: string;
-  /** Also record GET requests (reads of integration data, seed 000). */
+  /** Also record GET requests (reads of integration data: docs/requirements.md, SEC-11). */
   reads?: boolean;
+  /**
+   * `false` for a write whose handler waits on something slow outside the database (a vendor
+   * call): it is not run in one transaction with its audit entry, which is written after it.
+   */
+  transaction?: false;
 }
 
 declare module 'fastify' {
