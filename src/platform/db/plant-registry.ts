@@ -70,7 +70,7 @@ const SAFE_TENANT_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
  * Plant migrations record themselves in `sentinel_`-prefixed tables, so a client database that
  * already uses Kysely's default `kysely_migration` never mixes with ours.
  */
-const PLANT_MIGRATION_TABLES: MigrationTables = {
+export const PLANT_MIGRATION_TABLES: MigrationTables = {
   migrationTableName: 'sentinel_plant_migration',
   migrationLockTableName: 'sentinel_plant_migration_lock',
 };
