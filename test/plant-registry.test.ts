@@ -94,7 +94,7 @@ describe('plant-database registry: embedded', () => {
     await db.kysely.insertInto('sentinel_plant_meta').values({ key: 'k', value: 'v' }).execute();
     assert.deepEqual(await db.kysely.selectFrom('sentinel_plant_meta').selectAll().execute(), [{ key: 'k', value: 'v' }]);
     const ran = await sql<{ name: string }>`SELECT name FROM sentinel_plant_migration`.execute(db.kysely);
-    assert.deepEqual(ran.rows.map((r) => r.name), ['0001_plant_meta']);
+    assert.deepEqual(ran.rows.map((r) => r.name), ['0001_plant_meta', '0002_plant_structure', '0003_production_state']);
     const journal = await sql<{ journal_mode: string }>`PRAGMA journal_mode`.execute(db.kysely);
     assert.equal(journal.rows[0]!.journal_mode, 'wal');
     db.release();

@@ -286,14 +286,25 @@ export async function maintainDetectionPartitions(
     await sql`ALTER TABLE ${sql.table(table.name)} REORGANIZE PARTITION p_future INTO (${sql.join([...parts, sql`PARTITION p_future VALUES LESS THAN (MAXVALUE)`])})`.execute(db);
     result.created.push(...missing.map((start) => `p${monthSuffix(start)}`));
   }
-  if (cutoff !== undefined) {
-    for (const name of existing) {
-      const match = /^p(\d{4})(\d{2})$/.exec(name);
-      if (match === null || monthStart(MONTH_FIRST(Number(match[1]), Number(match[2]) - 1), 1) > cutoff) continue;
-      await sql`ALTER TABLE ${sql.table(table.name)} DROP PARTITION ${sql.id(name)}`.execute(db);
-      result.dropped.push(name);
-    }
-    if (result.dropped.length > 0 && existing.has('p_before')) await sql`ALTER TABLE ${sql.table(table.name)} TRUNCATE PARTITION p_before`.execute(db);
+  if (cutoff === undefined) return result;
+  const monthly = [...existing].flatMap((name) => {
+    const match = /^p(\d{4})(\d{2})$/.exec(name);
+    return match ? [{ name, start: MONTH_FIRST(Number(match[1]), Number(match[2]) - 1) }] : [];
+  });
+  for (const partition of monthly) {
+    if (monthStart(partition.start, 1) > cutoff) continue;
+    await sql`ALTER TABLE ${sql.table(table.name)} DROP PARTITION ${sql.id(partition.name)}`.execute(db);
+    result.dropped.push(partition.name);
+  }
+  // p_before holds rows older than the table (a backfill): emptied whole once it is all past the
+  // retention, else only its rows past it.
+  const beforeEnds = Math.min(...monthly.map((partition) => partition.start));
+  if (!existing.has('p_before')) return result;
+  if (beforeEnds <= cutoff) {
+    await sql`ALTER TABLE ${sql.table(table.name)} TRUNCATE PARTITION p_before`.execute(db);
+  } else {
+    const deleted = await sql`DELETE FROM ${sql.table(table.name)} PARTITION (p_before) WHERE ${sql.ref(table.columns.detected_at!)} < ${timeValue(table.time, cutoff)}`.execute(db);
+    result.deleted_rows += Number(deleted.numAffectedRows ?? 0);
   }
   return result;
 }

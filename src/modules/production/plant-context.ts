@@ -6,6 +6,7 @@
 import type { Kysely } from 'kysely';
 import { migrateExternalPlant } from '../../migrations/plant/index.ts';
 import type { PlantDialect, PlantRegistry, PlantSource } from '../../platform/db/plant-registry.ts';
+import type { PlatformDatabase } from '../../platform/db/schema.ts';
 import { conflict, notFound } from '../../platform/http/errors.ts';
 import { DEFAULT_DOWNTIME_THRESHOLD_SECONDS } from './downtime.ts';
 import { LINE_CODE_PATTERN, type LineTables, ensureLineTables } from './line-tables.ts';
@@ -18,7 +19,7 @@ import { type ProductionRepo, createProductionRepo } from './production.repo.ts'
 export interface ProductionDeps {
   plants: PlantRegistry;
   /** The platform database, where a client database's settings overlay lives. */
-  platform: Kysely<object>;
+  platform: Kysely<PlatformDatabase>;
   /** The tenant's time zone: the default of its lines. */
   tenantTimeZone(tenantId: string): Promise<string>;
   clock?: () => number;

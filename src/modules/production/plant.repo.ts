@@ -4,6 +4,7 @@
  * of the embedded tables, or platform-database rows keyed by the client's ids.
  */
 import { sql, type Kysely, type RawBuilder } from 'kysely';
+import type { PlatformDatabase } from '../../platform/db/schema.ts';
 import type { ResolvedTable, ResolvedStructure } from './plant-catalog.ts';
 
 export type AreaType = 'input' | 'process' | 'output' | 'reject';
@@ -195,7 +196,7 @@ type OverlayTables = {
 };
 
 /** Settings of a client's database, kept in the platform database; every query scoped by the tenant. */
-export function platformSettings(platform: Kysely<object>, tenantId: string): SettingsStore {
+export function platformSettings(platform: Kysely<PlatformDatabase>, tenantId: string): SettingsStore {
   const db = platform.withTables<OverlayTables>();
   return {
     async lines() {

@@ -327,9 +327,11 @@ export function createProductionService(deps: ProductionDeps) {
       store.downtimeEvents(tables.downtime, 0, to, 'manual'),
       store.lockLineState(line.line_id, false),
     ]);
-    let events = auto.filter((event) => event.end === null || event.end > from);
+    let events = auto;
     if (state !== undefined) {
-      const unsettled = shiftInstances(shifts, line.timezone, Math.max(from, state.settled_until), Math.min(to, now))
+      // From a lookback before the window: an ongoing stop stored there may have ended with its shift since.
+      const unsettledFrom = Math.max(from - AUTO_EVENT_LOOKBACK_MS, state.settled_until);
+      const unsettled = unsettledFrom >= Math.min(to, now) ? [] : shiftInstances(shifts, line.timezone, unsettledFrom, Math.min(to, now))
         .filter((occurrence) => occurrence.end > state.settled_until && occurrence.end > state.tracking_since && occurrence.start < now);
       if (unsettled.length > 0) {
         const lastOutputs = await store.shiftStates(line.line_id, unsettled[0]!.start, unsettled.at(-1)!.start + 1);
@@ -347,7 +349,8 @@ export function createProductionService(deps: ProductionDeps) {
         }
       }
     }
-    return [...events, ...manual.filter((event) => event.end === null || event.end > from)].sort((a, b) => a.start - b.start);
+    const reaches = (event: StoredDowntimeEvent) => event.start < to && (event.end === null || event.end > from);
+    return [...events, ...manual].filter(reaches).sort((a, b) => a.start - b.start);
   }
 
   async function lineOee(plant: Plant, line: Line, from: number, to: number, groupBy: GroupBy, now: number): Promise<OeeReport> {
