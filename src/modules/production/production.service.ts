@@ -7,6 +7,7 @@
  */
 import { badRequest, conflict, notFound, type FieldError } from '../../platform/http/errors.ts';
 import { toIso } from '../../platform/ids.ts';
+import { isStorableText } from '../../platform/text.ts';
 import {
   type DowntimeCategory, type DowntimeEvent, type ShiftDowntime, advanceShiftDowntime, diffDowntimeEvents, emptyShiftDowntime,
 } from './downtime.ts';
@@ -141,7 +142,7 @@ function validateBatch(batch: DetectionBatch, areas: Map<number, Area>, products
   const errors: FieldError[] = [];
   let batchId: string | null = null;
   if (batch.batch_id !== undefined && batch.batch_id !== null) {
-    if (typeof batch.batch_id !== 'string' || batch.batch_id.length === 0 || batch.batch_id.length > MAX_BATCH_ID_LENGTH) {
+    if (typeof batch.batch_id !== 'string' || batch.batch_id.length === 0 || batch.batch_id.length > MAX_BATCH_ID_LENGTH || !isStorableText(batch.batch_id)) {
       errors.push({ field: 'batch_id', message: `must be a string of 1-${MAX_BATCH_ID_LENGTH} characters` });
     } else batchId = batch.batch_id;
   }
@@ -553,8 +554,8 @@ export function createProductionService(deps: ProductionDeps) {
       withPlant(tenantId, async (plant) => {
         const errors: FieldError[] = [];
         if (input.category !== undefined && input.category !== 'planned' && input.category !== 'unplanned') errors.push({ field: 'category', message: 'must be planned or unplanned' });
-        if (input.reason != null && (typeof input.reason !== 'string' || input.reason.length > 200)) errors.push({ field: 'reason', message: 'must be at most 200 characters' });
-        if (input.comment != null && (typeof input.comment !== 'string' || input.comment.length > 2000)) errors.push({ field: 'comment', message: 'must be at most 2000 characters' });
+        if (input.reason != null && (typeof input.reason !== 'string' || input.reason.length > 200 || !isStorableText(input.reason))) errors.push({ field: 'reason', message: 'must be at most 200 characters' });
+        if (input.comment != null && (typeof input.comment !== 'string' || input.comment.length > 2000 || !isStorableText(input.comment))) errors.push({ field: 'comment', message: 'must be at most 2000 characters' });
         if (errors.length > 0) throw badRequest('The classification is not valid', errors);
         const line = await getLine(plant, lineId);
         const tables = existingLineTables(plant, line);

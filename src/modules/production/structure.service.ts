@@ -6,6 +6,7 @@
  */
 import { badRequest, conflict, notFound, type FieldError } from '../../platform/http/errors.ts';
 import { isUniqueViolation } from '../../platform/db/errors.ts';
+import { isStorableText } from '../../platform/text.ts';
 import { LINE_CODE_PATTERN, ensureLineTables } from './line-tables.ts';
 import { isTimeZone } from './local-time.ts';
 import { type Line, type Plant, type PlantAccess, allLines, getLine, lineTablesExist } from './plant-context.ts';
@@ -66,7 +67,7 @@ function invalid(errors: FieldError[]): void {
 }
 
 function checkName(errors: FieldError[], field: string, value: string | undefined): void {
-  if (value !== undefined && (typeof value !== 'string' || value.trim() === '' || value.length > 200)) errors.push({ field, message: 'must be 1-200 characters' });
+  if (value !== undefined && (typeof value !== 'string' || value.trim() === '' || value.length > 200 || !isStorableText(value))) errors.push({ field, message: 'must be 1-200 storable characters' });
 }
 
 function checkCycle(errors: FieldError[], field: string, value: number | null | undefined): void {
