@@ -94,7 +94,7 @@ describe('plant-database registry: embedded', () => {
     await db.kysely.insertInto('sentinel_plant_meta').values({ key: 'k', value: 'v' }).execute();
     assert.deepEqual(await db.kysely.selectFrom('sentinel_plant_meta').selectAll().execute(), [{ key: 'k', value: 'v' }]);
     const ran = await sql<{ name: string }>`SELECT name FROM sentinel_plant_migration`.execute(db.kysely);
-    assert.deepEqual(ran.rows.map((r) => r.name), ['0001_plant_meta']);
+    assert.deepEqual(ran.rows.map((r) => r.name), ['0001_plant_meta', '0002_plant_structure', '0003_production_state']);
     const journal = await sql<{ journal_mode: string }>`PRAGMA journal_mode`.execute(db.kysely);
     assert.equal(journal.rows[0]!.journal_mode, 'wal');
     db.release();
@@ -224,15 +224,30 @@ describe('plant-database registry: embedded', () => {
   });
 
   it('rejects external sources it cannot open without echoing their URL', async () => {
-    const secretUrl = 'mysql://plant:s3cret-pass@db.example:3306/plant';
     const { registry } = setup({}, {
       broken: { mode: 'external', url: 'not a url s3cret-pass' },
-      mysql: { mode: 'external', url: secretUrl },
       ftp: { mode: 'external', url: 'ftp://plant:s3cret-pass@db.example/plant' },
     });
-    for (const [tenant, kind] of [['broken', 'invalid_source'], ['mysql', 'unsupported_source'], ['ftp', 'unsupported_source']] as const) {
+    for (const [tenant, kind] of [['broken', 'invalid_source'], ['ftp', 'unsupported_source']] as const) {
       const error = await rejectsWith(registry.get(tenant), kind);
       assert.doesNotMatch(`${error.message} ${String(error.cause)}`, /s3cret/);
+    }
+  });
+
+  it('opens MySQL and MariaDB sources lazily; an unreachable server fails the query, not the process', async () => {
+    const { registry } = setup({}, {
+      mysql: { mode: 'external', url: 'mysql://plant:s3cret-pass@127.0.0.1:1/plant' },
+      mariadb: { mode: 'external', url: 'mariadb://plant:s3cret-pass@127.0.0.1:1/plant' },
+    });
+    for (const tenant of ['mysql', 'mariadb']) {
+      const db = await registry.get(tenant);
+      assert.equal(db.dialect, 'mysql');
+      assert.equal(db.mode, 'external');
+      let caught: unknown;
+      await sql`SELECT 1`.execute(db.kysely).catch((error: unknown) => (caught = error));
+      assert.ok(caught instanceof Error);
+      assert.doesNotMatch(caught.message, /s3cret/);
+      db.release();
     }
   });
 });

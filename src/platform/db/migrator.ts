@@ -4,6 +4,7 @@ import * as core from '../../migrations/platform/0001_core.ts';
 import * as integrations from '../../migrations/platform/0002_integrations.ts';
 import * as patchJobs from '../../migrations/platform/0003_patch_jobs.ts';
 import * as dataVersions from '../../migrations/platform/0004_data_versions.ts';
+import * as plantOverlay from '../../migrations/platform/0005_plant_overlay.ts';
 import type { Db, Dialect } from './database.ts';
 
 /** One migration; `up` gets the dialect so a migration can differ where SQL does. */
@@ -17,6 +18,7 @@ const PLATFORM_MIGRATIONS: Record<string, DialectMigration> = {
   '0002_integrations': integrations,
   '0003_patch_jobs': patchJobs,
   '0004_data_versions': dataVersions,
+  '0005_plant_overlay': plantOverlay,
 };
 
 function provider<D extends string>(migrations: Record<string, DialectMigration<D>>, dialect: D): MigrationProvider {

@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { Kysely, PostgresDialect } from 'kysely';
+import { CompiledQuery, Kysely, MysqlDialect, PostgresDialect } from 'kysely';
+import mysql from 'mysql2';
 import pg from 'pg';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { openSqliteFile } from './database.ts';
@@ -69,7 +70,7 @@ const SAFE_TENANT_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
  * Plant migrations record themselves in `sentinel_`-prefixed tables, so a client database that
  * already uses Kysely's default `kysely_migration` never mixes with ours.
  */
-const PLANT_MIGRATION_TABLES: MigrationTables = {
+export const PLANT_MIGRATION_TABLES: MigrationTables = {
   migrationTableName: 'sentinel_plant_migration',
   migrationLockTableName: 'sentinel_plant_migration_lock',
 };
@@ -104,16 +105,38 @@ function openPostgresPool(url: string): OpenedDb {
   return { kysely: new Kysely<PlantDatabase>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres', mode: 'external' };
 }
 
-const mysqlNotInstalled: ExternalOpener = () => {
-  throw new PlantRegistryError('unsupported_source', 'MySQL/MariaDB plant databases need the mysql2 driver, which is not installed');
-};
+function openMysqlPool(url: string): OpenedDb {
+  const pool = mysql.createPool({
+    uri: url,
+    connectionLimit: EXTERNAL_POOL_MAX,
+    maxIdle: 0,
+    idleTimeout: EXTERNAL_CONNECTION_IDLE_MS,
+    connectTimeout: EXTERNAL_CONNECT_TIMEOUT_MS,
+    // DATETIME values are UTC both ways, and big integer ids and sums arrive as exact strings.
+    timezone: 'Z',
+    charset: 'utf8mb4',
+    supportBigNumbers: true,
+  });
+  // Same as PostgreSQL: a dropped connection emits 'error' on itself (the pool listens only once,
+  // and a second emission would be unheard) and the query in flight rejects for its caller.
+  pool.on('error', () => undefined);
+  pool.on('connection', (connection) => connection.on('error', () => undefined));
+  const dialect = new MysqlDialect({
+    pool,
+    // TIMESTAMP columns and NOW() follow the session time zone: UTC, like everything Sentinel stores.
+    onCreateConnection: async (connection) => {
+      await connection.executeQuery(CompiledQuery.raw("SET time_zone = '+00:00'"));
+    },
+  });
+  return { kysely: new Kysely<PlantDatabase>({ dialect }), dialect: 'mysql', mode: 'external' };
+}
 
-/** External databases by URL scheme. A MySQL opener (Kysely's MysqlDialect over a small mysql2 pool) replaces the placeholder. */
+/** External databases by URL scheme. */
 const EXTERNAL_OPENERS: Record<string, ExternalOpener> = {
   'postgres:': openPostgresPool,
   'postgresql:': openPostgresPool,
-  'mysql:': mysqlNotInstalled,
-  'mariadb:': mysqlNotInstalled,
+  'mysql:': openMysqlPool,
+  'mariadb:': openMysqlPool,
 };
 
 function openExternal(tenantId: string, url: string): OpenedDb {
