@@ -5,7 +5,7 @@ import { Alert, AlertPage, AlertTenantQuery, ListActiveAlertsQuery, ListAlertsQu
 import type { AlertsService } from './alerts.service.ts';
 
 const tags = ['alerts'];
-// Seed 000: every alert query is logged, reads included.
+// Every alert query is audited, reads included (docs/requirements.md, SEC-11).
 const audit = (action: string, reads = false) => ({ action, resourceType: 'alert', reads });
 
 export function alertsRoutes(service: AlertsService): FastifyPluginAsyncTypebox {

@@ -4,7 +4,7 @@ import { DistributionQuery, Incidents, IncidentsQuery, ResponseTime, ResponseTim
 import type { AnalyticsService } from './analytics.service.ts';
 
 const tags = ['analytics'];
-// Seed 000: every metrics query is logged.
+// Every metrics query is audited (docs/requirements.md, SEC-11).
 const audit = (action: string) => ({ action, resourceType: 'analytics', reads: true });
 
 export function analyticsRoutes(service: AnalyticsService): FastifyPluginAsyncTypebox {

@@ -42,7 +42,7 @@ export function createAuditService(repo: AuditRepo) {
   }
 
   /*
-   * Reads are audited too (seed 000), but an fsync'd insert per GET would dominate the cost of a
+   * Reads are audited too (docs/requirements.md, SEC-11), but an fsync'd insert per GET would dominate the cost of a
    * read. Read entries are queued and written in batches; writes, logins and denials are written
    * before their response leaves.
    */

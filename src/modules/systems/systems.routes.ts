@@ -4,7 +4,7 @@ import { ListSystemsQuery, SystemDetail, SystemPage, SystemStatusCounts, Systems
 import type { SystemsService } from './systems.service.ts';
 
 const tags = ['systems'];
-// Seed 000: every metrics query is logged.
+// Every metrics query is audited (docs/requirements.md, SEC-11).
 const audit = (action: string) => ({ action, resourceType: 'system', reads: true });
 
 export function systemsRoutes(service: SystemsService): FastifyPluginAsyncTypebox {

@@ -10,7 +10,7 @@ const ALERTS_PER_SYSTEM = 5;
 
 type RecentAlert = Awaited<ReturnType<SystemsRepo['recentOpenAlerts']>>[number];
 
-/** Seed 000's shape: {system, status, alerts: [{id, title, time, severity, source}], metrics: {uptime, response_time_avg}}. */
+/** The normalised system view (docs/requirements.md, SEC-3): {system, status, alerts: [{id, title, time, severity, source}], metrics: {uptime, response_time_avg}}. */
 function systemView(row: SystemRow, alerts: RecentAlert[]): SystemView {
   return {
     id: row.id,

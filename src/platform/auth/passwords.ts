@@ -26,7 +26,7 @@ export function burnPasswordCheck(password: string): Promise<boolean> {
   return dummyHash.then((h) => verifyPassword(h, password));
 }
 
-/** Seed 001's rule (8-128 chars, upper, lower, digit) plus a check against common passwords. */
+/** The password policy (docs/requirements.md, PLT-4: 8-128 chars, upper, lower, digit) plus a check against common passwords. */
 export function passwordProblems(password: string, username?: string): FieldError[] {
   const problems: string[] = [];
   if (password.length < 8 || password.length > 128) problems.push('must be 8 to 128 characters long');
