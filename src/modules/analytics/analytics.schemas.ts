@@ -2,7 +2,7 @@ import { Type, type TInteger } from 'typebox';
 import { NullableId, NullableString, TenantQuery, Timestamp } from '../../platform/http/schemas.ts';
 import { SEVERITIES, type Severity } from '../security-domain/vocabulary.ts';
 
-const SeverityCounts = Type.Object(Object.fromEntries(SEVERITIES.map((severity) => [severity, Type.Integer()])) as Record<Severity, TInteger>);
+export const SeverityCounts = Type.Object(Object.fromEntries(SEVERITIES.map((severity) => [severity, Type.Integer()])) as Record<Severity, TInteger>);
 const NullableNumber = Type.Unsafe<number | null>({ type: ['number', 'null'] });
 const Stats = Type.Object({ count: Type.Integer(), mean_seconds: NullableNumber, median_seconds: NullableNumber });
 const ResponseStats = Type.Object({ time_to_acknowledge: Stats, time_to_resolve: Stats });

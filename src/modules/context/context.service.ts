@@ -1,6 +1,6 @@
 import { toIso } from '../../platform/ids.ts';
 import type { AnalyticsService } from '../analytics/analytics.service.ts';
-import { isSeverity, zeroSeverityCounts, type Severity } from '../security-domain/vocabulary.ts';
+import { isSeverity, zeroSeverityCounts, type AlertStatus, type Severity, type SystemStatus, type VulnerabilityStatus } from '../security-domain/vocabulary.ts';
 import type { SystemsService } from '../systems/systems.service.ts';
 import type { ContextRepo } from './context.repo.ts';
 
@@ -39,16 +39,16 @@ export function createContextService(deps: { repo: ContextRepo; systems: Systems
       return {
         generated_at: toIso(now),
         tenant: { id: tenantId, name: tenant },
-        systems: { ...status, needing_attention: attention.map((s) => ({ id: s.id, system: s.name, status: s.status, summary: s.status_summary })) },
+        systems: { ...status, needing_attention: attention.map((s) => ({ id: s.id, system: s.name, status: s.status as SystemStatus, summary: s.status_summary })) },
         alerts: {
           open: sum(openAlerts),
           open_by_severity: openAlerts,
-          most_important: topAlerts.map((a) => ({ id: a.id, title: a.title, severity: a.severity, status: a.status, source: a.source, system: a.system, asset: a.asset, last_seen: toIso(a.last_seen) })),
+          most_important: topAlerts.map((a) => ({ id: a.id, title: a.title, severity: a.severity as Severity, status: a.status as AlertStatus, source: a.source, system: a.system, asset: a.asset, last_seen: toIso(a.last_seen) })),
         },
         vulnerabilities: {
           open: sum(openVulns),
           open_by_severity: openVulns,
-          critical: criticalVulns.map((v) => ({ id: v.id, cve: v.cve, asset: v.asset, package: v.package, cvss_score: v.cvss_score, status: v.status })),
+          critical: criticalVulns.map((v) => ({ id: v.id, cve: v.cve, asset: v.asset, package: v.package, cvss_score: v.cvss_score, status: v.status as VulnerabilityStatus })),
         },
         trend_24h: { alerts_opened: last24h.total, alerts_opened_by_severity: last24h.by_severity, alerts_resolved: resolved24h },
       };
