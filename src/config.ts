@@ -40,6 +40,8 @@ export interface Config {
   syncEnabled: boolean;
   /** How long one vendor call may take before it counts as a timeout. */
   vendorTimeoutMs: number;
+  /** How often the worker reads rows others wrote to the lines' detection tables. */
+  plantPollMs: number;
 }
 
 function onOff(env: Env, name: string, fallback: boolean): boolean {
@@ -166,6 +168,7 @@ export function loadConfig(env: Env = process.env): Config {
     responseCacheBytes: integer(env, 'SENTINEL_RESPONSE_CACHE_MB', 64, 0, 4096) * 1024 * 1024,
     syncEnabled: onOff(env, 'SENTINEL_SYNC', true),
     vendorTimeoutMs: integer(env, 'SENTINEL_VENDOR_TIMEOUT_SECONDS', 10, 1, 120) * 1000,
+    plantPollMs: integer(env, 'SENTINEL_PLANT_POLL_SECONDS', 60, 5, 3600) * 1000,
   };
 }
 

@@ -187,7 +187,7 @@ const toCore = (event: StoredDowntimeEvent): DowntimeEvent => ({ start: event.st
 const durationSeconds = (start: number, end: number | null) => (end === null ? null : Math.round((end - start) / 1000));
 
 /** The shifts a line works, as the calendar takes them. */
-async function lineShifts(plant: Plant, lineId: number): Promise<ShiftDefinition[]> {
+export async function lineShifts(plant: Plant, lineId: number): Promise<ShiftDefinition[]> {
   return (await plant.core.shifts())
     .filter((shift) => shift.line_id === null || shift.line_id === lineId)
     .map((shift) => ({ id: shift.shift_id, shift_name: shift.shift_name, start_time: shift.start_time, end_time: shift.end_time, is_active: shift.is_active }));

@@ -81,6 +81,11 @@ const EXTERNAL_CONNECTION_IDLE_MS = 10_000;
 const EXTERNAL_CONNECT_TIMEOUT_MS = 5_000;
 const DEFAULT_ACQUIRE_TIMEOUT_MS = 10_000;
 
+/** Where a tenant's embedded plant database lives; it exists once the tenant's plant was first used. */
+export function embeddedPlantFile(dataDir: string, tenantId: string): string {
+  return path.join(dataDir, 'tenants', tenantId, 'plant.db');
+}
+
 interface OpenedDb {
   kysely: Kysely<PlantDatabase>;
   dialect: PlantDialect;
@@ -209,7 +214,7 @@ export function createPlantRegistry(options: PlantRegistryOptions): PlantRegistr
       if (prepareExternal !== undefined) await destroyOnFailure(opened, prepareExternal(opened.kysely, opened.dialect));
       return opened;
     }
-    const database = openSqliteFile(path.join(dataDir, 'tenants', tenantId, 'plant.db'));
+    const database = openSqliteFile(embeddedPlantFile(dataDir, tenantId));
     const opened: OpenedDb = { kysely: new Kysely<PlantDatabase>({ dialect: nodeSqliteDialect(database) }), dialect: 'sqlite', mode: 'embedded' };
     await destroyOnFailure(opened, runMigrations(opened.kysely, opened.dialect, migrations, PLANT_MIGRATION_TABLES));
     return opened;
