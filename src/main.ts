@@ -14,6 +14,9 @@ import { TENANT_ROLES, type TenantRole } from './platform/auth/permissions.ts';
 import { startSyncWorker, type SyncWorker } from './modules/integrations/sync-worker-client.ts';
 import { rotateLocalKey } from './platform/secrets/local.ts';
 import { logUnhandledRejections } from './platform/process-errors.ts';
+import { createPlantRegistry } from './platform/db/plant-registry.ts';
+import { PLANT_MIGRATIONS } from './migrations/plant/index.ts';
+import { createProductionService, type ProductionService } from './modules/production/production.service.ts';
 
 const USAGE = `Usage: sentinel <command> [options]
 
@@ -21,7 +24,13 @@ Commands:
   serve                                   Migrate, create the first admin if needed, and serve HTTP
   migrate                                 Bring the database schema up to date
   tenant create --name NAME [--slug SLUG] [--timezone TZ] [--language es|en]
+  tenant register --name NAME [--slug SLUG] [--timezone TZ] [--language es|en] --admin-username U
+                  [--admin-email E] [--admin-password P]
+                                          Create a tenant with its first ADMIN
   tenant list
+  plant verify --tenant SLUG              Check the tenant's plant database table by table
+                                          (exit status 1 when something is missing)
+  plant init-dynamic-tables --tenant SLUG Create the missing detection and downtime tables of every line
   user create --username NAME --role ROLE (--tenant SLUG | --super-admin) [--email E] [--password P]
   user reset-password --username NAME [--password P]
   secrets rotate-key --previous-key-file FILE
@@ -86,6 +95,32 @@ async function printOpenApi(config: Config): Promise<void> {
   await db.close();
 }
 
+/**
+ * The production service of a CLI run, with a plant registry of its own. Every tenant's plant is its
+ * embedded database here until the platform stores external plant databases.
+ */
+async function withProduction<T>(config: Config, slug: string, work: (production: ProductionService, tenantId: string) => Promise<T>): Promise<T> {
+  return withServices(config, async (services, db) => {
+    const tenant = await db.kysely.selectFrom('tenants').select(['id', 'config']).where('slug', '=', slug).executeTakeFirst();
+    if (tenant === undefined) throw new CliError(`No tenant with slug "${slug}"`);
+    const plants = createPlantRegistry({ dataDir: config.dataDir, maxOpen: 1, idleMs: 60_000, migrations: PLANT_MIGRATIONS, resolveSource: async () => ({ mode: 'embedded' }) });
+    const production = createProductionService({
+      plants, platform: db.kysely,
+      tenantTimeZone: async (tenantId) => (await services.tenants.get(tenantId)).config.timezone,
+    });
+    try {
+      return await work(production, tenant.id);
+    } finally {
+      await plants.close();
+    }
+  });
+}
+
+function tenantLanguage(value: string | undefined): 'es' | 'en' | undefined {
+  if (value !== undefined && value !== 'es' && value !== 'en') throw new CliError('--language must be es or en');
+  return value;
+}
+
 function required(values: Record<string, string | boolean | undefined>, name: string): string {
   const value = values[name];
   if (typeof value !== 'string' || value === '') throw new CliError(`--${name} is required`);
@@ -102,7 +137,8 @@ async function run(argv: string[]): Promise<void> {
       name: { type: 'string' }, slug: { type: 'string' }, timezone: { type: 'string' }, language: { type: 'string' },
       username: { type: 'string' }, email: { type: 'string' }, password: { type: 'string' }, role: { type: 'string' },
       tenant: { type: 'string' }, 'super-admin': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
-      'previous-key-file': { type: 'string' },
+      'previous-key-file': { type: 'string' }, 'admin-username': { type: 'string' }, 'admin-email': { type: 'string' },
+      'admin-password': { type: 'string' },
     },
   });
   const [command, sub] = positionals;
@@ -129,15 +165,29 @@ async function run(argv: string[]): Promise<void> {
     case 'openapi':
       return printOpenApi(config);
     case 'tenant create':
-      return withServices(config, async (services) => {
-        const language = values.language;
-        if (language !== undefined && language !== 'es' && language !== 'en') throw new CliError('--language must be es or en');
-        const tenant = await services.tenants.create({
-          name: required(values, 'name'),
-          ...(values.slug !== undefined ? { slug: values.slug } : {}),
-          config: { ...(values.timezone !== undefined ? { timezone: values.timezone } : {}), ...(language !== undefined ? { language } : {}) },
+    case 'tenant register':
+      return withServices(config, async (services, db) => {
+        const language = tenantLanguage(values.language);
+        const register = sub === 'register';
+        const adminUsername = register ? required(values, 'admin-username') : undefined;
+        const password = values['admin-password'] ?? generatePassword();
+        // The tenant and its first administrator exist together or not at all (a refused password leaves nothing).
+        const { tenant, admin } = await db.transaction(async () => {
+          const tenant = await services.tenants.create({
+            name: required(values, 'name'),
+            ...(values.slug !== undefined ? { slug: values.slug } : {}),
+            config: { ...(values.timezone !== undefined ? { timezone: values.timezone } : {}), ...(language !== undefined ? { language } : {}) },
+          });
+          if (adminUsername === undefined) return { tenant, admin: undefined };
+          const admin = await services.users.insertUser({
+            tenantId: tenant.id, username: adminUsername, email: values['admin-email'] ?? null, password, role: 'ADMIN', permissions: [], isActive: true,
+          });
+          await services.audit.record({ action: 'user.create', outcome: 'success', tenantId: tenant.id, actorUsername: 'cli', resourceType: 'user', resourceId: admin.id });
+          return { tenant, admin };
         });
         console.log(`Created tenant ${tenant.slug} (${tenant.id})`);
+        if (admin === undefined) return;
+        console.log(`Created its administrator ${admin.username} (${admin.id})${values['admin-password'] === undefined ? `\n  password: ${password}` : ''}`);
       });
     case 'tenant list':
       return withServices(config, async (services) => {
@@ -175,6 +225,25 @@ async function run(argv: string[]): Promise<void> {
         await services.users.resetPassword(username, password);
         await services.audit.record({ action: 'user.reset_password', outcome: 'success', actorUsername: 'cli', resourceType: 'user', detail: { username } });
         console.log(`Password reset for ${username}; their sessions have ended.${values.password === undefined ? `\n  password: ${password}` : ''}`);
+      });
+    case 'plant verify':
+      return withProduction(config, required(values, 'tenant'), async (production, tenantId) => {
+        const report = await production.verify(tenantId);
+        console.log(`Plant database: ${report.mode} (${report.dialect})`);
+        for (const table of report.tables) {
+          const state = !table.exists ? 'MISSING' : table.ok ? 'ok' : `missing columns: ${table.missing_columns.join(', ')}`;
+          console.log(`  ${table.name.padEnd(32)} ${state}${table.rows !== null ? `  (${table.rows} rows)` : ''}`);
+        }
+        if (report.tables.some((table) => !table.exists || !table.ok)) {
+          console.error('The plant database is not complete.');
+          process.exitCode = 1;
+        }
+      });
+    case 'plant init-dynamic-tables':
+      return withProduction(config, required(values, 'tenant'), async (production, tenantId) => {
+        const { lines } = await production.initTables(tenantId);
+        for (const line of lines) console.log(`  line ${line.line_id} (${line.line_code}): ${line.detection_table}, ${line.downtime_table}`);
+        console.log(`The tables of ${lines.length} line${lines.length === 1 ? '' : 's'} are in place.`);
       });
     case 'secrets rotate-key': {
       const file = values['previous-key-file'];

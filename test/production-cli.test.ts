@@ -1,0 +1,98 @@
+// The production commands of the CLI: `tenant register` (a tenant with its first ADMIN, who can
+// sign in), `plant verify` (exit status 0 on a complete plant database, 1 when a table is missing)
+// and `plant init-dynamic-tables`.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { after, before, describe, it } from 'node:test';
+import { embeddedPlantFile } from '../src/platform/db/plant-registry.ts';
+import { createPostgresDatabase, dialects, PASSWORD } from './helpers/harness.ts';
+
+const BIN = new URL('../bin/sentinel.js', import.meta.url).pathname;
+
+function sentinel(args: string[], env: Record<string, string>, until?: RegExp): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`sentinel ${args.join(' ')} timed out\n${stdout}\n${stderr}`)); }, 30_000);
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+      if (until?.test(stdout)) child.emit('ready', stdout);
+    });
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('close', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); });
+    if (until) child.once('ready', () => resolve({ code: null, stdout, stderr: String(child.pid) }));
+  });
+}
+
+for (const dialect of dialects()) {
+  describe(`sentinel production commands (${dialect})`, () => {
+    let dataDir: string;
+    let env: Record<string, string>;
+    let dropDatabase: (() => Promise<void>) | undefined;
+
+    before(async () => {
+      dataDir = mkdtempSync(path.join(tmpdir(), 'sentinel-prod-cli-'));
+      env = { SENTINEL_DATA_DIR: dataDir, SENTINEL_SYNC: 'off', SENTINEL_ADMIN_PASSWORD: 'Bootstrap-Root-Pass-9' };
+      if (dialect === 'postgres') {
+        const database = await createPostgresDatabase();
+        env.DATABASE_URL = database.url;
+        dropDatabase = database.drop;
+      }
+    });
+    after(async () => {
+      await dropDatabase?.();
+      rmSync(dataDir, { recursive: true, force: true });
+    });
+
+    it('registers a tenant whose administrator can sign in; a refused password leaves no tenant', async () => {
+      const refused = await sentinel(['tenant', 'register', '--name', 'Weak Plant', '--admin-username', 'weak.admin', '--admin-password', 'weak'], env);
+      assert.equal(refused.code, 1);
+      assert.match(refused.stderr, /password/);
+      const registered = await sentinel(['tenant', 'register', '--name', 'Acme Plant', '--timezone', 'Europe/Madrid', '--admin-username', 'acme.admin', '--admin-password', PASSWORD], env);
+      assert.equal(registered.code, 0, registered.stderr);
+      assert.match(registered.stdout, /Created tenant acme-plant/);
+      const list = await sentinel(['tenant', 'list'], env);
+      assert.doesNotMatch(list.stdout, /weak-plant/);
+
+      const port = String(20_000 + Math.floor(Math.random() * 20_000));
+      const server = await sentinel(['serve'], { ...env, PORT: port }, /listening|Server listening/i);
+      try {
+        const response = await fetch(`http://127.0.0.1:${port}/api/v1/auth/login`, {
+          method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'acme.admin', password: PASSWORD }),
+        });
+        assert.equal(response.status, 200, await response.clone().text());
+        const me = await fetch(`http://127.0.0.1:${port}/api/v1/auth/me`, { headers: { authorization: `Bearer ${((await response.json()) as { access_token: string }).access_token}` } });
+        assert.equal(((await me.json()) as { role: string }).role, 'ADMIN');
+      } finally {
+        process.kill(Number(server.stderr), 'SIGTERM');
+      }
+    });
+
+    it('plant verify exits 0 on a fresh embedded plant and 1 when one of its tables is missing', async () => {
+      const ok = await sentinel(['plant', 'verify', '--tenant', 'acme-plant'], env);
+      assert.equal(ok.code, 0, ok.stderr);
+      assert.match(ok.stdout, /SHIFT\s+ok/);
+      const init = await sentinel(['plant', 'init-dynamic-tables', '--tenant', 'acme-plant'], env);
+      assert.equal(init.code, 0, init.stderr);
+
+      const list = await sentinel(['tenant', 'list'], env);
+      const tenantId = /^(\S+)\s+acme-plant/m.exec(list.stdout)![1]!;
+      const plant = new DatabaseSync(embeddedPlantFile(dataDir, tenantId));
+      plant.exec('DROP TABLE "SHIFT"');
+      plant.close();
+      const missing = await sentinel(['plant', 'verify', '--tenant', 'acme-plant'], env);
+      assert.equal(missing.code, 1);
+      assert.match(missing.stdout, /SHIFT\s+MISSING/);
+      assert.match(missing.stdout, /AREA\s+ok/);
+
+      const unknown = await sentinel(['plant', 'verify', '--tenant', 'nobody'], env);
+      assert.equal(unknown.code, 1);
+      assert.match(unknown.stderr, /No tenant/);
+    });
+  });
+}
