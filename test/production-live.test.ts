@@ -3,7 +3,6 @@
 // detection announces it started again, and another tenant hears none of it. Thresholds are real
 // and short (2 s); the line works two shifts that cover the whole day.
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import { after, before, it } from 'node:test';
 import WebSocket from 'ws';
 import { PLANT_MIGRATIONS } from '../src/migrations/plant/index.ts';
