@@ -2,7 +2,8 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
-import pg from 'pg';
+import { createRequire } from 'node:module';
+import type * as Pg from 'pg';
 import type { Config } from '../../config.ts';
 import { sqliteDataVersionReader, type DataVersionReader } from './data-versions.ts';
 import { nodeSqliteDialect } from './node-sqlite-dialect.ts';
@@ -37,6 +38,8 @@ const PG_INT8 = 20;
 const PG_NUMERIC = 1700;
 
 function openPostgres(url: string, log: DbLog): Db {
+  // pg is loaded only when a PostgreSQL URL is configured (not on SQLite).
+  const pg = createRequire(import.meta.url)('pg') as typeof Pg;
   // Epoch-millisecond columns are BIGINT: read them back as numbers (safe up to year 285616).
   const types = {
     getTypeParser: (oid: number, format?: 'text' | 'binary') => {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { SecretStoreError, type SecretStore, type SecretValue } from './types.ts';
 import { assertSecretValue, toObjectOfStrings } from './env.ts';
 
@@ -133,6 +133,8 @@ export class VaultSecretStore implements SecretStore {
     if (this.namespace) headers['x-vault-namespace'] = this.namespace;
     if (body !== undefined) headers['content-type'] = 'application/json';
     try {
+      // undici is imported on first use: most deployments never select Vault.
+      const { request } = await import('undici');
       const response = await request(url, {
         method,
         headers,

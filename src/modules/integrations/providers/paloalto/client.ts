@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { createRequire } from 'node:module';
+import type * as FastXmlParser from 'fast-xml-parser';
 import { ProviderError, type ProviderErrorKind, type VendorRequest, type VendorResponse } from '../../vendor-http.ts';
 import { isObject } from '../shared.ts';
 import type { ProviderContext } from '../types.ts';
@@ -44,13 +45,18 @@ const KEY_STATE = 'paloalto.key';
 // ---------------------------------------------------------------------------------------------
 // XML parsing and PAN-OS error mapping
 
-const parser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@_',
-  parseTagValue: false,
-  parseAttributeValue: false,
-  trimValues: true,
-});
+// fast-xml-parser is loaded at the first PAN-OS answer, not at start-up (most deployments have no firewall).
+let xml: { parser: FastXmlParser.XMLParser; validator: typeof FastXmlParser.XMLValidator } | undefined;
+function loadXml() {
+  if (xml === undefined) {
+    const { XMLParser, XMLValidator } = createRequire(import.meta.url)('fast-xml-parser') as typeof FastXmlParser;
+    xml = {
+      parser: new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@_', parseTagValue: false, parseAttributeValue: false, trimValues: true }),
+      validator: XMLValidator,
+    };
+  }
+  return xml;
+}
 
 export type XmlNode = Record<string, unknown>;
 
@@ -118,7 +124,8 @@ export function panError(code: string | undefined, msg: string, httpStatus?: num
  */
 export function parseResponse(body: string, httpStatus: number, redact: (s: string) => string = (s) => s): XmlNode {
   const trimmed = body.trim();
-  const valid = trimmed.startsWith('<') ? XMLValidator.validate(trimmed) : false;
+  const { parser, validator } = loadXml();
+  const valid = trimmed.startsWith('<') ? validator.validate(trimmed) : false;
   if (valid !== true) {
     if (httpStatus === 401 || httpStatus === 403) throw new KeyRejected('auth', `credentials rejected (HTTP ${httpStatus})`, httpStatus);
     throw new ProviderError('bad_response', `the firewall answered something that is not XML (HTTP ${httpStatus})`, httpStatus);
