@@ -7,6 +7,8 @@ import { createAlertsRepo } from './modules/alerts/alerts.repo.ts';
 import { createAlertsService } from './modules/alerts/alerts.service.ts';
 import { createAnalyticsRepo } from './modules/analytics/analytics.repo.ts';
 import { createAnalyticsService } from './modules/analytics/analytics.service.ts';
+import { createApiKeysRepo } from './modules/api-keys/api-keys.repo.ts';
+import { createApiKeysService } from './modules/api-keys/api-keys.service.ts';
 import { createAuditRepo } from './modules/audit/audit.repo.ts';
 import { createAuditService } from './modules/audit/audit.service.ts';
 import { createAuthRepo } from './modules/auth/auth.repo.ts';
@@ -48,7 +50,8 @@ export function createServices(config: Config, db: Db, secretKey: string, bus: E
   const vulnerabilities = createVulnerabilitiesService(createVulnerabilitiesRepo(db.kysely), bus.publish);
   const analytics = createAnalyticsService(createAnalyticsRepo(db.kysely));
   const context = createContextService({ repo: createContextRepo(db.kysely), systems, analytics });
-  return { audit, tokens, auth, tenants, users, usersRepo, tickets, integrations, sync, systems, alerts, vulnerabilities, analytics, context, tenantExists, bus };
+  const apiKeys = createApiKeysService(createApiKeysRepo(db.kysely));
+  return { audit, tokens, auth, tenants, users, usersRepo, tickets, integrations, sync, systems, alerts, vulnerabilities, analytics, context, apiKeys, tenantExists, bus };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -4,6 +4,7 @@ import type { Db } from '../platform/db/database.ts';
 import type { ModuleDefinition } from '../platform/modules.ts';
 import type { AppServices, Services } from '../services.ts';
 import { alertsModule } from './alerts/alerts.module.ts';
+import { apiKeysModule } from './api-keys/api-keys.module.ts';
 import { analyticsModule } from './analytics/analytics.module.ts';
 import { auditModule } from './audit/audit.module.ts';
 import { authModule } from './auth/auth.module.ts';
@@ -45,6 +46,7 @@ export const MODULES: readonly AppModule[] = [
   analyticsModule,
   contextModule,
   liveModule,
+  apiKeysModule,
 ];
 
 export const MODULE_MIGRATIONS = Object.assign({}, ...MODULES.map((module) => module.migrations ?? {})) as NonNullable<AppModule['migrations']>;

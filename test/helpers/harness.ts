@@ -8,6 +8,7 @@ import { buildApp, createServices, type Services } from '../../src/app.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { openDatabase, type Db, type Dialect } from '../../src/platform/db/database.ts';
 import { migrateToLatest } from '../../src/platform/db/migrator.ts';
+import { MODULE_MIGRATIONS } from '../../src/modules/index.ts';
 import { bootstrapAdmin } from '../../src/platform/bootstrap.ts';
 import { loadSecretKey } from '../../src/platform/auth/secret-key.ts';
 import { createUsersRepo } from '../../src/modules/users/users.repo.ts';
@@ -65,7 +66,7 @@ export async function startServer(dialect: Dialect, env: Record<string, string> 
     ...env,
   });
   const db = openDatabase(config);
-  await migrateToLatest(db);
+  await migrateToLatest(db, MODULE_MIGRATIONS);
   const secretKey = loadSecretKey(config);
   const services = createServices(config, db, secretKey);
   await bootstrapAdmin(config, services, createUsersRepo(db.kysely));

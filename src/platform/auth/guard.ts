@@ -4,10 +4,13 @@ import type { Principal } from './principal.ts';
 import type { AccessClaims, TokenService } from './tokens.ts';
 import type { AuditSink, RequestAuditEntry } from '../audit-sink.ts';
 import type { RouteAudit } from './principal.ts';
+import { API_KEY_HEADER } from './api-key-access.ts';
 
 interface GuardDeps {
   tokens: TokenService;
   resolvePrincipal: (claims: AccessClaims) => Promise<Principal | undefined>;
+  /** An `X-API-Key` header's key as its principal, or undefined when unknown, revoked or expired. */
+  resolveApiKey: (key: string) => Promise<Principal | undefined>;
   audit: AuditSink;
   /** Runs work in one database transaction that every repository query inside joins. */
   transaction: <T>(work: () => Promise<T>) => Promise<T>;
@@ -65,9 +68,15 @@ function bearerToken(request: FastifyRequest): string | undefined {
   return match?.[1] ?? '';
 }
 
+function apiKey(request: FastifyRequest): string | undefined {
+  const header = request.headers[API_KEY_HEADER];
+  return typeof header === 'string' ? header.trim() : undefined;
+}
+
 /**
  * Authentication, authorisation and the write audit, as hooks around every route:
- *  - onRequest: a bearer token becomes request.principal (before the rate limiter keys on it);
+ *  - onRequest: a bearer token, or else an `X-API-Key`, becomes request.principal (before the rate
+ *    limiter keys on it);
  *  - preParsing: the route's `config.access` is enforced before the body is even read; a route
  *    that declares no access needs a signed-in caller, so only declared routes are public;
  *  - a write (POST/PUT/PATCH/DELETE) on a route with `config.audit` runs in one transaction with
@@ -99,7 +108,12 @@ export function registerGuard(app: FastifyInstance, deps: GuardDeps): void {
 
   app.addHook('onRequest', async (request) => {
     const token = bearerToken(request);
-    if (token === undefined || token === '') return;
+    if (token === undefined) {
+      const key = apiKey(request);
+      if (key !== undefined && key !== '') request.principal = await deps.resolveApiKey(key);
+      return;
+    }
+    if (token === '') return;
     const claims = await deps.tokens.verifyAccessToken(token);
     if (claims !== undefined) request.principal = await deps.resolvePrincipal(claims);
   });
@@ -110,7 +124,12 @@ export function registerGuard(app: FastifyInstance, deps: GuardDeps): void {
     if (access === 'public') return;
     const principal = request.principal;
     if (principal === undefined) {
-      throw unauthorized(request.headers.authorization === undefined ? 'Authentication is required' : 'The access token is invalid, expired or revoked');
+      if (request.headers.authorization !== undefined) throw unauthorized('The access token is invalid, expired or revoked');
+      throw unauthorized(apiKey(request) === undefined ? 'Authentication is required' : 'The API key is invalid, expired or revoked');
+    }
+    // A key does only what its scopes say: routes open to any signed-in user are for people.
+    if (access === 'authenticated' && principal.apiKey !== undefined && request.routeOptions.config.apiKeys !== 'allowed') {
+      throw forbidden('API keys cannot call this route');
     }
     if (access !== 'authenticated' && !principal.permissions.has(access)) {
       await deps.audit.fromRequest(request, {

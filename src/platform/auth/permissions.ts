@@ -4,7 +4,8 @@
  */
 export const TENANT_ROLES = ['ADMIN', 'MANAGER', 'OPERATOR', 'VIEWER'] as const;
 export type TenantRole = (typeof TENANT_ROLES)[number];
-export type Role = TenantRole | 'SUPER_ADMIN';
+/** `API_KEY` marks a principal that is an API key (src/modules/api-keys): it holds its scopes only. */
+export type Role = TenantRole | 'SUPER_ADMIN' | 'API_KEY';
 
 /** Permissions a tenant user can hold (by role or granted one by one). */
 export const TENANT_PERMISSIONS = [
@@ -23,6 +24,9 @@ export const TENANT_PERMISSIONS = [
   'vulnerabilities:read',
   'vulnerabilities:patch',
   'analytics:read',
+  'api_keys:read',
+  'api_keys:write',
+  'production:write',
 ] as const;
 
 /** Platform permissions: only SUPER_ADMIN holds them; they cannot be granted to tenant users. */
@@ -39,7 +43,16 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   MANAGER: ['users:read', 'tickets:read', 'tickets:write', 'tickets:delete', 'tickets:comment', 'audit:read', 'integrations:read', 'systems:read', 'alerts:read', 'alerts:write', 'vulnerabilities:read', 'vulnerabilities:patch', 'analytics:read'],
   OPERATOR: ['users:read', 'tickets:read', 'tickets:write', 'tickets:comment', 'integrations:read', 'systems:read', 'alerts:read', 'alerts:write', 'vulnerabilities:read', 'vulnerabilities:patch', 'analytics:read'],
   VIEWER: ['tickets:read', 'systems:read', 'alerts:read', 'vulnerabilities:read', 'analytics:read'],
+  // A key's permissions are its scopes, not a role's.
+  API_KEY: [],
 };
+
+/**
+ * The permissions an API key may be given as scopes (docs/requirements.md): detection ingest,
+ * telemetry ingest and the read-only assistant tools. A scope that is no permission yet (its routes
+ * do not exist) cannot be granted, as no creator holds it.
+ */
+export const API_KEY_SCOPES = ['production:write', 'telemetry:write', 'assistant'] as const;
 
 export function permissionsOf(role: Role, extra: readonly string[]): Set<Permission> {
   const granted = new Set<Permission>(ROLE_PERMISSIONS[role]);

@@ -1,6 +1,10 @@
 import type { Permission, Role } from './permissions.ts';
 
-/** Who is calling: built from the session and the user row, never from the token's claims alone. */
+/**
+ * Who is calling: built from the session and the user row, never from the token's claims alone;
+ * or an API key, whose `userId` and `sessionId` are the key's id, `username` is `apikey:<name>`,
+ * `role` is `API_KEY` and `permissions` are its scopes.
+ */
 export interface Principal {
   userId: string;
   username: string;
@@ -11,6 +15,8 @@ export interface Principal {
   extraPermissions: string[];
   permissions: Set<Permission>;
   sessionId: string;
+  /** Set when the caller is an API key; `lineIds` null means every line of its tenant. */
+  apiKey?: { id: string; lineIds: readonly number[] | null };
 }
 
 /** What a route needs: a permission, any signed-in user, or nothing. */
@@ -42,5 +48,7 @@ declare module 'fastify' {
     audit?: RouteAudit;
     /** The route also takes the access token as `?access_token=` (WebSocket handshakes from browsers). */
     tokenInQuery?: boolean;
+    /** An `authenticated` route that API keys may call too (they reach other routes only through their scopes). */
+    apiKeys?: 'allowed';
   }
 }

@@ -17,7 +17,11 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
           'Errors are RFC 9457 problem details (application/problem+json). Lists page with `limit` and an opaque `cursor`.',
       },
       components: {
-        securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+        securitySchemes: {
+          bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+          // Devices and integrations; only routes that list it accept it, each within the key's scopes.
+          apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+        },
       },
       security: [{ bearerAuth: [] }],
     },
