@@ -47,8 +47,15 @@ export function aggregate(
   unit: RollupUnit, timeZone: string, detections: Iterable<{ at: number; area_id: number; product_id: number | null; quantity: number }>,
 ): RollupCell[] {
   const cells = new Map<string, RollupCell>();
+  // Detections come in runs inside one local day: its bounds are kept, as asking Intl for every
+  // detection's day was most of the cost of an ingest.
+  let day = { start: 0, end: 0 };
   for (const detection of detections) {
-    const start = bucketStart(unit, detection.at, timeZone);
+    if (unit === 'day' && (detection.at < day.start || detection.at >= day.end)) {
+      const start = dayStart(detection.at, timeZone);
+      day = { start, end: nextDayStart(start, timeZone) };
+    }
+    const start = unit === 'day' ? day.start : bucketStart(unit, detection.at, timeZone);
     const product = detection.product_id ?? 0;
     const key = `${start}:${detection.area_id}:${product}`;
     const cell = cells.get(key);
