@@ -1,8 +1,10 @@
 /**
  * `npm run demo`: Sentinel with one integration of every type, against local vendor simulators whose
- * data changes over time. Everything runs on loopback; stop it with Ctrl+C.
+ * data changes over time, and a plant of three production lines with its history and a live device
+ * feed. Everything runs on loopback; stop it with Ctrl+C.
  *
- * Environment: PORT (default 8000), DEMO_DATA_DIR (default ./data/demo, wiped at start).
+ * Environment: PORT (default 8000), DEMO_DATA_DIR (default ./data/demo, wiped at start),
+ * DEMO_HISTORY_DAYS (days of production history, default 90).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
@@ -14,6 +16,7 @@ import { resolveNotable, splunkTime, startSplunkSimulator } from '../test/simula
 import { merakiAlert, startMerakiSimulator } from '../test/simulators/meraki.ts';
 import { startPaloAltoSimulator } from '../test/simulators/paloalto.ts';
 import { prometheusUnavailable, startPrometheus } from '../test/helpers/prometheus-server.ts';
+import { type DemoPlant, startDemoPlant } from './plant-simulator.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const PORT = Number(process.env.PORT ?? 8000);
@@ -23,6 +26,8 @@ const PLATFORM_ADMIN = { username: 'admin', password: 'Demo-Platform-2026' };
 const TENANT_ADMIN = { username: 'demo.admin', password: 'Demo-Admin-2026' };
 const CHANGE_EVERY_MS = 20_000;
 const POLL_SECONDS = 15;
+const HISTORY_DAYS = Number(process.env.DEMO_HISTORY_DAYS ?? 90);
+const TIME_ZONE = 'Europe/Madrid';
 
 async function call<T>(method: string, url: string, body?: unknown, token?: string): Promise<T> {
   const response = await fetch(`${BASE}${url}`, {
@@ -69,7 +74,9 @@ async function main(): Promise<void> {
       SENTINEL_RATE_LIMIT_PER_MINUTE: process.env.SENTINEL_RATE_LIMIT_PER_MINUTE ?? '1000',
     },
   });
+  let plant: DemoPlant | undefined = undefined;
   const stop = async () => {
+    await plant?.stop();
     sentinel.kill('SIGTERM');
     await Promise.allSettled([grafana.close(), wazuh.close(), splunk.close(), meraki.close(), paloalto.close(), prometheus?.stop()]);
     process.exit(0);
@@ -79,7 +86,7 @@ async function main(): Promise<void> {
   await waitForSentinel(sentinel);
 
   const { access_token: platform } = await call<{ access_token: string }>('POST', '/api/v1/auth/login', PLATFORM_ADMIN);
-  const tenant = await call<{ id: string }>('POST', '/api/v1/tenants', { name: 'Demo Corp', slug: 'demo', config: { timezone: 'Europe/Madrid', language: 'es' } }, platform);
+  const tenant = await call<{ id: string }>('POST', '/api/v1/tenants', { name: 'Demo Corp', slug: 'demo', config: { timezone: TIME_ZONE, language: 'es' } }, platform);
   await call('POST', '/api/v1/users', { ...TENANT_ADMIN, email: 'demo.admin@example.com', role: 'ADMIN', tenant_id: tenant.id }, platform);
   const { access_token: token } = await call<{ access_token: string }>('POST', '/api/v1/auth/login', TENANT_ADMIN);
 
@@ -97,6 +104,19 @@ async function main(): Promise<void> {
     const outcome = await call<{ status: string; alerts: number; error?: string }>('POST', `/api/v1/integrations/${created.id}/sync`, undefined, token);
     console.log(`  ${integration.name.padEnd(20)} first sync: ${outcome.status}${outcome.error ? ` (${outcome.error})` : `, ${outcome.alerts} alerts`}`);
   }
+
+  // The plant's data goes straight into its embedded database through the production service, which
+  // this process runs too (SQLite lets both processes write the file).
+  console.log(`Creating the plant and ${HISTORY_DAYS} days of production history …`);
+  let lastReport = 0;
+  plant = await startDemoPlant({
+    dataDir: DATA_DIR, tenantId: tenant.id, timeZone: TIME_ZONE, historyDays: HISTORY_DAYS,
+    progress: (sent) => {
+      if (sent - lastReport >= 250_000) console.log(`  ${(lastReport = sent).toLocaleString('en-US')} detections …`);
+    },
+  });
+  console.log(`  ${plant.lines.map((line) => `${line.line_name} (line ${line.line_id})`).join(', ')}: ${plant.historyDetections.toLocaleString('en-US')} detections; ${plant.stoppedLine.line_name} is stopped`);
+  const oeeFrom = new Date(Date.now() - 7 * 86_400_000).toISOString().slice(0, 10);
 
   // The vendors' data moves: new alerts and threats, devices going up and down, notables closed.
   let step = 0;
@@ -124,8 +144,10 @@ Sentinel demo is running at ${BASE}  (API docs: ${BASE}/docs)
   Try:  TOKEN=$(curl -s -X POST ${BASE}/api/v1/auth/login -H 'content-type: application/json' \\
           -d '{"username":"${TENANT_ADMIN.username}","password":"${TENANT_ADMIN.password}"}' | sed 's/.*"access_token":"\\([^"]*\\)".*/\\1/')
         curl -s ${BASE}/api/v1/integrations -H "authorization: Bearer $TOKEN"
+        curl -s "${BASE}/api/v1/production/oee?line_id=${plant.lines[0]!.line_id}&from=${oeeFrom}T00:00:00Z&to=$(date -u +%Y-%m-%dT%H:%M:00Z)&group_by=shift" -H "authorization: Bearer $TOKEN"
 
-Integrations sync every ${POLL_SECONDS} s; the simulated vendors change every ${CHANGE_EVERY_MS / 1000} s. Ctrl+C stops everything.`);
+Integrations sync every ${POLL_SECONDS} s; the simulated vendors change every ${CHANGE_EVERY_MS / 1000} s; the plant's devices
+report every 5 s (lines ${plant.lines.map((line) => line.line_id).join(', ')}; ${plant.stoppedLine.line_name} stands still). Ctrl+C stops everything.`);
 }
 
 main().catch((error: unknown) => {

@@ -125,7 +125,7 @@ export class LineFeed {
     return out;
   }
 
-  /** Skips ahead without detections: the line stands still from `at` to `to`. */
+  /** The line stands still: no more detections until `to` (Infinity: for good). */
   standStill(to: number): void {
     this.at = Math.max(this.at, to);
   }
@@ -202,6 +202,7 @@ export async function backfill(feeds: LineFeed[], to: number, sink: DetectionSin
 }
 
 export interface PlantServices {
+  dataDir: string;
   production: ProductionService;
   structure: StructureService;
   close(): Promise<void>;
@@ -217,6 +218,7 @@ export function openPlantServices(dataDir: string, timeZone: string): PlantServi
   const plants = createPlantRegistry({ dataDir, maxOpen: 4, idleMs: 60_000, migrations: PLANT_MIGRATIONS, resolveSource: async () => ({ mode: 'embedded' }) });
   const production = createProductionService({ plants, platform: platform.kysely, tenantTimeZone: async () => timeZone });
   return {
+    dataDir,
     production,
     structure: createStructureService(production.access),
     async close() {
@@ -230,3 +232,56 @@ export function openPlantServices(dataDir: string, timeZone: string): PlantServi
 export const serviceSink = (production: ProductionService, tenantId: string): DetectionSink => async (lineId, detections) => {
   await production.ingest(tenantId, lineId, { detections });
 };
+
+export interface DemoPlant {
+  lines: SimulatedLine[];
+  /** The line that stands still from a while before the start on. */
+  stoppedLine: SimulatedLine;
+  historyDetections: number;
+  stop(): Promise<void>;
+}
+
+const LIVE_EVERY_MS = 5_000;
+const SETTLE_EVERY_MS = 60_000;
+
+/**
+ * The demo tenant's plant: the structure, `historyDays` of detections loaded through the service
+ * (batches of 10,000), then a live feed every 5 s in which the last line stays stopped (since 25
+ * minutes before the start). Downtime of past shifts is settled every minute, as a server job would.
+ */
+export async function startDemoPlant(options: {
+  dataDir: string; tenantId: string; timeZone: string; historyDays: number; progress?: (sent: number) => void;
+}): Promise<DemoPlant> {
+  const services = openPlantServices(options.dataDir, options.timeZone);
+  const { production, structure } = services;
+  const lines = await createPlant(structure, options.tenantId);
+  const start = Date.now();
+  const feeds = lines.map((line, index) => new LineFeed(line, DEFAULT_BEHAVIOUR, start - options.historyDays * 24 * HOUR, 1000 + index));
+  const stoppedLine = lines.at(-1)!;
+  const stoppedSince = start - 25 * MINUTE;
+  const sink = serviceSink(production, options.tenantId);
+  let historyDetections = await backfill(feeds.slice(0, -1), start, sink, { batchSize: 10_000, progress: options.progress });
+  historyDetections += await backfill(feeds.slice(-1), stoppedSince, sink, { batchSize: 10_000, progress: (sent) => options.progress?.(historyDetections + sent) });
+  feeds.at(-1)!.standStill(Infinity);
+  const settle = async () => {
+    while ((await production.settleDowntime(options.tenantId)).occurrences >= 500);
+  };
+  await settle();
+
+  // One piece of work at a time: a slow round delays the next instead of overlapping it.
+  let busy = Promise.resolve();
+  const queue = (work: () => Promise<unknown>) => {
+    busy = busy.then(work).then(() => undefined, (error: unknown) => console.error('plant simulator:', error));
+  };
+  const live = setInterval(() => queue(() => backfill(feeds, Date.now(), sink, { batchSize: 10_000 })), LIVE_EVERY_MS);
+  const settler = setInterval(() => queue(settle), SETTLE_EVERY_MS);
+  return {
+    lines, stoppedLine, historyDetections,
+    async stop() {
+      clearInterval(live);
+      clearInterval(settler);
+      await busy;
+      await services.close();
+    },
+  };
+}

@@ -39,13 +39,27 @@ export function assertTimeZone(value: string): void {
   if (!isTimeZone(value)) throw new RangeError(`"${value}" is not a known IANA time zone`);
 }
 
+/**
+ * Offsets already asked for, per zone and second. A report over a year asks for the same few
+ * thousand instants (shift boundaries, midnights) again and again, and `formatToParts` is slow.
+ */
+const offsets = new Map<string, Map<number, number>>();
+const MAX_CACHED_OFFSETS = 50_000;
+
 /** Local time minus UTC at an instant, in ms (Europe/Madrid: 3,600,000 in winter, 7,200,000 in summer). */
 export function zoneOffsetMs(instant: number, timeZone: string): number {
   if (timeZone === 'UTC') return 0;
+  const second = Math.floor(instant / SECOND_MS);
+  let cache = offsets.get(timeZone);
+  if (cache === undefined) offsets.set(timeZone, (cache = new Map()));
+  const known = cache.get(second);
+  if (known !== undefined) return known;
   const fields: Record<string, number> = {};
   for (const part of formatter(timeZone).formatToParts(new Date(instant))) fields[part.type] = Number(part.value);
-  const wall = Date.UTC(fields.year!, fields.month! - 1, fields.day!, fields.hour!, fields.minute!, fields.second!);
-  return wall - Math.floor(instant / SECOND_MS) * SECOND_MS;
+  const offset = Date.UTC(fields.year!, fields.month! - 1, fields.day!, fields.hour!, fields.minute!, fields.second!) - second * SECOND_MS;
+  if (cache.size >= MAX_CACHED_OFFSETS) cache.clear();
+  cache.set(second, offset);
+  return offset;
 }
 
 export function toWall(instant: number, timeZone: string): number {
