@@ -72,6 +72,8 @@ export class LineFeed {
   private at: number;
   private product = 0;
   private productUntil: number;
+  /** Detections of the last piece that did not fit in the previous batch. */
+  private pending: Detection[] = [];
   readonly line: SimulatedLine;
   readonly behaviour: LineBehaviour;
 
@@ -97,32 +99,43 @@ export class LineFeed {
     return this.random() < (perHour * ms) / HOUR;
   }
 
-  /** Appends the detections of pieces entering before `to` to `out` (at most `max` of them), returns `out`. */
+  /** Appends the detections of pieces entering before `to` to `out`, at most `max` of them, and returns `out`. */
   until(to: number, out: Detection[] = [], max = Infinity): Detection[] {
-    const { areas, products } = this.line;
-    const b = this.behaviour;
-    while (this.at < to && out.length + 3 <= max) {
-      const { product_id, ideal_cycle_seconds } = products[this.product]!;
-      // Triangular-ish noise around the mean cycle.
-      const cycle = ideal_cycle_seconds * SECOND * b.slowdown * (1 + b.jitter * (this.random() + this.random() - 1) * 1.7);
-      const start = this.at;
-      out.push({ detected_at: Math.round(start), area_id: areas.input, product_id, quantity: 1 });
-      out.push({ detected_at: Math.round(start + cycle * 0.3), area_id: areas.process, product_id, quantity: 1 });
-      const done = this.random() < b.rejectRate ? areas.reject : areas.output;
-      out.push({ detected_at: Math.round(start + cycle * 0.6), area_id: done, product_id, quantity: 1 });
-      this.at = start + cycle;
-      if (this.at >= this.productUntil) {
-        // Changeover: 10-25 minutes without output, then the next product.
-        this.product = (this.product + 1) % products.length;
-        this.at += (10 + this.random() * 15) * MINUTE;
-        this.productUntil = this.at + this.productRun();
-      } else if (this.happens(b.stopsPerHour, cycle)) {
-        this.at += (6 + this.random() * 40) * MINUTE;
-      } else if (this.happens(b.microStopsPerHour, cycle)) {
-        this.at += (20 + this.random() * 150) * SECOND;
+    while (out.length < max) {
+      if (this.pending.length === 0) {
+        if (this.at >= to) break;
+        this.nextPiece();
       }
+      out.push(this.pending.shift()!);
     }
     return out;
+  }
+
+  /** One piece (seen at input, in process, then at output or reject) and what follows it. */
+  private nextPiece(): void {
+    const { areas, products } = this.line;
+    const b = this.behaviour;
+    const { product_id, ideal_cycle_seconds } = products[this.product]!;
+    // Triangular-ish noise around the mean cycle.
+    const cycle = ideal_cycle_seconds * SECOND * b.slowdown * (1 + b.jitter * (this.random() + this.random() - 1) * 1.7);
+    const start = this.at;
+    const done = this.random() < b.rejectRate ? areas.reject : areas.output;
+    this.pending.push(
+      { detected_at: Math.round(start), area_id: areas.input, product_id, quantity: 1 },
+      { detected_at: Math.round(start + cycle * 0.3), area_id: areas.process, product_id, quantity: 1 },
+      { detected_at: Math.round(start + cycle * 0.6), area_id: done, product_id, quantity: 1 },
+    );
+    this.at = start + cycle;
+    if (this.at >= this.productUntil) {
+      // Changeover: 10-25 minutes without output, then the next product.
+      this.product = (this.product + 1) % products.length;
+      this.at += (10 + this.random() * 15) * MINUTE;
+      this.productUntil = this.at + this.productRun();
+    } else if (this.happens(b.stopsPerHour, cycle)) {
+      this.at += (6 + this.random() * 40) * MINUTE;
+    } else if (this.happens(b.microStopsPerHour, cycle)) {
+      this.at += (20 + this.random() * 150) * SECOND;
+    }
   }
 
   /** The line stands still: no more detections until `to` (Infinity: for good). */
@@ -242,12 +255,12 @@ export interface DemoPlant {
 }
 
 const LIVE_EVERY_MS = 5_000;
-const SETTLE_EVERY_MS = 60_000;
 
 /**
  * The demo tenant's plant: the structure, `historyDays` of detections loaded through the service
  * (batches of 10,000), then a live feed every 5 s in which the last line stays stopped (since 25
- * minutes before the start). Downtime of past shifts is settled every minute, as a server job would.
+ * minutes before the start). The history's past shifts are settled once loaded; from then on the
+ * server's own job settles them every minute.
  */
 export async function startDemoPlant(options: {
   dataDir: string; tenantId: string; timeZone: string; historyDays: number; progress?: (sent: number) => void;
@@ -263,10 +276,7 @@ export async function startDemoPlant(options: {
   let historyDetections = await backfill(feeds.slice(0, -1), start, sink, { batchSize: 10_000, progress: options.progress });
   historyDetections += await backfill(feeds.slice(-1), stoppedSince, sink, { batchSize: 10_000, progress: (sent) => options.progress?.(historyDetections + sent) });
   feeds.at(-1)!.standStill(Infinity);
-  const settle = async () => {
-    while ((await production.settleDowntime(options.tenantId)).occurrences >= 500);
-  };
-  await settle();
+  while ((await production.settleDowntime(options.tenantId)).occurrences >= 500);
 
   // One piece of work at a time: a slow round delays the next instead of overlapping it.
   let busy = Promise.resolve();
@@ -274,12 +284,10 @@ export async function startDemoPlant(options: {
     busy = busy.then(work).then(() => undefined, (error: unknown) => console.error('plant simulator:', error));
   };
   const live = setInterval(() => queue(() => backfill(feeds, Date.now(), sink, { batchSize: 10_000 })), LIVE_EVERY_MS);
-  const settler = setInterval(() => queue(settle), SETTLE_EVERY_MS);
   return {
     lines, stoppedLine, historyDetections,
     async stop() {
       clearInterval(live);
-      clearInterval(settler);
       await busy;
       await services.close();
     },
