@@ -42,6 +42,10 @@ export interface Config {
   vendorTimeoutMs: number;
   /** How often the worker reads rows others wrote to the lines' detection tables. */
   plantPollMs: number;
+  /** Most plant-database handles (tenants' SQLite files and client pools) open at once. */
+  plantMaxOpen: number;
+  /** A plant-database handle unused for this long is closed. */
+  plantIdleMs: number;
 }
 
 function onOff(env: Env, name: string, fallback: boolean): boolean {
@@ -169,6 +173,8 @@ export function loadConfig(env: Env = process.env): Config {
     syncEnabled: onOff(env, 'SENTINEL_SYNC', true),
     vendorTimeoutMs: integer(env, 'SENTINEL_VENDOR_TIMEOUT_SECONDS', 10, 1, 120) * 1000,
     plantPollMs: integer(env, 'SENTINEL_PLANT_POLL_SECONDS', 60, 5, 3600) * 1000,
+    plantMaxOpen: integer(env, 'SENTINEL_PLANT_MAX_OPEN', 64, 1, 10_000),
+    plantIdleMs: integer(env, 'SENTINEL_PLANT_IDLE_SECONDS', 300, 1, 86_400) * 1000,
   };
 }
 

@@ -2,7 +2,10 @@ import type { Config } from './config.ts';
 import { deriveKey } from './platform/auth/secret-key.ts';
 import { createTokenService } from './platform/auth/tokens.ts';
 import type { Db } from './platform/db/database.ts';
+import { createPlantRegistry, type PlantRegistry } from './platform/db/plant-registry.ts';
 import { createMemoryEventBus, type EventBus } from './platform/events/event-bus.ts';
+import { createSecretStore } from './platform/secrets/index.ts';
+import { PLANT_MIGRATIONS } from './migrations/plant/index.ts';
 import { createAlertsRepo } from './modules/alerts/alerts.repo.ts';
 import { createAlertsService } from './modules/alerts/alerts.service.ts';
 import { createAnalyticsRepo } from './modules/analytics/analytics.repo.ts';
@@ -18,6 +21,11 @@ import { createContextRepo } from './modules/context/context.repo.ts';
 import { createContextService } from './modules/context/context.service.ts';
 import { createIntegrationServices } from './modules/integrations/index.ts';
 import type { SyncRunner } from './modules/integrations/sync.service.ts';
+import { createDowntimeReasonsService } from './modules/production/downtime-reasons.service.ts';
+import { createPlantDatabasesService } from './modules/production/plant-databases.service.ts';
+import { createProductionPlatformRepo } from './modules/production/production-platform.repo.ts';
+import { createProductionService } from './modules/production/production.service.ts';
+import { createStructureService } from './modules/production/structure.service.ts';
 import { createSystemsRepo } from './modules/systems/systems.repo.ts';
 import { createSystemsService } from './modules/systems/systems.service.ts';
 import { createTenantsRepo } from './modules/tenants/tenants.repo.ts';
@@ -51,7 +59,29 @@ export function createServices(config: Config, db: Db, secretKey: string, bus: E
   const analytics = createAnalyticsService(createAnalyticsRepo(db.kysely));
   const context = createContextService({ repo: createContextRepo(db.kysely), systems, analytics });
   const apiKeys = createApiKeysService(createApiKeysRepo(db.kysely));
-  return { audit, tokens, auth, tenants, users, usersRepo, tickets, integrations, sync, systems, alerts, vulnerabilities, analytics, context, apiKeys, tenantExists, bus };
+  const production = createProductionServices(config, db, secretKey, tenants);
+  return { audit, tokens, auth, tenants, users, usersRepo, tickets, integrations, sync, systems, alerts, vulnerabilities, analytics, context, apiKeys, tenantExists, bus, ...production };
+}
+
+/**
+ * Production: the plant registry (one handle per tenant's plant database, opened on first use,
+ * closed when idle; the app closes it on shutdown), and the services that lease from it.
+ */
+function createProductionServices(config: Config, db: Db, secretKey: string, tenants: ReturnType<typeof createTenantsService>) {
+  const platformRepo = createProductionPlatformRepo(db.kysely);
+  let plants: PlantRegistry | undefined;
+  const plantDatabases = createPlantDatabasesService({ repo: platformRepo, secrets: createSecretStore(config, db.kysely, secretKey), plants: () => plants! });
+  plants = createPlantRegistry({
+    dataDir: config.dataDir,
+    maxOpen: config.plantMaxOpen,
+    idleMs: config.plantIdleMs,
+    resolveSource: plantDatabases.resolveSource,
+    migrations: PLANT_MIGRATIONS,
+  });
+  const production = createProductionService({ plants, platform: db.kysely, tenantTimeZone: async (tenantId) => (await tenants.get(tenantId)).config.timezone });
+  const structure = createStructureService(production.access);
+  const downtimeReasons = createDowntimeReasonsService({ repo: platformRepo, production });
+  return { plants, plantDatabases, production, structure, downtimeReasons };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -12,6 +12,7 @@ import { contextModule } from './context/context.module.ts';
 import { healthModule } from './health/health.module.ts';
 import { integrationsModule } from './integrations/integrations.module.ts';
 import { liveModule } from './live/live.module.ts';
+import { productionModule } from './production/production.module.ts';
 import { systemsModule } from './systems/systems.module.ts';
 import { tenantsModule } from './tenants/tenants.module.ts';
 import { ticketsModule } from './tickets/tickets.module.ts';
@@ -45,6 +46,7 @@ export const MODULES: readonly AppModule[] = [
   vulnerabilitiesModule,
   analyticsModule,
   contextModule,
+  productionModule,
   liveModule,
   apiKeysModule,
 ];

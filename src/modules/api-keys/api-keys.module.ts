@@ -5,8 +5,7 @@ import { apiKeysRoutes } from './api-keys.routes.ts';
 export const apiKeysModule: AppModule = {
   name: 'api-keys',
   routes: ({ services }) => apiKeysRoutes(services.apiKeys),
-  // production:write is introduced here until the production routes' module declares it.
-  permissions: ['api_keys:read', 'api_keys:write', 'production:write'],
+  permissions: ['api_keys:read', 'api_keys:write'],
   // Dated, so module migrations sort after the platform's and in the order they were written.
   migrations: { '20261130_api_keys': apiKeysMigration },
 };

@@ -263,7 +263,7 @@ export function createProductionRepo(db: Kysely<unknown>, dialect: PlantDialect)
     },
 
     /** Any detection stored for an area or product (by the rollups, which keep every one). */
-    async hasDetections(column: 'area_id' | 'product_id', id: number): Promise<boolean> {
+    async hasDetections(column: 'line_id' | 'area_id' | 'product_id', id: number): Promise<boolean> {
       const { rows } = await sql`SELECT 1 AS found FROM sentinel_rollup_day WHERE ${sql.ref(column)} = ${id} LIMIT 1`.execute(db);
       return rows.length > 0;
     },

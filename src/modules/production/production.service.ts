@@ -6,6 +6,7 @@
  * table set-up and partition maintenance of a tenant's plant database.
  */
 import { badRequest, conflict, notFound, type FieldError } from '../../platform/http/errors.ts';
+import type { PlantDialect } from '../../platform/db/plant-registry.ts';
 import { toIso } from '../../platform/ids.ts';
 import { isStorableText } from '../../platform/text.ts';
 import {
@@ -123,7 +124,7 @@ export interface OeeView {
 
 export interface VerifyReport {
   mode: 'embedded' | 'external';
-  dialect: string;
+  dialect: PlantDialect;
   verified_at: string;
   tables: (VerifiedTable & { exists: boolean })[];
 }

@@ -106,6 +106,11 @@ function pick<T extends object, K extends keyof T>(input: T, keys: readonly K[])
   return picked;
 }
 
+function found<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw notFound(what);
+  return value;
+}
+
 const flag = (value: boolean | undefined) => (value === undefined ? undefined : value ? 1 : 0);
 
 export function createStructureService(access: PlantAccess) {
@@ -149,7 +154,7 @@ export function createStructureService(access: PlantAccess) {
     }
   }
 
-  async function removeUnused(plant: Plant, table: EmbeddedTable, id: number, what: string, usedBy?: 'area_id' | 'product_id'): Promise<void> {
+  async function removeUnused(plant: Plant, table: EmbeddedTable, id: number, what: string, usedBy?: 'line_id' | 'area_id' | 'product_id'): Promise<void> {
     const writer = embeddedOnly(plant, what);
     if (usedBy !== undefined && (await plant.store.hasDetections(usedBy, id))) throw conflict(`The ${what} has detections; it cannot be deleted`);
     await writer.delete(table, id);
@@ -205,7 +210,16 @@ export function createStructureService(access: PlantAccess) {
         return after;
       }),
 
+    /** Embedded only, and only a line without detections: its areas and shifts go with it. */
+    deleteLine: (tenantId: string, lineId: number) =>
+      withPlant(tenantId, async (plant) => {
+        await getLine(plant, lineId);
+        await removeUnused(plant, 'line', lineId, 'production line', 'line_id');
+      }),
+
     listAreas: (tenantId: string, lineId?: number) => withPlant(tenantId, (plant) => plant.core.areas(lineId)),
+
+    getArea: (tenantId: string, areaId: number) => withPlant(tenantId, async (plant) => found(await plant.core.area(areaId), 'Area')),
 
     createArea: (tenantId: string, input: Required<AreaInput>) =>
       withPlant(tenantId, async (plant): Promise<Area> => {
@@ -284,6 +298,8 @@ export function createStructureService(access: PlantAccess) {
     listShifts: (tenantId: string, lineId?: number) =>
       withPlant(tenantId, async (plant) => (await plant.core.shifts()).filter((shift) => lineId === undefined || shift.line_id === null || shift.line_id === lineId)),
 
+    getShift: (tenantId: string, shiftId: number) => withPlant(tenantId, async (plant) => found(await plant.core.shift(shiftId), 'Shift')),
+
     createShift: (tenantId: string, input: ShiftInput & { shift_name: string; start_time: string; end_time: string }) =>
       withPlant(tenantId, async (plant): Promise<Shift> => {
         const writer = embeddedOnly(plant, 'shifts');
@@ -322,6 +338,8 @@ export function createStructureService(access: PlantAccess) {
       }),
 
     listFilters: (tenantId: string) => withPlant(tenantId, (plant) => plant.core.filters()),
+
+    getFilter: (tenantId: string, filterId: number) => withPlant(tenantId, async (plant) => found(await plant.core.filter(filterId), 'Filter')),
 
     createFilter: (tenantId: string, input: FilterInput & { filter_name: string }) =>
       withPlant(tenantId, async (plant): Promise<Filter> => {

@@ -26,7 +26,10 @@ export const TENANT_PERMISSIONS = [
   'analytics:read',
   'api_keys:read',
   'api_keys:write',
+  'production:read',
   'production:write',
+  'production:operate',
+  'production:admin',
 ] as const;
 
 /** Platform permissions: only SUPER_ADMIN holds them; they cannot be granted to tenant users. */
@@ -40,9 +43,9 @@ const ALL: readonly Permission[] = [...TENANT_PERMISSIONS, ...PLATFORM_PERMISSIO
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   SUPER_ADMIN: ALL,
   ADMIN: TENANT_PERMISSIONS,
-  MANAGER: ['users:read', 'tickets:read', 'tickets:write', 'tickets:delete', 'tickets:comment', 'audit:read', 'integrations:read', 'systems:read', 'alerts:read', 'alerts:write', 'vulnerabilities:read', 'vulnerabilities:patch', 'analytics:read'],
-  OPERATOR: ['users:read', 'tickets:read', 'tickets:write', 'tickets:comment', 'integrations:read', 'systems:read', 'alerts:read', 'alerts:write', 'vulnerabilities:read', 'vulnerabilities:patch', 'analytics:read'],
-  VIEWER: ['tickets:read', 'systems:read', 'alerts:read', 'vulnerabilities:read', 'analytics:read'],
+  MANAGER: ['users:read', 'tickets:read', 'tickets:write', 'tickets:delete', 'tickets:comment', 'audit:read', 'integrations:read', 'systems:read', 'alerts:read', 'alerts:write', 'vulnerabilities:read', 'vulnerabilities:patch', 'analytics:read', 'production:read', 'production:operate'],
+  OPERATOR: ['users:read', 'tickets:read', 'tickets:write', 'tickets:comment', 'integrations:read', 'systems:read', 'alerts:read', 'alerts:write', 'vulnerabilities:read', 'vulnerabilities:patch', 'analytics:read', 'production:read', 'production:write', 'production:operate'],
+  VIEWER: ['tickets:read', 'systems:read', 'alerts:read', 'vulnerabilities:read', 'analytics:read', 'production:read'],
   // A key's permissions are its scopes, not a role's.
   API_KEY: [],
 };

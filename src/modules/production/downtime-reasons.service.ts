@@ -1,0 +1,75 @@
+/**
+ * A tenant's downtime reasons (docs/requirements.md, PRD-4): the list operators pick from when they
+ * classify a stop. Once a tenant has a list, a classification's reason must be on it, and a reason
+ * given without a category takes the reason's.
+ */
+import { badRequest, conflict, notFound } from '../../platform/http/errors.ts';
+import { isUniqueViolation } from '../../platform/db/errors.ts';
+import { newId, toIso } from '../../platform/ids.ts';
+import type { DowntimeCategory } from './downtime.ts';
+import type { ProductionPlatformRepo } from './production-platform.repo.ts';
+import type { DowntimeView, ProductionService } from './production.service.ts';
+
+export interface DowntimeReasonView {
+  id: string;
+  reason: string;
+  category: DowntimeCategory;
+  created_at: string;
+}
+
+export interface ClassificationInput {
+  category?: DowntimeCategory;
+  reason?: string | null;
+  comment?: string | null;
+}
+
+export function createDowntimeReasonsService(deps: { repo: ProductionPlatformRepo; production: ProductionService; clock?: () => number }) {
+  const { repo, production } = deps;
+  const now = deps.clock ?? Date.now;
+
+  async function list(tenantId: string): Promise<DowntimeReasonView[]> {
+    return (await repo.downtimeReasons(tenantId)).map((row) => ({ id: row.id, reason: row.reason, category: row.category as DowntimeCategory, created_at: toIso(row.created_at) }));
+  }
+
+  return {
+    list,
+
+    async create(tenantId: string, input: { reason: string; category: DowntimeCategory }): Promise<DowntimeReasonView> {
+      const reason = input.reason.trim();
+      if (reason === '') throw badRequest('The reason is empty', [{ field: 'reason', message: 'must not be blank' }]);
+      const at = now();
+      const id = newId(at);
+      try {
+        await repo.insertDowntimeReason({ id, tenant_id: tenantId, reason, category: input.category, created_at: at });
+      } catch (error) {
+        if (isUniqueViolation(error)) throw conflict(`The reason "${reason}" is already on the list`);
+        throw error;
+      }
+      return { id, reason, category: input.category, created_at: toIso(at) };
+    },
+
+    async delete(tenantId: string, id: string): Promise<void> {
+      if (!(await repo.deleteDowntimeReason(tenantId, id))) throw notFound('Downtime reason');
+    },
+
+    /** An operator's classification of a stop, checked against the tenant's reasons. */
+    async classify(tenantId: string, lineId: number, eventId: number, input: ClassificationInput): Promise<DowntimeView> {
+      let classification = input;
+      if (typeof input.reason === 'string') {
+        const reasons = await repo.downtimeReasons(tenantId);
+        const listed = reasons.find((candidate) => candidate.reason === input.reason);
+        if (reasons.length > 0 && listed === undefined) {
+          throw badRequest('The reason is not on the tenant\'s list', [{ field: 'reason', message: 'must be one of GET /production/downtime-reasons' }]);
+        }
+        if (listed !== undefined && input.category === undefined) classification = { ...input, category: listed.category as DowntimeCategory };
+      }
+      const event = await production.classifyDowntime(tenantId, lineId, eventId, classification);
+      return {
+        id: event.id, line_id: lineId, start: event.start, end: event.end, duration_seconds: event.duration_seconds,
+        category: event.category, reason: event.reason, comment: event.comment, source: event.source,
+      };
+    },
+  };
+}
+
+export type DowntimeReasonsService = ReturnType<typeof createDowntimeReasonsService>;
