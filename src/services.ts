@@ -69,9 +69,9 @@ export function createServices(config: Config, db: Db, secretKey: string, bus: E
  */
 function createProductionServices(config: Config, db: Db, secretKey: string, tenants: ReturnType<typeof createTenantsService>) {
   const platformRepo = createProductionPlatformRepo(db.kysely);
-  let plants: PlantRegistry | undefined;
-  const plantDatabases = createPlantDatabasesService({ repo: platformRepo, secrets: createSecretStore(config, db.kysely, secretKey), plants: () => plants! });
-  plants = createPlantRegistry({
+  // Each needs the other: the registry asks where a tenant's database is; a change drops its handle.
+  const plantDatabases = createPlantDatabasesService({ repo: platformRepo, secrets: createSecretStore(config, db.kysely, secretKey), plants: () => plants });
+  const plants: PlantRegistry = createPlantRegistry({
     dataDir: config.dataDir,
     maxOpen: config.plantMaxOpen,
     idleMs: config.plantIdleMs,

@@ -20,13 +20,15 @@ describe('configuration', () => {
     assert.equal(config.logLevel, 'info');
     assert.equal(config.adminUsername, 'admin');
     assert.equal(config.responseCacheBytes, 64 * 1024 * 1024);
+    assert.equal(config.plantMaxOpen, 64);
+    assert.equal(config.plantIdleMs, 300_000);
   });
 
   it('parses valid values', () => {
     const config = loadConfig({
       PORT: '9000', DATABASE_URL: 'postgres://u:p@db:5432/sentinel', SENTINEL_CORS_ORIGINS: 'https://a.example, https://b.example:8443',
       SENTINEL_TRUST_PROXY: '10.0.0.0/8,127.0.0.1', SENTINEL_MAX_SESSIONS: '5', LOG_LEVEL: 'debug', SENTINEL_ADMIN_USERNAME: 'Root',
-      SENTINEL_RESPONSE_CACHE_MB: '0',
+      SENTINEL_RESPONSE_CACHE_MB: '0', SENTINEL_PLANT_MAX_OPEN: '8', SENTINEL_PLANT_IDLE_SECONDS: '60',
     });
     assert.equal(config.port, 9000);
     assert.equal(config.databaseUrl, 'postgres://u:p@db:5432/sentinel');
@@ -35,6 +37,8 @@ describe('configuration', () => {
     assert.equal(config.maxSessions, 5);
     assert.equal(config.adminUsername, 'root');
     assert.equal(config.responseCacheBytes, 0);
+    assert.equal(config.plantMaxOpen, 8);
+    assert.equal(config.plantIdleMs, 60_000);
   });
 
   it('fails fast with a message naming the variable', () => {
@@ -51,6 +55,8 @@ describe('configuration', () => {
       [{ SENTINEL_RATE_LIMIT_PER_MINUTE: '-1' }, /SENTINEL_RATE_LIMIT_PER_MINUTE must be a whole number/],
       [{ SENTINEL_ADMIN_USERNAME: 'a b' }, /SENTINEL_ADMIN_USERNAME/],
       [{ SENTINEL_RESPONSE_CACHE_MB: '5000' }, /SENTINEL_RESPONSE_CACHE_MB must be between 0 and 4096/],
+      [{ SENTINEL_PLANT_MAX_OPEN: '0' }, /SENTINEL_PLANT_MAX_OPEN must be between 1/],
+      [{ SENTINEL_PLANT_IDLE_SECONDS: 'soon' }, /SENTINEL_PLANT_IDLE_SECONDS must be a whole number/],
     ];
     for (const [env, message] of cases) {
       assert.throws(() => loadConfig(env), (error: unknown) => error instanceof ConfigError && message.test(error.message), JSON.stringify(env));

@@ -256,6 +256,13 @@ forEachDialect('production API', { tenants: 'Prod' }, (ctx) => {
       assert.equal(report.body.mode, 'external');
       assert.ok(report.body.tables.some((table: { name: string; exists: boolean }) => /production_line/i.test(table.name) && !table.exists), report.text);
       assert.equal((await api().get(`${P}/lines?tenant_id=${tenant.id}`, ctx.superAdmin)).status, 409, 'the structure is missing');
+      const wrong = new URL(plant.url);
+      wrong.username = 'no_such_role';
+      wrong.password = 'Wrong-Secret-42';
+      assert.equal((await put({ url: wrong.toString() })).status, 200);
+      const refused = await api().get(`${P}/lines?tenant_id=${tenant.id}`, ctx.superAdmin);
+      assert.equal(refused.status, 502, refused.text);
+      assert.ok(!refused.text.includes('no_such_role') && !refused.text.includes('Wrong-Secret-42'), refused.text);
       const back = await put({ mode: 'embedded' });
       assert.equal(back.status, 200, back.text);
       assert.equal(back.body.mode, 'embedded');
