@@ -237,6 +237,15 @@ forEachDialect('production API', { tenants: 'Prod' }, (ctx) => {
     }
   });
 
+  it('takes detections from an API key with the production:write scope, and nothing else from it', async () => {
+    const created = await api().post('/api/v1/api-keys', { name: 'Packing scanner', scopes: ['production:write'] }, ctx.a.admin.token);
+    assert.equal(created.status, 201, created.text);
+    const withKey = (method: string, path: string, body?: unknown) => api().request(method, `${P}${path}`, { headers: { 'x-api-key': created.body.key }, ...(body === undefined ? {} : { body }) });
+    const ingest = await withKey('POST', `/lines/${a.line}/detections`, { batch_id: 'scanner-1', detections: [{ detected_at: minute('06:00'), area_id: a.input }] });
+    assert.equal(ingest.status, 201, ingest.text);
+    assert.equal((await withKey('GET', `/lines/${a.line}/detections`)).status, 403);
+  });
+
   it('points a tenant at its own database and back, never returning the URL', { skip: !process.env.TEST_DATABASE_URL }, async () => {
     const tenant = await api().createTenant(ctx.superAdmin, `Prod external ${ctx.dialect}`);
     const plant = await createPostgresDatabase();
