@@ -14,9 +14,7 @@ import { TENANT_ROLES, type TenantRole } from './platform/auth/permissions.ts';
 import { startSyncWorker, type SyncWorker } from './modules/integrations/sync-worker-client.ts';
 import { rotateLocalKey } from './platform/secrets/local.ts';
 import { logUnhandledRejections } from './platform/process-errors.ts';
-import { createPlantRegistry } from './platform/db/plant-registry.ts';
-import { PLANT_MIGRATIONS } from './migrations/plant/index.ts';
-import { createProductionService, type ProductionService } from './modules/production/production.service.ts';
+import type { ProductionService } from './modules/production/production.service.ts';
 
 const USAGE = `Usage: sentinel <command> [options]
 
@@ -75,6 +73,7 @@ async function serve(config: Config): Promise<void> {
   const shutdown = async (signal: string) => {
     app.log.info({ signal }, 'shutting down');
     await syncWorker?.stop();
+    services.lineWatch.stop();
     await app.close();
     await db.close();
     process.exit(0);
@@ -84,6 +83,7 @@ async function serve(config: Config): Promise<void> {
   await app.listen({ port: config.port, host: config.host });
   // Started once the API answers: loading it is a second copy of the module graph.
   if (config.syncEnabled) syncWorker = startSyncWorker(config, secretKey, app.log, services.bus);
+  await services.lineWatch.start();
 }
 
 async function printOpenApi(config: Config): Promise<void> {
@@ -101,17 +101,13 @@ async function printOpenApi(config: Config): Promise<void> {
  */
 async function withProduction<T>(config: Config, slug: string, work: (production: ProductionService, tenantId: string) => Promise<T>): Promise<T> {
   return withServices(config, async (services, db) => {
-    const tenant = await db.kysely.selectFrom('tenants').select(['id', 'config']).where('slug', '=', slug).executeTakeFirst();
+    const tenant = await db.kysely.selectFrom('tenants').select('id').where('slug', '=', slug).executeTakeFirst();
     if (tenant === undefined) throw new CliError(`No tenant with slug "${slug}"`);
-    const plants = createPlantRegistry({ dataDir: config.dataDir, maxOpen: 1, idleMs: 60_000, migrations: PLANT_MIGRATIONS, resolveSource: async () => ({ mode: 'embedded' }) });
-    const production = createProductionService({
-      plants, platform: db.kysely,
-      tenantTimeZone: async (tenantId) => (await services.tenants.get(tenantId)).config.timezone,
-    });
+    // The tenant's own plant database, embedded or the client's, as the server would open it.
     try {
-      return await work(production, tenant.id);
+      return await work(services.production, tenant.id);
     } finally {
-      await plants.close();
+      await services.plants.close();
     }
   });
 }

@@ -26,6 +26,8 @@ import { createPlantDatabasesService } from './modules/production/plant-database
 import { createProductionPlatformRepo } from './modules/production/production-platform.repo.ts';
 import { createProductionService } from './modules/production/production.service.ts';
 import { createStructureService } from './modules/production/structure.service.ts';
+import { createPlantTenants } from './modules/production/plant-tenants.ts';
+import { createLineWatch } from './modules/production/line-watch.ts';
 import { createSystemsRepo } from './modules/systems/systems.repo.ts';
 import { createSystemsService } from './modules/systems/systems.service.ts';
 import { createTenantsRepo } from './modules/tenants/tenants.repo.ts';
@@ -59,7 +61,7 @@ export function createServices(config: Config, db: Db, secretKey: string, bus: E
   const analytics = createAnalyticsService(createAnalyticsRepo(db.kysely));
   const context = createContextService({ repo: createContextRepo(db.kysely), systems, analytics });
   const apiKeys = createApiKeysService(createApiKeysRepo(db.kysely));
-  const production = createProductionServices(config, db, secretKey, tenants);
+  const production = createProductionServices(config, db, secretKey, tenants, bus);
   return { audit, tokens, auth, tenants, users, usersRepo, tickets, integrations, sync, systems, alerts, vulnerabilities, analytics, context, apiKeys, tenantExists, bus, ...production };
 }
 
@@ -67,7 +69,7 @@ export function createServices(config: Config, db: Db, secretKey: string, bus: E
  * Production: the plant registry (one handle per tenant's plant database, opened on first use,
  * closed when idle; the app closes it on shutdown), and the services that lease from it.
  */
-function createProductionServices(config: Config, db: Db, secretKey: string, tenants: ReturnType<typeof createTenantsService>) {
+function createProductionServices(config: Config, db: Db, secretKey: string, tenants: ReturnType<typeof createTenantsService>, bus: EventBus) {
   const platformRepo = createProductionPlatformRepo(db.kysely);
   // Each needs the other: the registry asks where a tenant's database is; a change drops its handle.
   const plantDatabases = createPlantDatabasesService({ repo: platformRepo, secrets: createSecretStore(config, db.kysely, secretKey), plants: () => plants });
@@ -81,7 +83,11 @@ function createProductionServices(config: Config, db: Db, secretKey: string, ten
   const production = createProductionService({ plants, platform: db.kysely, tenantTimeZone: async (tenantId) => (await tenants.get(tenantId)).config.timezone });
   const structure = createStructureService(production.access);
   const downtimeReasons = createDowntimeReasonsService({ repo: platformRepo, production });
-  return { plants, plantDatabases, production, structure, downtimeReasons };
+  // Tenants that use production (an external source, or an embedded plant file that exists): background work and the watch skip the others.
+  const plantTenants = createPlantTenants({ platform: db.kysely, dataDir: config.dataDir, resolveSource: plantDatabases.resolveSource });
+  // Started by `serve` only: it announces stopped lines on the live feed of this process.
+  const lineWatch = createLineWatch({ production, bus, plantTenants });
+  return { plants, plantDatabases, production, structure, downtimeReasons, plantTenants, lineWatch, plantPollMs: config.plantPollMs };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -246,6 +246,18 @@ forEachDialect('production API', { tenants: 'Prod' }, (ctx) => {
     assert.equal((await withKey('GET', `/lines/${a.line}/detections`)).status, 403);
   });
 
+  it('refuses detections from an API key limited to other lines', async () => {
+    const created = await api().post('/api/v1/api-keys', { name: 'Other line scanner', scopes: ['production:write'], line_ids: [a.line + 1000] }, ctx.a.admin.token);
+    assert.equal(created.status, 201, created.text);
+    const count = async () => (await api().get(`${P}/lines/${a.line}/detections?limit=1000`, ctx.a.admin.token)).body.items.length as number;
+    const before = await count();
+    const ingest = await api().request('POST', `${P}/lines/${a.line}/detections`, {
+      headers: { 'x-api-key': created.body.key }, body: { batch_id: 'other-line-1', detections: [{ detected_at: minute('06:00'), area_id: a.input }] },
+    });
+    assert.equal(ingest.status, 403, ingest.text);
+    assert.equal(await count(), before, 'nothing was stored');
+  });
+
   it('points a tenant at its own database and back, never returning the URL', { skip: !process.env.TEST_DATABASE_URL }, async () => {
     const tenant = await api().createTenant(ctx.superAdmin, `Prod external ${ctx.dialect}`);
     const plant = await createPostgresDatabase();

@@ -17,7 +17,8 @@ const PARTITIONS_CHECK_MS = 60 * 60_000;
 export interface ProductionJobServices {
   production: Pick<ProductionService, 'syncDetections' | 'settleDowntime' | 'maintainPartitions'>;
   plantTenants: PlantTenants;
-  config: Pick<Config, 'plantPollMs'>;
+  /** How often rows a client's own system wrote are read (`SENTINEL_PLANT_POLL_SECONDS`). */
+  plantPollMs: Config['plantPollMs'];
 }
 
 /** Runs `work` for each tenant; afterwards the tick fails (the driver logs it and backs off) naming every tenant that failed. */
@@ -40,7 +41,7 @@ export function productionJobs(services: ProductionJobServices, driver: JobDrive
   const tenantIds = async (only?: 'external') => (await plantTenants()).filter((tenant) => only === undefined || tenant.mode === only).map((tenant) => tenant.tenantId);
 
   // Embedded plants are written only through Sentinel, which keeps them current as it stores.
-  driver.every('production-sync-detections', services.config.plantPollMs, async () => {
+  driver.every('production-sync-detections', services.plantPollMs, async () => {
     await forEachTenant(await tenantIds('external'), (tenantId) => production.syncDetections(tenantId));
   });
   driver.every('production-settle-downtime', SETTLE_EVERY_MS, async () => {

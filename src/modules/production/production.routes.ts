@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { assertLineAllowed } from '../../platform/auth/api-key-access.ts';
 import { notFound } from '../../platform/http/errors.ts';
 import { NoContent, problems } from '../../platform/http/schemas.ts';
 import type { AppServices } from '../../services.ts';
@@ -19,11 +20,11 @@ const DEFAULT_DOWNTIME_WINDOW_MS = 24 * 3_600_000;
 
 const instant = (iso: string | undefined) => (iso === undefined ? undefined : Date.parse(iso));
 
-type ProductionServices = Pick<AppServices, 'plants' | 'plantDatabases' | 'production' | 'structure' | 'downtimeReasons' | 'tenantExists'>;
+type ProductionServices = Pick<AppServices, 'plants' | 'plantDatabases' | 'production' | 'structure' | 'downtimeReasons' | 'lineWatch' | 'tenantExists'>;
 
 /** The production-lines API (docs/requirements.md, PRD-1 to PRD-5). Plant ids are the plant database's integer keys. */
 export function productionRoutes(services: ProductionServices): FastifyPluginAsyncTypebox {
-  const { plantDatabases, production, structure, downtimeReasons } = services;
+  const { plantDatabases, production, structure, downtimeReasons, lineWatch } = services;
   return async (app) => {
     // Plant-registry and plant-database failures become problems here; the platform's handler renders them.
     app.setErrorHandler((error) => {
@@ -284,7 +285,9 @@ export function productionRoutes(services: ProductionServices): FastifyPluginAsy
       // The plant write is not in the platform database: its audit entry follows it rather than holding a platform transaction open meanwhile.
       config: { access: 'production:write', tenant: 'required', audit: { ...audit('production.detections.ingest', 'production_line'), transaction: false } },
     }, async (request, reply) => {
+      assertLineAllowed(request.actor, request.params.line_id);
       const result = await production.ingest(request.tenantId, request.params.line_id, request.body);
+      if (result.last_output_at !== null) lineWatch.noteOutput(request.tenantId, request.params.line_id, result.last_output_at);
       request.auditTarget = { resourceId: String(request.params.line_id), detail: { batch_id: result.batch_id, accepted: result.accepted, duplicate: result.duplicate } };
       reply.code(result.duplicate ? 200 : 201);
       return result;
@@ -314,9 +317,11 @@ export function productionRoutes(services: ProductionServices): FastifyPluginAsy
     app.patch('/production/lines/:line_id/downtime/:id', {
       schema: { tags, summary: 'Classify a stop: reason, category, comment', params: DowntimeParams, querystring: TenantOnlyQuery, body: ClassifyDowntimeBody, response: { 200: Downtime, ...problems(400, 401, 403, 404, 409, 502, 503) } },
       config: { access: 'production:operate', tenant: 'required', audit: audit('production.downtime.update', 'downtime_event') },
-    }, (request) => {
+    }, async (request) => {
       request.auditTarget = { resourceId: String(request.params.id), detail: { line_id: request.params.line_id, changes: request.body } };
-      return downtimeReasons.classify(request.tenantId, request.params.line_id, request.params.id, request.body);
+      const event = await downtimeReasons.classify(request.tenantId, request.params.line_id, request.params.id, request.body);
+      lineWatch.noteClassified(request.tenantId, request.params.line_id, request.params.id);
+      return event;
     });
 
     app.get('/production/downtime-reasons', {

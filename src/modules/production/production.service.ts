@@ -68,6 +68,8 @@ export interface IngestResult {
   accepted: number;
   /** The batch id was stored before: nothing was added this time. */
   duplicate: boolean;
+  /** The latest output-area detection stored (epoch ms), for the live line watch; not part of the API answer. */
+  last_output_at: number | null;
 }
 
 interface ValidDetection {
@@ -452,7 +454,7 @@ export function createProductionService(deps: ProductionDeps) {
           const store = createProductionRepo(tx, plant.dialect);
           const state = await lockedLineState(store, line, now);
           if (batchId !== null) {
-            if (await store.batchSeen(lineId, batchId)) return { batch_id: batchId, accepted: 0, duplicate: true };
+            if (await store.batchSeen(lineId, batchId)) return { batch_id: batchId, accepted: 0, duplicate: true, last_output_at: null };
             await store.recordBatch(lineId, batchId, rows.length, now);
           }
           await store.insertDetections(tables.detections, rows);
@@ -460,7 +462,7 @@ export function createProductionService(deps: ProductionDeps) {
           const outputs = rows.filter((row) => areas.get(row.area_id)!.area_type === 'output').map((row) => row.at);
           await advanceWithOutputs(store, tables, line, shifts, outputs, now);
           await trackFrom(store, state, Math.min(...rows.map((row) => row.at)), now);
-          return { batch_id: batchId, accepted: rows.length, duplicate: false };
+          return { batch_id: batchId, accepted: rows.length, duplicate: false, last_output_at: outputs.length === 0 ? null : outputs.reduce((a, b) => Math.max(a, b)) };
         });
       }),
 
