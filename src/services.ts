@@ -27,7 +27,7 @@ import { createProductionPlatformRepo } from './modules/production/production-pl
 import { createProductionService } from './modules/production/production.service.ts';
 import { createStructureService } from './modules/production/structure.service.ts';
 import { createPlantTenants } from './modules/production/plant-tenants.ts';
-import { createLineWatch } from './modules/production/line-watch.ts';
+import { createLineWatch, type LineWatch } from './modules/production/line-watch.ts';
 import { createSystemsRepo } from './modules/systems/systems.repo.ts';
 import { createSystemsService } from './modules/systems/systems.service.ts';
 import { createTenantsRepo } from './modules/tenants/tenants.repo.ts';
@@ -80,13 +80,16 @@ function createProductionServices(config: Config, db: Db, secretKey: string, ten
     resolveSource: plantDatabases.resolveSource,
     migrations: PLANT_MIGRATIONS,
   });
-  const production = createProductionService({ plants, platform: db.kysely, tenantTimeZone: async (tenantId) => (await tenants.get(tenantId)).config.timezone });
+  const production = createProductionService({
+    plants, platform: db.kysely, tenantTimeZone: async (tenantId) => (await tenants.get(tenantId)).config.timezone,
+    onOutput: (tenantId, lineId, at) => lineWatch.noteOutput(tenantId, lineId, at),
+  });
   const structure = createStructureService(production.access);
   const downtimeReasons = createDowntimeReasonsService({ repo: platformRepo, production });
   // Tenants that use production (an external source, or an embedded plant file that exists): background work and the watch skip the others.
   const plantTenants = createPlantTenants({ platform: db.kysely, dataDir: config.dataDir, resolveSource: plantDatabases.resolveSource });
   // Started by `serve` only: it announces stopped lines on the live feed of this process.
-  const lineWatch = createLineWatch({ production, bus, plantTenants });
+  const lineWatch: LineWatch = createLineWatch({ production, bus, plantTenants });
   return { plants, plantDatabases, production, structure, downtimeReasons, plantTenants, lineWatch, plantPollMs: config.plantPollMs };
 }
 

@@ -23,6 +23,8 @@ export interface ProductionDeps {
   /** The tenant's time zone: the default of its lines. */
   tenantTimeZone(tenantId: string): Promise<string>;
   clock?: () => number;
+  /** Told after a batch with output-area detections is committed (the live line watch). */
+  onOutput?: (tenantId: string, lineId: number, at: number) => void;
 }
 
 /** A line with its settings applied. */

@@ -287,7 +287,6 @@ export function productionRoutes(services: ProductionServices): FastifyPluginAsy
     }, async (request, reply) => {
       assertLineAllowed(request.actor, request.params.line_id);
       const result = await production.ingest(request.tenantId, request.params.line_id, request.body);
-      if (result.last_output_at !== null) lineWatch.noteOutput(request.tenantId, request.params.line_id, result.last_output_at);
       request.auditTarget = { resourceId: String(request.params.line_id), detail: { batch_id: result.batch_id, accepted: result.accepted, duplicate: result.duplicate } };
       reply.code(result.duplicate ? 200 : 201);
       return result;

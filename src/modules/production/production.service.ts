@@ -68,8 +68,6 @@ export interface IngestResult {
   accepted: number;
   /** The batch id was stored before: nothing was added this time. */
   duplicate: boolean;
-  /** The latest output-area detection stored (epoch ms), for the live line watch; not part of the API answer. */
-  last_output_at: number | null;
 }
 
 interface ValidDetection {
@@ -450,11 +448,11 @@ export function createProductionService(deps: ProductionDeps) {
         const tables = await lineTables(plant, line, now);
         await ensureDetectionMonths(plant.db, plant.dialect, tables.detections, rows.map((row) => row.at));
         const shifts = await lineShifts(plant, lineId);
-        return plant.db.transaction().execute(async (tx) => {
+        const stored = await plant.db.transaction().execute(async (tx): Promise<{ result: IngestResult; lastOutputAt: number | null }> => {
           const store = createProductionRepo(tx, plant.dialect);
           const state = await lockedLineState(store, line, now);
           if (batchId !== null) {
-            if (await store.batchSeen(lineId, batchId)) return { batch_id: batchId, accepted: 0, duplicate: true, last_output_at: null };
+            if (await store.batchSeen(lineId, batchId)) return { result: { batch_id: batchId, accepted: 0, duplicate: true }, lastOutputAt: null };
             await store.recordBatch(lineId, batchId, rows.length, now);
           }
           await store.insertDetections(tables.detections, rows);
@@ -462,8 +460,11 @@ export function createProductionService(deps: ProductionDeps) {
           const outputs = rows.filter((row) => areas.get(row.area_id)!.area_type === 'output').map((row) => row.at);
           await advanceWithOutputs(store, tables, line, shifts, outputs, now);
           await trackFrom(store, state, Math.min(...rows.map((row) => row.at)), now);
-          return { batch_id: batchId, accepted: rows.length, duplicate: false, last_output_at: outputs.length === 0 ? null : outputs.reduce((a, b) => Math.max(a, b)) };
+          return { result: { batch_id: batchId, accepted: rows.length, duplicate: false }, lastOutputAt: outputs.length === 0 ? null : outputs.reduce((a, b) => Math.max(a, b)) };
         });
+        // After the commit: the live line watch hears of the newest output.
+        if (stored.lastOutputAt !== null) deps.onOutput?.(tenantId, lineId, stored.lastOutputAt);
+        return stored.result;
       }),
 
     /** Newest first, paged by `cursor`. */
