@@ -1,0 +1,25 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { ApiClient } from './harness.ts';
+
+const BIN = new URL('../../bin/sentinel.js', import.meta.url).pathname;
+
+/**
+ * Starts `sentinel serve` as its own process on a random loopback port (sync off, no rate limit) and
+ * resolves once it answers /health: for tests that kill it (kill -9) or restart it.
+ */
+export async function startServerProcess(env: Record<string, string>): Promise<{ child: ChildProcess; api: ApiClient }> {
+  const port = 20_000 + Math.floor(Math.random() * 20_000);
+  const child = spawn(process.execPath, [BIN, 'serve'], {
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', PORT: String(port), SENTINEL_SYNC: 'off', SENTINEL_RATE_LIMIT_PER_MINUTE: '1000000', ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const api = new ApiClient(`http://127.0.0.1:${port}`);
+  for (const deadline = Date.now() + 30_000; Date.now() < deadline;) {
+    try {
+      if ((await fetch(`${api.baseUrl}/health`)).ok) return { child, api };
+    } catch { /* not listening yet */ }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  child.kill('SIGKILL');
+  throw new Error('sentinel did not start');
+}
