@@ -191,9 +191,8 @@ export interface SentinelSetup {
   dataDir: string;
 }
 
-export async function startSentinel(): Promise<SentinelSetup> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'sentinel-bench-'));
-  const port = await freePort();
+/** The environment of a benchmarked Sentinel: its own data dir and port; the shell's settings (a DATABASE_URL …) do not leak in. */
+export function sentinelEnv(dataDir: string, port: number, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     SENTINEL_DATA_DIR: dataDir,
@@ -202,10 +201,15 @@ export async function startSentinel(): Promise<SentinelSetup> {
     LOG_LEVEL: 'warn',
     SENTINEL_ADMIN_USERNAME: 'admin',
     SENTINEL_ADMIN_PASSWORD: ADMIN_PASSWORD,
-    SENTINEL_RATE_LIMIT_PER_MINUTE: String(RATE_LIMIT_PER_MINUTE),
   };
-  // The bench's own settings must not leak into the server (e.g. DATABASE_URL from the shell).
-  for (const name of ['DATABASE_URL', 'SENTINEL_SECRET_KEY', 'SENTINEL_TRUST_PROXY', 'SENTINEL_CORS_ORIGINS', 'SENTINEL_METRICS_TOKEN']) delete env[name];
+  for (const name of ['DATABASE_URL', 'SENTINEL_SECRET_KEY', 'SENTINEL_TRUST_PROXY', 'SENTINEL_CORS_ORIGINS', 'SENTINEL_METRICS_TOKEN', 'NODE_OPTIONS']) delete env[name];
+  return { ...env, ...extra };
+}
+
+export async function startSentinel(): Promise<SentinelSetup> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'sentinel-bench-'));
+  const port = await freePort();
+  const env = sentinelEnv(dataDir, port, { SENTINEL_RATE_LIMIT_PER_MINUTE: String(RATE_LIMIT_PER_MINUTE) });
   const child = startChild('sentinel', ['bin/sentinel.js', 'serve'], env);
   const base = `http://127.0.0.1:${port}`;
   await waitUntilHealthy(child, `${base}/health`, 60_000);

@@ -14,7 +14,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { ADMIN_PASSWORD, backgroundCpu, freePort, machine, processCpuMs, rssMiB, runBench, sleep, startChild, stopChild, writeReadmeSection, type Child } from './lib.ts';
+import { backgroundCpu, freePort, machine, processCpuMs, rssMiB, runBench, sentinelEnv, sleep, startChild, stopChild, writeReadmeSection, type Child } from './lib.ts';
 
 const RUNS = Number(process.env.BENCH_STARTUP_RUNS ?? 5);
 if (!Number.isInteger(RUNS) || RUNS < 1 || RUNS > 100) throw new Error('BENCH_STARTUP_RUNS must be a whole number between 1 and 100');
@@ -33,20 +33,6 @@ function probe(port: number): Promise<number> {
   });
 }
 
-function serverEnv(dataDir: string, port: number, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    SENTINEL_DATA_DIR: dataDir,
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'warn',
-    SENTINEL_ADMIN_USERNAME: 'admin',
-    SENTINEL_ADMIN_PASSWORD: ADMIN_PASSWORD,
-  };
-  for (const name of ['DATABASE_URL', 'SENTINEL_SECRET_KEY', 'NODE_OPTIONS']) delete env[name];
-  return { ...env, ...extra };
-}
-
 interface Start { ms: number; cpuMs: number | undefined; child: Child }
 
 /**
@@ -57,7 +43,7 @@ interface Start { ms: number; cpuMs: number | undefined; child: Child }
 async function timeToHealthy(dataDir: string, extra: NodeJS.ProcessEnv = {}): Promise<Start> {
   const port = await freePort();
   const started = performance.now();
-  const child = startChild('sentinel', ['bin/sentinel.js', 'serve'], serverEnv(dataDir, port, extra));
+  const child = startChild('sentinel', ['bin/sentinel.js', 'serve'], sentinelEnv(dataDir, port, extra));
   const deadline = started + 60_000;
   while (performance.now() < deadline) {
     if (child.process.exitCode !== null) throw new Error(`sentinel exited before answering (code ${child.process.exitCode}):\n${child.output()}`);

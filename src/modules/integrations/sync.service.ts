@@ -6,7 +6,7 @@ import type { JobDriver } from '../../platform/jobs/job-driver.ts';
 import type { IntegrationsRepo } from './integrations.repo.ts';
 import type { SyncOutcomeView } from './integrations.schemas.ts';
 import type { IntegrationType } from '../security-domain/vocabulary.ts';
-import { mean } from './providers/shared.ts';
+import { mean } from './providers/common.ts';
 import type { Capability, ProviderContext, ProviderDefinition, StatusReport } from './providers/types.ts';
 import type { SyncRepo } from './sync.repo.ts';
 import { ProviderError } from './vendor-http.ts';

@@ -1,6 +1,6 @@
 import { ProviderError } from '../../vendor-http.ts';
 import { alertAsset, alertSeverity, alertTitle } from '../prometheus/labels.ts';
-import { isObject, stringRecord } from '../shared.ts';
+import { isObject, stringRecord } from '../common.ts';
 import type { NormalizedAlert, ProviderContext } from '../types.ts';
 import { call, str } from './client.ts';
 

@@ -1,5 +1,5 @@
 import { ProviderError, type VendorRequest, type VendorResponse } from '../../vendor-http.ts';
-import { isObject, secretString } from '../shared.ts';
+import { isObject, secretString } from '../common.ts';
 import type { ProviderContext } from '../types.ts';
 
 export const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);

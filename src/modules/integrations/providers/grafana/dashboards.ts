@@ -1,5 +1,5 @@
 import { ProviderError, type VendorResponse } from '../../vendor-http.ts';
-import { isObject } from '../shared.ts';
+import { isObject } from '../common.ts';
 import type { DashboardDetail, DashboardSummary, PanelSummary, ProviderContext } from '../types.ts';
 import { call, str } from './client.ts';
 

@@ -1,6 +1,6 @@
 import { ProviderError } from '../../vendor-http.ts';
 import { sampleValue } from '../prometheus/labels.ts';
-import { isObject, stringRecord } from '../shared.ts';
+import { isObject, stringRecord } from '../common.ts';
 import type { ProviderContext, Series } from '../types.ts';
 import { call, str } from './client.ts';
 import { flattenPanels, rawDashboard, type Json } from './dashboards.ts';

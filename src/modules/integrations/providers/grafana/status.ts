@@ -1,6 +1,6 @@
 import type { AssetStatus, SystemStatus } from '../../../security-domain/vocabulary.ts';
 import { ProviderError } from '../../vendor-http.ts';
-import { isObject, mean } from '../shared.ts';
+import { isObject, mean } from '../common.ts';
 import type { NormalizedAsset, ProviderContext, StatusReport } from '../types.ts';
 import { call, health, str } from './client.ts';
 

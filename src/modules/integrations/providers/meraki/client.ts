@@ -1,5 +1,5 @@
 import { ProviderError } from '../../vendor-http.ts';
-import { secretString } from '../shared.ts';
+import { secretString } from '../common.ts';
 import type { ProviderContext } from '../types.ts';
 
 /** Pages followed per listing before giving up (50 × 1000 devices is far beyond real organizations). */

@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import { ProviderError } from '../../vendor-http.ts';
 import { configSchema } from '../base-config.ts';
-import { checkConnection, describeFailure } from '../shared.ts';
+import { checkConnection, describeFailure } from '../common.ts';
 import type { Provider, ProviderContext, ProviderDefinition } from '../types.ts';
 import { fetchAlerts } from './alerts.ts';
 import { headers, organizationId } from './client.ts';

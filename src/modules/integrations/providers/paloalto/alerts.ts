@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Severity } from '../../../security-domain/vocabulary.ts';
 import { ProviderError } from '../../vendor-http.ts';
-import { isObject, plainSeverity } from '../shared.ts';
+import { isObject, plainSeverity } from '../common.ts';
 import type { NormalizedAlert, ProviderContext } from '../types.ts';
 import { call, sleep, text, toArray, type PaloAltoOptions, type Tracker, type XmlNode } from './client.ts';
 

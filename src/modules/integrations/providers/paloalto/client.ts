@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type * as FastXmlParser from 'fast-xml-parser';
 import { ProviderError, type ProviderErrorKind, type VendorRequest, type VendorResponse } from '../../vendor-http.ts';
-import { isObject } from '../shared.ts';
+import { isObject } from '../common.ts';
 import type { ProviderContext } from '../types.ts';
 
 export interface PaloAltoOptions {

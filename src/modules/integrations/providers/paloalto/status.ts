@@ -1,6 +1,6 @@
 import type { SystemStatus } from '../../../security-domain/vocabulary.ts';
 import { ProviderError } from '../../vendor-http.ts';
-import { isObject, mean } from '../shared.ts';
+import { isObject, mean } from '../common.ts';
 import type { NormalizedAsset, ProviderContext, StatusReport } from '../types.ts';
 import { call, text, type PaloAltoOptions, type Tracker, type XmlNode } from './client.ts';
 

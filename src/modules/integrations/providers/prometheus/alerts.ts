@@ -1,5 +1,5 @@
 import { ProviderError } from '../../vendor-http.ts';
-import { stringRecord } from '../shared.ts';
+import { stringRecord } from '../common.ts';
 import type { NormalizedAlert, ProviderContext } from '../types.ts';
 import { api } from './client.ts';
 import { alertAsset, alertSeverity, alertTitle, labelsHash } from './labels.ts';

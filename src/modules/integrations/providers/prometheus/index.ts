@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import { configSchema } from '../base-config.ts';
-import { checkConnection } from '../shared.ts';
+import { checkConnection } from '../common.ts';
 import type { Provider, ProviderContext, ProviderDefinition } from '../types.ts';
 import { fetchAlerts } from './alerts.ts';
 import { api, type RangeResult } from './client.ts';

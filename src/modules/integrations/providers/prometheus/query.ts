@@ -1,5 +1,5 @@
 import { ProviderError } from '../../vendor-http.ts';
-import { stringRecord } from '../shared.ts';
+import { stringRecord } from '../common.ts';
 import type { ProviderContext, Series } from '../types.ts';
 import { api, type RangeResult } from './client.ts';
 import { sampleValue } from './labels.ts';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Severity } from '../../../security-domain/vocabulary.ts';
 import { ProviderError } from '../../vendor-http.ts';
-import { plainSeverity } from '../shared.ts';
+import { plainSeverity } from '../common.ts';
 import type { NormalizedAlert, ProviderContext } from '../types.ts';
 import { authHeaders, type SplunkMessage } from './client.ts';
 

@@ -1,5 +1,5 @@
 import { ProviderError, type VendorResponse } from '../../vendor-http.ts';
-import { secretString } from '../shared.ts';
+import { secretString } from '../common.ts';
 import type { ProviderContext } from '../types.ts';
 
 export interface SplunkMessage {

@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import { configSchema } from '../base-config.ts';
-import { checkConnection, describeFailure } from '../shared.ts';
+import { checkConnection, describeFailure } from '../common.ts';
 import type { Provider, ProviderContext, ProviderDefinition } from '../types.ts';
 import { fetchAlerts } from './alerts.ts';
 import { fetchStatus, serverInfo } from './status.ts';

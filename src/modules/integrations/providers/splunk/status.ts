@@ -1,5 +1,5 @@
 import type { AssetStatus, SystemStatus } from '../../../security-domain/vocabulary.ts';
-import { mean } from '../shared.ts';
+import { mean } from '../common.ts';
 import type { NormalizedAsset, ProviderContext, StatusReport } from '../types.ts';
 import { firstContent, getJson, type EntryList } from './client.ts';
 

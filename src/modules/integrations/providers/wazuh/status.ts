@@ -1,6 +1,6 @@
 import type { AssetStatus, SystemStatus } from '../../../security-domain/vocabulary.ts';
 import { ProviderError } from '../../vendor-http.ts';
-import { mean } from '../shared.ts';
+import { mean } from '../common.ts';
 import type { NormalizedAsset, ProviderContext, StatusReport } from '../types.ts';
 import { parseTime, str, wazuhData, WazuhSession } from './client.ts';
 
