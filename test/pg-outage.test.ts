@@ -216,7 +216,12 @@ describe('PostgreSQL outage under load', { skip: PG_BIN ? false : 'set SENTINEL_
       (o.status >= 200 && o.status < 500) ||
       (o.status === 503 && o.contentType.startsWith('application/problem+json') && o.retryAfter !== null && !/ECONN|57P0|\d+\.\d+\.\d+\.\d+:\d+|"code"/.test(o.body))
     ));
-    assert.deepEqual(wrong.slice(0, 5).map((o) => `${o.what} ${o.status} ${o.contentType} ${o.body.slice(0, 200)}`), [], `${wrong.length} answers were neither 2xx/4xx nor a clean 503`);
+    // For a 500, the server's log line for its request id says what failed.
+    const logged = (o: Outcome) => {
+      const requestId = /"request_id":"([^"]+)"/.exec(o.body)?.[1];
+      return requestId === undefined ? '' : output.split('\n').filter((line) => line.includes(requestId)).join(' | ').slice(0, 1500);
+    };
+    assert.deepEqual(wrong.slice(0, 5).map((o) => `${o.what} ${o.status} ${o.contentType} ${o.body.slice(0, 200)} ${logged(o)}`), [], `${wrong.length} answers were neither 2xx/4xx nor a clean 503`);
     assert.ok(afterRecovery.length > 0 && afterRecovery.every((o) => o.status < 400), `after recovery: ${tally(afterRecovery.filter((o) => o.status >= 400))}`);
     assert.doesNotMatch(output, /sync worker (exited|failed)/, 'the sync worker survived the outage');
   });

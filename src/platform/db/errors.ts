@@ -23,7 +23,9 @@ const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'E
 export function isDatabaseUnavailable(error: unknown): boolean {
   const { code, message } = fields(error);
   if (code !== undefined && UNAVAILABLE_CODES.has(code)) return true;
-  return /Connection terminated|timeout exceeded when trying to connect|database is locked|did not answer within/i.test(message ?? '');
+    // pg's own messages: a checked-out client whose connection died answers every later query (the
+  // transaction's ROLLBACK included) with "Client has encountered a connection error and is not queryable".
+  return /Connection terminated|timeout exceeded when trying to connect|timeout expired|Query read timeout|is not queryable|database is locked|did not answer within/i.test(message ?? '');
 }
 
 /**
