@@ -263,7 +263,7 @@ export function createLineWatch(deps: LineWatchDeps) {
           for (const lineId of lineIds) {
             const types = new Map((await plant.core.areas(lineId)).map((area) => [area.area_id, area.area_type]));
             const totals: Record<string, number> = { input: 0, process: 0, output: 0, reject: 0 };
-            for (const cell of await plant.store.readRollups('minute', lineId, [{ start: minute, end: minute + MINUTE_MS }])) {
+            for (const cell of await plant.store.sumRollups('minute', lineId, [{ start: minute, end: minute + MINUTE_MS }])) {
               const type = types.get(cell.area_id);
               if (type !== undefined) totals[type] = (totals[type] ?? 0) + cell.quantity;
             }

@@ -42,7 +42,7 @@ export interface LineState {
 /** Rows per INSERT: below SQLite's bound-parameter limit with room to spare. */
 const INSERT_CHUNK = 1000;
 /** Ranges per rollup SELECT. */
-const RANGE_CHUNK = 100;
+const RANGE_CHUNK = 250;
 
 const num = (value: unknown) => Number(value);
 const nullableNum = (value: unknown) => (value === null || value === undefined ? null : Number(value));
@@ -210,13 +210,20 @@ export function createProductionRepo(db: Kysely<unknown>, dialect: PlantDialect)
       await sql`DELETE FROM ${sql.table(`sentinel_rollup_${unit}`)} WHERE line_id = ${lineId}`.execute(db);
     },
 
-    /** Cells whose bucket starts inside one of the ranges. */
-    async readRollups(unit: RollupUnit, lineId: number, ranges: readonly Span[]): Promise<RollupCell[]> {
+    /**
+     * The cells of each range summed in the database, each counted at its range's start (a whole
+     * year by shift is ~1,100 ranges over ~40,000 hour cells: reading them one by one was most of
+     * the report's time). The ranges come in as a derived table, typed for PostgreSQL's sake.
+     */
+    async sumRollups(unit: RollupUnit, lineId: number, ranges: readonly Span[]): Promise<RollupCell[]> {
       const cells: RollupCell[] = [];
+      const bigint = dialect === 'mysql' ? sql`SIGNED` : sql`BIGINT`;
       for (const chunk of chunked(ranges, RANGE_CHUNK)) {
-        const within = sql.join(chunk.map((range) => sql`(bucket_start >= ${range.start} AND bucket_start < ${range.end})`), sql` OR `);
-        const { rows } = await sql<Record<string, unknown>>`SELECT bucket_start, area_id, product_id, quantity FROM ${sql.table(`sentinel_rollup_${unit}`)}
-          WHERE line_id = ${lineId} AND (${within})`.execute(db);
+        const spans = sql.join(chunk.map((range) => sql`SELECT CAST(${range.start} AS ${bigint}) AS range_start, CAST(${range.end} AS ${bigint}) AS range_end`), sql` UNION ALL `);
+        const { rows } = await sql<Record<string, unknown>>`SELECT spans.range_start AS bucket_start, cell.area_id, cell.product_id, SUM(cell.quantity) AS quantity
+          FROM (${spans}) spans JOIN ${sql.table(`sentinel_rollup_${unit}`)} cell
+            ON cell.line_id = ${lineId} AND cell.bucket_start >= spans.range_start AND cell.bucket_start < spans.range_end
+          GROUP BY spans.range_start, cell.area_id, cell.product_id`.execute(db);
         for (const row of rows) cells.push({ bucket_start: num(row.bucket_start), area_id: num(row.area_id), product_id: num(row.product_id), quantity: num(row.quantity) });
       }
       return cells;

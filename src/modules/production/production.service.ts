@@ -374,7 +374,7 @@ export function createProductionService(deps: ProductionDeps) {
       const areaTypes = new Map(areas.map((area) => [area.area_id, area.area_type]));
       for (const unit of ['day', 'hour', 'minute'] as const) {
         if (plan[unit].length === 0) continue;
-        for (const cell of await plant.store.readRollups(unit, line.line_id, plan[unit])) {
+        for (const cell of await plant.store.sumRollups(unit, line.line_id, plan[unit])) {
           const areaType = areaTypes.get(cell.area_id);
           if (areaType !== undefined) counts.push({ at: cell.bucket_start, area_type: areaType, product_id: cell.product_id === 0 ? null : cell.product_id, quantity: cell.quantity });
         }

@@ -65,7 +65,10 @@ export function aggregate(
   return [...cells.values()];
 }
 
-/** Ranges of bucket starts to read from each rollup table; every bucket read lies inside one segment. */
+/**
+ * Ranges of bucket starts to read from each rollup table. Each range lies inside one segment, so
+ * its cells may be summed and counted at the range's start (`ProductionRepo.sumRollups`).
+ */
 export type RollupPlan = Record<RollupUnit, Span[]>;
 
 export interface PlanInput {
@@ -124,21 +127,23 @@ function coverWithHours(plan: RollupPlan, start: number, end: number): void {
 }
 
 export function planRollupReads(input: PlanInput): RollupPlan {
-  const plan: RollupPlan = { minute: [], hour: [], day: [] };
+  const whole: RollupPlan = { minute: [], hour: [], day: [] };
   for (const segment of segments(input)) {
+    // Ranges merge inside a segment, never across one.
+    const plan: RollupPlan = { minute: [], hour: [], day: [] };
     let firstDay = dayStart(segment.start, input.timeZone);
     if (firstDay < segment.start) firstDay = nextDayStart(firstDay, input.timeZone);
     let lastDay = firstDay;
     if (input.useDays) {
       for (let next = nextDayStart(lastDay, input.timeZone); next <= segment.end; next = nextDayStart(next, input.timeZone)) lastDay = next;
     }
-    if (lastDay === firstDay) {
-      coverWithHours(plan, segment.start, segment.end);
-      continue;
+    if (lastDay === firstDay) coverWithHours(plan, segment.start, segment.end);
+    else {
+      coverWithHours(plan, segment.start, firstDay);
+      addRange(plan.day, firstDay, lastDay);
+      coverWithHours(plan, lastDay, segment.end);
     }
-    coverWithHours(plan, segment.start, firstDay);
-    addRange(plan.day, firstDay, lastDay);
-    coverWithHours(plan, lastDay, segment.end);
+    for (const unit of ['minute', 'hour', 'day'] as const) whole[unit].push(...plan[unit]);
   }
-  return plan;
+  return whole;
 }
