@@ -23,8 +23,10 @@ Commands:
   migrate                                 Bring the database schema up to date
   tenant create --name NAME [--slug SLUG] [--timezone TZ] [--language es|en]
   tenant register --name NAME [--slug SLUG] [--timezone TZ] [--language es|en] --admin-username U
-                  [--admin-email E] [--admin-password P]
-                                          Create a tenant with its first ADMIN
+                  [--admin-email E] [--admin-password P] [--plant-url URL]
+                                          Create a tenant with its first ADMIN; --plant-url points it
+                                          at the client's own plant database (postgres:// or mysql://)
+                                          and reports that database's structure
   tenant list
   plant verify --tenant SLUG              Check the tenant's plant database table by table
                                           (exit status 1 when something is missing)
@@ -125,6 +127,19 @@ function required(values: Record<string, string | boolean | undefined>, name: st
 
 class CliError extends Error {}
 
+/** The plant database's tables one per line; exit status 1 when one is missing or incomplete. */
+function printPlantReport(report: Awaited<ReturnType<ProductionService['verify']>>): void {
+  console.log(`Plant database: ${report.mode} (${report.dialect})`);
+  for (const table of report.tables) {
+    const state = !table.exists ? 'MISSING' : table.ok ? 'ok' : `missing columns: ${table.missing_columns.join(', ')}`;
+    console.log(`  ${table.name.padEnd(32)} ${state}${table.rows !== null ? `  (${table.rows} rows)` : ''}`);
+  }
+  if (report.tables.some((table) => !table.exists || !table.ok)) {
+    console.error('The plant database is not complete.');
+    process.exitCode = 1;
+  }
+}
+
 async function run(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -134,7 +149,7 @@ async function run(argv: string[]): Promise<void> {
       username: { type: 'string' }, email: { type: 'string' }, password: { type: 'string' }, role: { type: 'string' },
       tenant: { type: 'string' }, 'super-admin': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       'previous-key-file': { type: 'string' }, 'admin-username': { type: 'string' }, 'admin-email': { type: 'string' },
-      'admin-password': { type: 'string' },
+      'admin-password': { type: 'string' }, 'plant-url': { type: 'string' },
     },
   });
   const [command, sub] = positionals;
@@ -174,6 +189,8 @@ async function run(argv: string[]): Promise<void> {
             ...(values.slug !== undefined ? { slug: values.slug } : {}),
             config: { ...(values.timezone !== undefined ? { timezone: values.timezone } : {}), ...(language !== undefined ? { language } : {}) },
           });
+          // A refused URL (400) leaves nothing behind either.
+          if (values['plant-url'] !== undefined) await services.plantDatabases.set(tenant.id, { url: values['plant-url'] });
           if (adminUsername === undefined) return { tenant, admin: undefined };
           const admin = await services.users.insertUser({
             tenantId: tenant.id, username: adminUsername, email: values['admin-email'] ?? null, password, role: 'ADMIN', permissions: [], isActive: true,
@@ -182,8 +199,14 @@ async function run(argv: string[]): Promise<void> {
           return { tenant, admin };
         });
         console.log(`Created tenant ${tenant.slug} (${tenant.id})`);
-        if (admin === undefined) return;
-        console.log(`Created its administrator ${admin.username} (${admin.id})${values['admin-password'] === undefined ? `\n  password: ${password}` : ''}`);
+        if (admin !== undefined) console.log(`Created its administrator ${admin.username} (${admin.id})${values['admin-password'] === undefined ? `\n  password: ${password}` : ''}`);
+        if (values['plant-url'] === undefined) return;
+        // The tenant stays registered when the client's database is not ready yet: the report says what to fix.
+        try {
+          printPlantReport(await services.production.verify(tenant.id));
+        } finally {
+          await services.plants.close();
+        }
       });
     case 'tenant list':
       return withServices(config, async (services) => {
@@ -224,16 +247,7 @@ async function run(argv: string[]): Promise<void> {
       });
     case 'plant verify':
       return withProduction(config, required(values, 'tenant'), async (production, tenantId) => {
-        const report = await production.verify(tenantId);
-        console.log(`Plant database: ${report.mode} (${report.dialect})`);
-        for (const table of report.tables) {
-          const state = !table.exists ? 'MISSING' : table.ok ? 'ok' : `missing columns: ${table.missing_columns.join(', ')}`;
-          console.log(`  ${table.name.padEnd(32)} ${state}${table.rows !== null ? `  (${table.rows} rows)` : ''}`);
-        }
-        if (report.tables.some((table) => !table.exists || !table.ok)) {
-          console.error('The plant database is not complete.');
-          process.exitCode = 1;
-        }
+        printPlantReport(await production.verify(tenantId));
       });
     case 'plant init-dynamic-tables':
       return withProduction(config, required(values, 'tenant'), async (production, tenantId) => {

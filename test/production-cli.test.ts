@@ -94,5 +94,29 @@ for (const dialect of dialects()) {
       assert.equal(unknown.code, 1);
       assert.match(unknown.stderr, /No tenant/);
     });
+
+    it('registers a tenant on the client\'s own plant database and reports its structure; a refused URL leaves no tenant', { skip: !process.env.TEST_DATABASE_URL && 'needs TEST_DATABASE_URL' }, async () => {
+      const refused = await sentinel(['tenant', 'register', '--name', 'Ftp Plant', '--admin-username', 'ftp.admin', '--admin-password', PASSWORD, '--plant-url', 'ftp://plant.example/db'], env);
+      assert.equal(refused.code, 1);
+      assert.match(refused.stderr, /url must start with postgres:\/\//);
+      assert.doesNotMatch((await sentinel(['tenant', 'list'], env)).stdout, /ftp-plant/);
+
+      // An empty database: the tenant is registered, the report names every missing table (exit 1).
+      const client = await createPostgresDatabase();
+      try {
+        const registered = await sentinel(['tenant', 'register', '--name', 'Client Plant', '--admin-username', 'client.admin', '--admin-password', PASSWORD, '--plant-url', client.url], env);
+        assert.equal(registered.code, 1, registered.stderr);
+        assert.match(registered.stdout, /Created tenant client-plant/);
+        assert.match(registered.stdout, /Plant database: external \(postgres\)/);
+        assert.match(registered.stdout, /PRODUCTION_LINE\s+MISSING/);
+        const { username, password } = new URL(client.url);
+        assert.ok(!(registered.stdout + registered.stderr).includes(`${username}:${password}@`), 'the URL and its password are never printed');
+        const verify = await sentinel(['plant', 'verify', '--tenant', 'client-plant'], env);
+        assert.equal(verify.code, 1);
+        assert.match(verify.stdout, /Plant database: external \(postgres\)/);
+      } finally {
+        await client.drop();
+      }
+    });
   });
 }
