@@ -16,7 +16,7 @@ import { resolveNotable, splunkTime, startSplunkSimulator } from '../test/simula
 import { merakiAlert, startMerakiSimulator } from '../test/simulators/meraki.ts';
 import { startPaloAltoSimulator } from '../test/simulators/paloalto.ts';
 import { prometheusUnavailable, startPrometheus } from '../test/helpers/prometheus-server.ts';
-import { type DemoPlant, startDemoPlant } from './plant-simulator.ts';
+import { type DemoPlant, httpSink, startDemoPlant } from './plant-simulator.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const PORT = Number(process.env.PORT ?? 8000);
@@ -105,14 +105,19 @@ async function main(): Promise<void> {
     console.log(`  ${integration.name.padEnd(20)} first sync: ${outcome.status}${outcome.error ? ` (${outcome.error})` : `, ${outcome.alerts} alerts`}`);
   }
 
-  // The plant's data goes straight into its embedded database through the production service, which
-  // this process runs too (SQLite lets both processes write the file).
+  // The plant's history goes straight into its embedded database through the production service,
+  // which this process runs too (SQLite lets both processes write the file); its devices then post
+  // through the API with a key limited to detections of the plant's lines.
   console.log(`Creating the plant and ${HISTORY_DAYS} days of production history …`);
   let lastReport = 0;
   plant = await startDemoPlant({
     dataDir: DATA_DIR, tenantId: tenant.id, timeZone: TIME_ZONE, historyDays: HISTORY_DAYS,
     progress: (sent) => {
       if (sent - lastReport >= 250_000) console.log(`  ${(lastReport = sent).toLocaleString('en-US')} detections …`);
+    },
+    devices: async (lines) => {
+      const key = await call<{ key: string }>('POST', '/api/v1/api-keys', { name: 'Plant devices', scopes: ['production:write'], line_ids: lines.map((line) => line.line_id) }, token);
+      return httpSink(BASE, key.key);
     },
   });
   console.log(`  ${plant.lines.map((line) => `${line.line_name} (line ${line.line_id})`).join(', ')}: ${plant.historyDetections.toLocaleString('en-US')} detections; ${plant.stoppedLine.line_name} is stopped`);

@@ -5,6 +5,7 @@
  * changeovers and rejects. Used by `npm run demo` (history and live feed) and by the production
  * benchmark; deterministic for a given seed.
  */
+import { randomUUID } from 'node:crypto';
 import { PLANT_MIGRATIONS } from '../src/migrations/plant/index.ts';
 import { type ProductionService, createProductionService } from '../src/modules/production/production.service.ts';
 import { type StructureService, createStructureService } from '../src/modules/production/structure.service.ts';
@@ -246,6 +247,19 @@ export const serviceSink = (production: ProductionService, tenantId: string): De
   await production.ingest(tenantId, lineId, { detections });
 };
 
+/**
+ * A line's devices: each batch is posted to the API with an API key (`X-API-Key`) and a batch id,
+ * so a batch retried after a lost answer is counted once.
+ */
+export const httpSink = (baseUrl: string, apiKey: string): DetectionSink => async (lineId, detections) => {
+  const response = await fetch(`${baseUrl}/api/v1/production/lines/${lineId}/detections`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': apiKey },
+    body: JSON.stringify({ batch_id: randomUUID(), detections }),
+  });
+  if (!response.ok) throw new Error(`line ${lineId}: the API answered ${response.status} ${await response.text()}`);
+};
+
 export interface DemoPlant {
   lines: SimulatedLine[];
   /** The line that stands still from a while before the start on. */
@@ -259,11 +273,13 @@ const LIVE_EVERY_MS = 5_000;
 /**
  * The demo tenant's plant: the structure, `historyDays` of detections loaded through the service
  * (batches of 10,000), then a live feed every 5 s in which the last line stays stopped (since 25
- * minutes before the start). The history's past shifts are settled once loaded; from then on the
- * server's own job settles them every minute.
+ * minutes before the start), sent to `devices(lines)` (the API with a key, in the demo) or else the
+ * service. The history's past shifts are settled once loaded; from then on the server's own job
+ * settles them every minute.
  */
 export async function startDemoPlant(options: {
   dataDir: string; tenantId: string; timeZone: string; historyDays: number; progress?: (sent: number) => void;
+  devices?: (lines: SimulatedLine[]) => Promise<DetectionSink>;
 }): Promise<DemoPlant> {
   const services = openPlantServices(options.dataDir, options.timeZone);
   const { production, structure } = services;
@@ -283,7 +299,8 @@ export async function startDemoPlant(options: {
   const queue = (work: () => Promise<unknown>) => {
     busy = busy.then(work).then(() => undefined, (error: unknown) => console.error('plant simulator:', error));
   };
-  const live = setInterval(() => queue(() => backfill(feeds, Date.now(), sink, { batchSize: 10_000 })), LIVE_EVERY_MS);
+  const devices = options.devices === undefined ? sink : await options.devices(lines);
+  const live = setInterval(() => queue(() => backfill(feeds, Date.now(), devices, { batchSize: 10_000 })), LIVE_EVERY_MS);
   return {
     lines, stoppedLine, historyDetections,
     async stop() {
