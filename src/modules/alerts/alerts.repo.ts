@@ -1,40 +1,112 @@
-import type { Kysely, Updateable } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely, type Updateable } from 'kysely';
+import { containsText } from '../../platform/db/like.ts';
 import type { PlatformDatabase } from '../../platform/db/schema.ts';
-import type { AlertsTable } from './alerts.tables.ts';
+import type { TimeCursor } from '../../platform/http/pagination.ts';
+import { OPEN_TICKET_STATUSES } from '../tickets/tickets.schemas.ts';
+import type { AlertRow, AlertsTable } from './alerts.tables.ts';
 
 export interface AlertFilter {
   statuses?: readonly string[];
-  severity?: string;
+  severities?: readonly string[];
+  systemIds?: readonly string[];
   source?: string;
-  systemId?: string;
+  /** Text in the title, description, source or asset. */
+  q?: string;
   changedAfterMs?: number;
   fromMs?: number;
   toMs?: number;
-  beforeId?: string;
-  limit: number;
 }
+
+/** An alert with what the API shows next to its references: system and user names, its ticket. */
+export type AlertDetailRow = AlertRow & {
+  system_name: string | null;
+  acknowledged_by_username: string | null;
+  resolved_by_username: string | null;
+  ticket_id: string | null;
+};
+
+type AlertsFrom = ExpressionBuilder<PlatformDatabase & { a: AlertsTable }, 'a'>;
+
+/** The alert's open ticket, else its most recent one. */
+const ticketOf = (eb: AlertsFrom) =>
+  eb
+    .selectFrom('tickets as t')
+    .select('t.id')
+    .whereRef('t.tenant_id', '=', 'a.tenant_id')
+    .whereRef('t.alert_id', '=', 'a.id')
+    .orderBy(sql`CASE WHEN ${sql.ref('t.status')} IN (${sql.join(OPEN_TICKET_STATUSES)}) THEN 0 ELSE 1 END`)
+    .orderBy('t.id', 'desc')
+    .limit(1)
+    .as('ticket_id');
 
 /** Alerts by tenant (the first argument, from the caller's principal). */
 export function createAlertsRepo(db: Kysely<PlatformDatabase>) {
-  return {
-    find: (tenantId: string, id: string) => db.selectFrom('alerts').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst(),
+  function detailed(tenantId: string) {
+    return db
+      .selectFrom('alerts as a')
+      .leftJoin('systems as s', (join) => join.onRef('s.id', '=', 'a.system_id').onRef('s.tenant_id', '=', 'a.tenant_id'))
+      .leftJoin('users as ack', 'ack.id', 'a.acknowledged_by')
+      .leftJoin('users as res', 'res.id', 'a.resolved_by')
+      .selectAll('a')
+      .select(['s.name as system_name', 'ack.username as acknowledged_by_username', 'res.username as resolved_by_username', ticketOf])
+      .where('a.tenant_id', '=', tenantId);
+  }
 
-    list(tenantId: string, filter: AlertFilter) {
-      let query = db.selectFrom('alerts').selectAll().where('tenant_id', '=', tenantId);
-      if (filter.statuses !== undefined) query = query.where('status', 'in', filter.statuses);
-      if (filter.severity !== undefined) query = query.where('severity', '=', filter.severity);
-      if (filter.source !== undefined) query = query.where('source', '=', filter.source);
-      if (filter.systemId !== undefined) query = query.where('system_id', '=', filter.systemId);
-      if (filter.changedAfterMs !== undefined) query = query.where('updated_at', '>', filter.changedAfterMs);
-      if (filter.fromMs !== undefined) query = query.where('last_seen', '>=', filter.fromMs);
-      if (filter.toMs !== undefined) query = query.where('last_seen', '<', filter.toMs);
-      if (filter.beforeId !== undefined) query = query.where('id', '<', filter.beforeId);
-      return query.orderBy('id', 'desc').limit(filter.limit + 1).execute();
+  function filtered(tenantId: string, filter: AlertFilter) {
+    let query = db.selectFrom('alerts as a').where('a.tenant_id', '=', tenantId);
+    if (filter.statuses !== undefined) query = query.where('a.status', 'in', filter.statuses);
+    if (filter.severities !== undefined) query = query.where('a.severity', 'in', filter.severities);
+    if (filter.systemIds !== undefined) query = query.where('a.system_id', 'in', filter.systemIds);
+    if (filter.source !== undefined) query = query.where('a.source', '=', filter.source);
+    if (filter.q !== undefined) {
+      const q = filter.q;
+      query = query.where((eb) => eb.or([containsText('a.title', q), containsText('a.description', q), containsText('a.source', q), containsText('a.asset', q)]));
+    }
+    if (filter.changedAfterMs !== undefined) query = query.where('a.updated_at', '>', filter.changedAfterMs);
+    if (filter.fromMs !== undefined) query = query.where('a.last_seen', '>=', filter.fromMs);
+    if (filter.toMs !== undefined) query = query.where('a.last_seen', '<', filter.toMs);
+    return query;
+  }
+
+  /** Newest first by the alert's own time, then id; `after` is the previous page's last item. */
+  function newestFirst(tenantId: string, filter: AlertFilter, after: TimeCursor | undefined) {
+    let query = filtered(tenantId, filter);
+    if (after !== undefined) {
+      query = query.where((eb) => eb.or([eb('a.last_seen', '<', after.ms), eb.and([eb('a.last_seen', '=', after.ms), eb('a.id', '<', after.id)])]));
+    }
+    return query.orderBy('a.last_seen', 'desc').orderBy('a.id', 'desc');
+  }
+
+  return {
+    find: (tenantId: string, id: string): Promise<AlertDetailRow | undefined> => detailed(tenantId).where('a.id', '=', id).executeTakeFirst(),
+
+    /** One page (limit + 1 rows, so the caller can tell whether another follows). */
+    async list(tenantId: string, filter: AlertFilter, after: TimeCursor | undefined, limit: number): Promise<AlertDetailRow[]> {
+      const page = newestFirst(tenantId, filter, after).select('a.id').limit(limit + 1);
+      return detailed(tenantId).where('a.id', 'in', page).orderBy('a.last_seen', 'desc').orderBy('a.id', 'desc').execute();
     },
+
+    /** The ids of the first `limit` matching alerts (newest first), for bulk actions. */
+    matchingIds: async (tenantId: string, filter: AlertFilter, limit: number) =>
+      (await newestFirst(tenantId, filter, undefined).select('a.id').limit(limit).execute()).map((row) => row.id),
+
+    /** Those of `ids` that are the tenant's. */
+    existingIds: async (tenantId: string, ids: readonly string[]) =>
+      (await db.selectFrom('alerts').select('id').where('tenant_id', '=', tenantId).where('id', 'in', ids).execute()).map((row) => row.id),
 
     /** Applies a state change only if the alert is still in one of `fromStatuses`; false if not. */
     async transition(tenantId: string, id: string, fromStatuses: readonly string[], changes: Updateable<AlertsTable>): Promise<boolean> {
       const result = await db.updateTable('alerts').set(changes).where('tenant_id', '=', tenantId).where('id', '=', id).where('status', 'in', fromStatuses).executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+
+    /**
+     * Marks the alert changed (its ticket is part of it) and, on PostgreSQL, holds its row until the
+     * transaction ends, so concurrent requests for its ticket run one after the other. False when
+     * the tenant has no such alert.
+     */
+    async touch(tenantId: string, id: string, now: number): Promise<boolean> {
+      const result = await db.updateTable('alerts').set({ updated_at: now }).where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
       return Number(result.numUpdatedRows) === 1;
     },
   };

@@ -1,17 +1,18 @@
 import type { Principal } from '../../platform/auth/principal.ts';
-import type { AlertRow } from './alerts.tables.ts';
+import type { RequestAuditEntry } from '../../platform/audit-sink.ts';
 import { badRequest, conflict, notFound } from '../../platform/http/errors.ts';
-import { decodeCursor, toPage } from '../../platform/http/pagination.ts';
+import { decodeTimeCursor, timeCursorOf, toPage } from '../../platform/http/pagination.ts';
 import { toIso, toIsoOrNull } from '../../platform/ids.ts';
 import type { TicketsService } from '../tickets/tickets.service.ts';
 import type { LiveEvent } from '../../platform/events/event-bus.ts';
-import type { AlertsRepo, AlertFilter } from './alerts.repo.ts';
-import type { AlertView, ListAlertsInput } from './alerts.schemas.ts';
-import { OPEN_ALERT_STATUSES, type Severity } from '../security-domain/vocabulary.ts';
+import type { AlertDetailRow, AlertFilter, AlertsRepo } from './alerts.repo.ts';
+import type { AlertTicketInput, AlertView, BulkInput, BulkResultView, ListAlertsInput, SkipReason } from './alerts.schemas.ts';
+import { MAX_BULK } from './alerts.schemas.ts';
+import { OPEN_ALERT_STATUSES, type AlertStatus, type Severity } from '../security-domain/vocabulary.ts';
 
 const TICKET_PRIORITY: Record<Severity, 'critical' | 'high' | 'medium' | 'low'> = { critical: 'critical', high: 'high', medium: 'medium', low: 'low', info: 'low' };
 
-export function alertView(row: AlertRow): AlertView {
+export function alertView(row: AlertDetailRow): AlertView {
   return {
     id: row.id,
     title: row.title,
@@ -21,39 +22,80 @@ export function alertView(row: AlertRow): AlertView {
     source: row.source,
     asset: row.asset,
     system_id: row.system_id,
+    system_name: row.system_name,
     integration_id: row.integration_id,
-    status: row.status as AlertView['status'],
+    status: row.status as AlertStatus,
     first_seen: toIso(row.first_seen),
     last_seen: toIso(row.last_seen),
     occurrences: row.occurrences,
     acknowledged_at: toIsoOrNull(row.acknowledged_at),
     acknowledged_by: row.acknowledged_by,
+    acknowledged_by_username: row.acknowledged_by_username,
     resolved_at: toIsoOrNull(row.resolved_at),
     resolved_by: row.resolved_by,
+    resolved_by_username: row.resolved_by_username,
     resolution_note: row.resolution_note,
+    ticket_id: row.ticket_id,
     updated_at: toIso(row.updated_at),
   };
 }
 
-function filterOf(input: ListAlertsInput, statuses: readonly string[] | undefined): AlertFilter {
+/** What a live client hears about an alert: the same field names as the alert itself. */
+type AlertEventFields = Pick<AlertDetailRow, 'id' | 'title' | 'severity' | 'status' | 'system_id' | 'last_seen'>;
+
+export function alertEvent(type: 'alert.created' | 'alert.updated' | 'alert.resolved', tenantId: string, alert: AlertEventFields): LiveEvent {
+  return { type, tenant_id: tenantId, id: alert.id, title: alert.title, severity: alert.severity, status: alert.status, system_id: alert.system_id, last_seen: toIso(alert.last_seen) };
+}
+
+type Filterable = Pick<ListAlertsInput, 'severity' | 'source' | 'system_id' | 'q' | 'since' | 'from' | 'to'>;
+
+function filterOf(input: Filterable, statuses: readonly string[] | undefined): AlertFilter {
   const fromMs = input.from === undefined ? undefined : Date.parse(input.from);
   const toMs = input.to === undefined ? undefined : Date.parse(input.to);
   if (fromMs !== undefined && toMs !== undefined && fromMs > toMs) throw badRequest('from must not be after to', [{ field: 'from', message: 'is after to' }]);
   return {
-    limit: input.limit ?? 50,
     ...(statuses !== undefined ? { statuses } : {}),
-    ...(input.severity !== undefined ? { severity: input.severity } : {}),
+    ...(input.severity !== undefined ? { severities: input.severity } : {}),
     ...(input.source !== undefined ? { source: input.source } : {}),
-    ...(input.system_id !== undefined ? { systemId: input.system_id } : {}),
+    ...(input.system_id !== undefined ? { systemIds: input.system_id } : {}),
+    ...(input.q !== undefined ? { q: input.q } : {}),
     ...(input.since !== undefined ? { changedAfterMs: Date.parse(input.since) } : {}),
     ...(fromMs !== undefined ? { fromMs } : {}),
     ...(toMs !== undefined ? { toMs } : {}),
-    ...(input.cursor !== undefined ? { beforeId: decodeCursor(input.cursor) } : {}),
   };
 }
 
+/** The resolution note, under its name or its deprecated one (not both, unless they agree). */
+function noteOf(body: { resolution_note?: string | undefined; note?: string | undefined }): string | undefined {
+  if (body.note !== undefined && body.resolution_note !== undefined && body.note !== body.resolution_note) {
+    throw badRequest('Send the note once, as resolution_note', [{ field: 'note', message: 'is the deprecated name of resolution_note; send only resolution_note' }]);
+  }
+  return body.resolution_note ?? body.note;
+}
+
+const pageCursor = (row: AlertDetailRow) => timeCursorOf(row.last_seen, row.id);
+
+/** Which alerts each triage action applies to, and what it makes of them. */
+const ACTIONS = {
+  acknowledge: {
+    from: ['active'] as readonly AlertStatus[],
+    to: 'acknowledged' as const,
+    changes: (now: number, by: string | null) => ({ status: 'acknowledged', acknowledged_at: now, acknowledged_by: by, updated_at: now }),
+    event: 'alert.updated' as const,
+  },
+  resolve: {
+    from: OPEN_ALERT_STATUSES,
+    to: 'resolved' as const,
+    changes: (now: number, by: string | null, note: string | undefined) => ({ status: 'resolved', resolved_at: now, resolved_by: by, resolution_note: note ?? null, updated_at: now }),
+    event: 'alert.resolved' as const,
+  },
+};
+type Action = keyof typeof ACTIONS;
+
+const skipDetail = (status: string) => `The alert is already ${status}`;
+
 export function createAlertsService(repo: AlertsRepo, tickets: TicketsService, publish: (event: LiveEvent) => void) {
-  async function get(tenantId: string, id: string): Promise<AlertRow> {
+  async function get(tenantId: string, id: string): Promise<AlertDetailRow> {
     const row = await repo.find(tenantId, id);
     if (row === undefined) throw notFound('Alert');
     return row;
@@ -62,48 +104,99 @@ export function createAlertsService(repo: AlertsRepo, tickets: TicketsService, p
   /** The acting user, when it is a user of the tenant (a SUPER_ADMIN is named in the audit log). */
   const actor = (principal: Principal) => (principal.tenantId === null ? null : principal.userId);
 
+  async function listPage(tenantId: string, input: ListAlertsInput, statuses: readonly string[] | undefined) {
+    const limit = input.limit ?? 50;
+    const rows = await repo.list(tenantId, filterOf(input, statuses), decodeTimeCursor(input.cursor), limit);
+    return toPage(rows, limit, alertView, pageCursor);
+  }
+
+  /** One alert through `action`: true when changed, else why not (it was not in a status the action applies to). */
+  async function apply(tenantId: string, principal: Principal, action: Action, id: string, note: string | undefined): Promise<true | { status: string }> {
+    const rule = ACTIONS[action];
+    if (await repo.transition(tenantId, id, rule.from, rule.changes(Date.now(), actor(principal), note))) {
+      publish(alertEvent(rule.event, tenantId, await get(tenantId, id)));
+      return true;
+    }
+    const current = await get(tenantId, id);
+    return { status: current.status };
+  }
+
   return {
     get: async (tenantId: string, id: string) => alertView(await get(tenantId, id)),
 
-    async listActive(tenantId: string, input: ListAlertsInput) {
-      const filter = filterOf(input, OPEN_ALERT_STATUSES);
-      return toPage(await repo.list(tenantId, filter), filter.limit, alertView);
-    },
+    listActive: (tenantId: string, input: ListAlertsInput) => listPage(tenantId, input, input.status ?? OPEN_ALERT_STATUSES),
 
-    async list(tenantId: string, input: ListAlertsInput) {
-      const filter = filterOf(input, input.status === undefined ? undefined : [input.status]);
-      return toPage(await repo.list(tenantId, filter), filter.limit, alertView);
-    },
+    list: (tenantId: string, input: ListAlertsInput) => listPage(tenantId, input, input.status),
 
     async acknowledge(tenantId: string, principal: Principal, id: string) {
-      const current = await get(tenantId, id);
-      const now = Date.now();
-      if (!(await repo.transition(tenantId, id, ['active'], { status: 'acknowledged', acknowledged_at: now, acknowledged_by: actor(principal), updated_at: now }))) {
-        throw conflict(`The alert is already ${current.status === 'active' ? 'changing' : current.status}`);
+      const outcome = await apply(tenantId, principal, 'acknowledge', id, undefined);
+      if (outcome !== true) throw conflict(skipDetail(outcome.status));
+      return alertView(await get(tenantId, id));
+    },
+
+    async resolve(tenantId: string, principal: Principal, id: string, body: { resolution_note?: string; note?: string }) {
+      const outcome = await apply(tenantId, principal, 'resolve', id, noteOf(body));
+      if (outcome !== true) throw conflict(skipDetail(outcome.status));
+      return alertView(await get(tenantId, id));
+    },
+
+    /**
+     * Acknowledges or resolves many alerts: the listed ones, or those matching a filter that the
+     * action applies to (at most MAX_BULK, newest first). Each is changed, with its own audit entry
+     * and live event, or reported as skipped with the reason.
+     */
+    async bulk(tenantId: string, principal: Principal, input: BulkInput, audit: (entry: RequestAuditEntry) => Promise<void>): Promise<BulkResultView> {
+      if ((input.ids === undefined) === (input.filter === undefined)) {
+        throw badRequest('Send either ids or filter', [{ field: input.ids === undefined ? 'body' : 'filter', message: 'exactly one of ids and filter is required' }]);
       }
-      publish({ type: 'alert.updated', tenant_id: tenantId, id, severity: current.severity, title: current.title, status: 'acknowledged' });
-      return alertView(await get(tenantId, id));
+      const note = noteOf(input);
+      const rule = ACTIONS[input.action];
+      let candidates: string[];
+      let hasMore = false;
+      const skipped: BulkResultView['skipped'] = [];
+      if (input.ids !== undefined) {
+        const found = new Set(await repo.existingIds(tenantId, input.ids));
+        candidates = input.ids.filter((id) => found.has(id));
+        for (const id of input.ids) if (!found.has(id)) skipped.push({ id, reason: 'not_found', detail: 'No such alert in this tenant' });
+      } else {
+        // Only alerts the action can change: sending the same request again goes on with the rest.
+        const statuses = (input.filter!.status ?? rule.from).filter((status) => rule.from.includes(status));
+        const matched = statuses.length === 0 ? [] : await repo.matchingIds(tenantId, filterOf(input.filter!, statuses), MAX_BULK + 1);
+        hasMore = matched.length > MAX_BULK;
+        candidates = matched.slice(0, MAX_BULK);
+      }
+      const changed: BulkResultView['changed'] = [];
+      for (const id of candidates) {
+        const outcome = await apply(tenantId, principal, input.action, id, note);
+        if (outcome !== true) {
+          skipped.push({ id, reason: `already_${outcome.status}` as SkipReason, detail: skipDetail(outcome.status) });
+          continue;
+        }
+        changed.push({ id, status: rule.to });
+        await audit({ action: `alert.${input.action}`, outcome: 'success', tenantId, resourceType: 'alert', resourceId: id, detail: { bulk: true, ...(note !== undefined ? { note } : {}) } });
+      }
+      return { action: input.action, changed, skipped, has_more: hasMore };
     },
 
-    async resolve(tenantId: string, principal: Principal, id: string, note: string | undefined) {
-      const current = await get(tenantId, id);
-      const now = Date.now();
-      const resolved = await repo.transition(tenantId, id, OPEN_ALERT_STATUSES, { status: 'resolved', resolved_at: now, resolved_by: actor(principal), resolution_note: note ?? null, updated_at: now });
-      if (!resolved) throw conflict('The alert is already resolved');
-      publish({ type: 'alert.resolved', tenant_id: tenantId, id, severity: current.severity, title: current.title });
-      return alertView(await get(tenantId, id));
-    },
-
-    /** Opens a ticket about the alert, linked to it. */
-    async createTicket(tenantId: string, principal: Principal, id: string) {
+    /**
+     * The alert's ticket: its open one if it has one (`created: false`), else a new one linked to
+     * it. Requests for the same alert run one after the other, so two never open two tickets.
+     */
+    async openTicket(tenantId: string, principal: Principal, id: string, input: AlertTicketInput) {
+      if (!(await repo.touch(tenantId, id, Date.now()))) throw notFound('Alert');
+      const existing = await tickets.openTicketOfAlert(tenantId, id);
+      if (existing !== undefined) return { ticket: existing, created: false };
       const alert = await get(tenantId, id);
-      const description = [alert.description, `Source: ${alert.source}`, alert.asset ? `Asset: ${alert.asset}` : undefined, `Alert: ${alert.id}`].filter(Boolean).join('\n\n');
-      return tickets.create(tenantId, principal, {
-        title: `[${alert.severity}] ${alert.title}`.slice(0, 200),
-        description: description.slice(0, 20_000),
-        priority: TICKET_PRIORITY[alert.severity as Severity],
+      const description = [alert.description, `Source: ${alert.source}`, alert.system_name ? `System: ${alert.system_name}` : undefined, alert.asset ? `Asset: ${alert.asset}` : undefined, `Alert: ${alert.id}`]
+        .filter(Boolean).join('\n\n');
+      const ticket = await tickets.create(tenantId, principal, {
+        title: input.title ?? `[${alert.severity}] ${alert.title}`.slice(0, 200),
+        description: input.description ?? description.slice(0, 20_000),
+        priority: input.priority ?? TICKET_PRIORITY[alert.severity as Severity],
+        ...(input.assignee_id !== undefined ? { assignee_id: input.assignee_id } : {}),
         alert_id: alert.id,
       });
+      return { ticket, created: true };
     },
   };
 }

@@ -1,4 +1,5 @@
 import type { AppModule } from '../index.ts';
+import * as ticketsLinks from './tickets.migration.ts';
 import { ticketsRoutes } from './tickets.routes.ts';
 
 export const ticketsModule: AppModule = {
@@ -6,4 +7,5 @@ export const ticketsModule: AppModule = {
   routes: ({ services }) => ticketsRoutes(services.tickets),
   permissions: ['tickets:read', 'tickets:write', 'tickets:delete', 'tickets:comment'],
   cachedResources: ['tickets'],
+  migrations: { '20261130_tickets_links': ticketsLinks },
 };

@@ -2,34 +2,55 @@ import type { Kysely, Updateable } from 'kysely';
 import { containsText } from '../../platform/db/like.ts';
 import type { PlatformDatabase } from '../../platform/db/schema.ts';
 import type { TicketCommentRow, TicketRow, TicketsTable } from './tickets.tables.ts';
+import { OPEN_TICKET_STATUSES } from './tickets.schemas.ts';
 
 export interface TicketFilter {
   status?: string;
   priority?: string;
   /** null = unassigned. */
   assigneeId?: string | null;
+  alertId?: string;
+  vulnerabilityId?: string;
   q?: string;
   changedAfterMs?: number;
   beforeId?: string;
   limit: number;
 }
 
+/** A ticket with the usernames of the users it refers to. */
+export type TicketDetailRow = TicketRow & { created_by_username: string | null; assignee_username: string | null };
+export type CommentDetailRow = TicketCommentRow & { author_username: string | null };
+
 /** Every query is scoped by tenant: the first argument, taken from the caller's principal. */
 export function createTicketsRepo(db: Kysely<PlatformDatabase>) {
-  return {
-    find: (tenantId: string, id: string) =>
-      db.selectFrom('tickets').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst(),
+  const detailed = (tenantId: string) =>
+    db
+      .selectFrom('tickets as t')
+      .leftJoin('users as creator', 'creator.id', 't.created_by')
+      .leftJoin('users as assignee', 'assignee.id', 't.assignee_id')
+      .selectAll('t')
+      .select(['creator.username as created_by_username', 'assignee.username as assignee_username'])
+      .where('t.tenant_id', '=', tenantId);
 
-    list(tenantId: string, filter: TicketFilter) {
-      let query = db.selectFrom('tickets').selectAll().where('tenant_id', '=', tenantId);
-      if (filter.status !== undefined) query = query.where('status', '=', filter.status);
-      if (filter.priority !== undefined) query = query.where('priority', '=', filter.priority);
-      if (filter.assigneeId === null) query = query.where('assignee_id', 'is', null);
-      else if (filter.assigneeId !== undefined) query = query.where('assignee_id', '=', filter.assigneeId);
-      if (filter.q !== undefined) query = query.where((eb) => eb.or([containsText('title', filter.q!), containsText('description', filter.q!)]));
-      if (filter.changedAfterMs !== undefined) query = query.where('updated_at', '>', filter.changedAfterMs);
-      if (filter.beforeId !== undefined) query = query.where('id', '<', filter.beforeId);
-      return query.orderBy('id', 'desc').limit(filter.limit + 1).execute();
+  return {
+    find: (tenantId: string, id: string): Promise<TicketDetailRow | undefined> => detailed(tenantId).where('t.id', '=', id).executeTakeFirst(),
+
+    /** The alert's open ticket (the most recent, should there be several). */
+    openOfAlert: (tenantId: string, alertId: string): Promise<TicketDetailRow | undefined> =>
+      detailed(tenantId).where('t.alert_id', '=', alertId).where('t.status', 'in', OPEN_TICKET_STATUSES).orderBy('t.id', 'desc').limit(1).executeTakeFirst(),
+
+    list(tenantId: string, filter: TicketFilter): Promise<TicketDetailRow[]> {
+      let query = detailed(tenantId);
+      if (filter.status !== undefined) query = query.where('t.status', '=', filter.status);
+      if (filter.priority !== undefined) query = query.where('t.priority', '=', filter.priority);
+      if (filter.assigneeId === null) query = query.where('t.assignee_id', 'is', null);
+      else if (filter.assigneeId !== undefined) query = query.where('t.assignee_id', '=', filter.assigneeId);
+      if (filter.alertId !== undefined) query = query.where('t.alert_id', '=', filter.alertId);
+      if (filter.vulnerabilityId !== undefined) query = query.where('t.vulnerability_id', '=', filter.vulnerabilityId);
+      if (filter.q !== undefined) query = query.where((eb) => eb.or([containsText('t.title', filter.q!), containsText('t.description', filter.q!)]));
+      if (filter.changedAfterMs !== undefined) query = query.where('t.updated_at', '>', filter.changedAfterMs);
+      if (filter.beforeId !== undefined) query = query.where('t.id', '<', filter.beforeId);
+      return query.orderBy('t.id', 'desc').limit(filter.limit + 1).execute();
     },
 
     async insert(row: TicketRow): Promise<void> {
@@ -45,8 +66,17 @@ export function createTicketsRepo(db: Kysely<PlatformDatabase>) {
       return Number(result.numDeletedRows) === 1;
     },
 
-    comments: (tenantId: string, ticketId: string, limit: number) =>
-      db.selectFrom('ticket_comments').selectAll().where('tenant_id', '=', tenantId).where('ticket_id', '=', ticketId).orderBy('id', 'asc').limit(limit).execute(),
+    comments: (tenantId: string, ticketId: string, limit: number): Promise<CommentDetailRow[]> =>
+      db
+        .selectFrom('ticket_comments as c')
+        .leftJoin('users as author', 'author.id', 'c.author_id')
+        .selectAll('c')
+        .select('author.username as author_username')
+        .where('c.tenant_id', '=', tenantId)
+        .where('c.ticket_id', '=', ticketId)
+        .orderBy('c.id', 'asc')
+        .limit(limit)
+        .execute(),
 
     async insertComment(row: TicketCommentRow): Promise<void> {
       await db.insertInto('ticket_comments').values(row).execute();

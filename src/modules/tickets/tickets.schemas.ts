@@ -4,6 +4,8 @@ import { Id, NullableId, NullableString, NullableTimestamp, StringEnum, TenantQu
 
 export const TICKET_STATUSES = ['open', 'in_progress', 'resolved', 'closed'] as const;
 export const TICKET_PRIORITIES = ['low', 'medium', 'high', 'critical'] as const;
+/** Tickets still being worked on; the others are done. */
+export const OPEN_TICKET_STATUSES: readonly (typeof TICKET_STATUSES)[number][] = ['open', 'in_progress'];
 
 const Status = StringEnum(TICKET_STATUSES);
 const Priority = StringEnum(TICKET_PRIORITIES);
@@ -12,6 +14,7 @@ export const Comment = Type.Object({
   id: Id,
   ticket_id: Id,
   author_id: NullableId,
+  author_username: NullableString(),
   body: Type.String(),
   created_at: Timestamp,
 });
@@ -24,9 +27,11 @@ export const Ticket = Type.Object({
   status: Status,
   priority: Priority,
   assignee_id: NullableId,
+  assignee_username: NullableString(),
   alert_id: NullableId,
   vulnerability_id: NullableId,
   created_by: NullableId,
+  created_by_username: NullableString(),
   created_at: Timestamp,
   updated_at: Timestamp,
   resolved_at: NullableTimestamp,
@@ -70,6 +75,8 @@ export const ListTicketsQuery = Type.Object(
     status: Type.Optional(Status),
     priority: Type.Optional(Priority),
     assignee_id: Type.Optional(Type.Union([Id, Type.Literal('none')], { description: 'A user id, or "none" for unassigned' })),
+    alert_id: Type.Optional(Type.String({ format: 'uuid', description: 'Only tickets about this alert' })),
+    vulnerability_id: Type.Optional(Type.String({ format: 'uuid', description: 'Only tickets about this vulnerability' })),
     q: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Text in the title or description' })),
     since: Type.Optional(Type.String({ format: 'date-time', description: 'Only tickets changed after this instant' })),
   },

@@ -3,14 +3,14 @@ import { decodeCursor, toPage } from '../../platform/http/pagination.ts';
 import { newId, toIso, toIsoOrNull } from '../../platform/ids.ts';
 import type { Principal } from '../../platform/auth/principal.ts';
 import type { TicketCommentRow, TicketRow } from './tickets.tables.ts';
-import type { TicketsRepo } from './tickets.repo.ts';
-import type { CreateTicketInput, ListTicketsInput, TicketView, UpdateTicketInput } from './tickets.schemas.ts';
+import type { CommentDetailRow, TicketDetailRow, TicketsRepo } from './tickets.repo.ts';
+import { OPEN_TICKET_STATUSES, type CreateTicketInput, type ListTicketsInput, type TicketView, type UpdateTicketInput } from './tickets.schemas.ts';
 
 /** Comments returned with a ticket; a ticket with more is a conversation for another tool. */
 const MAX_COMMENTS_SHOWN = 500;
-const DONE = new Set(['resolved', 'closed']);
+const isDone = (status: string) => !(OPEN_TICKET_STATUSES as readonly string[]).includes(status);
 
-export function ticketView(row: TicketRow): TicketView {
+export function ticketView(row: TicketDetailRow): TicketView {
   return {
     id: row.id,
     tenant_id: row.tenant_id,
@@ -19,25 +19,28 @@ export function ticketView(row: TicketRow): TicketView {
     status: row.status as TicketView['status'],
     priority: row.priority as TicketView['priority'],
     assignee_id: row.assignee_id,
+    assignee_username: row.assignee_username,
     alert_id: row.alert_id,
     vulnerability_id: row.vulnerability_id,
     created_by: row.created_by,
+    created_by_username: row.created_by_username,
     created_at: toIso(row.created_at),
     updated_at: toIso(row.updated_at),
     resolved_at: toIsoOrNull(row.resolved_at),
   };
 }
 
-const commentView = (row: TicketCommentRow) => ({
+const commentView = (row: CommentDetailRow) => ({
   id: row.id,
   ticket_id: row.ticket_id,
   author_id: row.author_id,
+  author_username: row.author_username,
   body: row.body,
   created_at: toIso(row.created_at),
 });
 
 export function createTicketsService(repo: TicketsRepo) {
-  async function get(tenantId: string, id: string): Promise<TicketRow> {
+  async function get(tenantId: string, id: string): Promise<TicketDetailRow> {
     const row = await repo.find(tenantId, id);
     if (row === undefined) throw notFound('Ticket');
     return row;
@@ -60,6 +63,8 @@ export function createTicketsService(repo: TicketsRepo) {
         ...(input.status !== undefined ? { status: input.status } : {}),
         ...(input.priority !== undefined ? { priority: input.priority } : {}),
         ...(input.assignee_id !== undefined ? { assigneeId: input.assignee_id === 'none' ? null : input.assignee_id } : {}),
+        ...(input.alert_id !== undefined ? { alertId: input.alert_id } : {}),
+        ...(input.vulnerability_id !== undefined ? { vulnerabilityId: input.vulnerability_id } : {}),
         ...(input.q !== undefined ? { q: input.q } : {}),
         ...(input.since !== undefined ? { changedAfterMs: Date.parse(input.since) } : {}),
         ...(input.cursor !== undefined ? { beforeId: decodeCursor(input.cursor) } : {}),
@@ -91,10 +96,16 @@ export function createTicketsService(repo: TicketsRepo) {
         created_by: principal.tenantId === null ? null : principal.userId,
         created_at: now,
         updated_at: now,
-        resolved_at: DONE.has(status) ? now : null,
+        resolved_at: isDone(status) ? now : null,
       };
       await repo.insert(row);
-      return ticketView(row);
+      return ticketView(await get(tenantId, row.id));
+    },
+
+    /** The alert's open ticket, if it has one. */
+    openTicketOfAlert: async (tenantId: string, alertId: string): Promise<TicketView | undefined> => {
+      const row = await repo.openOfAlert(tenantId, alertId);
+      return row === undefined ? undefined : ticketView(row);
     },
 
     async update(tenantId: string, id: string, input: UpdateTicketInput): Promise<TicketView> {
@@ -102,7 +113,7 @@ export function createTicketsService(repo: TicketsRepo) {
       await assertReferences(tenantId, input);
       const now = Date.now();
       let resolvedAt = current.resolved_at;
-      if (input.status !== undefined) resolvedAt = DONE.has(input.status) ? (current.resolved_at ?? now) : null;
+      if (input.status !== undefined) resolvedAt = isDone(input.status) ? (current.resolved_at ?? now) : null;
       await repo.update(tenantId, id, {
         ...(input.title !== undefined ? { title: input.title.trim() } : {}),
         ...(input.description !== undefined ? { description: input.description } : {}),
@@ -135,7 +146,7 @@ export function createTicketsService(repo: TicketsRepo) {
       };
       await repo.insertComment(row);
       await repo.touch(tenantId, ticketId, now);
-      return commentView(row);
+      return commentView({ ...row, author_username: row.author_id === null ? null : principal.username });
     },
   };
 }

@@ -47,6 +47,7 @@ const TITLES: Record<number, string> = {
   414: 'URI Too Long',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
+  426: 'Upgrade Required',
   431: 'Request Header Fields Too Large',
   429: 'Too Many Requests',
   500: 'Internal Server Error',
@@ -67,9 +68,22 @@ function fieldErrors(part: string | undefined, issues: AjvIssue[]): FieldError[]
     let field = issue.instancePath.replace(/^\//, '').replaceAll('/', '.');
     if (issue.keyword === 'additionalProperties') field = [field, String(issue.params.additionalProperty)].filter(Boolean).join('.');
     if (issue.keyword === 'required') field = [field, String(issue.params.missingProperty)].filter(Boolean).join('.');
-    const message = issue.keyword === 'additionalProperties' ? 'is not a known field' : (issue.message ?? 'is invalid');
-    return { field: field === '' ? (part ?? 'body') : field, message };
+    return { field: field === '' ? (part ?? 'body') : field, message: issueMessage(issue) };
   });
+}
+
+/** Ajv's sentence, except where the client needs more to correct the input: which values are allowed. */
+function issueMessage(issue: AjvIssue): string {
+  switch (issue.keyword) {
+    case 'additionalProperties':
+      return 'is not a known field';
+    case 'enum':
+      return `must be one of: ${(issue.params.allowedValues as unknown[]).map(String).join(', ')}`;
+    case 'const':
+      return `must be ${String(issue.params.allowedValue)}`;
+    default:
+      return issue.message ?? 'is invalid';
+  }
 }
 
 const PROBLEM_TYPE = 'application/problem+json; charset=utf-8';

@@ -1,4 +1,4 @@
-import { Type, type TSchemaOptions } from 'typebox';
+import { Type, type Static, type TObject, type TSchema, type TSchemaOptions } from 'typebox';
 
 /*
  * Enums and nullable fields are written as `enum` and `type: [..., 'null']` rather than unions
@@ -9,6 +9,19 @@ import { Type, type TSchemaOptions } from 'typebox';
 /** A string that is one of `values`. */
 export function StringEnum<const T extends readonly string[]>(values: T, options: TSchemaOptions = {}) {
   return Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options });
+}
+
+/**
+ * A multi-value query parameter: one or more of `item`, as a comma-separated list or the
+ * parameter repeated (the query validator splits the commas).
+ */
+export function ListParam<T extends TSchema>(item: T, options: TSchemaOptions & { maxItems: number }) {
+  return Type.Array(item, { minItems: 1, ...options });
+}
+
+/** A body the client may leave out altogether; one that is sent is validated like any other. */
+export function OptionalBody<T extends TObject>(schema: T) {
+  return Type.Unsafe<Static<T> | undefined>({ ...schema, type: ['object', 'null'] });
 }
 
 /** A string or null. */

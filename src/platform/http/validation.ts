@@ -22,7 +22,37 @@ export function registerValidation(app: FastifyInstance): void {
   const coercing = buildAjv({ coerceTypes: 'array' });
   const compileStrict = compileOnce(({ schema }: { schema: object }) => refusingUnstorableText(strict.compile(schema)));
   const compileCoercing = compileOnce(({ schema }: { schema: object }) => refusingUnstorableText(coercing.compile(schema)));
-  app.setValidatorCompiler((route) => (route.httpPart === 'body' ? compileStrict : compileCoercing)(route));
+  app.setValidatorCompiler((route) => {
+    if (route.httpPart === 'body') return compileStrict(route);
+    const validate = compileCoercing(route);
+    return route.httpPart === 'querystring' ? splittingCommaLists(route.schema as QuerySchema, validate) : validate;
+  });
+}
+
+/**
+ * Multi-value query parameters (arrays in the schema) take a comma-separated list as well as the
+ * parameter repeated: `severity=critical,high` is `severity=critical&severity=high`.
+ */
+type QuerySchema = { properties?: Record<string, { type?: unknown }> };
+
+function splittingCommaLists(schema: QuerySchema, validate: ValidateFunction): ValidateFunction {
+  const lists = Object.entries(schema.properties ?? {}).filter(([, property]) => property.type === 'array').map(([name]) => name);
+  if (lists.length === 0) return validate;
+  const wrapped = ((data: unknown, context?: Parameters<ValidateFunction>[1]) => {
+    if (typeof data === 'object' && data !== null) {
+      const query = data as Record<string, unknown>;
+      for (const name of lists) {
+        const value = query[name];
+        if (typeof value === 'string') query[name] = value.split(',');
+        else if (Array.isArray(value)) query[name] = value.flatMap((item) => (typeof item === 'string' ? item.split(',') : [item]));
+      }
+    }
+    const valid = validate(data, context);
+    wrapped.errors = validate.errors;
+    return valid;
+  }) as ValidateFunction;
+  wrapped.schemaEnv = validate.schemaEnv;
+  return wrapped;
 }
 
 const MAX_REPORTED_FIELDS = 20;
