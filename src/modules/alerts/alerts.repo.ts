@@ -90,15 +90,21 @@ export function createAlertsRepo(db: Kysely<PlatformDatabase>) {
     matchingIds: async (tenantId: string, filter: AlertFilter, limit: number) =>
       (await newestFirst(tenantId, filter, undefined).select('a.id').limit(limit).execute()).map((row) => row.id),
 
-    /** Those of `ids` that are the tenant's. */
-    existingIds: async (tenantId: string, ids: readonly string[]) =>
-      (await db.selectFrom('alerts').select('id').where('tenant_id', '=', tenantId).where('id', 'in', ids).execute()).map((row) => row.id),
+    /**
+     * Applies a state change to those of `ids` still in one of `fromStatuses`; returns the changed
+     * alerts with what their live events tell.
+     */
+    transition: (tenantId: string, ids: readonly string[], fromStatuses: readonly string[], changes: Updateable<AlertsTable>) =>
+      db
+        .updateTable('alerts')
+        .set(changes)
+        .where('tenant_id', '=', tenantId)
+        .where('id', 'in', ids)
+        .where('status', 'in', fromStatuses)
+        .returning(['id', 'title', 'severity', 'status', 'system_id', 'last_seen'])
+        .execute(),
 
-    /** Applies a state change only if the alert is still in one of `fromStatuses`; false if not. */
-    async transition(tenantId: string, id: string, fromStatuses: readonly string[], changes: Updateable<AlertsTable>): Promise<boolean> {
-      const result = await db.updateTable('alerts').set(changes).where('tenant_id', '=', tenantId).where('id', '=', id).where('status', 'in', fromStatuses).executeTakeFirst();
-      return Number(result.numUpdatedRows) === 1;
-    },
+    statuses: (tenantId: string, ids: readonly string[]) => db.selectFrom('alerts').select(['id', 'status']).where('tenant_id', '=', tenantId).where('id', 'in', ids).execute(),
 
     /**
      * Marks the alert changed (its ticket is part of it) and, on PostgreSQL, holds its row until the

@@ -110,15 +110,26 @@ export function createAlertsService(repo: AlertsRepo, tickets: TicketsService, p
     return toPage(rows, limit, alertView, pageCursor);
   }
 
-  /** One alert through `action`: true when changed, else why not (it was not in a status the action applies to). */
-  async function apply(tenantId: string, principal: Principal, action: Action, id: string, note: string | undefined): Promise<true | { status: string }> {
+  /**
+   * Puts `ids` through `action` where it applies (each changed one gets its live event); the
+   * others are returned with their status, or without one when the tenant has no such alert.
+   */
+  async function apply(tenantId: string, principal: Principal, action: Action, ids: readonly string[], note: string | undefined) {
     const rule = ACTIONS[action];
-    if (await repo.transition(tenantId, id, rule.from, rule.changes(Date.now(), actor(principal), note))) {
-      publish(alertEvent(rule.event, tenantId, await get(tenantId, id)));
-      return true;
-    }
-    const current = await get(tenantId, id);
-    return { status: current.status };
+    const changed = await repo.transition(tenantId, ids, rule.from, rule.changes(Date.now(), actor(principal), note));
+    for (const alert of changed) publish(alertEvent(rule.event, tenantId, alert));
+    const changedIds = new Set(changed.map((alert) => alert.id));
+    const rest = ids.filter((id) => !changedIds.has(id));
+    const statuses = new Map(rest.length === 0 ? [] : (await repo.statuses(tenantId, rest)).map((row) => [row.id, row.status]));
+    return { changedIds, unchanged: rest.map((id) => ({ id, status: statuses.get(id) })) };
+  }
+
+  /** A single alert's action: the alert afterwards, 404 or 409. */
+  async function applyOne(tenantId: string, principal: Principal, action: Action, id: string, note: string | undefined) {
+    const { unchanged } = await apply(tenantId, principal, action, [id], note);
+    const status = unchanged[0]?.status;
+    if (unchanged.length > 0) throw status === undefined ? notFound('Alert') : conflict(skipDetail(status));
+    return alertView(await get(tenantId, id));
   }
 
   return {
@@ -128,17 +139,9 @@ export function createAlertsService(repo: AlertsRepo, tickets: TicketsService, p
 
     list: (tenantId: string, input: ListAlertsInput) => listPage(tenantId, input, input.status),
 
-    async acknowledge(tenantId: string, principal: Principal, id: string) {
-      const outcome = await apply(tenantId, principal, 'acknowledge', id, undefined);
-      if (outcome !== true) throw conflict(skipDetail(outcome.status));
-      return alertView(await get(tenantId, id));
-    },
+    acknowledge: (tenantId: string, principal: Principal, id: string) => applyOne(tenantId, principal, 'acknowledge', id, undefined),
 
-    async resolve(tenantId: string, principal: Principal, id: string, body: { resolution_note?: string; note?: string }) {
-      const outcome = await apply(tenantId, principal, 'resolve', id, noteOf(body));
-      if (outcome !== true) throw conflict(skipDetail(outcome.status));
-      return alertView(await get(tenantId, id));
-    },
+    resolve: (tenantId: string, principal: Principal, id: string, body: { resolution_note?: string; note?: string }) => applyOne(tenantId, principal, 'resolve', id, noteOf(body)),
 
     /**
      * Acknowledges or resolves many alerts: the listed ones, or those matching a filter that the
@@ -151,13 +154,10 @@ export function createAlertsService(repo: AlertsRepo, tickets: TicketsService, p
       }
       const note = noteOf(input);
       const rule = ACTIONS[input.action];
-      let candidates: string[];
+      let candidates: readonly string[];
       let hasMore = false;
-      const skipped: BulkResultView['skipped'] = [];
       if (input.ids !== undefined) {
-        const found = new Set(await repo.existingIds(tenantId, input.ids));
-        candidates = input.ids.filter((id) => found.has(id));
-        for (const id of input.ids) if (!found.has(id)) skipped.push({ id, reason: 'not_found', detail: 'No such alert in this tenant' });
+        candidates = input.ids;
       } else {
         // Only alerts the action can change: sending the same request again goes on with the rest.
         const statuses = (input.filter!.status ?? rule.from).filter((status) => rule.from.includes(status));
@@ -165,16 +165,14 @@ export function createAlertsService(repo: AlertsRepo, tickets: TicketsService, p
         hasMore = matched.length > MAX_BULK;
         candidates = matched.slice(0, MAX_BULK);
       }
-      const changed: BulkResultView['changed'] = [];
-      for (const id of candidates) {
-        const outcome = await apply(tenantId, principal, input.action, id, note);
-        if (outcome !== true) {
-          skipped.push({ id, reason: `already_${outcome.status}` as SkipReason, detail: skipDetail(outcome.status) });
-          continue;
-        }
-        changed.push({ id, status: rule.to });
+      const { changedIds, unchanged } = candidates.length === 0 ? { changedIds: new Set<string>(), unchanged: [] } : await apply(tenantId, principal, input.action, candidates, note);
+      const changed = candidates.filter((id) => changedIds.has(id)).map((id) => ({ id, status: rule.to }));
+      for (const { id } of changed) {
         await audit({ action: `alert.${input.action}`, outcome: 'success', tenantId, resourceType: 'alert', resourceId: id, detail: { bulk: true, ...(note !== undefined ? { note } : {}) } });
       }
+      const skipped = unchanged.map(({ id, status }) => status === undefined
+        ? { id, reason: 'not_found' as const, detail: 'No such alert in this tenant' }
+        : { id, reason: `already_${status}` as SkipReason, detail: skipDetail(status) });
       return { action: input.action, changed, skipped, has_more: hasMore };
     },
 

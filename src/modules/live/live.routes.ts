@@ -3,8 +3,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { EventBus, LiveEvent } from '../../platform/events/event-bus.ts';
 import type { Principal } from '../../platform/auth/principal.ts';
-import { forbidden } from '../../platform/http/errors.ts';
-import { TenantQuery } from '../../platform/http/schemas.ts';
+import { forbidden, HttpError } from '../../platform/http/errors.ts';
+import { problems, TenantQuery } from '../../platform/http/schemas.ts';
 
 const LiveQuery = Type.Object(
   {
@@ -30,6 +30,20 @@ function originCheck(allowedOrigins: string[]) {
     }
     if (!allowedOrigins.includes(origin) && host !== request.headers.host) throw forbidden('This origin may not open the live feed');
   };
+}
+
+const upgradeRequired = () =>
+  new HttpError(426, 'Upgrade Required', 'This is a WebSocket endpoint: open it with a WebSocket client (ws:// or wss://, the access token in Authorization or ?access_token=), not a plain HTTP request', undefined, {
+    Upgrade: 'websocket',
+    Connection: 'Upgrade',
+  });
+
+/**
+ * A plain HTTP request is told to upgrade, before authentication (the hint is the same for
+ * everyone): 426 rather than the 404 the WebSocket plugin would give it.
+ */
+async function requireUpgrade(request: FastifyRequest): Promise<void> {
+  if (request.headers.upgrade?.toLowerCase() !== 'websocket') throw upgradeRequired();
 }
 
 /** How often an open socket checks that its session is still alive (logout, revocation, disabled user). */
@@ -58,32 +72,45 @@ export function liveRoutes({ bus, events, allowedOrigins, sessionIsLive }: LiveD
   };
 
   return async (app) => {
-    app.get('/live', {
-      websocket: true,
+    // `wsHandler` rather than `websocket: true`, which would leave the route out of the OpenAPI document.
+    app.route({
+      method: 'GET',
+      url: '/live',
       schema: {
         tags: ['live'],
-        summary: `WebSocket of live events for the caller's tenant: ${events.join(', ')} ({type, tenant_id, id, …}); re-sync over REST after a reconnect`,
+        summary: 'WebSocket of live events for the caller\'s tenant',
+        description:
+          `Open with a WebSocket client; a plain HTTP request answers 426. The server sends JSON text frames: first \`{"type": "hello", "tenant_id"}\`, ` +
+          `then events \`{type, tenant_id, id, …}\` of these types: ${events.join(', ')}. Alert events carry the alert's own field names ` +
+          '(`title`, `severity`, `status`, `system_id`, `last_seen`). Messages from the client are ignored. Close code 4001: the session ended. ' +
+          'After a reconnect, re-sync over REST.',
         querystring: LiveQuery,
+        response: { 101: Type.Null({ description: 'Switching Protocols: the WebSocket is open' }), ...problems(401, 403, 426) },
       },
       config: { access: 'alerts:read', tenant: 'required', tokenInQuery: true },
-      onRequest: originCheck(allowedOrigins),
-    }, async (socket, request) => {
-      const { tenantId, actor } = request;
-      const unsubscribe = bus.subscribe(tenantId, (event) => {
-        if (socket.readyState === socket.OPEN) socket.send(textOf(event));
-      });
-      const check = setInterval(() => {
-        void sessionIsLive(actor).then((live) => {
-          if (!live) socket.close(SESSION_ENDED, 'session ended');
-        }, () => undefined);
-      }, SESSION_CHECK_MS);
-      socket.on('close', () => {
-        clearInterval(check);
-        unsubscribe();
-      });
-      // Clients only listen; anything they send is ignored.
-      socket.on('message', () => undefined);
-      socket.send(JSON.stringify({ type: 'hello', tenant_id: tenantId }));
+      onRequest: [requireUpgrade, originCheck(allowedOrigins)],
+      // Reached by a request that names the upgrade without making it (no `Connection: Upgrade`).
+      handler: async () => {
+        throw upgradeRequired();
+      },
+      wsHandler: async (socket, request) => {
+        const { tenantId, actor } = request;
+        const unsubscribe = bus.subscribe(tenantId, (event) => {
+          if (socket.readyState === socket.OPEN) socket.send(textOf(event));
+        });
+        const check = setInterval(() => {
+          void sessionIsLive(actor).then((live) => {
+            if (!live) socket.close(SESSION_ENDED, 'session ended');
+          }, () => undefined);
+        }, SESSION_CHECK_MS);
+        socket.on('close', () => {
+          clearInterval(check);
+          unsubscribe();
+        });
+        // Clients only listen; anything they send is ignored.
+        socket.on('message', () => undefined);
+        socket.send(JSON.stringify({ type: 'hello', tenant_id: tenantId }));
+      },
     });
   };
 }
