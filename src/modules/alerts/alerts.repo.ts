@@ -107,13 +107,18 @@ export function createAlertsRepo(db: Kysely<PlatformDatabase>) {
     statuses: (tenantId: string, ids: readonly string[]) => db.selectFrom('alerts').select(['id', 'status']).where('tenant_id', '=', tenantId).where('id', 'in', ids).execute(),
 
     /**
-     * Marks the alert changed (its ticket is part of it) and, on PostgreSQL, holds its row until the
-     * transaction ends, so concurrent requests for its ticket run one after the other. False when
-     * the tenant has no such alert.
+     * Holds the alert's row until the transaction ends (on PostgreSQL; SQLite runs one write
+     * transaction at a time anyway), so that concurrent requests about it run one after the
+     * other. Changes nothing; false when the tenant has no such alert.
      */
-    async touch(tenantId: string, id: string, now: number): Promise<boolean> {
-      const result = await db.updateTable('alerts').set({ updated_at: now }).where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+    async lock(tenantId: string, id: string): Promise<boolean> {
+      const result = await db.updateTable('alerts').set({ updated_at: sql<number>`updated_at` }).where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
       return Number(result.numUpdatedRows) === 1;
+    },
+
+    /** The alert changed in a way that its own columns do not show (its ticket). */
+    async touch(tenantId: string, id: string, now: number): Promise<void> {
+      await db.updateTable('alerts').set({ updated_at: now }).where('tenant_id', '=', tenantId).where('id', '=', id).execute();
     },
   };
 }

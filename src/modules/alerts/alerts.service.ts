@@ -181,7 +181,7 @@ export function createAlertsService(repo: AlertsRepo, tickets: TicketsService, p
      * it. Requests for the same alert run one after the other, so two never open two tickets.
      */
     async openTicket(tenantId: string, principal: Principal, id: string, input: AlertTicketInput) {
-      if (!(await repo.touch(tenantId, id, Date.now()))) throw notFound('Alert');
+      if (!(await repo.lock(tenantId, id))) throw notFound('Alert');
       const existing = await tickets.openTicketOfAlert(tenantId, id);
       if (existing !== undefined) return { ticket: existing, created: false };
       const alert = await get(tenantId, id);
@@ -194,6 +194,8 @@ export function createAlertsService(repo: AlertsRepo, tickets: TicketsService, p
         ...(input.assignee_id !== undefined ? { assignee_id: input.assignee_id } : {}),
         alert_id: alert.id,
       });
+      // Clients polling with `since` learn of its new ticket_id.
+      await repo.touch(tenantId, id, Date.now());
       return { ticket, created: true };
     },
   };
