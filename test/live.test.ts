@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { after, before, it } from 'node:test';
 import WebSocket from 'ws';
 import { startPaloAltoSimulator, type PaloAltoSimulator } from './simulators/paloalto.ts';
@@ -63,10 +64,13 @@ forEachDialect('live updates over WebSocket', { env: { SENTINEL_SYNC: 'off' }, t
       assert.ok(typeof created.id === 'string' && typeof created.severity === 'string');
       assert.equal(a.events.filter((e) => e.type === 'alert.created').length, outcome.body.alerts);
 
-      const resolved = await ctx.server.api.post(`/api/v1/alerts/${String(created.id)}/resolve`, { note: 'done' }, ctx.a.admin.token);
+      const resolved = await ctx.server.api.post(`/api/v1/alerts/${String(created.id)}/resolve`, { resolution_note: 'done' }, ctx.a.admin.token);
       assert.equal(resolved.status, 200, resolved.text);
       const event = await a.waitFor((e) => e.type === 'alert.resolved' && e.id === created.id);
       assert.equal(event.tenant_id, ctx.a.id);
+      // The alert's own field names, and values as the alert shows them.
+      const { title, severity, status, system_id, last_seen } = resolved.body;
+      assert.deepEqual(event, { type: 'alert.resolved', tenant_id: ctx.a.id, id: created.id, title, severity, status, system_id, last_seen });
 
       await new Promise((resolve) => setTimeout(resolve, 300));
       assert.deepEqual(b.events.map((e) => e.type), ['hello'], 'tenant B heard nothing of tenant A');
@@ -96,6 +100,26 @@ forEachDialect('live updates over WebSocket', { env: { SENTINEL_SYNC: 'off' }, t
     assert.equal((await ctx.server.api.post('/api/v1/auth/logout', undefined, access_token)).status, 204);
     const code = await Promise.race([closed, new Promise<number>((resolve) => setTimeout(() => resolve(-1), 8_000))]);
     assert.equal(code, 4001, 'closed with "session ended" within the check interval');
+  });
+
+  it('answers a plain HTTP GET with 426 and how to connect, whoever asks', async () => {
+    for (const token of [undefined, ctx.a.viewer.token, 'not-a-token']) {
+      const response = await ctx.server.api.get('/api/v1/live', token);
+      assert.equal(response.status, 426, response.text);
+      assert.match(response.headers.get('content-type') ?? '', /^application\/problem\+json/);
+      assert.equal(response.headers.get('upgrade'), 'websocket');
+      assert.equal(response.body.title, 'Upgrade Required');
+      assert.match(response.body.detail, /WebSocket/);
+    }
+    // An Upgrade header without `Connection: Upgrade` is no upgrade either (fetch refuses to send one).
+    const status = await new Promise<number>((resolve, reject) => {
+      const request = http.get(`${ctx.server.url}/api/v1/live`, { headers: { upgrade: 'websocket', authorization: `Bearer ${ctx.a.viewer.token}` } }, (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      });
+      request.on('error', reject);
+    });
+    assert.equal(status, 426);
   });
 
   it('refuses a missing or bad token, a token for another purpose, and a foreign Origin', async () => {
