@@ -135,6 +135,23 @@ forEachDialect('alert triage at scale', { env: { SENTINEL_SYNC: 'off' }, tenants
     assert.equal(listed.acknowledged_by_username, ctx.a.operator.username);
   });
 
+  it('names each concept once: system previews, the security summary and the alerts list agree', async () => {
+    const alert = await alertOf(firewall, { title: 'Named once', severity: 'critical', ingestedMinutesAgo: 1, lastSeenMinutesAgo: 1 });
+    const listed = (await ctx.server.api.get(`/api/v1/alerts/${alert}`, ctx.a.viewer.token)).body;
+    const systems = await ctx.server.api.get('/api/v1/systems?limit=500', ctx.a.viewer.token);
+    const preview = systems.body.items.find((s: Item) => s.id === firewall).alerts.find((a: Item) => a.id === alert);
+    assert.deepEqual(preview, { id: alert, title: listed.title, last_seen: listed.last_seen, severity: listed.severity, source: listed.source });
+
+    const summary = await ctx.server.api.get('/api/v1/context/security-summary', ctx.a.viewer.token);
+    assert.equal(summary.status, 200, summary.text);
+    const top = summary.body.alerts.most_important.find((a: Item) => a.id === alert);
+    for (const field of ['title', 'severity', 'status', 'source', 'system_id', 'system_name', 'asset', 'last_seen']) assert.deepEqual(top[field], listed[field], field);
+    const attention = summary.body.systems.needing_attention.find((s: Item) => s.id === firewall);
+    const system = systems.body.items.find((s: Item) => s.id === firewall);
+    assert.deepEqual(Object.keys(attention).sort(), ['id', 'status', 'status_summary', 'system']);
+    assert.deepEqual([attention.system, attention.status_summary], [system.system, system.status_summary]);
+  });
+
   it('bulk acknowledges listed alerts, reporting each one changed or skipped with the reason, audited per alert', async () => {
     const active = await alertOf(firewall, { title: 'Bulk active', severity: 'high', ingestedMinutesAgo: 1, lastSeenMinutesAgo: 1 });
     const acknowledged = await alertOf(firewall, { title: 'Bulk acknowledged', severity: 'high', ingestedMinutesAgo: 1, lastSeenMinutesAgo: 1, status: 'acknowledged' });

@@ -52,7 +52,7 @@ forEachDialect('systems and alerts API', { env: { SENTINEL_SYNC: 'off' }, tenant
     assert.equal(pa.status, 'alert');
     assert.deepEqual(pa.metrics, { uptime: 3600, response_time_avg: 12 });
     assert.deepEqual(pa.alerts.map((a: { id: string }) => a.id), [alerts['pa-1'], alerts['pa-2']], 'open alerts only, newest first');
-    assert.deepEqual(Object.keys(pa.alerts[0]).sort(), ['id', 'severity', 'source', 'time', 'title']);
+    assert.deepEqual(Object.keys(pa.alerts[0]).sort(), ['id', 'last_seen', 'severity', 'source', 'title']);
     const wazuh = list.body.items.find((s: { system: string }) => s.system === 'Wazuh');
     assert.equal(wazuh.alerts.length, 5, 'at most 5 per system');
     assert.deepEqual((await ctx.server.api.get('/api/v1/systems?status=warning', ctx.a.viewer.token)).body.items.map((s: { system: string }) => s.system), ['Wazuh']);

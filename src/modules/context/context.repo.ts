@@ -20,7 +20,7 @@ export function createContextRepo(db: Kysely<PlatformDatabase>) {
       db
         .selectFrom('alerts')
         .leftJoin('systems', 'systems.id', 'alerts.system_id')
-        .select(['alerts.id', 'alerts.title', 'alerts.severity', 'alerts.source', 'alerts.status', 'alerts.last_seen', 'alerts.asset', 'systems.name as system'])
+        .select(['alerts.id', 'alerts.title', 'alerts.severity', 'alerts.source', 'alerts.status', 'alerts.last_seen', 'alerts.asset', 'alerts.system_id', 'systems.name as system_name'])
         .where('alerts.tenant_id', '=', tenantId)
         .where('alerts.status', 'in', OPEN_ALERT_STATUSES)
         .orderBy(severityRank('alerts.severity'))

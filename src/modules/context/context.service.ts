@@ -39,11 +39,11 @@ export function createContextService(deps: { repo: ContextRepo; systems: Systems
       return {
         generated_at: toIso(now),
         tenant: { id: tenantId, name: tenant },
-        systems: { ...status, needing_attention: attention.map((s) => ({ id: s.id, system: s.name, status: s.status as SystemStatus, summary: s.status_summary })) },
+        systems: { ...status, needing_attention: attention.map((s) => ({ id: s.id, system: s.name, status: s.status as SystemStatus, status_summary: s.status_summary })) },
         alerts: {
           open: sum(openAlerts),
           open_by_severity: openAlerts,
-          most_important: topAlerts.map((a) => ({ id: a.id, title: a.title, severity: a.severity as Severity, status: a.status as AlertStatus, source: a.source, system: a.system, asset: a.asset, last_seen: toIso(a.last_seen) })),
+          most_important: topAlerts.map((a) => ({ id: a.id, title: a.title, severity: a.severity as Severity, status: a.status as AlertStatus, source: a.source, system_id: a.system_id, system_name: a.system_name, asset: a.asset, last_seen: toIso(a.last_seen) })),
         },
         vulnerabilities: {
           open: sum(openVulns),

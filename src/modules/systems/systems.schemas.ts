@@ -13,7 +13,7 @@ export const SystemStatusCounts = Type.Object({
 const AlertSummary = Type.Object({
   id: Id,
   title: Type.String(),
-  time: Timestamp,
+  last_seen: Timestamp,
   severity: StringEnum(SEVERITIES),
   source: Type.String(),
 });

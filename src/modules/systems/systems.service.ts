@@ -10,7 +10,7 @@ const ALERTS_PER_SYSTEM = 5;
 
 type RecentAlert = Awaited<ReturnType<SystemsRepo['recentOpenAlerts']>>[number];
 
-/** The normalised system view (docs/requirements.md, SEC-3): {system, status, alerts: [{id, title, time, severity, source}], metrics: {uptime, response_time_avg}}. */
+/** The normalised system view (docs/requirements.md, SEC-3): {system, status, alerts: [{id, title, last_seen, severity, source}], metrics: {uptime, response_time_avg}}. */
 function systemView(row: SystemRow, alerts: RecentAlert[]): SystemView {
   return {
     id: row.id,
@@ -19,7 +19,7 @@ function systemView(row: SystemRow, alerts: RecentAlert[]): SystemView {
     integration_id: row.integration_id,
     status: row.status as SystemView['status'],
     status_summary: row.status_summary,
-    alerts: alerts.map((a) => ({ id: a.id, title: a.title, time: toIso(a.last_seen), severity: a.severity as Severity, source: a.source })),
+    alerts: alerts.map((a) => ({ id: a.id, title: a.title, last_seen: toIso(a.last_seen), severity: a.severity as Severity, source: a.source })),
     metrics: { uptime: row.uptime_seconds, response_time_avg: row.response_time_avg_ms },
     last_seen: toIsoOrNull(row.last_seen),
   };
