@@ -27,8 +27,9 @@ forEachDialect('auth', { tenants: 'Auth', roles: [] }, (ctx) => {
     assert.equal(me.status, 200);
     assert.equal(me.body.username, 'alice.ops');
     assert.equal(me.body.email, 'alice@example.com');
-    assert.ok(me.body.permissions.includes('tickets:write'));
-    assert.ok(!me.body.permissions.includes('users:write'));
+    assert.ok(me.body.effective_permissions.includes('tickets:write'));
+    assert.ok(!me.body.effective_permissions.includes('users:write'));
+    assert.deepEqual(me.body.permissions, [], '`permissions` are the extra grants, as on the user');
   });
 
   it('rejects a wrong password or unknown user with the same 401 and audits both', async () => {

@@ -164,6 +164,14 @@ forEachDialect('tenants and users', { tenants: 'Users' }, (ctx) => {
     it('extra permissions widen a role', async () => {
       const viewer = await ctx.server.api.createUser(ctx.superAdmin, ctx.a.id, 'viewer.plus', 'VIEWER', { permissions: ['tickets:write'] });
       assert.equal((await ctx.server.api.post('/api/v1/tickets', { title: 'by a viewer with tickets:write' }, viewer.token)).status, 201);
+      // `permissions` means the extra grants wherever it appears; the effective set is `effective_permissions`.
+      const user = (await ctx.server.api.get(`/api/v1/users/${viewer.id}`, ctx.a.admin.token)).body;
+      const me = (await ctx.server.api.get('/api/v1/auth/me', viewer.token)).body;
+      for (const shown of [user, me]) {
+        assert.deepEqual(shown.permissions, ['tickets:write']);
+        assert.ok(shown.effective_permissions.includes('tickets:write') && shown.effective_permissions.includes('alerts:read'));
+      }
+      assert.deepEqual(me.effective_permissions, user.effective_permissions);
       const plain = await ctx.server.api.createUser(ctx.superAdmin, ctx.a.id, 'viewer.plain', 'VIEWER');
       assert.equal((await ctx.server.api.post('/api/v1/tickets', { title: 'denied' }, plain.token)).status, 403);
     });

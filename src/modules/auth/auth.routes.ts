@@ -45,7 +45,7 @@ export function authRoutes(service: AuthService): FastifyPluginAsyncTypebox {
       const p = request.actor;
       return {
         id: p.userId, username: p.username, email: p.email, tenant_id: p.tenantId, role: p.role,
-        permissions: [...p.permissions].sort(), session_id: p.sessionId,
+        permissions: [...p.extraPermissions].sort(), effective_permissions: [...p.permissions].sort(), session_id: p.sessionId,
       };
     });
 

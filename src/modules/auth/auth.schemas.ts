@@ -32,7 +32,8 @@ export const Me = Type.Object({
   email: NullableString(),
   tenant_id: NullableId,
   role: Type.String(),
-  permissions: Type.Array(Type.String(), { description: 'Effective permissions' }),
+  permissions: Type.Array(Type.String(), { description: 'Extra permissions beyond the role (as on the user)' }),
+  effective_permissions: Type.Array(Type.String(), { description: 'Everything the user may do: the role\'s permissions and the extra ones' }),
   session_id: Id,
 });
 

@@ -17,7 +17,7 @@ export const User = Type.Object({
   email: NullableString(),
   role: Type.String({ description: 'ADMIN, MANAGER, OPERATOR, VIEWER (or SUPER_ADMIN for platform accounts)' }),
   permissions: Type.Array(Type.String(), { description: 'Extra permissions beyond the role' }),
-  effective_permissions: Type.Array(Type.String()),
+  effective_permissions: Type.Array(Type.String(), { description: 'Everything the user may do: the role\'s permissions and the extra ones' }),
   is_active: Type.Boolean(),
   created_at: Timestamp,
   updated_at: Timestamp,
