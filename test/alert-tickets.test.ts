@@ -15,6 +15,8 @@ forEachDialect('tickets from alerts', { env: { SENTINEL_SYNC: 'off' }, tenants: 
   });
 
   it('opens one ticket per alert: 201 the first time, then 200 with the same open ticket, shown on the alert', async () => {
+    const before = await ctx.server.api.get('/api/v1/alerts/active?limit=500', ctx.a.viewer.token);
+    assert.equal(before.body.items.find((a: Item) => a.id === alert).ticket_id, null);
     const first = await ctx.server.api.post(`/api/v1/alerts/${alert}/ticket`, { priority: 'high', assignee_id: ctx.a.operator.id }, ctx.a.admin.token);
     assert.equal(first.status, 201, first.text);
     assert.equal(first.body.alert_id, alert);

@@ -1,7 +1,7 @@
 import type { ValidateFunction } from 'ajv';
 import { isUniqueViolation } from '../../platform/db/errors.ts';
 import type { IntegrationRow } from './integrations.tables.ts';
-import { HttpError, badRequest, conflict, notFound, type FieldError } from '../../platform/http/errors.ts';
+import { HttpError, badRequest, conflict, fieldErrors, notFound, type FieldError } from '../../platform/http/errors.ts';
 import { decodeCursor, toPage } from '../../platform/http/pagination.ts';
 import { buildAjv } from '../../platform/http/validation.ts';
 import { newId, toIso, toIsoOrNull } from '../../platform/ids.ts';
@@ -25,14 +25,7 @@ function validatorFor(key: string, schema: object): ValidateFunction {
   return validate;
 }
 
-function schemaErrors(prefix: string, validate: ValidateFunction): FieldError[] {
-  return (validate.errors ?? []).map((e) => {
-    let field = `${prefix}${e.instancePath.replaceAll('/', '.')}`;
-    if (e.keyword === 'additionalProperties') field += `.${String(e.params.additionalProperty)}`;
-    if (e.keyword === 'required') field += `.${String(e.params.missingProperty)}`;
-    return { field, message: e.keyword === 'additionalProperties' ? 'is not a known field' : (e.message ?? 'is invalid') };
-  });
-}
+const schemaErrors = (prefix: string, validate: ValidateFunction): FieldError[] => fieldErrors(validate.errors ?? [], { prefix, whole: prefix });
 
 /** Validates (and fills defaults into) a config for a type; throws 400 naming each bad field. */
 function validConfig(definition: ProviderDefinition, config: Record<string, unknown>): Record<string, unknown> {

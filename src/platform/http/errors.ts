@@ -56,19 +56,25 @@ const TITLES: Record<number, string> = {
   504: 'Gateway Timeout',
 };
 
-interface AjvIssue {
+/** An Ajv validation error (the fields Sentinel reads). */
+export interface AjvIssue {
   instancePath: string;
   message?: string;
   keyword: string;
   params: Record<string, unknown>;
 }
 
-function fieldErrors(part: string | undefined, issues: AjvIssue[]): FieldError[] {
+/**
+ * Ajv's errors as field errors: the field as a dotted path (under `prefix` when given; `whole`
+ * names the value itself) and a message a client can act on.
+ */
+export function fieldErrors(issues: readonly AjvIssue[], { prefix, whole }: { prefix?: string; whole: string }): FieldError[] {
   return issues.map((issue) => {
-    let field = issue.instancePath.replace(/^\//, '').replaceAll('/', '.');
-    if (issue.keyword === 'additionalProperties') field = [field, String(issue.params.additionalProperty)].filter(Boolean).join('.');
-    if (issue.keyword === 'required') field = [field, String(issue.params.missingProperty)].filter(Boolean).join('.');
-    return { field: field === '' ? (part ?? 'body') : field, message: issueMessage(issue) };
+    const path = issue.instancePath.split('/').slice(1);
+    if (issue.keyword === 'additionalProperties') path.push(String(issue.params.additionalProperty));
+    if (issue.keyword === 'required') path.push(String(issue.params.missingProperty));
+    const field = [prefix, ...path].filter((part) => part !== undefined && part !== '').join('.');
+    return { field: field === '' ? whole : field, message: issueMessage(issue) };
   });
 }
 
@@ -111,7 +117,7 @@ export function problemFor(error: unknown, request: FastifyRequest, reply: Fasti
   const fastifyError = (typeof error === 'object' && error !== null ? error : {}) as Partial<FastifyError> & { validation?: AjvIssue[]; validationContext?: string };
   if (fastifyError.validation) {
     const part = fastifyError.validationContext;
-    return { status: 400, detail: `The request ${part ?? 'input'} is invalid`, errors: fieldErrors(part, fastifyError.validation) };
+    return { status: 400, detail: `The request ${part ?? 'input'} is invalid`, errors: fieldErrors(fastifyError.validation, { whole: part ?? 'body' }) };
   }
   const status = fastifyError.statusCode ?? 500;
   if (status >= 400 && status < 500) {
