@@ -41,19 +41,21 @@ const ticketOf = (eb: AlertsFrom) =>
 
 /** Alerts by tenant (the first argument, from the caller's principal). */
 export function createAlertsRepo(db: Kysely<PlatformDatabase>) {
-  function detailed(tenantId: string) {
-    return db
+  /** The tenant's alerts with their system and the users named on them. */
+  const joined = (tenantId: string) =>
+    db
       .selectFrom('alerts as a')
       .leftJoin('systems as s', (join) => join.onRef('s.id', '=', 'a.system_id').onRef('s.tenant_id', '=', 'a.tenant_id'))
       .leftJoin('users as ack', 'ack.id', 'a.acknowledged_by')
       .leftJoin('users as res', 'res.id', 'a.resolved_by')
-      .selectAll('a')
-      .select(['s.name as system_name', 'ack.username as acknowledged_by_username', 'res.username as resolved_by_username', ticketOf])
       .where('a.tenant_id', '=', tenantId);
-  }
 
-  function filtered(tenantId: string, filter: AlertFilter) {
-    let query = db.selectFrom('alerts as a').where('a.tenant_id', '=', tenantId);
+  const detailed = (query: ReturnType<typeof joined>) =>
+    query.selectAll('a').select(['s.name as system_name', 'ack.username as acknowledged_by_username', 'res.username as resolved_by_username', ticketOf]);
+
+  /** Matching alerts newest first by the alert's own time, then id; `after` is the previous page's last item. */
+  function newestFirst(tenantId: string, filter: AlertFilter, after: TimeCursor | undefined) {
+    let query = joined(tenantId);
     if (filter.statuses !== undefined) query = query.where('a.status', 'in', filter.statuses);
     if (filter.severities !== undefined) query = query.where('a.severity', 'in', filter.severities);
     if (filter.systemIds !== undefined) query = query.where('a.system_id', 'in', filter.systemIds);
@@ -65,12 +67,6 @@ export function createAlertsRepo(db: Kysely<PlatformDatabase>) {
     if (filter.changedAfterMs !== undefined) query = query.where('a.updated_at', '>', filter.changedAfterMs);
     if (filter.fromMs !== undefined) query = query.where('a.last_seen', '>=', filter.fromMs);
     if (filter.toMs !== undefined) query = query.where('a.last_seen', '<', filter.toMs);
-    return query;
-  }
-
-  /** Newest first by the alert's own time, then id; `after` is the previous page's last item. */
-  function newestFirst(tenantId: string, filter: AlertFilter, after: TimeCursor | undefined) {
-    let query = filtered(tenantId, filter);
     if (after !== undefined) {
       query = query.where((eb) => eb.or([eb('a.last_seen', '<', after.ms), eb.and([eb('a.last_seen', '=', after.ms), eb('a.id', '<', after.id)])]));
     }
@@ -78,13 +74,11 @@ export function createAlertsRepo(db: Kysely<PlatformDatabase>) {
   }
 
   return {
-    find: (tenantId: string, id: string): Promise<AlertDetailRow | undefined> => detailed(tenantId).where('a.id', '=', id).executeTakeFirst(),
+    find: (tenantId: string, id: string): Promise<AlertDetailRow | undefined> => detailed(joined(tenantId)).where('a.id', '=', id).executeTakeFirst(),
 
     /** One page (limit + 1 rows, so the caller can tell whether another follows). */
-    async list(tenantId: string, filter: AlertFilter, after: TimeCursor | undefined, limit: number): Promise<AlertDetailRow[]> {
-      const page = newestFirst(tenantId, filter, after).select('a.id').limit(limit + 1);
-      return detailed(tenantId).where('a.id', 'in', page).orderBy('a.last_seen', 'desc').orderBy('a.id', 'desc').execute();
-    },
+    list: (tenantId: string, filter: AlertFilter, after: TimeCursor | undefined, limit: number): Promise<AlertDetailRow[]> =>
+      detailed(newestFirst(tenantId, filter, after)).limit(limit + 1).execute(),
 
     /** The ids of the first `limit` matching alerts (newest first), for bulk actions. */
     matchingIds: async (tenantId: string, filter: AlertFilter, limit: number) =>
