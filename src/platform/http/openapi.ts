@@ -27,6 +27,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
     },
     // Shared schemas appear under their $id (e.g. #/components/schemas/Problem).
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+    transformObject: (documents) => ('openapiObject' in documents ? optionalBodiesNotRequired(documents.openapiObject) : documents.swaggerObject),
   });
   // Swagger UI's assets ship inside the npm package and are served from here: no CDN. Its routes
   // cannot declare themselves public, so the scope it is registered in declares them.
@@ -37,6 +38,24 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
     await docs.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: false }, staticCSP: false });
   });
   app.get('/openapi.json', { schema: { hide: true }, config: { access: 'public' } }, async () => app.swagger());
+}
+
+interface Operation {
+  requestBody?: { required?: boolean; content?: Record<string, { schema?: { type?: unknown } }> };
+}
+
+/**
+ * The plugin marks every request body required; one whose schema also takes null may be left out
+ * (schemas.ts, OptionalBody), and the document says so.
+ */
+function optionalBodiesNotRequired<T>(document: T): T {
+  const paths = (document as { paths?: Record<string, Record<string, Operation>> }).paths ?? {};
+  for (const operation of Object.values(paths).flatMap((methods) => Object.values(methods))) {
+    const body = operation.requestBody;
+    const type = body?.content?.['application/json']?.schema?.type;
+    if (body !== undefined && Array.isArray(type) && type.includes('null')) body.required = false;
+  }
+  return document;
 }
 
 /** The document as committed in openapi/openapi.yaml (no YAML anchors, so diffs stay readable). */
