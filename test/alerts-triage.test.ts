@@ -178,6 +178,14 @@ forEachDialect('alert triage at scale', { env: { SENTINEL_SYNC: 'off' }, tenants
     assert.ok(!skippedAudit.body.items.some((e: Item) => e.action === 'alert.acknowledge'), 'a skipped alert has no entry of a change');
     const summary = (await ctx.server.api.get('/api/v1/audit-logs?action=alert.bulk', ctx.a.admin.token)).body.items[0];
     assert.deepEqual(summary.detail, { action: 'acknowledge', changed: 1, skipped: 4, has_more: false });
+
+    // A SUPER_ADMIN names the tenant; the entries are that tenant's.
+    const byPlatform = await ctx.server.api.post(`/api/v1/alerts/bulk?tenant_id=${ctx.b.id}`, { action: 'resolve', ids: [theirs, active] }, ctx.superAdmin);
+    assert.equal(byPlatform.status, 200, byPlatform.text);
+    assert.deepEqual(byPlatform.body.changed, [{ id: theirs, status: 'resolved' }]);
+    assert.deepEqual(byPlatform.body.skipped.map((s: Item) => [s.id, s.reason]), [[active, 'not_found']]);
+    const theirAudit = await ctx.server.api.get(`/api/v1/audit-logs?resource_id=${theirs}&action=alert.resolve`, ctx.b.admin.token);
+    assert.equal(theirAudit.body.items.length, 1, theirAudit.text);
   });
 
   it('bulk resolves by filter, at most 500 per request, with the note as the resolution note', async () => {
