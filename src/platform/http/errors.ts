@@ -59,6 +59,7 @@ const TITLES: Record<number, string> = {
 /** An Ajv validation error (the fields Sentinel reads). */
 export interface AjvIssue {
   instancePath: string;
+  schemaPath?: string;
   message?: string;
   keyword: string;
   params: Record<string, unknown>;
@@ -69,13 +70,32 @@ export interface AjvIssue {
  * names the value itself) and a message a client can act on.
  */
 export function fieldErrors(issues: readonly AjvIssue[], { prefix, whole }: { prefix?: string; whole: string }): FieldError[] {
-  return issues.map((issue) => {
+  return withAlternativesMerged(issues).map((issue) => {
     const path = issue.instancePath.split('/').slice(1);
     if (issue.keyword === 'additionalProperties') path.push(String(issue.params.additionalProperty));
     if (issue.keyword === 'required') path.push(String(issue.params.missingProperty));
     const field = [prefix, ...path].filter((part) => part !== undefined && part !== '').join('.');
     return { field: field === '' ? whole : field, message: issueMessage(issue) };
   });
+}
+
+/**
+ * A value that matches none of a schema's alternatives (anyOf) is one error saying what each
+ * alternative wanted, rather than one per alternative and a last one saying "anyOf".
+ */
+function withAlternativesMerged(issues: readonly AjvIssue[]): readonly AjvIssue[] {
+  const alternatives = issues.filter((issue) => issue.keyword === 'anyOf' && issue.schemaPath !== undefined);
+  if (alternatives.length === 0) return issues;
+  // An alternative's own complaints about the value (not about fields inside it, which stay).
+  const about = (issue: AjvIssue, parent: AjvIssue) =>
+    issue !== parent && issue.instancePath === parent.instancePath && issue.schemaPath?.startsWith(`${parent.schemaPath}/`) === true;
+  return issues
+    .filter((issue) => !alternatives.some((parent) => about(issue, parent)))
+    .map((issue) => {
+      if (!alternatives.includes(issue)) return issue;
+      const branches = issues.filter((branch) => about(branch, issue)).map(issueMessage);
+      return branches.length === 0 ? issue : { ...issue, keyword: 'alternatives', message: branches.join(' or ') };
+    });
 }
 
 /** Ajv's sentence, except where the client needs more to correct the input: which values are allowed. */
