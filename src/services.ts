@@ -28,6 +28,8 @@ import { createProductionService } from './modules/production/production.service
 import { createStructureService } from './modules/production/structure.service.ts';
 import { createPlantTenants } from './modules/production/plant-tenants.ts';
 import { createLineWatch, type LineWatch } from './modules/production/line-watch.ts';
+import { createTelemetryRepo } from './modules/telemetry/telemetry.repo.ts';
+import { createTelemetryService } from './modules/telemetry/telemetry.service.ts';
 import { createSystemsRepo } from './modules/systems/systems.repo.ts';
 import { createSystemsService } from './modules/systems/systems.service.ts';
 import { createTenantsRepo } from './modules/tenants/tenants.repo.ts';
@@ -62,7 +64,8 @@ export function createServices(config: Config, db: Db, secretKey: string, bus: E
   const context = createContextService({ repo: createContextRepo(db.kysely), systems, analytics });
   const apiKeys = createApiKeysService(createApiKeysRepo(db.kysely));
   const production = createProductionServices(config, db, secretKey, tenants, bus);
-  return { audit, tokens, auth, tenants, users, usersRepo, tickets, integrations, sync, systems, alerts, vulnerabilities, analytics, context, apiKeys, tenantExists, bus, ...production };
+  const telemetry = createTelemetryService({ repo: createTelemetryRepo(db.kysely, db.dialect), db });
+  return { telemetry, audit, tokens, auth, tenants, users, usersRepo, tickets, integrations, sync, systems, alerts, vulnerabilities, analytics, context, apiKeys, tenantExists, bus, ...production };
 }
 
 /**

@@ -14,6 +14,7 @@ import { integrationsModule } from './integrations/integrations.module.ts';
 import { liveModule } from './live/live.module.ts';
 import { productionModule } from './production/production.module.ts';
 import { systemsModule } from './systems/systems.module.ts';
+import { telemetryModule } from './telemetry/telemetry.module.ts';
 import { tenantsModule } from './tenants/tenants.module.ts';
 import { ticketsModule } from './tickets/tickets.module.ts';
 import { usersModule } from './users/users.module.ts';
@@ -49,6 +50,7 @@ export const MODULES: readonly AppModule[] = [
   productionModule,
   liveModule,
   apiKeysModule,
+  telemetryModule,
 ];
 
 export const MODULE_MIGRATIONS = Object.assign({}, ...MODULES.map((module) => module.migrations ?? {})) as NonNullable<AppModule['migrations']>;
