@@ -3,6 +3,7 @@ import type { Config } from '../config.ts';
 import type { Db } from '../platform/db/database.ts';
 import type { ModuleDefinition } from '../platform/modules.ts';
 import type { AppServices, Services } from '../services.ts';
+import { alertRulesModule } from './alert-rules/alert-rules.module.ts';
 import { alertsModule } from './alerts/alerts.module.ts';
 import { apiKeysModule } from './api-keys/api-keys.module.ts';
 import { analyticsModule } from './analytics/analytics.module.ts';
@@ -51,6 +52,7 @@ export const MODULES: readonly AppModule[] = [
   liveModule,
   apiKeysModule,
   telemetryModule,
+  alertRulesModule,
 ];
 
 export const MODULE_MIGRATIONS = Object.assign({}, ...MODULES.map((module) => module.migrations ?? {})) as NonNullable<AppModule['migrations']>;
