@@ -4,6 +4,11 @@
 // the alert is resolved; production rules on a stopped line; the preview; CRUD, roles and tenants.
 import assert from 'node:assert/strict';
 import { before, it } from 'node:test';
+import { createAlertRulesRepo } from '../src/modules/alert-rules/alert-rules.repo.ts';
+import { createRuleEvaluator } from '../src/modules/alert-rules/rule-evaluator.ts';
+import { createAlertsMerge } from '../src/modules/alerts/alerts.merge.ts';
+import { createSystemsMerge } from '../src/modules/systems/systems.merge.ts';
+import { openDatabase } from '../src/platform/db/database.ts';
 import { createLocalJobDriver, type JobDriver } from '../src/platform/jobs/job-driver.ts';
 import { connectLive } from './helpers/live-client.ts';
 import { forEachDialect } from './helpers/suite.ts';
@@ -203,5 +208,28 @@ forEachDialect('alert rules', { env: { SENTINEL_RULES_EVAL_SECONDS: '1' }, tenan
     assert.equal((await api().request('GET', '/api/v1/alert-rules', { headers: { 'x-api-key': key } })).status, 403);
     assert.equal((await api().get('/api/v1/alert-rules')).status, 401);
     assert.equal((await api().get(url, s.a.viewer.token)).body.threshold, 50, 'nothing changed');
+  });
+
+  it('evaluates each tenant\'s rules once per interval however many processes evaluate', async () => {
+    const created = await rule(s.a.admin.token, { ...TEMPERATURE_RULE, name: 'Once' });
+    await driver.stop();
+    // Three evaluators, each on its own database connection as separate processes would be.
+    const connections = [openDatabase(s.server.config), openDatabase(s.server.config), openDatabase(s.server.config)];
+    let observed = 0;
+    const { telemetry, production } = s.server.services;
+    const evaluators = connections.map((db) => createRuleEvaluator({
+      repo: createAlertRulesRepo(db.kysely), production, alerts: createAlertsMerge(db.kysely), systems: createSystemsMerge(db.kysely), publish: () => undefined, intervalMs: 60_000,
+      telemetry: { statsAcross: (...args) => { observed++; return telemetry.statsAcross(...args); } },
+    }));
+    try {
+      await s.server.db.kysely.updateTable('alert_rule_schedules').set({ next_eval_at: 0 }).execute();
+      for (let round = 0; round < 3; round++) await Promise.all(evaluators.map((evaluator) => evaluator.evaluateDue()));
+      const rules = (await api().get('/api/v1/alert-rules?enabled=true', s.a.viewer.token)).body.items.length;
+      assert.ok(rules >= 1);
+      assert.equal(observed, rules, 'each rule was evaluated once');
+      assert.notEqual((await api().get(`/api/v1/alert-rules/${created.id}`, s.a.viewer.token)).body.last_evaluated_at, null);
+    } finally {
+      for (const db of connections) await db.close();
+    }
   });
 });
