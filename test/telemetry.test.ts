@@ -141,6 +141,9 @@ forEachDialect('telemetry', { tenants: 'Telemetry' }, (s) => {
     assert.equal((await api().get('/api/v1/telemetry/query?metric=cpu&agg=median', s.a.viewer.token)).status, 400);
     assert.equal((await api().get('/api/v1/telemetry/query?metric=cpu&labels=nonsense', s.a.viewer.token)).status, 400);
     assert.equal((await api().get(`/api/v1/telemetry/query?metric=cpu&from=${at(0)}&to=${at(86_400_000)}&step=1`, s.a.viewer.token)).status, 400);
+    const longRaw = await api().get(`/api/v1/telemetry/query?metric=cpu&from=${at(0)}&to=${at(2 * 86_400_000)}&step=30`, s.a.viewer.token);
+    assert.equal(longRaw.status, 400, 'raw points answer ranges up to a day');
+    assert.equal(longRaw.body.errors[0].field, 'step');
   });
 
   it('deletes raw points past retention and keeps the rollups', async () => {

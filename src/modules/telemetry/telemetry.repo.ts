@@ -2,7 +2,7 @@
  * Telemetry SQL: series by tenant, points and rollups by series (a series id is only ever taken
  * from the caller's tenant's series), batch ids, and the per-tenant counters and limits.
  */
-import { sql, type Kysely } from 'kysely';
+import { CompiledQuery, sql, type Kysely } from 'kysely';
 import type { Dialect } from '../../platform/db/database.ts';
 import type { PlatformDatabase } from '../../platform/db/schema.ts';
 import type { RollupTable, TelemetryTenantsTable } from './telemetry.tables.ts';
@@ -42,9 +42,31 @@ function* slices<T>(items: readonly T[], size: number): Generator<T[]> {
   for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
 }
 
+const ROLLUP_COLUMNS = ['bucket', 'series_id', 'value_count', 'value_sum', 'value_min', 'value_max'] as const;
+
 export function createTelemetryRepo(db: Kysely<PlatformDatabase>, dialect: Dialect) {
-  const least = dialect === 'postgres' ? 'LEAST' : 'MIN';
-  const greatest = dialect === 'postgres' ? 'GREATEST' : 'MAX';
+  const [least, greatest] = dialect === 'postgres' ? ['LEAST', 'GREATEST'] : ['MIN', 'MAX'];
+  /*
+   * The bulk writes of an ingest are written as SQL text once per shape and run with their
+   * parameters: building a 1,000-row statement through the query builder cost more CPU than SQLite
+   * spent running it, and the same text lets SQLite reuse its prepared statement.
+   */
+  const texts = new Map<string, string>();
+  function valuesText(key: string, head: string, columns: number, rows: number, tail = ''): string {
+    const cacheKey = `${key}:${rows}`;
+    let text = texts.get(cacheKey);
+    if (text === undefined) {
+      const tuples: string[] = [];
+      for (let row = 0, n = 1; row < rows; row++) {
+        const marks: string[] = [];
+        for (let column = 0; column < columns; column++, n++) marks.push(dialect === 'postgres' ? `$${n}` : '?');
+        tuples.push(`(${marks.join(',')})`);
+      }
+      text = `${head} VALUES ${tuples.join(',')}${tail}`;
+      texts.set(cacheKey, text);
+    }
+    return text;
+  }
 
   return {
     /** Records a batch id; false when the tenant stored it before (nothing else should be written then). */
@@ -86,19 +108,22 @@ export function createTelemetryRepo(db: Kysely<PlatformDatabase>, dialect: Diale
     },
 
     async insertPoints(rows: readonly { series_id: number; ts: number; value: number }[]): Promise<void> {
-      for (const slice of slices(rows, INSERT_ROWS)) await db.insertInto('telemetry_points').values(slice).execute();
+      for (const slice of slices(rows, INSERT_ROWS)) {
+        const parameters: number[] = [];
+        for (const row of slice) parameters.push(row.series_id, row.ts, row.value);
+        await db.executeQuery(CompiledQuery.raw(valuesText('points', 'INSERT INTO telemetry_points (series_id, ts, value)', 3, slice.length), parameters));
+      }
     },
 
     /** Adds cells to a rollup table. Sorted by key so concurrent writers on PostgreSQL lock rows in one order. */
     async addToRollups(table: RollupTable, cells: RollupCell[]): Promise<void> {
-      cells.sort((a, b) => a.series_id - b.series_id || a.bucket - b.bucket);
+      cells.sort((a, b) => a.bucket - b.bucket || a.series_id - b.series_id);
+      const upsert = ` ON CONFLICT (bucket, series_id) DO UPDATE SET value_count = ${table}.value_count + excluded.value_count, value_sum = ${table}.value_sum + excluded.value_sum, `
+        + `value_min = ${least}(${table}.value_min, excluded.value_min), value_max = ${greatest}(${table}.value_max, excluded.value_max)`;
       for (const slice of slices(cells, INSERT_ROWS)) {
-        await db.insertInto(table).values(slice).onConflict((oc) => oc.columns(['series_id', 'bucket']).doUpdateSet({
-          value_count: sql`${sql.ref(`${table}.value_count`)} + excluded.value_count`,
-          value_sum: sql`${sql.ref(`${table}.value_sum`)} + excluded.value_sum`,
-          value_min: sql`${sql.raw(least)}(${sql.ref(`${table}.value_min`)}, excluded.value_min)`,
-          value_max: sql`${sql.raw(greatest)}(${sql.ref(`${table}.value_max`)}, excluded.value_max)`,
-        })).execute();
+        const parameters: number[] = [];
+        for (const cell of slice) for (const column of ROLLUP_COLUMNS) parameters.push(cell[column]);
+        await db.executeQuery(CompiledQuery.raw(valuesText(table, `INSERT INTO ${table} (${ROLLUP_COLUMNS.join(', ')})`, ROLLUP_COLUMNS.length, slice.length, upsert), parameters));
       }
     },
 

@@ -24,6 +24,11 @@ const FUTURE_TOLERANCE_MS = 5 * MINUTE_MS;
 const MAX_QUERY_SERIES = 100;
 /** Buckets per series in one query answer. */
 const MAX_QUERY_BUCKETS = 11_000;
+/**
+ * Longest range answered from raw points (steps that are not whole minutes): raw points are keyed
+ * time first (for ingest), so a raw read scans every series of its range.
+ */
+const MAX_RAW_RANGE_MS = 24 * 3_600_000;
 /** Series ids this process remembers (all tenants), so a batch of known series costs no lookup. */
 const SERIES_CACHE_MAX = 100_000;
 
@@ -104,20 +109,25 @@ export function mergeStats(into: Stats | undefined, row: Stats): Stats {
 }
 
 function rollupCells(points: readonly { series_id: number; ts: number; value: number }[], unitMs: number): RollupCell[] {
-  const cells = new Map<string, RollupCell>();
+  const buckets = new Map<number, Map<number, RollupCell>>();
+  const cells: RollupCell[] = [];
   for (const point of points) {
     const bucket = point.ts - (point.ts % unitMs);
-    const key = `${point.series_id}:${bucket}`;
-    const cell = cells.get(key);
-    if (cell === undefined) cells.set(key, { series_id: point.series_id, bucket, value_count: 1, value_sum: point.value, value_min: point.value, value_max: point.value });
-    else {
+    let bySeries = buckets.get(bucket);
+    if (bySeries === undefined) buckets.set(bucket, (bySeries = new Map()));
+    const cell = bySeries.get(point.series_id);
+    if (cell === undefined) {
+      const created = { series_id: point.series_id, bucket, value_count: 1, value_sum: point.value, value_min: point.value, value_max: point.value };
+      bySeries.set(point.series_id, created);
+      cells.push(created);
+    } else {
       cell.value_count++;
       cell.value_sum += point.value;
       if (point.value < cell.value_min) cell.value_min = point.value;
       if (point.value > cell.value_max) cell.value_max = point.value;
     }
   }
-  return [...cells.values()];
+  return cells;
 }
 
 /** The table that answers buckets of `stepMs` exactly with the least reading. */
@@ -138,13 +148,19 @@ function matches(stored: Record<string, string>, wanted: Record<string, string>)
 export function createTelemetryService(deps: { repo: TelemetryRepo; db: Pick<Db, 'transaction'>; clock?: () => number }) {
   const { repo } = deps;
   const clock = deps.clock ?? Date.now;
-  const seriesIds = new Map<string, number>();
-
-  const cacheKey = (tenantId: string, key: string) => `${tenantId}\n${key}`;
+  /** Per tenant: series key (metric, newline, canonical labels) → id. */
+  const seriesIds = new Map<string, Map<string, number>>();
+  let remembered = 0;
 
   function remember(tenantId: string, series: readonly (SeriesKey & { id: number })[]): void {
-    if (seriesIds.size + series.length > SERIES_CACHE_MAX) seriesIds.clear();
-    for (const s of series) seriesIds.set(cacheKey(tenantId, `${s.metric}\n${s.labels}`), s.id);
+    if (remembered + series.length > SERIES_CACHE_MAX) {
+      seriesIds.clear();
+      remembered = 0;
+    }
+    let ids = seriesIds.get(tenantId);
+    if (ids === undefined) seriesIds.set(tenantId, (ids = new Map()));
+    for (const s of series) ids.set(`${s.metric}\n${s.labels}`, s.id);
+    remembered += series.length;
   }
 
   function limitsOf(row: TelemetryTenantRow | undefined): TelemetryLimits {
@@ -163,6 +179,7 @@ export function createTelemetryService(deps: { repo: TelemetryRepo; db: Pick<Db,
     const errors: FieldError[] = [];
     const rows: { key: string; ts: number; value: number }[] = new Array(batch.points.length);
     const keys = new Map<string, { series: SeriesKey; firstRow: number }>();
+    const canonical = new Map<string, string>();
     batch.points.forEach((point, index) => {
       let ts = now;
       if (point.timestamp !== undefined) {
@@ -172,9 +189,15 @@ export function createTelemetryService(deps: { repo: TelemetryRepo; db: Pick<Db,
         else ts = parsed;
       }
       if (!Number.isFinite(point.value)) errors.push({ field: `points[${index}].value`, message: 'must be a finite number' });
-      const labels = canonicalLabels(point.labels);
-      const key = `${point.metric}\n${labels}`;
-      if (!keys.has(key)) keys.set(key, { series: { metric: point.metric, labels }, firstRow: index });
+      // Points of one series usually spell their labels alike: the canonical form is worked out once per spelling.
+      const spelling = `${point.metric}\n${point.labels === undefined ? '{}' : JSON.stringify(point.labels)}`;
+      let key = canonical.get(spelling);
+      if (key === undefined) {
+        const labels = canonicalLabels(point.labels);
+        key = `${point.metric}\n${labels}`;
+        canonical.set(spelling, key);
+        if (!keys.has(key)) keys.set(key, { series: { metric: point.metric, labels }, firstRow: index });
+      }
       rows[index] = { key, ts, value: point.value };
     });
     if (errors.length > 0) throw batchRejected(errors);
@@ -185,8 +208,9 @@ export function createTelemetryService(deps: { repo: TelemetryRepo; db: Pick<Db,
   async function resolveSeries(tenantId: string, keys: Map<string, { series: SeriesKey; firstRow: number }>, now: number) {
     const ids = new Map<string, number>();
     const missing: SeriesKey[] = [];
+    const known = seriesIds.get(tenantId);
     for (const [key, { series }] of keys) {
-      const id = seriesIds.get(cacheKey(tenantId, key));
+      const id = known?.get(key);
       if (id === undefined) missing.push(series);
       else ids.set(key, id);
     }
@@ -246,9 +270,12 @@ export function createTelemetryService(deps: { repo: TelemetryRepo; db: Pick<Db,
       if ((to - from) / input.stepMs > MAX_QUERY_BUCKETS) {
         throw badRequest(`The range holds more than ${MAX_QUERY_BUCKETS} steps`, [{ field: 'step', message: `must be at least ${Math.ceil((to - from) / MAX_QUERY_BUCKETS / 1000)} seconds for this range` }]);
       }
+      const source = sourceFor(input.stepMs);
+      if (source === 'telemetry_points' && to - from > MAX_RAW_RANGE_MS) {
+        throw badRequest('Ranges over a day are answered from rollups', [{ field: 'step', message: 'must be a multiple of 60 seconds for a range over 24 hours' }]);
+      }
       const all = await matchingSeries(tenantId, input);
       const series = all.slice(0, MAX_QUERY_SERIES);
-      const source = sourceFor(input.stepMs);
       const rows = await repo.aggregate(source, series.map((s) => s.id), from, to, input.stepMs);
       const bySeries = new Map<number, AggregateRow[]>();
       for (const row of rows) bySeries.set(row.series_id, [...(bySeries.get(row.series_id) ?? []), row]);
@@ -273,7 +300,7 @@ export function createTelemetryService(deps: { repo: TelemetryRepo; db: Pick<Db,
       const out = new Map<number, Stats>();
       if (series.length === 0) return out;
       const limits = limitsOf(await repo.tenantState(tenantId));
-      const raw = from >= clock() - limits.raw_retention_days * DAY_MS && (stepMs === null || stepMs % MINUTE_MS !== 0);
+      const raw = from >= clock() - limits.raw_retention_days * DAY_MS && to - from <= MAX_RAW_RANGE_MS && (stepMs === null || stepMs % MINUTE_MS !== 0);
       const source: TelemetrySource = raw ? 'telemetry_points' : 'telemetry_minutes';
       const [start, end] = raw ? [from, to] : [from - (from % MINUTE_MS), Math.ceil(to / MINUTE_MS) * MINUTE_MS];
       for (const row of await repo.aggregate(source, series.map((s) => s.id), start, end, stepMs)) out.set(row.bucket, mergeStats(out.get(row.bucket), row));
