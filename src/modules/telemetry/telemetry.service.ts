@@ -29,6 +29,10 @@ const MAX_QUERY_BUCKETS = 11_000;
  * time first (for ingest), so a raw read scans every series of its range.
  */
 const MAX_RAW_RANGE_MS = 24 * 3_600_000;
+/** Tenant metrics whose series this process keeps parsed for queries and rules. */
+const METRIC_CACHE_MAX = 10_000;
+/** Series ids read again below the newest known one: ids taken earlier may commit later. */
+const OUT_OF_ORDER_IDS = 1_000;
 /** Series ids this process remembers (all tenants), so a batch of known series costs no lookup. */
 const SERIES_CACHE_MAX = 100_000;
 
@@ -237,9 +241,27 @@ export function createTelemetryService(deps: { repo: TelemetryRepo; db: Pick<Db,
     return { ids, learned };
   }
 
+  /**
+   * Per tenant and metric, its series with parsed labels: rules read them every evaluation. Series
+   * are never deleted but with their tenant, so each read only fetches ids past the newest known,
+   * less a margin for ids that commit out of order on PostgreSQL.
+   */
+  const metricSeries = new Map<string, { newestId: number; labels: Map<number, Record<string, string>> }>();
+
   async function matchingSeries(tenantId: string, selector: SeriesSelector) {
-    const rows = await repo.listSeries(tenantId, { metric: selector.metric });
-    return rows.map((row) => ({ id: row.id, labels: JSON.parse(row.labels) as Record<string, string> })).filter((row) => matches(row.labels, selector.labels));
+    const cacheKey = `${tenantId}\n${selector.metric}`;
+    let known = metricSeries.get(cacheKey);
+    if (known === undefined) {
+      if (metricSeries.size >= METRIC_CACHE_MAX) metricSeries.clear();
+      metricSeries.set(cacheKey, (known = { newestId: 0, labels: new Map() }));
+    }
+    for (const row of await repo.listSeries(tenantId, { metric: selector.metric, afterId: Math.max(0, known.newestId - OUT_OF_ORDER_IDS) })) {
+      if (!known.labels.has(row.id)) known.labels.set(row.id, JSON.parse(row.labels) as Record<string, string>);
+      known.newestId = Math.max(known.newestId, row.id);
+    }
+    const found: { id: number; labels: Record<string, string> }[] = [];
+    for (const [id, labels] of known.labels) if (matches(labels, selector.labels)) found.push({ id, labels });
+    return found.sort((a, b) => a.id - b.id);
   }
 
   return {
