@@ -46,6 +46,8 @@ export interface Config {
   plantMaxOpen: number;
   /** A plant-database handle unused for this long is closed. */
   plantIdleMs: number;
+  /** How often each tenant's alert rules are evaluated. */
+  rulesEvalMs: number;
 }
 
 function onOff(env: Env, name: string, fallback: boolean): boolean {
@@ -175,6 +177,7 @@ export function loadConfig(env: Env = process.env): Config {
     plantPollMs: integer(env, 'SENTINEL_PLANT_POLL_SECONDS', 60, 5, 3600) * 1000,
     plantMaxOpen: integer(env, 'SENTINEL_PLANT_MAX_OPEN', 64, 1, 10_000),
     plantIdleMs: integer(env, 'SENTINEL_PLANT_IDLE_SECONDS', 300, 1, 86_400) * 1000,
+    rulesEvalMs: integer(env, 'SENTINEL_RULES_EVAL_SECONDS', 10, 1, 3600) * 1000,
   };
 }
 

@@ -6,6 +6,10 @@ import { createPlantRegistry, type PlantRegistry } from './platform/db/plant-reg
 import { createMemoryEventBus, type EventBus } from './platform/events/event-bus.ts';
 import { createSecretStore } from './platform/secrets/index.ts';
 import { PLANT_MIGRATIONS } from './migrations/plant/index.ts';
+import { createAlertRulesRepo } from './modules/alert-rules/alert-rules.repo.ts';
+import { createAlertRulesService } from './modules/alert-rules/alert-rules.service.ts';
+import { createRuleEvaluator } from './modules/alert-rules/rule-evaluator.ts';
+import { createAlertsMerge } from './modules/alerts/alerts.merge.ts';
 import { createAlertsRepo } from './modules/alerts/alerts.repo.ts';
 import { createAlertsService } from './modules/alerts/alerts.service.ts';
 import { createAnalyticsRepo } from './modules/analytics/analytics.repo.ts';
@@ -28,6 +32,9 @@ import { createProductionService } from './modules/production/production.service
 import { createStructureService } from './modules/production/structure.service.ts';
 import { createPlantTenants } from './modules/production/plant-tenants.ts';
 import { createLineWatch, type LineWatch } from './modules/production/line-watch.ts';
+import { createTelemetryRepo } from './modules/telemetry/telemetry.repo.ts';
+import { createTelemetryService } from './modules/telemetry/telemetry.service.ts';
+import { createSystemsMerge } from './modules/systems/systems.merge.ts';
 import { createSystemsRepo } from './modules/systems/systems.repo.ts';
 import { createSystemsService } from './modules/systems/systems.service.ts';
 import { createTenantsRepo } from './modules/tenants/tenants.repo.ts';
@@ -62,7 +69,15 @@ export function createServices(config: Config, db: Db, secretKey: string, bus: E
   const context = createContextService({ repo: createContextRepo(db.kysely), systems, analytics });
   const apiKeys = createApiKeysService(createApiKeysRepo(db.kysely));
   const production = createProductionServices(config, db, secretKey, tenants, bus);
-  return { audit, tokens, auth, tenants, users, usersRepo, tickets, integrations, sync, systems, alerts, vulnerabilities, analytics, context, apiKeys, tenantExists, bus, ...production };
+  const telemetry = createTelemetryService({ repo: createTelemetryRepo(db.kysely, db.dialect), db });
+  const alertRulesRepo = createAlertRulesRepo(db.kysely);
+  const alertRules = createAlertRulesService({ repo: alertRulesRepo, telemetry, production: production.production });
+  // Rule alerts go through the security dashboard's feed write API, like a vendor sync's.
+  const ruleEvaluator = createRuleEvaluator({
+    repo: alertRulesRepo, telemetry, production: production.production, alerts: createAlertsMerge(db.kysely), systems: createSystemsMerge(db.kysely),
+    publish: bus.publish, intervalMs: config.rulesEvalMs,
+  });
+  return { telemetry, alertRules, ruleEvaluator, audit, tokens, auth, tenants, users, usersRepo, tickets, integrations, sync, systems, alerts, vulnerabilities, analytics, context, apiKeys, tenantExists, bus, ...production };
 }
 
 /**

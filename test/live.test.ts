@@ -1,47 +1,11 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, before, it } from 'node:test';
-import WebSocket from 'ws';
 import { startPaloAltoSimulator, type PaloAltoSimulator } from './simulators/paloalto.ts';
 import { makeVulnerability } from './helpers/factories.ts';
-import { PASSWORD, type TestServer } from './helpers/harness.ts';
+import { PASSWORD } from './helpers/harness.ts';
 import { forEachDialect } from './helpers/suite.ts';
-
-interface Client {
-  events: Record<string, unknown>[];
-  socket: WebSocket;
-  waitFor(predicate: (event: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
-}
-
-/** Opens the live feed; resolves once the server said hello. */
-function connect(server: TestServer, token: string, headers: Record<string, string> = {}): Promise<Client> {
-  const url = `${server.url.replace('http', 'ws')}/api/v1/live?access_token=${token}`;
-  const socket = new WebSocket(url, { headers });
-  const events: Record<string, unknown>[] = [];
-  const waiters: { predicate: (e: Record<string, unknown>) => boolean; resolve: (e: Record<string, unknown>) => void }[] = [];
-  socket.on('message', (data) => {
-    const event = JSON.parse(String(data)) as Record<string, unknown>;
-    events.push(event);
-    for (const waiter of [...waiters]) if (waiter.predicate(event)) waiter.resolve(event);
-  });
-  const client: Client = {
-    events,
-    socket,
-    waitFor(predicate, timeoutMs = 5000) {
-      const seen = events.find(predicate);
-      if (seen) return Promise.resolve(seen);
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no matching event; got ${JSON.stringify(events)}`)), timeoutMs);
-        waiters.push({ predicate, resolve: (e) => { clearTimeout(timer); resolve(e); } });
-      });
-    },
-  };
-  return new Promise((resolve, reject) => {
-    socket.once('unexpected-response', (_req, res) => reject(new Error(`handshake refused: ${res.statusCode}`)));
-    socket.once('error', reject);
-    void client.waitFor((e) => e.type === 'hello').then(() => resolve(client), reject);
-  });
-}
+import { connectLive as connect } from './helpers/live-client.ts';
 
 forEachDialect('live updates over WebSocket', { env: { SENTINEL_SYNC: 'off' }, tenants: 'Live', roles: ['ADMIN', 'VIEWER'] }, (ctx) => {
   let sim: PaloAltoSimulator;

@@ -4,42 +4,14 @@
 // and short (2 s); the line works two shifts that cover the whole day.
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
-import WebSocket from 'ws';
 import { PLANT_MIGRATIONS } from '../src/migrations/plant/index.ts';
 import { createPlantRegistry, type PlantRegistry } from '../src/platform/db/plant-registry.ts';
 import { createLineWatch, type LineWatch } from '../src/modules/production/line-watch.ts';
 import { createPlantTenants } from '../src/modules/production/plant-tenants.ts';
 import { createProductionService, type ProductionService } from '../src/modules/production/production.service.ts';
 import { createStructureService, type StructureService } from '../src/modules/production/structure.service.ts';
-import type { TestServer } from './helpers/harness.ts';
 import { forEachDialect } from './helpers/suite.ts';
-
-type Event = Record<string, unknown>;
-
-/** Opens the live feed; resolves once the server said hello. */
-function connect(server: TestServer, token: string): Promise<{ events: Event[]; socket: WebSocket; waitFor(predicate: (e: Event) => boolean, timeoutMs: number): Promise<Event> }> {
-  const socket = new WebSocket(`${server.url.replace('http', 'ws')}/api/v1/live?access_token=${token}`);
-  const events: Event[] = [];
-  const waiters: { predicate: (e: Event) => boolean; resolve: (e: Event) => void }[] = [];
-  socket.on('message', (data) => {
-    const event = JSON.parse(String(data)) as Event;
-    events.push(event);
-    for (const waiter of [...waiters]) if (waiter.predicate(event)) waiter.resolve(event);
-  });
-  const waitFor = (predicate: (e: Event) => boolean, timeoutMs: number) => {
-    const seen = events.find(predicate);
-    if (seen) return Promise.resolve(seen);
-    return new Promise<Event>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no matching event; got ${JSON.stringify(events)}`)), timeoutMs);
-      waiters.push({ predicate, resolve: (e) => { clearTimeout(timer); resolve(e); } });
-    });
-  };
-  return new Promise((resolve, reject) => {
-    socket.once('unexpected-response', (_req, res) => reject(new Error(`handshake refused: ${res.statusCode}`)));
-    socket.once('error', reject);
-    void waitFor((e) => e.type === 'hello', 5000).then(() => resolve({ events, socket, waitFor }), reject);
-  });
-}
+import { connectLive as connect } from './helpers/live-client.ts';
 
 forEachDialect('production live events', { env: { SENTINEL_SYNC: 'off' }, tenants: 'Plant', roles: ['VIEWER'] }, (ctx) => {
   let plants: PlantRegistry;

@@ -3,6 +3,7 @@ import type { Config } from '../config.ts';
 import type { Db } from '../platform/db/database.ts';
 import type { ModuleDefinition } from '../platform/modules.ts';
 import type { AppServices, Services } from '../services.ts';
+import { alertRulesModule } from './alert-rules/alert-rules.module.ts';
 import { alertsModule } from './alerts/alerts.module.ts';
 import { apiKeysModule } from './api-keys/api-keys.module.ts';
 import { analyticsModule } from './analytics/analytics.module.ts';
@@ -14,6 +15,7 @@ import { integrationsModule } from './integrations/integrations.module.ts';
 import { liveModule } from './live/live.module.ts';
 import { productionModule } from './production/production.module.ts';
 import { systemsModule } from './systems/systems.module.ts';
+import { telemetryModule } from './telemetry/telemetry.module.ts';
 import { tenantsModule } from './tenants/tenants.module.ts';
 import { ticketsModule } from './tickets/tickets.module.ts';
 import { usersModule } from './users/users.module.ts';
@@ -49,6 +51,8 @@ export const MODULES: readonly AppModule[] = [
   productionModule,
   liveModule,
   apiKeysModule,
+  telemetryModule,
+  alertRulesModule,
 ];
 
 export const MODULE_MIGRATIONS = Object.assign({}, ...MODULES.map((module) => module.migrations ?? {})) as NonNullable<AppModule['migrations']>;

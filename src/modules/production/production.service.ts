@@ -5,6 +5,7 @@
  * occurrences); OEE from rollups and downtime events; the live state of a line; the verify report,
  * table set-up and partition maintenance of a tenant's plant database.
  */
+import { batchRejected, parseInstant } from '../../platform/batches.ts';
 import { badRequest, conflict, notFound, type FieldError } from '../../platform/http/errors.ts';
 import type { PlantDialect } from '../../platform/db/plant-registry.ts';
 import { toIso } from '../../platform/ids.ts';
@@ -33,8 +34,6 @@ export const MAX_BATCH_DETECTIONS = 10_000;
 const FUTURE_TOLERANCE_MS = 5 * MINUTE_MS;
 const MAX_QUANTITY = 1_000_000;
 const MAX_BATCH_ID_LENGTH = 100;
-/** Field errors listed in one 400: enough to fix a batch, not a second copy of it. */
-const MAX_REPORTED_ERRORS = 50;
 /** An automatic event never crosses a shift occurrence, and none lasts more than a day and an hour. */
 const AUTO_EVENT_LOOKBACK_MS = 2 * DAY_MS;
 /** Shift occurrences settled per line and call: a line left alone for a long time catches up over several calls. */
@@ -129,14 +128,6 @@ export interface VerifyReport {
   tables: (VerifiedTable & { exists: boolean })[];
 }
 
-/** Epoch ms from an ISO 8601 time with its offset, or an integer of epoch ms. */
-function parseInstant(value: unknown): number | undefined {
-  if (typeof value === 'number') return Number.isSafeInteger(value) && value >= 0 ? value : undefined;
-  if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/i.test(value)) return undefined;
-  const instant = Date.parse(value);
-  return Number.isFinite(instant) && instant >= 0 ? instant : undefined;
-}
-
 const isId = (value: unknown): value is number => typeof value === 'number' && Number.isSafeInteger(value) && value > 0;
 
 function validateBatch(batch: DetectionBatch, areas: Map<number, Area>, products: Set<number>, now: number): { batchId: string | null; rows: ValidDetection[] } {
@@ -169,7 +160,7 @@ function validateBatch(batch: DetectionBatch, areas: Map<number, Area>, products
     else rows.push({ at: at!, area_id: detection.area_id as number, product_id: product as number | null, quantity: quantity as number });
   });
   if (errors.length > 0) {
-    throw badRequest(`The batch was not stored: ${errors.length} problem(s), the first in ${errors[0]!.field}`, errors.slice(0, MAX_REPORTED_ERRORS));
+    throw batchRejected(errors);
   }
   return { batchId, rows };
 }

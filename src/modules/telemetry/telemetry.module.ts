@@ -1,0 +1,12 @@
+import type { AppModule } from '../index.ts';
+import * as telemetryStore from './migrations/20261130_telemetry_store.ts';
+import { telemetryJobs } from './telemetry.jobs.ts';
+import { telemetryRoutes } from './telemetry.routes.ts';
+
+export const telemetryModule: AppModule = {
+  name: 'telemetry',
+  routes: ({ services }) => telemetryRoutes(services.telemetry),
+  permissions: ['telemetry:read', 'telemetry:write'],
+  jobs: telemetryJobs,
+  migrations: { '20261130_telemetry_store': telemetryStore },
+};

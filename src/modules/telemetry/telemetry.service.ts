@@ -1,0 +1,390 @@
+/**
+ * Telemetry (docs/requirements.md, PLT-12): batches of metric points stored all or nothing with
+ * their per-minute and per-hour rollups in one transaction, idempotent by batch id; a bounded
+ * number of series (metric + label set) per tenant; queries that aggregate per series and step from
+ * the coarsest table that answers exactly; retention per tenant.
+ */
+import { batchRejected, parseInstant } from '../../platform/batches.ts';
+import type { Db } from '../../platform/db/database.ts';
+import { HttpError, badRequest, type FieldError } from '../../platform/http/errors.ts';
+import { toIso } from '../../platform/ids.ts';
+import type { AggregateRow, RollupCell, SeriesKey, TelemetryRepo, TelemetrySource } from './telemetry.repo.ts';
+import type { TelemetryTenantRow } from './telemetry.tables.ts';
+
+export const MAX_BATCH_POINTS = 10_000;
+export const AGGREGATIONS = ['avg', 'min', 'max', 'sum', 'count', 'rate'] as const;
+export type Aggregation = (typeof AGGREGATIONS)[number];
+
+const MINUTE_MS = 60_000;
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+/** Device clocks drift; beyond this a time in the future is a mistake. */
+const FUTURE_TOLERANCE_MS = 5 * MINUTE_MS;
+/** Series answered by one query; the answer says when more matched. */
+const MAX_QUERY_SERIES = 100;
+/** Buckets per series in one query answer. */
+const MAX_QUERY_BUCKETS = 11_000;
+/**
+ * Longest range answered from raw points (steps that are not whole minutes): raw points are keyed
+ * time first (for ingest), so a raw read scans every series of its range.
+ */
+const MAX_RAW_RANGE_MS = 24 * 3_600_000;
+/** Tenant metrics whose series this process keeps parsed for queries and rules. */
+const METRIC_CACHE_MAX = 10_000;
+/** Series ids read again below the newest known one: ids taken earlier may commit later. */
+const OUT_OF_ORDER_IDS = 1_000;
+/** Series ids this process remembers (all tenants), so a batch of known series costs no lookup. */
+const SERIES_CACHE_MAX = 100_000;
+
+/** What applies to a tenant that set nothing itself. */
+export const TELEMETRY_DEFAULTS = { max_series: 10_000, raw_retention_days: 7, minute_retention_days: 90, hour_retention_days: 730 } as const;
+export type TelemetryLimits = { -readonly [K in keyof typeof TELEMETRY_DEFAULTS]: number };
+
+export interface PointInput {
+  metric: string;
+  value: number;
+  labels?: Record<string, string>;
+  timestamp?: string | number;
+}
+
+export interface TelemetryBatch {
+  batch_id?: string;
+  points: PointInput[];
+}
+
+export interface TelemetryIngestResult {
+  batch_id: string | null;
+  accepted: number;
+  duplicate: boolean;
+}
+
+/** Points of one query or rule: a metric and the labels its series must have (a subset match). */
+export interface SeriesSelector {
+  metric: string;
+  labels: Record<string, string>;
+}
+
+export interface QueryInput extends SeriesSelector {
+  from: number;
+  to: number;
+  stepMs: number;
+  agg: Aggregation;
+}
+
+/** Count, sum, min, max of some points. */
+export interface Stats {
+  n: number;
+  total: number;
+  low: number;
+  high: number;
+}
+
+/** One label set as stored: keys sorted, as JSON. */
+export function canonicalLabels(labels: Record<string, string> | undefined): string {
+  if (labels === undefined) return '{}';
+  const keys = Object.keys(labels);
+  if (keys.length === 0) return '{}';
+  keys.sort();
+  let out = '{';
+  for (let i = 0; i < keys.length; i++) out += `${i === 0 ? '' : ','}${JSON.stringify(keys[i])}:${JSON.stringify(labels[keys[i]!])}`;
+  return `${out}}`;
+}
+
+/** The value an aggregation gives for some points (`seconds`: the span they cover, for `rate`); null without points. */
+export function aggregateValue(agg: Aggregation, stats: Stats | undefined, seconds: number): number | null {
+  if (stats === undefined || stats.n === 0) return agg === 'count' || agg === 'sum' || agg === 'rate' ? 0 : null;
+  switch (agg) {
+    case 'avg': return stats.total / stats.n;
+    case 'min': return stats.low;
+    case 'max': return stats.high;
+    case 'sum': return stats.total;
+    case 'count': return stats.n;
+    case 'rate': return stats.total / seconds;
+  }
+}
+
+export function mergeStats(into: Stats | undefined, row: Stats): Stats {
+  if (into === undefined) return { n: row.n, total: row.total, low: row.low, high: row.high };
+  into.n += row.n;
+  into.total += row.total;
+  into.low = Math.min(into.low, row.low);
+  into.high = Math.max(into.high, row.high);
+  return into;
+}
+
+function rollupCells(points: readonly { series_id: number; ts: number; value: number }[], unitMs: number): RollupCell[] {
+  const buckets = new Map<number, Map<number, RollupCell>>();
+  const cells: RollupCell[] = [];
+  for (const point of points) {
+    const bucket = point.ts - (point.ts % unitMs);
+    let bySeries = buckets.get(bucket);
+    if (bySeries === undefined) buckets.set(bucket, (bySeries = new Map()));
+    const cell = bySeries.get(point.series_id);
+    if (cell === undefined) {
+      const created = { series_id: point.series_id, bucket, value_count: 1, value_sum: point.value, value_min: point.value, value_max: point.value };
+      bySeries.set(point.series_id, created);
+      cells.push(created);
+    } else {
+      cell.value_count++;
+      cell.value_sum += point.value;
+      if (point.value < cell.value_min) cell.value_min = point.value;
+      if (point.value > cell.value_max) cell.value_max = point.value;
+    }
+  }
+  return cells;
+}
+
+/** The table that answers buckets of `stepMs` exactly with the least reading. */
+function sourceFor(stepMs: number): TelemetrySource {
+  if (stepMs % HOUR_MS === 0) return 'telemetry_hours';
+  if (stepMs % MINUTE_MS === 0) return 'telemetry_minutes';
+  return 'telemetry_points';
+}
+
+const SOURCE_NAMES: Record<TelemetrySource, 'raw' | 'minute' | 'hour'> = { telemetry_points: 'raw', telemetry_minutes: 'minute', telemetry_hours: 'hour' };
+
+/** Whether a series' stored labels include every wanted label. */
+function matches(stored: Record<string, string>, wanted: Record<string, string>): boolean {
+  for (const [key, value] of Object.entries(wanted)) if (stored[key] !== value) return false;
+  return true;
+}
+
+export function createTelemetryService(deps: { repo: TelemetryRepo; db: Pick<Db, 'transaction'>; clock?: () => number }) {
+  const { repo } = deps;
+  const clock = deps.clock ?? Date.now;
+  /** Per tenant: series key (metric, newline, canonical labels) → id. */
+  const seriesIds = new Map<string, Map<string, number>>();
+  let remembered = 0;
+
+  function remember(tenantId: string, series: readonly (SeriesKey & { id: number })[]): void {
+    if (remembered + series.length > SERIES_CACHE_MAX) {
+      seriesIds.clear();
+      remembered = 0;
+    }
+    let ids = seriesIds.get(tenantId);
+    if (ids === undefined) seriesIds.set(tenantId, (ids = new Map()));
+    for (const s of series) ids.set(`${s.metric}\n${s.labels}`, s.id);
+    remembered += series.length;
+  }
+
+  function limitsOf(row: TelemetryTenantRow | undefined): TelemetryLimits {
+    return {
+      max_series: row?.max_series ?? TELEMETRY_DEFAULTS.max_series,
+      raw_retention_days: row?.raw_retention_days ?? TELEMETRY_DEFAULTS.raw_retention_days,
+      minute_retention_days: row?.minute_retention_days ?? TELEMETRY_DEFAULTS.minute_retention_days,
+      hour_retention_days: row?.hour_retention_days ?? TELEMETRY_DEFAULTS.hour_retention_days,
+    };
+  }
+
+  function validate(batch: TelemetryBatch, now: number): { rows: { key: string; ts: number; value: number }[]; keys: Map<string, { series: SeriesKey; firstRow: number }> } {
+    if (!Array.isArray(batch.points) || batch.points.length === 0 || batch.points.length > MAX_BATCH_POINTS) {
+      throw badRequest('The batch was not stored', [{ field: 'points', message: `must be a list of 1-${MAX_BATCH_POINTS} points` }]);
+    }
+    const errors: FieldError[] = [];
+    const rows: { key: string; ts: number; value: number }[] = new Array(batch.points.length);
+    const keys = new Map<string, { series: SeriesKey; firstRow: number }>();
+    const canonical = new Map<string, string>();
+    batch.points.forEach((point, index) => {
+      let ts = now;
+      if (point.timestamp !== undefined) {
+        const parsed = parseInstant(point.timestamp);
+        if (parsed === undefined) errors.push({ field: `points[${index}].timestamp`, message: 'must be an ISO 8601 time with its offset, or epoch milliseconds' });
+        else if (parsed > now + FUTURE_TOLERANCE_MS) errors.push({ field: `points[${index}].timestamp`, message: 'is more than 5 minutes in the future' });
+        else ts = parsed;
+      }
+      if (!Number.isFinite(point.value)) errors.push({ field: `points[${index}].value`, message: 'must be a finite number' });
+      // Points of one series usually spell their labels alike: the canonical form is worked out once per spelling.
+      const spelling = `${point.metric}\n${point.labels === undefined ? '{}' : JSON.stringify(point.labels)}`;
+      let key = canonical.get(spelling);
+      if (key === undefined) {
+        const labels = canonicalLabels(point.labels);
+        key = `${point.metric}\n${labels}`;
+        canonical.set(spelling, key);
+        if (!keys.has(key)) keys.set(key, { series: { metric: point.metric, labels }, firstRow: index });
+      }
+      rows[index] = { key, ts, value: point.value };
+    });
+    if (errors.length > 0) throw batchRejected(errors);
+    return { rows, keys };
+  }
+
+  /** The ids of the batch's series, creating new ones within the tenant's limit (else 422, and the transaction rolls back). */
+  async function resolveSeries(tenantId: string, keys: Map<string, { series: SeriesKey; firstRow: number }>, now: number) {
+    const ids = new Map<string, number>();
+    const missing: SeriesKey[] = [];
+    const known = seriesIds.get(tenantId);
+    for (const [key, { series }] of keys) {
+      const id = known?.get(key);
+      if (id === undefined) missing.push(series);
+      else ids.set(key, id);
+    }
+    if (missing.length === 0) return { ids, learned: [] };
+    const learned = await repo.findSeries(tenantId, missing);
+    for (const series of learned) ids.set(`${series.metric}\n${series.labels}`, series.id);
+    const absent = missing.filter((series) => !ids.has(`${series.metric}\n${series.labels}`));
+    if (absent.length > 0) {
+      await repo.ensureTenant(tenantId, now);
+      const limits = limitsOf(await repo.tenantState(tenantId));
+      const created = await repo.insertSeries(tenantId, absent, now);
+      if (created.length > 0 && !(await repo.countSeries(tenantId, created.length, limits.max_series, now))) {
+        const state = await repo.tenantState(tenantId);
+        const firstNew = Math.min(...absent.map((series) => keys.get(`${series.metric}\n${series.labels}`)!.firstRow));
+        throw new HttpError(422, 'Unprocessable Content', `The batch was not stored: it adds ${created.length} new series (metric and label set) and the tenant has ${state?.series_count ?? 0} of its ${limits.max_series}`, [
+          { field: `points[${firstNew}]`, message: 'starts a new series past the tenant\'s series limit; reuse existing label sets or ask for a higher limit' },
+        ]);
+      }
+      // Series another writer created meanwhile are found again.
+      const raced = created.length < absent.length ? await repo.findSeries(tenantId, absent.filter((s) => !created.some((c) => c.metric === s.metric && c.labels === s.labels))) : [];
+      for (const series of [...created, ...raced]) ids.set(`${series.metric}\n${series.labels}`, series.id);
+      learned.push(...created, ...raced);
+    }
+    return { ids, learned };
+  }
+
+  /**
+   * Per tenant and metric, its series with parsed labels: rules read them every evaluation. Series
+   * are never deleted but with their tenant, so each read only fetches ids past the newest known,
+   * less a margin for ids that commit out of order on PostgreSQL.
+   */
+  const metricSeries = new Map<string, { newestId: number; labels: Map<number, Record<string, string>> }>();
+
+  async function matchingSeries(tenantId: string, selector: SeriesSelector) {
+    const cacheKey = `${tenantId}\n${selector.metric}`;
+    let known = metricSeries.get(cacheKey);
+    if (known === undefined) {
+      if (metricSeries.size >= METRIC_CACHE_MAX) metricSeries.clear();
+      metricSeries.set(cacheKey, (known = { newestId: 0, labels: new Map() }));
+    }
+    for (const row of await repo.listSeries(tenantId, { metric: selector.metric, afterId: Math.max(0, known.newestId - OUT_OF_ORDER_IDS) })) {
+      if (!known.labels.has(row.id)) known.labels.set(row.id, JSON.parse(row.labels) as Record<string, string>);
+      known.newestId = Math.max(known.newestId, row.id);
+    }
+    const found: { id: number; labels: Record<string, string> }[] = [];
+    for (const [id, labels] of known.labels) if (matches(labels, selector.labels)) found.push({ id, labels });
+    return found.sort((a, b) => a.id - b.id);
+  }
+
+  return {
+    /** Stores a batch, all or nothing; a batch id stored before is acknowledged and not counted again. */
+    async ingest(tenantId: string, batch: TelemetryBatch): Promise<TelemetryIngestResult> {
+      const now = clock();
+      const { rows, keys } = validate(batch, now);
+      const batchId = batch.batch_id ?? null;
+      const stored = await deps.db.transaction(async () => {
+        if (batchId !== null && !(await repo.claimBatch(tenantId, batchId, rows.length, now))) return { result: { batch_id: batchId, accepted: 0, duplicate: true }, learned: [] };
+        const { ids, learned } = await resolveSeries(tenantId, keys, now);
+        const points = rows.map((row) => ({ series_id: ids.get(row.key)!, ts: row.ts, value: row.value }));
+        await repo.insertPoints(points);
+        await repo.addToRollups('telemetry_minutes', rollupCells(points, MINUTE_MS));
+        await repo.addToRollups('telemetry_hours', rollupCells(points, HOUR_MS));
+        return { result: { batch_id: batchId, accepted: rows.length, duplicate: false }, learned };
+      });
+      // Only committed series are remembered: a rolled-back one must not be written to later.
+      remember(tenantId, stored.learned);
+      return stored.result;
+    },
+
+    /** Per series matching the selector: the aggregation per epoch-aligned bucket of `stepMs` over `[from, to)` (rounded out to whole steps). */
+    async query(tenantId: string, input: QueryInput) {
+      const from = input.from - (input.from % input.stepMs);
+      const to = Math.ceil(input.to / input.stepMs) * input.stepMs;
+      if (to <= from) throw badRequest('from must be before to', [{ field: 'from', message: 'is not before to' }]);
+      if ((to - from) / input.stepMs > MAX_QUERY_BUCKETS) {
+        throw badRequest(`The range holds more than ${MAX_QUERY_BUCKETS} steps`, [{ field: 'step', message: `must be at least ${Math.ceil((to - from) / MAX_QUERY_BUCKETS / 1000)} seconds for this range` }]);
+      }
+      const source = sourceFor(input.stepMs);
+      if (source === 'telemetry_points' && to - from > MAX_RAW_RANGE_MS) {
+        throw badRequest('Ranges over a day are answered from rollups', [{ field: 'step', message: 'must be a multiple of 60 seconds for a range over 24 hours' }]);
+      }
+      const all = await matchingSeries(tenantId, input);
+      const series = all.slice(0, MAX_QUERY_SERIES);
+      const rows = await repo.aggregate(source, series.map((s) => s.id), from, to, input.stepMs);
+      const bySeries = new Map<number, AggregateRow[]>();
+      for (const row of rows) bySeries.set(row.series_id, [...(bySeries.get(row.series_id) ?? []), row]);
+      const seconds = input.stepMs / 1000;
+      return {
+        metric: input.metric, agg: input.agg, step: seconds, from: toIso(from), to: toIso(to), resolution: SOURCE_NAMES[source],
+        series: series.map((s) => ({
+          labels: s.labels,
+          points: (bySeries.get(s.id) ?? []).sort((a, b) => a.bucket - b.bucket).map((row) => ({ time: toIso(row.bucket), value: aggregateValue(input.agg, row, seconds) })),
+        })),
+        truncated: all.length > series.length,
+      };
+    },
+
+    /**
+     * Every series matching the selector taken together: over `[from, to)` as one window
+     * (`stepMs` null), or per epoch-aligned bucket of `stepMs`. Raw points while the window is
+     * within raw retention, else minute rollups (the window rounded out to whole minutes).
+     */
+    async statsAcross(tenantId: string, selector: SeriesSelector, from: number, to: number, stepMs: number | null): Promise<Map<number, Stats>> {
+      const series = await matchingSeries(tenantId, selector);
+      const out = new Map<number, Stats>();
+      if (series.length === 0) return out;
+      const limits = limitsOf(await repo.tenantState(tenantId));
+      const raw = from >= clock() - limits.raw_retention_days * DAY_MS && to - from <= MAX_RAW_RANGE_MS && (stepMs === null || stepMs % MINUTE_MS !== 0);
+      const source: TelemetrySource = raw ? 'telemetry_points' : 'telemetry_minutes';
+      const [start, end] = raw ? [from, to] : [from - (from % MINUTE_MS), Math.ceil(to / MINUTE_MS) * MINUTE_MS];
+      for (const row of await repo.aggregate(source, series.map((s) => s.id), start, end, stepMs)) out.set(row.bucket, mergeStats(out.get(row.bucket), row));
+      return out;
+    },
+
+    async listSeries(tenantId: string, filter: { metric?: string; labels?: Record<string, string>; limit: number; cursor?: string }) {
+      let afterId: number | undefined;
+      if (filter.cursor !== undefined) {
+        afterId = Number(Buffer.from(filter.cursor, 'base64url').toString('utf8'));
+        if (!Number.isSafeInteger(afterId) || afterId < 0) throw badRequest('cursor is not valid', [{ field: 'cursor', message: 'is not a cursor this API issued' }]);
+      }
+      const found: { id: number; metric: string; labels: Record<string, string>; created_at: string }[] = [];
+      // Label filters are applied here, so pages are read until one is full or the series run out.
+      for (;;) {
+        const rows = await repo.listSeries(tenantId, { ...(filter.metric !== undefined ? { metric: filter.metric } : {}), ...(afterId !== undefined ? { afterId } : {}), limit: 500 });
+        for (const row of rows) {
+          const labels = JSON.parse(row.labels) as Record<string, string>;
+          if (filter.labels === undefined || matches(labels, filter.labels)) found.push({ id: row.id, metric: row.metric, labels, created_at: toIso(row.created_at) });
+        }
+        if (found.length > filter.limit || rows.length < 500) break;
+        afterId = rows.at(-1)!.id;
+      }
+      const items = found.slice(0, filter.limit);
+      const more = found.length > filter.limit;
+      return {
+        items: items.map(({ id: _id, ...series }) => series),
+        next_cursor: more ? Buffer.from(String(items.at(-1)!.id), 'utf8').toString('base64url') : null,
+      };
+    },
+
+    async settings(tenantId: string) {
+      const row = await repo.tenantState(tenantId);
+      return { ...limitsOf(row), series_count: row?.series_count ?? 0 };
+    },
+
+    async updateSettings(tenantId: string, changes: Partial<Record<keyof TelemetryLimits, number | null>>) {
+      await deps.db.transaction(async () => {
+        const now = clock();
+        await repo.ensureTenant(tenantId, now);
+        await repo.updateTenant(tenantId, { ...changes, updated_at: now });
+      });
+      return this.settings(tenantId);
+    },
+
+    /** Deletes what is past each tenant's retention: raw points, minute and hour rollups, old batch ids. */
+    async applyRetention(): Promise<{ tenant_id: string; removed: Record<string, number> }[]> {
+      const now = clock();
+      const report = [];
+      for (const row of await repo.tenantStates()) {
+        const limits = limitsOf(row);
+        const removed: Record<string, number> = {};
+        const plan: [TelemetrySource | 'telemetry_batches', number][] = [
+          ['telemetry_points', limits.raw_retention_days], ['telemetry_batches', limits.raw_retention_days],
+          ['telemetry_minutes', limits.minute_retention_days], ['telemetry_hours', limits.hour_retention_days],
+        ];
+        for (const [table, days] of plan) removed[table] = await repo.deleteOlder(row.tenant_id, table, now - days * DAY_MS);
+        report.push({ tenant_id: row.tenant_id, removed });
+      }
+      return report;
+    },
+  };
+}
+
+export type TelemetryService = ReturnType<typeof createTelemetryService>;
