@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { nextSlot } from './platform/jobs/scheduled.ts';
 
 /** Log levels pino understands, plus `silent`. */
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -48,6 +49,20 @@ export interface Config {
   plantIdleMs: number;
   /** How often each tenant's alert rules are evaluated. */
   rulesEvalMs: number;
+  /** How scheduled jobs run: in this process (`local`) or through pg-boss in PostgreSQL. */
+  jobsDriver: 'local' | 'pg-boss';
+  /** Where backups are written (default `<dataDir>/backups`). */
+  backupDir: string;
+  /** How many backups are kept; older ones are deleted after each new one. */
+  backupKeep: number;
+  /** When backups are taken (cron, UTC). */
+  backupCron: string;
+  /** Raw detections in Sentinel's own detection tables older than this are removed (rollups stay); 0 keeps them. */
+  detectionRetentionMonths: number;
+  /** Runs of jobs older than this are removed. */
+  jobRunRetentionDays: number;
+  /** Audit entries older than this are removed; undefined keeps them forever. */
+  auditRetentionDays: number | undefined;
 }
 
 function onOff(env: Env, name: string, fallback: boolean): boolean {
@@ -151,11 +166,13 @@ export function loadConfig(env: Env = process.env): Config {
   if (!/^[a-z0-9._-]{3,64}$/.test(adminUsername)) {
     throw new ConfigError('SENTINEL_ADMIN_USERNAME must be 3-64 characters of a-z, 0-9, ".", "_" or "-"');
   }
+  const dataDir = path.resolve(optional(env, 'SENTINEL_DATA_DIR') ?? './data');
+  const databaseUrl = parseDatabaseUrl(optional(env, 'DATABASE_URL'));
   return {
     port: integer(env, 'PORT', 8000, 0, 65535),
     host: optional(env, 'HOST') ?? '127.0.0.1',
-    dataDir: path.resolve(optional(env, 'SENTINEL_DATA_DIR') ?? './data'),
-    databaseUrl: parseDatabaseUrl(optional(env, 'DATABASE_URL')),
+    dataDir,
+    databaseUrl,
     secretKey,
     accessTokenMinutes: integer(env, 'SENTINEL_ACCESS_TOKEN_MINUTES', 15, 1, 24 * 60),
     refreshTokenDays: integer(env, 'SENTINEL_REFRESH_TOKEN_DAYS', 7, 1, 365),
@@ -178,6 +195,36 @@ export function loadConfig(env: Env = process.env): Config {
     plantMaxOpen: integer(env, 'SENTINEL_PLANT_MAX_OPEN', 64, 1, 10_000),
     plantIdleMs: integer(env, 'SENTINEL_PLANT_IDLE_SECONDS', 300, 1, 86_400) * 1000,
     rulesEvalMs: integer(env, 'SENTINEL_RULES_EVAL_SECONDS', 10, 1, 3600) * 1000,
+    ...parseOperations(env, dataDir, databaseUrl),
+  };
+}
+
+function isCron(expression: string): boolean {
+  try {
+    nextSlot(expression, Date.now());
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const FIVE_FIELD_CRON = /^\S+( \S+){4}$/;
+
+function parseOperations(env: Env, dataDir: string, databaseUrl: string | undefined) {
+  const jobsDriver = optional(env, 'SENTINEL_JOBS') ?? 'local';
+  if (jobsDriver !== 'local' && jobsDriver !== 'pg-boss') throw new ConfigError(`SENTINEL_JOBS must be local or pg-boss, got "${jobsDriver}"`);
+  if (jobsDriver === 'pg-boss' && databaseUrl === undefined) throw new ConfigError('SENTINEL_JOBS=pg-boss needs DATABASE_URL (pg-boss keeps its jobs in PostgreSQL)');
+  const backupCron = optional(env, 'SENTINEL_BACKUP_CRON') ?? '0 */6 * * *';
+  if (!FIVE_FIELD_CRON.test(backupCron.trim()) || !isCron(backupCron)) throw new ConfigError('SENTINEL_BACKUP_CRON must be a five-field cron expression (UTC), e.g. "0 */6 * * *"');
+  const auditDays = optional(env, 'SENTINEL_AUDIT_RETENTION_DAYS');
+  return {
+    jobsDriver: jobsDriver as Config['jobsDriver'],
+    backupDir: path.resolve(optional(env, 'SENTINEL_BACKUP_DIR') ?? path.join(dataDir, 'backups')),
+    backupKeep: integer(env, 'SENTINEL_BACKUP_KEEP', 8, 1, 10_000),
+    backupCron: backupCron.trim(),
+    detectionRetentionMonths: integer(env, 'SENTINEL_DETECTION_RETENTION_MONTHS', 12, 0, 1200),
+    jobRunRetentionDays: integer(env, 'SENTINEL_JOB_RUN_RETENTION_DAYS', 30, 1, 36_500),
+    auditRetentionDays: auditDays === undefined ? undefined : integer(env, 'SENTINEL_AUDIT_RETENTION_DAYS', 0, 1, 36_500),
   };
 }
 

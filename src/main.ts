@@ -15,6 +15,7 @@ import { startSyncWorker, type SyncWorker } from './modules/integrations/sync-wo
 import { rotateLocalKey } from './platform/secrets/local.ts';
 import { logUnhandledRejections } from './platform/process-errors.ts';
 import type { ProductionService } from './modules/production/production.service.ts';
+import { BACKUP_USAGE, BackupError, backupCommand } from './modules/operations/backup.cli.ts';
 
 const USAGE = `Usage: sentinel <command> [options]
 
@@ -36,6 +37,7 @@ Commands:
   secrets rotate-key --previous-key-file FILE
                                           Re-wrap the local secret store's data keys: from the key in
                                           FILE (or SENTINEL_PREVIOUS_SECRET_KEY) to SENTINEL_SECRET_KEY
+${BACKUP_USAGE}
   openapi                                 Print the OpenAPI document (YAML)
 
 Configuration comes from the environment and an optional .env file (see README).
@@ -149,7 +151,7 @@ async function run(argv: string[]): Promise<void> {
       username: { type: 'string' }, email: { type: 'string' }, password: { type: 'string' }, role: { type: 'string' },
       tenant: { type: 'string' }, 'super-admin': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       'previous-key-file': { type: 'string' }, 'admin-username': { type: 'string' }, 'admin-email': { type: 'string' },
-      'admin-password': { type: 'string' }, 'plant-url': { type: 'string' },
+      'admin-password': { type: 'string' }, 'plant-url': { type: 'string' }, force: { type: 'boolean' },
     },
   });
   const [command, sub] = positionals;
@@ -159,6 +161,7 @@ async function run(argv: string[]): Promise<void> {
   }
   loadDotEnv();
   const config = loadConfig();
+  if (command === 'backup') return backupCommand(config, sub, positionals[2], { force: values.force });
 
   switch (`${command}${sub ? ` ${sub}` : ''}`) {
     case 'serve':
@@ -278,7 +281,7 @@ try {
   await run(process.argv.slice(2));
 } catch (error) {
   if (error instanceof ConfigError) console.error(`Configuration error: ${error.message}`);
-  else if (error instanceof CliError) console.error(error.message);
+  else if (error instanceof CliError || error instanceof BackupError) console.error(error.message);
   else if (error instanceof HttpError) console.error(`${error.detail ?? error.title}${error.errors ? `: ${error.errors.map((e) => `${e.field} ${e.message}`).join('; ')}` : ''}`);
   else if (error instanceof TypeError && (error as NodeJS.ErrnoException).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') console.error(`${error.message}\n\n${USAGE}`);
   else throw error;

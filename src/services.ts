@@ -25,6 +25,7 @@ import { createContextRepo } from './modules/context/context.repo.ts';
 import { createContextService } from './modules/context/context.service.ts';
 import { createIntegrationServices } from './modules/integrations/index.ts';
 import type { SyncRunner } from './modules/integrations/sync.service.ts';
+import { createOperationsServices } from './modules/operations/index.ts';
 import { createDowntimeReasonsService } from './modules/production/downtime-reasons.service.ts';
 import { createPlantDatabasesService } from './modules/production/plant-databases.service.ts';
 import { createProductionPlatformRepo } from './modules/production/production-platform.repo.ts';
@@ -77,7 +78,8 @@ export function createServices(config: Config, db: Db, secretKey: string, bus: E
     repo: alertRulesRepo, telemetry, production: production.production, alerts: createAlertsMerge(db.kysely), systems: createSystemsMerge(db.kysely),
     publish: bus.publish, intervalMs: config.rulesEvalMs,
   });
-  return { telemetry, alertRules, ruleEvaluator, audit, tokens, auth, tenants, users, usersRepo, tickets, integrations, sync, systems, alerts, vulnerabilities, analytics, context, apiKeys, tenantExists, bus, ...production };
+  const operations = createOperationsServices(config, db);
+  return { telemetry, alertRules, ruleEvaluator, audit, tokens, auth, tenants, users, usersRepo, tickets, integrations, sync, systems, alerts, vulnerabilities, analytics, context, apiKeys, tenantExists, bus, ...production, ...operations };
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { Registry } from 'prom-client';
 import type { Config } from '../config.ts';
 import type { Db } from '../platform/db/database.ts';
+import type { RetentionPolicy } from '../platform/jobs/retention.ts';
 import type { ModuleDefinition } from '../platform/modules.ts';
 import type { AppServices, Services } from '../services.ts';
 import { alertRulesModule } from './alert-rules/alert-rules.module.ts';
@@ -13,6 +14,7 @@ import { contextModule } from './context/context.module.ts';
 import { healthModule } from './health/health.module.ts';
 import { integrationsModule } from './integrations/integrations.module.ts';
 import { liveModule } from './live/live.module.ts';
+import { operationsModule } from './operations/operations.module.ts';
 import { productionModule } from './production/production.module.ts';
 import { systemsModule } from './systems/systems.module.ts';
 import { telemetryModule } from './telemetry/telemetry.module.ts';
@@ -31,8 +33,11 @@ export interface RouteContext {
   events: readonly string[];
 }
 
-/** A module of this application; its jobs get the worker's own services. */
-export type AppModule = ModuleDefinition<RouteContext, Services>;
+/** What a module's jobs and retention policies get: the worker's own services, the config, and every module's retention policies. */
+export type JobContext = Services & { config: Config; retentionPolicies(): readonly RetentionPolicy[] };
+
+/** A module of this application. */
+export type AppModule = ModuleDefinition<RouteContext, JobContext>;
 
 /** The one list of modules, in the order their routes are registered (and documented). */
 export const MODULES: readonly AppModule[] = [
@@ -53,8 +58,15 @@ export const MODULES: readonly AppModule[] = [
   apiKeysModule,
   telemetryModule,
   alertRulesModule,
+  operationsModule,
 ];
 
 export const MODULE_MIGRATIONS = Object.assign({}, ...MODULES.map((module) => module.migrations ?? {})) as NonNullable<AppModule['migrations']>;
 export const EVENT_NAMES: readonly string[] = MODULES.flatMap((module) => module.events ?? []);
 export const CACHED_RESOURCES: ReadonlySet<string> = new Set(MODULES.flatMap((module) => module.cachedResources ?? []));
+
+/** The context the modules' jobs run with, in the process that runs them. */
+export function jobContext(services: Services, config: Config): JobContext {
+  const context: JobContext = { ...services, config, retentionPolicies: () => MODULES.flatMap((module) => module.retention?.(context) ?? []) };
+  return context;
+}

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { Permission } from './auth/permissions.ts';
 import type { DialectMigration } from './db/migrator.ts';
 import type { JobDriver } from './jobs/job-driver.ts';
+import type { RetentionPolicy } from './jobs/retention.ts';
 
 /**
  * What a feature module hands the application: one value per module, listed once in the registry
@@ -28,4 +29,6 @@ export interface ModuleDefinition<RouteContext, JobContext> {
   migrations?: Readonly<Record<string, DialectMigration>>;
   /** Registers the module's background work; runs in the worker thread, on its own database connection. */
   jobs?: (context: JobContext, driver: JobDriver) => void;
+  /** What the module keeps for a limited time: the retention job (src/modules/operations) runs these. */
+  retention?: (context: JobContext) => readonly RetentionPolicy[];
 }

@@ -8,9 +8,9 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { Config } from '../../config.ts';
 import { openDatabase } from '../../platform/db/database.ts';
 import type { EventBus } from '../../platform/events/event-bus.ts';
-import { createLocalJobDriver } from '../../platform/jobs/job-driver.ts';
+import { createJobDriver } from '../../platform/jobs/drivers.ts';
 import { createServices } from '../../services.ts';
-import { MODULES } from '../index.ts';
+import { jobContext, MODULES } from '../index.ts';
 import type { WorkerReply, WorkerRequest } from './sync-worker-client.ts';
 
 const { config, secretKey } = workerData as { config: Config; secretKey: string };
@@ -21,8 +21,9 @@ const db = openDatabase(config);
 // Live events go to the API thread, which owns the live connections; nothing listens here.
 const toApiThread: EventBus = { publish: (event) => post({ type: 'event', event }), subscribe: () => () => undefined };
 const services = createServices(config, db, secretKey, toApiThread);
-const jobs = createLocalJobDriver({ error: (obj, msg) => post({ type: 'log', message: `${msg}: ${String((obj as { err?: unknown }).err ?? obj)}` }) });
-for (const module of MODULES) module.jobs?.(services, jobs);
+const jobs = createJobDriver(config, services.jobsRepo.ledger, { error: (obj, msg) => post({ type: 'log', message: `${msg}: ${JSON.stringify(obj, (_, value: unknown) => (value instanceof Error ? value.message : value))}` }) });
+const context = jobContext(services, config);
+for (const module of MODULES) module.jobs?.(context, jobs);
 jobs.start();
 
 port.on('message', (request: WorkerRequest) => {

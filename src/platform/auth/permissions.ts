@@ -34,6 +34,8 @@ export const TENANT_PERMISSIONS = [
   'telemetry:write',
   'alert_rules:read',
   'alert_rules:write',
+  'jobs:read',
+  'jobs:run',
 ] as const;
 
 /** Platform permissions: only SUPER_ADMIN holds them; they cannot be granted to tenant users. */

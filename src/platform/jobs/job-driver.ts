@@ -1,8 +1,11 @@
+import { nextSlot, runWithRetries, slotAtOrBefore, validateScheduledJob, NODE_NAME, type JobLedger, type Log, type ScheduledJob } from './scheduled.ts';
+
 /**
- * Background work behind one interface. `local` runs jobs in this process (embedded default);
- * a `pg-boss` driver can implement the same interface for scale-out (jobs in PostgreSQL, each run
- * once across nodes). Periodic work is a ticker that enqueues due jobs; a job's own history lives
- * in `job_runs`.
+ * Background work behind one interface, with two drivers: `local` runs everything in this process
+ * (the default; SQLite and MySQL), `pg-boss` (pg-boss-driver.ts) runs scheduled jobs through
+ * pg-boss in PostgreSQL. Queues and tickers are in-process in both; scheduled jobs (cron) run once
+ * per slot across every node sharing the platform database, with retries, and keep their runs in
+ * `job_runs` through the ledger.
  */
 export interface JobDriver {
   /** Registers the handler of a queue, with how many of its jobs may run at once. */
@@ -11,6 +14,8 @@ export interface JobDriver {
   enqueue<T>(queue: string, payload: T, options?: { key?: string }): boolean;
   /** Runs `tick` every `intervalMs` (never overlapping itself, backing off while it fails) until stopped. */
   every(name: string, intervalMs: number, tick: () => Promise<void>): void;
+  /** Adds a cron job: each slot runs once across nodes (see ScheduledJob); listed by GET /jobs. */
+  schedule(job: ScheduledJob): void;
   start(): void;
   /** Stops tickers, lets running jobs finish (up to `graceMs`), drops waiting ones. */
   stop(graceMs?: number): Promise<void>;
@@ -37,8 +42,18 @@ interface Ticker {
   pausedUntil: number;
 }
 
-export function createLocalJobDriver(log: { error(obj: unknown, msg: string): void }): JobDriver {
+export interface LocalDriverOptions {
+  /** Needed by scheduled jobs (claims, runs, "run now" requests). */
+  ledger?: JobLedger;
+  /** How often due slots and "run now" requests are looked for (default 1 s). */
+  pollMs?: number;
+  /** pg-boss takes the slots and requests over; the local driver only starts what it hands back. */
+  dispatch?: (job: ScheduledJob, request: { tenantId: string | null; requestedAt: number }) => Promise<void>;
+}
+
+export function createLocalJobDriver(log: Log, options: LocalDriverOptions = {}): JobDriver {
   const queues = new Map<string, Queue>();
+  const scheduled = new Map<string, { job: ScheduledJob; next: number; running: boolean }>();
   const tickers: Ticker[] = [];
   const active = new Set<Promise<void>>();
   let started = false;
@@ -61,7 +76,38 @@ export function createLocalJobDriver(log: { error(obj: unknown, msg: string): vo
     }
   }
 
-  return {
+  /** Runs in the background, one run of a job at a time in this process; stop() waits for it. */
+  function launch(entry: { job: ScheduledJob; running: boolean }, work: () => Promise<void>): void {
+    entry.running = true;
+    const run = work()
+      .catch((error: unknown) => log.error({ err: error, job: entry.job.name }, 'scheduled job failed'))
+      .finally(() => {
+        entry.running = false;
+        active.delete(run);
+      });
+    active.add(run);
+  }
+
+  /** Claims the due slots, then the "run now" requests. A slot missed while no node ran is skipped. */
+  async function tickScheduled(ledger: JobLedger): Promise<void> {
+    const now = Date.now();
+    for (const entry of scheduled.values()) {
+      if (now < entry.next) continue;
+      const slot = slotAtOrBefore(entry.job.cron, now);
+      entry.next = nextSlot(entry.job.cron, now);
+      if (entry.running || options.dispatch !== undefined) continue;
+      if (await ledger.claimSlot(entry.job.name, slot, NODE_NAME)) {
+        launch(entry, () => runWithRetries(ledger, entry.job, { slot, trigger: 'schedule' }, log, () => stopping));
+      }
+    }
+    for (const request of await ledger.takeRequests([...scheduled.keys()])) {
+      const entry = scheduled.get(request.job)!;
+      if (options.dispatch !== undefined) await options.dispatch(entry.job, request);
+      else launch(entry, () => runWithRetries(ledger, entry.job, { slot: request.requestedAt, tenantId: request.tenantId ?? undefined, trigger: 'manual' }, log, () => stopping));
+    }
+  }
+
+  const driver: JobDriver = {
     register(queueName, handler, options) {
       queues.set(queueName, { handler: handler as (payload: unknown) => Promise<void>, concurrency: options?.concurrency ?? 1, running: 0, waiting: [], keys: new Set() });
     },
@@ -80,9 +126,30 @@ export function createLocalJobDriver(log: { error(obj: unknown, msg: string): vo
     every(name, intervalMs, tick) {
       tickers.push({ name, intervalMs, tick, busy: false, failures: 0, pausedUntil: 0 });
     },
+    schedule(job) {
+      validateScheduledJob(job);
+      if (scheduled.has(job.name)) throw new Error(`job ${job.name} is scheduled twice`);
+      if (options.ledger === undefined) throw new Error('scheduled jobs need a job ledger');
+      scheduled.set(job.name, { job, next: Infinity, running: false });
+    },
     start() {
       if (started) return;
       started = true;
+      const ledger = options.ledger;
+      if (ledger !== undefined && scheduled.size > 0) {
+        const now = Date.now();
+        for (const entry of scheduled.values()) entry.next = nextSlot(entry.job.cron, now);
+        const jobs = [...scheduled.values()].map((entry) => entry.job);
+        let defined = false;
+        driver.every('scheduled-jobs', options.pollMs ?? 1000, async () => {
+          // Published once the database answers (it may be down at start).
+          if (!defined) {
+            await ledger.define(jobs, now);
+            defined = true;
+          }
+          await tickScheduled(ledger);
+        });
+      }
       for (const ticker of tickers) {
         ticker.timer = setInterval(() => {
           if (ticker.busy || stopping || Date.now() < ticker.pausedUntil) return;
@@ -109,4 +176,5 @@ export function createLocalJobDriver(log: { error(obj: unknown, msg: string): vo
       await Promise.race([Promise.allSettled([...active]), new Promise((resolve) => setTimeout(resolve, graceMs).unref())]);
     },
   };
+  return driver;
 }

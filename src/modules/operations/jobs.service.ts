@@ -1,0 +1,52 @@
+import { notFound } from '../../platform/http/errors.ts';
+import { toIso } from '../../platform/ids.ts';
+import type { JobRunRow } from '../integrations/integrations.tables.ts';
+import type { JobsRepo } from './jobs.repo.ts';
+
+const RUNS_PER_JOB = 10;
+
+function runView(row: JobRunRow) {
+  const detail = (row.detail === null ? {} : JSON.parse(row.detail)) as { trigger?: string; attempt?: number; error?: string | null; report?: Record<string, unknown> };
+  return {
+    id: row.id, status: row.status, trigger: detail.trigger ?? null, attempt: detail.attempt ?? null, subject_id: row.subject_id,
+    started_at: toIso(row.started_at), finished_at: row.finished_at === null ? null : toIso(row.finished_at), duration_ms: row.duration_ms,
+    error: detail.error ?? null, report: detail.report ?? null,
+  };
+}
+
+/**
+ * The jobs API. A tenant scope (an ADMIN, or a SUPER_ADMIN naming a tenant) sees the jobs that ran
+ * for that tenant and the scheduled jobs it may run for itself; the platform scope (a SUPER_ADMIN)
+ * sees every scheduled job and the platform's runs. "Run now" leaves a request that the next node
+ * running jobs takes (within about a second).
+ */
+export function createJobsService(repo: JobsRepo, clock: () => number = Date.now) {
+  return {
+    async list(tenantId: string | undefined) {
+      const scope = tenantId === undefined ? 'platform' : 'tenant';
+      const definitions = (await repo.definitions()).filter((job) => scope === 'platform' || job.tenant_runnable === 1);
+      const runs = await repo.recentRuns(tenantId ?? null, RUNS_PER_JOB);
+      const defined = new Map(definitions.map((job) => [job.name, job]));
+      for (const job of definitions) if (!runs.has(job.name)) runs.set(job.name, []);
+      const items = [...runs.entries()].map(([name, rows]) => {
+        const definition = defined.get(name);
+        const views = rows.map(runView);
+        return {
+          name, description: definition?.description ?? null, schedule: definition?.cron ?? null, scope, runnable: definition !== undefined,
+          next_run_at: definition?.next_run_at == null ? null : toIso(definition.next_run_at), last_run: views[0] ?? null, runs: views,
+        } as const;
+      });
+      return { items: items.sort((a, b) => a.name.localeCompare(b.name)) };
+    },
+
+    async requestRun(name: string, tenantId: string | undefined, requestedBy: string) {
+      const definition = await repo.definition(name);
+      if (definition === undefined || (tenantId !== undefined && definition.tenant_runnable !== 1)) throw notFound('Job');
+      const now = clock();
+      const requestId = await repo.requestRun(name, tenantId ?? null, requestedBy, now);
+      return { job: name, request_id: requestId, requested_at: toIso(now), scope: tenantId === undefined ? 'platform' : 'tenant' } as const;
+    },
+  };
+}
+
+export type JobsService = ReturnType<typeof createJobsService>;

@@ -1,0 +1,138 @@
+/**
+ * Scheduled jobs: cron occurrences ("slots") that run once across every node sharing the platform
+ * database, with retries. Both drivers (local and pg-boss) run them through `runSlot`, which
+ * claims the slot in the ledger, records the run and retries a failure.
+ */
+import { hostname } from 'node:os';
+import { CronExpressionParser } from 'cron-parser';
+
+/** What a run reports (counts removed, files written …); stored with the run. */
+export type JobReport = Record<string, unknown>;
+
+export interface JobRunContext {
+  /** The cron occurrence (epoch ms) this run is for; a manual run's is when it was asked for. */
+  slot: number;
+  /** 1 for the first attempt. */
+  attempt: number;
+  /** Set when an ADMIN runs a tenant job for its own tenant: the run is limited to it. */
+  tenantId?: string | undefined;
+  trigger: 'schedule' | 'manual';
+}
+
+export interface ScheduledJob {
+  /** Unique; lower case, digits and dashes (it is also a pg-boss queue name and part of the URL). */
+  name: string;
+  description: string;
+  /** Cron expression in UTC: five fields, or six with seconds first (local driver only; pg-boss runs minutes). */
+  cron: string;
+  /** Attempts after a failed one (default 2), `retryDelayMs` apart (default 30 s). */
+  retries?: number;
+  retryDelayMs?: number;
+  /** A tenant ADMIN sees this job's runs for its tenant and may run it for its tenant only. */
+  tenantRunnable?: boolean;
+  /**
+   * Runs one slot. At least once: a retry (or pg-boss redelivering after a crash) may run a slot
+   * again after a partial run, so the work must be idempotent.
+   */
+  run(context: JobRunContext): Promise<JobReport | void>;
+}
+
+export const JOB_NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+/** Throws when the expression is not a cron expression. */
+export function parseCron(expression: string, after: number) {
+  return CronExpressionParser.parse(expression, { currentDate: new Date(after), tz: 'UTC' });
+}
+
+/** The first occurrence strictly after `after`. */
+export function nextSlot(expression: string, after: number): number {
+  return parseCron(expression, after).next().getTime();
+}
+
+/** The latest occurrence at or before `at`. */
+export function slotAtOrBefore(expression: string, at: number): number {
+  return parseCron(expression, at + 1).prev().getTime();
+}
+
+export function validateScheduledJob(job: ScheduledJob): void {
+  if (!JOB_NAME_PATTERN.test(job.name)) throw new Error(`job name "${job.name}" must match ${JOB_NAME_PATTERN}`);
+  parseCron(job.cron, Date.now());
+}
+
+/** The run of one slot, as the ledger stores it. */
+export interface JobRunRecord {
+  job: string;
+  tenantId: string | null;
+  slot: number;
+  attempt: number;
+  trigger: JobRunContext['trigger'];
+  node: string;
+  startedAt: number;
+}
+
+/**
+ * Where scheduled jobs keep their state, in the platform database (so every node sees it): the
+ * definitions, one claim per slot, the runs, and the "run now" requests.
+ */
+export interface JobLedger {
+  /** Publishes the definitions this node runs (name, cron, next slot) for the jobs API. */
+  define(jobs: readonly ScheduledJob[], now: number): Promise<void>;
+  /** Claims a slot for `owner`; false when another owner has it. Claiming again as the same owner succeeds. */
+  claimSlot(job: string, slot: number, owner: string): Promise<boolean>;
+  /** Records a run starting; returns its id. */
+  started(run: JobRunRecord): Promise<string>;
+  finished(runId: string, outcome: { status: 'success' | 'error'; finishedAt: number; report?: JobReport | undefined; error?: string | undefined }): Promise<void>;
+  /** Takes the oldest waiting "run now" requests of these jobs (each taken by one node only). */
+  takeRequests(jobs: readonly string[]): Promise<{ job: string; tenantId: string | null; requestedAt: number }[]>;
+}
+
+/** This process, as named in claims and runs. */
+export const NODE_NAME = `${hostname()}:${process.pid}`;
+
+export interface Log {
+  error(obj: unknown, msg: string): void;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => void setTimeout(resolve, ms).unref());
+
+function errorText(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).slice(0, 2000);
+}
+
+/**
+ * Runs one attempt of a job and records it. Returns whether it succeeded; never throws (a ledger
+ * that fails is logged: the job's own outcome stands).
+ */
+export async function runAttempt(ledger: JobLedger, job: ScheduledJob, context: JobRunContext, log: Log): Promise<{ ok: boolean; error?: string }> {
+  const startedAt = Date.now();
+  const runId = await ledger.started({ job: job.name, tenantId: context.tenantId ?? null, slot: context.slot, attempt: context.attempt, trigger: context.trigger, node: NODE_NAME, startedAt });
+  let outcome: { ok: boolean; error?: string };
+  let report: JobReport | undefined;
+  try {
+    report = (await job.run(context)) ?? undefined;
+    outcome = { ok: true };
+  } catch (error) {
+    outcome = { ok: false, error: errorText(error) };
+  }
+  try {
+    await ledger.finished(runId, { status: outcome.ok ? 'success' : 'error', finishedAt: Date.now(), report, error: outcome.error });
+  } catch (error) {
+    log.error({ err: error, job: job.name }, 'could not record the end of a job run');
+  }
+  return outcome;
+}
+
+/**
+ * Runs a slot with in-process retries (the local driver's way; pg-boss retries on its own). The
+ * caller has claimed the slot, or holds a manual request.
+ */
+export async function runWithRetries(ledger: JobLedger, job: ScheduledJob, context: Omit<JobRunContext, 'attempt'>, log: Log, isStopping: () => boolean): Promise<void> {
+  const attempts = 1 + (job.retries ?? 2);
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    const outcome = await runAttempt(ledger, job, { ...context, attempt }, log);
+    if (outcome.ok) return;
+    log.error({ job: job.name, slot: new Date(context.slot).toISOString(), attempt, error: outcome.error }, 'scheduled job failed');
+    if (attempt === attempts || isStopping()) return;
+    await sleep(job.retryDelayMs ?? 30_000);
+  }
+}
