@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { nextSlot, runWithRetries, slotAtOrBefore, validateScheduledJob, NODE_NAME, type JobLedger, type Log, type ScheduledJob } from './scheduled.ts';
 
 /**
@@ -54,6 +55,8 @@ export interface LocalDriverOptions {
 export function createLocalJobDriver(log: Log, options: LocalDriverOptions = {}): JobDriver {
   const queues = new Map<string, Queue>();
   const scheduled = new Map<string, { job: ScheduledJob; next: number; running: boolean }>();
+  // Claims are this driver's own: two drivers in one process (tests, or two workers) are two nodes.
+  const owner = `${NODE_NAME}#${randomUUID().slice(0, 8)}`;
   const tickers: Ticker[] = [];
   const active = new Set<Promise<void>>();
   let started = false;
@@ -96,7 +99,7 @@ export function createLocalJobDriver(log: Log, options: LocalDriverOptions = {})
       const slot = slotAtOrBefore(entry.job.cron, now);
       entry.next = nextSlot(entry.job.cron, now);
       if (entry.running || options.dispatch !== undefined) continue;
-      if (await ledger.claimSlot(entry.job.name, slot, NODE_NAME)) {
+      if (await ledger.claimSlot(entry.job.name, slot, owner)) {
         launch(entry, () => runWithRetries(ledger, entry.job, { slot, trigger: 'schedule' }, log, () => stopping));
       }
     }
