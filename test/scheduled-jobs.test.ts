@@ -83,7 +83,7 @@ for (const dialect of dialects()) {
       // Both nodes run the application's own jobs (backup, retention).
       for (const db of [server.db, second]) {
         const driver = node(db);
-        const context = jobContext({ ...server.services, jobsRepo: createJobsRepo(db.kysely) }, server.config);
+        const context = jobContext({ ...server.services, jobsRepo: createJobsRepo(db.kysely) }, server.config, db);
         for (const module of MODULES) if (module.name === 'operations') module.jobs!(context, driver);
         driver.start();
       }

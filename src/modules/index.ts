@@ -33,8 +33,8 @@ export interface RouteContext {
   events: readonly string[];
 }
 
-/** What a module's jobs and retention policies get: the worker's own services, the config, and every module's retention policies. */
-export type JobContext = Services & { config: Config; retentionPolicies(): readonly RetentionPolicy[] };
+/** What a module's jobs and retention policies get: the worker's own services and database, the config, and every module's retention policies. */
+export type JobContext = Services & { config: Config; db: Db; retentionPolicies(): readonly RetentionPolicy[] };
 
 /** A module of this application. */
 export type AppModule = ModuleDefinition<RouteContext, JobContext>;
@@ -66,7 +66,7 @@ export const EVENT_NAMES: readonly string[] = MODULES.flatMap((module) => module
 export const CACHED_RESOURCES: ReadonlySet<string> = new Set(MODULES.flatMap((module) => module.cachedResources ?? []));
 
 /** The context the modules' jobs run with, in the process that runs them. */
-export function jobContext(services: Services, config: Config): JobContext {
-  const context: JobContext = { ...services, config, retentionPolicies: () => MODULES.flatMap((module) => module.retention?.(context) ?? []) };
+export function jobContext(services: Services, config: Config, db: Db): JobContext {
+  const context: JobContext = { ...services, config, db, retentionPolicies: () => MODULES.flatMap((module) => module.retention?.(context) ?? []) };
   return context;
 }

@@ -22,7 +22,7 @@ const db = openDatabase(config);
 const toApiThread: EventBus = { publish: (event) => post({ type: 'event', event }), subscribe: () => () => undefined };
 const services = createServices(config, db, secretKey, toApiThread);
 const jobs = createJobDriver(config, services.jobsRepo.ledger, { error: (obj, msg) => post({ type: 'log', message: `${msg}: ${JSON.stringify(obj, (_, value: unknown) => (value instanceof Error ? value.message : value))}` }) });
-const context = jobContext(services, config);
+const context = jobContext(services, config, db);
 for (const module of MODULES) module.jobs?.(context, jobs);
 jobs.start();
 

@@ -8,15 +8,15 @@ export interface RetentionPolicy {
   name: string;
   /**
    * Removes what is past its retention at `now` (in chunks, so other work goes on), for one tenant
-   * when `tenantId` is given (an ADMIN's run) or for all; returns how many rows (or files) it
-   * removed. It must be safe to run again after a failure. A policy with nothing configured
-   * returns 0.
+   * when `tenantId` is given (an ADMIN's run) or for all; returns how many rows it removed, or
+   * counts by kind (`{ rows, partitions }`). It must be safe to run again after a failure. A
+   * policy with nothing configured returns 0.
    */
-  purge(options: { now: number; tenantId?: string | undefined }): Promise<number>;
+  purge(options: { now: number; tenantId?: string | undefined }): Promise<number | Record<string, number>>;
 }
 
 export interface RetentionReport {
-  removed: Record<string, number>;
+  removed: Record<string, number | Record<string, number>>;
   failed: Record<string, string>;
 }
 
