@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { buildApp } from './app.ts';
-import { MODULE_MIGRATIONS } from './modules/index.ts';
+import { jobContext, MODULE_MIGRATIONS, scheduledJobs } from './modules/index.ts';
 import { createServices, type Services } from './services.ts';
 import { ConfigError, loadConfig, loadDotEnv, type Config } from './config.ts';
 import { openDatabase, openMemoryDatabase, type Db } from './platform/db/database.ts';
@@ -62,6 +62,8 @@ async function serve(config: Config): Promise<void> {
   const db = await openMigrated(config);
   const secretKey = loadSecretKey(config);
   const services = createServices(config, db, secretKey);
+  // Listed by the jobs API from the start; the worker (here or on another node) runs them.
+  await services.jobsRepo.ledger.define(scheduledJobs(jobContext(services, config, db)), Date.now());
   // The background sync runs in a worker thread (its own database connection), off the API's event
   // loop; "sync now" requests are forwarded to it. With SENTINEL_SYNC=off they run in this process.
   let syncWorker: SyncWorker | undefined;

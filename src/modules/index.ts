@@ -1,7 +1,9 @@
 import type { Registry } from 'prom-client';
 import type { Config } from '../config.ts';
 import type { Db } from '../platform/db/database.ts';
+import type { JobDriver } from '../platform/jobs/job-driver.ts';
 import type { RetentionPolicy } from '../platform/jobs/retention.ts';
+import type { ScheduledJob } from '../platform/jobs/scheduled.ts';
 import type { ModuleDefinition } from '../platform/modules.ts';
 import type { AppServices, Services } from '../services.ts';
 import { alertRulesModule } from './alert-rules/alert-rules.module.ts';
@@ -69,4 +71,12 @@ export const CACHED_RESOURCES: ReadonlySet<string> = new Set(MODULES.flatMap((mo
 export function jobContext(services: Services, config: Config, db: Db): JobContext {
   const context: JobContext = { ...services, config, db, retentionPolicies: () => MODULES.flatMap((module) => module.retention?.(context) ?? []) };
   return context;
+}
+
+/** The scheduled jobs the modules declare (definitions only: nothing runs), so the jobs API lists them before a worker has started. */
+export function scheduledJobs(context: JobContext): ScheduledJob[] {
+  const found: ScheduledJob[] = [];
+  const catalog: JobDriver = { register: () => undefined, enqueue: () => false, every: () => undefined, schedule: (job) => void found.push(job), start: () => undefined, stop: async () => undefined };
+  for (const module of MODULES) module.jobs?.(context, catalog);
+  return found;
 }

@@ -100,7 +100,8 @@ export function createJobsRepo(db: Kysely<PlatformDatabase>) {
       const bound = `${newId(before).slice(0, 13)}-0000-0000-000000000000`;
       let removed = 0;
       for (;;) {
-        let query = db.selectFrom('job_runs').select('id').where('id', '<', bound).where('status', '!=', 'running');
+        // A run still `running` that old belonged to a node that died mid-run: it goes too.
+        let query = db.selectFrom('job_runs').select('id').where('id', '<', bound);
         if (tenantId !== undefined) query = query.where('tenant_id', '=', tenantId);
         const ids = (await query.limit(1000).execute()).map((row) => row.id);
         if (ids.length === 0) break;

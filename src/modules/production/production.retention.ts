@@ -16,12 +16,19 @@ export function detectionsRetention(context: Pick<ProductionJobServices, 'produc
       const removed = { rows: 0, partitions: 0 };
       if (months === 0) return removed;
       const tenants = (await context.plantTenants()).filter((tenant) => tenantId === undefined || tenant.tenantId === tenantId);
+      const failed: string[] = [];
       for (const tenant of tenants) {
-        for (const line of await context.production.maintainPartitions(tenant.tenantId, { retentionMonths: months })) {
-          removed.rows += line.deleted_rows;
-          removed.partitions += line.dropped.length;
+        try {
+          for (const line of await context.production.maintainPartitions(tenant.tenantId, { retentionMonths: months })) {
+            removed.rows += line.deleted_rows;
+            removed.partitions += line.dropped.length;
+          }
+        } catch (error) {
+          // One tenant's unreachable database does not hold up the others.
+          failed.push(`${tenant.tenantId} (${error instanceof Error ? error.message : String(error)})`);
         }
       }
+      if (failed.length > 0) throw new Error(`removed ${removed.rows} rows and ${removed.partitions} partitions; failed for ${failed.join(', ')}`);
       return removed;
     },
   };
