@@ -48,6 +48,13 @@ for (const dialect of dialects()) {
       return driver;
     }
 
+    it('joins a run request still waiting instead of queueing another', async () => {
+      const repo = createJobsRepo(server.db.kysely);
+      const first = await repo.requestRun('nobody-runs-this', tenants.a.id, 'test', Date.now());
+      assert.deepEqual(await repo.requestRun('nobody-runs-this', tenants.a.id, 'test', Date.now() + 5), first);
+      assert.notEqual((await repo.requestRun('nobody-runs-this', null, 'test', Date.now())).id, first.id, 'another scope is another request');
+    });
+
     it('runs every slot once across two nodes, and retries a failed attempt', async () => {
       const ran: { node: number; slot: number }[] = [];
       const attempts = new Map<number, number>();

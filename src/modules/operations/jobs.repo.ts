@@ -88,10 +88,14 @@ export function createJobsRepo(db: Kysely<PlatformDatabase>) {
       return runs;
     },
 
-    async requestRun(job: string, tenantId: string | null, requestedBy: string | null, now: number): Promise<string> {
+    /** Asks for a run; a request for the same job and scope still waiting is answered instead of adding another. */
+    async requestRun(job: string, tenantId: string | null, requestedBy: string | null, now: number): Promise<{ id: string; requestedAt: number }> {
+      const waiting = await db.selectFrom('job_requests').select(['id', 'requested_at']).where('job', '=', job)
+        .where((eb) => (tenantId === null ? eb('tenant_id', 'is', null) : eb('tenant_id', '=', tenantId))).executeTakeFirst();
+      if (waiting !== undefined) return { id: waiting.id, requestedAt: waiting.requested_at };
       const id = newId(now);
       await db.insertInto('job_requests').values({ id, job, tenant_id: tenantId, requested_by: requestedBy, requested_at: now }).execute();
-      return id;
+      return { id, requestedAt: now };
     },
 
     /** Job runs (of one tenant, or all) started before `before`, in chunks, and older slot claims; returns the runs removed. */

@@ -18,7 +18,7 @@ function runView(row: JobRunRow) {
  * The jobs API. A tenant scope (an ADMIN, or a SUPER_ADMIN naming a tenant) sees the jobs that ran
  * for that tenant and the scheduled jobs it may run for itself; the platform scope (a SUPER_ADMIN)
  * sees every scheduled job and the platform's runs. "Run now" leaves a request that the next node
- * running jobs takes (within about a second).
+ * running jobs takes (within about a second); asking again before then joins the waiting request.
  */
 export function createJobsService(repo: JobsRepo, clock: () => number = Date.now) {
   return {
@@ -42,9 +42,8 @@ export function createJobsService(repo: JobsRepo, clock: () => number = Date.now
     async requestRun(name: string, tenantId: string | undefined, requestedBy: string) {
       const definition = await repo.definition(name);
       if (definition === undefined || (tenantId !== undefined && definition.tenant_runnable !== 1)) throw notFound('Job');
-      const now = clock();
-      const requestId = await repo.requestRun(name, tenantId ?? null, requestedBy, now);
-      return { job: name, request_id: requestId, requested_at: toIso(now), scope: tenantId === undefined ? 'platform' : 'tenant' } as const;
+      const request = await repo.requestRun(name, tenantId ?? null, requestedBy, clock());
+      return { job: name, request_id: request.id, requested_at: toIso(request.requestedAt), scope: tenantId === undefined ? 'platform' : 'tenant' } as const;
     },
   };
 }

@@ -22,6 +22,8 @@ export interface PgBossDriverOptions {
   pollMs?: number;
 }
 
+const START_RETRY_MS = 15_000;
+
 interface ManualRun {
   manual: true;
   tenantId: string | null;
@@ -47,7 +49,12 @@ export function createPgBossJobDriver(options: PgBossDriverOptions): JobDriver {
     const { PgBoss } = await import('pg-boss');
     const instance = new PgBoss({ connectionString: options.connectionString, schema: options.schema ?? 'pgboss', application_name: 'sentinel-jobs', max: 4 });
     instance.on('error', (error) => log.error({ err: error }, 'pg-boss error'));
-    await instance.start();
+    try {
+      await instance.start();
+    } catch (error) {
+      await instance.stop({ graceful: false, close: true }).catch(() => undefined);
+      throw error;
+    }
     boss = instance;
     for (const job of jobs) {
       const retries = job.retries ?? 2;
@@ -80,7 +87,14 @@ export function createPgBossJobDriver(options: PgBossDriverOptions): JobDriver {
     },
     start() {
       local.start();
-      void startBoss().catch((error: unknown) => log.error({ err: error }, 'pg-boss did not start; scheduled jobs do not run on this node'));
+      // PostgreSQL may be down when the node starts: keep trying until it answers.
+      const attempt = (): void => {
+        startBoss().catch((error: unknown) => {
+          log.error({ err: error }, `pg-boss did not start; retrying in ${START_RETRY_MS / 1000} s`);
+          if (!stopping) setTimeout(attempt, START_RETRY_MS).unref();
+        });
+      };
+      attempt();
     },
     async stop(graceMs = 10_000) {
       stopping = true;
