@@ -14,12 +14,14 @@ export async function startServerProcess(env: Record<string, string>): Promise<{
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   const api = new ApiClient(`http://127.0.0.1:${port}`);
-  for (const deadline = Date.now() + 30_000; Date.now() < deadline;) {
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
+  for (const deadline = Date.now() + 60_000; Date.now() < deadline;) {
     try {
       if ((await fetch(`${api.baseUrl}/health`)).ok) return { child, api };
     } catch { /* not listening yet */ }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   child.kill('SIGKILL');
-  throw new Error('sentinel did not start');
+  throw new Error(`sentinel did not start: ${stderr}`);
 }
