@@ -16,6 +16,7 @@ import { rotateLocalKey } from './platform/secrets/local.ts';
 import { logUnhandledRejections } from './platform/process-errors.ts';
 import type { ProductionService } from './modules/production/production.service.ts';
 import { BACKUP_USAGE, BackupError, backupCommand } from './modules/operations/backup.cli.ts';
+import { JOBS_USAGE, JobsCliError, jobsCommand } from './modules/operations/jobs.cli.ts';
 
 const USAGE = `Usage: sentinel <command> [options]
 
@@ -38,6 +39,7 @@ Commands:
                                           Re-wrap the local secret store's data keys: from the key in
                                           FILE (or SENTINEL_PREVIOUS_SECRET_KEY) to SENTINEL_SECRET_KEY
 ${BACKUP_USAGE}
+${JOBS_USAGE}
   openapi                                 Print the OpenAPI document (YAML)
 
 Configuration comes from the environment and an optional .env file (see README).
@@ -164,6 +166,7 @@ async function run(argv: string[]): Promise<void> {
   loadDotEnv();
   const config = loadConfig();
   if (command === 'backup') return backupCommand(config, sub, positionals[2], { force: values.force });
+  if (command === 'jobs') return withServices(config, (services, db) => jobsCommand(config, services, db, sub, positionals[2]));
 
   switch (`${command}${sub ? ` ${sub}` : ''}`) {
     case 'serve':
@@ -283,7 +286,7 @@ try {
   await run(process.argv.slice(2));
 } catch (error) {
   if (error instanceof ConfigError) console.error(`Configuration error: ${error.message}`);
-  else if (error instanceof CliError || error instanceof BackupError) console.error(error.message);
+  else if (error instanceof CliError || error instanceof BackupError || error instanceof JobsCliError) console.error(error.message);
   else if (error instanceof HttpError) console.error(`${error.detail ?? error.title}${error.errors ? `: ${error.errors.map((e) => `${e.field} ${e.message}`).join('; ')}` : ''}`);
   else if (error instanceof TypeError && (error as NodeJS.ErrnoException).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') console.error(`${error.message}\n\n${USAGE}`);
   else throw error;

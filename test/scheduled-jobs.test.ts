@@ -10,6 +10,7 @@ import { createPgBossJobDriver } from '../src/platform/jobs/pg-boss-driver.ts';
 import type { JobRunContext } from '../src/platform/jobs/scheduled.ts';
 import { createJobsRepo } from '../src/modules/operations/jobs.repo.ts';
 import { jobContext, MODULES } from '../src/modules/index.ts';
+import { jobsCommand } from '../src/modules/operations/jobs.cli.ts';
 import { dialects, startServer, type TestServer } from './helpers/harness.ts';
 import { setupTenants, type TestTenants } from './helpers/suite.ts';
 
@@ -53,6 +54,20 @@ for (const dialect of dialects()) {
       const first = await repo.requestRun('nobody-runs-this', tenants.a.id, 'test', Date.now());
       assert.deepEqual(await repo.requestRun('nobody-runs-this', tenants.a.id, 'test', Date.now() + 5), first);
       assert.notEqual((await repo.requestRun('nobody-runs-this', null, 'test', Date.now())).id, first.id, 'another scope is another request');
+    });
+
+    it('sentinel jobs run-due (cron on hosts without a resident worker) runs each latest slot once', async () => {
+      const quietConsole = console.log;
+      console.log = () => undefined;
+      try {
+        await jobsCommand(server.config, server.services, server.db, 'run-due', undefined);
+        await jobsCommand(server.config, server.services, server.db, 'run-due', undefined);
+      } finally {
+        console.log = quietConsole;
+      }
+      const runs = await server.db.kysely.selectFrom('job_runs').select(['job', 'status']).where('job', 'in', ['backup', 'retention']).orderBy('job').execute();
+      assert.deepEqual(runs, [{ job: 'backup', status: 'success' }, { job: 'retention', status: 'success' }]);
+      assert.equal(server.services.backups.list().length, 1);
     });
 
     it('runs every slot once across two nodes, and retries a failed attempt', async () => {
