@@ -139,6 +139,7 @@ for (const dialect of dialects()) {
         return last?.status === 'success' ? last : undefined;
       });
       assert.equal(run.trigger, 'manual');
+      assert.match(run.node, /:\d+$/);
       assert.equal(typeof run.duration_ms, 'number');
       assert.equal(typeof run.report.removed['jobs.runs'], 'number');
       await sleep(500);

@@ -6,6 +6,7 @@ export const JobRun = Type.Object({
   status: Type.String({ description: '`running`, `success` or `error` (integration syncs: their own outcome)' }),
   trigger: NullableString({ description: '`schedule` or `manual`' }),
   attempt: Type.Union([Type.Integer(), Type.Null()]),
+  node: NullableString({ description: 'The process that ran it (host:pid)' }),
   subject_id: NullableString({ description: 'What the run was about (an integration), when it is one of many' }),
   started_at: Timestamp,
   finished_at: NullableTimestamp,

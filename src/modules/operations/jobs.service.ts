@@ -6,9 +6,9 @@ import type { JobsRepo } from './jobs.repo.ts';
 const RUNS_PER_JOB = 10;
 
 function runView(row: JobRunRow) {
-  const detail = (row.detail === null ? {} : JSON.parse(row.detail)) as { trigger?: string; attempt?: number; error?: string | null; report?: Record<string, unknown> };
+  const detail = (row.detail === null ? {} : JSON.parse(row.detail)) as { trigger?: string; attempt?: number; node?: string; error?: string | null; report?: Record<string, unknown> };
   return {
-    id: row.id, status: row.status, trigger: detail.trigger ?? null, attempt: detail.attempt ?? null, subject_id: row.subject_id,
+    id: row.id, status: row.status, trigger: detail.trigger ?? null, attempt: detail.attempt ?? null, node: detail.node ?? null, subject_id: row.subject_id,
     started_at: toIso(row.started_at), finished_at: row.finished_at === null ? null : toIso(row.finished_at), duration_ms: row.duration_ms,
     error: detail.error ?? null, report: detail.report ?? null,
   };
