@@ -52,8 +52,9 @@ export async function runMigrations<DB, D extends string>(
   dialect: D,
   migrations: Record<string, DialectMigration<D>>,
   tables?: MigrationTables,
+  options: { allowUnordered?: boolean } = {},
 ): Promise<string[]> {
-  const migrator = new Migrator({ db: kysely, provider: provider(migrations, dialect), ...tables });
+  const migrator = new Migrator({ db: kysely, provider: provider(migrations, dialect), ...tables, allowUnorderedMigrations: options.allowUnordered ?? false });
   for (let attempt = 0; ; attempt++) {
     const { error, results } = await migrator.migrateToLatest();
     if (error === undefined) return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
@@ -66,12 +67,15 @@ export async function runMigrations<DB, D extends string>(
 /**
  * Brings the platform database's schema up to date: the platform's migrations, then the modules'
  * (`moduleMigrations`, MODULE_MIGRATIONS of the registry in src/modules/index.ts), each named to
- * sort after the last platform one so the order holds.
+ * sort after the last platform one so the order holds. Modules' migrations touch only their own
+ * tables, so one added later may sort before some already applied (`20261130_alerts_…` after
+ * `20261130_production_…` ran): it is applied then rather than refused. Pending ones still run in
+ * name order, which keeps a module's own migrations in sequence.
  */
 export function migrateToLatest(db: Db, moduleMigrations: Readonly<Record<string, DialectMigration>> = {}): Promise<string[]> {
   const lastPlatform = Object.keys(PLATFORM_MIGRATIONS).sort().at(-1)!;
   for (const name of Object.keys(moduleMigrations)) {
     if (name <= lastPlatform) throw new Error(`module migration ${name} must sort after the platform's ${lastPlatform}`);
   }
-  return runMigrations(db.kysely, db.dialect, { ...PLATFORM_MIGRATIONS, ...moduleMigrations });
+  return runMigrations(db.kysely, db.dialect, { ...PLATFORM_MIGRATIONS, ...moduleMigrations }, undefined, { allowUnordered: true });
 }
