@@ -13,6 +13,7 @@ import { contextModule } from './context/context.module.ts';
 import { healthModule } from './health/health.module.ts';
 import { integrationsModule } from './integrations/integrations.module.ts';
 import { liveModule } from './live/live.module.ts';
+import { mcpModule } from './mcp/mcp.module.ts';
 import { productionModule } from './production/production.module.ts';
 import { systemsModule } from './systems/systems.module.ts';
 import { telemetryModule } from './telemetry/telemetry.module.ts';
@@ -53,6 +54,7 @@ export const MODULES: readonly AppModule[] = [
   apiKeysModule,
   telemetryModule,
   alertRulesModule,
+  mcpModule,
 ];
 
 export const MODULE_MIGRATIONS = Object.assign({}, ...MODULES.map((module) => module.migrations ?? {})) as NonNullable<AppModule['migrations']>;

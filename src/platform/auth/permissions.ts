@@ -34,6 +34,8 @@ export const TENANT_PERMISSIONS = [
   'telemetry:write',
   'alert_rules:read',
   'alert_rules:write',
+  // The read-only assistant tools over MCP, as an API key scope (users use their own permissions).
+  'assistant',
 ] as const;
 
 /** Platform permissions: only SUPER_ADMIN holds them; they cannot be granted to tenant users. */
