@@ -15,6 +15,8 @@ import { startSyncWorker, type SyncWorker } from './modules/integrations/sync-wo
 import { rotateLocalKey } from './platform/secrets/local.ts';
 import { logUnhandledRejections } from './platform/process-errors.ts';
 import type { ProductionService } from './modules/production/production.service.ts';
+import { createMcpService } from './modules/mcp/mcp.service.ts';
+import { MCP_API_KEY_VARIABLE, serveMcpOverStdio } from './modules/mcp/mcp.stdio.ts';
 
 const USAGE = `Usage: sentinel <command> [options]
 
@@ -37,6 +39,8 @@ Commands:
                                           Re-wrap the local secret store's data keys: from the key in
                                           FILE (or SENTINEL_PREVIOUS_SECRET_KEY) to SENTINEL_SECRET_KEY
   openapi                                 Print the OpenAPI document (YAML)
+  mcp                                     Serve the MCP tools for AI assistants on stdin/stdout, as the
+                                          API key (assistant scope) in SENTINEL_API_KEY
 
 Configuration comes from the environment and an optional .env file (see README).
 A password that is not given is generated and printed once.`;
@@ -175,6 +179,17 @@ async function run(argv: string[]): Promise<void> {
     }
     case 'openapi':
       return printOpenApi(config);
+    case 'mcp': {
+      const apiKey = process.env[MCP_API_KEY_VARIABLE];
+      if (apiKey === undefined || apiKey === '') throw new CliError(`Set ${MCP_API_KEY_VARIABLE} to an API key with the assistant scope (POST /api/v1/api-keys)`);
+      return withServices(config, async (services, db) => {
+        try {
+          await serveMcpOverStdio(createMcpService({ services, transaction: (work) => db.transaction(work) }), apiKey);
+        } finally {
+          await services.plants.close();
+        }
+      });
+    }
     case 'tenant create':
     case 'tenant register':
       return withServices(config, async (services, db) => {

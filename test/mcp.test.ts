@@ -1,10 +1,12 @@
-// The MCP server (docs/requirements.md, AI-3): the SDK's own client over Streamable HTTP at /mcp.
+// The MCP server (docs/requirements.md, SEC-9): the SDK's own client over Streamable HTTP at /mcp.
 // Every tool's answer is compared with its REST twin's; tenants are isolated; a call without a
 // token, with a key lacking the assistant scope, or without the write permission is refused.
 import assert from 'node:assert/strict';
 import { after, before, it } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { spawnSync } from 'node:child_process';
 import { makeAlert, makeSystem, makeTicket, makeVulnerability } from './helpers/factories.ts';
 import { forEachDialect } from './helpers/suite.ts';
 
@@ -196,5 +198,39 @@ forEachDialect('MCP server', { tenants: 'Mcp' }, (s) => {
     const notUuid = await call(client, 'acknowledge_alert', { id: 'nope' });
     assert.equal(notUuid.data.status, 400);
     await assert.rejects(client.callTool({ name: 'drop_tables', arguments: {} }), /Unknown tool/);
+  });
+
+  /** `sentinel mcp` on this suite's database (same data dir and secret key, or the same PostgreSQL database). */
+  const cliEnv = (apiKey: string): Record<string, string> => ({
+    PATH: process.env.PATH ?? '', SENTINEL_DATA_DIR: s.server.config.dataDir, LOG_LEVEL: 'silent', SENTINEL_API_KEY: apiKey,
+    ...(s.server.config.databaseUrl !== undefined ? { DATABASE_URL: s.server.config.databaseUrl } : {}),
+  });
+
+  it('serves the same tools over stdio as `sentinel mcp` with an API key, and nothing else on stdout', async () => {
+    const transport = new StdioClientTransport({ command: process.execPath, args: ['--no-warnings', 'bin/sentinel.js', 'mcp'], env: cliEnv(assistantKey), stderr: 'pipe' });
+    let stderr = '';
+    transport.stderr?.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+    const client = new Client({ name: 'stdio-assistant', version: '1.0.0' });
+    await client.connect(transport);
+    try {
+      assert.deepEqual((await client.listTools()).tools.map((tool) => tool.name).sort(), [...READ_TOOLS].sort());
+      const alert = await call(client, 'get_alert', { id: alertA });
+      assert.deepEqual(alert.data, await rest(`/api/v1/alerts/${alertA}`, s.a.viewer.token));
+      assert.equal((await call(client, 'get_alert', { id: alertB })).data.status, 404);
+      assert.equal((await call(client, 'acknowledge_alert', { id: alertA })).data.status, 403);
+    } finally {
+      await client.close();
+    }
+    assert.equal(stderr, '');
+  });
+
+  it('refuses to start `sentinel mcp` without a valid assistant key, in one line', () => {
+    for (const key of ['', `${assistantKey}x`]) {
+      const run = spawnSync(process.execPath, ['--no-warnings', 'bin/sentinel.js', 'mcp'], { env: cliEnv(key), encoding: 'utf8', input: '' });
+      assert.equal(run.status, 1, key);
+      assert.equal(run.stdout, '');
+      assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr);
+      assert.match(run.stderr, key === '' ? /SENTINEL_API_KEY/ : /invalid, expired or revoked/);
+    }
   });
 });

@@ -30,7 +30,8 @@ export function mcpRoutes(mcp: McpService): FastifyPluginAsyncTypebox {
       const token = bearer(request);
       const principal = request.principal !== undefined ? mcp.admit(request.principal) : token !== undefined ? await mcp.authenticate(token) : undefined;
       if (principal === undefined) throw unauthorized('Send Authorization: Bearer <access token or API key with the assistant scope>');
-      const server = mcp.createServer({ principal, client: { ip: request.ip, userAgent: request.headers['user-agent'] ?? null, requestId: request.id } }, request.log);
+      const caller = { principal, client: { ip: request.ip, userAgent: request.headers['user-agent'] ?? null, requestId: request.id } };
+      const server = mcp.createServer(async () => caller, request.log);
       const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
       // From here the transport writes the response itself.
       reply.hijack();

@@ -164,24 +164,37 @@ export function createMcpService(deps: { services: AppServices; transaction: <T>
     /** The same rules for a caller already identified (by the HTTP guard). */
     admit,
 
-    /** An MCP server for one caller, offering the tools it may use. */
-    createServer(caller: McpCaller, log: Log): Server {
+    /**
+     * An MCP server for one caller, offering the tools it may use. The caller is asked for on every
+     * message, so that a long-lived (stdio) server notices a revoked key or an ended session.
+     */
+    createServer(callerOf: () => Promise<McpCaller>, log: Log): Server {
+      const current = async () => {
+        try {
+          return await callerOf();
+        } catch (error) {
+          if (error instanceof HttpError) throw new McpError(ErrorCode.InvalidRequest, error.detail ?? error.title);
+          throw error;
+        }
+      };
       // The low-level server (McpServer wants Zod schemas): tools are described by the TypeBox schemas the REST routes validate with.
       const server = new Server(SERVER_INFO, { capabilities: { tools: {} }, instructions: INSTRUCTIONS });
-      const allowed = toolPermissions(caller.principal);
-      server.setRequestHandler(ListToolsRequestSchema, () => ({
-        tools: TOOLS.filter((tool) => allowed.has(tool.permission)).map((tool) => ({
-          name: tool.name,
-          title: tool.title,
-          description: tool.description,
-          inputSchema: tool.input as { type: 'object' },
-          annotations: { title: tool.title, readOnlyHint: tool.write === undefined, destructiveHint: false, idempotentHint: tool.write === undefined, openWorldHint: false },
-        })),
-      }));
-      server.setRequestHandler(CallToolRequestSchema, (request) => {
+      server.setRequestHandler(ListToolsRequestSchema, async () => {
+        const allowed = toolPermissions((await current()).principal);
+        return {
+          tools: TOOLS.filter((tool) => allowed.has(tool.permission)).map((tool) => ({
+            name: tool.name,
+            title: tool.title,
+            description: tool.description,
+            inputSchema: tool.input as { type: 'object' },
+            annotations: { title: tool.title, readOnlyHint: tool.write === undefined, destructiveHint: false, idempotentHint: tool.write === undefined, openWorldHint: false },
+          })),
+        };
+      });
+      server.setRequestHandler(CallToolRequestSchema, async (request) => {
         const tool = TOOLS.find((candidate) => candidate.name === request.params.name);
         if (tool === undefined) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${request.params.name}`);
-        return call(caller, tool, request.params.arguments ?? {}, log);
+        return call(await current(), tool, request.params.arguments ?? {}, log);
       });
       return server;
     },
