@@ -203,6 +203,7 @@ export function createMcpService(deps: { services: AppServices; transaction: <T>
   function admit(principal: Principal | undefined): Principal {
     if (principal === undefined) throw unauthorized('The access token or API key is invalid, expired or revoked');
     if (principal.apiKey !== undefined && !principal.permissions.has(ASSISTANT_SCOPE)) throw forbidden('This API key does not have the assistant scope');
+    if (principal.passwordChangeRequired === true) throw forbidden('Your password was generated for you: change it first (POST /api/v1/auth/change-password)', 'password_change_required');
     return principal;
   }
 }
