@@ -44,7 +44,7 @@ Commands:
                                           API key (assistant scope) in SENTINEL_API_KEY
 
 Configuration comes from the environment and an optional .env file (see README).
-A password that is not given is generated and printed once.`;
+A password that is not given is generated and printed once, and must be changed at the first sign-in.`;
 
 async function openMigrated(config: Config): Promise<Db> {
   const db = openDatabase(config);
