@@ -154,6 +154,8 @@ forEachDialect('MCP server', { tenants: 'Mcp' }, (s) => {
     const ingestKey = await s.server.api.post('/api/v1/api-keys', { name: 'scanner', scopes: ['production:write'] }, s.a.admin.token);
     const refused = await s.server.api.request('POST', '/mcp', { body: init, headers, token: ingestKey.body.key });
     assert.equal(refused.status, 403, refused.text);
+    const denials = await s.server.api.get(`/api/v1/audit-logs?action=permission.denied&actor_id=${ingestKey.body.id}`, s.a.admin.token);
+    assert.ok(denials.body.items.some((entry: { detail: any }) => entry.detail.permission === 'assistant' && entry.detail.channel === 'mcp'), denials.text);
     await assert.rejects(connect('not-a-token'));
     assert.equal((await s.server.api.get('/mcp', s.a.viewer.token)).status, 405);
   });
@@ -207,7 +209,9 @@ forEachDialect('MCP server', { tenants: 'Mcp' }, (s) => {
   });
 
   it('serves the same tools over stdio as `sentinel mcp` with an API key, and nothing else on stdout', async () => {
-    const transport = new StdioClientTransport({ command: process.execPath, args: ['--no-warnings', 'bin/sentinel.js', 'mcp'], env: cliEnv(assistantKey), stderr: 'pipe' });
+    const created = await s.server.api.post('/api/v1/api-keys', { name: 'VICTORIA', scopes: ['assistant'] }, s.a.admin.token);
+    const stdioKey = created.body as { id: string; key: string };
+    const transport = new StdioClientTransport({ command: process.execPath, args: ['--no-warnings', 'bin/sentinel.js', 'mcp'], env: cliEnv(stdioKey.key), stderr: 'pipe' });
     let stderr = '';
     transport.stderr?.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
     const client = new Client({ name: 'stdio-assistant', version: '1.0.0' });
@@ -218,6 +222,10 @@ forEachDialect('MCP server', { tenants: 'Mcp' }, (s) => {
       assert.deepEqual(alert.data, await rest(`/api/v1/alerts/${alertA}`, s.a.viewer.token));
       assert.equal((await call(client, 'get_alert', { id: alertB })).data.status, 404);
       assert.equal((await call(client, 'acknowledge_alert', { id: alertA })).data.status, 403);
+      // The key is checked on every message: once revoked (and the process's 1 s key cache has passed), it is refused.
+      assert.equal((await s.server.api.delete(`/api/v1/api-keys/${stdioKey.id}`, s.a.admin.token)).status, 204);
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      await assert.rejects(client.callTool({ name: 'get_systems_status', arguments: {} }), /invalid, expired or revoked/);
     } finally {
       await client.close();
     }

@@ -28,9 +28,10 @@ export function mcpRoutes(mcp: McpService): FastifyPluginAsyncTypebox {
       config: { access: 'public' },
     }, async (request, reply) => {
       const token = bearer(request);
-      const principal = request.principal !== undefined ? mcp.admit(request.principal) : token !== undefined ? await mcp.authenticate(token) : undefined;
+      const client = { ip: request.ip, userAgent: request.headers['user-agent'] ?? null, requestId: request.id };
+      const principal = request.principal !== undefined ? await mcp.admit(request.principal, client) : token !== undefined ? await mcp.authenticate(token, client) : undefined;
       if (principal === undefined) throw unauthorized('Send Authorization: Bearer <access token or API key with the assistant scope>');
-      const caller = { principal, client: { ip: request.ip, userAgent: request.headers['user-agent'] ?? null, requestId: request.id } };
+      const caller = { principal, client };
       const server = mcp.createServer(async () => caller, request.log);
       const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
       // From here the transport writes the response itself.

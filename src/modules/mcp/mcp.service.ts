@@ -154,11 +154,11 @@ export function createMcpService(deps: { services: AppServices; transaction: <T>
      * The caller a bearer token stands for: an API key (`snk_…`) or a user's access token. Undefined
      * when it is neither valid key nor live session; 403 for a key without the assistant scope.
      */
-    async authenticate(token: string): Promise<Principal> {
+    async authenticate(token: string, client: McpClient): Promise<Principal> {
       const principal = token.startsWith('snk_')
         ? await services.apiKeys.resolve(token)
         : await services.tokens.verifyAccessToken(token).then((claims) => (claims === undefined ? undefined : services.auth.resolvePrincipal(claims)));
-      return admit(principal);
+      return admit(principal, client);
     },
 
     /** The same rules for a caller already identified (by the HTTP guard). */
@@ -200,9 +200,15 @@ export function createMcpService(deps: { services: AppServices; transaction: <T>
     },
   };
 
-  function admit(principal: Principal | undefined): Principal {
+  async function admit(principal: Principal | undefined, client: McpClient): Promise<Principal> {
     if (principal === undefined) throw unauthorized('The access token or API key is invalid, expired or revoked');
-    if (principal.apiKey !== undefined && !principal.permissions.has(ASSISTANT_SCOPE)) throw forbidden('This API key does not have the assistant scope');
+    if (principal.apiKey !== undefined && !principal.permissions.has(ASSISTANT_SCOPE)) {
+      await services.audit.record({
+        action: 'permission.denied', outcome: 'denied', tenantId: principal.tenantId, actorId: principal.userId, actorUsername: principal.username,
+        detail: { permission: ASSISTANT_SCOPE, channel: 'mcp' }, ip: client.ip, userAgent: client.userAgent, requestId: client.requestId ?? randomUUID(),
+      });
+      throw forbidden('This API key does not have the assistant scope');
+    }
     if (principal.passwordChangeRequired === true) throw forbidden('Your password was generated for you: change it first (POST /api/v1/auth/change-password)', 'password_change_required');
     return principal;
   }

@@ -19,7 +19,7 @@ const stderrLog = {
  */
 export async function serveMcpOverStdio(mcp: McpService, apiKey: string): Promise<void> {
   const client = { ip: null, userAgent: 'sentinel mcp (stdio)', requestId: undefined };
-  const callerOf = async () => ({ principal: await mcp.authenticate(apiKey), client });
+  const callerOf = async () => ({ principal: await mcp.authenticate(apiKey, client), client });
   await callerOf();
   const server = mcp.createServer(callerOf, stderrLog);
   const transport = new StdioServerTransport();
