@@ -86,7 +86,8 @@ for (const dialect of dialects()) {
       const server = spawn(process.execPath, [BIN, 'serve'], { env: { PATH: process.env.PATH ?? '', ...env, PORT: port, LOG_LEVEL: 'warn' }, stdio: 'ignore' });
       try {
         const api = new ApiClient(`http://127.0.0.1:${port}`);
-        for (let i = 0; i < 100; i++) {
+        // Up to a minute: on a loaded machine the start alone can take tens of seconds.
+        for (const deadline = Date.now() + 60_000; Date.now() < deadline;) {
           try {
             ({ status: loginStatus, body: login } = await api.post('/api/v1/auth/login', { username: 'admin', password }));
             break;
