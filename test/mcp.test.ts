@@ -94,7 +94,7 @@ forEachDialect('MCP server', { tenants: 'Mcp' }, (s) => {
       ['get_security_summary', {}, '/api/v1/context/security-summary'],
       ['get_systems_status', {}, '/api/v1/systems/status'],
       ['list_systems', { limit: 10 }, '/api/v1/systems?limit=10'],
-      ['list_active_alerts', { severity: 'critical' }, '/api/v1/alerts/active?severity=critical'],
+      ['list_active_alerts', { severity: ['critical', 'high'] }, '/api/v1/alerts/active?severity=critical,high'],
       ['list_active_alerts', { limit: 1 }, '/api/v1/alerts/active?limit=1'],
       ['get_alert', { id: alertA }, `/api/v1/alerts/${alertA}`],
       ['list_vulnerabilities', {}, '/api/v1/vulnerabilities'],
@@ -179,6 +179,8 @@ forEachDialect('MCP server', { tenants: 'Mcp' }, (s) => {
     const ticket = await call(operator, 'create_ticket_for_alert', { id: alertA });
     assert.equal(ticket.isError, false, ticket.text);
     assert.equal(ticket.data.alert_id, alertA);
+    const same = await call(operator, 'create_ticket_for_alert', { id: alertA, priority: 'low' });
+    assert.equal(same.data.id, ticket.data.id, 'an alert with an open ticket gets that ticket, as over REST');
 
     const mcp: { action: string; outcome: string; actor_username: string; resource_id: string | null; detail: any }[] = [];
     for (const action of ['alert.acknowledge', 'alert.create_ticket', 'permission.denied', 'alert.get']) {

@@ -118,19 +118,19 @@ export function createMcpService(deps: { services: AppServices; transaction: <T>
         ...(detail !== undefined ? { detail } : {}),
       });
       const run = () => tool.run(services, { tenantId: scoped, principal, args });
-      let data: object;
+      let result: object;
       if (tool.write !== undefined) {
         // The change and its audit entry commit together, as on the REST routes.
-        data = await deps.transaction(async () => {
+        result = await deps.transaction(async () => {
           const result = await run();
           await services.audit.record(audited('success', tool.auditDetail?.(result)));
           return result;
         });
       } else {
-        data = await run();
+        result = await run();
         if (tool.audit !== undefined) await services.audit.record(audited('success'));
       }
-      return answer(data);
+      return answer(tool.view?.(result) ?? result);
     } catch (error) {
       if (error instanceof HttpError) {
         if (tool.audit !== undefined && tenantId !== undefined) {

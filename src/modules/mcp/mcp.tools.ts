@@ -3,7 +3,7 @@ import type { Permission } from '../../platform/auth/permissions.ts';
 import type { Principal } from '../../platform/auth/principal.ts';
 import { Id, TenantQuery } from '../../platform/http/schemas.ts';
 import type { AppServices } from '../../services.ts';
-import { ListActiveAlertsQuery } from '../alerts/alerts.schemas.ts';
+import { AlertTicketBody, ListActiveAlertsQuery } from '../alerts/alerts.schemas.ts';
 import { IncidentsQuery, ResponseTimeQuery } from '../analytics/analytics.schemas.ts';
 import { OeeQuery } from '../production/production.schemas.ts';
 import { ListSystemsQuery } from '../systems/systems.schemas.ts';
@@ -39,7 +39,9 @@ export interface ToolDefinition {
   /** The id of the resource the call is about, for the audit entry. */
   resourceId?: (args: Record<string, unknown>) => string | undefined;
   /** What the audit entry of a successful call adds about its result. */
-  auditDetail?: (result: object) => Record<string, unknown>;
+  auditDetail?: (result: any) => Record<string, unknown>; // eslint-disable-line @typescript-eslint/no-explicit-any -- the tool's own result
+  /** What the caller gets when it is not the result itself (the REST twin's body). */
+  view?: (result: any) => object; // eslint-disable-line @typescript-eslint/no-explicit-any -- the tool's own result
   run: (services: AppServices, call: ToolCall<any>) => Promise<object>; // eslint-disable-line @typescript-eslint/no-explicit-any -- validated against `input` first
 }
 
@@ -47,6 +49,7 @@ const strict = { additionalProperties: false } as const;
 const ById = (what: string) => Type.Object({ id: { ...Id, description: `The ${what}'s id` }, ...TenantQuery }, strict);
 const LineInput = Type.Object({ line_id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'Production line id (see list_production_lines)' }), ...TenantQuery }, strict);
 const TenantOnly = Type.Object(TenantQuery, strict);
+const AlertTicketInput = Type.Object({ id: { ...Id, description: 'The alert\'s id' }, ...AlertTicketBody.properties, ...TenantQuery }, strict);
 const idOf = (args: Record<string, unknown>) => args.id as string;
 
 export const TOOLS: readonly ToolDefinition[] = [
@@ -177,13 +180,14 @@ export const TOOLS: readonly ToolDefinition[] = [
   {
     name: 'create_ticket_for_alert',
     title: 'Open a ticket about an alert',
-    description: 'Open a ticket about an alert, linked to it (as POST /api/v1/alerts/{id}/ticket).',
-    input: ById('alert'),
+    description: 'The alert\'s ticket: a new one linked to it (title, description, priority and assignee optional), or its open ticket when it has one (as POST /api/v1/alerts/{id}/ticket).',
+    input: AlertTicketInput,
     permission: 'tickets:write',
     audit: { action: 'alert.create_ticket', resourceType: 'alert' },
     write: true,
     resourceId: idOf,
-    auditDetail: (ticket) => ({ ticket_id: (ticket as { id: string }).id }),
-    run: (services, { tenantId, principal, args }) => services.alerts.createTicket(tenantId, principal, args.id),
+    auditDetail: ({ ticket, created }) => ({ ticket_id: ticket.id, created }),
+    view: ({ ticket }) => ticket,
+    run: (services, { tenantId, principal, args: { id, tenant_id: _tenant, ...input } }) => services.alerts.openTicket(tenantId, principal, id, input),
   },
 ];
