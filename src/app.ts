@@ -64,7 +64,7 @@ export async function buildApp(config: Config, db: Db, services: AppServices): P
   app.addSchema(Problem);
   for (const module of MODULES) for (const schema of module.schemas ?? []) app.addSchema(schema);
   const metrics = registerMetrics(app);
-  registerGuard(app, { tokens: services.tokens, resolvePrincipal: services.auth.resolvePrincipal, resolveApiKey: services.apiKeys.resolve, audit: services.audit, transaction: (work) => db.transaction(work) });
+  registerGuard(app, { tokens: services.tokens, resolvePrincipal: services.auth.resolvePrincipal, explainRejection: services.auth.explainRejection, resolveApiKey: services.apiKeys.resolve, audit: services.audit, transaction: (work) => db.transaction(work) });
   registerTenantContext(app, { tenantExists: services.tenantExists });
   registerResponseCache(app, { resources: CACHED_RESOURCES, maxBytes: config.responseCacheBytes, dataVersion: db.dataVersion, registry: metrics.registry });
   app.addHook('onClose', async () => services.audit.flushReads());

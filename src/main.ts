@@ -14,9 +14,12 @@ import { TENANT_ROLES, type TenantRole } from './platform/auth/permissions.ts';
 import { startSyncWorker, type SyncWorker } from './modules/integrations/sync-worker-client.ts';
 import { rotateLocalKey } from './platform/secrets/local.ts';
 import { logUnhandledRejections } from './platform/process-errors.ts';
+import { describeStartupFailure } from './platform/startup-errors.ts';
 import type { ProductionService } from './modules/production/production.service.ts';
 import { BACKUP_USAGE, BackupError, backupCommand } from './modules/operations/backup.cli.ts';
 import { JOBS_USAGE, JobsCliError, jobsCommand } from './modules/operations/jobs.cli.ts';
+import { createMcpService } from './modules/mcp/mcp.service.ts';
+import { MCP_API_KEY_VARIABLE, serveMcpOverStdio } from './modules/mcp/mcp.stdio.ts';
 
 const USAGE = `Usage: sentinel <command> [options]
 
@@ -41,9 +44,11 @@ Commands:
 ${BACKUP_USAGE}
 ${JOBS_USAGE}
   openapi                                 Print the OpenAPI document (YAML)
+  mcp                                     Serve the MCP tools for AI assistants on stdin/stdout, as the
+                                          API key (assistant scope) in SENTINEL_API_KEY
 
 Configuration comes from the environment and an optional .env file (see README).
-A password that is not given is generated and printed once.`;
+A password that is not given is generated and printed once, and must be changed at the first sign-in.`;
 
 async function openMigrated(config: Config): Promise<Db> {
   const db = openDatabase(config);
@@ -75,7 +80,9 @@ async function serve(config: Config): Promise<void> {
     buildApp(config, db, { ...services, sync: { syncNow: (row) => (syncWorker ?? services.sync).syncNow(row) } }),
   ]);
   if (admin?.generatedPassword !== undefined) {
-    console.log(`\nCreated the platform administrator.\n  username: ${admin.username}\n  password: ${admin.generatedPassword}\nIt is shown only this once: sign in and change it (POST /api/v1/auth/change-password).\n`);
+    console.log(`\nCreated the platform administrator.\n  username: ${admin.username}\n  password: ${admin.generatedPassword}\n`
+      + `It is shown only this once, and kept in ${admin.passwordFile} (readable by you only).\n`
+      + 'The first sign-in must change it (POST /api/v1/auth/change-password); then delete that file.\n');
   }
   logUnhandledRejections(app.log);
   const shutdown = async (signal: string) => {
@@ -146,6 +153,8 @@ function printPlantReport(report: Awaited<ReturnType<ProductionService['verify']
   }
 }
 
+const GENERATED = ' (shown once; it must be changed at the first sign-in)';
+
 async function run(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -183,6 +192,17 @@ async function run(argv: string[]): Promise<void> {
     }
     case 'openapi':
       return printOpenApi(config);
+    case 'mcp': {
+      const apiKey = process.env[MCP_API_KEY_VARIABLE];
+      if (apiKey === undefined || apiKey === '') throw new CliError(`Set ${MCP_API_KEY_VARIABLE} to an API key with the assistant scope (POST /api/v1/api-keys)`);
+      return withServices(config, async (services, db) => {
+        try {
+          await serveMcpOverStdio(createMcpService({ services, transaction: (work) => db.transaction(work) }), apiKey);
+        } finally {
+          await services.plants.close();
+        }
+      });
+    }
     case 'tenant create':
     case 'tenant register':
       return withServices(config, async (services, db) => {
@@ -204,10 +224,11 @@ async function run(argv: string[]): Promise<void> {
             tenantId: tenant.id, username: adminUsername, email: values['admin-email'] ?? null, password, role: 'ADMIN', permissions: [], isActive: true,
           });
           await services.audit.record({ action: 'user.create', outcome: 'success', tenantId: tenant.id, actorUsername: 'cli', resourceType: 'user', resourceId: admin.id });
+          if (values['admin-password'] === undefined) await services.auth.requirePasswordChange(admin.id);
           return { tenant, admin };
         });
         console.log(`Created tenant ${tenant.slug} (${tenant.id})`);
-        if (admin !== undefined) console.log(`Created its administrator ${admin.username} (${admin.id})${values['admin-password'] === undefined ? `\n  password: ${password}` : ''}`);
+        if (admin !== undefined) console.log(`Created its administrator ${admin.username} (${admin.id})${values['admin-password'] === undefined ? `\n  password: ${password}${GENERATED}` : ''}`);
         if (values['plant-url'] === undefined) return;
         // The tenant stays registered when the client's database is not ready yet: the report says what to fix.
         try {
@@ -243,7 +264,8 @@ async function run(argv: string[]): Promise<void> {
           role: role as TenantRole | 'SUPER_ADMIN', permissions: [], isActive: true,
         });
         await services.audit.record({ action: 'user.create', outcome: 'success', tenantId, actorUsername: 'cli', resourceType: 'user', resourceId: user.id });
-        console.log(`Created user ${user.username} (${user.id})${values.password === undefined ? `\n  password: ${password}` : ''}`);
+        if (values.password === undefined) await services.auth.requirePasswordChange(user.id);
+        console.log(`Created user ${user.username} (${user.id})${values.password === undefined ? `\n  password: ${password}${GENERATED}` : ''}`);
       });
     case 'user reset-password':
       return withServices(config, async (services) => {
@@ -251,7 +273,9 @@ async function run(argv: string[]): Promise<void> {
         const username = required(values, 'username');
         await services.users.resetPassword(username, password);
         await services.audit.record({ action: 'user.reset_password', outcome: 'success', actorUsername: 'cli', resourceType: 'user', detail: { username } });
-        console.log(`Password reset for ${username}; their sessions have ended.${values.password === undefined ? `\n  password: ${password}` : ''}`);
+        const user = await services.usersRepo.findByUsername(username.toLowerCase());
+        if (values.password === undefined && user !== undefined) await services.auth.requirePasswordChange(user.id);
+        console.log(`Password reset for ${username}; their sessions have ended.${values.password === undefined ? `\n  password: ${password}${GENERATED}` : ''}`);
       });
     case 'plant verify':
       return withProduction(config, required(values, 'tenant'), async (production, tenantId) => {
@@ -289,6 +313,19 @@ try {
   else if (error instanceof CliError || error instanceof BackupError || error instanceof JobsCliError) console.error(error.message);
   else if (error instanceof HttpError) console.error(`${error.detail ?? error.title}${error.errors ? `: ${error.errors.map((e) => `${e.field} ${e.message}`).join('; ')}` : ''}`);
   else if (error instanceof TypeError && (error as NodeJS.ErrnoException).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') console.error(`${error.message}\n\n${USAGE}`);
-  else throw error;
+  else {
+    // A port in use, an unreachable database …: one line that says what to do; the stack only when debugging.
+    const config = (() => {
+      try {
+        return loadConfig();
+      } catch {
+        return undefined;
+      }
+    })();
+    console.error(describeStartupFailure(error, config));
+    if (config?.logLevel === 'debug' || config?.logLevel === 'trace') console.error(error);
+    // What was opened before the failure (database pool, timers) must not keep the process alive.
+    process.exit(1);
+  }
   process.exitCode = 1;
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -80,13 +81,15 @@ for (const dialect of dialects()) {
       }
       const port = String(20_000 + Math.floor(Math.random() * 20_000));
       let loginStatus = 0;
-      // Prove the printed password works against a running server.
+      let login: any;
+      // Prove the printed password works against a running server, and that it must be changed first.
       const server = spawn(process.execPath, [BIN, 'serve'], { env: { PATH: process.env.PATH ?? '', ...env, PORT: port, LOG_LEVEL: 'warn' }, stdio: 'ignore' });
       try {
         const api = new ApiClient(`http://127.0.0.1:${port}`);
-        for (let i = 0; i < 100; i++) {
+        // Up to a minute: on a loaded machine the start alone can take tens of seconds.
+        for (const deadline = Date.now() + 60_000; Date.now() < deadline;) {
           try {
-            loginStatus = (await api.post('/api/v1/auth/login', { username: 'admin', password })).status;
+            ({ status: loginStatus, body: login } = await api.post('/api/v1/auth/login', { username: 'admin', password }));
             break;
           } catch {
             await new Promise((resolve) => setTimeout(resolve, 100));
@@ -96,7 +99,13 @@ for (const dialect of dialects()) {
         server.kill('SIGTERM');
       }
       assert.equal(loginStatus, 200);
+      assert.equal(login.password_change_required, true);
       if (dialect === 'sqlite') assert.equal(statSync(path.join(dataDir, 'secret.key')).mode & 0o777, 0o600);
+      // The generated password is also kept in a file only its owner can read.
+      const file = path.join(dataDir, 'initial-admin-password');
+      assert.equal(statSync(file).mode & 0o777, 0o600);
+      assert.ok(readFileSync(file, 'utf8').includes(`password: ${password}\n`));
+      assert.match(printed[0]!.stdout, /initial-admin-password/);
     });
 
     it('creates and lists tenants, creates users and resets passwords', async () => {
@@ -136,5 +145,50 @@ describe('sentinel CLI usage and configuration errors', () => {
     const unknown = await sentinel(['frobnicate'], { SENTINEL_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'sentinel-cli-')) });
     assert.equal(unknown.code, 1);
     assert.match(unknown.stderr, /Unknown command "frobnicate"/);
+  });
+
+  it('explains a start-up failure in one line, without a stack trace', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'sentinel-cli-'));
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = String((taken.address() as { port: number }).port);
+    try {
+      const inUse = await sentinel(['serve'], { SENTINEL_DATA_DIR: dataDir, PORT: port, SENTINEL_SYNC: 'off' });
+      assert.equal(inUse.code, 1);
+      assert.equal(inUse.stderr.trim(), `Cannot listen on 127.0.0.1:${port}: the port is already in use (another Sentinel, or another program). Stop it or set PORT to a free port.`);
+      const noDatabase = await sentinel(['serve'], { SENTINEL_DATA_DIR: dataDir, DATABASE_URL: 'postgres://sentinel:secret@127.0.0.1:1/sentinel' });
+      assert.equal(noDatabase.code, 1);
+      assert.equal(noDatabase.stderr.trim(), 'Cannot reach PostgreSQL at 127.0.0.1:1/sentinel: connection refused. Is PostgreSQL running, and is DATABASE_URL right?');
+      assert.ok(!noDatabase.stderr.includes('secret'), 'the password is not printed');
+    } finally {
+      taken.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('does not log health probes at info, and logs other requests', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'sentinel-cli-'));
+    const port = String(20_000 + Math.floor(Math.random() * 20_000));
+    const child = spawn(process.execPath, [BIN, 'serve'], {
+      env: { PATH: process.env.PATH ?? '', SENTINEL_DATA_DIR: dataDir, PORT: port, LOG_LEVEL: 'info', SENTINEL_SYNC: 'off', SENTINEL_ADMIN_PASSWORD: 'Bootstrap-Root-Pass-9' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    const closed = new Promise((resolve) => child.on('close', resolve));
+    try {
+      for (const deadline = Date.now() + 60_000; !stdout.includes('Server listening') && Date.now() < deadline;) await new Promise((resolve) => setTimeout(resolve, 50));
+      const api = new ApiClient(`http://127.0.0.1:${port}`);
+      assert.equal((await api.get('/health')).status, 200);
+      assert.equal((await api.get('/ready')).status, 200);
+      assert.equal((await api.get('/api/v1/auth/me')).status, 401);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    } finally {
+      child.kill('SIGTERM');
+      await closed;
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+    const urls = stdout.split('\n').filter(Boolean).map((line) => (JSON.parse(line) as { req?: { url: string } }).req?.url).filter(Boolean);
+    assert.deepEqual(urls, ['/api/v1/auth/me']);
   });
 });

@@ -27,10 +27,11 @@ export function createAuthRepo(db: Kysely<PlatformDatabase>) {
         .selectFrom('user_logins as s')
         .innerJoin('users as u', 'u.id', 's.user_id')
         .leftJoin('tenants as t', 't.id', 'u.tenant_id')
+        .leftJoin('password_change_required as pc', 'pc.user_id', 'u.id')
         .select([
           's.id as session_id', 's.ended_at', 's.last_seen_at', 's.expires_at',
           'u.id as user_id', 'u.username', 'u.email', 'u.tenant_id', 'u.role', 'u.permissions', 'u.is_active',
-          't.is_active as tenant_is_active',
+          't.is_active as tenant_is_active', 'pc.created_at as password_change_required_since',
         ])
         .where('s.id', '=', sessionId)
         .executeTakeFirst();
@@ -43,7 +44,7 @@ export function createAuthRepo(db: Kysely<PlatformDatabase>) {
     activeSessionIds(trx: Executor, userId: string, now: number, idleMs: number) {
       return trx
         .selectFrom('user_logins')
-        .select('id')
+        .select(['id', 'ip', 'user_agent', 'created_at', 'last_seen_at'])
         .where('user_id', '=', userId)
         .where('ended_at', 'is', null)
         .where('expires_at', '>', now)
@@ -63,6 +64,22 @@ export function createAuthRepo(db: Kysely<PlatformDatabase>) {
         .where('last_seen_at', '>', now - idleMs)
         .orderBy('created_at', 'desc')
         .execute();
+    },
+
+    async passwordChangeRequired(executor: Executor, userId: string): Promise<boolean> {
+      return (await executor.selectFrom('password_change_required').select('user_id').where('user_id', '=', userId).executeTakeFirst()) !== undefined;
+    },
+
+    async requirePasswordChange(userId: string, reason: string, now: number): Promise<void> {
+      await db
+        .insertInto('password_change_required')
+        .values({ user_id: userId, reason, created_at: now, updated_at: now })
+        .onConflict((oc) => oc.column('user_id').doUpdateSet({ reason, updated_at: now }))
+        .execute();
+    },
+
+    async clearPasswordChange(trx: Executor, userId: string): Promise<void> {
+      await trx.deleteFrom('password_change_required').where('user_id', '=', userId).execute();
     },
 
     findSession: (executor: Executor, sessionId: string) =>

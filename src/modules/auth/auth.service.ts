@@ -1,6 +1,6 @@
 import type { Config } from '../../config.ts';
-import { badRequest, notFound, tooManyRequests, unauthorized } from '../../platform/http/errors.ts';
-import { newId, toIso } from '../../platform/ids.ts';
+import { badRequest, notFound, tooManyRequests, unauthorized, type HttpError } from '../../platform/http/errors.ts';
+import { newId, toIso, toIsoOrNull } from '../../platform/ids.ts';
 import type { SessionRow } from './auth.tables.ts';
 import { burnPasswordCheck, hashPassword, passwordProblems, verifyPassword } from '../../platform/auth/passwords.ts';
 import { permissionsOf, type Role } from '../../platform/auth/permissions.ts';
@@ -35,6 +35,27 @@ export interface TokenPair {
   token_type: 'bearer';
   expires_in: number;
 }
+
+/** A sign-in's answer: the tokens, and what the user must know at once. */
+export interface LoginAnswer extends TokenPair {
+  /** The password was generated and shown once: change it before anything else (POST /auth/change-password). */
+  password_change_required: boolean;
+  /** Older sessions this sign-in ended to stay within the session limit. */
+  ended_sessions: { id: string; reason: 'session_limit'; ip: string | null; user_agent: string | null; created_at: string; last_seen_at: string }[];
+  notice?: string;
+}
+
+/** Why a session ended (`user_logins.end_reason`), as a client is told. */
+const END_REASONS: Record<string, string> = {
+  logout: 'it was signed out',
+  password_changed: 'the password was changed in another session',
+  password_reset: 'an administrator set a new password',
+  revoked: 'it was ended from another session',
+  refresh_token_reuse: 'a refresh token of it was used twice (possible theft)',
+  user_disabled: 'the account was disabled',
+  user_deleted: 'the account was deleted',
+  ended_by_admin: 'an administrator ended it',
+};
 
 /**
  * Resolved principals are cached briefly so that a burst of requests costs one query. Changes made
@@ -112,7 +133,7 @@ export function createAuthService(deps: { repo: AuthRepo; tokens: TokenService; 
   }
 
   return {
-    async login(loginInput: string, password: string, client: ClientInfo): Promise<TokenPair> {
+    async login(loginInput: string, password: string, client: ClientInfo): Promise<LoginAnswer> {
       const login = loginInput.trim().toLowerCase();
       const reservation = await throttle.reserve(login, client.ip);
       if (!reservation.allowed) {
@@ -144,7 +165,8 @@ export function createAuthService(deps: { repo: AuthRepo; tokens: TokenService; 
       const pair = await repo.transaction(async (trx) => {
         // Keep at most maxSessions: the new one plus the newest maxSessions - 1; the oldest end.
         const active = await repo.activeSessionIds(trx, user.id, now, idleMs);
-        const surplus = active.slice(settings.maxSessions - 1).map((s) => s.id);
+        const ended = active.slice(settings.maxSessions - 1);
+        const surplus = ended.map((s) => s.id);
         await repo.endSessions(trx, surplus, 'session_limit', now);
         await repo.insertSession(trx, {
           id: sessionId, user_id: user.id, tenant_id: user.tenant_id, ip: client.ip, user_agent: client.userAgent?.slice(0, 512) ?? null,
@@ -156,10 +178,21 @@ export function createAuthService(deps: { repo: AuthRepo; tokens: TokenService; 
         await audit.record({
           action: 'auth.login', outcome: 'success', tenantId: user.tenant_id, actorId: user.id, actorUsername: user.username,
           resourceType: 'session', resourceId: sessionId, ip: client.ip, userAgent: client.userAgent, requestId: client.requestId,
+          ...(surplus.length > 0 ? { detail: { ended_sessions: surplus } } : {}),
         });
-        return tokens;
+        return { tokens, ended, passwordChangeRequired: await repo.passwordChangeRequired(trx, user.id) };
       });
-      return pair;
+      const { ended } = pair;
+      const notices = [
+        ...(ended.length > 0 ? [`This sign-in ended your oldest session${ended.length > 1 ? 's' : ''} (${ended.map((s) => `started ${toIso(s.created_at)}${s.ip ? ` from ${s.ip}` : ''}`).join('; ')}): at most ${settings.maxSessions} sessions may be open at once.`] : []),
+        ...(pair.passwordChangeRequired ? ['Your password was generated for you: change it (POST /api/v1/auth/change-password) before anything else.'] : []),
+      ];
+      return {
+        ...pair.tokens,
+        password_change_required: pair.passwordChangeRequired,
+        ended_sessions: ended.map((s) => ({ id: s.id, reason: 'session_limit', ip: s.ip, user_agent: s.user_agent, created_at: toIso(s.created_at), last_seen_at: toIso(s.last_seen_at) })),
+        ...(notices.length > 0 ? { notice: notices.join(' ') } : {}),
+      };
     },
 
     /** Rotates a refresh token; a spent token presented again ends its whole session. */
@@ -210,6 +243,7 @@ export function createAuthService(deps: { repo: AuthRepo; tokens: TokenService; 
       const now = Date.now();
       await repo.transaction(async (trx) => {
         await repo.updatePassword(trx, user.id, passwordHash, now);
+        await repo.clearPasswordChange(trx, user.id);
         await repo.endUserSessions(trx, user.id, 'password_changed', now, principal.sessionId);
       });
       invalidateUser(user.id);
@@ -257,6 +291,7 @@ export function createAuthService(deps: { repo: AuthRepo; tokens: TokenService; 
         extraPermissions: extra,
         permissions: permissionsOf(row.role as Role, extra),
         sessionId: row.session_id,
+        ...(row.password_change_required_since !== null ? { passwordChangeRequired: true as const } : {}),
       };
       if (cache.size >= PRINCIPAL_CACHE_MAX) cache.delete(cache.keys().next().value as string);
       cache.set(claims.sid, { principal, fetchedAt: now, lastSeenAt, expiresAt: Math.min(row.expires_at, lastSeenAt + idleMs) });
@@ -264,6 +299,33 @@ export function createAuthService(deps: { repo: AuthRepo; tokens: TokenService; 
     },
 
     invalidateUser,
+
+    /** The user must change the password at the next sign-in (it was generated and shown once). */
+    async requirePasswordChange(userId: string): Promise<void> {
+      await repo.requirePasswordChange(userId, 'generated', Date.now());
+      invalidateUser(userId);
+    },
+
+    /**
+     * Why a verified access token no longer finds a live session, as the client's 401: ended by a
+     * newer sign-in (the session limit), ended for another reason, or expired. Undefined when there
+     * is nothing more to say than "invalid".
+     */
+    async explainRejection(claims: AccessClaims): Promise<HttpError | undefined> {
+      const session = await repo.findSession(repo.db, claims.sid);
+      if (session === undefined || session.user_id !== claims.sub) return undefined;
+      const endedAt = toIsoOrNull(session.ended_at);
+      if (session.end_reason === 'session_limit') {
+        return unauthorized(`This session was ended at ${endedAt} by a newer sign-in of the same user: at most ${settings.maxSessions} sessions may be open at once. Sign in again.`, 'session_evicted');
+      }
+      if (session.ended_at !== null) {
+        const reason = session.end_reason === null ? 'it was ended' : (END_REASONS[session.end_reason] ?? session.end_reason.replaceAll('_', ' '));
+        return unauthorized(`This session ended at ${endedAt}: ${reason}. Sign in again.`, 'session_ended');
+      }
+      const now = Date.now();
+      if (session.expires_at <= now || session.last_seen_at + idleMs <= now) return unauthorized('This session has expired; sign in again', 'session_expired');
+      return undefined;
+    },
 
     /** Ends every session of a tenant's users (tenant disabled or deleted). */
     async endTenantSessions(tenantId: string, reason: string): Promise<void> {

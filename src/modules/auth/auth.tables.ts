@@ -24,10 +24,20 @@ export interface RefreshTokensTable {
   used_at: number | null;
 }
 
+/** A user who must change the password before anything else (it was generated and shown once). */
+export interface PasswordChangeRequiredTable {
+  user_id: string;
+  /** `generated`: Sentinel chose the password. */
+  reason: string;
+  created_at: number;
+  updated_at: number;
+}
+
 declare module '../../platform/db/schema.ts' {
   interface PlatformDatabase {
     user_logins: UserLoginsTable;
     refresh_tokens: RefreshTokensTable;
+    password_change_required: PasswordChangeRequiredTable;
   }
 }
 

@@ -16,17 +16,25 @@ function sameSecret(a: string, b: string): boolean {
   return left.length === right.length && timingSafeEqual(left, right);
 }
 
+/**
+ * Probes and scrapers call these every few seconds: their requests are logged at warn and above
+ * only (a failing readiness check still is), so they do not bury the log at info.
+ */
+const QUIET = 'warn';
+
 /** Liveness, readiness and Prometheus metrics; outside the rate limit so probes never get 429. */
 export function healthRoutes(deps: { db: Db; registry: Registry; metricsToken: string | undefined }): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get('/health', {
       schema: { tags, summary: 'Liveness: the process answers', security: [], response: { 200: Status } },
       config: { access: 'public', rateLimit: false },
+      logLevel: QUIET,
     }, async () => ({ status: 'ok' }));
 
     app.get('/ready', {
       schema: { tags, summary: 'Readiness: the database answers (503 while it does not)', security: [], response: { 200: Status, ...problems(503) } },
       config: { access: 'public', rateLimit: false },
+      logLevel: QUIET,
     }, async (request) => {
       try {
         await deps.db.ping(READY_TIMEOUT_MS);
@@ -40,6 +48,7 @@ export function healthRoutes(deps: { db: Db; registry: Registry; metricsToken: s
     app.get('/metrics', {
       schema: { tags, summary: 'Prometheus metrics (bearer SENTINEL_METRICS_TOKEN when configured)', produces: ['text/plain'], security: [] },
       config: { access: 'public', rateLimit: false },
+      logLevel: QUIET,
     }, async (request, reply) => {
       if (deps.metricsToken !== undefined) {
         const given = /^Bearer\s+(.+)$/i.exec(request.headers.authorization ?? '')?.[1] ?? '';

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteHandlerMethod } from 'fastify';
-import { forbidden, problemPayload, unauthorized } from '../http/errors.ts';
+import { forbidden, problemPayload, unauthorized, type HttpError } from '../http/errors.ts';
 import type { Principal } from './principal.ts';
 import type { AccessClaims, TokenService } from './tokens.ts';
 import type { AuditSink, RequestAuditEntry } from '../audit-sink.ts';
@@ -9,6 +9,8 @@ import { API_KEY_HEADER } from './api-key-access.ts';
 interface GuardDeps {
   tokens: TokenService;
   resolvePrincipal: (claims: AccessClaims) => Promise<Principal | undefined>;
+  /** Why a valid token found no live session (ended by a newer sign-in, signed out, expired), as its 401. */
+  explainRejection: (claims: AccessClaims) => Promise<HttpError | undefined>;
   /** An `X-API-Key` header's key as its principal, or undefined when unknown, revoked or expired. */
   resolveApiKey: (key: string) => Promise<Principal | undefined>;
   audit: AuditSink;
@@ -22,6 +24,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The write's audit entry was committed with the write; onSend must not add another. */
     auditWritten: boolean;
+    /** A valid access token whose session is no longer live, to explain its 401. */
+    rejectedClaims: AccessClaims | undefined;
   }
 }
 
@@ -78,7 +82,9 @@ function apiKey(request: FastifyRequest): string | undefined {
  *  - onRequest: a bearer token, or else an `X-API-Key`, becomes request.principal (before the rate
  *    limiter keys on it);
  *  - preParsing: the route's `config.access` is enforced before the body is even read; a route
- *    that declares no access needs a signed-in caller, so only declared routes are public;
+ *    that declares no access needs a signed-in caller, so only declared routes are public; a token
+ *    whose session ended says why (401 with a code); a user who must change a generated password
+ *    may call only the routes that declare `duringPasswordChange` (403, code password_change_required);
  *  - a write (POST/PUT/PATCH/DELETE) on a route with `config.audit` runs in one transaction with
  *    its `success` entry (unless the route says `transaction: false`: its handler calls a vendor and
  *    must not hold the database meanwhile);
@@ -91,6 +97,7 @@ export function registerGuard(app: FastifyInstance, deps: GuardDeps): void {
   app.decorateRequest('principal', undefined);
   app.decorateRequest('auditTarget', undefined);
   app.decorateRequest('auditWritten', false);
+  app.decorateRequest('rejectedClaims', undefined);
   app.decorateRequest('actor', {
     getter(this: FastifyRequest) {
       // Only a handler of a public route can get here without a caller: a wiring mistake, not a client error.
@@ -115,7 +122,9 @@ export function registerGuard(app: FastifyInstance, deps: GuardDeps): void {
     }
     if (token === '') return;
     const claims = await deps.tokens.verifyAccessToken(token);
-    if (claims !== undefined) request.principal = await deps.resolvePrincipal(claims);
+    if (claims === undefined) return;
+    request.principal = await deps.resolvePrincipal(claims);
+    if (request.principal === undefined) request.rejectedClaims = claims;
   });
 
   app.addHook('preParsing', async (request) => {
@@ -124,8 +133,15 @@ export function registerGuard(app: FastifyInstance, deps: GuardDeps): void {
     if (access === 'public') return;
     const principal = request.principal;
     if (principal === undefined) {
-      if (request.headers.authorization !== undefined) throw unauthorized('The access token is invalid, expired or revoked');
+      if (request.headers.authorization !== undefined || request.rejectedClaims !== undefined) {
+        const explained = request.rejectedClaims === undefined ? undefined : await deps.explainRejection(request.rejectedClaims);
+        throw explained ?? unauthorized('The access token is invalid, expired or revoked');
+      }
       throw unauthorized(apiKey(request) === undefined ? 'Authentication is required' : 'The API key is invalid, expired or revoked');
+    }
+    // A generated password is changed before anything else is done with it.
+    if (principal.passwordChangeRequired === true && request.routeOptions.config.duringPasswordChange !== true) {
+      throw forbidden('Your password was generated for you: change it first (POST /api/v1/auth/change-password)', 'password_change_required');
     }
     // A key does only what its scopes say: routes open to any signed-in user are for people.
     if (access === 'authenticated' && principal.apiKey !== undefined && request.routeOptions.config.apiKeys !== 'allowed') {

@@ -36,6 +36,8 @@ export const TENANT_PERMISSIONS = [
   'alert_rules:write',
   'jobs:read',
   'jobs:run',
+  // The read-only assistant tools over MCP, as an API key scope (users use their own permissions).
+  'assistant',
 ] as const;
 
 /** Platform permissions: only SUPER_ADMIN holds them; they cannot be granted to tenant users. */

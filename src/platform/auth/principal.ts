@@ -15,6 +15,8 @@ export interface Principal {
   extraPermissions: string[];
   permissions: Set<Permission>;
   sessionId: string;
+  /** Set while the user's password, generated and shown once, has not been changed: only changing it is allowed. */
+  passwordChangeRequired?: true;
   /** Set when the caller is an API key; `lineIds` null means every line of its tenant. */
   apiKey?: { id: string; lineIds: readonly number[] | null };
 }
@@ -48,6 +50,8 @@ declare module 'fastify' {
     audit?: RouteAudit;
     /** The route also takes the access token as `?access_token=` (WebSocket handshakes from browsers). */
     tokenInQuery?: boolean;
+    /** A route a user whose password must be changed may still call (change it, sign out, who am I). */
+    duringPasswordChange?: true;
     /** An `authenticated` route that API keys may call too (they reach other routes only through their scopes). */
     apiKeys?: 'allowed';
   }

@@ -14,21 +14,24 @@ export class HttpError extends Error {
   readonly detail?: string;
   readonly errors?: FieldError[];
   readonly headers?: Record<string, string>;
+  /** A stable, machine-readable reason a client can act on (`password_change_required`, `session_evicted` …). */
+  readonly code?: string;
 
-  constructor(status: number, title: string, detail?: string, errors?: FieldError[], headers?: Record<string, string>) {
+  constructor(status: number, title: string, detail?: string, errors?: FieldError[], headers?: Record<string, string>, code?: string) {
     super(detail ?? title);
     this.status = status;
     this.title = title;
     this.detail = detail;
     this.errors = errors;
     this.headers = headers;
+    this.code = code;
   }
 }
 
 export const badRequest = (detail: string, errors?: FieldError[]) => new HttpError(400, 'Bad Request', detail, errors);
-export const unauthorized = (detail = 'Authentication is required') =>
-  new HttpError(401, 'Unauthorized', detail, undefined, { 'WWW-Authenticate': 'Bearer' });
-export const forbidden = (detail = 'You do not have permission to do this') => new HttpError(403, 'Forbidden', detail);
+export const unauthorized = (detail = 'Authentication is required', code?: string) =>
+  new HttpError(401, 'Unauthorized', detail, undefined, { 'WWW-Authenticate': 'Bearer' }, code);
+export const forbidden = (detail = 'You do not have permission to do this', code?: string) => new HttpError(403, 'Forbidden', detail, undefined, undefined, code);
 export const notFound = (what = 'Resource') => new HttpError(404, 'Not Found', `${what} not found`);
 export const conflict = (detail: string) => new HttpError(409, 'Conflict', detail);
 export const tooManyRequests = (retryAfterSeconds: number, detail: string) =>
@@ -120,6 +123,7 @@ export interface ProblemAnswer {
   detail?: string;
   errors?: FieldError[];
   headers?: Record<string, string>;
+  code?: string;
 }
 
 const UNAVAILABLE: ProblemAnswer = { status: 503, detail: 'The database is not reachable; try again shortly', headers: { 'Retry-After': '5' } };
@@ -132,7 +136,10 @@ const INTERNAL: ProblemAnswer = { status: 500, detail: 'An unexpected error occu
  */
 export function problemFor(error: unknown, request: FastifyRequest, reply: FastifyReply): ProblemAnswer {
   if (error instanceof HttpError) {
-    return { status: error.status, ...(error.detail !== undefined ? { detail: error.detail } : {}), ...(error.errors ? { errors: error.errors } : {}), ...(error.headers ? { headers: error.headers } : {}) };
+    return {
+      status: error.status, ...(error.detail !== undefined ? { detail: error.detail } : {}), ...(error.errors ? { errors: error.errors } : {}),
+      ...(error.headers ? { headers: error.headers } : {}), ...(error.code !== undefined ? { code: error.code } : {}),
+    };
   }
   const fastifyError = (typeof error === 'object' && error !== null ? error : {}) as Partial<FastifyError> & { validation?: AjvIssue[]; validationContext?: string };
   if (fastifyError.validation) {
@@ -164,6 +171,7 @@ function problemBody(answer: ProblemAnswer, request?: FastifyRequest) {
     status: answer.status,
     ...(answer.detail === undefined ? {} : { detail: answer.detail }),
     ...(answer.errors === undefined ? {} : { errors: answer.errors }),
+    ...(answer.code === undefined ? {} : { code: answer.code }),
     ...(request === undefined ? {} : { instance: request.url.split('?')[0], request_id: request.id }),
   };
 }

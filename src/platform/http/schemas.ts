@@ -43,6 +43,7 @@ export const Problem = Type.Object(
     status: Type.Integer(),
     detail: Type.Optional(Type.String()),
     errors: Type.Optional(Type.Array(Type.Object({ field: Type.String(), message: Type.String() }))),
+    code: Type.Optional(Type.String({ description: 'A stable reason a client can act on, e.g. password_change_required, session_evicted' })),
     instance: Type.Optional(Type.String()),
     request_id: Type.Optional(Type.String()),
   },
