@@ -40,6 +40,8 @@ Commands:
                                           FILE (or SENTINEL_PREVIOUS_SECRET_KEY) to SENTINEL_SECRET_KEY
 ${BACKUP_USAGE}
 ${JOBS_USAGE}
+  widgets seed                            Fill the widget catalog and the default dashboard templates
+                                          (adds what is missing, updates what changed; safe to repeat)
   openapi                                 Print the OpenAPI document (YAML)
 
 Configuration comes from the environment and an optional .env file (see README).
@@ -183,6 +185,11 @@ async function run(argv: string[]): Promise<void> {
     }
     case 'openapi':
       return printOpenApi(config);
+    case 'widgets seed':
+      return withServices(config, async (services) => {
+        const { inserted, updated, unchanged, templates } = await services.widgets.seed();
+        console.log(`Widget catalog: ${inserted} added, ${updated} updated, ${unchanged} unchanged; ${templates} default template${templates === 1 ? '' : 's'} added.`);
+      });
     case 'tenant create':
     case 'tenant register':
       return withServices(config, async (services, db) => {

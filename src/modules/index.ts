@@ -24,6 +24,7 @@ import { tenantsModule } from './tenants/tenants.module.ts';
 import { ticketsModule } from './tickets/tickets.module.ts';
 import { usersModule } from './users/users.module.ts';
 import { vulnerabilitiesModule } from './vulnerabilities/vulnerabilities.module.ts';
+import { widgetsModule } from './widgets/widgets.module.ts';
 
 /** What a module's routes are built from. */
 export interface RouteContext {
@@ -61,6 +62,7 @@ export const MODULES: readonly AppModule[] = [
   telemetryModule,
   alertRulesModule,
   operationsModule,
+  widgetsModule,
 ];
 
 export const MODULE_MIGRATIONS = Object.assign({}, ...MODULES.map((module) => module.migrations ?? {})) as NonNullable<AppModule['migrations']>;
