@@ -21,7 +21,7 @@ export const Widget = Type.Object({
   widget_type: StringEnum(WIDGET_TYPES),
   description: Type.String(),
   data_source: Type.String(),
-  required_params: Type.Unsafe<object>({ type: 'object', description: 'JSON Schema of the widget\'s params' }),
+  required_params: Type.Unsafe<object>({ type: 'object', additionalProperties: true, description: 'JSON Schema of the widget\'s params' }),
   default_size: Type.Object({ w: Type.Integer(), h: Type.Integer() }),
 });
 export const WidgetList = Type.Object({ items: Type.Array(Widget) });
