@@ -63,7 +63,6 @@ export function widgetsRoutes(deps: WidgetsRouteDeps): FastifyPluginAsyncTypebox
     registerCacheMetrics(deps.metrics, metadata);
     let poll: NodeJS.Timeout | undefined;
     app.addHook('onReady', async () => {
-      await widgets.seed();
       poll = setInterval(() => void metadata.refresh(), deps.pollMs).unref();
     });
     app.addHook('onClose', async () => {

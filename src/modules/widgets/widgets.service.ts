@@ -106,7 +106,45 @@ export function createWidgetsService(deps: WidgetsDeps) {
     return validate;
   };
 
+  /** Adds the catalog's missing widgets and brings changed ones up to date; adds missing default templates. Safe to repeat. */
+  async function seed(): Promise<{ inserted: number; updated: number; unchanged: number; templates: number }> {
+    const now = clock();
+    const existing = new Map((await repo.catalog()).map((row) => [row.widget_id, row]));
+    const missing = [];
+    let updated = 0;
+    for (const definition of WIDGETS) {
+      const values = {
+        widget_name: definition.widget_name, widget_type: definition.widget_type, description: definition.description, data_source: definition.data_source,
+        required_params: JSON.stringify(DATA_SOURCES.get(definition.data_source)!.params), default_w: definition.w, default_h: definition.h,
+      };
+      const row = existing.get(definition.widget_id);
+      if (row === undefined) missing.push({ widget_id: definition.widget_id, ...values, created_at: now, updated_at: now });
+      else if ((Object.keys(values) as (keyof typeof values)[]).some((key) => row[key] !== values[key])) {
+        await repo.updateWidget(definition.widget_id, { ...values, updated_at: now });
+        updated++;
+      }
+    }
+    await repo.insertWidgets(missing);
+    const present = new Set(await repo.defaultTemplateIds());
+    const absent = DEFAULT_TEMPLATES.filter((template) => !present.has(template.id));
+    await repo.insertDefaultTemplates(absent.map((template) => ({
+      id: template.id, tenant_id: null, role: template.role, name: template.name, layout: JSON.stringify(template.layout), created_at: now, updated_at: now,
+    })));
+    return { inserted: missing.length, updated, unchanged: WIDGETS.length - missing.length - updated, templates: absent.length };
+  }
+
+  // Seeded on first use in each process (after deploying a new catalog too), so whatever way the app starts, it has one.
+  let seeded: Promise<unknown> | undefined;
+  function ensureSeeded(): Promise<unknown> {
+    seeded ??= seed().catch((error: unknown) => {
+      seeded = undefined;
+      throw error;
+    });
+    return seeded;
+  }
+
   async function catalogEntry(widgetId: string): Promise<{ row: WidgetCatalogRow; source: DataSource }> {
+    await ensureSeeded();
     const row = await repo.widget(widgetId);
     const source = row === undefined ? undefined : DATA_SOURCES.get(row.data_source);
     if (row === undefined || source === undefined) throw notFound('Widget');
@@ -146,6 +184,7 @@ export function createWidgetsService(deps: WidgetsDeps) {
   async function checkLayout(layout: LayoutItem[]): Promise<void> {
     const errors: FieldError[] = [];
     if (layout.length > MAX_LAYOUT_ITEMS) errors.push({ field: 'layout', message: `must have at most ${MAX_LAYOUT_ITEMS} widgets` });
+    await ensureSeeded();
     const catalog = new Map((await repo.catalog()).map((row) => [row.widget_id, row]));
     let firstWidget: string | undefined;
     layout.forEach((item, index) => {
@@ -174,34 +213,12 @@ export function createWidgetsService(deps: WidgetsDeps) {
   const roleOf = (principal: Principal): TenantRole => ((TENANT_ROLES as readonly string[]).includes(principal.role) ? principal.role as TenantRole : 'ADMIN');
 
   return {
-    /** Adds the catalog's missing widgets and brings changed ones up to date; adds missing default templates. Safe to repeat. */
-    async seed(): Promise<{ inserted: number; updated: number; unchanged: number; templates: number }> {
-      const now = clock();
-      const existing = new Map((await repo.catalog()).map((row) => [row.widget_id, row]));
-      const missing = [];
-      let updated = 0;
-      for (const definition of WIDGETS) {
-        const values = {
-          widget_name: definition.widget_name, widget_type: definition.widget_type, description: definition.description, data_source: definition.data_source,
-          required_params: JSON.stringify(DATA_SOURCES.get(definition.data_source)!.params), default_w: definition.w, default_h: definition.h,
-        };
-        const row = existing.get(definition.widget_id);
-        if (row === undefined) missing.push({ widget_id: definition.widget_id, ...values, created_at: now, updated_at: now });
-        else if ((Object.keys(values) as (keyof typeof values)[]).some((key) => row[key] !== values[key])) {
-          await repo.updateWidget(definition.widget_id, { ...values, updated_at: now });
-          updated++;
-        }
-      }
-      await repo.insertWidgets(missing);
-      const present = new Set(await repo.defaultTemplateIds());
-      const absent = DEFAULT_TEMPLATES.filter((template) => !present.has(template.id));
-      await repo.insertDefaultTemplates(absent.map((template) => ({
-        id: template.id, tenant_id: null, role: template.role, name: template.name, layout: JSON.stringify(template.layout), created_at: now, updated_at: now,
-      })));
-      return { inserted: missing.length, updated, unchanged: WIDGETS.length - missing.length - updated, templates: absent.length };
-    },
+    seed,
 
-    listWidgets: async () => (await repo.catalog()).map(widgetView),
+    listWidgets: async () => {
+      await ensureSeeded();
+      return (await repo.catalog()).map(widgetView);
+    },
     getWidget: async (widgetId: string) => widgetView((await catalogEntry(widgetId)).row),
 
     /** One widget's data for the caller, recorded in the query log. */
@@ -214,14 +231,19 @@ export function createWidgetsService(deps: WidgetsDeps) {
       return { widget_id: widgetId, widget_type: row.widget_type as WidgetType, params, ...data };
     },
 
-    listTemplates: async (tenantId: string) => (await repo.templates(tenantId)).map(templateView),
+    listTemplates: async (tenantId: string) => {
+      await ensureSeeded();
+      return (await repo.templates(tenantId)).map(templateView);
+    },
     getTemplate: async (tenantId: string, id: string) => {
+      await ensureSeeded();
       const row = await repo.template(tenantId, id);
       if (row === undefined) throw notFound('Dashboard template');
       return templateView(row);
     },
     /** The caller's dashboard: its tenant's template for its role, else the platform's (a SUPER_ADMIN gets the ADMIN's). */
     async mine(principal: Principal, tenantId: string) {
+      await ensureSeeded();
       const row = await repo.templateForRole(tenantId, roleOf(principal));
       if (row === undefined) throw notFound('Dashboard template');
       return templateView(row);
@@ -262,6 +284,7 @@ export function createWidgetsService(deps: WidgetsDeps) {
      */
     async dashboardData(principal: Principal, tenantId: string, id: string, filters: Record<string, unknown>) {
       const started = performance.now();
+      await ensureSeeded();
       const stored = await repo.template(tenantId, id);
       if (stored === undefined) throw notFound('Dashboard template');
       const template = templateView(stored);
