@@ -1,4 +1,4 @@
-// Widgets and dashboards over HTTP (docs/requirements.md, DSH-1 to DSH-6): the catalog and its
+// Widgets and dashboards over HTTP (docs/requirements.md, PRD-6, PRD-9, PRD-10): the catalog and its
 // seeding, widget data equal to the APIs behind it, params validation naming widget and parameter,
 // templates per role with tenant overrides, filters from the plant metadata in the tenant's time
 // zone, the metadata cache and its invalidation, CSV export and the query record. Tenant A has more
@@ -86,6 +86,13 @@ forEachDialect('widgets and dashboards', { tenants: 'Widgets' }, (ctx) => {
     assert.deepEqual(await ctx.server.services.widgets.seed(), { inserted: 0, updated: 0, unchanged: before.length, templates: 0 });
     const after = await ctx.server.db.kysely.selectFrom('widget_catalog').select(['widget_id', 'description', 'required_params']).orderBy('widget_id').execute();
     assert.deepEqual(after, before.map((row) => ({ widget_id: row.widget_id, description: row.description, required_params: row.required_params })));
+    // The platform's templates fit the grid and name only catalog widgets.
+    const defaults = (await api().get(D, ctx.a.viewer.token)).body.items;
+    assert.deepEqual(defaults.map((template: { role: string }) => template.role).sort(), ['ADMIN', 'MANAGER', 'OPERATOR', 'VIEWER']);
+    for (const template of defaults) {
+      for (const item of template.layout) assert.ok(item.x + item.w <= 12 && ids.includes(item.widget_id), `${template.role}: ${JSON.stringify(item)}`);
+    }
+    assert.equal(defaults.find((template: { role: string }) => template.role === 'MANAGER').layout.length, 8);
     assert.equal(Number((await ctx.server.db.kysely.selectFrom('dashboard_templates').select((eb) => eb.fn.countAll().as('n')).where('tenant_id', 'is', null).executeTakeFirstOrThrow()).n), 4);
   });
 

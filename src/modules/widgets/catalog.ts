@@ -71,7 +71,7 @@ const PRODUCTION_OVERVIEW: LayoutItem[] = [
 
 const SECURITY_OVERVIEW: LayoutItem[] = [
   at('systems_status', 0, 0), at('alerts_by_severity', 4, 0), at('vulnerability_distribution', 8, 0),
-  at('incidents_trend', 0, 4), at('response_times', 8, 4, {}), at('active_alerts', 0, 8),
+  at('incidents_trend', 0, 4), at('response_times', 0, 8), at('active_alerts', 0, 12),
 ];
 
 export interface DefaultTemplate {
@@ -87,7 +87,7 @@ const defaultId = (n: number) => `00000000-0000-7000-8000-${String(n).padStart(1
 /** The platform's default template of each role; a tenant ADMIN can replace any of them for its tenant. */
 export const DEFAULT_TEMPLATES: readonly DefaultTemplate[] = [
   { id: defaultId(1), role: 'ADMIN', name: 'Operations overview', layout: [...PRODUCTION_OVERVIEW, ...SECURITY_OVERVIEW.map((item) => ({ ...item, y: item.y + 11 }))] },
-  { id: defaultId(2), role: 'MANAGER', name: 'Production overview', layout: [...PRODUCTION_OVERVIEW, at('oee_trend', 0, 11), at('systems_status', 8, 11)] },
+  { id: defaultId(2), role: 'MANAGER', name: 'Production overview', layout: PRODUCTION_OVERVIEW },
   { id: defaultId(3), role: 'OPERATOR', name: 'Line floor', layout: [at('oee_gauge', 0, 0), at('production_by_time', 3, 0), at('downtime_table', 0, 4), at('active_alerts', 0, 8)] },
   { id: defaultId(4), role: 'VIEWER', name: 'Security overview', layout: SECURITY_OVERVIEW },
 ];

@@ -53,7 +53,7 @@ function registerCacheMetrics(metrics: Registry, metadata: MetadataCache): void 
   });
 }
 
-/** Widget catalog, dashboard templates, filters, widget and dashboard data, and the query record (docs/requirements.md, DSH-1 to DSH-6). */
+/** Widget catalog, dashboard templates, filters, widget and dashboard data, and the query record (docs/requirements.md, PRD-6, PRD-9, PRD-10). */
 export function widgetsRoutes(deps: WidgetsRouteDeps): FastifyPluginAsyncTypebox {
   const { widgets, metadata, queries } = deps;
   return async (app) => {

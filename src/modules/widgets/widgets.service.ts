@@ -1,5 +1,5 @@
 /**
- * The configuration-driven dashboard engine (docs/requirements.md, DSH-1 to DSH-6): the widget
+ * The configuration-driven dashboard engine (docs/requirements.md, PRD-6, PRD-9, PRD-10): the widget
  * catalog, dashboard templates per role with tenant overrides, the tenant's filters resolved from
  * its plant metadata, widget and dashboard data from the services behind the matching APIs, and
  * the record of every data query.
