@@ -152,17 +152,34 @@ export function createWidgetsService(deps: WidgetsDeps) {
   }
 
   /** Loads one widget for a caller: its permission, its params validated (400 naming widget and param), its data. */
-  async function load(principal: Principal, tenantId: string, widgetId: string, source: DataSource, rawParams: Record<string, unknown>, usage: { metadataHit: boolean | null }) {
+  /** What one request's widgets share: the metadata cache's verdict and identical service calls. */
+  interface RequestScope {
+    metadataHit: boolean | null;
+    calls: Map<string, Promise<unknown>>;
+    now: number;
+  }
+  const newScope = (): RequestScope => ({ metadataHit: null, calls: new Map(), now: clock() });
+
+  async function load(principal: Principal, tenantId: string, widgetId: string, source: DataSource, rawParams: Record<string, unknown>, usage: RequestScope) {
     if (!principal.permissions.has(source.permission)) throw forbidden(`Widget ${widgetId} needs the ${source.permission} permission`);
     const params = structuredClone(rawParams);
     const validate = validator(requestValidators, coercing, source, source.params);
     if (!validate(params)) throw badRequest(`Widget ${widgetId}: the params are not valid`, paramErrors('params', validate.errors));
     const context = {
-      tenantId, services, now: clock(),
+      tenantId, services, now: usage.now,
       async metadata(): Promise<PlantMetadata> {
         const { metadata: value, hit } = await metadata.get(tenantId);
         usage.metadataHit = (usage.metadataHit ?? true) && hit;
         return value;
+      },
+      shared<T>(key: unknown[], run: () => Promise<T>): Promise<T> {
+        const id = JSON.stringify(key);
+        let call = usage.calls.get(id);
+        if (call === undefined) {
+          call = run();
+          usage.calls.set(id, call);
+        }
+        return call as Promise<T>;
       },
     };
     try {
@@ -225,7 +242,7 @@ export function createWidgetsService(deps: WidgetsDeps) {
     async widgetData(principal: Principal, tenantId: string, widgetId: string, rawParams: Record<string, unknown>) {
       const started = performance.now();
       const { row, source } = await catalogEntry(widgetId);
-      const usage = { metadataHit: null as boolean | null };
+      const usage = newScope();
       const { params, data } = await load(principal, tenantId, widgetId, source, rawParams, usage);
       record(principal, tenantId, { widget_id: widgetId }, params, started, rowsOf(data), usage.metadataHit);
       return { widget_id: widgetId, widget_type: row.widget_type as WidgetType, params, ...data };
@@ -298,7 +315,7 @@ export function createWidgetsService(deps: WidgetsDeps) {
         unknown = unknown.filter((key) => !filterParams.has(key));
       }
       if (unknown.length > 0) throw badRequest(`${unknown[0]} is not a parameter of any widget`, unknown.map((field) => ({ field, message: 'is not a parameter of any widget' })));
-      const usage = { metadataHit: null as boolean | null };
+      const usage = newScope();
       const widgets = await Promise.all(template.layout.map(async (item) => {
         const row = catalog.get(item.widget_id);
         const source = row === undefined ? undefined : DATA_SOURCES.get(row.data_source);

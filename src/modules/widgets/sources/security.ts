@@ -3,10 +3,13 @@
  * `/analytics/*` endpoints, with the same params.
  */
 import { SEVERITIES } from '../../security-domain/vocabulary.ts';
-import { type DataSource, chart, paramsSchema } from './types.ts';
+import { type DataSource, type SourceContext, chart, paramsSchema } from './types.ts';
 
 const hours = { type: 'integer', minimum: 1, maximum: 720, default: 24, description: 'Window in hours (1-720), as /analytics/incidents' };
 const days = { type: 'integer', minimum: 1, maximum: 365, default: 30, description: 'Window in days (1-365), as /analytics/response-time' };
+
+const incidentsOf = (context: SourceContext, hours: number) =>
+  context.shared(['incidents', hours], () => context.services.analytics.incidents(context.tenantId, hours, context.now));
 
 const systemsStatus: DataSource = {
   id: 'security.systems_status',
@@ -23,7 +26,7 @@ const alertsBySeverity: DataSource = {
   permission: 'analytics:read',
   params: paramsSchema({ hours }),
   async load(context, params) {
-    const incidents = await context.services.analytics.incidents(context.tenantId, params.hours as number, context.now);
+    const incidents = await incidentsOf(context, params.hours as number);
     return chart([...SEVERITIES], [{ label: 'Alerts', data: SEVERITIES.map((severity) => incidents.by_severity[severity]), unit: 'alerts' }]);
   },
 };
@@ -33,7 +36,7 @@ const incidentsTrend: DataSource = {
   permission: 'analytics:read',
   params: paramsSchema({ hours }),
   async load(context, params) {
-    const incidents = await context.services.analytics.incidents(context.tenantId, params.hours as number, context.now);
+    const incidents = await incidentsOf(context, params.hours as number);
     return chart(incidents.series.map((slot) => slot.start), SEVERITIES.map((severity) => ({
       label: severity, data: incidents.series.map((slot) => slot.by_severity[severity]), unit: 'alerts',
     })));

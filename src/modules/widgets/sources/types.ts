@@ -50,6 +50,11 @@ export interface SourceContext {
   services: WidgetSourceServices;
   /** The tenant's plant metadata, from the cache (loaded on first use). */
   metadata(): Promise<PlantMetadata>;
+  /**
+   * The answer of a service call made with the same arguments by another widget of the same
+   * dashboard (the OEE cards and gauge ask for the same OEE), else `load`'s.
+   */
+  shared<T>(key: unknown[], load: () => Promise<T>): Promise<T>;
   now: number;
 }
 
