@@ -319,11 +319,11 @@ forEachDialect('widgets and dashboards', { tenants: 'Widgets' }, (ctx) => {
     assert.deepEqual(comparison.params, { from: FROM, to: TO });
     assert.ok(response.body.widgets.every((widget: { error: unknown }) => widget.error === null));
 
-    // A's second line asked for by B: the production widgets say 404, the others still show.
+    // A's second line asked for by B: the widgets that take a line say 404, the others still show.
     const foreign = await api().get(`${D}/${manager.template_id}/data?line_id=${a.line2}&${window}`, ctx.b.manager.token);
     assert.equal(foreign.status, 200);
     assert.equal(foreign.body.widgets.find((widget: { widget_id: string }) => widget.widget_id === 'oee_gauge').error.status, 404);
-    assert.equal(foreign.body.widgets.find((widget: { widget_id: string }) => widget.widget_id === 'systems_status').error, null);
+    assert.equal(foreign.body.widgets.find((widget: { widget_id: string }) => widget.widget_id === 'line_comparison').error, null);
 
     const bad = await api().get(`${D}/${manager.template_id}/data?colour=red`, ctx.a.manager.token);
     assert.equal(bad.status, 400);
