@@ -27,7 +27,7 @@ export interface MetadataCache {
   /** The tenant's metadata, and whether it came from memory. */
   get(tenantId: string): Promise<{ metadata: PlantMetadata; hit: boolean }>;
   invalidate(tenantId: string): void;
-  /** Reloads every cached tenant and keeps what changed (a client's own edits). */
+  /** Reloads every cached tenant: what changed (a client's own edits, another node's writes) replaces the entry, an unchanged one counts as fresh. */
   refresh(): Promise<void>;
   stats(): { hits: number; misses: number; tenants: number };
 }
@@ -64,8 +64,9 @@ export function createMetadataCache(load: (tenantId: string) => Promise<PlantMet
       for (const [tenantId, entry] of [...entries]) {
         try {
           const [current, fresh] = await Promise.all([entry.metadata, load(tenantId)]);
-          if (JSON.stringify(current) === JSON.stringify(fresh)) continue;
-          if (entries.get(tenantId) === entry) {
+          // Confirmed unchanged: as fresh as a new load.
+          if (JSON.stringify(current) === JSON.stringify(fresh)) entry.loadedAt = clock();
+          else if (entries.get(tenantId) === entry) {
             entries.set(tenantId, { metadata: Promise.resolve(fresh), loadedAt: clock() });
           }
         } catch {

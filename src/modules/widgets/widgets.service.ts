@@ -77,10 +77,10 @@ function paramErrors(prefix: string, errors: ErrorObject[] | null | undefined): 
 }
 
 /** A 400 from a widget's source names the widget and its parameter. */
-function inWidget(widgetId: string, error: unknown, prefix = 'params'): unknown {
+function inWidget(widgetId: string, error: unknown): unknown {
   const mapped = plantProblem(error);
   if (!(mapped instanceof HttpError) || mapped.status !== 400) return mapped;
-  return new HttpError(400, mapped.title, `Widget ${widgetId}: ${mapped.detail ?? 'invalid params'}`, mapped.errors?.map((e) => ({ ...e, field: `${prefix}.${e.field}` })), mapped.headers);
+  return new HttpError(400, mapped.title, `Widget ${widgetId}: ${mapped.detail ?? 'invalid params'}`, mapped.errors?.map((e) => ({ ...e, field: `params.${e.field}` })), mapped.headers);
 }
 
 function rowsOf(data: WidgetData): number {
@@ -310,7 +310,7 @@ export function createWidgetsService(deps: WidgetsDeps) {
       let unknown = Object.keys(filters).filter((key) => !known.has(key));
       // The tenant's own select filters set parameters no widget takes: the UI may send them anyway.
       if (unknown.length > 0) {
-        const { metadata: plant } = await metadata.get(tenantId).catch((error: unknown) => Promise.reject(plantProblem(error)));
+        const { metadata: plant } = await metadata.get(tenantId);
         const filterParams = new Set(resolveFilters(plant, 'UTC', clock()).flatMap((filter) => filter.params));
         unknown = unknown.filter((key) => !filterParams.has(key));
       }
@@ -337,7 +337,7 @@ export function createWidgetsService(deps: WidgetsDeps) {
 
     /** The tenant's active filters in order, defaults resolved in its time zone and options from the plant metadata. */
     async filters(tenantId: string) {
-      const [{ metadata: plant }, timeZone] = await Promise.all([metadata.get(tenantId).catch((error: unknown) => Promise.reject(plantProblem(error))), deps.tenantTimeZone(tenantId)]);
+      const [{ metadata: plant }, timeZone] = await Promise.all([metadata.get(tenantId), deps.tenantTimeZone(tenantId)]);
       return { timezone: timeZone, items: resolveFilters(plant, timeZone, clock()) };
     },
 
