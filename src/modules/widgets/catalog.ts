@@ -65,7 +65,8 @@ const at = (widget_id: string, x: number, y: number, params: Record<string, unkn
 /** Production at a glance: OEE and its factors, output, mix, losses and lines side by side. */
 const PRODUCTION_OVERVIEW: LayoutItem[] = [
   at('oee_gauge', 0, 0), at('availability_card', 3, 0), at('performance_card', 6, 0), at('quality_card', 9, 0),
-  at('production_by_time', 0, 3), at('product_distribution', 8, 3),
+  // By day: an overview spans days or weeks (the widget's own default, by hour, suits a shift).
+  at('production_by_time', 0, 3, { interval: 'day' }), at('product_distribution', 8, 3),
   at('downtime_pareto', 0, 7), at('line_comparison', 6, 7),
 ];
 
