@@ -8,6 +8,7 @@ import { before, it } from 'node:test';
 import { sql } from 'kysely';
 import { makeAlert, makeIntegration, makeSystem, makeVulnerability } from './helpers/factories.ts';
 import { forEachDialect } from './helpers/suite.ts';
+import { startGrafanaSimulator } from './simulators/grafana.ts';
 
 const P = '/api/v1/production';
 const W = '/api/v1/widgets';
@@ -233,6 +234,26 @@ forEachDialect('widgets and dashboards', { tenants: 'Widgets' }, (ctx) => {
     const asSuper = await api().get(`${W}/oee_gauge/data?line_id=${a.line}&${window}&tenant_id=${ctx.a.id}`, ctx.superAdmin);
     assert.equal(asSuper.status, 200, asSuper.text);
     assert.equal((await api().get(`${W}/oee_gauge/data?line_id=${a.line2}&${window}&tenant_id=${ctx.b.id}`, ctx.superAdmin)).status, 404);
+  });
+
+  it('draws a Grafana panel as the panel data API gives it', async () => {
+    const sim = await startGrafanaSimulator();
+    try {
+      const grafana = (await makeIntegration(ctx.server, ctx.a.admin.token, { name: 'Grafana live', config: { url: sim.url }, secret: sim.token, enabled: true })).id;
+      const range = 'from=2026-11-22T10:00:00Z&to=2026-11-22T11:00:00Z';
+      const panel = await api().get(`/api/v1/integrations/${grafana}/grafana/dashboards/prod-overview/panels/1/data?${range}`, ctx.a.operator.token);
+      assert.equal(panel.status, 200, panel.text);
+      const widget = await data('grafana_panel', `integration_id=${grafana}&dashboard_uid=prod-overview&panel_id=1&${range}`, ctx.a.operator.token);
+      assert.equal(widget.shape, 'chart');
+      assert.deepEqual(widget.datasets.map((dataset: { label: string }) => dataset.label), panel.body.series.map((series: { name: string }) => series.name));
+      const instants = [...new Set(panel.body.series.flatMap((series: { points: [number, number | null][] }) => series.points.map(([t]) => t)))].sort((x, y) => (x as number) - (y as number));
+      assert.deepEqual(widget.labels, instants.map((t) => new Date(t as number).toISOString()));
+      const first = panel.body.series[0];
+      assert.deepEqual(widget.datasets[0].data.filter((value: number | null) => value !== null), first.points.map(([, v]: [number, number | null]) => v).filter((v: number | null) => v !== null));
+      assert.equal((await api().get(`${W}/grafana_panel/data?integration_id=${grafana}&dashboard_uid=prod-overview&panel_id=999&${range}`, ctx.a.operator.token)).status, 404);
+    } finally {
+      await sim.close();
+    }
   });
 
   it('exports any widget as CSV', async () => {
