@@ -52,7 +52,7 @@ const activeAlerts: DataSource = {
   }),
   async load(context, params) {
     const page = await context.services.alerts.listActive(context.tenantId, {
-      limit: params.limit as number, ...(params.severity !== undefined ? { severity: params.severity as (typeof SEVERITIES)[number] } : {}),
+      limit: params.limit as number, ...(params.severity !== undefined ? { severity: [params.severity as (typeof SEVERITIES)[number]] } : {}),
     });
     const columns = [['severity', 'Severity'], ['title', 'Title'], ['status', 'Status'], ['source', 'Source'], ['asset', 'Asset'], ['first_seen', 'First seen'], ['last_seen', 'Last seen'], ['id', 'Id']];
     return {
