@@ -43,6 +43,8 @@ export interface Config {
   vendorTimeoutMs: number;
   /** How often the worker reads rows others wrote to the lines' detection tables. */
   plantPollMs: number;
+  /** Days widget and dashboard data queries stay in the query record. */
+  userQueryRetentionDays: number;
   /** Most plant-database handles (tenants' SQLite files and client pools) open at once. */
   plantMaxOpen: number;
   /** A plant-database handle unused for this long is closed. */
@@ -195,6 +197,7 @@ export function loadConfig(env: Env = process.env): Config {
     plantMaxOpen: integer(env, 'SENTINEL_PLANT_MAX_OPEN', 64, 1, 10_000),
     plantIdleMs: integer(env, 'SENTINEL_PLANT_IDLE_SECONDS', 300, 1, 86_400) * 1000,
     rulesEvalMs: integer(env, 'SENTINEL_RULES_EVAL_SECONDS', 10, 1, 3600) * 1000,
+    userQueryRetentionDays: integer(env, 'SENTINEL_USER_QUERY_RETENTION_DAYS', 90, 1, 3650),
     ...parseOperations(env, dataDir, databaseUrl),
   };
 }

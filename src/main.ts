@@ -43,6 +43,8 @@ Commands:
                                           FILE (or SENTINEL_PREVIOUS_SECRET_KEY) to SENTINEL_SECRET_KEY
 ${BACKUP_USAGE}
 ${JOBS_USAGE}
+  widgets seed                            Fill the widget catalog and the default dashboard templates
+                                          (adds what is missing, updates what changed; safe to repeat)
   openapi                                 Print the OpenAPI document (YAML)
   mcp                                     Serve the MCP tools for AI assistants on stdin/stdout, as the
                                           API key (assistant scope) in SENTINEL_API_KEY
@@ -203,6 +205,11 @@ async function run(argv: string[]): Promise<void> {
         }
       });
     }
+    case 'widgets seed':
+      return withServices(config, async (services) => {
+        const { inserted, updated, unchanged, templates } = await services.widgets.seed();
+        console.log(`Widget catalog: ${inserted} added, ${updated} updated, ${unchanged} unchanged; ${templates} default template${templates === 1 ? '' : 's'} added.`);
+      });
     case 'tenant create':
     case 'tenant register':
       return withServices(config, async (services, db) => {

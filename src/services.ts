@@ -46,6 +46,7 @@ import { createUsersRepo } from './modules/users/users.repo.ts';
 import { createUsersService } from './modules/users/users.service.ts';
 import { createVulnerabilitiesRepo } from './modules/vulnerabilities/vulnerabilities.repo.ts';
 import { createVulnerabilitiesService } from './modules/vulnerabilities/vulnerabilities.service.ts';
+import { createWidgetsServices } from './modules/widgets/widgets.wiring.ts';
 
 /**
  * The services, built once from the database and config, in dependency order; the HTTP app, the
@@ -79,7 +80,13 @@ export function createServices(config: Config, db: Db, secretKey: string, bus: E
     publish: bus.publish, intervalMs: config.rulesEvalMs,
   });
   const operations = createOperationsServices(config, db);
-  return { telemetry, alertRules, ruleEvaluator, audit, tokens, auth, tenants, users, usersRepo, tickets, integrations, sync, systems, alerts, vulnerabilities, analytics, context, apiKeys, tenantExists, bus, ...production, ...operations };
+  // Its structure and plantDatabases replace production's: the same services, with writes dropping the cached plant metadata.
+  const widgets = createWidgetsServices({
+    config, db, structure: production.structure, plantDatabases: production.plantDatabases,
+    sources: { production: production.production, systems, alerts, analytics, integrations },
+    tenantTimeZone: async (tenantId) => (await tenants.get(tenantId)).config.timezone,
+  });
+  return { telemetry, alertRules, ruleEvaluator, audit, tokens, auth, tenants, users, usersRepo, tickets, integrations, sync, systems, alerts, vulnerabilities, analytics, context, apiKeys, tenantExists, bus, ...production, ...operations, ...widgets };
 }
 
 /**

@@ -25,6 +25,7 @@ import { tenantsModule } from './tenants/tenants.module.ts';
 import { ticketsModule } from './tickets/tickets.module.ts';
 import { usersModule } from './users/users.module.ts';
 import { vulnerabilitiesModule } from './vulnerabilities/vulnerabilities.module.ts';
+import { widgetsModule } from './widgets/widgets.module.ts';
 
 /** What a module's routes are built from. */
 export interface RouteContext {
@@ -63,6 +64,7 @@ export const MODULES: readonly AppModule[] = [
   alertRulesModule,
   operationsModule,
   mcpModule,
+  widgetsModule,
 ];
 
 export const MODULE_MIGRATIONS = Object.assign({}, ...MODULES.map((module) => module.migrations ?? {})) as NonNullable<AppModule['migrations']>;

@@ -284,7 +284,8 @@ export async function rebuildDayRollups(plant: Plant, line: Line, now: number): 
   });
 }
 
-function combineFigures(all: OeeFigures[]): OeeFigures {
+/** Figures of several lines or slices as one: sums, and the ratios recomputed from them. */
+export function combineFigures(all: OeeFigures[]): OeeFigures {
   const sum = (pick: (figures: OeeFigures) => number) => all.reduce((total, figures) => total + pick(figures), 0);
   const planned = sum((f) => f.planned_seconds);
   const downtime = sum((f) => f.downtime_seconds);
@@ -346,30 +347,37 @@ export function createProductionService(deps: ProductionDeps) {
     return [...events, ...manual].filter(reaches).sort((a, b) => a.start - b.start);
   }
 
+  /** The line's output and reject counts in its shift time within `[from, to)`, read from the rollups that answer it exactly. */
+  async function lineCounts(plant: Plant, line: Line, shifts: ShiftDefinition[], from: number, to: number, groupBy: GroupBy, now: number): Promise<ProductionCount[]> {
+    const counts: ProductionCount[] = [];
+    const [state, areas] = await Promise.all([plant.store.lockLineState(line.line_id, false), plant.core.areas(line.line_id)]);
+    const plan = planRollupReads({
+      from, to, now, timeZone: line.timezone, groupBy, useDays: state?.day_time_zone === line.timezone,
+      instances: shiftInstances(shifts, line.timezone, from, to),
+    });
+    const areaTypes = new Map(areas.map((area) => [area.area_id, area.area_type]));
+    for (const unit of ['day', 'hour', 'minute'] as const) {
+      if (plan[unit].length === 0) continue;
+      for (const cell of await plant.store.sumRollups(unit, line.line_id, plan[unit])) {
+        const areaType = areaTypes.get(cell.area_id);
+        if (areaType !== undefined) counts.push({ at: cell.bucket_start, area_type: areaType, product_id: cell.product_id === 0 ? null : cell.product_id, quantity: cell.quantity });
+      }
+    }
+    return counts;
+  }
+
   async function lineOee(plant: Plant, line: Line, from: number, to: number, groupBy: GroupBy, now: number): Promise<OeeReport> {
     const shifts = await lineShifts(plant, line.line_id);
     const tables = existingLineTables(plant, line);
-    const counts: ProductionCount[] = [];
+    let counts: ProductionCount[] = [];
     let downtime: DowntimeEvent[] = [];
     if (tables !== undefined) {
-      const [events, state, areas] = await Promise.all([
+      const [events, lineCountsRead] = await Promise.all([
         lineDowntime(plant, line, tables, shifts, from, to, now),
-        plant.store.lockLineState(line.line_id, false),
-        plant.core.areas(line.line_id),
+        lineCounts(plant, line, shifts, from, to, groupBy, now),
       ]);
       downtime = events.map(toCore);
-      const plan = planRollupReads({
-        from, to, now, timeZone: line.timezone, groupBy, useDays: state?.day_time_zone === line.timezone,
-        instances: shiftInstances(shifts, line.timezone, from, to),
-      });
-      const areaTypes = new Map(areas.map((area) => [area.area_id, area.area_type]));
-      for (const unit of ['day', 'hour', 'minute'] as const) {
-        if (plan[unit].length === 0) continue;
-        for (const cell of await plant.store.sumRollups(unit, line.line_id, plan[unit])) {
-          const areaType = areaTypes.get(cell.area_id);
-          if (areaType !== undefined) counts.push({ at: cell.bucket_start, area_type: areaType, product_id: cell.product_id === 0 ? null : cell.product_id, quantity: cell.quantity });
-        }
-      }
+      counts = lineCountsRead;
     }
     const productIdeal = new Map<number, number>();
     for (const [productId, seconds] of await plant.settings.products()) if (seconds !== null) productIdeal.set(productId, seconds);
@@ -588,6 +596,30 @@ export function createProductionService(deps: ProductionDeps) {
           totals: combineFigures(reports.map((report) => report.totals)),
           buckets: buckets.map((bucket, index) => view(bucket, combineFigures(reports.map((report) => report.buckets[index]!)))),
         };
+      }),
+
+    /**
+     * Good and reject counts by product over `[from, to)` for a line or every active line: the
+     * counts OEE uses (shift time, before now), so they add up to its totals.
+     */
+    productCounts: (tenantId: string, query: { line_id?: number; from: number; to: number }) =>
+      withPlant(tenantId, async (plant) => {
+        checkWindow(query.from, query.to, 'none');
+        const now = clock();
+        const lines = query.line_id === undefined ? (await allLines(plant)).filter((line) => line.is_active) : [await getLine(plant, query.line_id)];
+        const byProduct = new Map<number | null, { product_id: number | null; good_count: number; reject_count: number }>();
+        for (const line of lines) {
+          if (existingLineTables(plant, line) === undefined) continue;
+          for (const count of await lineCounts(plant, line, await lineShifts(plant, line.line_id), query.from, query.to, 'none', now)) {
+            if (count.area_type !== 'output' && count.area_type !== 'reject') continue;
+            const product = count.product_id === null ? null : Number(count.product_id);
+            const entry = byProduct.get(product) ?? { product_id: product, good_count: 0, reject_count: 0 };
+            if (count.area_type === 'output') entry.good_count += count.quantity;
+            else entry.reject_count += count.quantity;
+            byProduct.set(product, entry);
+          }
+        }
+        return [...byProduct.values()];
       }),
 
     /** Running, stopped (since when) or outside its shifts, with today's counts and OEE so far. */

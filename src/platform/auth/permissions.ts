@@ -38,6 +38,9 @@ export const TENANT_PERMISSIONS = [
   'jobs:run',
   // The read-only assistant tools over MCP, as an API key scope (users use their own permissions).
   'assistant',
+  'dashboards:read',
+  'dashboards:write',
+  'user_queries:read',
 ] as const;
 
 /** Platform permissions: only SUPER_ADMIN holds them; they cannot be granted to tenant users. */
@@ -51,9 +54,9 @@ const ALL: readonly Permission[] = [...TENANT_PERMISSIONS, ...PLATFORM_PERMISSIO
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   SUPER_ADMIN: ALL,
   ADMIN: TENANT_PERMISSIONS,
-  MANAGER: ['users:read', 'tickets:read', 'tickets:write', 'tickets:delete', 'tickets:comment', 'audit:read', 'integrations:read', 'systems:read', 'alerts:read', 'alerts:write', 'vulnerabilities:read', 'vulnerabilities:patch', 'analytics:read', 'production:read', 'production:operate', 'telemetry:read', 'alert_rules:read', 'alert_rules:write'],
-  OPERATOR: ['users:read', 'tickets:read', 'tickets:write', 'tickets:comment', 'integrations:read', 'systems:read', 'alerts:read', 'alerts:write', 'vulnerabilities:read', 'vulnerabilities:patch', 'analytics:read', 'production:read', 'production:write', 'production:operate', 'telemetry:read', 'telemetry:write', 'alert_rules:read'],
-  VIEWER: ['tickets:read', 'systems:read', 'alerts:read', 'vulnerabilities:read', 'analytics:read', 'production:read', 'telemetry:read', 'alert_rules:read'],
+  MANAGER: ['users:read', 'tickets:read', 'tickets:write', 'tickets:delete', 'tickets:comment', 'audit:read', 'integrations:read', 'systems:read', 'alerts:read', 'alerts:write', 'vulnerabilities:read', 'vulnerabilities:patch', 'analytics:read', 'production:read', 'production:operate', 'telemetry:read', 'alert_rules:read', 'alert_rules:write', 'dashboards:read', 'user_queries:read'],
+  OPERATOR: ['users:read', 'tickets:read', 'tickets:write', 'tickets:comment', 'integrations:read', 'systems:read', 'alerts:read', 'alerts:write', 'vulnerabilities:read', 'vulnerabilities:patch', 'analytics:read', 'production:read', 'production:write', 'production:operate', 'telemetry:read', 'telemetry:write', 'alert_rules:read', 'dashboards:read'],
+  VIEWER: ['tickets:read', 'systems:read', 'alerts:read', 'vulnerabilities:read', 'analytics:read', 'production:read', 'telemetry:read', 'alert_rules:read', 'dashboards:read'],
   // A key's permissions are its scopes, not a role's.
   API_KEY: [],
 };
