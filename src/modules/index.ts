@@ -17,6 +17,7 @@ import { healthModule } from './health/health.module.ts';
 import { integrationsModule } from './integrations/integrations.module.ts';
 import { liveModule } from './live/live.module.ts';
 import { operationsModule } from './operations/operations.module.ts';
+import { notificationsModule } from './notifications/notifications.module.ts';
 import { productionModule } from './production/production.module.ts';
 import { systemsModule } from './systems/systems.module.ts';
 import { telemetryModule } from './telemetry/telemetry.module.ts';
@@ -61,6 +62,7 @@ export const MODULES: readonly AppModule[] = [
   telemetryModule,
   alertRulesModule,
   operationsModule,
+  notificationsModule,
 ];
 
 export const MODULE_MIGRATIONS = Object.assign({}, ...MODULES.map((module) => module.migrations ?? {})) as NonNullable<AppModule['migrations']>;

@@ -1,0 +1,165 @@
+/**
+ * From alert changes to messages, durably. The scan reads the alerts changed since its cursor (so
+ * it sees every writer: the integration sync, the alert rules, people resolving by hand, on any
+ * node) and, per matching channel, compares the alert with what the channel was last told. A change
+ * to announce moves that state and queues the message in the outbox in one transaction; the state
+ * moves only from what this worker read, so several workers announce each change once. The sender
+ * takes due messages from the outbox, retries with back-off, and records every attempt.
+ */
+import { newId } from '../../platform/ids.ts';
+import type { SecretStore } from '../../platform/secrets/types.ts';
+import { isOpenAlert, SEVERITIES } from '../security-domain/vocabulary.ts';
+import { alertPayload, testPayload, type AlertSnapshot, type Payload } from './messages.ts';
+import type { NotificationsRepo } from './notifications.repo.ts';
+import type { ChannelType, DeliveryEvent } from './notifications.schemas.ts';
+import type { NotificationChannelRow, NotificationDeliveryRow } from './notifications.tables.ts';
+import { DeliveryError, type Destination, type Senders } from './senders.ts';
+
+/** The scan re-reads this much before its cursor: a writer's transaction may commit after a later one. */
+const SCAN_OVERLAP_MS = 60_000;
+const SCAN_PAGE = 500;
+const SEND_BATCH = 50;
+const SEND_CONCURRENCY = 8;
+/** How long a worker may hold a message it is sending before another may take it over. */
+const SEND_LEASE_MS = 2 * 60_000;
+/** Retries wait 30 s, 1 min, 2 min … (± 10 %), at most an hour; after the last attempt the message has failed. */
+export const RETRY = { baseMs: 30_000, maxMs: 60 * 60_000, maxAttempts: 8 };
+
+export function retryDelayMs(attempt: number, random = Math.random()): number {
+  return Math.round(Math.min(RETRY.baseMs * 2 ** (attempt - 1), RETRY.maxMs) * (0.9 + 0.2 * random));
+}
+
+function severityRank(severity: string): number {
+  const rank = (SEVERITIES as readonly string[]).indexOf(severity);
+  return rank === -1 ? SEVERITIES.length : rank;
+}
+
+/** Whether a channel wants to hear about an alert opening: severe enough, and from one of its sources. */
+function matches(channel: NotificationChannelRow, alert: AlertSnapshot): boolean {
+  if (severityRank(alert.severity) > severityRank(channel.min_severity)) return false;
+  if (channel.sources === null) return true;
+  const wanted = (JSON.parse(channel.sources) as string[]).map((source) => source.toLowerCase());
+  return wanted.includes(alert.source.toLowerCase()) || (alert.integration_type !== null && wanted.includes(alert.integration_type.toLowerCase()));
+}
+
+async function inParallel<T>(items: T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+    while (next < items.length) await work(items[next++]!);
+  }));
+}
+
+export function createNotificationsDispatch(deps: { repo: NotificationsRepo; secrets: SecretStore; senders: Senders }) {
+  const { repo, secrets, senders } = deps;
+
+  function newDelivery(tenantId: string, channel: { id: string; type: string } | null, event: DeliveryEvent, alertId: string | null, payload: Payload, now: number): NotificationDeliveryRow {
+    return {
+      id: newId(now), tenant_id: tenantId, channel_id: channel?.id ?? null, channel_type: channel?.type ?? 'email', event, alert_id: alertId,
+      payload: JSON.stringify(payload), status: 'pending', attempts: 0, next_attempt_at: now, locked_until: null, last_error: null,
+      response_status: null, created_at: now, delivered_at: null, updated_at: now,
+    };
+  }
+
+  /** Queues what `channel` must hear about `alert`, if anything; see the module comment. */
+  async function announce(channel: NotificationChannelRow, alert: AlertSnapshot, now: number): Promise<boolean> {
+    const open = isOpenAlert(alert.status);
+    const state = await repo.alertState(channel.id, alert.id);
+    const queue = (event: DeliveryEvent) => repo.insertDelivery(newDelivery(alert.tenant_id, channel, event, alert.id, alertPayload(channel.type as ChannelType, event, alert, now), now));
+    const to = { notified_status: open ? 'open' : 'resolved', notified_at: now };
+    if (state === undefined) {
+      if (!open || !matches(channel, alert)) return false;
+      return repo.transaction(async () => (await repo.insertAlertState({ channel_id: channel.id, alert_id: alert.id, tenant_id: alert.tenant_id, ...to })) && (await queue('alert.opened'), true));
+    }
+    if (state.notified_status === (open ? 'open' : 'resolved')) return false;
+    // The resolution of an alert the channel was told about is always news; a re-opening only once the quiet time since the last message is up.
+    if (open && (!matches(channel, alert) || now - state.notified_at < channel.quiet_minutes * 60_000)) return false;
+    return repo.transaction(async () => (await repo.advanceAlertState(channel.id, alert.id, state, to)) && (await queue(open ? 'alert.reopened' : 'alert.resolved'), true));
+  }
+
+  async function destinationFor(row: NotificationDeliveryRow): Promise<Destination> {
+    if (row.channel_id === null) return { type: 'email' };
+    const channel = await repo.findChannel(row.tenant_id, row.channel_id);
+    if (channel === undefined) throw new DeliveryError('The channel was deleted', true);
+    const secret = channel.secret_ref === null ? {} : ((await secrets.get(channel.secret_ref)) as Record<string, string>);
+    return { type: channel.type as ChannelType, ...(JSON.parse(channel.config) as Omit<Destination, 'type'>), ...secret };
+  }
+
+  /** One attempt at a claimed message; the row is updated with the outcome. */
+  async function attempt(row: NotificationDeliveryRow, attemptNo: number, now: number, retries: boolean): Promise<NotificationDeliveryRow> {
+    let outcome: Partial<NotificationDeliveryRow>;
+    try {
+      const status = await senders.send(await destinationFor(row), JSON.parse(row.payload) as Payload, { 'x-sentinel-delivery': row.id, 'x-sentinel-event': row.event });
+      outcome = { status: 'delivered', delivered_at: Date.now(), response_status: status, last_error: null };
+    } catch (error) {
+      const failure = error instanceof DeliveryError ? error : new DeliveryError(error instanceof Error ? error.message : String(error), false);
+      const retry = retries && !failure.permanent && attemptNo < RETRY.maxAttempts;
+      outcome = retry
+        ? { status: 'pending', next_attempt_at: now + retryDelayMs(attemptNo), last_error: failure.message, response_status: failure.status }
+        : { status: 'failed', last_error: failure.message, response_status: failure.status };
+    }
+    const changes = { ...outcome, locked_until: null, updated_at: Date.now() };
+    await repo.finishDelivery(row.id, changes);
+    return { ...row, attempts: attemptNo, ...changes };
+  }
+
+  return {
+    /** Queues the messages the alert changes since the last scan call for; answers how many. */
+    async scan(now = Date.now()): Promise<number> {
+      const cursor = await repo.scanCursor();
+      const channels = new Map<string, Promise<NotificationChannelRow[]>>();
+      const channelsOf = (tenantId: string) => {
+        let found = channels.get(tenantId);
+        if (found === undefined) channels.set(tenantId, (found = repo.enabledChannels(tenantId)));
+        return found;
+      };
+      let queued = 0;
+      const consider = async (alert: AlertSnapshot) => {
+        for (const channel of await channelsOf(alert.tenant_id)) if (await announce(channel, alert, now)) queued++;
+      };
+      let seen = cursor;
+      let after: { updatedAt: number; id: string } | undefined;
+      for (;;) {
+        const page = await repo.changedAlerts(cursor - SCAN_OVERLAP_MS, after, SCAN_PAGE);
+        for (const alert of page) await consider(alert);
+        const last = page.at(-1);
+        if (last === undefined) break;
+        seen = Math.max(seen, Number(last.updated_at));
+        after = { updatedAt: Number(last.updated_at), id: last.id };
+        if (page.length < SCAN_PAGE) break;
+      }
+      for (const { alert_id } of await repo.heldReopens(now, SCAN_PAGE)) {
+        const alert = await repo.alertSnapshot(alert_id);
+        if (alert !== undefined) await consider(alert);
+      }
+      await repo.advanceScanCursor(Math.min(seen, now));
+      return queued;
+    },
+
+    /** Sends the messages that are due; answers how many were attempted. */
+    async deliverDue(now = Date.now()): Promise<number> {
+      const due = await repo.dueDeliveries(now, SEND_BATCH);
+      let attempted = 0;
+      await inParallel(due, SEND_CONCURRENCY, async (row) => {
+        if (!(await repo.claimDelivery(row, now, SEND_LEASE_MS))) return;
+        attempted++;
+        await attempt(row, row.attempts + 1, now, true);
+      });
+      return attempted;
+    },
+
+    /** Sends a channel's test message now (one attempt, no retry) and logs it. */
+    async sendTest(channel: NotificationChannelRow): Promise<NotificationDeliveryRow> {
+      const now = Date.now();
+      const row = { ...newDelivery(channel.tenant_id, channel, 'channel.test', null, testPayload(channel.type as ChannelType, channel.tenant_id, channel.name, now), now), status: 'sending', attempts: 1, locked_until: now + SEND_LEASE_MS };
+      await repo.insertDelivery(row);
+      return attempt(row, 1, now, false);
+    },
+
+    /** Queues an e-mail to people (not a channel); joins the caller's transaction. */
+    async queueEmail(tenantId: string, event: DeliveryEvent, email: NonNullable<Extract<Payload, { email: unknown }>['email']>, now = Date.now()): Promise<void> {
+      await repo.insertDelivery(newDelivery(tenantId, null, event, null, { email }, now));
+    },
+  };
+}
+
+export type NotificationsDispatch = ReturnType<typeof createNotificationsDispatch>;
