@@ -40,6 +40,8 @@ import { createNotificationsDispatch } from './modules/notifications/notificatio
 import { createNotificationsRepo } from './modules/notifications/notifications.repo.ts';
 import { createNotificationsService } from './modules/notifications/notifications.service.ts';
 import { createSenders } from './modules/notifications/senders.ts';
+import { createReportsRepo } from './modules/reports/reports.repo.ts';
+import { createReportsService } from './modules/reports/reports.service.ts';
 import { createSystemsRepo } from './modules/systems/systems.repo.ts';
 import { createSystemsService } from './modules/systems/systems.service.ts';
 import { createTenantsRepo } from './modules/tenants/tenants.repo.ts';
@@ -84,7 +86,17 @@ export function createServices(config: Config, db: Db, secretKey: string, bus: E
   });
   const operations = createOperationsServices(config, db);
   const notifications = createNotificationServices(config, db, secretKey);
-  return { telemetry, alertRules, ruleEvaluator, audit, tokens, auth, tenants, users, usersRepo, tickets, integrations, sync, systems, alerts, vulnerabilities, analytics, context, apiKeys, tenantExists, bus, ...production, ...operations, ...notifications };
+  const reports = createReportsService({
+    repo: createReportsRepo(db.kysely),
+    mail: notifications.notificationsDispatch,
+    smtpConfigured: config.smtpUrl !== undefined,
+    production: {
+      // Only tenants that use production: reading another's lines would create its plant database.
+      lines: async (tenantId) => ((await production.plantTenants()).some((tenant) => tenant.tenantId === tenantId) ? production.structure.listLines(tenantId) : null),
+      oee: (tenantId, query) => production.production.oee(tenantId, query),
+    },
+  });
+  return { telemetry, alertRules, ruleEvaluator, audit, tokens, auth, tenants, users, usersRepo, tickets, integrations, sync, systems, alerts, vulnerabilities, analytics, context, apiKeys, tenantExists, bus, ...production, ...operations, ...notifications, reports };
 }
 
 /**

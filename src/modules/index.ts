@@ -19,6 +19,7 @@ import { liveModule } from './live/live.module.ts';
 import { operationsModule } from './operations/operations.module.ts';
 import { notificationsModule } from './notifications/notifications.module.ts';
 import { productionModule } from './production/production.module.ts';
+import { reportsModule } from './reports/reports.module.ts';
 import { systemsModule } from './systems/systems.module.ts';
 import { telemetryModule } from './telemetry/telemetry.module.ts';
 import { tenantsModule } from './tenants/tenants.module.ts';
@@ -63,6 +64,7 @@ export const MODULES: readonly AppModule[] = [
   alertRulesModule,
   operationsModule,
   notificationsModule,
+  reportsModule,
 ];
 
 export const MODULE_MIGRATIONS = Object.assign({}, ...MODULES.map((module) => module.migrations ?? {})) as NonNullable<AppModule['migrations']>;
