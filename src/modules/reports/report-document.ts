@@ -83,8 +83,9 @@ export function renderPdf(figures: DailyFigures): Promise<Buffer> {
   const ensureRoom = (height: number) => {
     if (doc.y + height > doc.page.height - doc.page.margins.bottom) doc.addPage();
   };
-  const heading = (text: string) => {
-    ensureRoom(60);
+  /** `keepWith`: the height of what follows that should start on the same page, when it fits on one. */
+  const heading = (text: string, keepWith = 30) => {
+    ensureRoom(Math.min(30 + keepWith, doc.page.height - doc.page.margins.top - doc.page.margins.bottom));
     doc.moveDown(0.8).font('Helvetica-Bold').fontSize(14).fillColor(ACCENT).text(text, left, doc.y);
     doc.moveTo(left, doc.y + 2).lineTo(left + width, doc.y + 2).lineWidth(1).strokeColor(ACCENT).stroke();
     doc.moveDown(0.6);
@@ -110,10 +111,16 @@ export function renderPdf(figures: DailyFigures): Promise<Buffer> {
   const table = (columns: Column[], rows: { cells: string[]; colour?: string }[]) => {
     const total = columns.reduce((sum, column) => sum + column.width, 0);
     const widths = columns.map((column) => (column.width / total) * width);
+    const header = columns.map((column) => column.title);
     const drawRow = (cells: string[], bold: boolean, colour: string) => {
       doc.font(bold ? 'Helvetica-Bold' : 'Helvetica').fontSize(9);
       const height = Math.max(...cells.map((cell, i) => doc.heightOfString(printable(cell), { width: widths[i]! - 8 }))) + 8;
-      ensureRoom(height);
+      if (doc.y + height > doc.page.height - doc.page.margins.bottom) {
+        doc.addPage();
+        // A table that goes on to the next page starts there with its header again.
+        if (cells !== header) drawRow(header, true, MUTED);
+        doc.font(bold ? 'Helvetica-Bold' : 'Helvetica').fontSize(9);
+      }
       const top = doc.y;
       let x = left;
       cells.forEach((cell, i) => {
@@ -124,7 +131,9 @@ export function renderPdf(figures: DailyFigures): Promise<Buffer> {
       doc.x = left;
       doc.y = top + height;
     };
-    drawRow(columns.map((column) => column.title), true, MUTED);
+    // Kept on one page when it fits on one.
+    ensureRoom(Math.min((rows.length + 1) * 20, doc.page.height - doc.page.margins.top - doc.page.margins.bottom));
+    drawRow(header, true, MUTED);
     for (const row of rows) drawRow(row.cells, false, row.colour ?? INK);
     doc.moveDown(0.6);
   };
@@ -135,7 +144,8 @@ export function renderPdf(figures: DailyFigures): Promise<Buffer> {
   doc.font('Helvetica').fontSize(11).fillColor('#DBEAFE').text(`${printable(figures.tenant.name)}  •  ${figures.day}  (${figures.time_zone})`, left, 56, { width });
   doc.x = left;
   doc.y = 110;
-  note(`Covers ${figures.from} to ${figures.to} (UTC). Generated ${figures.generated_at}.`);
+  const utc = (iso: string) => `${iso.slice(0, 10)} ${iso.slice(11, 16)}`;
+  note(`The local day from midnight to midnight: ${utc(figures.from)} to ${utc(figures.to)} UTC. Generated ${utc(figures.generated_at)} UTC.`);
 
   const security = figures.security;
   heading('Security');
@@ -169,11 +179,13 @@ export function renderPdf(figures: DailyFigures): Promise<Buffer> {
     );
   }
 
-  heading('Production');
   const production = figures.production;
+  heading('Production', 120 + ((production?.lines.length ?? 0) + 1) * 20);
   if (production === null || production.lines.length === 0) {
     note('No production lines.');
   } else {
+    note('OEE = availability × performance × quality over the lines\' planned shift time of the day. "—": no planned time or no output.');
+    doc.moveDown(0.5);
     if (production.totals !== null) {
       tiles([
         ['OEE', percent(production.totals.oee)],
@@ -184,7 +196,7 @@ export function renderPdf(figures: DailyFigures): Promise<Buffer> {
     }
     table(
       [
-        { title: 'Line', width: 2.6 }, { title: 'Planned', width: 1.2, align: 'right' }, { title: 'Downtime', width: 1.3, align: 'right' }, { title: 'Stops', width: 0.9, align: 'right' },
+        { title: 'Line', width: 2.4 }, { title: 'Planned', width: 1.2, align: 'right' }, { title: 'Downtime', width: 1.5, align: 'right' }, { title: 'Stops', width: 0.9, align: 'right' },
         { title: 'Good', width: 1.2, align: 'right' }, { title: 'Rejects', width: 1.2, align: 'right' }, { title: 'Avail.', width: 1.1, align: 'right' },
         { title: 'Perf.', width: 1.1, align: 'right' }, { title: 'Quality', width: 1.1, align: 'right' }, { title: 'OEE', width: 1.1, align: 'right' },
       ],
@@ -192,7 +204,6 @@ export function renderPdf(figures: DailyFigures): Promise<Buffer> {
         cells: [line.line_name, hours(line.planned_seconds), hours(line.downtime_seconds), integer(line.stops), integer(line.good_count), integer(line.reject_count), percent(line.availability), percent(line.performance), percent(line.quality), percent(line.oee)],
       })),
     );
-    note('OEE = availability × performance × quality over the lines\' planned shift time of the day. "—": no planned time or no output.');
   }
 
   // Footers, once every page exists.
