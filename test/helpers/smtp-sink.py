@@ -43,7 +43,7 @@ kwargs = {'authenticator': authenticate, 'auth_required': True, 'auth_require_tl
 with socket.socket() as probe:
     probe.bind(('127.0.0.1', 0))
     port = probe.getsockname()[1]
-controller = Controller(Handler(), hostname='127.0.0.1', port=port, **kwargs)
+controller = Controller(Handler(), hostname='127.0.0.1', port=port, server_hostname='smtp-sink.test', **kwargs)
 controller.start()
 print(f'ready {port}', flush=True)
 stop = threading.Event()
