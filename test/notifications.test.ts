@@ -276,6 +276,19 @@ forEachDialect('notifications', { tenants: 'Notify', env: { SENTINEL_SMTP_URL: s
     assert.match(unreachable.last_error!, /ECONNREFUSED/);
   });
 
+  it('keeps the delivery log for 90 days', async () => {
+    await channel(ctx, ctx.a.admin.token, { name: 'Pruned', type: 'webhook', config: { url: `${hook.url}/prune`, secret: SECRET } });
+    const alertId = await makeAlert(ctx.server, ctx.a.id, { severity: 'critical', title: 'Old news' });
+    await dispatch().scan();
+    await dispatch().deliverDue();
+    const logged = async () => (await deliveries(ctx.a.admin.token, `?alert_id=${alertId}`)).length;
+    assert.equal(await logged(), 1);
+    await dispatch().prune(Date.now() + 89 * 24 * 60 * MINUTE);
+    assert.equal(await logged(), 1);
+    await dispatch().prune(Date.now() + 91 * 24 * 60 * MINUTE);
+    assert.equal(await logged(), 0);
+  });
+
   it('several workers scanning and sending at once announce each change once', async () => {
     await channel(ctx, ctx.a.admin.token, { name: 'Race', type: 'webhook', config: { url: `${hook.url}/race`, secret: SECRET } });
     const others = [createServices(ctx.server.config, ctx.server.db, ctx.server.secretKey), createServices(ctx.server.config, ctx.server.db, ctx.server.secretKey)].map((s) => s.notificationsDispatch);

@@ -128,7 +128,8 @@ function teamsCard(headline: string, details: string[], style: string): Record<s
         version: '1.4',
         body: [
           { type: 'TextBlock', text: headline, weight: 'Bolder', size: 'Medium', wrap: true, color: style },
-          { type: 'FactSet', facts: details.map((line) => { const [title, ...rest] = line.split(': '); return { title: title!, value: rest.join(': ') }; }) },
+          { type: 'FactSet', facts: details.filter((line) => line.includes(': ')).map((line) => ({ title: line.slice(0, line.indexOf(': ')), value: line.slice(line.indexOf(': ') + 2) })) },
+          ...details.filter((line) => !line.includes(': ')).map((line) => ({ type: 'TextBlock', text: line, wrap: true })),
         ],
       },
     }],

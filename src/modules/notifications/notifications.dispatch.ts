@@ -23,6 +23,8 @@ const SEND_CONCURRENCY = 8;
 /** How long a worker may hold a message it is sending before another may take it over. */
 const SEND_LEASE_MS = 2 * 60_000;
 /** Retries wait 30 s, 1 min, 2 min … (± 10 %), at most an hour; after the last attempt the message has failed. */
+/** The delivery log keeps settled messages this long. */
+export const DELIVERY_LOG_DAYS = 90;
 export const RETRY = { baseMs: 30_000, maxMs: 60 * 60_000, maxAttempts: 8 };
 
 export function retryDelayMs(attempt: number, random = Math.random()): number {
@@ -146,6 +148,9 @@ export function createNotificationsDispatch(deps: { repo: NotificationsRepo; sec
       });
       return attempted;
     },
+
+    /** Forgets delivered and failed messages older than the log keeps them. */
+    prune: (now = Date.now()) => repo.pruneDeliveries(now - DELIVERY_LOG_DAYS * 86_400_000),
 
     /** Sends a channel's test message now (one attempt, no retry) and logs it. */
     async sendTest(channel: NotificationChannelRow): Promise<NotificationDeliveryRow> {

@@ -91,6 +91,12 @@ export function createNotificationsRepo(db: Kysely<PlatformDatabase>) {
       return Number(result.numUpdatedRows) === 1;
     },
 
+    /** Deletes settled deliveries created before `before`; answers how many. */
+    async pruneDeliveries(before: number): Promise<number> {
+      const result = await db.deleteFrom('notification_deliveries').where('status', 'in', ['delivered', 'failed']).where('created_at', '<', before).executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
+
     async finishDelivery(id: string, changes: Updateable<NotificationDeliveriesTable>): Promise<void> {
       await db.updateTable('notification_deliveries').set(changes).where('id', '=', id).where('status', '=', 'sending').execute();
     },
@@ -106,7 +112,10 @@ export function createNotificationsRepo(db: Kysely<PlatformDatabase>) {
 
     /** Alerts changed at or after `since`, oldest change first, after the (updated_at, id) key of the previous page. */
     changedAlerts: (since: number, after: { updatedAt: number; id: string } | undefined, limit: number): Promise<(AlertSnapshot & { updated_at: number })[]> => {
-      let query = alertSnapshots().where('alerts.updated_at', '>=', since);
+      // Only tenants with a channel to tell.
+      let query = alertSnapshots()
+        .where('alerts.updated_at', '>=', since)
+        .where('alerts.tenant_id', 'in', db.selectFrom('notification_channels').select('tenant_id').where('enabled', '=', 1));
       if (after !== undefined) {
         query = query.where((eb) => eb.or([eb('alerts.updated_at', '>', after.updatedAt), eb.and([eb('alerts.updated_at', '=', after.updatedAt), eb('alerts.id', '>', after.id)])]));
       }
