@@ -192,17 +192,23 @@ export function createReportsService(deps: { repo: ReportsRepo; production: Prod
      */
     async runSchedule(now = Date.now()): Promise<number> {
       let made = 0;
+      const failures: unknown[] = [];
       for (const tenant of await repo.tenantsWithSettings()) {
         if (tenant.enabled === 0) continue;
         const timeZone = (JSON.parse(tenant.config) as { timezone?: string }).timezone ?? 'UTC';
-        const wall = toWall(now, timeZone);
-        if (wallTime(wall) < (tenant.send_at ?? DEFAULT_SEND_AT)) continue;
+        if (wallTime(toWall(now, timeZone)) < (tenant.send_at ?? DEFAULT_SEND_AT)) continue;
         const day = previousLocalDay(now, timeZone);
-        if ((await repo.findDay(tenant.id, day)) !== undefined) continue;
-        const built = await build(tenant.id, day, now);
-        const stored = await repo.transaction(async () => (await repo.insert(rowOf(tenant.id, day, built, now))) && (await mailReport(tenant.id, built, now), true));
-        if (stored) made++;
+        try {
+          if ((await repo.findDay(tenant.id, day)) !== undefined) continue;
+          const built = await build(tenant.id, day, now);
+          const stored = await repo.transaction(async () => (await repo.insert(rowOf(tenant.id, day, built, now))) && (await mailReport(tenant.id, built, now), true));
+          if (stored) made++;
+        } catch (error) {
+          // One tenant's failure (its plant database is down …) does not hold up the others; it is tried again next time.
+          failures.push(new Error(`tenant ${tenant.id}: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
+        }
       }
+      if (failures.length > 0) throw new AggregateError(failures, `daily reports failed for ${failures.length} tenant(s)`);
       return made;
     },
 
