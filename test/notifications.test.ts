@@ -6,6 +6,7 @@ import { makeAlert, makeIntegration } from './helpers/factories.ts';
 import { startSmtpSink } from './helpers/smtp-sink.ts';
 import { forEachDialect, type DialectSuite } from './helpers/suite.ts';
 import { startWebhookReceiver } from './helpers/webhook-receiver.ts';
+import { isForbiddenAddress } from '../src/modules/notifications/senders.ts';
 
 const sink = await startSmtpSink();
 const authSink = await startSmtpSink({ user: 'mailer', password: 'Sm7p-p@ss word' });
@@ -44,6 +45,15 @@ async function setAlert(ctx: DialectSuite, id: string, status: 'active' | 'resol
   const now = Date.now();
   await ctx.server.db.kysely.updateTable('alerts').set({ status, updated_at: now, resolved_at: status === 'resolved' ? now : null }).where('id', '=', id).execute();
 }
+
+it('refuses webhook addresses of link-local (cloud metadata), multicast and unspecified hosts, in every spelling', () => {
+  for (const host of ['169.254.169.254', '[::ffff:169.254.169.254]', '::ffff:a9fe:a9fe', '[fe80::1]', 'FEBF::1', '0.0.0.0', '::', '224.0.0.1', '[ff02::1]', 'fd00:ec2::254']) {
+    assert.equal(isForbiddenAddress(host), true, host);
+  }
+  for (const host of ['127.0.0.1', '10.1.2.3', '192.168.1.10', '[::1]', 'fd12::1', 'hooks.slack.com', '8.8.8.8', '::ffff:7f00:1']) {
+    assert.equal(isForbiddenAddress(host), false, host);
+  }
+});
 
 forEachDialect('notifications', { tenants: 'Notify', env: { SENTINEL_SMTP_URL: sink.url, SENTINEL_SMTP_FROM: 'Sentinel <alerts@sentinel.test>' } }, (ctx) => {
   const dispatch = () => ctx.server.services.notificationsDispatch;
@@ -112,6 +122,10 @@ forEachDialect('notifications', { tenants: 'Notify', env: { SENTINEL_SMTP_URL: s
       [{ name: 'x', type: 'webhook', config: { url: 'https://x', secret: 'short' } }, 'config.secret'],
       [{ name: 'x', type: 'webhook', config: { url: 'ftp://x', secret: SECRET } }, 'config.url'],
       [{ name: 'x', type: 'slack', config: { url: 'https://x', secret: SECRET } }, 'config.secret'],
+      [{ name: 'x', type: 'webhook', config: { url: 'http://169.254.169.254/latest/meta-data/', secret: SECRET } }, 'config.url'],
+      [{ name: 'x', type: 'teams', config: { url: 'http://[fe80::1]:8080/hook' } }, 'config.url'],
+      [{ name: 'x', type: 'webhook', config: { url: 'http://0.0.0.0:8000/', secret: SECRET } }, 'config.url'],
+      [{ name: 'x', type: 'webhook', config: { url: 'http://[::ffff:169.254.169.254]/', secret: SECRET } }, 'config.url'],
       [{ name: 'x', type: 'teams', config: {} }, 'config.url'],
       [{ name: 'x', type: 'webhook', config: { url: 'https://x', secret: SECRET, extra: 1 } }, 'config.extra'],
       [{ name: 'x', type: 'webhook', config: { url: 'https://x', secret: SECRET }, min_severity: 'urgent' }, 'min_severity'],

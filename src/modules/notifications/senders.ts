@@ -3,6 +3,8 @@
  * for generic webhooks. A failure says whether trying again can help.
  */
 import { createHmac } from 'node:crypto';
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
 import { createTransport, type Transporter } from 'nodemailer';
 import type { ChannelType } from './notifications.schemas.ts';
 import type { EmailMessage, Payload } from './messages.ts';
@@ -36,6 +38,31 @@ export interface Destination {
 /** `X-Sentinel-Signature` for a body sent at `unixSeconds` (docs/notifications.md tells receivers how to check it). */
 export function signature(secret: string, unixSeconds: number, rawBody: string): string {
   return `t=${unixSeconds},v1=${createHmac('sha256', secret).update(`${unixSeconds}.${rawBody}`).digest('hex')}`;
+}
+
+/**
+ * Addresses a webhook may never reach: link-local (cloud metadata services answer there, e.g.
+ * 169.254.169.254), the unspecified address and multicast. Loopback and private networks stay
+ * allowed: a self-hosted Sentinel's receivers are often on them.
+ */
+export function isForbiddenAddress(address: string): boolean {
+  let ip = address.toLowerCase().replace(/^\[|\]$/g, '').replace(/^::ffff:(?=\d+\.)/, '');
+  // An IPv4-mapped IPv6 address as URL parsing writes it (::ffff:a9fe:a9fe) is that IPv4 address.
+  const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(ip);
+  if (mapped) ip = [parseInt(mapped[1]!, 16) >> 8, parseInt(mapped[1]!, 16) & 255, parseInt(mapped[2]!, 16) >> 8, parseInt(mapped[2]!, 16) & 255].join('.');
+  if (isIP(ip) === 4) {
+    const [a, b] = ip.split('.').map(Number) as [number, number];
+    return a === 0 || (a === 169 && b === 254) || a >= 224;
+  }
+  if (isIP(ip) === 6) return ip === '::' || /^fe[89ab]/.test(ip) || ip.startsWith('ff') || ip === 'fd00:ec2::254';
+  return false;
+}
+
+/** Refuses a URL whose host is, or resolves to, a forbidden address (checked before every send). */
+async function assertReachable(url: string): Promise<void> {
+  const host = new URL(url).hostname;
+  const addresses = isIP(host.replace(/^\[|\]$/g, '')) !== 0 ? [host] : await lookup(host, { all: true }).then((found) => found.map((entry) => entry.address), () => []);
+  if (addresses.some(isForbiddenAddress)) throw new DeliveryError(`HTTP: ${host} is a link-local, multicast or unspecified address (refused)`, true);
 }
 
 /** Credentials never reach the delivery log: URLs in an error lose their user-info. */
@@ -74,6 +101,7 @@ export function createSenders(smtp: { url: string | undefined; from: string }) {
 
   async function post(destination: Destination, body: Record<string, unknown>, headers: Record<string, string>): Promise<number> {
     if (destination.url === undefined) throw new DeliveryError('The channel has no URL', true);
+    await assertReachable(destination.url);
     const raw = JSON.stringify(body);
     const signed = destination.type === 'webhook' && destination.secret !== undefined
       ? { 'x-sentinel-signature': signature(destination.secret, Math.floor(Date.now() / 1000), raw) }
