@@ -53,6 +53,8 @@ async function inParallel<T>(items: T[], concurrency: number, work: (item: T) =>
 
 export function createNotificationsDispatch(deps: { repo: NotificationsRepo; secrets: SecretStore; senders: Senders }) {
   const { repo, secrets, senders } = deps;
+  /** The change time and status of each alert this worker has fully considered: the overlap re-reads them, and they are skipped. */
+  const considered = new Map<string, { updatedAt: number; status: string }>();
 
   function newDelivery(tenantId: string, channel: { id: string; type: string } | null, event: DeliveryEvent, alertId: string | null, payload: Payload, now: number): NotificationDeliveryRow {
     return {
@@ -120,9 +122,17 @@ export function createNotificationsDispatch(deps: { repo: NotificationsRepo; sec
       };
       let seen = cursor;
       let after: { updatedAt: number; id: string } | undefined;
+      const since = cursor - SCAN_OVERLAP_MS;
+      for (const [id, { updatedAt }] of considered) if (updatedAt < since) considered.delete(id);
       for (;;) {
-        const page = await repo.changedAlerts(cursor - SCAN_OVERLAP_MS, after, SCAN_PAGE);
-        for (const alert of page) await consider(alert);
+        const page = await repo.changedAlerts(since, after, SCAN_PAGE);
+        for (const alert of page) {
+          const updatedAt = Number(alert.updated_at);
+          const before = considered.get(alert.id);
+          if (before?.updatedAt === updatedAt && before.status === alert.status) continue;
+          await consider(alert);
+          considered.set(alert.id, { updatedAt, status: alert.status });
+        }
         const last = page.at(-1);
         if (last === undefined) break;
         seen = Math.max(seen, Number(last.updated_at));
