@@ -18,6 +18,8 @@ import { DeliveryError, type Destination, type Senders } from './senders.ts';
 /** The scan re-reads this much before its cursor: a writer's transaction may commit after a later one. */
 const SCAN_OVERLAP_MS = 60_000;
 const SCAN_PAGE = 500;
+/** Alerts considered in one transaction: short enough not to hold SQLite's write lock for long. */
+const SCAN_BATCH = 100;
 const SEND_BATCH = 50;
 const SEND_CONCURRENCY = 8;
 /** How long a worker may hold a message it is sending before another may take it over. */
@@ -64,20 +66,39 @@ export function createNotificationsDispatch(deps: { repo: NotificationsRepo; sec
     };
   }
 
-  /** Queues what `channel` must hear about `alert`, if anything; see the module comment. */
-  async function announce(channel: NotificationChannelRow, alert: AlertSnapshot, now: number): Promise<boolean> {
-    const open = isOpenAlert(alert.status);
-    const state = await repo.alertState(channel.id, alert.id);
-    const queue = (event: DeliveryEvent) => repo.insertDelivery(newDelivery(alert.tenant_id, channel, event, alert.id, alertPayload(channel.type as ChannelType, event, alert, now), now));
-    const to = { notified_status: open ? 'open' : 'resolved', notified_at: now };
-    if (state === undefined) {
-      if (!open || !matches(channel, alert)) return false;
-      return repo.transaction(async () => (await repo.insertAlertState({ channel_id: channel.id, alert_id: alert.id, tenant_id: alert.tenant_id, ...to })) && (await queue('alert.opened'), true));
+  /**
+   * Queues what each channel must hear about each alert of a batch, if anything (see the module
+   * comment), in the caller's transaction; answers how many messages were queued. First messages
+   * (the common case, and all of an alert storm) are written in bulk: the states this worker
+   * managed to insert say which messages are its to queue.
+   */
+  async function announce(alerts: AlertSnapshot[], channelsOf: (tenantId: string) => Promise<NotificationChannelRow[]>, now: number): Promise<number> {
+    const states = new Map((await repo.alertStates(alerts.map((alert) => alert.id))).map((state) => [`${state.channel_id}/${state.alert_id}`, state]));
+    const firsts: { channel: NotificationChannelRow; alert: AlertSnapshot }[] = [];
+    const deliveries: NotificationDeliveryRow[] = [];
+    const message = (channel: NotificationChannelRow, alert: AlertSnapshot, event: DeliveryEvent) =>
+      newDelivery(alert.tenant_id, channel, event, alert.id, alertPayload(channel.type as ChannelType, event, alert, now), now);
+    for (const alert of alerts) {
+      const open = isOpenAlert(alert.status);
+      const to = { notified_status: open ? 'open' : 'resolved', notified_at: now };
+      for (const channel of await channelsOf(alert.tenant_id)) {
+        const state = states.get(`${channel.id}/${alert.id}`);
+        if (state === undefined) {
+          if (open && matches(channel, alert)) firsts.push({ channel, alert });
+          continue;
+        }
+        if (state.notified_status === to.notified_status) continue;
+        // The resolution of an alert the channel was told about is always news; a re-opening only once the quiet time since the last message is up.
+        if (open && (!matches(channel, alert) || now - Number(state.notified_at) < channel.quiet_minutes * 60_000)) continue;
+        if (await repo.advanceAlertState(channel.id, alert.id, { notified_status: state.notified_status, notified_at: Number(state.notified_at) }, to)) {
+          deliveries.push(message(channel, alert, open ? 'alert.reopened' : 'alert.resolved'));
+        }
+      }
     }
-    if (state.notified_status === (open ? 'open' : 'resolved')) return false;
-    // The resolution of an alert the channel was told about is always news; a re-opening only once the quiet time since the last message is up.
-    if (open && (!matches(channel, alert) || now - state.notified_at < channel.quiet_minutes * 60_000)) return false;
-    return repo.transaction(async () => (await repo.advanceAlertState(channel.id, alert.id, state, to)) && (await queue(open ? 'alert.reopened' : 'alert.resolved'), true));
+    const won = new Set(await repo.insertAlertStates(firsts.map(({ channel, alert }) => ({ channel_id: channel.id, alert_id: alert.id, tenant_id: alert.tenant_id, notified_status: 'open', notified_at: now }))));
+    for (const { channel, alert } of firsts) if (won.has(`${channel.id}/${alert.id}`)) deliveries.push(message(channel, alert, 'alert.opened'));
+    await repo.insertDeliveries(deliveries);
+    return deliveries.length;
   }
 
   async function destinationFor(row: NotificationDeliveryRow): Promise<Destination> {
@@ -117,21 +138,21 @@ export function createNotificationsDispatch(deps: { repo: NotificationsRepo; sec
         return found;
       };
       let queued = 0;
-      const consider = async (alert: AlertSnapshot) => {
-        for (const channel of await channelsOf(alert.tenant_id)) if (await announce(channel, alert, now)) queued++;
-      };
       let seen = cursor;
       let after: { updatedAt: number; id: string } | undefined;
       const since = cursor - SCAN_OVERLAP_MS;
       for (const [id, { updatedAt }] of considered) if (updatedAt < since) considered.delete(id);
       for (;;) {
         const page = await repo.changedAlerts(since, after, SCAN_PAGE);
-        for (const alert of page) {
-          const updatedAt = Number(alert.updated_at);
+        const fresh = page.filter((alert) => {
           const before = considered.get(alert.id);
-          if (before?.updatedAt === updatedAt && before.status === alert.status) continue;
-          await consider(alert);
-          considered.set(alert.id, { updatedAt, status: alert.status });
+          return before?.updatedAt !== Number(alert.updated_at) || before.status !== alert.status;
+        });
+        // One transaction (one commit) per batch of alerts rather than per message: an alert storm is queued in seconds.
+        for (let i = 0; i < fresh.length; i += SCAN_BATCH) {
+          const batch = fresh.slice(i, i + SCAN_BATCH);
+          queued += await repo.transaction(() => announce(batch, channelsOf, now));
+          for (const alert of batch) considered.set(alert.id, { updatedAt: Number(alert.updated_at), status: alert.status });
         }
         const last = page.at(-1);
         if (last === undefined) break;
@@ -139,10 +160,8 @@ export function createNotificationsDispatch(deps: { repo: NotificationsRepo; sec
         after = { updatedAt: Number(last.updated_at), id: last.id };
         if (page.length < SCAN_PAGE) break;
       }
-      for (const { alert_id } of await repo.heldReopens(now, SCAN_PAGE)) {
-        const alert = await repo.alertSnapshot(alert_id);
-        if (alert !== undefined) await consider(alert);
-      }
+      const held = await repo.alertSnapshots((await repo.heldReopens(now, SCAN_PAGE)).map((row) => row.alert_id));
+      if (held.length > 0) queued += await repo.transaction(() => announce(held, channelsOf, now));
       await repo.advanceScanCursor(Math.min(seen, now));
       return queued;
     },

@@ -13,6 +13,9 @@ export interface DeliveryFilter {
   limit: number;
 }
 
+/** Rows per multi-row insert: well inside every dialect's limit on bound parameters. */
+const INSERT_CHUNK = 500;
+
 /** Tenant-owned queries take the tenant id first; the background scan and sender work across tenants. */
 export function createNotificationsRepo(db: Kysely<PlatformDatabase>) {
   const alertSnapshots = () =>
@@ -136,16 +139,25 @@ export function createNotificationsRepo(db: Kysely<PlatformDatabase>) {
         .limit(limit)
         .execute(),
 
-    alertSnapshot: (alertId: string): Promise<(AlertSnapshot & { updated_at: number }) | undefined> =>
-      alertSnapshots().where('alerts.id', '=', alertId).executeTakeFirst(),
+    alertSnapshots: async (alertIds: string[]): Promise<AlertSnapshot[]> =>
+      alertIds.length === 0 ? [] : alertSnapshots().where('alerts.id', 'in', alertIds).execute(),
 
-    alertState: (channelId: string, alertId: string) =>
-      db.selectFrom('notification_alert_state').selectAll().where('channel_id', '=', channelId).where('alert_id', '=', alertId).executeTakeFirst(),
+    alertStates: async (alertIds: string[]) =>
+      alertIds.length === 0 ? [] : db.selectFrom('notification_alert_state').selectAll().where('alert_id', 'in', alertIds).execute(),
 
-    /** Records the first message about an alert; false when another worker recorded it first. */
-    async insertAlertState(row: { channel_id: string; alert_id: string; tenant_id: string; notified_status: string; notified_at: number }): Promise<boolean> {
-      const result = await db.insertInto('notification_alert_state').values(row).onConflict((oc) => oc.columns(['channel_id', 'alert_id']).doNothing()).executeTakeFirst();
-      return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
+    /** Records first messages about alerts; answers `<channel_id>/<alert_id>` of those this worker recorded (not another first). */
+    async insertAlertStates(rows: { channel_id: string; alert_id: string; tenant_id: string; notified_status: string; notified_at: number }[]): Promise<string[]> {
+      const won: string[] = [];
+      for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+        const inserted = await db.insertInto('notification_alert_state').values(rows.slice(i, i + INSERT_CHUNK))
+          .onConflict((oc) => oc.columns(['channel_id', 'alert_id']).doNothing()).returning(['channel_id', 'alert_id']).execute();
+        for (const row of inserted) won.push(`${row.channel_id}/${row.alert_id}`);
+      }
+      return won;
+    },
+
+    async insertDeliveries(rows: NotificationDeliveryRow[]): Promise<void> {
+      for (let i = 0; i < rows.length; i += INSERT_CHUNK) await db.insertInto('notification_deliveries').values(rows.slice(i, i + INSERT_CHUNK)).execute();
     },
 
     /** Moves the state on from what this worker read; false when another worker moved it first. */
