@@ -198,6 +198,38 @@ forEachDialect('notifications', { tenants: 'Notify', env: { SENTINEL_SMTP_URL: s
     assert.equal((await deliveries(ctx.a.manager.token, `?channel_id=${mail.id}&event=alert.resolved`)).length, 1);
   });
 
+  it('end to end: telemetry ingested, a rule fires, e-mail and signed webhook go out; the condition clears, the resolution goes out', async () => {
+    await channel(ctx, ctx.a.admin.token, { name: 'Rules mail', type: 'email', config: { recipients: ['facilities@example.com'] }, sources: ['Sentinel rules'] });
+    await channel(ctx, ctx.a.admin.token, { name: 'Rules hook', type: 'webhook', config: { url: `${hook.url}/rules`, secret: SECRET } });
+    const rule = await ctx.server.api.post('/api/v1/alert-rules', { name: 'Cold room too warm', kind: 'telemetry', severity: 'critical', metric: 'room.temp', labels: { room: 'cold-1' }, aggregation: 'avg', window_seconds: 60, operator: '>', threshold: 8 }, ctx.a.admin.token);
+    assert.equal(rule.status, 201, rule.text);
+    const ingest = async (value: number) => assert.equal((await ctx.server.api.post('/api/v1/telemetry', { points: [{ metric: 'room.temp', value, labels: { room: 'cold-1' } }] }, ctx.a.admin.token)).status, 201);
+    const mailsBefore = sink.messages().length;
+    await ingest(12);
+    await ctx.server.services.ruleEvaluator.evaluateTenant(ctx.a.id);
+    await dispatch().scan();
+    await dispatch().deliverDue();
+    const [opened] = (await sink.waitFor(mailsBefore + 1)).slice(mailsBefore);
+    assert.match(opened!.headers.subject!, /Alert opened: \[CRITICAL\] Cold room too warm/);
+    assert.match(opened!.text, /Source: Sentinel rules/);
+    const fired = hook.received.find((r) => r.path === '/rules')!;
+    assert.equal(fired.body.type, 'alert.opened');
+    assert.ok(verifySignature(fired.headers['x-sentinel-signature'], fired.raw, SECRET));
+    const active = await ctx.server.api.get('/api/v1/alerts/active', ctx.a.viewer.token);
+    assert.ok(active.body.items.some((a: { id: string }) => a.id === fired.body.alert.id), 'the alert is in /alerts/active');
+
+    await ingest(-40);
+    await ctx.server.services.ruleEvaluator.evaluateTenant(ctx.a.id);
+    await dispatch().scan();
+    await dispatch().deliverDue();
+    const [resolved] = (await sink.waitFor(mailsBefore + 2)).slice(mailsBefore + 1);
+    assert.match(resolved!.headers.subject!, /Alert resolved: \[CRITICAL\] Cold room too warm/);
+    const cleared = hook.received.filter((r) => r.path === '/rules').at(-1)!;
+    assert.equal(cleared.body.type, 'alert.resolved');
+    assert.equal(cleared.body.alert.id, fired.body.alert.id);
+    assert.ok(verifySignature(cleared.headers['x-sentinel-signature'], cleared.raw, SECRET));
+  });
+
   it('routes by severity and by source (the alert\'s source or its integration\'s type)', async () => {
     const severe = await channel(ctx, ctx.a.admin.token, { name: 'Severe only', type: 'webhook', config: { url: `${hook.url}/severe`, secret: SECRET }, min_severity: 'high' });
     const wazuh = await channel(ctx, ctx.a.admin.token, { name: 'Wazuh only', type: 'webhook', config: { url: `${hook.url}/wazuh`, secret: SECRET }, min_severity: 'info', sources: ['WAZUH', 'Sentinel rules'] });
