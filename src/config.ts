@@ -65,6 +65,12 @@ export interface Config {
   jobRunRetentionDays: number;
   /** Audit entries older than this are removed; undefined keeps them forever. */
   auditRetentionDays: number | undefined;
+  /** The SMTP server e-mail notifications and reports go through (`smtp://user:pass@host:port`); unset = no e-mail. */
+  smtpUrl: string | undefined;
+  /** The From address of those e-mails. */
+  smtpFrom: string;
+  /** How often the worker looks for alert changes to announce and messages to send. */
+  notifyPollMs: number;
 }
 
 function onOff(env: Env, name: string, fallback: boolean): boolean {
@@ -81,6 +87,19 @@ function httpUrl(env: Env, name: string): string | undefined {
   if (raw === undefined) return undefined;
   if (!/^https?:\/\/[^\s]+$/.test(raw)) throw new ConfigError(`${name} must be an http(s) URL, got "${raw}"`);
   return raw.replace(/\/+$/, '');
+}
+
+function smtpUrl(env: Env): string | undefined {
+  const raw = optional(env, 'SENTINEL_SMTP_URL');
+  if (raw === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('SENTINEL_SMTP_URL is not a valid URL');
+  }
+  if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') throw new ConfigError('SENTINEL_SMTP_URL must start with smtp:// or smtps://');
+  return raw;
 }
 
 function parseSecretStore(env: Env): Pick<Config, 'secretStore' | 'azureKeyVaultUrl' | 'vaultAddr' | 'vaultToken' | 'vaultMount'> {
@@ -198,6 +217,9 @@ export function loadConfig(env: Env = process.env): Config {
     plantIdleMs: integer(env, 'SENTINEL_PLANT_IDLE_SECONDS', 300, 1, 86_400) * 1000,
     rulesEvalMs: integer(env, 'SENTINEL_RULES_EVAL_SECONDS', 10, 1, 3600) * 1000,
     userQueryRetentionDays: integer(env, 'SENTINEL_USER_QUERY_RETENTION_DAYS', 90, 1, 3650),
+    smtpUrl: smtpUrl(env),
+    smtpFrom: optional(env, 'SENTINEL_SMTP_FROM') ?? 'Sentinel <sentinel@localhost>',
+    notifyPollMs: integer(env, 'SENTINEL_NOTIFY_POLL_SECONDS', 5, 1, 300) * 1000,
     ...parseOperations(env, dataDir, databaseUrl),
   };
 }

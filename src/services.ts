@@ -36,6 +36,12 @@ import { createLineWatch, type LineWatch } from './modules/production/line-watch
 import { createTelemetryRepo } from './modules/telemetry/telemetry.repo.ts';
 import { createTelemetryService } from './modules/telemetry/telemetry.service.ts';
 import { createSystemsMerge } from './modules/systems/systems.merge.ts';
+import { createNotificationsDispatch } from './modules/notifications/notifications.dispatch.ts';
+import { createNotificationsRepo } from './modules/notifications/notifications.repo.ts';
+import { createNotificationsService } from './modules/notifications/notifications.service.ts';
+import { createSenders } from './modules/notifications/senders.ts';
+import { createReportsRepo } from './modules/reports/reports.repo.ts';
+import { createReportsService } from './modules/reports/reports.service.ts';
 import { createSystemsRepo } from './modules/systems/systems.repo.ts';
 import { createSystemsService } from './modules/systems/systems.service.ts';
 import { createTenantsRepo } from './modules/tenants/tenants.repo.ts';
@@ -86,7 +92,18 @@ export function createServices(config: Config, db: Db, secretKey: string, bus: E
     sources: { production: production.production, systems, alerts, analytics, integrations },
     tenantTimeZone: async (tenantId) => (await tenants.get(tenantId)).config.timezone,
   });
-  return { telemetry, alertRules, ruleEvaluator, audit, tokens, auth, tenants, users, usersRepo, tickets, integrations, sync, systems, alerts, vulnerabilities, analytics, context, apiKeys, tenantExists, bus, ...production, ...operations, ...widgets };
+  const notifications = createNotificationServices(config, db, secretKey);
+  const reports = createReportsService({
+    repo: createReportsRepo(db.kysely),
+    mail: notifications.notificationsDispatch,
+    smtpConfigured: config.smtpUrl !== undefined,
+    production: {
+      // Only tenants that use production: reading another's lines would create its plant database.
+      lines: async (tenantId) => ((await production.plantTenants()).some((tenant) => tenant.tenantId === tenantId) ? production.structure.listLines(tenantId) : null),
+      oee: (tenantId, query) => production.production.oee(tenantId, query),
+    },
+  });
+  return { telemetry, alertRules, ruleEvaluator, audit, tokens, auth, tenants, users, usersRepo, tickets, integrations, sync, systems, alerts, vulnerabilities, analytics, context, apiKeys, tenantExists, bus, ...production, ...operations, ...widgets, ...notifications, reports };
 }
 
 /**
@@ -115,6 +132,15 @@ function createProductionServices(config: Config, db: Db, secretKey: string, ten
   // Started by `serve` only: it announces stopped lines on the live feed of this process.
   const lineWatch: LineWatch = createLineWatch({ production, bus, plantTenants });
   return { plants, plantDatabases, production, structure, downtimeReasons, plantTenants, lineWatch, plantPollMs: config.plantPollMs };
+}
+
+/** Notifications: channels and the delivery log (API), the scan and the outbox sender (worker). */
+function createNotificationServices(config: Config, db: Db, secretKey: string) {
+  const repo = createNotificationsRepo(db.kysely);
+  const secrets = createSecretStore(config, db.kysely, secretKey);
+  const notificationsDispatch = createNotificationsDispatch({ repo, secrets, senders: createSenders({ url: config.smtpUrl, from: config.smtpFrom }) });
+  const notifications = createNotificationsService({ repo, secrets, dispatch: notificationsDispatch });
+  return { notifications, notificationsDispatch, notifyPollMs: config.notifyPollMs };
 }
 
 export type Services = ReturnType<typeof createServices>;

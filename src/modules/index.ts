@@ -18,7 +18,9 @@ import { integrationsModule } from './integrations/integrations.module.ts';
 import { liveModule } from './live/live.module.ts';
 import { operationsModule } from './operations/operations.module.ts';
 import { mcpModule } from './mcp/mcp.module.ts';
+import { notificationsModule } from './notifications/notifications.module.ts';
 import { productionModule } from './production/production.module.ts';
+import { reportsModule } from './reports/reports.module.ts';
 import { systemsModule } from './systems/systems.module.ts';
 import { telemetryModule } from './telemetry/telemetry.module.ts';
 import { tenantsModule } from './tenants/tenants.module.ts';
@@ -65,6 +67,8 @@ export const MODULES: readonly AppModule[] = [
   operationsModule,
   mcpModule,
   widgetsModule,
+  notificationsModule,
+  reportsModule,
 ];
 
 export const MODULE_MIGRATIONS = Object.assign({}, ...MODULES.map((module) => module.migrations ?? {})) as NonNullable<AppModule['migrations']>;

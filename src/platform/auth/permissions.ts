@@ -41,6 +41,10 @@ export const TENANT_PERMISSIONS = [
   'dashboards:read',
   'dashboards:write',
   'user_queries:read',
+  'notifications:read',
+  'notifications:write',
+  'reports:read',
+  'reports:write',
 ] as const;
 
 /** Platform permissions: only SUPER_ADMIN holds them; they cannot be granted to tenant users. */
@@ -54,9 +58,9 @@ const ALL: readonly Permission[] = [...TENANT_PERMISSIONS, ...PLATFORM_PERMISSIO
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   SUPER_ADMIN: ALL,
   ADMIN: TENANT_PERMISSIONS,
-  MANAGER: ['users:read', 'tickets:read', 'tickets:write', 'tickets:delete', 'tickets:comment', 'audit:read', 'integrations:read', 'systems:read', 'alerts:read', 'alerts:write', 'vulnerabilities:read', 'vulnerabilities:patch', 'analytics:read', 'production:read', 'production:operate', 'telemetry:read', 'alert_rules:read', 'alert_rules:write', 'dashboards:read', 'user_queries:read'],
-  OPERATOR: ['users:read', 'tickets:read', 'tickets:write', 'tickets:comment', 'integrations:read', 'systems:read', 'alerts:read', 'alerts:write', 'vulnerabilities:read', 'vulnerabilities:patch', 'analytics:read', 'production:read', 'production:write', 'production:operate', 'telemetry:read', 'telemetry:write', 'alert_rules:read', 'dashboards:read'],
-  VIEWER: ['tickets:read', 'systems:read', 'alerts:read', 'vulnerabilities:read', 'analytics:read', 'production:read', 'telemetry:read', 'alert_rules:read', 'dashboards:read'],
+  MANAGER: ['users:read', 'tickets:read', 'tickets:write', 'tickets:delete', 'tickets:comment', 'audit:read', 'integrations:read', 'systems:read', 'alerts:read', 'alerts:write', 'vulnerabilities:read', 'vulnerabilities:patch', 'analytics:read', 'production:read', 'production:operate', 'telemetry:read', 'alert_rules:read', 'alert_rules:write', 'dashboards:read', 'user_queries:read', 'notifications:read', 'reports:read'],
+  OPERATOR: ['users:read', 'tickets:read', 'tickets:write', 'tickets:comment', 'integrations:read', 'systems:read', 'alerts:read', 'alerts:write', 'vulnerabilities:read', 'vulnerabilities:patch', 'analytics:read', 'production:read', 'production:write', 'production:operate', 'telemetry:read', 'telemetry:write', 'alert_rules:read', 'dashboards:read', 'reports:read'],
+  VIEWER: ['tickets:read', 'systems:read', 'alerts:read', 'vulnerabilities:read', 'analytics:read', 'production:read', 'telemetry:read', 'alert_rules:read', 'dashboards:read', 'reports:read'],
   // A key's permissions are its scopes, not a role's.
   API_KEY: [],
 };

@@ -1,0 +1,12 @@
+import type { AppModule } from '../index.ts';
+import * as reportsMigration from './reports.migration.ts';
+import { reportsJobs } from './reports.jobs.ts';
+import { reportsRoutes } from './reports.routes.ts';
+
+export const reportsModule: AppModule = {
+  name: 'reports',
+  routes: ({ services }) => reportsRoutes(services.reports),
+  permissions: ['reports:read', 'reports:write'],
+  jobs: reportsJobs,
+  migrations: { '20261130_reports_daily': reportsMigration },
+};
