@@ -33,8 +33,11 @@ import { createProductionService } from './modules/production/production.service
 import { createStructureService } from './modules/production/structure.service.ts';
 import { createPlantTenants } from './modules/production/plant-tenants.ts';
 import { createLineWatch, type LineWatch } from './modules/production/line-watch.ts';
+<<<<<<< HEAD
 import { createTelemetryRepo } from './modules/telemetry/telemetry.repo.ts';
 import { createTelemetryService } from './modules/telemetry/telemetry.service.ts';
+=======
+>>>>>>> b4331a8 (Security state: status from vendor health and open alerts, availability uptime, sticky resolutions, accepted risk, patch job life cycle (work in progress))
 import { createSystemsMerge } from './modules/systems/systems.merge.ts';
 import { createSystemsRepo } from './modules/systems/systems.repo.ts';
 import { createSystemsService } from './modules/systems/systems.service.ts';
@@ -55,7 +58,7 @@ import { createWidgetsServices } from './modules/widgets/widgets.wiring.ts';
  */
 export function createServices(config: Config, db: Db, secretKey: string, bus: EventBus = createMemoryEventBus()) {
   const audit = createAuditService(createAuditRepo(db.kysely));
-  const { integrations, sync } = createIntegrationServices(config, db, secretKey, bus.publish);
+  const { integrations, sync } = createIntegrationServices(config, db, secretKey, bus.publish, audit);
   const tokens = createTokenService(deriveKey(secretKey, 'jwt-access'), config.accessTokenMinutes);
   const auth = createAuthService({ repo: createAuthRepo(db.kysely), tokens, audit, throttle: createLoginThrottle(), settings: config });
   const tenantsRepo = createTenantsRepo(db.kysely);
@@ -64,8 +67,8 @@ export function createServices(config: Config, db: Db, secretKey: string, bus: E
   const usersRepo = createUsersRepo(db.kysely);
   const users = createUsersService(usersRepo, auth);
   const tickets = createTicketsService(createTicketsRepo(db.kysely));
-  const systems = createSystemsService(createSystemsRepo(db.kysely));
-  const alerts = createAlertsService(createAlertsRepo(db.kysely), tickets, bus.publish);
+  const systems = createSystemsService(createSystemsRepo(db.kysely), createSystemsMerge(db.kysely), bus.publish);
+  const alerts = createAlertsService(createAlertsRepo(db.kysely), tickets, bus.publish, systems.refreshStatus);
   const vulnerabilities = createVulnerabilitiesService(createVulnerabilitiesRepo(db.kysely), bus.publish);
   const analytics = createAnalyticsService(createAnalyticsRepo(db.kysely));
   const context = createContextService({ repo: createContextRepo(db.kysely), systems, analytics });

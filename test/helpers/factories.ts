@@ -32,7 +32,8 @@ export async function makeSystem(server: TestServer, tenant: { id: string; admin
   const id = newId(now);
   await server.db.kysely.insertInto('systems').values({
     id, tenant_id: tenant.id, integration_id: integration.id, type: 'grafana', status: 'online', status_summary: null,
-    uptime_seconds: null, response_time_avg_ms: null, last_seen: now, created_at: now, updated_at: now, ...fields,
+    uptime_seconds: null, response_time_avg_ms: null, last_seen: now, created_at: now, updated_at: now,
+    vendor_status: fields.status ?? 'online', status_set_by: 'vendor', ...fields,
   }).execute();
   return { id, integrationId: integration.id };
 }
@@ -54,7 +55,8 @@ export async function makeAlert(server: TestServer, tenantId: string, fields: Pa
   await server.db.kysely.insertInto('alerts').values({
     id, tenant_id: tenantId, integration_id: null, system_id: null, external_id: newId(), title: 'An alert', description: '', severity: 'medium',
     vendor_severity: null, source: 'test', asset: null, status: 'active', first_seen: at, last_seen: at, occurrences: 1,
-    acknowledged_at: null, acknowledged_by: null, resolved_at: null, resolved_by: null, resolution_note: null, created_at: at, updated_at: at, ...fields,
+    acknowledged_at: null, acknowledged_by: null, resolved_at: null, resolved_by: null, resolution_note: null, source_active: 1, resolved_automatically: 0, opened_at: at,
+    created_at: at, updated_at: at, ...fields,
   }).execute();
   return id;
 }

@@ -411,7 +411,7 @@ describe('Wazuh provider: status rules, pagination and failures', () => {
       assert.equal(bodies.length, 3);
       assert.equal(bodies[0]!.search_after, undefined);
       assert.ok(Array.isArray(bodies[1]!.search_after) && Array.isArray(bodies[2]!.search_after));
-      assert.ok(alerts.every((a, i) => i === 0 || alerts[i - 1]!.time >= a.time));
+      assert.ok(alerts.every((a, i) => i === 0 || alerts[i - 1]!.time! >= a.time!));
 
       for (let i = 0; i < 2500; i++) {
         sim.data.vulnerabilities.push(makeVulnerability({ agent: { id: String(100 + (i % 50)).padStart(3, '0'), name: `host-${i % 50}` }, cve: `CVE-2024-${String(10_000 + i)}`, severity: 'High', score: 7.5, pkg: `pkg-${i % 7}`, version: '1.0', detectedAt: now }));

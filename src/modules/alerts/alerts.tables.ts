@@ -22,6 +22,12 @@ export interface AlertsTable {
   resolved_at: number | null;
   resolved_by: string | null;
   resolution_note: string | null;
+  /** 1 while the vendor still reports it (state feeds); 0 once it cleared there. */
+  source_active: number;
+  /** 1 when it was cleared at the source, not resolved by a person. */
+  resolved_automatically: number;
+  /** When its current occurrence opened (first_seen, or the time of the occurrence that reopened it). */
+  opened_at: number | null;
   created_at: number;
   updated_at: number;
 }
