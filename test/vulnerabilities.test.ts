@@ -73,8 +73,9 @@ forEachDialect('vulnerabilities and patching', { env: { SENTINEL_SYNC: 'off' }, 
     const after = await ctx.server.api.get(`/api/v1/vulnerabilities/${target.id}`, ctx.a.viewer.token);
     assert.equal(after.body.status, 'resolved');
     assert.ok(after.body.resolved_at);
-    assert.equal(after.body.patch_jobs[0].status, 'completed');
+    assert.equal(after.body.patch_jobs[0].status, 'succeeded');
     assert.ok(after.body.patch_jobs[0].completed_at);
+    assert.equal(after.body.patch_jobs[0].completed_by, null, 'confirmed by the feed');
     assert.equal((await ctx.server.api.post(`/api/v1/vulnerabilities/${target.id}/patch`, {}, ctx.a.operator.token)).status, 409, 'resolved cannot be patched');
     assert.equal((await ctx.server.api.post(`/api/v1/vulnerabilities/${target.id}/resolve`, {}, ctx.a.operator.token)).status, 409);
   });
@@ -85,7 +86,9 @@ forEachDialect('vulnerabilities and patching', { env: { SENTINEL_SYNC: 'off' }, 
     const resolved = await ctx.server.api.post(`/api/v1/vulnerabilities/${open.id}/resolve`, { note: 'Host decommissioned' }, ctx.a.operator.token);
     assert.equal(resolved.status, 200, resolved.text);
     assert.equal(resolved.body.status, 'resolved');
-    assert.equal(resolved.body.patch_jobs[0].status, 'completed');
+    assert.equal(resolved.body.patch_jobs[0].status, 'succeeded');
+    assert.equal(resolved.body.patch_jobs[0].completed_by, ctx.a.operator.id);
+    assert.equal(resolved.body.resolved_by, ctx.a.operator.id);
     assert.equal(resolved.body.patch_jobs[0].note, 'Host decommissioned');
     const audit = await ctx.server.api.get(`/api/v1/audit-logs?resource_id=${open.id}`, ctx.a.admin.token);
     assert.deepEqual(audit.body.items.map((e: { action: string }) => e.action).filter((a: string) => a !== 'vulnerability.get'), ['vulnerability.resolve', 'vulnerability.patch']);
