@@ -12,7 +12,6 @@ import { makeIntegration } from './helpers/factories.ts';
 import { forEachDialect } from './helpers/suite.ts';
 
 const HIGH_CPU = '6f1c2b9a0d3e4f58';
-const DISK_FILLING = '0b7e1d44c2a9f310';
 
 describe('system status and availability rules', () => {
   it('the status is the worse of the vendor health and what the open alerts call for', () => {
