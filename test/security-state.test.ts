@@ -8,6 +8,7 @@ import { zeroSeverityCounts } from '../src/modules/security-domain/vocabulary.ts
 import { startGrafanaSimulator, type AmAlert, type GrafanaSimulator } from './simulators/grafana.ts';
 import { resolveNotable, startSplunkSimulator, type SplunkSimulator } from './simulators/splunk.ts';
 import { startPaloAltoSimulator, type PaloAltoSimulator } from './simulators/paloalto.ts';
+import { startMerakiSimulator, type MerakiSimulator } from './simulators/meraki.ts';
 import { makeIntegration } from './helpers/factories.ts';
 import { forEachDialect } from './helpers/suite.ts';
 
@@ -46,6 +47,7 @@ forEachDialect('security state against the simulators', { env: { SENTINEL_SYNC: 
   let grafana: GrafanaSimulator;
   let splunk: SplunkSimulator;
   let paloalto: PaloAltoSimulator;
+  let meraki: MerakiSimulator;
   let grafanaId: string;
   let splunkId: string;
   const events: LiveEvent[] = [];
@@ -69,7 +71,7 @@ forEachDialect('security state against the simulators', { env: { SENTINEL_SYNC: 
   const grafanaAlert = (fingerprint: string) => grafana.data.alerts.find((a) => a.fingerprint === fingerprint)!;
 
   before(async () => {
-    [grafana, splunk, paloalto] = await Promise.all([startGrafanaSimulator(), startSplunkSimulator(), startPaloAltoSimulator({ jobPollsBeforeFin: 1 })]);
+    [grafana, splunk, paloalto, meraki] = await Promise.all([startGrafanaSimulator(), startSplunkSimulator(), startPaloAltoSimulator({ jobPollsBeforeFin: 1 }), startMerakiSimulator()]);
     // A healthy Grafana (its Loki data source answers): whatever is wrong comes from its alerts.
     for (const datasource of grafana.data.datasources) datasource.health = { status: 'OK', message: 'Data source is working' };
     grafanaId = (await makeIntegration(ctx.server, ctx.a.admin.token, { name: 'Grafana', type: 'grafana', config: { url: grafana.url }, secret: grafana.token, enabled: true })).id;
@@ -78,7 +80,7 @@ forEachDialect('security state against the simulators', { env: { SENTINEL_SYNC: 
   });
   after(async () => {
     unsubscribe();
-    await Promise.all([grafana.close(), splunk.close(), paloalto.close()]);
+    await Promise.all([grafana.close(), splunk.close(), paloalto.close(), meraki.close()]);
   });
 
   it('an open critical alert makes a healthy system `alert`, with counts, the rule that set it, and a live event', async () => {
@@ -221,5 +223,29 @@ forEachDialect('security state against the simulators', { env: { SENTINEL_SYNC: 
     const firewall = system.assets.find((a: { kind: string }) => a.kind === 'firewall');
     assert.ok(Object.keys(firewall.detail).every((key) => /^[a-z0-9_]+$/.test(key)), JSON.stringify(firewall.detail));
     assert.equal(firewall.detail.sw_version, '10.2.9');
+  });
+
+  it('opt-in write-back: an alert a person resolves is dismissed at Meraki, then leaves the feed; without the option nothing is written', async () => {
+    const config = { url: meraki.apiUrl, organization_id: meraki.organizationId };
+    const plain = (await makeIntegration(ctx.server, ctx.a.admin.token, { name: 'Meraki read-only', type: 'meraki', config, secret: meraki.apiKey, enabled: true })).id;
+    const writing = (await makeIntegration(ctx.server, ctx.a.admin.token, { name: 'Meraki', type: 'meraki', config: { ...config, write_back_resolutions: true }, secret: meraki.apiKey, enabled: true })).id;
+    await sync(plain);
+    await sync(writing);
+    const [mine, theirs] = await Promise.all([writing, plain].map((id) => ctx.server.db.kysely.selectFrom('alerts').select(['id', 'external_id']).where('integration_id', '=', id).where('status', '=', 'active').orderBy('external_id').executeTakeFirstOrThrow()));
+    assert.equal(mine!.external_id, theirs!.external_id, 'the same Meraki alert under both integrations');
+    // Resolved through the read-only integration first: nothing goes to Meraki.
+    await ctx.server.api.post(`/api/v1/alerts/${theirs!.id}/resolve`, { note: 'Handled' }, ctx.a.operator.token);
+    const quiet = await sync(plain);
+    assert.equal(quiet.resolutions_written_back, undefined);
+    assert.equal(meraki.data.alerts.find((a) => a.id === mine!.external_id)!.dismissedAt, null);
+
+    await ctx.server.api.post(`/api/v1/alerts/${mine!.id}/resolve`, { note: 'Replaced the uplink' }, ctx.a.operator.token);
+    const written = await sync(writing);
+    assert.equal(written.resolutions_written_back, 1);
+    assert.ok(meraki.data.alerts.find((a) => a.id === mine!.external_id)!.dismissedAt, 'dismissed at Meraki');
+    const next = await sync(writing);
+    assert.equal(next.resolutions_written_back, 0, 'gone from the feed: not written twice');
+    const alert = (await ctx.server.api.get(`/api/v1/alerts/${mine!.id}`, ctx.a.viewer.token)).body;
+    assert.deepEqual([alert.status, alert.resolution_note, alert.resolved_by], ['resolved', 'Replaced the uplink', ctx.a.operator.id]);
   });
 });

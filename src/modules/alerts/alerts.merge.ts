@@ -66,6 +66,13 @@ export function createAlertsMerge(db: Kysely<PlatformDatabase>) {
      * ones the feed no longer reports have cleared at the source: open ones are resolved
      * automatically (`resolved_automatically`), resolved ones are only marked cleared.
      */
+    /** External ids of the alerts a person resolved that the vendor still reports: what a write-back closes there. */
+    async resolvedByPeopleStillReported(tenantId: string, integrationId: string, limit: number): Promise<string[]> {
+      const rows = await db.selectFrom('alerts').select('external_id').where('tenant_id', '=', tenantId).where('integration_id', '=', integrationId)
+        .where('status', '=', 'resolved').where('resolved_automatically', '=', 0).where('source_active', '=', 1).limit(limit).execute();
+      return rows.map((r) => r.external_id);
+    },
+
     async mergeFromFeed(tenantId: string, feed: AlertFeed, alerts: NormalizedAlert[], now: number): Promise<AlertChanges> {
       const { integrationId, systemId } = feed;
       const byExternal = new Map<string, NormalizedAlert>();

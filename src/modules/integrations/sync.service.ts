@@ -25,6 +25,8 @@ const SCHEDULER_TICK_MS = 1_000;
  */
 const SYNC_CONCURRENCY = 3;
 const SYNC_QUEUE = 'integration-sync';
+/** Most resolutions one sync writes back to a vendor; the rest follow at the next syncs. */
+const WRITE_BACK_BATCH = 500;
 
 interface SyncDeps {
   /** Where live events about what the sync changed go (the event bus, or the worker's parent). */
@@ -78,6 +80,25 @@ export function createSyncService(deps: SyncDeps) {
     const alerts = capabilities.includes('ALERTING') && provider.fetchAlerts ? await provider.fetchAlerts(ctx, since) : undefined;
     const vulnerabilities = capabilities.includes('VULNERABILITY_FEED') && provider.fetchVulnerabilities ? await provider.fetchVulnerabilities(ctx) : undefined;
     return { status, alerts, vulnerabilities, responseTimeAvg: mean(ctx.http.latencies) };
+  }
+
+  /**
+   * With `write_back_resolutions`, closes at the vendor what people resolved here and the vendor
+   * still reports (after the merge, outside the write lane: it is a vendor call). A failure does
+   * not fail the sync: those alerts are still reported, so the next sync tries again.
+   */
+  async function writeBack(row: IntegrationRow, definition: ProviderDefinition, capabilities: Capability[]): Promise<{ resolutions_written_back?: number; write_back_error?: string }> {
+    const config = JSON.parse(row.config) as { write_back_resolutions?: boolean };
+    const provider = definition.provider;
+    if (config.write_back_resolutions !== true || provider.writeBackResolutions === undefined || !capabilities.includes('ALERTING')) return {};
+    const externalIds = await deps.alerts.resolvedByPeopleStillReported(row.tenant_id, row.id, WRITE_BACK_BATCH);
+    if (externalIds.length === 0) return { resolutions_written_back: 0 };
+    try {
+      return { resolutions_written_back: await provider.writeBackResolutions(await deps.contextFor(row), externalIds) };
+    } catch (error) {
+      if (!(error instanceof ProviderError)) throw error;
+      return { resolutions_written_back: 0, write_back_error: errorText(error) };
+    }
   }
 
   /** A reopening the feed caused, in the audit log under the integration's name. */
@@ -134,8 +155,9 @@ export function createSyncService(deps: SyncDeps) {
       });
       outcome = {
         status: 'success', systems: 1, assets: found.status?.assets.length ?? 0, alerts: found.alerts?.length ?? 0,
-        vulnerabilities: found.vulnerabilities?.length ?? 0, duration_ms: Date.now() - started,
+        vulnerabilities: found.vulnerabilities?.length ?? 0, duration_ms: 0, ...(await writeBack(row, definition, capabilities)),
       };
+      outcome.duration_ms = Date.now() - started;
     } catch (error) {
       if (!(error instanceof ProviderError)) throw error;
       // An unreachable or failing vendor: the system shows `alert` with the reason; its alerts and
