@@ -248,4 +248,17 @@ forEachDialect('security state against the simulators', { env: { SENTINEL_SYNC: 
     const alert = (await ctx.server.api.get(`/api/v1/alerts/${mine!.id}`, ctx.a.viewer.token)).body;
     assert.deepEqual([alert.status, alert.resolution_note, alert.resolved_by], ['resolved', 'Replaced the uplink', ctx.a.operator.id]);
   });
+
+  it('opt-in write-back closes in Splunk ES the notable a person resolved; the next sync sees it closed', async () => {
+    const writing = (await makeIntegration(ctx.server, ctx.a.admin.token, { name: 'Splunk ES (write-back)', type: 'splunk', config: { url: splunk.url, write_back_resolutions: true }, secret: splunk.token, enabled: true })).id;
+    await sync(writing);
+    const open = await ctx.server.db.kysely.selectFrom('alerts').select(['id', 'external_id']).where('integration_id', '=', writing).where('status', '=', 'active').orderBy('external_id').executeTakeFirstOrThrow();
+    await ctx.server.api.post(`/api/v1/alerts/${open.id}/resolve`, { note: 'Blocked at the VPN gateway' }, ctx.a.operator.token);
+    const written = await sync(writing);
+    assert.equal(written.resolutions_written_back, 1, JSON.stringify(written));
+    const notable = splunk.data.notables.find((n) => n.event_id === open.external_id)!;
+    assert.deepEqual([notable.status, notable.status_end], ['5', 'true'], 'closed in the incident review');
+    assert.equal((await sync(writing)).resolutions_written_back, 0);
+    assert.equal((await ctx.server.api.get(`/api/v1/alerts/${open.id}`, ctx.a.viewer.token)).body.resolution_note, 'Blocked at the VPN gateway');
+  });
 });
