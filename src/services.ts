@@ -33,11 +33,8 @@ import { createProductionService } from './modules/production/production.service
 import { createStructureService } from './modules/production/structure.service.ts';
 import { createPlantTenants } from './modules/production/plant-tenants.ts';
 import { createLineWatch, type LineWatch } from './modules/production/line-watch.ts';
-<<<<<<< HEAD
 import { createTelemetryRepo } from './modules/telemetry/telemetry.repo.ts';
 import { createTelemetryService } from './modules/telemetry/telemetry.service.ts';
-=======
->>>>>>> b4331a8 (Security state: status from vendor health and open alerts, availability uptime, sticky resolutions, accepted risk, patch job life cycle (work in progress))
 import { createSystemsMerge } from './modules/systems/systems.merge.ts';
 import { createSystemsRepo } from './modules/systems/systems.repo.ts';
 import { createSystemsService } from './modules/systems/systems.service.ts';

@@ -1,3 +1,4 @@
+import type { Insertable } from 'kysely';
 import { newId } from '../../src/platform/ids.ts';
 import type { AlertsTable } from '../../src/modules/alerts/alerts.tables.ts';
 import type { AssetsTable, SystemsTable } from '../../src/modules/systems/systems.tables.ts';
@@ -49,13 +50,13 @@ export async function makeAsset(server: TestServer, tenantId: string, systemId: 
 }
 
 /** An active alert first seen at `fields.first_seen` (default now); its id sorts by that time. */
-export async function makeAlert(server: TestServer, tenantId: string, fields: Partial<AlertsTable> = {}): Promise<string> {
+export async function makeAlert(server: TestServer, tenantId: string, fields: Partial<Insertable<AlertsTable>> = {}): Promise<string> {
   const at = fields.first_seen ?? Date.now();
   const id = newId(at);
   await server.db.kysely.insertInto('alerts').values({
     id, tenant_id: tenantId, integration_id: null, system_id: null, external_id: newId(), title: 'An alert', description: '', severity: 'medium',
     vendor_severity: null, source: 'test', asset: null, status: 'active', first_seen: at, last_seen: at, occurrences: 1,
-    acknowledged_at: null, acknowledged_by: null, resolved_at: null, resolved_by: null, resolution_note: null, source_active: 1, resolved_automatically: 0, opened_at: at,
+    acknowledged_at: null, acknowledged_by: null, resolved_at: null, resolved_by: null, resolution_note: null, opened_at: at,
     created_at: at, updated_at: at, ...fields,
   }).execute();
   return id;

@@ -36,7 +36,7 @@ export interface AlertFeed {
   resolveMissing: boolean;
 }
 
-type AlertRef = Pick<AlertRow, 'id' | 'severity' | 'title' | 'status'>;
+type AlertRef = Pick<AlertRow, 'id' | 'severity' | 'title' | 'status' | 'system_id' | 'last_seen'>;
 
 /** An alert a new occurrence reopened: what it was, and why it is open again. */
 export interface ReopenedAlert extends AlertRef {
@@ -83,11 +83,11 @@ export function createAlertsMerge(db: Kysely<PlatformDatabase>) {
         for (const row of rows) existing.set(row.external_id, row);
       }
       const stillReported = feed.resolveMissing
-        ? await db.selectFrom('alerts').select(['id', 'external_id', 'severity', 'title', 'status']).where('tenant_id', '=', tenantId).where('integration_id', '=', integrationId).where('source_active', '=', 1).execute()
+        ? await db.selectFrom('alerts').select(['id', 'external_id', 'severity', 'title', 'status', 'system_id', 'last_seen']).where('tenant_id', '=', tenantId).where('integration_id', '=', integrationId).where('source_active', '=', 1).execute()
         : [];
 
       const inserts: AlertRow[] = [];
-      const updates: { id: string; values: Partial<AlertRow> & Pick<AlertRow, 'severity' | 'title' | 'status'> }[] = [];
+      const updates: { id: string; values: Partial<AlertRow> & Pick<AlertRow, 'severity' | 'title' | 'status' | 'last_seen'> }[] = [];
       const reopened: ReopenedAlert[] = [];
       for (const alert of byExternal.values()) {
         const row = existing.get(alert.external_id);
@@ -125,7 +125,12 @@ export function createAlertsMerge(db: Kysely<PlatformDatabase>) {
             updated_at: now,
           },
         });
-        if (reopen) reopened.push({ id: row.id, severity: fields.severity, title: fields.title, status, previous_status: row.status, reason: timeMovedOn ? 'time_moved_on' : 'fired_again' });
+        if (reopen) {
+          reopened.push({
+            id: row.id, severity: fields.severity, title: fields.title, status, system_id: row.system_id, last_seen: Math.max(row.last_seen, sourceTime ?? row.last_seen),
+            previous_status: row.status, reason: timeMovedOn ? 'time_moved_on' : 'fired_again',
+          });
+        }
       }
       const cleared = stillReported.filter((row) => !byExternal.has(row.external_id));
       const toResolve = cleared.filter((row) => isOpenAlert(row.status));
@@ -147,11 +152,11 @@ export function createAlertsMerge(db: Kysely<PlatformDatabase>) {
       for await (const batch of chunks(cleared.map((r) => r.id))) {
         await db.updateTable('alerts').set({ source_active: 0 }).where('tenant_id', '=', tenantId).where('id', 'in', batch).execute();
       }
-      const ref = (r: AlertRef) => ({ id: r.id, severity: r.severity, title: r.title, status: r.status });
+      const ref = (r: AlertRef): AlertRef => ({ id: r.id, severity: r.severity, title: r.title, status: r.status, system_id: r.system_id, last_seen: r.last_seen });
       const reopenedIds = new Set(reopened.map((r) => r.id));
       return {
         created: inserts.map(ref),
-        updated: updates.filter((u) => !reopenedIds.has(u.id)).map((u) => ref({ id: u.id, ...u.values })),
+        updated: updates.filter((u) => !reopenedIds.has(u.id)).map((u) => ref({ id: u.id, system_id: systemId, ...u.values })),
         reopened,
         resolved: toResolve.map((r) => ref({ ...r, status: 'resolved' })),
       };

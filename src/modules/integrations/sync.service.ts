@@ -1,5 +1,6 @@
 import type { IntegrationRow } from './integrations.tables.ts';
 import type { AlertsMerge } from '../alerts/alerts.merge.ts';
+import { alertEvent } from '../alerts/alerts.service.ts';
 import type { SystemsMerge } from '../systems/systems.merge.ts';
 import type { VulnerabilitiesMerge } from '../vulnerabilities/vulnerabilities.merge.ts';
 import type { JobDriver } from '../../platform/jobs/job-driver.ts';
@@ -134,11 +135,11 @@ export function createSyncService(deps: SyncDeps) {
         if (found.alerts !== undefined) {
           const feed = { integrationId: row.id, systemId: system.id, resolveMissing: definition.alertMode !== 'events' };
           const changes = await deps.alerts.mergeFromFeed(tenant, feed, found.alerts, now);
-          for (const alert of changes.created) deps.publish({ type: 'alert.created', tenant_id: tenant, ...alert });
-          for (const alert of changes.updated) deps.publish({ type: 'alert.updated', tenant_id: tenant, ...alert });
-          for (const alert of changes.resolved) deps.publish({ type: 'alert.resolved', tenant_id: tenant, ...alert });
+          for (const alert of changes.created) deps.publish(alertEvent('alert.created', tenant, alert));
+          for (const alert of changes.updated) deps.publish(alertEvent('alert.updated', tenant, alert));
+          for (const alert of changes.resolved) deps.publish(alertEvent('alert.resolved', tenant, alert));
           for (const { previous_status, reason, ...alert } of changes.reopened) {
-            deps.publish({ type: 'alert.updated', tenant_id: tenant, ...alert, change: 'reopened', previous_status, reason });
+            deps.publish({ ...alertEvent('alert.updated', tenant, alert), change: 'reopened', previous_status, reason });
             await auditReopen(tenant, row, 'alert', alert.id, { previous_status, reason });
           }
         }

@@ -16,10 +16,6 @@ const DAY_MS = 86_400_000;
 
 type RecentAlert = Awaited<ReturnType<SystemsRepo['recentOpenAlerts']>>[number];
 
-<<<<<<< HEAD
-/** The normalised system view (docs/requirements.md, SEC-3): {system, status, alerts: [{id, title, last_seen, severity, source}], metrics: {uptime, response_time_avg}}. */
-function systemView(row: SystemRow, alerts: RecentAlert[]): SystemView {
-=======
 /** What a system view is built from besides its row. */
 interface SystemContext {
   settings: SystemSettings;
@@ -38,7 +34,6 @@ function systemView(row: SystemRow, context: SystemContext): SystemView {
   // The rule in words follows the stored status (what counts, filters and events saw).
   const decision = { ...decideStatus(vendorStatus, context.openAlerts, context.settings), status: asSystemStatus(row.status), set_by: row.status_set_by === 'open_alerts' ? 'open_alerts' as const : 'vendor' as const };
   const windowDays = context.settings.uptime_window_days;
->>>>>>> b4331a8 (Security state: status from vendor health and open alerts, availability uptime, sticky resolutions, accepted risk, patch job life cycle (work in progress))
   return {
     id: row.id,
     system: row.name,
@@ -49,10 +44,6 @@ function systemView(row: SystemRow, context: SystemContext): SystemView {
     status_set_by: decision.set_by,
     status_rule: describeDecision(decision, vendorStatus, context.settings),
     status_summary: row.status_summary,
-<<<<<<< HEAD
-    alerts: alerts.map((a) => ({ id: a.id, title: a.title, last_seen: toIso(a.last_seen), severity: a.severity as Severity, source: a.source })),
-    metrics: { uptime: row.uptime_seconds, response_time_avg: row.response_time_avg_ms },
-=======
     open_alerts: { ...context.openAlerts, total: Object.values(context.openAlerts).reduce((a, b) => a + b, 0) },
     alerts: context.alerts.map((a) => ({ id: a.id, title: a.title, last_seen: toIso(a.last_seen), severity: a.severity as Severity, source: a.source })),
     metrics: {
@@ -61,7 +52,6 @@ function systemView(row: SystemRow, context: SystemContext): SystemView {
       uptime_seconds: row.uptime_seconds === null ? null : Number(row.uptime_seconds),
       vendor_api_latency_ms: row.response_time_avg_ms,
     },
->>>>>>> b4331a8 (Security state: status from vendor health and open alerts, availability uptime, sticky resolutions, accepted risk, patch job life cycle (work in progress))
     last_seen: toIsoOrNull(row.last_seen),
   };
 }
