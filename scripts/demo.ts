@@ -11,7 +11,7 @@ import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startGrafanaSimulator } from '../test/simulators/grafana.ts';
-import { makeAlert, startWazuhSimulator } from '../test/simulators/wazuh.ts';
+import { makeAlert, startWazuhSimulator, type WazuhSimulator } from '../test/simulators/wazuh.ts';
 import { resolveNotable, splunkTime, startSplunkSimulator } from '../test/simulators/splunk.ts';
 import { merakiAlert, startMerakiSimulator } from '../test/simulators/meraki.ts';
 import { startPaloAltoSimulator } from '../test/simulators/paloalto.ts';
@@ -24,6 +24,8 @@ const DATA_DIR = path.resolve(process.env.DEMO_DATA_DIR ?? path.join(ROOT, 'data
 const BASE = `http://127.0.0.1:${PORT}`;
 const PLATFORM_ADMIN = { username: 'admin', password: 'Demo-Platform-2026' };
 const TENANT_ADMIN = { username: 'demo.admin', password: 'Demo-Admin-2026' };
+/** Plays the patch agent Sentinel does not have yet (its own user, so its sign-ins never end a person's session). */
+const PATCH_AGENT = { username: 'demo.patch-agent', password: 'Demo-Patch-Agent-2026' };
 const CHANGE_EVERY_MS = 20_000;
 const POLL_SECONDS = 15;
 const HISTORY_DAYS = Number(process.env.DEMO_HISTORY_DAYS ?? 90);
@@ -38,6 +40,23 @@ async function call<T>(method: string, url: string, body?: unknown, token?: stri
   const text = await response.text();
   if (!response.ok) throw new Error(`${method} ${url} → ${response.status}: ${text}`);
   return (text ? JSON.parse(text) : undefined) as T;
+}
+
+/**
+ * What a patch agent would do: a finding whose patch job is in progress gets fixed on its host, so
+ * Wazuh stops reporting it; the next sync resolves it and marks the job succeeded (confirmed by the
+ * feed). Start a patch, move its job to in_progress, and watch the finding disappear.
+ */
+async function applyPatchesInProgress(wazuh: WazuhSimulator, token: string): Promise<void> {
+  const patching = await call<{ items: { id: string; asset: string; cve: string; package: string | null }[] }>('GET', '/api/v1/vulnerabilities?status=patching&limit=200', undefined, token);
+  for (const finding of patching.items) {
+    const detail = await call<{ patch_jobs: { status: string }[] }>('GET', `/api/v1/vulnerabilities/${finding.id}`, undefined, token);
+    if (!detail.patch_jobs.some((job) => job.status === 'in_progress')) continue;
+    wazuh.data.vulnerabilities = wazuh.data.vulnerabilities.filter((doc) => {
+      const d = doc as { agent?: { name?: string }; vulnerability?: { id?: string }; package?: { name?: string } };
+      return !(d.agent?.name === finding.asset && d.vulnerability?.id === finding.cve && (d.package?.name ?? null) === finding.package);
+    });
+  }
 }
 
 async function waitForSentinel(child: ChildProcess): Promise<void> {
@@ -89,6 +108,17 @@ async function main(): Promise<void> {
   const tenant = await call<{ id: string }>('POST', '/api/v1/tenants', { name: 'Demo Corp', slug: 'demo', config: { timezone: TIME_ZONE, language: 'es' } }, platform);
   await call('POST', '/api/v1/users', { ...TENANT_ADMIN, email: 'demo.admin@example.com', role: 'ADMIN', tenant_id: tenant.id }, platform);
   const { access_token: token } = await call<{ access_token: string }>('POST', '/api/v1/auth/login', TENANT_ADMIN);
+  await call('POST', '/api/v1/users', { ...PATCH_AGENT, role: 'OPERATOR', tenant_id: tenant.id }, platform);
+  let agentToken = '';
+  const patchAgent = async () => {
+    try {
+      await applyPatchesInProgress(wazuh, agentToken);
+    } catch {
+      // First run, or its access token expired: sign in again (its own sessions only).
+      agentToken = (await call<{ access_token: string }>('POST', '/api/v1/auth/login', PATCH_AGENT)).access_token;
+      await applyPatchesInProgress(wazuh, agentToken);
+    }
+  };
 
   const poll = { poll_interval_seconds: POLL_SECONDS };
   const integrations = [
@@ -139,6 +169,7 @@ async function main(): Promise<void> {
     const firing = grafana.data.alerts[step % grafana.data.alerts.length]!;
     firing.startsAt = new Date(now).toISOString();
   }, CHANGE_EVERY_MS).unref();
+  setInterval(() => void patchAgent().catch((error: unknown) => console.error(`patch agent: ${String(error)}`)), 5_000).unref();
 
   console.log(`
 Sentinel demo is running at ${BASE}  (API docs: ${BASE}/docs)
@@ -150,6 +181,9 @@ Sentinel demo is running at ${BASE}  (API docs: ${BASE}/docs)
           -d '{"username":"${TENANT_ADMIN.username}","password":"${TENANT_ADMIN.password}"}' | sed 's/.*"access_token":"\\([^"]*\\)".*/\\1/')
         curl -s ${BASE}/api/v1/integrations -H "authorization: Bearer $TOKEN"
         curl -s "${BASE}/api/v1/production/oee?line_id=${plant.lines[0]!.line_id}&from=${oeeFrom}T00:00:00Z&to=$(date -u +%Y-%m-%dT%H:%M:00Z)&group_by=shift" -H "authorization: Bearer $TOKEN"
+
+A patch job moved to in_progress (PATCH /api/v1/vulnerabilities/{id}/patch-jobs/{job_id} {"status":"in_progress"})
+fixes the finding on the simulated host within 5 s; the next Wazuh sync resolves it and the job succeeds.
 
 Integrations sync every ${POLL_SECONDS} s; the simulated vendors change every ${CHANGE_EVERY_MS / 1000} s; the plant's devices
 report every 5 s (lines ${plant.lines.map((line) => line.line_id).join(', ')}; ${plant.stoppedLine.line_name} stands still). Ctrl+C stops everything.`);

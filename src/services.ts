@@ -61,7 +61,7 @@ import { createWidgetsServices } from './modules/widgets/widgets.wiring.ts';
  */
 export function createServices(config: Config, db: Db, secretKey: string, bus: EventBus = createMemoryEventBus()) {
   const audit = createAuditService(createAuditRepo(db.kysely));
-  const { integrations, sync } = createIntegrationServices(config, db, secretKey, bus.publish);
+  const { integrations, sync } = createIntegrationServices(config, db, secretKey, bus.publish, audit);
   const tokens = createTokenService(deriveKey(secretKey, 'jwt-access'), config.accessTokenMinutes);
   const auth = createAuthService({ repo: createAuthRepo(db.kysely), tokens, audit, throttle: createLoginThrottle(), settings: config });
   const tenantsRepo = createTenantsRepo(db.kysely);
@@ -70,8 +70,8 @@ export function createServices(config: Config, db: Db, secretKey: string, bus: E
   const usersRepo = createUsersRepo(db.kysely);
   const users = createUsersService(usersRepo, auth);
   const tickets = createTicketsService(createTicketsRepo(db.kysely));
-  const systems = createSystemsService(createSystemsRepo(db.kysely));
-  const alerts = createAlertsService(createAlertsRepo(db.kysely), tickets, bus.publish);
+  const systems = createSystemsService(createSystemsRepo(db.kysely), createSystemsMerge(db.kysely), bus.publish);
+  const alerts = createAlertsService(createAlertsRepo(db.kysely), tickets, bus.publish, systems.refreshStatus);
   const vulnerabilities = createVulnerabilitiesService(createVulnerabilitiesRepo(db.kysely), bus.publish);
   const analytics = createAnalyticsService(createAnalyticsRepo(db.kysely));
   const context = createContextService({ repo: createContextRepo(db.kysely), systems, analytics });

@@ -84,6 +84,9 @@ forEachDialect('analytics', { env: { SENTINEL_SYNC: 'off' }, tenants: 'Analytics
       total: 5,
       by_severity: { critical: 1, high: 1, medium: 1, low: 1, info: 1 },
       by_cvss_band: { critical: 1, high: 1, medium: 1, low: 0, none: 1, unknown: 1 },
+      by_severity_basis: { cvss: 0, vendor: 5 },
+      severity_basis: response.body.severity_basis,
+      accepted_risk: 0,
       by_system: [
         { system_id: systems.alpha, system: 'Alpha', count: 2 },
         { system_id: systems.beta, system: 'Beta', count: 2 },

@@ -37,7 +37,7 @@ forEachDialect('integration sync', { tenants: 'Sync', roles: ['ADMIN'] }, (ctx) 
     assert.equal(outcome.body.assets, 1);
     assert.ok(outcome.body.alerts > 0);
     const system = await ctx.server.db.kysely.selectFrom('systems').selectAll().where('integration_id', '=', integrationId).executeTakeFirstOrThrow();
-    assert.equal(system.status, 'online');
+    assert.equal(system.vendor_status, 'online');
     assert.equal(system.name, 'Edge firewall');
     assert.ok((system.uptime_seconds ?? 0) > 0);
     const assets = await ctx.server.db.kysely.selectFrom('assets').selectAll().where('system_id', '=', system.id).execute();
@@ -47,6 +47,8 @@ forEachDialect('integration sync', { tenants: 'Sync', roles: ['ADMIN'] }, (ctx) 
     assert.equal(rows.length, outcome.body.alerts);
     const severities = new Set(rows.map((r) => r.severity));
     for (const severity of severities) assert.ok(['critical', 'high', 'medium', 'low', 'info'].includes(severity));
+    assert.ok(severities.has('critical'), 'the simulator reports critical threats');
+    assert.deepEqual([system.status, system.status_set_by], ['alert', 'open_alerts'], 'open critical threats make a healthy firewall `alert`');
     assert.ok(rows.every((r) => r.status === 'active' && r.occurrences === 1 && r.tenant_id === ctx.a.id && r.system_id === system.id));
     const integration = await ctx.server.api.get(`/api/v1/integrations/${integrationId}`, ctx.a.admin.token);
     assert.equal(integration.body.last_sync_status, 'success');
@@ -80,8 +82,8 @@ forEachDialect('integration sync', { tenants: 'Sync', roles: ['ADMIN'] }, (ctx) 
     assert.equal((await alerts()).length, count);
     const recovered = await ctx.server.api.post(`/api/v1/integrations/${integrationId}/sync`, undefined, ctx.a.admin.token);
     assert.equal(recovered.body.status, 'success');
-    const back = await ctx.server.db.kysely.selectFrom('systems').select('status').where('integration_id', '=', integrationId).executeTakeFirstOrThrow();
-    assert.equal(back.status, 'online');
+    const back = await ctx.server.db.kysely.selectFrom('systems').select(['status', 'vendor_status']).where('integration_id', '=', integrationId).executeTakeFirstOrThrow();
+    assert.deepEqual([back.vendor_status, back.status], ['online', 'alert'], 'healthy again; the open threats still make it alert');
     const runs = await ctx.server.db.kysely.selectFrom('job_runs').select('status').where('subject_id', '=', integrationId).orderBy('id').execute();
     assert.deepEqual(runs.map((r) => r.status).slice(-2), ['error', 'success']);
   });

@@ -50,7 +50,7 @@ forEachDialect('systems and alerts API', { env: { SENTINEL_SYNC: 'off' }, tenant
     assert.equal(list.body.items.length, 3);
     const pa = list.body.items.find((s: { system: string }) => s.system === 'Palo Alto Firewall');
     assert.equal(pa.status, 'alert');
-    assert.deepEqual(pa.metrics, { uptime: 3600, response_time_avg: 12 });
+    assert.deepEqual(pa.metrics, { uptime: null, uptime_window_days: 30, uptime_seconds: 3600, vendor_api_latency_ms: 12 }, 'no sync history yet: availability unknown');
     assert.deepEqual(pa.alerts.map((a: { id: string }) => a.id), [alerts['pa-1'], alerts['pa-2']], 'open alerts only, newest first');
     assert.deepEqual(Object.keys(pa.alerts[0]).sort(), ['id', 'last_seen', 'severity', 'source', 'title']);
     const wazuh = list.body.items.find((s: { system: string }) => s.system === 'Wazuh');

@@ -73,8 +73,9 @@ forEachDialect('vulnerabilities and patching', { env: { SENTINEL_SYNC: 'off' }, 
     const after = await ctx.server.api.get(`/api/v1/vulnerabilities/${target.id}`, ctx.a.viewer.token);
     assert.equal(after.body.status, 'resolved');
     assert.ok(after.body.resolved_at);
-    assert.equal(after.body.patch_jobs[0].status, 'completed');
+    assert.equal(after.body.patch_jobs[0].status, 'succeeded');
     assert.ok(after.body.patch_jobs[0].completed_at);
+    assert.equal(after.body.patch_jobs[0].completed_by, null, 'confirmed by the feed');
     assert.equal((await ctx.server.api.post(`/api/v1/vulnerabilities/${target.id}/patch`, {}, ctx.a.operator.token)).status, 409, 'resolved cannot be patched');
     assert.equal((await ctx.server.api.post(`/api/v1/vulnerabilities/${target.id}/resolve`, {}, ctx.a.operator.token)).status, 409);
   });
@@ -85,10 +86,86 @@ forEachDialect('vulnerabilities and patching', { env: { SENTINEL_SYNC: 'off' }, 
     const resolved = await ctx.server.api.post(`/api/v1/vulnerabilities/${open.id}/resolve`, { note: 'Host decommissioned' }, ctx.a.operator.token);
     assert.equal(resolved.status, 200, resolved.text);
     assert.equal(resolved.body.status, 'resolved');
-    assert.equal(resolved.body.patch_jobs[0].status, 'completed');
+    assert.equal(resolved.body.patch_jobs[0].status, 'succeeded');
+    assert.equal(resolved.body.patch_jobs[0].completed_by, ctx.a.operator.id);
+    assert.equal(resolved.body.resolved_by, ctx.a.operator.id);
     assert.equal(resolved.body.patch_jobs[0].note, 'Host decommissioned');
     const audit = await ctx.server.api.get(`/api/v1/audit-logs?resource_id=${open.id}`, ctx.a.admin.token);
     assert.deepEqual(audit.body.items.map((e: { action: string }) => e.action).filter((a: string) => a !== 'vulnerability.get'), ['vulnerability.resolve', 'vulnerability.patch']);
+  });
+
+  it('severity is the CVSS band when scored (CVSS 8.6 is high), the vendor\'s word kept; the distribution explains and agrees', async () => {
+    const runc = (await ctx.server.api.get('/api/v1/vulnerabilities?cve=CVE-2024-21626', ctx.a.viewer.token)).body.items[0];
+    assert.deepEqual([runc.cvss_score, runc.severity, runc.severity_basis, runc.vendor_severity], [8.6, 'high', 'cvss', 'Untriaged']);
+    const unscored = (await ctx.server.api.get('/api/v1/vulnerabilities?cve=CVE-2024-28757', ctx.a.viewer.token)).body.items[0];
+    assert.deepEqual([unscored.cvss_score, unscored.severity, unscored.severity_basis], [null, 'info', 'vendor']);
+    const distribution = (await ctx.server.api.get('/api/v1/analytics/vulnerability-distribution', ctx.a.viewer.token)).body;
+    const open = (await ctx.server.api.get('/api/v1/vulnerabilities?limit=500', ctx.a.viewer.token)).body.items.filter((v: { status: string }) => v.status === 'open' || v.status === 'patching');
+    const scored = open.filter((v: { cvss_score: number | null }) => v.cvss_score !== null && v.cvss_score > 0);
+    for (const band of ['critical', 'high', 'medium', 'low'] as const) {
+      assert.equal(distribution.by_cvss_band[band], scored.filter((v: { severity: string }) => v.severity === band).length, `${band}: severity and CVSS band agree`);
+    }
+    assert.equal(distribution.by_severity_basis.cvss + distribution.by_severity_basis.vendor, distribution.total);
+    assert.match(distribution.severity_basis, /CVSS band/);
+  });
+
+  it('accepted risk (who, why, until when) survives the feed; an expired acceptance and a by-hand resolution the feed contradicts reopen, audited', async () => {
+    const [first, second] = (await ctx.server.api.get('/api/v1/vulnerabilities?status=open&limit=500', ctx.a.viewer.token)).body.items;
+    const until = new Date(Date.now() + 30 * 86_400_000).toISOString();
+    for (const bad of [{}, { reason: '' }, { reason: 'x', until: 'soon' }, { reason: 'x', until: '2020-01-01T00:00:00Z' }, { reason: 'x', extra: 1 }]) {
+      assert.equal((await ctx.server.api.post(`/api/v1/vulnerabilities/${first.id}/accept-risk`, bad, ctx.a.operator.token)).status, 400, JSON.stringify(bad));
+    }
+    assert.equal((await ctx.server.api.post(`/api/v1/vulnerabilities/${first.id}/accept-risk`, { reason: 'x' }, ctx.a.viewer.token)).status, 403);
+    const accepted = await ctx.server.api.post(`/api/v1/vulnerabilities/${first.id}/accept-risk`, { reason: 'Isolated lab host, compensating firewall rule', until }, ctx.a.operator.token);
+    assert.equal(accepted.status, 200, accepted.text);
+    assert.equal(accepted.body.status, 'accepted_risk');
+    assert.deepEqual({ ...accepted.body.accepted_risk, accepted_at: undefined }, { accepted_by: ctx.a.operator.id, accepted_at: undefined, reason: 'Isolated lab host, compensating firewall rule', until: until });
+    assert.equal((await ctx.server.api.post(`/api/v1/vulnerabilities/${first.id}/accept-risk`, { reason: 'again' }, ctx.a.operator.token)).status, 409);
+    assert.equal((await ctx.server.api.post(`/api/v1/vulnerabilities/${first.id}/patch`, {}, ctx.a.operator.token)).status, 409);
+
+    await sync();
+    assert.equal((await ctx.server.api.get(`/api/v1/vulnerabilities/${first.id}`, ctx.a.viewer.token)).body.status, 'accepted_risk', 'still reported, still accepted');
+
+    const resolved = await ctx.server.api.post(`/api/v1/vulnerabilities/${second.id}/resolve`, { note: 'Patched by hand' }, ctx.a.operator.token);
+    assert.equal(resolved.body.resolved_by, ctx.a.operator.id);
+    // The acceptance ran out.
+    await ctx.server.db.kysely.updateTable('vulnerabilities').set({ accepted_until: Date.now() - 1000 }).where('id', '=', first.id).execute();
+    await sync();
+    assert.equal((await ctx.server.api.get(`/api/v1/vulnerabilities/${first.id}`, ctx.a.viewer.token)).body.status, 'open', 'acceptance expired');
+    assert.equal((await ctx.server.api.get(`/api/v1/vulnerabilities/${second.id}`, ctx.a.viewer.token)).body.status, 'open', 'the scanner still finds it');
+    for (const [id, reason] of [[first.id, 'acceptance_expired'], [second.id, 'reported_again']]) {
+      const audit = await ctx.server.api.get(`/api/v1/audit-logs?resource_id=${id}&action=vulnerability.reopen`, ctx.a.admin.token);
+      assert.deepEqual(audit.body.items.map((e: { detail: { reason: string } }) => e.detail.reason), [reason]);
+    }
+  });
+
+  it('patch jobs: pending → in_progress → succeeded | failed | cancelled with who and when; other moves are 409', async () => {
+    const [a, b] = (await ctx.server.api.get('/api/v1/vulnerabilities?status=open&limit=500', ctx.a.viewer.token)).body.items;
+    const job = (await ctx.server.api.post(`/api/v1/vulnerabilities/${a.id}/patch`, {}, ctx.a.operator.token)).body.patch_jobs[0];
+    const move = (vulnerabilityId: string, jobId: string, body: unknown, token = ctx.a.operator.token) =>
+      ctx.server.api.request('PATCH', `/api/v1/vulnerabilities/${vulnerabilityId}/patch-jobs/${jobId}`, { token, body });
+    assert.equal((await move(a.id, job.id, { status: 'succeeded' })).status, 409, 'not started yet');
+    for (const bad of [{}, { status: 'done' }, { status: 'pending' }, { status: 'in_progress', extra: true }]) assert.equal((await move(a.id, job.id, bad)).status, 400, JSON.stringify(bad));
+    assert.equal((await move(a.id, job.id, { status: 'in_progress' }, ctx.a.viewer.token)).status, 403);
+    assert.equal((await move(b.id, job.id, { status: 'in_progress' })).status, 404, 'the job belongs to another vulnerability');
+    assert.equal((await ctx.server.api.request('PATCH', `/api/v1/vulnerabilities/${a.id}/patch-jobs/${job.id}?tenant_id=${ctx.a.id}`, { token: ctx.b.admin.token, body: { status: 'in_progress' } })).status, 404);
+
+    const started = await move(a.id, job.id, { status: 'in_progress', note: 'Rolling out' });
+    assert.equal(started.status, 200, started.text);
+    assert.deepEqual([started.body.status, started.body.patch_jobs[0].status, started.body.patch_jobs[0].started_by], ['patching', 'in_progress', ctx.a.operator.id]);
+    assert.ok(started.body.patch_jobs[0].started_at);
+    const failed = await move(a.id, job.id, { status: 'failed', note: 'Package conflict' });
+    assert.deepEqual([failed.body.status, failed.body.patch_jobs[0].status, failed.body.patch_jobs[0].completed_by, failed.body.patch_jobs[0].note], ['open', 'failed', ctx.a.operator.id, 'Package conflict']);
+    assert.equal((await move(a.id, job.id, { status: 'in_progress' })).status, 409, 'a finished job stays finished');
+
+    const retry = (await ctx.server.api.post(`/api/v1/vulnerabilities/${a.id}/patch`, {}, ctx.a.operator.token)).body.patch_jobs[0];
+    assert.equal((await move(a.id, retry.id, { status: 'cancelled' })).body.status, 'open');
+    const third = (await ctx.server.api.post(`/api/v1/vulnerabilities/${a.id}/patch`, {}, ctx.a.operator.token)).body.patch_jobs[0];
+    await move(a.id, third.id, { status: 'in_progress' });
+    const done = await move(a.id, third.id, { status: 'succeeded' });
+    assert.deepEqual([done.body.status, done.body.resolved_by, done.body.patch_jobs.slice(0, 3).map((j: { status: string }) => j.status)], ['resolved', ctx.a.operator.id, ['succeeded', 'cancelled', 'failed']], 'newest first');
+    const audit = await ctx.server.api.get(`/api/v1/audit-logs?resource_id=${a.id}&action=vulnerability.patch_job_update&outcome=success`, ctx.a.admin.token);
+    assert.equal(audit.body.items.length, 5, 'in_progress, failed, cancelled, in_progress, succeeded');
   });
 
   it('roles and tenants: VIEWER cannot patch; another tenant gets 404 everywhere', async () => {

@@ -1,3 +1,4 @@
+import type { Insertable } from 'kysely';
 import { newId } from '../../src/platform/ids.ts';
 import type { AlertsTable } from '../../src/modules/alerts/alerts.tables.ts';
 import type { AssetsTable, SystemsTable } from '../../src/modules/systems/systems.tables.ts';
@@ -32,7 +33,8 @@ export async function makeSystem(server: TestServer, tenant: { id: string; admin
   const id = newId(now);
   await server.db.kysely.insertInto('systems').values({
     id, tenant_id: tenant.id, integration_id: integration.id, type: 'grafana', status: 'online', status_summary: null,
-    uptime_seconds: null, response_time_avg_ms: null, last_seen: now, created_at: now, updated_at: now, ...fields,
+    uptime_seconds: null, response_time_avg_ms: null, last_seen: now, created_at: now, updated_at: now,
+    vendor_status: fields.status ?? 'online', status_set_by: 'vendor', ...fields,
   }).execute();
   return { id, integrationId: integration.id };
 }
@@ -48,13 +50,14 @@ export async function makeAsset(server: TestServer, tenantId: string, systemId: 
 }
 
 /** An active alert first seen at `fields.first_seen` (default now); its id sorts by that time. */
-export async function makeAlert(server: TestServer, tenantId: string, fields: Partial<AlertsTable> = {}): Promise<string> {
+export async function makeAlert(server: TestServer, tenantId: string, fields: Partial<Insertable<AlertsTable>> = {}): Promise<string> {
   const at = fields.first_seen ?? Date.now();
   const id = newId(at);
   await server.db.kysely.insertInto('alerts').values({
     id, tenant_id: tenantId, integration_id: null, system_id: null, external_id: newId(), title: 'An alert', description: '', severity: 'medium',
     vendor_severity: null, source: 'test', asset: null, status: 'active', first_seen: at, last_seen: at, occurrences: 1,
-    acknowledged_at: null, acknowledged_by: null, resolved_at: null, resolved_by: null, resolution_note: null, created_at: at, updated_at: at, ...fields,
+    acknowledged_at: null, acknowledged_by: null, resolved_at: null, resolved_by: null, resolution_note: null, opened_at: at,
+    created_at: at, updated_at: at, ...fields,
   }).execute();
   return id;
 }

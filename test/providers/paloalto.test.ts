@@ -265,7 +265,7 @@ describe('paloalto provider', () => {
       assert.match(smb!.description, /repeated 12 times$/);
       assert.ok(!alerts.some((a) => a.title.startsWith('OpenSSL Heartbleed')));
       // newest first
-      assert.deepEqual(alerts.map((a) => a.time), [...alerts.map((a) => a.time)].sort((a, b) => b - a));
+      assert.deepEqual(alerts.map((a) => a.time), [...alerts.map((a) => a.time!)].sort((a, b) => b - a));
     });
 
     it('maps every PAN-OS severity exactly', async () => {

@@ -71,7 +71,7 @@ describe('Prometheus provider against a real Prometheus server', () => {
       time: undefined,
       asset: null,
     });
-    assert.ok(alert!.time > Date.now() - 120_000 && alert!.time <= Date.now());
+    assert.ok(alert!.time! > Date.now() - 120_000 && alert!.time! <= Date.now());
     const again = await provider.fetchAlerts!(ctx, Date.now());
     assert.equal(again[0]!.external_id, alert!.external_id);
     assert.equal(again[0]!.time, alert!.time);

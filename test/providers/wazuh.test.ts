@@ -275,6 +275,7 @@ describe('Wazuh provider against the simulator', () => {
       cve: 'CVE-2024-3094',
       title: 'Malicious code was discovered in the upstream tarballs of xz, starting with version 5.6.0.',
       severity: 'critical',
+      vendor_severity: xz.vulnerability.severity,
       cvss_score: 10,
       asset: 'web-02',
       package: 'xz-utils',
@@ -293,7 +294,7 @@ describe('Wazuh provider against the simulator', () => {
       ['004:CVE-2024-21338:Microsoft Windows Server 2022 Datacenter', 'high', 7.8, '10.0.20348.2322'],
       ['005:CVE-2024-2883:Google Chrome', 'critical', 9.8, '123.0.6312.86'],
       ['006:CVE-2024-28757:libexpat1', 'info', null, null], // "-" unscored; "less than or equal" has no fix
-      ['007:CVE-2024-21626:runc', 'medium', 8.6, null], // Untriaged → medium; "Package default status"
+      ['007:CVE-2024-21626:runc', 'medium', 8.6, null], // Untriaged → medium (the merge then takes the CVSS band, high); "Package default status"
     ]);
     assert.equal(byId.get('003:CVE-2024-37891:python3-urllib3')?.title, 'CVE-2024-37891 in python3-urllib3 1.26.5-3.el9');
     const runc = byId.get('007:CVE-2024-21626:runc')!;
@@ -411,7 +412,7 @@ describe('Wazuh provider: status rules, pagination and failures', () => {
       assert.equal(bodies.length, 3);
       assert.equal(bodies[0]!.search_after, undefined);
       assert.ok(Array.isArray(bodies[1]!.search_after) && Array.isArray(bodies[2]!.search_after));
-      assert.ok(alerts.every((a, i) => i === 0 || alerts[i - 1]!.time >= a.time));
+      assert.ok(alerts.every((a, i) => i === 0 || alerts[i - 1]!.time! >= a.time!));
 
       for (let i = 0; i < 2500; i++) {
         sim.data.vulnerabilities.push(makeVulnerability({ agent: { id: String(100 + (i % 50)).padStart(3, '0'), name: `host-${i % 50}` }, cve: `CVE-2024-${String(10_000 + i)}`, severity: 'High', score: 7.5, pkg: `pkg-${i % 7}`, version: '1.0', detectedAt: now }));

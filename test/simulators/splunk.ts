@@ -4,7 +4,7 @@ import { sendJson, sendText, startSimulator, type SimRequest, type Simulator } f
 /*
  * Splunk Enterprise (+ ES) management-port simulator: Bearer-token auth, server/info, the splunkd
  * health tree, and the streaming v2 export endpoint answering NDJSON in several chunks (a preview
- * set first, then the final rows) over mutable ES notables. The v1 search endpoints answer 404 as
+ * set first, then the final rows) over mutable ES notables, which `notable_update` can close. The v1 search endpoints answer 404 as
  * on Splunk 9.0.1+ where they are disabled.
  */
 
@@ -320,6 +320,21 @@ export async function startSplunkSimulator(options: { token?: string; data?: Spl
       }
       if (req.path === '/services/search/v2/jobs/export' && (req.method === 'POST' || req.method === 'GET')) {
         return streamExport(state, req, res);
+      }
+      // ES incident review: close notables (status 5) by event id, as `notable_update` does.
+      if (req.method === 'POST' && req.path === '/services/notable_update') {
+        if (!state.control.esInstalled) return sendJson(res, 404, { messages: [{ type: 'ERROR', text: 'Not Found' }] });
+        const params = new URLSearchParams(req.body);
+        const ids = params.getAll('ruleUIDs');
+        if (ids.length === 0 || !params.get('status')) return sendJson(res, 400, { success: false, message: 'ruleUIDs and status are required' });
+        let updated = 0;
+        for (const id of ids) {
+          const row = state.data.notables.find((n) => n.event_id === id);
+          if (row === undefined) continue;
+          Object.assign(row, { status: params.get('status')!, status_label: 'Closed', status_end: 'true', comment: params.get('comment') ?? '' });
+          updated++;
+        }
+        return sendJson(res, 200, { success: true, message: `${updated} event${updated === 1 ? '' : 's'} updated successfully`, details: {}, failure_count: ids.length - updated });
       }
       if (req.path.startsWith('/services/search/jobs')) {
         // v1 search endpoints are disabled since Splunk 9.0.1.

@@ -1,4 +1,5 @@
 import type { AppModule } from '../index.ts';
+import * as alertOccurrences from './alerts-occurrences.migration.ts';
 import * as alertsTriage from './alerts.migration.ts';
 import { alertsRoutes } from './alerts.routes.ts';
 
@@ -8,5 +9,6 @@ export const alertsModule: AppModule = {
   permissions: ['alerts:read', 'alerts:write'],
   events: ['alert.created', 'alert.updated', 'alert.resolved'],
   cachedResources: ['alerts'],
-  migrations: { '20261130_alerts_triage': alertsTriage },
+  // Occurrences: named to sort after every migration already released (module migrations run in name order).
+  migrations: { '20261130_alerts_triage': alertsTriage, '20261130_security_alerts_occurrences': alertOccurrences },
 };

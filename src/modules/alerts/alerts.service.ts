@@ -94,7 +94,10 @@ type Action = keyof typeof ACTIONS;
 
 const skipDetail = (status: string) => `The alert is already ${status}`;
 
-export function createAlertsService(repo: AlertsRepo, tickets: TicketsService, publish: (event: LiveEvent) => void) {
+/** A resolution can change its system's status (open alerts count towards it): the systems module brings it up to date. */
+type RefreshSystemStatus = (tenantId: string, systemIds: string[]) => Promise<void>;
+
+export function createAlertsService(repo: AlertsRepo, tickets: TicketsService, publish: (event: LiveEvent) => void, refreshSystemStatus: RefreshSystemStatus) {
   async function get(tenantId: string, id: string): Promise<AlertDetailRow> {
     const row = await repo.find(tenantId, id);
     if (row === undefined) throw notFound('Alert');
@@ -118,6 +121,7 @@ export function createAlertsService(repo: AlertsRepo, tickets: TicketsService, p
     const rule = ACTIONS[action];
     const changed = await repo.transition(tenantId, ids, rule.from, rule.changes(Date.now(), actor(principal), note));
     for (const alert of changed) publish(alertEvent(rule.event, tenantId, alert));
+    if (action === 'resolve') await refreshSystemStatus(tenantId, [...new Set(changed.flatMap((alert) => (alert.system_id === null ? [] : [alert.system_id])))]);
     const changedIds = new Set(changed.map((alert) => alert.id));
     const rest = ids.filter((id) => !changedIds.has(id));
     const statuses = new Map(rest.length === 0 ? [] : (await repo.statuses(tenantId, rest)).map((row) => [row.id, row.status]));

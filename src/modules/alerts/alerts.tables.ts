@@ -1,4 +1,4 @@
-import type { Selectable } from 'kysely';
+import type { Generated, Selectable } from 'kysely';
 
 /** The alerts module's tables (conventions in src/platform/db/schema.ts). */
 export interface AlertsTable {
@@ -22,6 +22,12 @@ export interface AlertsTable {
   resolved_at: number | null;
   resolved_by: string | null;
   resolution_note: string | null;
+  /** 1 while the vendor still reports it (state feeds); 0 once it cleared there. */
+  source_active: Generated<number>;
+  /** 1 when it was cleared at the source, not resolved by a person. */
+  resolved_automatically: Generated<number>;
+  /** When its current occurrence opened (first_seen, or the time of the occurrence that reopened it). */
+  opened_at: number | null;
   created_at: number;
   updated_at: number;
 }

@@ -17,25 +17,31 @@ export function createAnalyticsRepo(db: Kysely<PlatformDatabase>) {
         .groupBy([sql`first_seen / ${sql.lit(HOUR_MS)}`, 'severity'])
         .execute(),
 
-    /** First seen, acknowledged and resolved times of the alerts first seen at or after `fromMs`. */
+    /**
+     * When the current occurrence of each alert opened (at or after `fromMs`), was acknowledged and
+     * resolved, and whether the resolution was a clear at the source.
+     */
     responseTimes: (tenantId: string, fromMs: number) =>
       db
         .selectFrom('alerts')
-        .select(['severity', 'first_seen', 'acknowledged_at', 'resolved_at'])
+        .select(['severity', sql<number>`COALESCE(opened_at, first_seen)`.as('opened_at'), 'acknowledged_at', 'resolved_at', 'resolved_automatically'])
         .where('tenant_id', '=', tenantId)
-        .where('first_seen', '>=', fromMs)
+        .where(sql<number>`COALESCE(opened_at, first_seen)`, '>=', fromMs)
         .where((eb) => eb.or([eb('acknowledged_at', 'is not', null), eb('resolved_at', 'is not', null)]))
         .execute(),
 
-    /** Vulnerabilities still open (or being patched): severity, score and system. */
+    /** Vulnerabilities still open (or being patched): severity and where it comes from, score and system. */
     openVulnerabilities: (tenantId: string) =>
       db
         .selectFrom('vulnerabilities')
         .leftJoin('systems', 'systems.id', 'vulnerabilities.system_id')
-        .select(['vulnerabilities.severity', 'vulnerabilities.cvss_score', 'vulnerabilities.system_id', 'systems.name as system_name'])
+        .select(['vulnerabilities.severity', 'vulnerabilities.severity_basis', 'vulnerabilities.cvss_score', 'vulnerabilities.system_id', 'systems.name as system_name'])
         .where('vulnerabilities.tenant_id', '=', tenantId)
         .where('vulnerabilities.status', 'in', OPEN_VULNERABILITY_STATUSES)
         .execute(),
+
+    acceptedRiskCount: async (tenantId: string) =>
+      Number((await db.selectFrom('vulnerabilities').select((eb) => eb.fn.countAll<number>().as('n')).where('tenant_id', '=', tenantId).where('status', '=', 'accepted_risk').executeTakeFirstOrThrow()).n),
   };
 }
 

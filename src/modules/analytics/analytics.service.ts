@@ -1,5 +1,5 @@
 import { toIso } from '../../platform/ids.ts';
-import { isSeverity, SEVERITIES, zeroSeverityCounts, type Severity } from '../security-domain/vocabulary.ts';
+import { cvssBand, isSeverity, SEVERITIES, zeroSeverityCounts, type Severity } from '../security-domain/vocabulary.ts';
 import type { AnalyticsRepo } from './analytics.repo.ts';
 
 const HOUR_MS = 3_600_000;
@@ -22,15 +22,9 @@ function stats(durationsMs: number[]): Stats {
   return { count: sorted.length, mean_seconds: seconds(mean), median_seconds: seconds(median) };
 }
 
-/** CVSS v3 qualitative bands (FIRST): none 0, low 0.1–3.9, medium 4–6.9, high 7–8.9, critical 9–10. */
-function cvssBand(score: number | null): 'none' | 'low' | 'medium' | 'high' | 'critical' | 'unknown' {
-  if (score === null) return 'unknown';
-  if (score === 0) return 'none';
-  if (score < 4) return 'low';
-  if (score < 7) return 'medium';
-  if (score < 9) return 'high';
-  return 'critical';
-}
+export const SEVERITY_BASIS_NOTE =
+  'A scored vulnerability\'s severity is its CVSS band (9-10 critical, 7-8.9 high, 4-6.9 medium, 0.1-3.9 low, 0 info), so by_severity and by_cvss_band agree on scored findings; ' +
+  'an unscored one (CVSS band unknown) keeps the vendor\'s severity.';
 
 export function createAnalyticsService(repo: AnalyticsRepo) {
   return {
@@ -54,14 +48,21 @@ export function createAnalyticsService(repo: AnalyticsRepo) {
       return { hours, from: series[0]!.start, to: toIso(now), total, by_severity: bySeverity, series };
     },
 
-    /** Time from first seen to acknowledged and to resolved, overall and by severity, for alerts first seen in the window. */
+    /**
+     * Time from an alert's occurrence opening to its acknowledgement, to its resolution by a person,
+     * and to its clearing at the source (no one acted: kept apart so it does not pass for a response),
+     * overall and by severity, for occurrences opened in the window.
+     */
     async responseTime(tenantId: string, days: number, now = Date.now()) {
       const rows = await repo.responseTimes(tenantId, now - days * DAY_MS);
       const collect = (filter: (severity: string) => boolean) => {
         const selected = rows.filter((r) => filter(r.severity));
+        const resolved = selected.filter((r) => r.resolved_at !== null);
+        const since = (at: number | null, opened: number) => Number(at) - Number(opened);
         return {
-          time_to_acknowledge: stats(selected.filter((r) => r.acknowledged_at !== null).map((r) => r.acknowledged_at! - r.first_seen)),
-          time_to_resolve: stats(selected.filter((r) => r.resolved_at !== null).map((r) => r.resolved_at! - r.first_seen)),
+          time_to_acknowledge: stats(selected.filter((r) => r.acknowledged_at !== null).map((r) => since(r.acknowledged_at, r.opened_at))),
+          time_to_resolve: stats(resolved.filter((r) => Number(r.resolved_automatically) !== 1).map((r) => since(r.resolved_at, r.opened_at))),
+          time_to_clear_at_source: stats(resolved.filter((r) => Number(r.resolved_automatically) === 1).map((r) => since(r.resolved_at, r.opened_at))),
         };
       };
       return {
@@ -75,13 +76,15 @@ export function createAnalyticsService(repo: AnalyticsRepo) {
 
     /** Open vulnerabilities by severity, by CVSS band, and by system. */
     async vulnerabilityDistribution(tenantId: string) {
-      const rows = await repo.openVulnerabilities(tenantId);
+      const [rows, acceptedRisk] = await Promise.all([repo.openVulnerabilities(tenantId), repo.acceptedRiskCount(tenantId)]);
+      const bySeverityBasis = { cvss: 0, vendor: 0 };
       const bySeverity = zeroSeverityCounts();
       const byBand = { critical: 0, high: 0, medium: 0, low: 0, none: 0, unknown: 0 };
       const bySystem = new Map<string | null, { system_id: string | null; system: string | null; count: number }>();
       for (const row of rows) {
         if (isSeverity(row.severity)) bySeverity[row.severity]++;
         byBand[cvssBand(row.cvss_score)]++;
+        bySeverityBasis[row.severity_basis === 'cvss' ? 'cvss' : 'vendor']++;
         const entry = bySystem.get(row.system_id) ?? { system_id: row.system_id, system: row.system_name, count: 0 };
         entry.count++;
         bySystem.set(row.system_id, entry);
@@ -90,6 +93,9 @@ export function createAnalyticsService(repo: AnalyticsRepo) {
         total: rows.length,
         by_severity: bySeverity,
         by_cvss_band: byBand,
+        by_severity_basis: bySeverityBasis,
+        severity_basis: SEVERITY_BASIS_NOTE,
+        accepted_risk: acceptedRisk,
         by_system: [...bySystem.values()].sort((a, b) => b.count - a.count || String(a.system).localeCompare(String(b.system))),
       };
     },

@@ -87,6 +87,8 @@ export const SyncOutcome = Type.Object({
   vulnerabilities: Type.Integer({ description: 'Open vulnerabilities reported by the vendor' }),
   duration_ms: Type.Integer(),
   error: Type.Optional(Type.String()),
+  resolutions_written_back: Type.Optional(Type.Integer({ description: 'Alerts resolved in Sentinel that this sync closed at the vendor (write_back_resolutions)' })),
+  write_back_error: Type.Optional(Type.String({ description: 'Why closing them at the vendor failed (retried at the next sync)' })),
 });
 
 export const IntegrationPage = pageOf(Integration);

@@ -1,5 +1,6 @@
 import type { IntegrationRow } from './integrations.tables.ts';
 import type { AlertsMerge } from '../alerts/alerts.merge.ts';
+import { alertEvent } from '../alerts/alerts.service.ts';
 import type { SystemsMerge } from '../systems/systems.merge.ts';
 import type { VulnerabilitiesMerge } from '../vulnerabilities/vulnerabilities.merge.ts';
 import type { JobDriver } from '../../platform/jobs/job-driver.ts';
@@ -11,6 +12,7 @@ import type { Capability, ProviderContext, ProviderDefinition, StatusReport } fr
 import type { SyncRepo } from './sync.repo.ts';
 import { ProviderError } from './vendor-http.ts';
 import type { LiveEvent } from '../../platform/events/event-bus.ts';
+import type { AuditSink } from '../../platform/audit-sink.ts';
 
 /** After this many failed syncs in a row the breaker opens: the vendor is polled less and less. */
 const BREAKER_THRESHOLD = 3;
@@ -24,10 +26,14 @@ const SCHEDULER_TICK_MS = 1_000;
  */
 const SYNC_CONCURRENCY = 3;
 const SYNC_QUEUE = 'integration-sync';
+/** Most resolutions one sync writes back to a vendor; the rest follow at the next syncs. */
+const WRITE_BACK_BATCH = 500;
 
 interface SyncDeps {
   /** Where live events about what the sync changed go (the event bus, or the worker's parent). */
   publish(event: LiveEvent): void;
+  /** Where what the sync does on its own that people must be able to trace (a reopened alert) is recorded. */
+  audit: Pick<AuditSink, 'record'>;
   syncRepo: SyncRepo;
   /** The owning modules' write APIs, over the same connection as syncRepo. */
   systems: SystemsMerge;
@@ -77,6 +83,38 @@ export function createSyncService(deps: SyncDeps) {
     return { status, alerts, vulnerabilities, responseTimeAvg: mean(ctx.http.latencies) };
   }
 
+  /**
+   * With `write_back_resolutions`, closes at the vendor what people resolved here and the vendor
+   * still reports (after the merge, outside the write lane: it is a vendor call). A failure does
+   * not fail the sync: those alerts are still reported, so the next sync tries again.
+   */
+  async function writeBack(row: IntegrationRow, definition: ProviderDefinition, capabilities: Capability[]): Promise<{ resolutions_written_back?: number; write_back_error?: string }> {
+    const config = JSON.parse(row.config) as { write_back_resolutions?: boolean };
+    const provider = definition.provider;
+    if (config.write_back_resolutions !== true || provider.writeBackResolutions === undefined || !capabilities.includes('ALERTING')) return {};
+    const externalIds = await deps.alerts.resolvedByPeopleStillReported(row.tenant_id, row.id, WRITE_BACK_BATCH);
+    if (externalIds.length === 0) return { resolutions_written_back: 0 };
+    try {
+      return { resolutions_written_back: await provider.writeBackResolutions(await deps.contextFor(row), externalIds) };
+    } catch (error) {
+      if (!(error instanceof ProviderError)) throw error;
+      return { resolutions_written_back: 0, write_back_error: errorText(error) };
+    }
+  }
+
+  /** A reopening the feed caused, in the audit log under the integration's name. */
+  async function auditReopen(tenantId: string, row: IntegrationRow, resourceType: 'alert' | 'vulnerability', id: string, detail: { previous_status: string; reason: string }) {
+    await deps.audit.record({
+      action: `${resourceType}.reopen`, outcome: 'success', tenantId, actorId: null, actorUsername: `integration:${row.name}`.slice(0, 200),
+      resourceType, resourceId: id, detail: { integration_id: row.id, ...detail },
+    });
+  }
+
+  /** The system's status after its vendor's health or its alerts changed; a change goes live. */
+  async function publishStatusChanges(tenantId: string, systemId: string, now: number): Promise<void> {
+    for (const change of await deps.systems.refreshStatus(tenantId, [systemId], now)) deps.publish({ type: 'system.status_changed', tenant_id: tenantId, ...change });
+  }
+
   async function sync(row: IntegrationRow): Promise<SyncOutcomeView> {
     const started = Date.now();
     const definition = deps.definitionOf(row);
@@ -89,35 +127,45 @@ export function createSyncService(deps: SyncDeps) {
       const tenant = row.tenant_id;
       await inWriteLane(async () => {
         const now = Date.now();
-        const status = found.status?.status ?? 'online';
         await deps.systems.recordStatus(tenant, system.id, {
-          status, summary: found.status?.summary ?? 'Reachable', uptime: found.status?.metrics.uptime ?? null,
-          responseTimeAvg: found.status?.metrics.response_time_avg ?? found.responseTimeAvg, reachable: true,
+          status: found.status?.status ?? 'online', summary: found.status?.summary ?? 'Reachable', uptimeSeconds: found.status?.metrics.uptime ?? null,
+          apiLatencyMs: found.status?.metrics.response_time_avg ?? found.responseTimeAvg, reachable: true,
         }, now);
-        if (status !== system.status) deps.publish({ type: 'system.status_changed', tenant_id: tenant, id: system.id, status, previous: system.status });
         if (found.status !== undefined) await deps.systems.replaceAssets(tenant, system.id, found.status.assets, now);
         if (found.alerts !== undefined) {
           const feed = { integrationId: row.id, systemId: system.id, resolveMissing: definition.alertMode !== 'events' };
           const changes = await deps.alerts.mergeFromFeed(tenant, feed, found.alerts, now);
-          for (const alert of changes.created) deps.publish({ type: 'alert.created', tenant_id: tenant, ...alert });
-          for (const alert of changes.updated) deps.publish({ type: 'alert.updated', tenant_id: tenant, ...alert });
-          for (const alert of changes.resolved) deps.publish({ type: 'alert.resolved', tenant_id: tenant, ...alert });
+          for (const alert of changes.created) deps.publish(alertEvent('alert.created', tenant, alert));
+          for (const alert of changes.updated) deps.publish(alertEvent('alert.updated', tenant, alert));
+          for (const alert of changes.resolved) deps.publish(alertEvent('alert.resolved', tenant, alert));
+          for (const { previous_status, reason, ...alert } of changes.reopened) {
+            deps.publish({ ...alertEvent('alert.updated', tenant, alert), change: 'reopened', previous_status, reason });
+            await auditReopen(tenant, row, 'alert', alert.id, { previous_status, reason });
+          }
         }
         if (found.vulnerabilities !== undefined) {
           const changes = await deps.vulnerabilities.mergeFromFeed(tenant, { integrationId: row.id, systemId: system.id }, found.vulnerabilities, now);
-          for (const [change, ids] of Object.entries(changes)) for (const id of ids) deps.publish({ type: 'vulnerability.updated', tenant_id: tenant, id, change });
+          for (const id of changes.created) deps.publish({ type: 'vulnerability.updated', tenant_id: tenant, id, change: 'created', status: 'open' });
+          for (const id of changes.resolved) deps.publish({ type: 'vulnerability.updated', tenant_id: tenant, id, change: 'resolved', status: 'resolved' });
+          for (const { id, previous_status } of changes.reopened) {
+            deps.publish({ type: 'vulnerability.updated', tenant_id: tenant, id, change: 'reopened', status: 'open', previous_status });
+            await auditReopen(tenant, row, 'vulnerability', id, { previous_status, reason: previous_status === 'resolved' ? 'reported_again' : 'acceptance_expired' });
+          }
         }
+        await publishStatusChanges(tenant, system.id, now);
       });
       outcome = {
         status: 'success', systems: 1, assets: found.status?.assets.length ?? 0, alerts: found.alerts?.length ?? 0,
-        vulnerabilities: found.vulnerabilities?.length ?? 0, duration_ms: Date.now() - started,
+        vulnerabilities: found.vulnerabilities?.length ?? 0, duration_ms: 0, ...(await writeBack(row, definition, capabilities)),
       };
+      outcome.duration_ms = Date.now() - started;
     } catch (error) {
       if (!(error instanceof ProviderError)) throw error;
       // An unreachable or failing vendor: the system shows `alert` with the reason; its alerts and
       // vulnerabilities are left as they were (absence of data is not resolution).
-      await deps.systems.recordStatus(row.tenant_id, system.id, { status: 'alert', summary: `${definition.label} sync failed: ${errorText(error)}`, uptime: null, responseTimeAvg: null, reachable: false }, Date.now());
-      if (system.status !== 'alert') deps.publish({ type: 'system.status_changed', tenant_id: row.tenant_id, id: system.id, status: 'alert', previous: system.status });
+      const now = Date.now();
+      await deps.systems.recordStatus(row.tenant_id, system.id, { status: 'alert', summary: `${definition.label} sync failed: ${errorText(error)}`, uptimeSeconds: null, apiLatencyMs: null, reachable: false }, now);
+      await publishStatusChanges(row.tenant_id, system.id, now);
       outcome = { status: 'error', systems: 1, assets: 0, alerts: 0, vulnerabilities: 0, duration_ms: Date.now() - started, error: errorText(error) };
     }
     const finished = Date.now();

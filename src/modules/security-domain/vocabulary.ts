@@ -28,10 +28,37 @@ export type AlertStatus = (typeof ALERT_STATUSES)[number];
 /** Open alerts still need attention: new and acknowledged ones. */
 export const OPEN_ALERT_STATUSES: readonly AlertStatus[] = ['active', 'acknowledged'];
 
-export const VULNERABILITY_STATUSES = ['open', 'patching', 'resolved'] as const;
+/** `accepted_risk`: still reported, knowingly left unfixed (by whom, why, until when); the feed does not reopen it. */
+export const VULNERABILITY_STATUSES = ['open', 'patching', 'accepted_risk', 'resolved'] as const;
 export type VulnerabilityStatus = (typeof VULNERABILITY_STATUSES)[number];
 /** Open vulnerabilities are not fixed yet: reported, or being patched. */
 export const OPEN_VULNERABILITY_STATUSES: readonly VulnerabilityStatus[] = ['open', 'patching'];
+
+/** pending → in_progress → succeeded | failed | cancelled (pending may also fail or be cancelled). */
+export const PATCH_JOB_STATUSES = ['pending', 'in_progress', 'succeeded', 'failed', 'cancelled'] as const;
+export type PatchJobStatus = (typeof PATCH_JOB_STATUSES)[number];
+/** A job in one of these is still running: the vulnerability stays `patching`. */
+export const ACTIVE_PATCH_JOB_STATUSES: readonly PatchJobStatus[] = ['pending', 'in_progress'];
+
+/**
+ * A CVSS base score's qualitative band (FIRST, CVSS v3.x and v4): 0 none, 0.1–3.9 low, 4.0–6.9
+ * medium, 7.0–8.9 high, 9.0–10 critical. A scored vulnerability's severity is its band (`none` is
+ * `info`), so the distribution's severity and CVSS counts agree; the vendor's word stays in
+ * `vendor_severity`.
+ */
+export function cvssBand(score: number | null): 'none' | 'low' | 'medium' | 'high' | 'critical' | 'unknown' {
+  if (score === null || !Number.isFinite(score)) return 'unknown';
+  if (score <= 0) return 'none';
+  if (score < 4) return 'low';
+  if (score < 7) return 'medium';
+  if (score < 9) return 'high';
+  return 'critical';
+}
+
+export function severityFromCvss(score: number): Severity {
+  const band = cvssBand(score);
+  return band === 'none' || band === 'unknown' ? 'info' : band;
+}
 
 export const isOpenAlert = (status: string): boolean => (OPEN_ALERT_STATUSES as readonly string[]).includes(status);
 export const isOpenVulnerability = (status: string): boolean => (OPEN_VULNERABILITY_STATUSES as readonly string[]).includes(status);

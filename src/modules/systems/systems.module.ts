@@ -1,4 +1,5 @@
 import type { AppModule } from '../index.ts';
+import * as systemsStatus from './systems.migration.ts';
 import { systemsRoutes } from './systems.routes.ts';
 
 export const systemsModule: AppModule = {
@@ -7,4 +8,6 @@ export const systemsModule: AppModule = {
   permissions: ['systems:read'],
   events: ['system.status_changed'],
   cachedResources: ['systems'],
+  // Named to sort after every migration already released (module migrations run in name order).
+  migrations: { '20261130_security_systems_status': systemsStatus },
 };

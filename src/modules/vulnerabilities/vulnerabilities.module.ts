@@ -1,4 +1,5 @@
 import type { AppModule } from '../index.ts';
+import * as acceptanceAndPatching from './vulnerabilities.migration.ts';
 import { vulnerabilitiesRoutes } from './vulnerabilities.routes.ts';
 
 export const vulnerabilitiesModule: AppModule = {
@@ -6,4 +7,6 @@ export const vulnerabilitiesModule: AppModule = {
   routes: ({ services }) => vulnerabilitiesRoutes(services.vulnerabilities),
   permissions: ['vulnerabilities:read', 'vulnerabilities:patch'],
   events: ['vulnerability.updated'],
+  // Named to sort after every migration already released (module migrations run in name order).
+  migrations: { '20261130_security_vulnerabilities_acceptance': acceptanceAndPatching },
 };

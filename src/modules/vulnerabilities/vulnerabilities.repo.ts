@@ -1,7 +1,7 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Updateable } from 'kysely';
 import type { PlatformDatabase } from '../../platform/db/schema.ts';
-import type { PatchJobRow } from './vulnerabilities.tables.ts';
-import { OPEN_VULNERABILITY_STATUSES } from '../security-domain/vocabulary.ts';
+import type { PatchJobRow, PatchJobsTable, VulnerabilitiesTable } from './vulnerabilities.tables.ts';
+import { ACTIVE_PATCH_JOB_STATUSES, OPEN_VULNERABILITY_STATUSES } from '../security-domain/vocabulary.ts';
 
 /** Vulnerabilities and their patch jobs, by tenant (the first argument, from the caller's principal). */
 export function createVulnerabilitiesRepo(db: Kysely<PlatformDatabase>) {
@@ -22,6 +22,9 @@ export function createVulnerabilitiesRepo(db: Kysely<PlatformDatabase>) {
     patchJobs: (tenantId: string, vulnerabilityId: string) =>
       db.selectFrom('patch_jobs').selectAll().where('tenant_id', '=', tenantId).where('vulnerability_id', '=', vulnerabilityId).orderBy('id', 'desc').execute(),
 
+    findPatchJob: (tenantId: string, vulnerabilityId: string, jobId: string) =>
+      db.selectFrom('patch_jobs').selectAll().where('tenant_id', '=', tenantId).where('vulnerability_id', '=', vulnerabilityId).where('id', '=', jobId).executeTakeFirst(),
+
     /** Starts patching if the vulnerability is still open; false when another request got there first. */
     startPatch: (tenantId: string, vulnerabilityId: string, job: PatchJobRow) =>
       db.transaction().execute(async (trx) => {
@@ -32,14 +35,36 @@ export function createVulnerabilitiesRepo(db: Kysely<PlatformDatabase>) {
         return true;
       }),
 
-    /** Resolves by hand, completing a pending patch job; false when already resolved. */
-    resolve: (tenantId: string, vulnerabilityId: string, now: number, note: string | null) =>
+    /**
+     * Moves a patch job on if it is still in `from`, and its vulnerability with it (`vulnerability`:
+     * the changes when it is still patching); false when someone else moved the job first.
+     */
+    advancePatchJob: (tenantId: string, vulnerabilityId: string, jobId: string, from: string, job: Updateable<PatchJobsTable>, vulnerability: Updateable<VulnerabilitiesTable> | null) =>
       db.transaction().execute(async (trx) => {
-        const moved = await trx.updateTable('vulnerabilities').set({ status: 'resolved', resolved_at: now, updated_at: now })
-          .where('tenant_id', '=', tenantId).where('id', '=', vulnerabilityId).where('status', 'in', OPEN_VULNERABILITY_STATUSES).executeTakeFirst();
+        const moved = await trx.updateTable('patch_jobs').set(job)
+          .where('tenant_id', '=', tenantId).where('vulnerability_id', '=', vulnerabilityId).where('id', '=', jobId).where('status', '=', from).executeTakeFirst();
         if (Number(moved.numUpdatedRows) !== 1) return false;
-        await trx.updateTable('patch_jobs').set({ status: 'completed', completed_at: now, updated_at: now, ...(note !== null ? { note } : {}) })
-          .where('tenant_id', '=', tenantId).where('vulnerability_id', '=', vulnerabilityId).where('status', '=', 'pending').execute();
+        if (vulnerability !== null) {
+          await trx.updateTable('vulnerabilities').set(vulnerability).where('tenant_id', '=', tenantId).where('id', '=', vulnerabilityId).where('status', '=', 'patching').execute();
+        }
+        return true;
+      }),
+
+    /** Accepts the risk of an open finding; false when it is no longer open. */
+    acceptRisk: async (tenantId: string, vulnerabilityId: string, changes: Updateable<VulnerabilitiesTable>) => {
+      const moved = await db.updateTable('vulnerabilities').set({ ...changes, status: 'accepted_risk' })
+        .where('tenant_id', '=', tenantId).where('id', '=', vulnerabilityId).where('status', '=', 'open').executeTakeFirst();
+      return Number(moved.numUpdatedRows) === 1;
+    },
+
+    /** Resolves by hand (open, patching or accepted), its running patch job succeeded; false when already resolved. */
+    resolve: (tenantId: string, vulnerabilityId: string, now: number, by: string | null, note: string | null) =>
+      db.transaction().execute(async (trx) => {
+        const moved = await trx.updateTable('vulnerabilities').set({ status: 'resolved', resolved_at: now, resolved_by: by, updated_at: now })
+          .where('tenant_id', '=', tenantId).where('id', '=', vulnerabilityId).where('status', 'in', [...OPEN_VULNERABILITY_STATUSES, 'accepted_risk']).executeTakeFirst();
+        if (Number(moved.numUpdatedRows) !== 1) return false;
+        await trx.updateTable('patch_jobs').set({ status: 'succeeded', completed_at: now, completed_by: by, updated_at: now, ...(note !== null ? { note } : {}) })
+          .where('tenant_id', '=', tenantId).where('vulnerability_id', '=', vulnerabilityId).where('status', 'in', ACTIVE_PATCH_JOB_STATUSES).execute();
         return true;
       }),
   };

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { IdParams, problems } from '../../platform/http/schemas.ts';
 import {
-  ListVulnerabilitiesQuery, PatchBody, ResolveVulnerabilityBody, VulnerabilityDetail, VulnerabilityPage, VulnerabilityTenantQuery,
+  AcceptRiskBody, ListVulnerabilitiesQuery, PatchBody, PatchJobParams, ResolveVulnerabilityBody, UpdatePatchJobBody, VulnerabilityDetail, VulnerabilityPage, VulnerabilityTenantQuery,
 } from './vulnerabilities.schemas.ts';
 import type { VulnerabilitiesService } from './vulnerabilities.service.ts';
 
@@ -39,7 +39,29 @@ export function vulnerabilitiesRoutes(service: VulnerabilitiesService): FastifyP
       config: { access: 'vulnerabilities:patch', tenant: 'required', audit: audit('vulnerability.resolve') },
     }, (request) => {
       request.auditTarget = { detail: { note: request.body.note ?? null } };
-      return service.resolve(request.tenantId, request.params.id, request.body.note);
+      return service.resolve(request.tenantId, request.actor, request.params.id, request.body.note);
+    });
+
+    app.patch('/vulnerabilities/:id/patch-jobs/:job_id', {
+      schema: {
+        tags, summary: 'Move a patch job on: pending → in_progress → succeeded | failed | cancelled (409 for any other move); success resolves the vulnerability, failure or cancellation reopens it',
+        params: PatchJobParams, querystring: VulnerabilityTenantQuery, body: UpdatePatchJobBody, response: { 200: VulnerabilityDetail, ...problems(400, 401, 403, 404, 409) },
+      },
+      config: { access: 'vulnerabilities:patch', tenant: 'required', audit: audit('vulnerability.patch_job_update') },
+    }, (request) => {
+      request.auditTarget = { detail: { patch_job_id: request.params.job_id, ...request.body } };
+      return service.updatePatchJob(request.tenantId, request.actor, request.params.id, request.params.job_id, request.body);
+    });
+
+    app.post('/vulnerabilities/:id/accept-risk', {
+      schema: {
+        tags, summary: 'Accept the risk of an open finding (who, why, until when): the feed no longer reopens it while accepted (409 unless open)',
+        params: IdParams, querystring: VulnerabilityTenantQuery, body: AcceptRiskBody, response: { 200: VulnerabilityDetail, ...problems(400, 401, 403, 404, 409) },
+      },
+      config: { access: 'vulnerabilities:patch', tenant: 'required', audit: audit('vulnerability.accept_risk') },
+    }, (request) => {
+      request.auditTarget = { detail: { ...request.body } };
+      return service.acceptRisk(request.tenantId, request.actor, request.params.id, request.body);
     });
   };
 }

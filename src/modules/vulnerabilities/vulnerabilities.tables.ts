@@ -9,7 +9,10 @@ export interface VulnerabilitiesTable {
   external_id: string;
   cve: string;
   title: string;
+  /** The CVSS band when scored (severity_basis `cvss`), else the vendor's severity (`vendor`). */
   severity: string;
+  vendor_severity: string | null;
+  severity_basis: string | null;
   cvss_score: number | null;
   asset: string;
   package: string | null;
@@ -19,6 +22,11 @@ export interface VulnerabilitiesTable {
   first_seen: number;
   last_seen: number;
   resolved_at: number | null;
+  resolved_by: string | null;
+  accepted_by: string | null;
+  accepted_at: number | null;
+  acceptance_reason: string | null;
+  accepted_until: number | null;
   created_at: number;
   updated_at: number;
 }
@@ -31,7 +39,12 @@ export interface PatchJobsTable {
   requested_by: string | null;
   note: string | null;
   scheduled_at: number | null;
+  started_at: number | null;
+  started_by: string | null;
+  /** When it reached succeeded, failed or cancelled. */
   completed_at: number | null;
+  /** null when the feed confirmed it (the finding disappeared). */
+  completed_by: string | null;
   created_at: number;
   updated_at: number;
 }

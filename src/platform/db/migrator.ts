@@ -44,8 +44,8 @@ export interface MigrationTables {
 /**
  * Brings the schema up to date. Kysely takes a table lock on PostgreSQL, so concurrent starts are
  * serialised there. On SQLite two processes can race: the loser either finds the database locked or,
- * having read the migration table before the winner committed, finds the winner's tables already
- * there. Its transaction is rolled back either way, so it retries and finds the work done.
+ * having read the migration table before the winner committed, finds the winner's tables (or added
+ * columns) already there. Its transaction is rolled back either way, so it retries and finds the work done.
  */
 export async function runMigrations<DB, D extends string>(
   kysely: Kysely<DB>,
@@ -58,7 +58,7 @@ export async function runMigrations<DB, D extends string>(
   for (let attempt = 0; ; attempt++) {
     const { error, results } = await migrator.migrateToLatest();
     if (error === undefined) return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
-    const lostRace = dialect === 'sqlite' && error instanceof Error && /SQLITE_BUSY|database is locked|already exists/i.test(`${(error as { code?: string }).code} ${error.message}`);
+    const lostRace = dialect === 'sqlite' && error instanceof Error && /SQLITE_BUSY|database is locked|already exists|duplicate column name/i.test(`${(error as { code?: string }).code} ${error.message}`);
     if (!lostRace || attempt >= SQLITE_RACE_RETRIES) throw error;
     await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 200));
   }

@@ -88,6 +88,11 @@ export interface Provider {
   fetchStatus(ctx: ProviderContext): Promise<StatusReport>;
   /** ALERTING: currently firing/open alerts (since: epoch ms of the last successful sync, if any). */
   fetchAlerts?(ctx: ProviderContext, since: number | undefined): Promise<NormalizedAlert[]>;
+  /**
+   * Closes at the vendor the alerts a person resolved in Sentinel (their external ids), when the
+   * integration opted in with `write_back_resolutions`; answers how many it closed.
+   */
+  writeBackResolutions?(ctx: ProviderContext, externalIds: string[]): Promise<number>;
   /** VULNERABILITY_FEED: every currently open finding (what is missing is considered fixed). */
   fetchVulnerabilities?(ctx: ProviderContext): Promise<NormalizedVulnerability[]>;
   /** METRICS */

@@ -37,7 +37,7 @@ export async function fetchAlerts(ctx: ProviderContext, _since: number | undefin
       severity: alertSeverity(labels.severity),
       vendor_severity: labels.severity ?? '',
       source: labels.grafana_folder ?? labels.alertname ?? 'grafana',
-      time: Number.isFinite(startsAt) ? startsAt : Date.now(),
+      time: Number.isFinite(startsAt) ? startsAt : null,
       asset: alertAsset(labels),
     });
   }

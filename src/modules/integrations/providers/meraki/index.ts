@@ -13,6 +13,7 @@ import { fetchStatus } from './status.ts';
  * - Auth: the dashboard API key in `X-Cisco-Meraki-API-Key`.
  * - Status: GET /organizations/{id}/devices/statuses, every page (RFC 5988 Link rel=next).
  * - Alerts: GET /organizations/{id}/assurance/alerts (active, not dismissed, not resolved), every page.
+ * - Write-back (opt-in, write_back_resolutions): POST /organizations/{id}/assurance/alerts/dismiss.
  * - Rate limit: 10 requests/s per organization; 429 + Retry-After is retried by VendorHttp.
  * See docs/providers/meraki.md.
  */
@@ -43,7 +44,17 @@ function check(ctx: ProviderContext) {
   );
 }
 
-const provider: Provider = { check, fetchStatus, fetchAlerts };
+/** Dismisses assurance alerts (POST …/assurance/alerts/dismiss), 100 ids a call; the next sync sees them gone. */
+async function writeBackResolutions(ctx: ProviderContext, externalIds: string[]): Promise<number> {
+  const path = `/organizations/${encodeURIComponent(organizationId(ctx))}/assurance/alerts/dismiss`;
+  for (let i = 0; i < externalIds.length; i += 100) {
+    // Dismissing twice changes nothing: safe to retry.
+    await ctx.http.request({ method: 'POST', path, headers: headers(ctx), body: { alertIds: externalIds.slice(i, i + 100) }, retry: true });
+  }
+  return externalIds.length;
+}
+
+const provider: Provider = { check, fetchStatus, fetchAlerts, writeBackResolutions };
 
 export const definition: ProviderDefinition = {
   type: 'meraki',
@@ -52,6 +63,7 @@ export const definition: ProviderDefinition = {
   defaultCapabilities: ['ALERTING', 'STATUS'],
   configSchema: configSchema('meraki', {
     organization_id: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$', description: 'Meraki organization id (GET /organizations lists them)' }),
+    write_back_resolutions: Type.Boolean({ default: false, description: 'Dismiss at Meraki the assurance alerts a person resolves in Sentinel (the API key needs write access)' }),
   }, { defaultUrl: 'https://api.meraki.com/api/v1' }),
   secretSchema: Type.String({ minLength: 1, maxLength: 4096, description: 'Dashboard API key (sent as X-Cisco-Meraki-API-Key)' }),
   secretRequired: true,

@@ -120,5 +120,5 @@ export async function fetchAlerts(ctx: ProviderContext, o: PaloAltoOptions, sinc
     }
     if (entries.length < o.pageSize) break;
   }
-  return [...seen.values()].sort((a, b) => b.time - a.time);
+  return [...seen.values()].sort((a, b) => b.time! - a.time!);
 }

@@ -31,7 +31,7 @@ export async function fetchAlerts(ctx: ProviderContext, _since: number | undefin
       severity: alertSeverity(labels.severity),
       vendor_severity: labels.severity ?? '',
       source: labels.alertname ?? 'prometheus',
-      time: Number.isFinite(activeAt) ? activeAt : Date.now(),
+      time: Number.isFinite(activeAt) ? activeAt : null,
       asset: alertAsset(labels),
     });
   }

@@ -1,8 +1,10 @@
 import { Type } from 'typebox';
+import { ProviderError } from '../../vendor-http.ts';
 import { configSchema } from '../base-config.ts';
 import { checkConnection, describeFailure } from '../common.ts';
 import type { Provider, ProviderContext, ProviderDefinition } from '../types.ts';
 import { fetchAlerts } from './alerts.ts';
+import { authHeaders } from './client.ts';
 import { fetchStatus, serverInfo } from './status.ts';
 
 /*
@@ -12,6 +14,7 @@ import { fetchStatus, serverInfo } from './status.ts';
  * - Status: GET /services/server/info and GET /services/server/health/splunkd (both output_mode=json).
  * - Alerts: ES notables through the streaming v2 export endpoint (POST /services/search/v2/jobs/export),
  *   never the v1 /services/search/jobs/* endpoints (disabled since Splunk 9.0.1).
+ * - Write-back (opt-in, write_back_resolutions): POST /services/notable_update closes notables.
  * See docs/providers/splunk.md.
  */
 
@@ -28,14 +31,34 @@ const check = (ctx: ProviderContext) =>
     }),
   );
 
-const provider: Provider = { check, fetchStatus, fetchAlerts };
+/** ES closes notables by event id (`POST /services/notable_update`, status 5 = Closed), 100 a call. */
+async function writeBackResolutions(ctx: ProviderContext, externalIds: string[]): Promise<number> {
+  let closed = 0;
+  // Derived ids (notables without an event_id) cannot be named to ES.
+  const eventIds = externalIds.filter((id) => !id.startsWith('derived:'));
+  for (let i = 0; i < eventIds.length; i += 100) {
+    const batch = eventIds.slice(i, i + 100);
+    const form = new URLSearchParams({ status: '5', comment: 'Resolved in Sentinel', output_mode: 'json' });
+    for (const id of batch) form.append('ruleUIDs', id);
+    // Closing twice changes nothing: safe to retry.
+    const res = await ctx.http.request({ method: 'POST', path: '/services/notable_update', headers: { ...authHeaders(ctx), accept: 'application/json' }, body: form, retry: true });
+    const body = res.json<{ success?: boolean; message?: string; failure_count?: number }>();
+    if (body?.success !== true) throw new ProviderError('bad_response', `Splunk ES did not close the notables: ${body?.message ?? res.text.slice(0, 200)}`);
+    closed += batch.length - Math.min(batch.length, body.failure_count ?? 0);
+  }
+  return closed;
+}
+
+const provider: Provider = { check, fetchStatus, fetchAlerts, writeBackResolutions };
 
 export const definition: ProviderDefinition = {
   type: 'splunk',
   label: 'Splunk',
   capabilities: ['ALERTING', 'STATUS'],
   defaultCapabilities: ['ALERTING', 'STATUS'],
-  configSchema: configSchema('splunk', {}),
+  configSchema: configSchema('splunk', {
+    write_back_resolutions: Type.Boolean({ default: false, description: 'Close in ES incident review the notables a person resolves in Sentinel (the token\'s role needs edit_notable_events)' }),
+  }),
   secretSchema: Type.String({ minLength: 1, maxLength: 4096, description: 'Splunk authentication token (sent as Authorization: Bearer)' }),
   secretRequired: true,
   provider,

@@ -60,6 +60,7 @@ export function vulnerabilityFromHit(hit: SearchHit): NormalizedVulnerability | 
     cve,
     title: description ? truncate(description, 200) : fallbackTitle,
     severity: vulnerabilitySeverity(rawSeverity, score),
+    vendor_severity: typeof rawSeverity === 'string' && rawSeverity.trim() !== '' ? rawSeverity.trim() : null,
     cvss_score: score,
     asset: str(get(src, 'agent.name')) ?? agentId,
     package: pkg,
