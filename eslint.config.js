@@ -20,6 +20,16 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {
+    // The web UI's escaping is only as good as its absence of bypasses.
+    files: ['src/**/*.ts'],
+    rules: { 'no-restricted-syntax': ['error', { selector: "ImportSpecifier[imported.name='raw']", message: 'raw() bypasses HTML escaping' }] },
+  },
+  {
+    // The browser script of the web UI.
+    files: ['src/modules/web/assets/*.js'],
+    languageOptions: { globals: { document: 'readonly', window: 'readonly', WebSocket: 'readonly', location: 'readonly', setTimeout: 'readonly' } },
+  },
+  {
     files: ['bin/**/*.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
   },

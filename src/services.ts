@@ -52,6 +52,9 @@ import { createUsersRepo } from './modules/users/users.repo.ts';
 import { createUsersService } from './modules/users/users.service.ts';
 import { createVulnerabilitiesRepo } from './modules/vulnerabilities/vulnerabilities.repo.ts';
 import { createVulnerabilitiesService } from './modules/vulnerabilities/vulnerabilities.service.ts';
+import { createWebRepo } from './modules/web/web.repo.ts';
+import { createWebService } from './modules/web/web.service.ts';
+import { createWebSessionCodec } from './modules/web/web-session.ts';
 import { createWidgetsServices } from './modules/widgets/widgets.wiring.ts';
 
 /**
@@ -103,7 +106,9 @@ export function createServices(config: Config, db: Db, secretKey: string, bus: E
       oee: (tenantId, query) => production.production.oee(tenantId, query),
     },
   });
-  return { telemetry, alertRules, ruleEvaluator, audit, tokens, auth, tenants, users, usersRepo, tickets, integrations, sync, systems, alerts, vulnerabilities, analytics, context, apiKeys, tenantExists, bus, ...production, ...operations, ...widgets, ...notifications, reports };
+  const web = createWebService({ repo: createWebRepo(db.kysely), tenants, production: production.production, structure: production.structure });
+  const webSessions = createWebSessionCodec(deriveKey(secretKey, 'web-session'));
+  return { telemetry, alertRules, ruleEvaluator, audit, tokens, auth, tenants, users, usersRepo, tickets, integrations, sync, systems, alerts, vulnerabilities, analytics, context, apiKeys, tenantExists, bus, ...production, ...operations, ...widgets, ...notifications, reports, web, webSessions };
 }
 
 /**

@@ -27,6 +27,7 @@ import { tenantsModule } from './tenants/tenants.module.ts';
 import { ticketsModule } from './tickets/tickets.module.ts';
 import { usersModule } from './users/users.module.ts';
 import { vulnerabilitiesModule } from './vulnerabilities/vulnerabilities.module.ts';
+import { webModule } from './web/web.module.ts';
 import { widgetsModule } from './widgets/widgets.module.ts';
 
 /** What a module's routes are built from. */
@@ -69,6 +70,7 @@ export const MODULES: readonly AppModule[] = [
   widgetsModule,
   notificationsModule,
   reportsModule,
+  webModule,
 ];
 
 export const MODULE_MIGRATIONS = Object.assign({}, ...MODULES.map((module) => module.migrations ?? {})) as NonNullable<AppModule['migrations']>;

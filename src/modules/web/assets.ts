@@ -1,0 +1,84 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { findPackageJSON } from 'node:module';
+import path from 'node:path';
+import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib';
+
+/**
+ * The UI's static files, all from this repository or from npm packages (nothing from a CDN),
+ * read once at start. Each is served under a name that carries a hash of its content, so browsers
+ * may cache it for a year (`immutable`) and a new release is fetched at once. Text files are
+ * compressed once here, not per request.
+ */
+export interface Asset {
+  url: string;
+  type: string;
+  body: Buffer;
+  br?: Buffer;
+  gzip?: Buffer;
+  etag: string;
+}
+
+const OWN = path.join(import.meta.dirname, 'assets');
+const packageDir = (name: string) => path.dirname(findPackageJSON(name, import.meta.url)!);
+
+/** Logical name → file. app.css is built from styles/app.css by `npm run build:css` (committed). */
+const SOURCES = {
+  'app.css': path.join(OWN, 'app.css'),
+  'app.js': path.join(OWN, 'app.js'),
+  'htmx.js': path.join(packageDir('htmx.org'), 'dist/htmx.min.js'),
+  'alpine.js': path.join(packageDir('@alpinejs/csp'), 'dist/cdn.min.js'),
+  'inter-latin.woff2': path.join(packageDir('@fontsource-variable/inter'), 'files/inter-latin-wght-normal.woff2'),
+  'inter-latin-ext.woff2': path.join(packageDir('@fontsource-variable/inter'), 'files/inter-latin-ext-wght-normal.woff2'),
+  'material-symbols.woff2': path.join(packageDir('material-symbols'), 'material-symbols-outlined.woff2'),
+} as const;
+
+export type AssetName = keyof typeof SOURCES;
+
+const TYPES: Record<string, string> = {
+  '.css': 'text/css; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.woff2': 'font/woff2',
+};
+
+export interface AssetTable {
+  /** The fingerprinted URL of an asset, for pages. */
+  url(name: AssetName): string;
+  /** The asset behind a fingerprinted file name, if any. */
+  byFile(file: string): Asset | undefined;
+}
+
+function fingerprinted(name: string, body: Buffer): string {
+  const hash = createHash('sha256').update(body).digest('base64url').slice(0, 12);
+  const ext = path.extname(name);
+  return `${path.basename(name, ext)}.${hash}${ext}`;
+}
+
+export function loadAssets(): AssetTable {
+  const byName = new Map<string, Asset>();
+  const byFile = new Map<string, Asset>();
+  // Fonts first: the stylesheet names them as /assets/<logical name> and gets their real URLs.
+  const order = (Object.keys(SOURCES) as AssetName[]).sort((a, b) => Number(a.endsWith('.css')) - Number(b.endsWith('.css')));
+  for (const name of order) {
+    let body = readFileSync(SOURCES[name]);
+    const type = TYPES[path.extname(name)]!;
+    if (name.endsWith('.css')) {
+      body = Buffer.from(body.toString('utf8').replace(/\/assets\/([\w.-]+)/g, (whole, logical: string) => byName.get(logical)?.url ?? whole));
+    }
+    const file = fingerprinted(name, body);
+    const text = type.startsWith('text/');
+    const asset: Asset = {
+      url: `/assets/${file}`,
+      type,
+      body,
+      etag: `"${file}"`,
+      ...(text ? { br: brotliCompressSync(body, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11 } }), gzip: gzipSync(body, { level: 9 }) } : {}),
+    };
+    byName.set(name, asset);
+    byFile.set(file, asset);
+  }
+  return {
+    url: (name) => byName.get(name)!.url,
+    byFile: (file) => byFile.get(file),
+  };
+}

@@ -1,0 +1,155 @@
+import type { AlertView } from '../../alerts/alerts.schemas.ts';
+import type { SystemView } from '../../systems/systems.schemas.ts';
+import type { TicketView } from '../../tickets/tickets.schemas.ts';
+import type { VulnerabilityView } from '../../vulnerabilities/vulnerabilities.schemas.ts';
+import { formatDateTime, type MessageKey } from '../i18n.ts';
+import { can, h, type Html, type ViewContext } from './html.ts';
+import { card, cell, icon, inputClass, page, primaryButton, secondaryButton, severityBadge, statusBadge, table } from './layout.ts';
+
+export interface StatusCounts { online: number; warning: number; alert: number; total: number }
+export interface SystemDetail extends SystemView { assets: { id: string; name: string; kind: string; status: string; last_seen: string }[] }
+
+const when = (view: ViewContext, iso: string | null) => formatDateTime(iso, view.language, view.timeZone);
+
+/** Counters by system status; re-fetched when a live event says a system or alert changed. */
+export function statusCards(view: ViewContext, counts: StatusCounts): Html {
+  const { t } = view;
+  const tiles: [MessageKey, number, string, string][] = [
+    ['status.total', counts.total, 'dns', 'text-primary dark:text-blue-300'],
+    ['status.online', counts.online, 'check_circle', 'text-green-700 dark:text-green-400'],
+    ['status.warning', counts.warning, 'warning', 'text-amber-700 dark:text-amber-400'],
+    ['status.alert', counts.alert, 'crisis_alert', 'text-red-700 dark:text-red-400'],
+  ];
+  return h`<div id="status-cards" hx-get="/security/parts/status" hx-trigger="sentinel:systems from:body, sentinel:alerts from:body" hx-swap="outerHTML" class="grid grid-cols-2 gap-4 lg:grid-cols-4">
+    ${tiles.map(([label, value, symbol, tone]) => h`<div class="rounded-xl border border-slate-200 bg-white p-4 shadow-sm dark:border-slate-700 dark:bg-surface-dark">
+      <div class="flex items-center justify-between"><p class="text-sm font-medium text-text-sub dark:text-slate-400">${t(label)}</p>${icon(symbol, tone)}</div>
+      <p class="mt-2 text-3xl font-bold" data-status="${label}">${value}</p></div>`)}
+  </div>`;
+}
+
+function systemsTable(view: ViewContext, systems: SystemView[]): Html {
+  const { t } = view;
+  const rows = systems.map((system) => h`<tr>
+    ${cell(h`<a class="font-medium text-primary-dark hover:underline dark:text-blue-300" href="/security/systems/${system.id}">${system.system}</a>${system.status_summary ? h`<p class="text-xs text-text-sub dark:text-slate-400">${system.status_summary}</p>` : ''}`)}
+    ${cell(system.type)}
+    ${cell(statusBadge(view, system.status))}
+    ${cell(system.alerts.length)}
+    ${cell(when(view, system.last_seen), 'whitespace-nowrap')}
+  </tr>`);
+  return table([t('col.system'), t('col.type'), t('col.status'), t('col.alerts'), t('col.last_seen')], rows, t('security.systems.none'));
+}
+
+function alertActions(view: ViewContext, alert: AlertView, ticketOpened: boolean): Html {
+  const { t } = view;
+  if (!can(view, 'alerts:write')) return h``;
+  const target = { 'hx-target': `#alert-${alert.id}`, 'hx-swap': 'outerHTML' };
+  const csrf = h`<input type="hidden" name="_csrf" value="${view.csrfToken ?? ''}">`;
+  return h`<div class="flex flex-wrap items-start gap-2">
+    ${alert.status === 'active' ? h`<form method="post" action="/security/alerts/${alert.id}/acknowledge" hx-post="/security/alerts/${alert.id}/acknowledge" hx-target="${target['hx-target']}" hx-swap="outerHTML">${csrf}
+      <button type="submit" class="${secondaryButton}">${icon('done', 'text-[18px]')}${t('alerts.acknowledge')}</button></form>` : ''}
+    ${can(view, 'tickets:write') ? (ticketOpened ? h`<span class="inline-flex items-center gap-1 text-sm text-green-700 dark:text-green-400">${icon('confirmation_number', 'text-[18px]')}${t('alerts.ticket.opened')}</span>`
+      : h`<form method="post" action="/security/alerts/${alert.id}/ticket" hx-post="/security/alerts/${alert.id}/ticket" hx-target="${target['hx-target']}" hx-swap="outerHTML">${csrf}
+      <button type="submit" class="${secondaryButton}">${icon('confirmation_number', 'text-[18px]')}${t('alerts.ticket')}</button></form>`) : ''}
+    <details class="group">
+      <summary class="${primaryButton} cursor-pointer list-none">${icon('task_alt', 'text-[18px]')}${t('alerts.resolve')}</summary>
+      <form method="post" action="/security/alerts/${alert.id}/resolve" hx-post="/security/alerts/${alert.id}/resolve" hx-target="${target['hx-target']}" hx-swap="outerHTML" class="mt-2 w-64 space-y-2">${csrf}
+        <label for="note-${alert.id}" class="block text-xs font-medium">${t('alerts.resolve.note')}</label>
+        <textarea id="note-${alert.id}" name="note" rows="2" maxlength="5000" class="${inputClass}"></textarea>
+        <button type="submit" class="${primaryButton}">${t('alerts.resolve.submit')}</button>
+      </form>
+    </details>
+  </div>`;
+}
+
+export function alertRow(view: ViewContext, alert: AlertView, options: { actions: boolean; ticketOpened?: boolean } = { actions: true }): Html {
+  return h`<tr id="alert-${alert.id}" data-alert-id="${alert.id}">
+    ${cell(h`<p class="font-medium" data-field="title">${alert.title}</p>${alert.asset ? h`<p class="text-xs text-text-sub dark:text-slate-400">${alert.asset}</p>` : ''}`)}
+    ${cell(severityBadge(view, alert.severity))}
+    ${cell(alert.source)}
+    ${cell(statusBadge(view, alert.status))}
+    ${cell(when(view, alert.last_seen), 'whitespace-nowrap')}
+    ${options.actions ? cell(alertActions(view, alert, options.ticketOpened === true)) : ''}
+  </tr>`;
+}
+
+/** The active alerts table; re-fetched (with the page's filters) when a live alert event arrives. */
+export function alertsList(view: ViewContext, alerts: AlertView[], options: { actions: boolean; refreshUrl: string }): Html {
+  const { t } = view;
+  const headers = [t('col.title'), t('col.severity'), t('col.source'), t('col.status'), t('col.last_seen'), ...(options.actions ? [t('col.actions')] : [])];
+  return h`<div id="alerts-list" hx-get="${options.refreshUrl}" hx-trigger="sentinel:alerts from:body" hx-swap="outerHTML">
+    ${table(headers, alerts.map((alert) => alertRow(view, alert, { actions: options.actions })), t('alerts.none'), 'alerts-table')}
+  </div>`;
+}
+
+export function securityPage(view: ViewContext, data: { counts: StatusCounts; systems: SystemView[]; alerts: AlertView[] }): Html {
+  const { t } = view;
+  return page(view, {
+    title: t('security.title'), active: '/security',
+    content: h`${statusCards(view, data.counts)}
+      <div class="grid gap-6 xl:grid-cols-2">
+        ${card(t('security.systems'), systemsTable(view, data.systems))}
+        ${card(t('security.active_alerts'), alertsList(view, data.alerts, { actions: false, refreshUrl: '/security/parts/recent-alerts' }),
+          { actions: h`<a class="text-sm font-medium text-primary-dark hover:underline dark:text-blue-300" href="/security/alerts">${t('security.all_alerts')}</a>` })}
+      </div>`,
+  });
+}
+
+export function systemPage(view: ViewContext, system: SystemDetail): Html {
+  const { t } = view;
+  const assets = system.assets.map((asset) => h`<tr>${cell(asset.name)}${cell(asset.kind)}${cell(statusBadge(view, asset.status))}${cell(when(view, asset.last_seen), 'whitespace-nowrap')}</tr>`);
+  return page(view, {
+    title: system.system, active: '/security',
+    content: h`${card(undefined, h`<div class="flex flex-wrap items-center gap-3">${statusBadge(view, system.status)}<span>${system.type}</span><span class="text-text-sub dark:text-slate-400">${system.status_summary ?? ''}</span></div>`)}
+      ${card(t('col.assets'), table([t('col.asset'), t('col.type'), t('col.status'), t('col.last_seen')], assets, '—'))}`,
+  });
+}
+
+const SEVERITY_OPTIONS = ['critical', 'high', 'medium', 'low', 'info'] as const;
+
+export function alertsPage(view: ViewContext, alerts: AlertView[], filter: { severity?: string }): Html {
+  const { t } = view;
+  const query = filter.severity ? `?severity=${encodeURIComponent(filter.severity)}` : '';
+  const filterForm = h`<form method="get" action="/security/alerts" class="flex items-end gap-2">
+    <div><label for="severity" class="mb-1 block text-xs font-medium">${t('alerts.filter.severity')}</label>
+    <select id="severity" name="severity" class="${inputClass}">
+      <option value="">${t('alerts.filter.all')}</option>
+      ${SEVERITY_OPTIONS.map((severity) => h`<option value="${severity}" ${filter.severity === severity ? 'selected' : ''}>${t(`severity.${severity}`)}</option>`)}
+    </select></div>
+    <button type="submit" class="${secondaryButton}">${icon('filter_list', 'text-[18px]')}${t('alerts.filter.apply')}</button>
+  </form>`;
+  return page(view, {
+    title: t('alerts.title'), active: '/security/alerts',
+    content: card(undefined, h`<div class="mb-4">${filterForm}</div>${alertsList(view, alerts, { actions: true, refreshUrl: `/security/parts/alerts${query}` })}`),
+  });
+}
+
+export function vulnerabilitiesPage(view: ViewContext, items: VulnerabilityView[]): Html {
+  const { t } = view;
+  const rows = items.map((vulnerability) => h`<tr>
+    ${cell(h`<span class="font-mono text-xs">${vulnerability.cve ?? '—'}</span>`, 'whitespace-nowrap')}
+    ${cell(h`<p class="font-medium">${vulnerability.title}</p><p class="text-xs text-text-sub dark:text-slate-400">${vulnerability.asset ?? ''} ${vulnerability.package ?? ''}</p>`)}
+    ${cell(severityBadge(view, vulnerability.severity))}
+    ${cell(vulnerability.cvss_score ?? '—')}
+    ${cell(statusBadge(view, vulnerability.status))}
+    ${cell(when(view, vulnerability.last_seen), 'whitespace-nowrap')}
+  </tr>`);
+  return page(view, {
+    title: t('vulns.title'), active: '/security/vulnerabilities',
+    content: card(undefined, table([t('col.cve'), t('col.title'), t('col.severity'), t('col.cvss'), t('col.status'), t('col.last_seen')], rows, t('vulns.none'))),
+  });
+}
+
+export function ticketsPage(view: ViewContext, items: TicketView[]): Html {
+  const { t } = view;
+  const rows = items.map((ticket) => h`<tr>
+    ${cell(h`<span class="font-medium">${ticket.title}</span>`)}
+    ${cell(severityBadge(view, ticket.priority))}
+    ${cell(statusBadge(view, ticket.status))}
+    ${cell(when(view, ticket.created_at), 'whitespace-nowrap')}
+    ${cell(when(view, ticket.updated_at), 'whitespace-nowrap')}
+  </tr>`);
+  return page(view, {
+    title: t('tickets.title'), active: '/security/tickets',
+    content: card(undefined, table([t('col.title'), t('col.priority'), t('col.status'), t('col.created'), t('col.updated')], rows, t('tickets.none'))),
+  });
+}

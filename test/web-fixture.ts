@@ -1,0 +1,84 @@
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { PASSWORD, type TestServer } from './helpers/harness.ts';
+import { makeAlert, makeAsset, makeSystem, makeTicket, makeVulnerability } from './helpers/factories.ts';
+import type { TestTenant } from './helpers/suite.ts';
+
+/*
+ * What the web UI tests share: a tenant's data to look at, and Debian's Chromium driven by
+ * playwright-core (nothing is downloaded: the browser is the system's).
+ */
+
+export const CHROMIUM = process.env.SENTINEL_CHROMIUM ?? '/usr/bin/chromium';
+export const XSS = '<img src=x onerror=alert(1)>';
+
+export interface SeededTenant {
+  systemId: string;
+  alertIds: string[];
+  xssAlertId: string;
+  lineId: number;
+}
+
+/** Systems, assets, alerts (one titled with an XSS payload), a vulnerability, a ticket and a production line. */
+export async function seedTenant(server: TestServer, tenant: TestTenant, label: string): Promise<SeededTenant> {
+  const system = await makeSystem(server, tenant, { name: `${label} Wazuh manager`, status: 'warning', status_summary: `2 agents disconnected (${label})` });
+  await makeSystem(server, tenant, { name: `${label} Grafana`, status: 'online' });
+  await makeAsset(server, tenant.id, system.id, { name: `${label}-web-01` });
+  const alertIds = [
+    await makeAlert(server, tenant.id, { title: `${label} brute force on ssh`, severity: 'high', source: 'wazuh', system_id: system.id, asset: `${label}-web-01` }),
+    await makeAlert(server, tenant.id, { title: `${label} disk almost full`, severity: 'medium', source: 'grafana' }),
+  ];
+  const xssAlertId = await makeAlert(server, tenant.id, { title: XSS, severity: 'critical', source: 'splunk' });
+  await makeVulnerability(server, tenant.id, { title: `${label} OpenSSL flaw`, cve: 'CVE-2024-3400' });
+  await makeTicket(server, tenant.admin.token, { title: `${label} rotate the VPN keys` });
+  const { structure } = server.services;
+  const line = await structure.createLine(tenant.id, { line_name: `${label} Press line`, line_code: `${label.toLowerCase()}press`, downtime_threshold_seconds: 2 });
+  await structure.createArea(tenant.id, { line_id: line.line_id, area_name: 'Out', area_type: 'output' });
+  await structure.createShift(tenant.id, { shift_name: 'Day', start_time: '00:00', end_time: '12:00', line_id: line.line_id });
+  await structure.createShift(tenant.id, { shift_name: 'Night', start_time: '12:00', end_time: '00:00', line_id: line.line_id });
+  return { systemId: system.id, alertIds, xssAlertId, lineId: line.line_id };
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+  });
+}
+
+export interface WatchedContext {
+  context: BrowserContext;
+  /** Requests the page tried to send anywhere but the server under test (they were aborted). */
+  foreign: string[];
+  /** Script errors and dialogs (an `alert()` from injected markup would land here). */
+  incidents: string[];
+  page: Page;
+}
+
+/** A fresh browser context that lets nothing leave the server's origin and records what tried to. */
+export async function watchedContext(browser: Browser, server: TestServer, options: { viewport?: { width: number; height: number } } = {}): Promise<WatchedContext> {
+  const context = await browser.newContext({ viewport: options.viewport ?? { width: 1280, height: 860 }, locale: 'en-GB' });
+  const foreign: string[] = [];
+  const incidents: string[] = [];
+  const origin = new URL(server.url);
+  await context.route('**/*', (route) => {
+    const url = new URL(route.request().url());
+    if (url.host === origin.host || url.protocol === 'data:') return route.continue();
+    foreign.push(url.toString());
+    return route.abort();
+  });
+  const page = await context.newPage();
+  page.on('pageerror', (error) => incidents.push(`pageerror: ${error.message}`));
+  page.on('dialog', (dialog) => {
+    incidents.push(`dialog: ${dialog.message()}`);
+    void dialog.dismiss();
+  });
+  return { context, foreign, incidents, page };
+}
+
+export async function signIn(page: Page, server: TestServer, username: string, path = '/'): Promise<void> {
+  await page.goto(`${server.url}${path}`);
+  await page.fill('#username', username);
+  await page.fill('#password', PASSWORD);
+  await Promise.all([page.waitForURL((url) => !url.pathname.startsWith('/login')), page.click('button[type=submit]')]);
+}
