@@ -158,15 +158,30 @@ export function statusBadge(view: ViewContext, status: string): Html {
   return badge(view.t(key) ?? status, STATUS_TONES[status] ?? 'slate');
 }
 
-/** A responsive table: it scrolls sideways on a phone rather than squeezing its columns. */
-export function table(headers: string[], rows: Html[], empty: string, id?: string): Html {
+/** A column header; `wide` columns are left out on a phone, where their content shows in the first column. */
+export interface Column {
+  label: string;
+  wide?: boolean;
+}
+
+const WIDE = 'hidden md:table-cell';
+
+/** A responsive table: narrow columns only on a phone, and it scrolls sideways rather than squeezing. */
+export function table(columns: (string | Column)[], rows: Html[], empty: string, id?: string): Html {
+  const headers = columns.map((column) => (typeof column === 'string' ? { label: column } : column));
   return h`<div class="-mx-4 overflow-x-auto sm:mx-0">
     <table ${id ? h`id="${id}"` : ''} class="min-w-full divide-y divide-slate-200 text-sm dark:divide-slate-700">
-      <thead><tr>${headers.map((label) => h`<th scope="col" class="whitespace-nowrap px-4 py-2 text-left text-xs font-semibold uppercase tracking-wider text-text-sub dark:text-slate-400">${label}</th>`)}</tr></thead>
+      <thead><tr>${headers.map((column) => h`<th scope="col" class="whitespace-nowrap px-4 py-2 text-left text-xs font-semibold uppercase tracking-wider text-text-sub dark:text-slate-400 ${column.wide ? WIDE : ''}">${column.label}</th>`)}</tr></thead>
       <tbody class="divide-y divide-slate-100 dark:divide-slate-700/60">${rows.length === 0 ? h`<tr><td colspan="${headers.length}" class="px-4 py-6 text-center text-text-sub dark:text-slate-400">${empty}</td></tr>` : rows}</tbody>
     </table>
   </div>`;
 }
+
+/** A cell of a `wide` column. */
+export const wideCell = (content: unknown, extra = '') => h`<td class="px-4 py-2 align-top ${WIDE} ${extra}">${content}</td>`;
+
+/** What a phone shows under the first column in place of the wide columns. */
+export const phoneOnly = (content: Html) => h`<div class="mt-1 flex flex-wrap gap-1 md:hidden">${content}</div>`;
 
 export const cell = (content: unknown, extra = '') => h`<td class="px-4 py-2 align-top ${extra}">${content}</td>`;
 

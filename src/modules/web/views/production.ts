@@ -13,7 +13,8 @@ export interface LineTile {
 
 const percent = (value: number | null | undefined) => (value === null || value === undefined ? '—' : `${(value * 100).toFixed(1)} %`);
 
-const BORDERS = { running: 'border-l-green-600', stopped: 'border-l-red-600', outside_shift: 'border-l-slate-400' } as const;
+// The state's colour on the left edge (the dark variant too, or dark:border-slate-700 would win).
+const BORDERS = { running: 'border-l-green-600 dark:border-l-green-500', stopped: 'border-l-red-600 dark:border-l-red-500', outside_shift: 'border-l-slate-400 dark:border-l-slate-500' } as const;
 
 function tile(view: ViewContext, line: LineTile): Html {
   const { t } = view;

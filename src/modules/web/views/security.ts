@@ -4,7 +4,7 @@ import type { TicketView } from '../../tickets/tickets.schemas.ts';
 import type { VulnerabilityView } from '../../vulnerabilities/vulnerabilities.schemas.ts';
 import { formatDateTime, type MessageKey } from '../i18n.ts';
 import { can, h, type Html, type ViewContext } from './html.ts';
-import { card, cell, icon, inputClass, page, primaryButton, secondaryButton, severityBadge, statusBadge, table } from './layout.ts';
+import { card, cell, icon, inputClass, page, phoneOnly, primaryButton, secondaryButton, severityBadge, statusBadge, table, wideCell } from './layout.ts';
 
 export interface StatusCounts { online: number; warning: number; alert: number; total: number }
 export interface SystemDetail extends SystemView { assets: { id: string; name: string; kind: string; status: string; last_seen: string }[] }
@@ -31,28 +31,28 @@ function systemsTable(view: ViewContext, systems: SystemView[]): Html {
   const { t } = view;
   const rows = systems.map((system) => h`<tr>
     ${cell(h`<a class="font-medium text-primary-dark hover:underline dark:text-blue-300" href="/security/systems/${system.id}">${system.system}</a>${system.status_summary ? h`<p class="text-xs text-text-sub dark:text-slate-400">${system.status_summary}</p>` : ''}`)}
-    ${cell(system.type)}
+    ${wideCell(system.type)}
     ${cell(statusBadge(view, system.status))}
-    ${cell(system.alerts.length)}
-    ${cell(when(view, system.last_seen), 'whitespace-nowrap')}
+    ${wideCell(system.alerts.length)}
+    ${wideCell(when(view, system.last_seen), 'whitespace-nowrap')}
   </tr>`);
-  return table([t('col.system'), t('col.type'), t('col.status'), t('col.alerts'), t('col.last_seen')], rows, t('security.systems.none'));
+  return table([t('col.system'), { label: t('col.type'), wide: true }, t('col.status'), { label: t('col.alerts'), wide: true }, { label: t('col.last_seen'), wide: true }], rows, t('security.systems.none'));
 }
 
 function alertActions(view: ViewContext, alert: AlertView, ticketOpened: boolean): Html {
   const { t } = view;
   if (!can(view, 'alerts:write')) return h``;
-  const target = { 'hx-target': `#alert-${alert.id}`, 'hx-swap': 'outerHTML' };
+  const target = `#alert-${alert.id}`;
   const csrf = h`<input type="hidden" name="_csrf" value="${view.csrfToken ?? ''}">`;
   return h`<div class="flex flex-wrap items-start gap-2">
-    ${alert.status === 'active' ? h`<form method="post" action="/security/alerts/${alert.id}/acknowledge" hx-post="/security/alerts/${alert.id}/acknowledge" hx-target="${target['hx-target']}" hx-swap="outerHTML">${csrf}
+    ${alert.status === 'active' ? h`<form method="post" action="/security/alerts/${alert.id}/acknowledge" hx-post="/security/alerts/${alert.id}/acknowledge" hx-target="${target}" hx-swap="outerHTML">${csrf}
       <button type="submit" class="${secondaryButton}">${icon('done', 'text-[18px]')}${t('alerts.acknowledge')}</button></form>` : ''}
     ${can(view, 'tickets:write') ? (ticketOpened ? h`<span class="inline-flex items-center gap-1 text-sm text-green-700 dark:text-green-400">${icon('confirmation_number', 'text-[18px]')}${t('alerts.ticket.opened')}</span>`
-      : h`<form method="post" action="/security/alerts/${alert.id}/ticket" hx-post="/security/alerts/${alert.id}/ticket" hx-target="${target['hx-target']}" hx-swap="outerHTML">${csrf}
+      : h`<form method="post" action="/security/alerts/${alert.id}/ticket" hx-post="/security/alerts/${alert.id}/ticket" hx-target="${target}" hx-swap="outerHTML">${csrf}
       <button type="submit" class="${secondaryButton}">${icon('confirmation_number', 'text-[18px]')}${t('alerts.ticket')}</button></form>`) : ''}
     <details class="group">
       <summary class="${primaryButton} cursor-pointer list-none">${icon('task_alt', 'text-[18px]')}${t('alerts.resolve')}</summary>
-      <form method="post" action="/security/alerts/${alert.id}/resolve" hx-post="/security/alerts/${alert.id}/resolve" hx-target="${target['hx-target']}" hx-swap="outerHTML" class="mt-2 w-64 space-y-2">${csrf}
+      <form method="post" action="/security/alerts/${alert.id}/resolve" hx-post="/security/alerts/${alert.id}/resolve" hx-target="${target}" hx-swap="outerHTML" class="mt-2 w-64 space-y-2">${csrf}
         <label for="note-${alert.id}" class="block text-xs font-medium">${t('alerts.resolve.note')}</label>
         <textarea id="note-${alert.id}" name="note" rows="2" maxlength="5000" class="${inputClass}"></textarea>
         <button type="submit" class="${primaryButton}">${t('alerts.resolve.submit')}</button>
@@ -63,11 +63,12 @@ function alertActions(view: ViewContext, alert: AlertView, ticketOpened: boolean
 
 export function alertRow(view: ViewContext, alert: AlertView, options: { actions: boolean; ticketOpened?: boolean } = { actions: true }): Html {
   return h`<tr id="alert-${alert.id}" data-alert-id="${alert.id}">
-    ${cell(h`<p class="font-medium" data-field="title">${alert.title}</p>${alert.asset ? h`<p class="text-xs text-text-sub dark:text-slate-400">${alert.asset}</p>` : ''}`)}
-    ${cell(severityBadge(view, alert.severity))}
-    ${cell(alert.source)}
-    ${cell(statusBadge(view, alert.status))}
-    ${cell(when(view, alert.last_seen), 'whitespace-nowrap')}
+    ${cell(h`<p class="font-medium" data-field="title">${alert.title}</p>${alert.asset ? h`<p class="text-xs text-text-sub dark:text-slate-400">${alert.asset}</p>` : ''}
+      ${phoneOnly(h`${severityBadge(view, alert.severity)}${statusBadge(view, alert.status)}<span class="text-xs text-text-sub dark:text-slate-400">${alert.source} · ${when(view, alert.last_seen)}</span>`)}`)}
+    ${wideCell(severityBadge(view, alert.severity))}
+    ${wideCell(alert.source)}
+    ${wideCell(statusBadge(view, alert.status))}
+    ${wideCell(when(view, alert.last_seen), 'whitespace-nowrap')}
     ${options.actions ? cell(alertActions(view, alert, options.ticketOpened === true)) : ''}
   </tr>`;
 }
@@ -75,7 +76,7 @@ export function alertRow(view: ViewContext, alert: AlertView, options: { actions
 /** The active alerts table; re-fetched (with the page's filters) when a live alert event arrives. */
 export function alertsList(view: ViewContext, alerts: AlertView[], options: { actions: boolean; refreshUrl: string }): Html {
   const { t } = view;
-  const headers = [t('col.title'), t('col.severity'), t('col.source'), t('col.status'), t('col.last_seen'), ...(options.actions ? [t('col.actions')] : [])];
+  const headers = [t('col.title'), ...[t('col.severity'), t('col.source'), t('col.status'), t('col.last_seen')].map((label) => ({ label, wide: true })), ...(options.actions ? [t('col.actions')] : [])];
   return h`<div id="alerts-list" hx-get="${options.refreshUrl}" hx-trigger="sentinel:alerts from:body" hx-swap="outerHTML">
     ${table(headers, alerts.map((alert) => alertRow(view, alert, { actions: options.actions })), t('alerts.none'), 'alerts-table')}
   </div>`;
@@ -86,7 +87,7 @@ export function securityPage(view: ViewContext, data: { counts: StatusCounts; sy
   return page(view, {
     title: t('security.title'), active: '/security',
     content: h`${statusCards(view, data.counts)}
-      <div class="grid gap-6 xl:grid-cols-2">
+      <div class="grid gap-6">
         ${card(t('security.systems'), systemsTable(view, data.systems))}
         ${card(t('security.active_alerts'), alertsList(view, data.alerts, { actions: false, refreshUrl: '/security/parts/recent-alerts' }),
           { actions: h`<a class="text-sm font-medium text-primary-dark hover:underline dark:text-blue-300" href="/security/alerts">${t('security.all_alerts')}</a>` })}
@@ -126,16 +127,17 @@ export function alertsPage(view: ViewContext, alerts: AlertView[], filter: { sev
 export function vulnerabilitiesPage(view: ViewContext, items: VulnerabilityView[]): Html {
   const { t } = view;
   const rows = items.map((vulnerability) => h`<tr>
-    ${cell(h`<span class="font-mono text-xs">${vulnerability.cve ?? '—'}</span>`, 'whitespace-nowrap')}
-    ${cell(h`<p class="font-medium">${vulnerability.title}</p><p class="text-xs text-text-sub dark:text-slate-400">${vulnerability.asset ?? ''} ${vulnerability.package ?? ''}</p>`)}
+    ${wideCell(h`<span class="font-mono text-xs">${vulnerability.cve ?? '—'}</span>`, 'whitespace-nowrap')}
+    ${cell(h`<p class="font-medium">${vulnerability.title}</p><p class="text-xs text-text-sub dark:text-slate-400">${vulnerability.asset ?? ''} ${vulnerability.package ?? ''}</p>
+      ${phoneOnly(h`<span class="font-mono text-xs">${vulnerability.cve ?? ''}</span>${statusBadge(view, vulnerability.status)}`)}`)}
     ${cell(severityBadge(view, vulnerability.severity))}
-    ${cell(vulnerability.cvss_score ?? '—')}
-    ${cell(statusBadge(view, vulnerability.status))}
-    ${cell(when(view, vulnerability.last_seen), 'whitespace-nowrap')}
+    ${wideCell(vulnerability.cvss_score ?? '—')}
+    ${wideCell(statusBadge(view, vulnerability.status))}
+    ${wideCell(when(view, vulnerability.last_seen), 'whitespace-nowrap')}
   </tr>`);
   return page(view, {
     title: t('vulns.title'), active: '/security/vulnerabilities',
-    content: card(undefined, table([t('col.cve'), t('col.title'), t('col.severity'), t('col.cvss'), t('col.status'), t('col.last_seen')], rows, t('vulns.none'))),
+    content: card(undefined, table([{ label: t('col.cve'), wide: true }, t('col.title'), t('col.severity'), { label: t('col.cvss'), wide: true }, { label: t('col.status'), wide: true }, { label: t('col.last_seen'), wide: true }], rows, t('vulns.none'))),
   });
 }
 
@@ -145,11 +147,11 @@ export function ticketsPage(view: ViewContext, items: TicketView[]): Html {
     ${cell(h`<span class="font-medium">${ticket.title}</span>`)}
     ${cell(severityBadge(view, ticket.priority))}
     ${cell(statusBadge(view, ticket.status))}
-    ${cell(when(view, ticket.created_at), 'whitespace-nowrap')}
-    ${cell(when(view, ticket.updated_at), 'whitespace-nowrap')}
+    ${wideCell(when(view, ticket.created_at), 'whitespace-nowrap')}
+    ${wideCell(when(view, ticket.updated_at), 'whitespace-nowrap')}
   </tr>`);
   return page(view, {
     title: t('tickets.title'), active: '/security/tickets',
-    content: card(undefined, table([t('col.title'), t('col.priority'), t('col.status'), t('col.created'), t('col.updated')], rows, t('tickets.none'))),
+    content: card(undefined, table([t('col.title'), t('col.priority'), t('col.status'), { label: t('col.created'), wide: true }, { label: t('col.updated'), wide: true }], rows, t('tickets.none'))),
   });
 }
