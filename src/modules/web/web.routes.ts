@@ -116,8 +116,9 @@ export function webRoutes(deps: WebDeps): FastifyPluginAsyncTypebox {
       request.principal = await services.auth.resolvePrincipal({ sub: held.userId, sid: held.sessionId, tenant_id: null, role: 'VIEWER' });
     });
 
-    // Every state change but the sign-in (which has its own token) needs the session's CSRF token.
-    app.addHook('preHandler', async (request) => {
+    // Every state change but the sign-in (which has its own token) needs the session's CSRF token,
+    // checked as soon as the body is read (before its validation: a forged request learns nothing).
+    app.addHook('preValidation', async (request) => {
       if (request.method === 'GET' || request.method === 'HEAD' || request.routeOptions.url === '/login') return;
       const principal = request.principal;
       const presented = request.headers['x-csrf-token'] ?? (request.body as { _csrf?: unknown } | undefined)?._csrf;

@@ -30,9 +30,9 @@ export function errorPage(view: ViewContext, status: 403 | 404 | 500, detail?: s
   const title = t(`error.${status}.title` as MessageKey);
   const content = h`<div class="mx-auto max-w-lg py-16 text-center">
     ${icon(ERROR_ICONS[status]!, 'text-[56px] text-primary')}
-    <p class="mt-2 text-sm font-semibold text-text-sub dark:text-slate-400">${status}</p>
+    <p class="mt-2 text-sm font-semibold text-slate-600 dark:text-slate-400">${status}</p>
     <h2 class="mt-1 text-2xl font-bold">${title}</h2>
-    <p class="mt-2 text-text-sub dark:text-slate-300">${detail ?? t(`error.${status}.body` as MessageKey)}</p>
+    <p class="mt-2 text-slate-600 dark:text-slate-300">${detail ?? t(`error.${status}.body` as MessageKey)}</p>
     <a href="/" class="${primaryButton} mt-6">${icon('home', 'text-[20px]')}${t('error.back')}</a>
   </div>`;
   if (view.principal !== undefined) return page(view, { title, active: '', content });

@@ -1,0 +1,177 @@
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, it } from 'node:test';
+import { AxeBuilder } from '@axe-core/playwright';
+import type { Browser, Page } from 'playwright-core';
+import { makeAlert } from './helpers/factories.ts';
+import { dialects, PASSWORD } from './helpers/harness.ts';
+import { forEachDialect } from './helpers/suite.ts';
+import { launchBrowser, seedTenant, signIn, watchedContext, XSS, type SeededTenant, type WatchedContext } from './web-fixture.ts';
+
+/*
+ * The web UI in a real browser (Debian's Chromium through playwright-core). Set
+ * SENTINEL_SCREENSHOTS=<dir> to also save screenshots of the main pages in both themes and on a phone.
+ */
+
+const SCREENSHOTS = process.env.SENTINEL_SCREENSHOTS;
+const PAGES = ['/security', '/security/alerts', '/security/vulnerabilities', '/security/tickets', '/production', '/admin/users', '/admin/audit'];
+
+async function until(condition: () => Promise<boolean>, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+async function seriousViolations(page: Page): Promise<string[]> {
+  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  return result.violations
+    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
+    .map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`);
+}
+
+forEachDialect('web UI in a browser', { env: { SENTINEL_SYNC: 'off' }, tenants: 'Browser', roles: ['ADMIN', 'OPERATOR'] }, (ctx) => {
+  let browser: Browser;
+  let seeded: SeededTenant;
+  let admin: WatchedContext;
+
+  before(async () => {
+    seeded = await seedTenant(ctx.server, ctx.a, 'Acme');
+    await seedTenant(ctx.server, ctx.b, 'Other');
+    browser = await launchBrowser();
+    admin = await watchedContext(browser, ctx.server);
+    await signIn(admin.page, ctx.server, ctx.a.admin.username, '/security');
+  });
+  after(async () => {
+    await browser?.close();
+  });
+
+  it('signs in from the form and lands on the page that was asked for', async () => {
+    assert.equal(new URL(admin.page.url()).pathname, '/security');
+    await admin.page.getByRole('heading', { name: 'Systems by status' }).waitFor();
+    const cookies = await admin.context.cookies();
+    const session = cookies.find((cookie) => cookie.name === 'sentinel_session');
+    assert.ok(session?.httpOnly, 'HttpOnly: scripts cannot read it');
+    assert.equal(session.sameSite, 'Strict');
+    assert.equal(await admin.page.evaluate('document.cookie.includes("sentinel_session")'), false);
+  });
+
+  it('renders every page with the tenant\'s data, in the UI\'s look, and shows the vendor\'s markup as text', async () => {
+    const expected: Record<string, string> = {
+      '/security': 'Acme Wazuh manager', '/security/alerts': 'Acme brute force on ssh', '/security/vulnerabilities': 'Acme OpenSSL flaw',
+      '/security/tickets': 'Acme rotate the VPN keys', '/production': 'Acme Press line', '/admin/users': 'browser.operator.a', '/admin/audit': 'auth.login',
+    };
+    for (const url of PAGES) {
+      await admin.page.goto(`${ctx.server.url}${url}`);
+      await admin.page.getByText(expected[url]!).first().waitFor();
+      assert.equal(await admin.page.getByText('Other ').count(), 0, `${url}: nothing of the other tenant`);
+    }
+    await admin.page.goto(`${ctx.server.url}/security/alerts`);
+    await admin.page.getByText(XSS, { exact: true }).waitFor();
+    assert.equal(await admin.page.locator('img[src="x"]').count(), 0, 'the payload is no element');
+    // (Strings: these run in the page, and the tests are type-checked without the DOM library.)
+    const fonts = await admin.page.evaluate<string[]>('document.fonts.ready.then((set) => [...set].filter((font) => font.status === "loaded").map((font) => font.family))');
+    assert.ok(fonts.some((family) => family.includes('Inter')), `Inter loaded (${fonts.join(', ')})`);
+    assert.ok(fonts.some((family) => family.includes('Material Symbols')), 'icons loaded');
+    const background = await admin.page.evaluate<string>('getComputedStyle(document.body).backgroundColor');
+    assert.equal(background, 'rgb(15, 23, 42)', 'dark by default (#0f172a)');
+  });
+
+  it('resolves an alert with a note in the page, and the API agrees', async () => {
+    const id = seeded.alertIds[1]!;
+    const { page } = admin;
+    await page.goto(`${ctx.server.url}/security/alerts`);
+    const row = page.locator(`#alert-${id}`);
+    await row.locator('summary').click();
+    await row.getByLabel('Resolution note').fill('Freed 20 GB');
+    await row.getByRole('button', { name: 'Resolve alert' }).click();
+    await row.waitFor({ state: 'detached' });
+    assert.equal(new URL(page.url()).pathname, '/security/alerts', 'no page reload needed');
+    const token = (await ctx.server.api.login(ctx.a.operator.username, PASSWORD)).access_token;
+    const alert = (await ctx.server.api.get(`/api/v1/alerts/${id}`, token)).body;
+    assert.equal(alert.status, 'resolved');
+    assert.equal(alert.resolution_note, 'Freed 20 GB');
+  });
+
+  it('refuses a request from the page that lacks the CSRF token', async () => {
+    const { page } = admin;
+    await page.goto(`${ctx.server.url}/security/alerts`);
+    const status = await page.evaluate(async (id) => (await fetch(`/security/alerts/${id}/acknowledge`, { method: 'POST' })).status, seeded.alertIds[0]!);
+    assert.equal(status, 403);
+    const token = (await ctx.server.api.login(ctx.a.operator.username, PASSWORD)).access_token;
+    assert.equal((await ctx.server.api.get(`/api/v1/alerts/${seeded.alertIds[0]}`, token)).body.status, 'active');
+  });
+
+  it('shows a new alert as it arrives, without a reload', async () => {
+    const { page } = admin;
+    await page.goto(`${ctx.server.url}/security/alerts`);
+    await page.locator('#live-status.text-green-600').waitFor(); // the live feed is connected
+    const id = await makeAlert(ctx.server, ctx.a.id, { title: 'Acme ransomware note found', severity: 'critical', source: 'wazuh' });
+    ctx.server.services.bus.publish({ type: 'alert.created', tenant_id: ctx.a.id, id, severity: 'critical', title: 'Acme ransomware note found' });
+    await page.locator(`#alert-${id}`).waitFor({ timeout: 10_000 });
+    await page.getByText('Acme ransomware note found').first().waitFor();
+  });
+
+  it('turns a line\'s tile to stopped when the line stops', async () => {
+    const { page } = admin;
+    await ctx.server.services.production.ingest(ctx.a.id, seeded.lineId, { detections: [{ detected_at: new Date().toISOString(), area_id: 1 }] });
+    await page.goto(`${ctx.server.url}/production`);
+    const tile = page.locator(`[data-line-id="${seeded.lineId}"]`);
+    assert.equal(await tile.getAttribute('data-state'), 'running');
+    await page.locator('#live-status.text-green-600').waitFor(); // the live feed is connected
+    await new Promise((resolve) => setTimeout(resolve, 2_500)); // past the line's 2 s threshold
+    ctx.server.services.bus.publish({ type: 'line.stopped', tenant_id: ctx.a.id, id: String(seeded.lineId), line_id: seeded.lineId });
+    await page.locator(`[data-line-id="${seeded.lineId}"][data-state="stopped"]`).waitFor({ timeout: 10_000 });
+  });
+
+  // The markup does not depend on the database: the (slow) page-by-page sweeps run on one dialect.
+  const once = ctx.dialect === dialects()[0] ? {} : { skip: 'checked on the first dialect' };
+
+  it('has no serious accessibility violation on any page, in either theme', once, async () => {
+    const { page } = admin;
+    for (const theme of ['dark', 'light'] as const) {
+      await page.goto(`${ctx.server.url}/security`);
+      if ((await page.locator('html.dark').count() === 1) !== (theme === 'dark')) {
+        await Promise.all([page.waitForLoadState('load'), page.locator('form[action="/preferences"]:has(input[name=theme]) button').click()]);
+      }
+      for (const url of [...PAGES, '/no-such-page']) {
+        await page.goto(`${ctx.server.url}${url}`);
+        assert.equal(await page.locator('html.dark').count(), theme === 'dark' ? 1 : 0);
+        assert.deepEqual(await seriousViolations(page), [], `${theme} ${url}`);
+        if (SCREENSHOTS !== undefined && ['/security', '/security/alerts', '/production'].includes(url)) {
+          mkdirSync(SCREENSHOTS, { recursive: true });
+          await page.screenshot({ path: path.join(SCREENSHOTS, `${url.slice(1).replaceAll('/', '-')}-${theme}.png`) });
+        }
+      }
+    }
+    const login = await watchedContext(browser, ctx.server);
+    await login.page.goto(`${ctx.server.url}/login`);
+    assert.deepEqual(await seriousViolations(login.page), [], 'sign-in page');
+    await login.context.close();
+  });
+
+  it('works on a phone: the menu opens from the header', once, async () => {
+    const phone = await watchedContext(browser, ctx.server, { viewport: { width: 390, height: 844 } });
+    try {
+      await signIn(phone.page, ctx.server, ctx.a.operator.username, '/security/alerts');
+      const nav = phone.page.locator('#sidebar');
+      assert.ok((await nav.boundingBox())!.x < 0, 'the sidebar starts out of view');
+      await phone.page.getByRole('button', { name: 'Menu' }).click();
+      await until(async () => (await nav.boundingBox())!.x >= 0);
+      if (SCREENSHOTS !== undefined) await phone.page.screenshot({ path: path.join(SCREENSHOTS, 'phone-menu.png') });
+      await phone.page.locator('#sidebar').getByText('Alerts').click();
+      if (SCREENSHOTS !== undefined) await phone.page.screenshot({ path: path.join(SCREENSHOTS, 'phone-alerts.png') });
+      assert.deepEqual(phone.foreign, []);
+      assert.deepEqual(phone.incidents, []);
+    } finally {
+      await phone.context.close();
+    }
+  });
+
+  it('sent nothing anywhere but its own server, and ran no injected script', () => {
+    assert.deepEqual(admin.foreign, []);
+    assert.deepEqual(admin.incidents, []);
+  });
+});
