@@ -8,15 +8,25 @@ import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib';
  * The UI's static files, all from this repository or from npm packages (nothing from a CDN),
  * read once at start. Each is served under a name that carries a hash of its content, so browsers
  * may cache it for a year (`immutable`) and a new release is fetched at once. Text files are
- * compressed once here, not per request.
+ * compressed once, when first asked for (not at start, which it would slow by a second), not per request.
  */
 export interface Asset {
   url: string;
   type: string;
   body: Buffer;
-  br?: Buffer;
-  gzip?: Buffer;
+  /** The body compressed with a Content-Encoding the client accepts, or undefined to send it as it is. */
+  encoded(acceptEncoding: string): { encoding: 'br' | 'gzip'; body: Buffer } | undefined;
   etag: string;
+}
+
+function compressedLazily(body: Buffer): Asset['encoded'] {
+  let br: Buffer | undefined;
+  let gzip: Buffer | undefined;
+  return (acceptEncoding) => {
+    if (/\bbr\b/.test(acceptEncoding)) return { encoding: 'br', body: (br ??= brotliCompressSync(body, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11 } })) };
+    if (/\bgzip\b/.test(acceptEncoding)) return { encoding: 'gzip', body: (gzip ??= gzipSync(body, { level: 9 })) };
+    return undefined;
+  };
 }
 
 const OWN = path.join(import.meta.dirname, 'assets');
@@ -66,14 +76,8 @@ export function loadAssets(): AssetTable {
       body = Buffer.from(body.toString('utf8').replace(/\/assets\/([\w.-]+)/g, (whole, logical: string) => byName.get(logical)?.url ?? whole));
     }
     const file = fingerprinted(name, body);
-    const text = type.startsWith('text/');
-    const asset: Asset = {
-      url: `/assets/${file}`,
-      type,
-      body,
-      etag: `"${file}"`,
-      ...(text ? { br: brotliCompressSync(body, { params: { [zlib.BROTLI_PARAM_QUALITY]: 11 } }), gzip: gzipSync(body, { level: 9 }) } : {}),
-    };
+    // Fonts are compressed already.
+    const asset: Asset = { url: `/assets/${file}`, type, body, etag: `"${file}"`, encoded: type.startsWith('text/') ? compressedLazily(body) : () => undefined };
     byName.set(name, asset);
     byFile.set(file, asset);
   }

@@ -150,10 +150,9 @@ export function webRoutes(deps: WebDeps): FastifyPluginAsyncTypebox {
       if (asset === undefined) return reply.callNotFound();
       reply.header('cache-control', 'public, max-age=31536000, immutable').header('etag', asset.etag).header('vary', 'accept-encoding').type(asset.type);
       if (request.headers['if-none-match'] === asset.etag) return reply.code(304).send();
-      const accepted = request.headers['accept-encoding'] ?? '';
-      if (asset.br !== undefined && /\bbr\b/.test(accepted)) return reply.header('content-encoding', 'br').send(asset.br);
-      if (asset.gzip !== undefined && /\bgzip\b/.test(accepted)) return reply.header('content-encoding', 'gzip').send(asset.gzip);
-      return reply.send(asset.body);
+      const encoded = asset.encoded(request.headers['accept-encoding'] ?? '');
+      if (encoded === undefined) return reply.send(asset.body);
+      return reply.header('content-encoding', encoded.encoding).send(encoded.body);
     });
 
     // ---- signing in and out
