@@ -116,7 +116,7 @@ forEachDialect('web UI in a browser', { env: { SENTINEL_SYNC: 'off' }, tenants: 
 
   it('turns a line\'s tile to stopped when the line stops', async () => {
     const { page } = admin;
-    await ctx.server.services.production.ingest(ctx.a.id, seeded.lineId, { detections: [{ detected_at: new Date().toISOString(), area_id: 1 }] });
+    await ctx.server.services.production.ingest(ctx.a.id, seeded.lineId, { detections: [{ detected_at: new Date().toISOString(), area_id: seeded.outputAreaId }] });
     await page.goto(`${ctx.server.url}/production`);
     const tile = page.locator(`[data-line-id="${seeded.lineId}"]`);
     assert.equal(await tile.getAttribute('data-state'), 'running');

@@ -16,26 +16,36 @@ export interface SeededTenant {
   alertIds: string[];
   xssAlertId: string;
   lineId: number;
+  outputAreaId: number;
 }
 
 /** Systems, assets, alerts (one titled with an XSS payload), a vulnerability, a ticket and a production line. */
 export async function seedTenant(server: TestServer, tenant: TestTenant, label: string): Promise<SeededTenant> {
   const system = await makeSystem(server, tenant, { name: `${label} Wazuh manager`, status: 'warning', status_summary: `2 agents disconnected (${label})` });
   await makeSystem(server, tenant, { name: `${label} Grafana`, status: 'online' });
+  await makeSystem(server, tenant, { name: `${label} Palo Alto edge`, type: 'paloalto', status: 'alert', status_summary: 'Threat log: 3 critical events' });
+  await makeSystem(server, tenant, { name: `${label} Prometheus`, type: 'prometheus', status: 'online' });
   await makeAsset(server, tenant.id, system.id, { name: `${label}-web-01` });
+  await makeAsset(server, tenant.id, system.id, { name: `${label}-db-01`, status: 'offline' });
   const alertIds = [
     await makeAlert(server, tenant.id, { title: `${label} brute force on ssh`, severity: 'high', source: 'wazuh', system_id: system.id, asset: `${label}-web-01` }),
     await makeAlert(server, tenant.id, { title: `${label} disk almost full`, severity: 'medium', source: 'grafana' }),
   ];
   const xssAlertId = await makeAlert(server, tenant.id, { title: XSS, severity: 'critical', source: 'splunk' });
+  await makeAlert(server, tenant.id, { title: `${label} port scan from 203.0.113.7`, severity: 'low', source: 'paloalto', status: 'acknowledged' });
   await makeVulnerability(server, tenant.id, { title: `${label} OpenSSL flaw`, cve: 'CVE-2024-3400' });
   await makeTicket(server, tenant.admin.token, { title: `${label} rotate the VPN keys` });
   const { structure } = server.services;
   const line = await structure.createLine(tenant.id, { line_name: `${label} Press line`, line_code: `${label.toLowerCase()}press`, downtime_threshold_seconds: 2 });
-  await structure.createArea(tenant.id, { line_id: line.line_id, area_name: 'Out', area_type: 'output' });
+  const area = await structure.createArea(tenant.id, { line_id: line.line_id, area_name: 'Out', area_type: 'output' });
   await structure.createShift(tenant.id, { shift_name: 'Day', start_time: '00:00', end_time: '12:00', line_id: line.line_id });
   await structure.createShift(tenant.id, { shift_name: 'Night', start_time: '12:00', end_time: '00:00', line_id: line.line_id });
-  return { systemId: system.id, alertIds, xssAlertId, lineId: line.line_id };
+  // Ten minutes of output at a good pace, so that the tile has an OEE to show.
+  const product = await structure.createProduct(tenant.id, { product_name: 'Bracket', product_code: `${label.toLowerCase()}-br`, ideal_cycle_seconds: 4 });
+  const start = Date.now() - 10 * 60_000;
+  const detections = Array.from({ length: 120 }, (_, i) => ({ detected_at: new Date(start + i * 5_000).toISOString(), area_id: area.area_id, product_id: product.product_id }));
+  await server.services.production.ingest(tenant.id, line.line_id, { detections });
+  return { systemId: system.id, alertIds, xssAlertId, lineId: line.line_id, outputAreaId: area.area_id };
 }
 
 export async function launchBrowser(): Promise<Browser> {

@@ -9,6 +9,8 @@ interface NavItem {
   label: MessageKey;
   icon: string;
   permission: Permission;
+  /** Also for a platform administrator, who has no tenant of their own (tenant pages need one). */
+  platform?: true;
 }
 
 interface NavSection {
@@ -34,15 +36,17 @@ const NAV: NavSection[] = [
   {
     label: 'nav.admin',
     items: [
-      { href: '/admin/users', label: 'nav.users', icon: 'group', permission: 'users:read' },
-      { href: '/admin/audit', label: 'nav.audit', icon: 'history', permission: 'audit:read' },
+      { href: '/admin/users', label: 'nav.users', icon: 'group', permission: 'users:read', platform: true },
+      { href: '/admin/audit', label: 'nav.audit', icon: 'history', permission: 'audit:read', platform: true },
     ],
   },
 ];
 
 function sidebar(view: ViewContext, active: string): Html {
   const { t } = view;
-  const sections = NAV.map((section) => ({ ...section, items: section.items.filter((item) => can(view, item.permission)) })).filter((section) => section.items.length > 0);
+  const platformAdmin = view.principal?.tenantId === null;
+  const shown = (item: NavItem) => can(view, item.permission) && (!platformAdmin || item.platform === true);
+  const sections = NAV.map((section) => ({ ...section, items: section.items.filter(shown) })).filter((section) => section.items.length > 0);
   return h`<nav id="sidebar" aria-label="${t('nav.main')}" x-bind:class="sidebarClass"
       class="fixed inset-y-0 left-0 z-30 w-64 -translate-x-full transform border-r border-slate-200 bg-white transition-transform lg:static lg:translate-x-0 dark:border-slate-700 dark:bg-surface-dark">
     <div class="flex h-16 items-center gap-2 px-5">
