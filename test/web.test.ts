@@ -269,6 +269,28 @@ forEachDialect('web UI over HTTP', { env: { SENTINEL_SYNC: 'off' }, tenants: 'We
     assert.equal(html.headers['content-encoding'], 'gzip', 'pages are compressed');
   });
 
+  it('shows a refused request and a server failure in the same look, without internals', async () => {
+    const web = new WebClient(ctx.server);
+    await web.signIn(ctx.a.viewer.username);
+    const refused = await web.get('/security/alerts?severity=apocalyptic');
+    assert.equal(refused.status, 400);
+    assert.match(refused.text, /id="sidebar"/);
+    const tickets = ctx.server.services.tickets;
+    const list = tickets.list;
+    tickets.list = async () => {
+      throw new Error('boom: SELECT secret FROM somewhere');
+    };
+    try {
+      const failed = await web.get('/security/tickets');
+      assert.equal(failed.status, 500);
+      assert.match(failed.headers.get('content-type')!, /text\/html/);
+      assert.match(failed.text, /id="sidebar"/);
+      assert.doesNotMatch(failed.text, /boom|SELECT/);
+    } finally {
+      tickets.list = list;
+    }
+  });
+
   it('answers a browser\'s unknown page with the 404 page, and API clients with problem+json', async () => {
     const web = new WebClient(ctx.server);
     const page = await web.get('/no/such/page');

@@ -136,9 +136,10 @@ export function webRoutes(deps: WebDeps): FastifyPluginAsyncTypebox {
       if (problem.headers) reply.headers(problem.headers);
       const view = await viewOf(request).catch(() => undefined);
       if (view === undefined) return reply.code(problem.status).type(HTML).send('<!doctype html><title>Error</title><p>Error</p>');
-      const status = problem.status === 403 || problem.status === 404 ? problem.status : 500;
-      const detail = problem.detail === 'csrf' ? view.t('error.csrf') : problem.status >= 500 || status !== 500 ? undefined : problem.detail;
-      return reply.code(problem.status).type(HTML).send(String(errorPage(view, status, detail)));
+      // A client error shows what was wrong with the request (our own sentences); a server error never does.
+      const status = problem.status === 403 || problem.status === 404 ? problem.status : problem.status < 500 ? 400 : 500;
+      const detail = problem.detail === 'csrf' ? view.t('error.csrf') : status === 400 ? problem.detail : undefined;
+      return reply.code(problem.status).type(HTML).send(String(errorPage(view, status, detail, problem.status)));
     });
 
     app.get('/assets/:file', {

@@ -22,15 +22,17 @@ export function loginPage(view: ViewContext, options: { csrfToken: string; next:
 </main>`);
 }
 
-const ERROR_ICONS: Record<number, string> = { 403: 'block', 404: 'travel_explore', 500: 'error' };
+export type ErrorPageStatus = 400 | 403 | 404 | 500;
 
-/** 403, 404 and 500 in the same look: inside the app for a signed-in user, alone otherwise. */
-export function errorPage(view: ViewContext, status: 403 | 404 | 500, detail?: string): Html {
+const ERROR_ICONS: Record<number, string> = { 400: 'report', 403: 'block', 404: 'travel_explore', 500: 'error' };
+
+/** 400, 403, 404 and 500 in the same look: inside the app for a signed-in user, alone otherwise. */
+export function errorPage(view: ViewContext, status: ErrorPageStatus, detail?: string, shownStatus?: number): Html {
   const { t } = view;
   const title = t(`error.${status}.title` as MessageKey);
   const content = h`<div class="mx-auto max-w-lg py-16 text-center">
     ${icon(ERROR_ICONS[status]!, 'text-[56px] text-primary')}
-    <p class="mt-2 text-sm font-semibold text-slate-600 dark:text-slate-400">${status}</p>
+    <p class="mt-2 text-sm font-semibold text-slate-600 dark:text-slate-400">${shownStatus ?? status}</p>
     <h2 class="mt-1 text-2xl font-bold">${title}</h2>
     <p class="mt-2 text-slate-600 dark:text-slate-300">${detail ?? t(`error.${status}.body` as MessageKey)}</p>
     <a href="/" class="${primaryButton} mt-6">${icon('home', 'text-[20px]')}${t('error.back')}</a>
