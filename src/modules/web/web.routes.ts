@@ -259,23 +259,26 @@ export function webRoutes(deps: WebDeps): FastifyPluginAsyncTypebox {
     }, async (request, reply) => send(reply, systemPage(await viewOf(request), await services.systems.get(request.tenantId, request.params.id))));
 
     const AlertFilter = Type.Object({ severity: Type.Optional(Type.Union([Type.Literal(''), Type.Literal('critical'), Type.Literal('high'), Type.Literal('medium'), Type.Literal('low'), Type.Literal('info')])) });
-    const alertFilter = (severity: string | undefined) => (severity === undefined || severity === '' ? {} : { severity: severity as 'critical' });
+    type Severity = 'critical' | 'high' | 'medium' | 'low' | 'info';
+    const severityOf = (severity: string | undefined) => (severity === undefined || severity === '' ? undefined : (severity as Severity));
+    const alertFilter = (severity: Severity | undefined) => (severity === undefined ? {} : { severity: [severity] });
 
     app.get('/security/alerts', {
       schema: { querystring: AlertFilter },
       config: { access: 'alerts:read', tenant: 'required', audit: audit('alert.list_active', 'alert', true) },
     }, async (request, reply) => {
-      const alerts = await services.alerts.listActive(request.tenantId, { limit: 100, ...alertFilter(request.query.severity) });
-      return send(reply, alertsPage(await viewOf(request), alerts.items, alertFilter(request.query.severity)));
+      const severity = severityOf(request.query.severity);
+      const alerts = await services.alerts.listActive(request.tenantId, { limit: 100, ...alertFilter(severity) });
+      return send(reply, alertsPage(await viewOf(request), alerts.items, { ...(severity !== undefined ? { severity } : {}) }));
     });
 
     app.get('/security/parts/alerts', {
       schema: { querystring: AlertFilter },
       config: { access: 'alerts:read', tenant: 'required', audit: audit('alert.list_active', 'alert', true) },
     }, async (request, reply) => {
-      const filter = alertFilter(request.query.severity);
-      const alerts = await services.alerts.listActive(request.tenantId, { limit: 100, ...filter });
-      const query = filter.severity === undefined ? '' : `?severity=${filter.severity}`;
+      const severity = severityOf(request.query.severity);
+      const alerts = await services.alerts.listActive(request.tenantId, { limit: 100, ...alertFilter(severity) });
+      const query = severity === undefined ? '' : `?severity=${severity}`;
       return send(reply, alertsList(await viewOf(request), alerts.items, { actions: true, refreshUrl: `/security/parts/alerts${query}` }));
     });
 
@@ -292,7 +295,7 @@ export function webRoutes(deps: WebDeps): FastifyPluginAsyncTypebox {
       config: { access: 'alerts:write', tenant: 'required', audit: audit('alert.resolve', 'alert') },
     }, async (request, reply) => {
       const note = request.body.note?.trim();
-      await services.alerts.resolve(request.tenantId, request.actor, request.params.id, note === '' ? undefined : note);
+      await services.alerts.resolve(request.tenantId, request.actor, request.params.id, note === undefined || note === '' ? {} : { resolution_note: note });
       // A resolved alert leaves the active list: the row is replaced by nothing.
       return answer(request, reply, '', '/security/alerts');
     });
@@ -301,9 +304,10 @@ export function webRoutes(deps: WebDeps): FastifyPluginAsyncTypebox {
       schema: { params: IdParams, body: Type.Optional(StateBody) },
       config: { access: 'tickets:write', tenant: 'required', audit: audit('alert.create_ticket', 'alert') },
     }, async (request, reply) => {
-      await services.alerts.createTicket(request.tenantId, request.actor, request.params.id);
+      const { ticket, created } = await services.alerts.openTicket(request.tenantId, request.actor, request.params.id, {});
+      request.auditTarget = { detail: { ticket_id: ticket.id, created } };
       const alert = await services.alerts.get(request.tenantId, request.params.id);
-      return answer(request, reply, alertRow(await viewOf(request), alert, { actions: true, ticketOpened: true }), '/security/tickets');
+      return answer(request, reply, alertRow(await viewOf(request), alert), '/security/tickets');
     });
 
     app.get('/security/vulnerabilities', {

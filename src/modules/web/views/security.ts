@@ -39,7 +39,7 @@ function systemsTable(view: ViewContext, systems: SystemView[]): Html {
   return table([t('col.system'), { label: t('col.type'), wide: true }, t('col.status'), { label: t('col.alerts'), wide: true }, { label: t('col.last_seen'), wide: true }], rows, t('security.systems.none'));
 }
 
-function alertActions(view: ViewContext, alert: AlertView, ticketOpened: boolean): Html {
+function alertActions(view: ViewContext, alert: AlertView): Html {
   const { t } = view;
   if (!can(view, 'alerts:write')) return h``;
   const target = `#alert-${alert.id}`;
@@ -47,7 +47,7 @@ function alertActions(view: ViewContext, alert: AlertView, ticketOpened: boolean
   return h`<div class="flex flex-wrap items-start gap-2">
     ${alert.status === 'active' ? h`<form method="post" action="/security/alerts/${alert.id}/acknowledge" hx-post="/security/alerts/${alert.id}/acknowledge" hx-target="${target}" hx-swap="outerHTML">${csrf}
       <button type="submit" class="${secondaryButton}">${icon('done', 'text-[18px]')}${t('alerts.acknowledge')}</button></form>` : ''}
-    ${can(view, 'tickets:write') ? (ticketOpened ? h`<span class="inline-flex items-center gap-1 text-sm text-green-700 dark:text-green-400">${icon('confirmation_number', 'text-[18px]')}${t('alerts.ticket.opened')}</span>`
+    ${can(view, 'tickets:write') ? (alert.ticket_id !== null ? h`<span class="inline-flex items-center gap-1 text-sm text-green-700 dark:text-green-400">${icon('confirmation_number', 'text-[18px]')}${t('alerts.ticket.opened')}</span>`
       : h`<form method="post" action="/security/alerts/${alert.id}/ticket" hx-post="/security/alerts/${alert.id}/ticket" hx-target="${target}" hx-swap="outerHTML">${csrf}
       <button type="submit" class="${secondaryButton}">${icon('confirmation_number', 'text-[18px]')}${t('alerts.ticket')}</button></form>`) : ''}
     <details class="group">
@@ -61,7 +61,7 @@ function alertActions(view: ViewContext, alert: AlertView, ticketOpened: boolean
   </div>`;
 }
 
-export function alertRow(view: ViewContext, alert: AlertView, options: { actions: boolean; ticketOpened?: boolean } = { actions: true }): Html {
+export function alertRow(view: ViewContext, alert: AlertView, options: { actions: boolean } = { actions: true }): Html {
   return h`<tr id="alert-${alert.id}" data-alert-id="${alert.id}">
     ${cell(h`<p class="font-medium" data-field="title">${alert.title}</p>${alert.asset ? h`<p class="text-xs text-text-sub dark:text-slate-400">${alert.asset}</p>` : ''}
       ${phoneOnly(h`${severityBadge(view, alert.severity)}${statusBadge(view, alert.status)}<span class="text-xs text-text-sub dark:text-slate-400">${alert.source} · ${when(view, alert.last_seen)}</span>`)}`)}
@@ -69,7 +69,7 @@ export function alertRow(view: ViewContext, alert: AlertView, options: { actions
     ${wideCell(alert.source)}
     ${wideCell(statusBadge(view, alert.status))}
     ${wideCell(when(view, alert.last_seen), 'whitespace-nowrap')}
-    ${options.actions ? cell(alertActions(view, alert, options.ticketOpened === true)) : ''}
+    ${options.actions ? cell(alertActions(view, alert)) : ''}
   </tr>`;
 }
 
