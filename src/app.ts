@@ -8,7 +8,7 @@ import { registerGuard } from './platform/auth/guard.ts';
 import { registerTenantContext } from './platform/auth/tenant-scope.ts';
 import type { Db } from './platform/db/database.ts';
 import { buildSerializerOncePerSchema } from './platform/http/compile-once.ts';
-import { clientErrorHandler, frameworkErrorHandler, registerErrorHandling } from './platform/http/errors.ts';
+import { MAX_PATH_PARAMETER_LENGTH, clientErrorHandler, frameworkErrorHandler, registerErrorHandling } from './platform/http/errors.ts';
 import { registerOpenApi } from './platform/http/openapi.ts';
 import { registerResponseCache } from './platform/http/response-cache.ts';
 import { Problem } from './platform/http/schemas.ts';
@@ -45,7 +45,7 @@ export async function buildApp(config: Config, db: Db, services: AppServices): P
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID_PATTERN.test(given) ? given : randomUUID();
     },
-    routerOptions: { maxParamLength: 200 },
+    routerOptions: { maxParamLength: MAX_PATH_PARAMETER_LENGTH },
     // Requests refused before any route (bad URL) or by the HTTP parser also answer problem+json.
     frameworkErrors: frameworkErrorHandler,
     clientErrorHandler,

@@ -67,6 +67,20 @@ forEachDialect('alert rules', { env: { SENTINEL_RULES_EVAL_SECONDS: '1' }, tenan
       assert.match(alert.description, /avg\(room\.temperature\{room="r1"\}\) over 60 s is 80/);
       const systems = await api().get('/api/v1/systems', s.a.viewer.token);
       assert.equal(systems.body.items.find((system: { id: string }) => system.id === alert.system_id)?.system, 'Sentinel rules');
+      // The rules' integration is listed and readable, but has no vendor: an admin cannot change,
+      // test, sync or delete it (each a 409 that changes nothing), and it never breaks a request.
+      const rulesIntegration = (await api().get('/api/v1/integrations', s.a.admin.token)).body.items.find((item: { type: string }) => item.type === 'sentinel_rules');
+      assert.ok(rulesIntegration, 'the rules integration is listed');
+      const path = `/api/v1/integrations/${rulesIntegration.id}`;
+      assert.equal((await api().get(path, s.a.admin.token)).status, 200);
+      for (const response of [
+        await api().patch(path, { enabled: true }, s.a.admin.token),
+        await api().post(`${path}/test`, undefined, s.a.admin.token),
+        await api().post(`${path}/sync`, undefined, s.a.admin.token),
+        await api().delete(path, s.a.admin.token),
+      ]) assert.equal(response.status, 409, response.text);
+      assert.deepEqual((await api().get(path, s.a.admin.token)).body, rulesIntegration);
+      assert.equal((await api().get(path, s.b.admin.token)).status, 404);
       const firing = await api().get(`/api/v1/alert-rules/${created.id}`, s.a.viewer.token);
       assert.equal(firing.body.state, 'firing');
       assert.equal(firing.body.last_value, 80);

@@ -82,7 +82,13 @@ for (const dialect of dialects()) {
       const what = `${method} ${url.slice(0, 300)} ${body?.slice(0, 300) ?? ''}`;
       assert.ok(response.status < 500 || response.status === 502 || response.status === 504, `${what} → ${response.status} ${text.slice(0, 300)}`);
       assert.doesNotMatch(text, INTERNALS, `${what} leaks internals: ${text.slice(0, 300)}`);
-      if (response.status >= 400) assert.match(response.headers.get('content-type') ?? '', /^application\/problem\+json/, `${what} → ${response.status} ${text.slice(0, 300)}`);
+      if (response.status < 400) return;
+      // The MCP endpoint speaks JSON-RPC: its protocol errors are JSON-RPC error objects, as MCP clients expect.
+      if (url.startsWith('/mcp') && /^application\/json/.test(response.headers.get('content-type') ?? '')) {
+        assert.equal((JSON.parse(text) as { jsonrpc?: string }).jsonrpc, '2.0', `${what} → ${response.status} ${text.slice(0, 300)}`);
+        return;
+      }
+      assert.match(response.headers.get('content-type') ?? '', /^application\/problem\+json/, `${what} → ${response.status} ${text.slice(0, 300)}`);
     }
 
     it(`sends ${ROUNDS_PER_OPERATION} hostile requests to every documented operation`, async () => {

@@ -67,7 +67,7 @@ export function integrationsRoutes(service: IntegrationsService, sync: SyncRunne
     });
 
     app.delete('/integrations/:id', {
-      schema: { tags, summary: 'Delete an integration and its stored secret', params: IdParams, querystring: TenantOnlyQuery, response: { 204: NoContent, ...problems(400, 401, 403, 404) } },
+      schema: { tags, summary: 'Delete an integration and its stored secret', params: IdParams, querystring: TenantOnlyQuery, response: { 204: NoContent, ...problems(400, 401, 403, 404, 409) } },
       config: { access: 'integrations:write', tenant: 'required', audit: audit('integration.delete') },
     }, async (request, reply) => {
       await service.delete(request.tenantId, request.params.id);
@@ -78,7 +78,7 @@ export function integrationsRoutes(service: IntegrationsService, sync: SyncRunne
     app.post('/integrations/:id/test', {
       schema: {
         tags, summary: 'Check reachability and credentials (the answer is 200 either way; see ok)', params: IdParams,
-        querystring: TenantOnlyQuery, response: { 200: CheckResult, ...problems(400, 401, 403, 404) },
+        querystring: TenantOnlyQuery, response: { 200: CheckResult, ...problems(400, 401, 403, 404, 409) },
       },
       config: { access: 'integrations:write', tenant: 'required', audit: vendorCall('integration.test') },
     }, async (request) => {
@@ -98,7 +98,7 @@ export function integrationsRoutes(service: IntegrationsService, sync: SyncRunne
     app.post('/integrations/:id/sync', {
       schema: {
         tags, summary: 'Sync now: poll the vendor and update systems, alerts and vulnerabilities', params: IdParams,
-        querystring: TenantOnlyQuery, response: { 200: SyncOutcome, ...problems(400, 401, 403, 404) },
+        querystring: TenantOnlyQuery, response: { 200: SyncOutcome, ...problems(400, 401, 403, 404, 409) },
       },
       config: { access: 'integrations:write', tenant: 'required', audit: vendorCall('integration.sync') },
     }, async (request) => {
@@ -116,7 +116,7 @@ export function integrationsRoutes(service: IntegrationsService, sync: SyncRunne
     }
 
     app.get('/integrations/:id/grafana/dashboards', {
-      schema: { tags, summary: 'Grafana dashboards of this integration', params: IdParams, querystring: TenantOnlyQuery, response: { 200: DashboardList, ...problems(400, 401, 403, 404, 502, 504) } },
+      schema: { tags, summary: 'Grafana dashboards of this integration', params: IdParams, querystring: TenantOnlyQuery, response: { 200: DashboardList, ...problems(400, 401, 403, 404, 409, 502, 504) } },
       config: { access: 'integrations:read', tenant: 'required', audit: audit('integration.grafana.dashboards', true) },
     }, async (request) => {
       const { provider, ctx } = await metricsTarget(request, request.params.id);
@@ -124,7 +124,7 @@ export function integrationsRoutes(service: IntegrationsService, sync: SyncRunne
     });
 
     app.get('/integrations/:id/grafana/dashboards/:uid', {
-      schema: { tags, summary: 'One Grafana dashboard with its panels (collapsed rows flattened)', params: DashboardParams, querystring: TenantOnlyQuery, response: { 200: DashboardDetailSchema, ...problems(400, 401, 403, 404, 502, 504) } },
+      schema: { tags, summary: 'One Grafana dashboard with its panels (collapsed rows flattened)', params: DashboardParams, querystring: TenantOnlyQuery, response: { 200: DashboardDetailSchema, ...problems(400, 401, 403, 404, 409, 502, 504) } },
       config: { access: 'integrations:read', tenant: 'required', audit: audit('integration.grafana.dashboard', true) },
     }, async (request) => {
       const { provider, ctx } = await metricsTarget(request, request.params.id);
@@ -135,7 +135,7 @@ export function integrationsRoutes(service: IntegrationsService, sync: SyncRunne
     app.get('/integrations/:id/grafana/dashboards/:uid/panels/:panel_id/data', {
       schema: {
         tags, summary: 'A panel\'s data as normalised series over a time range', params: PanelParams, querystring: PanelDataQuery,
-        response: { 200: PanelData, ...problems(400, 401, 403, 404, 502, 504) },
+        response: { 200: PanelData, ...problems(400, 401, 403, 404, 409, 502, 504) },
       },
       config: { access: 'integrations:read', tenant: 'required', audit: audit('integration.grafana.panel_data', true) },
     }, async (request) => {

@@ -89,6 +89,19 @@ export function createIntegrationsService(deps: { repo: IntegrationsRepo; secret
     return row;
   }
 
+  /**
+   * An integration of a vendor. Sentinel keeps rows of its own in the same table (a tenant's alert
+   * rules are one, so their alerts have an integration and a system): listed and readable, but not
+   * changed, tested, synced or deleted here — there is no vendor behind them.
+   */
+  async function vendorIntegration(tenantId: string, id: string): Promise<IntegrationRow> {
+    const row = await get(tenantId, id);
+    if (!Object.hasOwn(PROVIDERS, row.type)) {
+      throw conflict(`"${row.name}" is kept by Sentinel itself, not a vendor: it cannot be changed, tested, synced or deleted (manage what feeds it instead)`);
+    }
+    return row;
+  }
+
   async function storeSecret(tenantId: string, name: string, value: SecretValue): Promise<string> {
     if (!secrets.writable) {
       throw badRequest(`The ${secrets.kind} secret store is read-only: reference an existing secret with keyvault_secret_id`, [{ field: 'secret', message: 'cannot be stored in this secret store' }]);
@@ -148,7 +161,7 @@ export function createIntegrationsService(deps: { repo: IntegrationsRepo; secret
 
   return {
     get: async (tenantId: string, id: string) => integrationView(await get(tenantId, id)),
-    getRow: get,
+    getRow: vendorIntegration,
     contextFor,
     definitionOf: (row: IntegrationRow) => PROVIDERS[row.type as IntegrationType],
 
@@ -195,7 +208,7 @@ export function createIntegrationsService(deps: { repo: IntegrationsRepo; secret
     },
 
     async update(tenantId: string, id: string, input: UpdateIntegrationInput): Promise<IntegrationView> {
-      const current = await get(tenantId, id);
+      const current = await vendorIntegration(tenantId, id);
       const definition = PROVIDERS[current.type as IntegrationType];
       const capabilities = input.capabilities === undefined ? undefined : resolveCapabilities(definition, input.capabilities);
       const config = input.config === undefined ? undefined : validConfig(definition, { ...(JSON.parse(current.config) as Record<string, unknown>), ...input.config });
@@ -243,7 +256,7 @@ export function createIntegrationsService(deps: { repo: IntegrationsRepo; secret
     },
 
     async delete(tenantId: string, id: string): Promise<void> {
-      const current = await get(tenantId, id);
+      const current = await vendorIntegration(tenantId, id);
       if (!(await repo.delete(tenantId, id))) throw notFound('Integration');
       providerState.delete(id);
       await forgetSecret(current.secret_ref);

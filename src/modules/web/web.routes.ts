@@ -4,7 +4,7 @@ import formbody from '@fastify/formbody';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { forbidden, HttpError, problemFor } from '../../platform/http/errors.ts';
+import { forbidden, HttpError, MAX_PATH_PARAMETER_LENGTH, problemFor, sendProblem } from '../../platform/http/errors.ts';
 import { IdParams } from '../../platform/http/schemas.ts';
 import type { AppServices } from '../../services.ts';
 import { liveRoutes } from '../live/live.routes.ts';
@@ -356,6 +356,10 @@ export function webRoutes(deps: WebDeps): FastifyPluginAsyncTypebox {
 
     // Browsers get the 404 page in the UI's look; API clients keep their problem+json.
     app.get('/*', { config: { access: 'public' } }, async (request, reply) => {
+      // The router lands here, not on its 414, when a path parameter of another route is too long.
+      if (request.url.split('?')[0]!.split('/').some((segment) => segment.length > MAX_PATH_PARAMETER_LENGTH)) {
+        return sendProblem(request, reply, { status: 414, detail: `A path segment is longer than ${MAX_PATH_PARAMETER_LENGTH} characters` });
+      }
       if (!(request.headers.accept ?? '').includes('text/html') || request.url.startsWith('/api/')) return reply.callNotFound();
       return reply.code(404).type(HTML).send(String(errorPage(await viewOf(request), 404)));
     });

@@ -2,6 +2,9 @@ import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isDatabaseUnavailable, isInvalidValue } from '../db/errors.ts';
 
+/** The router's bound on one path parameter; a longer one is 414 URI Too Long, not a lookup. */
+export const MAX_PATH_PARAMETER_LENGTH = 200;
+
 export interface FieldError {
   field: string;
   message: string;
@@ -176,7 +179,7 @@ function problemBody(answer: ProblemAnswer, request?: FastifyRequest) {
   };
 }
 
-function sendProblem(request: FastifyRequest, reply: FastifyReply, answer: ProblemAnswer) {
+export function sendProblem(request: FastifyRequest, reply: FastifyReply, answer: ProblemAnswer) {
   if (answer.headers) reply.headers(answer.headers);
   return reply.code(answer.status).type(PROBLEM_TYPE).send(problemBody(answer, request));
 }
