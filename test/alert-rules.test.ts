@@ -60,6 +60,11 @@ forEachDialect('alert rules', { env: { SENTINEL_RULES_EVAL_SECONDS: '1' }, tenan
 
       const opened = await a.waitFor((e) => e.type === 'alert.created' && e.title === TEMPERATURE_RULE.name, 10_000);
       assert.equal(opened.severity, 'high');
+      // The event carries the alert's own field names, as a vendor sync's do, and the rules' system turns to alert.
+      assert.deepEqual(Object.keys(opened).sort(), ['id', 'last_seen', 'severity', 'status', 'system_id', 'tenant_id', 'title', 'type']);
+      assert.equal(opened.status, 'active');
+      const statusChanged = await a.waitFor((e) => e.type === 'system.status_changed' && e.id === opened.system_id, 10_000);
+      assert.deepEqual([statusChanged.status, statusChanged.set_by], ['alert', 'open_alerts']);
       const active = await api().get('/api/v1/alerts/active', s.a.viewer.token);
       const alert = active.body.items.find((item: { id: string }) => item.id === opened.id);
       assert.ok(alert, 'the alert is among the active ones');

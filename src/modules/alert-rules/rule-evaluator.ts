@@ -11,6 +11,7 @@ import type { LiveEvent } from '../../platform/events/event-bus.ts';
 import { newId } from '../../platform/ids.ts';
 import type { JobDriver } from '../../platform/jobs/job-driver.ts';
 import type { AlertsMerge, NormalizedAlert } from '../alerts/alerts.merge.ts';
+import { alertEvent } from '../alerts/alerts.service.ts';
 import type { ProductionService } from '../production/production.service.ts';
 import type { Severity } from '../security-domain/vocabulary.ts';
 import type { SystemsMerge } from '../systems/systems.merge.ts';
@@ -129,10 +130,16 @@ export function createRuleEvaluator(deps: RuleEvaluatorDeps) {
       });
     }
     if (firing.length === 0 && (await deps.repo.rulesIntegration(tenantId)) === undefined) return;
-    const changes = await deps.alerts.mergeFromFeed(tenantId, await rulesFeed(tenantId, now), firing, now);
-    for (const alert of changes.created) deps.publish({ type: 'alert.created', tenant_id: tenantId, ...alert });
-    for (const alert of changes.updated) deps.publish({ type: 'alert.updated', tenant_id: tenantId, ...alert });
-    for (const alert of changes.resolved) deps.publish({ type: 'alert.resolved', tenant_id: tenantId, ...alert });
+    const feed = await rulesFeed(tenantId, now);
+    const changes = await deps.alerts.mergeFromFeed(tenantId, feed, firing, now);
+    // The same events, and the same status of the rules' system, as a vendor's sync gives.
+    for (const alert of changes.created) deps.publish(alertEvent('alert.created', tenantId, alert));
+    for (const alert of changes.updated) deps.publish(alertEvent('alert.updated', tenantId, alert));
+    for (const alert of changes.resolved) deps.publish(alertEvent('alert.resolved', tenantId, alert));
+    for (const { previous_status, reason, ...alert } of changes.reopened) {
+      deps.publish({ ...alertEvent('alert.updated', tenantId, alert), change: 'reopened', previous_status, reason });
+    }
+    for (const change of await deps.systems.refreshStatus(tenantId, [feed.systemId], now)) deps.publish({ type: 'system.status_changed', tenant_id: tenantId, ...change });
   }
 
   return {
