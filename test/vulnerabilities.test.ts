@@ -51,9 +51,10 @@ forEachDialect('vulnerabilities and patching', { env: { SENTINEL_SYNC: 'off' }, 
     assert.equal(patched.status, 200, patched.text);
     assert.equal(patched.body.status, 'patching');
     assert.equal(patched.body.patch_jobs.length, 1);
+    const pending = patched.body.patch_jobs[0];
     assert.deepEqual(
-      { status: patched.body.patch_jobs[0].status, requested_by: patched.body.patch_jobs[0].requested_by, note: patched.body.patch_jobs[0].note, scheduled_at: patched.body.patch_jobs[0].scheduled_at },
-      { status: 'pending', requested_by: ctx.a.operator.id, note: 'Rolling out openssl update', scheduled_at: '2026-12-01T02:00:00.000Z' },
+      { status: pending.status, requested_by: pending.requested_by, requested_by_username: pending.requested_by_username, note: pending.note, scheduled_at: pending.scheduled_at, started_by_username: pending.started_by_username, completed_by_username: pending.completed_by_username },
+      { status: 'pending', requested_by: ctx.a.operator.id, requested_by_username: ctx.a.operator.username, note: 'Rolling out openssl update', scheduled_at: '2026-12-01T02:00:00.000Z', started_by_username: null, completed_by_username: null },
     );
     assert.equal((await ctx.server.api.post(`/api/v1/vulnerabilities/${target.id}/patch`, {}, ctx.a.operator.token)).status, 409);
     assert.equal((await ctx.server.api.post(`/api/v1/vulnerabilities/${target.id}/patch`, { scheduled_at: 'tomorrow' }, ctx.a.operator.token)).status, 400);
@@ -76,6 +77,7 @@ forEachDialect('vulnerabilities and patching', { env: { SENTINEL_SYNC: 'off' }, 
     assert.equal(after.body.patch_jobs[0].status, 'succeeded');
     assert.ok(after.body.patch_jobs[0].completed_at);
     assert.equal(after.body.patch_jobs[0].completed_by, null, 'confirmed by the feed');
+    assert.deepEqual([after.body.patch_jobs[0].completed_by_username, after.body.resolved_by, after.body.resolved_by_username], [null, null, null], 'no user named for the feed');
     assert.equal((await ctx.server.api.post(`/api/v1/vulnerabilities/${target.id}/patch`, {}, ctx.a.operator.token)).status, 409, 'resolved cannot be patched');
     assert.equal((await ctx.server.api.post(`/api/v1/vulnerabilities/${target.id}/resolve`, {}, ctx.a.operator.token)).status, 409);
   });
@@ -89,9 +91,16 @@ forEachDialect('vulnerabilities and patching', { env: { SENTINEL_SYNC: 'off' }, 
     assert.equal(resolved.body.patch_jobs[0].status, 'succeeded');
     assert.equal(resolved.body.patch_jobs[0].completed_by, ctx.a.operator.id);
     assert.equal(resolved.body.resolved_by, ctx.a.operator.id);
+    assert.equal(resolved.body.resolved_by_username, ctx.a.operator.username);
+    assert.equal(resolved.body.patch_jobs[0].completed_by_username, ctx.a.operator.username);
+    const listed = (await ctx.server.api.get('/api/v1/vulnerabilities?status=resolved&limit=500', ctx.a.viewer.token)).body.items.find((v: { id: string }) => v.id === open.id);
+    assert.equal(listed.resolved_by_username, ctx.a.operator.username, 'the list names the user too');
     assert.equal(resolved.body.patch_jobs[0].note, 'Host decommissioned');
     const audit = await ctx.server.api.get(`/api/v1/audit-logs?resource_id=${open.id}`, ctx.a.admin.token);
     assert.deepEqual(audit.body.items.map((e: { action: string }) => e.action).filter((a: string) => a !== 'vulnerability.get'), ['vulnerability.resolve', 'vulnerability.patch']);
+    // An id naming no user of this tenant (another tenant's user) shows no name.
+    await ctx.server.db.kysely.updateTable('vulnerabilities').set({ resolved_by: ctx.b.admin.id }).where('id', '=', open.id).execute();
+    assert.equal((await ctx.server.api.get(`/api/v1/vulnerabilities/${open.id}`, ctx.a.viewer.token)).body.resolved_by_username, null);
   });
 
   it('severity is the CVSS band when scored (CVSS 8.6 is high), the vendor\'s word kept; the distribution explains and agrees', async () => {
@@ -119,7 +128,7 @@ forEachDialect('vulnerabilities and patching', { env: { SENTINEL_SYNC: 'off' }, 
     const accepted = await ctx.server.api.post(`/api/v1/vulnerabilities/${first.id}/accept-risk`, { reason: 'Isolated lab host, compensating firewall rule', until }, ctx.a.operator.token);
     assert.equal(accepted.status, 200, accepted.text);
     assert.equal(accepted.body.status, 'accepted_risk');
-    assert.deepEqual({ ...accepted.body.accepted_risk, accepted_at: undefined }, { accepted_by: ctx.a.operator.id, accepted_at: undefined, reason: 'Isolated lab host, compensating firewall rule', until: until });
+    assert.deepEqual({ ...accepted.body.accepted_risk, accepted_at: undefined }, { accepted_by: ctx.a.operator.id, accepted_by_username: ctx.a.operator.username, accepted_at: undefined, reason: 'Isolated lab host, compensating firewall rule', until: until });
     assert.equal((await ctx.server.api.post(`/api/v1/vulnerabilities/${first.id}/accept-risk`, { reason: 'again' }, ctx.a.operator.token)).status, 409);
     assert.equal((await ctx.server.api.post(`/api/v1/vulnerabilities/${first.id}/patch`, {}, ctx.a.operator.token)).status, 409);
 
@@ -127,7 +136,7 @@ forEachDialect('vulnerabilities and patching', { env: { SENTINEL_SYNC: 'off' }, 
     assert.equal((await ctx.server.api.get(`/api/v1/vulnerabilities/${first.id}`, ctx.a.viewer.token)).body.status, 'accepted_risk', 'still reported, still accepted');
 
     const resolved = await ctx.server.api.post(`/api/v1/vulnerabilities/${second.id}/resolve`, { note: 'Patched by hand' }, ctx.a.operator.token);
-    assert.equal(resolved.body.resolved_by, ctx.a.operator.id);
+    assert.deepEqual([resolved.body.resolved_by, resolved.body.resolved_by_username], [ctx.a.operator.id, ctx.a.operator.username]);
     // The acceptance ran out.
     await ctx.server.db.kysely.updateTable('vulnerabilities').set({ accepted_until: Date.now() - 1000 }).where('id', '=', first.id).execute();
     await sync();
@@ -153,17 +162,24 @@ forEachDialect('vulnerabilities and patching', { env: { SENTINEL_SYNC: 'off' }, 
     const started = await move(a.id, job.id, { status: 'in_progress', note: 'Rolling out' });
     assert.equal(started.status, 200, started.text);
     assert.deepEqual([started.body.status, started.body.patch_jobs[0].status, started.body.patch_jobs[0].started_by], ['patching', 'in_progress', ctx.a.operator.id]);
+    assert.deepEqual([started.body.patch_jobs[0].started_by_username, started.body.patch_jobs[0].completed_by_username], [ctx.a.operator.username, null]);
     assert.ok(started.body.patch_jobs[0].started_at);
     const failed = await move(a.id, job.id, { status: 'failed', note: 'Package conflict' });
     assert.deepEqual([failed.body.status, failed.body.patch_jobs[0].status, failed.body.patch_jobs[0].completed_by, failed.body.patch_jobs[0].note], ['open', 'failed', ctx.a.operator.id, 'Package conflict']);
+    assert.equal(failed.body.patch_jobs[0].completed_by_username, ctx.a.operator.username);
     assert.equal((await move(a.id, job.id, { status: 'in_progress' })).status, 409, 'a finished job stays finished');
 
     const retry = (await ctx.server.api.post(`/api/v1/vulnerabilities/${a.id}/patch`, {}, ctx.a.operator.token)).body.patch_jobs[0];
     assert.equal((await move(a.id, retry.id, { status: 'cancelled' })).body.status, 'open');
     const third = (await ctx.server.api.post(`/api/v1/vulnerabilities/${a.id}/patch`, {}, ctx.a.operator.token)).body.patch_jobs[0];
     await move(a.id, third.id, { status: 'in_progress' });
-    const done = await move(a.id, third.id, { status: 'succeeded' });
-    assert.deepEqual([done.body.status, done.body.resolved_by, done.body.patch_jobs.slice(0, 3).map((j: { status: string }) => j.status)], ['resolved', ctx.a.operator.id, ['succeeded', 'cancelled', 'failed']], 'newest first');
+    const done = await move(a.id, third.id, { status: 'succeeded' }, ctx.a.admin.token);
+    assert.deepEqual([done.body.status, done.body.resolved_by, done.body.patch_jobs.slice(0, 3).map((j: { status: string }) => j.status)], ['resolved', ctx.a.admin.id, ['succeeded', 'cancelled', 'failed']], 'newest first');
+    assert.deepEqual(
+      [done.body.resolved_by_username, done.body.patch_jobs[0].requested_by_username, done.body.patch_jobs[0].started_by_username, done.body.patch_jobs[0].completed_by_username],
+      [ctx.a.admin.username, ctx.a.operator.username, ctx.a.operator.username, ctx.a.admin.username],
+      'each user named by their own username',
+    );
     const audit = await ctx.server.api.get(`/api/v1/audit-logs?resource_id=${a.id}&action=vulnerability.patch_job_update&outcome=success`, ctx.a.admin.token);
     assert.equal(audit.body.items.length, 5, 'in_progress, failed, cancelled, in_progress, succeeded');
   });

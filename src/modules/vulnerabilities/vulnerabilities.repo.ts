@@ -1,26 +1,48 @@
 import type { Kysely, Updateable } from 'kysely';
 import type { PlatformDatabase } from '../../platform/db/schema.ts';
-import type { PatchJobRow, PatchJobsTable, VulnerabilitiesTable } from './vulnerabilities.tables.ts';
+import type { PatchJobRow, PatchJobsTable, VulnerabilitiesTable, VulnerabilityRow } from './vulnerabilities.tables.ts';
 import { ACTIVE_PATCH_JOB_STATUSES, OPEN_VULNERABILITY_STATUSES } from '../security-domain/vocabulary.ts';
+
+/** A vulnerability with the usernames of the users named on it (null for an API key, the feed or no one). */
+export type VulnerabilityDetailRow = VulnerabilityRow & { resolved_by_username: string | null; accepted_by_username: string | null };
+/** A patch job with the usernames of the users named on it (null for an API key, the feed or no one). */
+export type PatchJobDetailRow = PatchJobRow & { requested_by_username: string | null; started_by_username: string | null; completed_by_username: string | null };
 
 /** Vulnerabilities and their patch jobs, by tenant (the first argument, from the caller's principal). */
 export function createVulnerabilitiesRepo(db: Kysely<PlatformDatabase>) {
-  return {
-    find: (tenantId: string, id: string) => db.selectFrom('vulnerabilities').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst(),
+  /** The tenant's vulnerabilities with the names of the users on them (only users of the same tenant). */
+  const detailed = (tenantId: string) =>
+    db
+      .selectFrom('vulnerabilities as v')
+      .leftJoin('users as res', (join) => join.onRef('res.id', '=', 'v.resolved_by').onRef('res.tenant_id', '=', 'v.tenant_id'))
+      .leftJoin('users as acc', (join) => join.onRef('acc.id', '=', 'v.accepted_by').onRef('acc.tenant_id', '=', 'v.tenant_id'))
+      .selectAll('v')
+      .select(['res.username as resolved_by_username', 'acc.username as accepted_by_username'])
+      .where('v.tenant_id', '=', tenantId);
 
-    list(tenantId: string, filter: { status?: string; severity?: string; cve?: string; systemId?: string; changedAfterMs?: number; beforeId?: string; limit: number }) {
-      let query = db.selectFrom('vulnerabilities').selectAll().where('tenant_id', '=', tenantId);
-      if (filter.status !== undefined) query = query.where('status', '=', filter.status);
-      if (filter.severity !== undefined) query = query.where('severity', '=', filter.severity);
-      if (filter.cve !== undefined) query = query.where('cve', '=', filter.cve.toUpperCase());
-      if (filter.systemId !== undefined) query = query.where('system_id', '=', filter.systemId);
-      if (filter.changedAfterMs !== undefined) query = query.where('updated_at', '>', filter.changedAfterMs);
-      if (filter.beforeId !== undefined) query = query.where('id', '<', filter.beforeId);
-      return query.orderBy('id', 'desc').limit(filter.limit + 1).execute();
+  return {
+    find: (tenantId: string, id: string): Promise<VulnerabilityDetailRow | undefined> => detailed(tenantId).where('v.id', '=', id).executeTakeFirst(),
+
+    list(tenantId: string, filter: { status?: string; severity?: string; cve?: string; systemId?: string; changedAfterMs?: number; beforeId?: string; limit: number }): Promise<VulnerabilityDetailRow[]> {
+      let query = detailed(tenantId);
+      if (filter.status !== undefined) query = query.where('v.status', '=', filter.status);
+      if (filter.severity !== undefined) query = query.where('v.severity', '=', filter.severity);
+      if (filter.cve !== undefined) query = query.where('v.cve', '=', filter.cve.toUpperCase());
+      if (filter.systemId !== undefined) query = query.where('v.system_id', '=', filter.systemId);
+      if (filter.changedAfterMs !== undefined) query = query.where('v.updated_at', '>', filter.changedAfterMs);
+      if (filter.beforeId !== undefined) query = query.where('v.id', '<', filter.beforeId);
+      return query.orderBy('v.id', 'desc').limit(filter.limit + 1).execute();
     },
 
-    patchJobs: (tenantId: string, vulnerabilityId: string) =>
-      db.selectFrom('patch_jobs').selectAll().where('tenant_id', '=', tenantId).where('vulnerability_id', '=', vulnerabilityId).orderBy('id', 'desc').execute(),
+    /** The vulnerability's patch jobs, newest first, with the names of the users on them. */
+    patchJobs: (tenantId: string, vulnerabilityId: string): Promise<PatchJobDetailRow[]> =>
+      db.selectFrom('patch_jobs as j')
+        .leftJoin('users as req', (join) => join.onRef('req.id', '=', 'j.requested_by').onRef('req.tenant_id', '=', 'j.tenant_id'))
+        .leftJoin('users as sta', (join) => join.onRef('sta.id', '=', 'j.started_by').onRef('sta.tenant_id', '=', 'j.tenant_id'))
+        .leftJoin('users as com', (join) => join.onRef('com.id', '=', 'j.completed_by').onRef('com.tenant_id', '=', 'j.tenant_id'))
+        .selectAll('j')
+        .select(['req.username as requested_by_username', 'sta.username as started_by_username', 'com.username as completed_by_username'])
+        .where('j.tenant_id', '=', tenantId).where('j.vulnerability_id', '=', vulnerabilityId).orderBy('j.id', 'desc').execute(),
 
     findPatchJob: (tenantId: string, vulnerabilityId: string, jobId: string) =>
       db.selectFrom('patch_jobs').selectAll().where('tenant_id', '=', tenantId).where('vulnerability_id', '=', vulnerabilityId).where('id', '=', jobId).executeTakeFirst(),

@@ -7,12 +7,15 @@ export const PatchJob = Type.Object({
   id: Id,
   status: StringEnum(PATCH_JOB_STATUSES, { description: 'pending → in_progress → succeeded | failed | cancelled' }),
   requested_by: NullableId,
+  requested_by_username: NullableString({ description: 'The username of requested_by; null when an API key or no user asked' }),
   note: NullableString(),
   scheduled_at: NullableTimestamp,
   started_at: NullableTimestamp,
   started_by: NullableId,
+  started_by_username: NullableString({ description: 'The username of started_by; null when not started or not by a user' }),
   completed_at: NullableTimestamp,
   completed_by: NullableId,
+  completed_by_username: NullableString({ description: 'The username of completed_by; null when not finished, confirmed by the feed or not by a user' }),
   created_at: Timestamp,
   updated_at: Timestamp,
 }, { description: '`completed_*`: when and by whom it reached succeeded, failed or cancelled; `completed_by` null on success means the feed confirmed it (the finding disappeared)' });
@@ -33,13 +36,20 @@ export const Vulnerability = Type.Object({
   fixed_version: NullableString(),
   status: StringEnum(VULNERABILITY_STATUSES),
   accepted_risk: Type.Union([
-    Type.Object({ accepted_by: NullableId, accepted_at: Timestamp, reason: Type.String(), until: NullableTimestamp }),
+    Type.Object({
+      accepted_by: NullableId,
+      accepted_by_username: NullableString({ description: 'The username of accepted_by; null when not accepted by a user' }),
+      accepted_at: Timestamp,
+      reason: Type.String(),
+      until: NullableTimestamp,
+    }),
     Type.Null(),
   ], { description: 'Who accepted the risk, when, why and until when (status accepted_risk)' }),
   first_seen: Timestamp,
   last_seen: Timestamp,
   resolved_at: NullableTimestamp,
   resolved_by: NullableId,
+  resolved_by_username: NullableString({ description: 'The username of resolved_by; null when not resolved, resolved by the feed or not by a user' }),
   updated_at: Timestamp,
 });
 

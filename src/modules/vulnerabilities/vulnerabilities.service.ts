@@ -1,32 +1,32 @@
 import type { Updateable } from 'kysely';
 import type { Principal } from '../../platform/auth/principal.ts';
-import type { PatchJobRow, PatchJobsTable, VulnerabilitiesTable, VulnerabilityRow } from './vulnerabilities.tables.ts';
+import type { PatchJobRow, PatchJobsTable, VulnerabilitiesTable } from './vulnerabilities.tables.ts';
 import { badRequest, conflict, notFound } from '../../platform/http/errors.ts';
 import { decodeCursor, toPage } from '../../platform/http/pagination.ts';
 import { newId, toIso, toIsoOrNull } from '../../platform/ids.ts';
 import type { PatchJobStatus, Severity } from '../security-domain/vocabulary.ts';
-import type { VulnerabilitiesRepo } from './vulnerabilities.repo.ts';
+import type { PatchJobDetailRow, VulnerabilitiesRepo, VulnerabilityDetailRow } from './vulnerabilities.repo.ts';
 import type { LiveEvent } from '../../platform/events/event-bus.ts';
 import type { AcceptRiskInput, ListVulnerabilitiesInput, UpdatePatchJobInput, VulnerabilityView } from './vulnerabilities.schemas.ts';
 
-export function vulnerabilityView(row: VulnerabilityRow): VulnerabilityView {
+export function vulnerabilityView(row: VulnerabilityDetailRow): VulnerabilityView {
   return {
     id: row.id, cve: row.cve, title: row.title, severity: row.severity as Severity, severity_basis: row.severity_basis === 'cvss' ? 'cvss' : 'vendor',
     vendor_severity: row.vendor_severity, cvss_score: row.cvss_score, system_id: row.system_id,
     integration_id: row.integration_id, asset: row.asset, package: row.package, version: row.version, fixed_version: row.fixed_version,
     status: row.status as VulnerabilityView['status'],
     accepted_risk: row.status === 'accepted_risk' && row.accepted_at !== null
-      ? { accepted_by: row.accepted_by, accepted_at: toIso(row.accepted_at), reason: row.acceptance_reason ?? '', until: toIsoOrNull(row.accepted_until) }
+      ? { accepted_by: row.accepted_by, accepted_by_username: row.accepted_by_username, accepted_at: toIso(row.accepted_at), reason: row.acceptance_reason ?? '', until: toIsoOrNull(row.accepted_until) }
       : null,
     first_seen: toIso(row.first_seen), last_seen: toIso(row.last_seen),
-    resolved_at: toIsoOrNull(row.resolved_at), resolved_by: row.resolved_by, updated_at: toIso(row.updated_at),
+    resolved_at: toIsoOrNull(row.resolved_at), resolved_by: row.resolved_by, resolved_by_username: row.resolved_by_username, updated_at: toIso(row.updated_at),
   };
 }
 
-const patchJobView = (row: PatchJobRow) => ({
-  id: row.id, status: row.status as PatchJobStatus, requested_by: row.requested_by, note: row.note,
-  scheduled_at: toIsoOrNull(row.scheduled_at), started_at: toIsoOrNull(row.started_at), started_by: row.started_by,
-  completed_at: toIsoOrNull(row.completed_at), completed_by: row.completed_by, created_at: toIso(row.created_at), updated_at: toIso(row.updated_at),
+const patchJobView = (row: PatchJobDetailRow) => ({
+  id: row.id, status: row.status as PatchJobStatus, requested_by: row.requested_by, requested_by_username: row.requested_by_username, note: row.note,
+  scheduled_at: toIsoOrNull(row.scheduled_at), started_at: toIsoOrNull(row.started_at), started_by: row.started_by, started_by_username: row.started_by_username,
+  completed_at: toIsoOrNull(row.completed_at), completed_by: row.completed_by, completed_by_username: row.completed_by_username, created_at: toIso(row.created_at), updated_at: toIso(row.updated_at),
 });
 
 type PatchJobTarget = UpdatePatchJobInput['status'];
@@ -44,7 +44,7 @@ const NEXT_PATCH_STATES: Record<PatchJobStatus, readonly PatchJobTarget[]> = {
 const actor = (principal: Principal) => (principal.tenantId === null ? null : principal.userId);
 
 export function createVulnerabilitiesService(repo: VulnerabilitiesRepo, publish: (event: LiveEvent) => void) {
-  async function get(tenantId: string, id: string): Promise<VulnerabilityRow> {
+  async function get(tenantId: string, id: string): Promise<VulnerabilityDetailRow> {
     const row = await repo.find(tenantId, id);
     if (row === undefined) throw notFound('Vulnerability');
     return row;
