@@ -19,7 +19,6 @@ import type { ProductionService } from './modules/production/production.service.
 import { BACKUP_USAGE, BackupError, backupCommand } from './modules/operations/backup.cli.ts';
 import { JOBS_USAGE, JobsCliError, jobsCommand } from './modules/operations/jobs.cli.ts';
 import { createMcpService } from './modules/mcp/mcp.service.ts';
-import { MCP_API_KEY_VARIABLE, serveMcpOverStdio } from './modules/mcp/mcp.stdio.ts';
 
 const USAGE = `Usage: sentinel <command> [options]
 
@@ -195,6 +194,7 @@ async function run(argv: string[]): Promise<void> {
     case 'openapi':
       return printOpenApi(config);
     case 'mcp': {
+      const { MCP_API_KEY_VARIABLE, serveMcpOverStdio } = await import('./modules/mcp/mcp.stdio.ts');
       const apiKey = process.env[MCP_API_KEY_VARIABLE];
       if (apiKey === undefined || apiKey === '') throw new CliError(`Set ${MCP_API_KEY_VARIABLE} to an API key with the assistant scope (POST /api/v1/api-keys)`);
       return withServices(config, async (services, db) => {

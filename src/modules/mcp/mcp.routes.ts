@@ -1,5 +1,4 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { FastifyRequest } from 'fastify';
 import { HttpError, unauthorized } from '../../platform/http/errors.ts';
 import { problems } from '../../platform/http/schemas.ts';
@@ -32,7 +31,8 @@ export function mcpRoutes(mcp: McpService): FastifyPluginAsyncTypebox {
       const principal = request.principal !== undefined ? await mcp.admit(request.principal, client) : token !== undefined ? await mcp.authenticate(token, client) : undefined;
       if (principal === undefined) throw unauthorized('Send Authorization: Bearer <access token or API key with the assistant scope>');
       const caller = { principal, client };
-      const server = mcp.createServer(async () => caller, request.log);
+      const server = await mcp.createServer(async () => caller, request.log);
+      const { StreamableHTTPServerTransport } = await import('@modelcontextprotocol/sdk/server/streamableHttp.js');
       const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
       // From here the transport writes the response itself.
       reply.hijack();

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { ValidateFunction } from 'ajv';
 import type { AuditEntry } from '../../platform/audit-sink.ts';
 import type { Permission } from '../../platform/auth/permissions.ts';
@@ -168,7 +168,11 @@ export function createMcpService(deps: { services: AppServices; transaction: <T>
      * An MCP server for one caller, offering the tools it may use. The caller is asked for on every
      * message, so that a long-lived (stdio) server notices a revoked key or an ended session.
      */
-    createServer(callerOf: () => Promise<McpCaller>, log: Log): Server {
+    async createServer(callerOf: () => Promise<McpCaller>, log: Log): Promise<Server> {
+      // The SDK loads with the first MCP request, not with every start of the service.
+      const [{ Server }, { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError }] = await Promise.all([
+        import('@modelcontextprotocol/sdk/server/index.js'), import('@modelcontextprotocol/sdk/types.js'),
+      ]);
       const current = async () => {
         try {
           return await callerOf();

@@ -21,7 +21,7 @@ export async function serveMcpOverStdio(mcp: McpService, apiKey: string): Promis
   const client = { ip: null, userAgent: 'sentinel mcp (stdio)', requestId: undefined };
   const callerOf = async () => ({ principal: await mcp.authenticate(apiKey, client), client });
   await callerOf();
-  const server = mcp.createServer(callerOf, stderrLog);
+  const server = await mcp.createServer(callerOf, stderrLog);
   const transport = new StdioServerTransport();
   const closed = new Promise<void>((resolve) => {
     transport.onclose = resolve;

@@ -5,7 +5,7 @@
 import { createHmac } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { createTransport, type Transporter } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { ChannelType } from './notifications.schemas.ts';
 import type { EmailMessage, Payload } from './messages.ts';
 
@@ -72,9 +72,11 @@ function redact(text: string): string {
 
 export function createSenders(smtp: { url: string | undefined; from: string }) {
   const transports = new Map<string, Transporter>();
-  const transportFor = (url: string) => {
+  const transportFor = async (url: string) => {
     let transport = transports.get(url);
     if (transport === undefined) {
+      // nodemailer loads with the first e-mail, not with every start of the service.
+      const { createTransport } = await import('nodemailer');
       transport = createTransport(url, { from: smtp.from });
       transports.set(url, transport);
     }
@@ -87,7 +89,7 @@ export function createSenders(smtp: { url: string | undefined; from: string }) {
     const to = message.to ?? destination.recipients ?? [];
     if (to.length === 0) throw new DeliveryError('The message has no recipients', true);
     try {
-      await transportFor(url).sendMail({
+      await (await transportFor(url)).sendMail({
         from: smtp.from, to, subject: message.subject, text: message.text,
         attachments: message.attachments?.map((a) => ({ filename: a.filename, contentType: a.content_type, content: Buffer.from(a.content_base64, 'base64') })),
       });

@@ -2,7 +2,6 @@
  * The daily report as files: a PDF for people (pdfkit, its built-in Helvetica, so nothing is read
  * from disk) and a CSV for spreadsheets, both from the same figures.
  */
-import PDFDocument from 'pdfkit';
 import { SEVERITIES, type Severity } from '../security-domain/vocabulary.ts';
 
 export interface LineFigures {
@@ -69,7 +68,9 @@ interface Column {
   align?: 'left' | 'right';
 }
 
-export function renderPdf(figures: DailyFigures): Promise<Buffer> {
+export async function renderPdf(figures: DailyFigures): Promise<Buffer> {
+  // pdfkit loads with the first report, not with every start of the service.
+  const { default: PDFDocument } = await import('pdfkit');
   const doc = new PDFDocument({ size: 'A4', margins: { top: 50, bottom: 60, left: 50, right: 50 }, bufferPages: true, info: { Title: `Daily report ${figures.day} - ${printable(figures.tenant.name)}`, Author: 'Sentinel' } });
   const chunks: Buffer[] = [];
   doc.on('data', (chunk: Buffer) => chunks.push(chunk));
