@@ -2,23 +2,12 @@
  * The daily report as files: a PDF for people (pdfkit, its built-in Helvetica, so nothing is read
  * from disk) and a CSV for spreadsheets, both from the same figures.
  */
+import type { OeeFigures } from '../production/oee.ts';
 import { SEVERITIES, type Severity } from '../security-domain/vocabulary.ts';
 
-export interface LineFigures {
-  line_id: number;
-  line_name: string;
-  planned_seconds: number;
-  run_seconds: number;
-  downtime_seconds: number;
-  total_count: number;
-  good_count: number;
-  reject_count: number;
-  availability: number | null;
-  performance: number | null;
-  quality: number | null;
-  oee: number | null;
-  stops: number;
-}
+/** A line's OEE figures of the day, as the OEE API reports them. */
+export type LineFigures = { line_id: number; line_name: string } & Pick<OeeFigures,
+  'planned_seconds' | 'run_seconds' | 'downtime_seconds' | 'total_count' | 'good_count' | 'reject_count' | 'availability' | 'performance' | 'quality' | 'oee' | 'stops'>;
 
 export interface DailyFigures {
   tenant: { id: string; name: string };

@@ -5,7 +5,7 @@
 import { CompiledQuery, sql, type Kysely } from 'kysely';
 import type { Dialect } from '../../platform/db/database.ts';
 import type { PlatformDatabase } from '../../platform/db/schema.ts';
-import type { RollupTable, TelemetryTenantsTable } from './telemetry.tables.ts';
+import type { RollupTable, TelemetryRollupsTable, TelemetryTenantsTable } from './telemetry.tables.ts';
 
 /** Rows per INSERT: 3,000 parameters for points, well under SQLite's and PostgreSQL's limits. */
 const INSERT_ROWS = 1_000;
@@ -17,14 +17,8 @@ export interface SeriesKey {
   labels: string;
 }
 
-export interface RollupCell {
-  series_id: number;
-  bucket: number;
-  value_count: number;
-  value_sum: number;
-  value_min: number;
-  value_max: number;
-}
+/** A rollup row as stored: per series and bucket. */
+export type RollupCell = TelemetryRollupsTable;
 
 /** What a set of points adds up to: per series and bucket, or (bucket null) over the whole range. */
 export interface AggregateRow {
