@@ -4,7 +4,7 @@ import { sendJson, sendText, startSimulator, type SimRequest, type Simulator } f
 
 /*
  * Wazuh 4.x simulator: two loopback servers, the server API (port 55000 in real life) and the
- * indexer (OpenSearch, port 9200), following /work/shared/reference/secops-apis.md §2:
+ * indexer (OpenSearch, port 9200), following Wazuh 4.x server API and indexer documentation:
  * - POST /security/user/authenticate (Basic) → {"data":{"token":JWT},"error":0}; JWTs expire after
  *   `settings.tokenTtlSeconds` and `revokeTokens()` invalidates them; every other call needs Bearer.
  * - GET /agents (offset/limit/sort/select/status, total_affected_items), /agents/summary/status
