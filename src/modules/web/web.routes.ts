@@ -2,25 +2,24 @@ import compress from '@fastify/compress';
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { forbidden, HttpError, MAX_PATH_PARAMETER_LENGTH, problemFor, sendProblem } from '../../platform/http/errors.ts';
-import { IdParams } from '../../platform/http/schemas.ts';
 import type { AppServices } from '../../services.ts';
 import { liveRoutes } from '../live/live.routes.ts';
 import type { AssetTable } from './assets.ts';
 import { translator } from './i18n.ts';
 import { languageOfBrowser, type WebService } from './web.service.ts';
 import { newLoginCsrfToken, type WebSessionCodec } from './web-session.ts';
-import { auditPage, type AuditEntryView, usersPage } from './views/admin.ts';
-import type { Html, ViewContext } from './views/html.ts';
-import { lineTiles, productionPage } from './views/production.ts';
+import type { ViewContext } from './views/html.ts';
+import { audit, HTML, isHtmx, type PageKit, StateBody } from './page-kit.ts';
+import { adminPages } from './pages/admin.routes.ts';
+import { productionPages } from './pages/production.routes.ts';
+import { securityPages } from './pages/security.routes.ts';
 import { errorPage, loginPage } from './views/public.ts';
-import { alertRow, alertsList, alertsPage, securityPage, statusCards, systemPage, ticketsPage, vulnerabilitiesPage } from './views/security.ts';
 
 export const SESSION_COOKIE = 'sentinel_session';
 const LOGIN_CSRF_COOKIE = 'sentinel_login_csrf';
-const HTML = 'text/html; charset=utf-8';
 
 export interface WebDeps {
   services: AppServices;
@@ -31,14 +30,10 @@ export interface WebDeps {
   events: readonly string[];
 }
 
-const audit = (action: string, resourceType: string, reads = false) => ({ action, resourceType, ...(reads ? { reads } : {}) });
-
 /** Only a path of this site is a place to return to after signing in (no `//evil.example`). */
 function safeReturnPath(value: unknown): string {
   return typeof value === 'string' && /^\/(?![/\\])[\x21-\x7e]*$/.test(value) && value.length <= 2000 ? value : '/';
 }
-
-const isHtmx = (request: FastifyRequest) => request.headers['hx-request'] === 'true';
 
 /** The page's own path, which the sign-in page returns to. Fragments return to their page. */
 function returnPathOf(request: FastifyRequest): string {
@@ -58,8 +53,6 @@ function returnPathOf(request: FastifyRequest): string {
 
 /** Cookies are `Secure` when the browser reached us over HTTPS (directly or through a trusted proxy). */
 const cookieOptions = (request: FastifyRequest) => ({ path: '/', httpOnly: true, sameSite: 'strict' as const, secure: request.protocol === 'https' });
-
-const StateBody = Type.Object({ _csrf: Type.Optional(Type.String({ maxLength: 200 })) }, { additionalProperties: false });
 
 /**
  * The web UI: server-rendered pages over the same services and the same server-side sessions as
@@ -85,17 +78,20 @@ export function webRoutes(deps: WebDeps): FastifyPluginAsyncTypebox {
     };
   }
 
-  const send = (reply: FastifyReply, markup: Html) => reply.type(HTML).send(String(markup));
-  /** A finished state change: an HTMX request gets the updated fragment, a plain form goes back. */
-  // Returned, not sent: audited writes commit with their audit entry before anything leaves.
-  const answer = (request: FastifyRequest, reply: FastifyReply, fragment: Html | '', back: string): string => {
-    if (isHtmx(request)) {
-      reply.type(HTML);
-      return String(fragment);
-    }
-    reply.code(303).header('location', back);
-    return '';
+  const kit: PageKit = {
+    services, web, viewOf,
+    send: (reply, markup) => reply.type(HTML).send(String(markup)),
+    // Returned, not sent: audited writes commit with their audit entry before anything leaves.
+    answer: (request, reply, fragment, back) => {
+      if (isHtmx(request)) {
+        reply.type(HTML);
+        return String(fragment);
+      }
+      reply.code(303).header('location', back);
+      return '';
+    },
   };
+  const { send } = kit;
 
   return async (app) => {
     await app.register(cookie);
@@ -232,121 +228,9 @@ export function webRoutes(deps: WebDeps): FastifyPluginAsyncTypebox {
       return reply.code(303).header('location', home).send();
     });
 
-    app.get('/security', {
-      config: { access: 'systems:read', tenant: 'required', audit: audit('alert.list_active', 'alert', true) },
-    }, async (request, reply) => {
-      const [counts, systems, alerts] = await Promise.all([
-        services.systems.statusCounts(request.tenantId),
-        services.systems.list(request.tenantId, { limit: 100 }),
-        services.alerts.listActive(request.tenantId, { limit: 8 }),
-      ]);
-      return send(reply, securityPage(await viewOf(request), { counts, systems: systems.items, alerts: alerts.items }));
-    });
-
-    app.get('/security/parts/status', { config: { access: 'systems:read', tenant: 'required' } }, async (request, reply) =>
-      send(reply, statusCards(await viewOf(request), await services.systems.statusCounts(request.tenantId))));
-
-    app.get('/security/parts/recent-alerts', {
-      config: { access: 'alerts:read', tenant: 'required', audit: audit('alert.list_active', 'alert', true) },
-    }, async (request, reply) => {
-      const alerts = await services.alerts.listActive(request.tenantId, { limit: 8 });
-      return send(reply, alertsList(await viewOf(request), alerts.items, { actions: false, refreshUrl: '/security/parts/recent-alerts' }));
-    });
-
-    app.get('/security/systems/:id', {
-      schema: { params: IdParams },
-      config: { access: 'systems:read', tenant: 'required' },
-    }, async (request, reply) => send(reply, systemPage(await viewOf(request), await services.systems.get(request.tenantId, request.params.id))));
-
-    const AlertFilter = Type.Object({ severity: Type.Optional(Type.Union([Type.Literal(''), Type.Literal('critical'), Type.Literal('high'), Type.Literal('medium'), Type.Literal('low'), Type.Literal('info')])) });
-    type Severity = 'critical' | 'high' | 'medium' | 'low' | 'info';
-    const severityOf = (severity: string | undefined) => (severity === undefined || severity === '' ? undefined : (severity as Severity));
-    const alertFilter = (severity: Severity | undefined) => (severity === undefined ? {} : { severity: [severity] });
-
-    app.get('/security/alerts', {
-      schema: { querystring: AlertFilter },
-      config: { access: 'alerts:read', tenant: 'required', audit: audit('alert.list_active', 'alert', true) },
-    }, async (request, reply) => {
-      const severity = severityOf(request.query.severity);
-      const alerts = await services.alerts.listActive(request.tenantId, { limit: 100, ...alertFilter(severity) });
-      return send(reply, alertsPage(await viewOf(request), alerts.items, { ...(severity !== undefined ? { severity } : {}) }));
-    });
-
-    app.get('/security/parts/alerts', {
-      schema: { querystring: AlertFilter },
-      config: { access: 'alerts:read', tenant: 'required', audit: audit('alert.list_active', 'alert', true) },
-    }, async (request, reply) => {
-      const severity = severityOf(request.query.severity);
-      const alerts = await services.alerts.listActive(request.tenantId, { limit: 100, ...alertFilter(severity) });
-      const query = severity === undefined ? '' : `?severity=${severity}`;
-      return send(reply, alertsList(await viewOf(request), alerts.items, { actions: true, refreshUrl: `/security/parts/alerts${query}` }));
-    });
-
-    app.post('/security/alerts/:id/acknowledge', {
-      schema: { params: IdParams, body: Type.Optional(StateBody) },
-      config: { access: 'alerts:write', tenant: 'required', audit: audit('alert.acknowledge', 'alert') },
-    }, async (request, reply) => {
-      const alert = await services.alerts.acknowledge(request.tenantId, request.actor, request.params.id);
-      return answer(request, reply, alertRow(await viewOf(request), alert), '/security/alerts');
-    });
-
-    app.post('/security/alerts/:id/resolve', {
-      schema: { params: IdParams, body: Type.Object({ _csrf: Type.Optional(Type.String({ maxLength: 200 })), note: Type.Optional(Type.String({ maxLength: 5000 })) }, { additionalProperties: false }) },
-      config: { access: 'alerts:write', tenant: 'required', audit: audit('alert.resolve', 'alert') },
-    }, async (request, reply) => {
-      const note = request.body.note?.trim();
-      await services.alerts.resolve(request.tenantId, request.actor, request.params.id, note === undefined || note === '' ? {} : { resolution_note: note });
-      // A resolved alert leaves the active list: the row is replaced by nothing.
-      return answer(request, reply, '', '/security/alerts');
-    });
-
-    app.post('/security/alerts/:id/ticket', {
-      schema: { params: IdParams, body: Type.Optional(StateBody) },
-      config: { access: 'tickets:write', tenant: 'required', audit: audit('alert.create_ticket', 'alert') },
-    }, async (request, reply) => {
-      const { ticket, created } = await services.alerts.openTicket(request.tenantId, request.actor, request.params.id, {});
-      request.auditTarget = { detail: { ticket_id: ticket.id, created } };
-      const alert = await services.alerts.get(request.tenantId, request.params.id);
-      return answer(request, reply, alertRow(await viewOf(request), alert), '/security/tickets');
-    });
-
-    app.get('/security/vulnerabilities', {
-      config: { access: 'vulnerabilities:read', tenant: 'required' },
-    }, async (request, reply) => {
-      const page = await services.vulnerabilities.list(request.tenantId, { limit: 100 });
-      return send(reply, vulnerabilitiesPage(await viewOf(request), page.items));
-    });
-
-    app.get('/security/tickets', {
-      config: { access: 'tickets:read', tenant: 'required' },
-    }, async (request, reply) => {
-      const page = await services.tickets.list(request.tenantId, { limit: 100 });
-      return send(reply, ticketsPage(await viewOf(request), page.items));
-    });
-
-    app.get('/production', {
-      config: { access: 'production:read', tenant: 'required' },
-    }, async (request, reply) => send(reply, productionPage(await viewOf(request), await web.lineTiles(request.tenantId))));
-
-    app.get('/production/parts/lines', {
-      config: { access: 'production:read', tenant: 'required' },
-    }, async (request, reply) => send(reply, lineTiles(await viewOf(request), await web.lineTiles(request.tenantId))));
-
-    app.get('/admin/users', {
-      config: { access: 'users:read', tenant: 'optional' },
-    }, async (request, reply) => {
-      const page = await services.users.list(request.tenantScope, { limit: 100 });
-      return send(reply, usersPage(await viewOf(request), page.items));
-    });
-
-    app.get('/admin/audit', {
-      schema: { querystring: Type.Object({ cursor: Type.Optional(Type.String({ maxLength: 200 })) }) },
-      config: { access: 'audit:read', tenant: 'optional' },
-    }, async (request, reply) => {
-      const page = await services.audit.listPage(request.tenantScope, { limit: 50, ...(request.query.cursor ? { cursor: request.query.cursor } : {}) });
-      const next = page.next_cursor === null ? null : `/admin/audit?cursor=${encodeURIComponent(page.next_cursor)}`;
-      return send(reply, auditPage(await viewOf(request), page.items as AuditEntryView[], next));
-    });
+    securityPages(app, kit);
+    productionPages(app, kit);
+    adminPages(app, kit);
 
     // The live feed, authenticated by the session cookie (a page holds no token).
     await app.register(liveRoutes({
