@@ -38,6 +38,7 @@ const SOURCES = {
   'app.js': path.join(OWN, 'app.js'),
   'htmx.js': path.join(packageDir('htmx.org'), 'dist/htmx.min.js'),
   'alpine.js': path.join(packageDir('@alpinejs/csp'), 'dist/cdn.min.js'),
+  'chart.js': path.join(packageDir('chart.js'), 'dist/chart.umd.min.js'),
   'inter-latin.woff2': path.join(packageDir('@fontsource-variable/inter'), 'files/inter-latin-wght-normal.woff2'),
   'inter-latin-ext.woff2': path.join(packageDir('@fontsource-variable/inter'), 'files/inter-latin-ext-wght-normal.woff2'),
   'material-symbols.woff2': path.join(packageDir('material-symbols'), 'material-symbols-outlined.woff2'),

@@ -75,3 +75,77 @@ function startLive() {
 }
 
 document.addEventListener('DOMContentLoaded', startLive);
+
+/**
+ * Charts: every `canvas[data-chart]` holds a chart spec (the widget engine's `widget_type`, `labels`
+ * and `datasets`, or a gauge's `value` and `max`) and is drawn with Chart.js, on load and whenever
+ * HTMX swaps a fragment in. A chart about to be swapped out is destroyed first.
+ */
+const CHART_COLORS = ['#2b7cee', '#16a34a', '#f59e0b', '#dc2626', '#8b5cf6', '#0891b2', '#db2777', '#64748b'];
+
+function chartTextColor() {
+  return document.documentElement.classList.contains('dark') ? '#cbd5e1' : '#334155';
+}
+
+function chartConfig(spec) {
+  const color = chartTextColor();
+  const datasets = (spec.datasets || []).map((dataset, index) => ({
+    label: dataset.unit ? `${dataset.label} (${dataset.unit})` : dataset.label,
+    data: dataset.data,
+    backgroundColor: spec.widget_type === 'pie_chart' || spec.widget_type === 'doughnut'
+      ? dataset.data.map((_, i) => CHART_COLORS[i % CHART_COLORS.length])
+      : CHART_COLORS[index % CHART_COLORS.length],
+    borderColor: CHART_COLORS[index % CHART_COLORS.length],
+    tension: 0.25,
+    spanGaps: false,
+  }));
+  const common = { responsive: true, maintainAspectRatio: false, animation: false, plugins: { legend: { labels: { color } } } };
+  const axes = (stacked) => ({
+    x: { stacked, ticks: { color }, grid: { color: 'rgba(100,116,139,0.2)' } },
+    y: { stacked, beginAtZero: true, ticks: { color }, grid: { color: 'rgba(100,116,139,0.2)' } },
+  });
+  switch (spec.widget_type) {
+    case 'line_chart':
+      return { type: 'line', data: { labels: spec.labels, datasets }, options: { ...common, scales: axes(false) } };
+    case 'bar_chart':
+      return { type: 'bar', data: { labels: spec.labels, datasets }, options: { ...common, scales: axes(false) } };
+    case 'stacked_bar':
+      return { type: 'bar', data: { labels: spec.labels, datasets }, options: { ...common, scales: axes(true) } };
+    case 'pie_chart':
+      return { type: 'pie', data: { labels: spec.labels, datasets }, options: common };
+    case 'doughnut':
+      return { type: 'doughnut', data: { labels: spec.labels, datasets }, options: common };
+    case 'gauge': {
+      const max = spec.max || 1;
+      const value = Math.max(0, Math.min(spec.value ?? 0, max));
+      return {
+        type: 'doughnut',
+        data: { datasets: [{ data: [value, max - value], backgroundColor: [CHART_COLORS[0], 'rgba(100,116,139,0.25)'], borderWidth: 0 }] },
+        options: { ...common, rotation: -90, circumference: 180, cutout: '70%', plugins: { legend: { display: false }, tooltip: { enabled: false } } },
+      };
+    }
+    default:
+      return undefined;
+  }
+}
+
+function drawCharts(root) {
+  if (!window.Chart) return;
+  for (const canvas of root.querySelectorAll('canvas[data-chart]')) {
+    if (window.Chart.getChart(canvas)) continue;
+    let spec;
+    try {
+      spec = JSON.parse(canvas.getAttribute('data-chart'));
+    } catch {
+      continue;
+    }
+    const config = chartConfig(spec);
+    if (config) new window.Chart(canvas, config);
+  }
+}
+
+document.addEventListener('DOMContentLoaded', () => drawCharts(document));
+document.addEventListener('htmx:afterSettle', (event) => drawCharts(event.detail.elt));
+document.addEventListener('htmx:beforeSwap', (event) => {
+  for (const canvas of event.detail.target.querySelectorAll('canvas[data-chart]')) window.Chart?.getChart(canvas)?.destroy();
+});
