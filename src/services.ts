@@ -63,8 +63,10 @@ import { createWidgetsServices } from './modules/widgets/widgets.wiring.ts';
  * the API thread, which owns the live connections.
  */
 export function createServices(config: Config, db: Db, secretKey: string, bus: EventBus = createMemoryEventBus()) {
+  // A live event leaves once the write it announces has committed (never for a rolled-back one).
+  const publish: EventBus['publish'] = (event) => db.afterCommit(() => bus.publish(event));
   const audit = createAuditService(createAuditRepo(db.kysely));
-  const { integrations, sync } = createIntegrationServices(config, db, secretKey, bus.publish, audit);
+  const { integrations, sync } = createIntegrationServices(config, db, secretKey, publish, audit);
   const tokens = createTokenService(deriveKey(secretKey, 'jwt-access'), config.accessTokenMinutes);
   const auth = createAuthService({ repo: createAuthRepo(db.kysely), tokens, audit, throttle: createLoginThrottle(), settings: config });
   const tenantsRepo = createTenantsRepo(db.kysely);
@@ -73,9 +75,9 @@ export function createServices(config: Config, db: Db, secretKey: string, bus: E
   const usersRepo = createUsersRepo(db.kysely);
   const users = createUsersService(usersRepo, auth);
   const tickets = createTicketsService(createTicketsRepo(db.kysely));
-  const systems = createSystemsService(createSystemsRepo(db.kysely), createSystemsMerge(db.kysely), bus.publish);
-  const alerts = createAlertsService(createAlertsRepo(db.kysely), tickets, bus.publish, systems.refreshStatus);
-  const vulnerabilities = createVulnerabilitiesService(createVulnerabilitiesRepo(db.kysely), bus.publish);
+  const systems = createSystemsService(createSystemsRepo(db.kysely), createSystemsMerge(db.kysely), publish);
+  const alerts = createAlertsService(createAlertsRepo(db.kysely), tickets, publish, systems.refreshStatus);
+  const vulnerabilities = createVulnerabilitiesService(createVulnerabilitiesRepo(db.kysely), publish);
   const analytics = createAnalyticsService(createAnalyticsRepo(db.kysely));
   const context = createContextService({ repo: createContextRepo(db.kysely), systems, analytics });
   const apiKeys = createApiKeysService(createApiKeysRepo(db.kysely));
@@ -86,7 +88,7 @@ export function createServices(config: Config, db: Db, secretKey: string, bus: E
   // Rule alerts go through the security dashboard's feed write API, like a vendor sync's.
   const ruleEvaluator = createRuleEvaluator({
     repo: alertRulesRepo, telemetry, production: production.production, alerts: createAlertsMerge(db.kysely), systems: createSystemsMerge(db.kysely),
-    publish: bus.publish, intervalMs: config.rulesEvalMs,
+    publish: publish, intervalMs: config.rulesEvalMs,
   });
   const operations = createOperationsServices(config, db);
   // Its structure and plantDatabases replace production's: the same services, with writes dropping the cached plant metadata.

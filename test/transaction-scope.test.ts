@@ -82,5 +82,38 @@ for (const dialect of dialects()) {
       await second;
       assert.deepEqual(await names(), ['a', 'b', 'e', 'g']);
     });
+
+    it('runs an effect after the commit, with the write visible; drops it on a rollback; runs it at once outside', async () => {
+      await handle.deleteFrom('items').execute();
+      const seen: string[][] = [];
+      const effect = () => {
+        void names().then((rows) => seen.push(rows));
+      };
+      await db.transaction(async () => {
+        await handle.insertInto('items').values({ name: 'committed' }).execute();
+        db.afterCommit(effect);
+        assert.equal(seen.length, 0, 'not while the transaction is open');
+        await handle.insertInto('items').values({ name: 'later' }).execute();
+        assert.equal(seen.length, 0);
+      });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.deepEqual(seen, [['committed', 'later']]);
+
+      let ranAfterRollback = false;
+      await assert.rejects(db.transaction(async () => {
+        await handle.insertInto('items').values({ name: 'rolled back' }).execute();
+        db.afterCommit(() => {
+          ranAfterRollback = true;
+        });
+        throw new Error('boom');
+      }));
+      assert.equal(ranAfterRollback, false);
+
+      let ranOutside = false;
+      db.afterCommit(() => {
+        ranOutside = true;
+      });
+      assert.equal(ranOutside, true);
+    });
   });
 }

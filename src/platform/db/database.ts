@@ -17,6 +17,8 @@ export interface Db {
   kysely: Kysely<PlatformDatabase>;
   /** Runs `work` in one transaction that every query through `kysely` joins (nested calls join too). */
   transaction<T>(work: (trx: Transaction<PlatformDatabase>) => Promise<T>): Promise<T>;
+  /** Runs `effect` once the transaction open in this async context commits (at once outside one). */
+  afterCommit(effect: () => void): void;
   dialect: Dialect;
   /** Cheap round trip used by /ready. */
   ping(timeoutMs: number): Promise<void>;
@@ -70,6 +72,7 @@ function openPostgres(url: string, log: DbLog): Db {
   return {
     kysely,
     transaction: scope.run,
+    afterCommit: scope.afterCommit,
     dialect: 'postgres',
     async ping(timeoutMs) {
       await withTimeout(pool.query('SELECT 1'), timeoutMs);
@@ -102,6 +105,7 @@ function openSqlite(file: string): Db {
   return {
     kysely,
     transaction: scope.run,
+    afterCommit: scope.afterCommit,
     dialect: 'sqlite',
     async ping() {
       await sql`SELECT 1`.execute(kysely);

@@ -19,12 +19,20 @@ export interface TransactionScope<DB> {
   run<T>(work: (trx: Transaction<DB>) => Promise<T>): Promise<T>;
   /** Whether a transaction is open in the current async context. */
   inTransaction(): boolean;
+  /**
+   * Runs `effect` once the transaction open in this async context has committed (dropped if it
+   * rolls back), or at once outside a transaction. Why: a live event announcing a write must not
+   * reach a client before the write is visible, nor announce one that was rolled back.
+   */
+  afterCommit(effect: () => void): void;
 }
 
 interface OpenTransaction<DB> {
   trx: Transaction<DB>;
   /** False once committed or rolled back: a timer started inside must not reuse the ended transaction. */
   open: boolean;
+  /** What runs once the transaction has committed. */
+  committed: Array<() => void>;
 }
 
 export function createTransactionScope<DB>(raw: Kysely<DB>): TransactionScope<DB> {
@@ -37,14 +45,23 @@ export function createTransactionScope<DB>(raw: Kysely<DB>): TransactionScope<DB
   async function run<T>(work: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
     const outer = active();
     if (outer !== undefined) return work(outer);
-    return raw.transaction().execute(async (trx) => {
-      const store: OpenTransaction<DB> = { trx, open: true };
+    const committed: Array<() => void> = [];
+    const result = await raw.transaction().execute(async (trx) => {
+      const store: OpenTransaction<DB> = { trx, open: true, committed };
       try {
         return await current.run(store, () => work(trx));
       } finally {
         store.open = false;
       }
     });
+    runAll(committed);
+    return result;
+  }
+
+  function afterCommit(effect: () => void): void {
+    const store = current.getStore();
+    if (store?.open === true) store.committed.push(effect);
+    else effect();
   }
 
   // `transaction()` on the handle goes through `run`, so repositories that open their own
@@ -58,5 +75,18 @@ export function createTransactionScope<DB>(raw: Kysely<DB>): TransactionScope<DB
       return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(executor) : value;
     },
   });
-  return { db, run, inTransaction: () => active() !== undefined };
+  return { db, run, inTransaction: () => active() !== undefined, afterCommit };
+}
+
+/** Runs every effect even when one throws (the write is committed either way); rethrows the first error. */
+function runAll(effects: Array<() => void>): void {
+  let failure: { error: unknown } | undefined;
+  for (const effect of effects) {
+    try {
+      effect();
+    } catch (error) {
+      failure ??= { error };
+    }
+  }
+  if (failure !== undefined) throw failure.error;
 }
