@@ -4,6 +4,7 @@ import { notFound } from '../../platform/http/errors.ts';
 import { NoContent, problems } from '../../platform/http/schemas.ts';
 import type { AppServices } from '../../services.ts';
 import { plantProblem } from './plant-problems.ts';
+import { plantResourceRoutes } from './plant-resource.routes.ts';
 import {
   Area, AreaList, AreaParams, ClassifyDowntimeBody, CreateAreaBody, CreateDowntimeReasonBody, CreateFilterBody, CreateLineBody, CreateProductBody,
   CreateShiftBody, DetectionBatchBody, DetectionPage, Downtime, DowntimeList, DowntimeParams, DowntimeReason, DowntimeReasonList, Filter, FilterList,
@@ -67,211 +68,56 @@ export function productionRoutes(services: ProductionServices): FastifyPluginAsy
       return report;
     });
 
-    // Lines
-
-    app.get('/production/lines', {
-      schema: { tags, summary: 'List production lines', querystring: TenantOnlyQuery, response: { 200: LineList, ...problems(400, 401, 403, 404, 409, 502, 503) } },
-      config: { access: 'production:read', tenant: 'required' },
-    }, async (request) => ({ items: await structure.listLines(request.tenantId) }));
-
-    app.post('/production/lines', {
-      schema: { tags, summary: 'Create a production line (embedded plant database); its tables are created with it', querystring: TenantOnlyQuery, body: CreateLineBody, response: { 201: Line, ...problems(400, 401, 403, 404, 409, 502, 503) } },
-      config: { access: 'production:admin', tenant: 'required', audit: audit('production.line.create', 'production_line') },
-    }, async (request, reply) => {
-      const line = await structure.createLine(request.tenantId, request.body);
-      request.auditTarget = { resourceId: String(line.line_id), detail: { line_name: line.line_name, line_code: line.line_code } };
-      reply.code(201);
-      return line;
-    });
-
-    app.get('/production/lines/:line_id', {
-      schema: { tags, summary: 'Get a production line', params: LineParams, querystring: TenantOnlyQuery, response: { 200: Line, ...problems(400, 401, 403, 404, 409, 502, 503) } },
-      config: { access: 'production:read', tenant: 'required' },
-    }, (request) => structure.getLine(request.tenantId, request.params.line_id));
-
-    app.patch('/production/lines/:line_id', {
-      schema: {
-        tags, summary: 'Update a production line', description: 'In a client\'s database line_name and is_active are the client\'s (409); the settings stay writable.',
-        params: LineParams, querystring: TenantOnlyQuery, body: UpdateLineBody, response: { 200: Line, ...problems(400, 401, 403, 404, 409, 502, 503) },
+    // Plant structure: lines, areas, products, shifts, filters
+    const embedded = '(embedded plant database)';
+    await app.register(plantResourceRoutes({
+      path: 'lines', idParam: 'line_id', noun: 'line', resourceType: 'production_line',
+      schemas: { item: Line, list: LineList, params: LineParams, create: CreateLineBody, update: UpdateLineBody },
+      summaries: {
+        list: 'List production lines', create: `Create a production line ${embedded}; its tables are created with it`, get: 'Get a production line',
+        update: 'Update a production line', updateDescription: 'In a client\'s database line_name and is_active are the client\'s (409); the settings stay writable.',
+        delete: `Delete a production line without detections, with its areas and shifts ${embedded}`,
       },
-      config: { access: 'production:admin', tenant: 'required', audit: audit('production.line.update', 'production_line') },
-    }, (request) => {
-      request.auditTarget = { resourceId: String(request.params.line_id), detail: { changes: request.body } };
-      return structure.updateLine(request.tenantId, request.params.line_id, request.body);
-    });
-
-    app.delete('/production/lines/:line_id', {
-      schema: { tags, summary: 'Delete a production line without detections, with its areas and shifts (embedded plant database)', params: LineParams, querystring: TenantOnlyQuery, response: { 204: NoContent, ...problems(400, 401, 403, 404, 409, 502, 503) } },
-      config: { access: 'production:admin', tenant: 'required', audit: audit('production.line.delete', 'production_line') },
-    }, async (request, reply) => {
-      request.auditTarget = { resourceId: String(request.params.line_id) };
-      await structure.deleteLine(request.tenantId, request.params.line_id);
-      reply.code(204);
-      return null;
-    });
-
-    // Areas
-
-    app.get('/production/areas', {
-      schema: { tags, summary: 'List areas', querystring: ListAreasQuery, response: { 200: AreaList, ...problems(400, 401, 403, 404, 409, 502, 503) } },
-      config: { access: 'production:read', tenant: 'required' },
-    }, async (request) => ({ items: await structure.listAreas(request.tenantId, request.query.line_id) }));
-
-    app.post('/production/areas', {
-      schema: { tags, summary: 'Create an area (embedded plant database)', querystring: TenantOnlyQuery, body: CreateAreaBody, response: { 201: Area, ...problems(400, 401, 403, 404, 409, 502, 503) } },
-      config: { access: 'production:admin', tenant: 'required', audit: audit('production.area.create', 'area') },
-    }, async (request, reply) => {
-      const area = await structure.createArea(request.tenantId, request.body);
-      request.auditTarget = { resourceId: String(area.area_id), detail: { area_name: area.area_name, line_id: area.line_id } };
-      reply.code(201);
-      return area;
-    });
-
-    app.get('/production/areas/:area_id', {
-      schema: { tags, summary: 'Get an area', params: AreaParams, querystring: TenantOnlyQuery, response: { 200: Area, ...problems(400, 401, 403, 404, 409, 502, 503) } },
-      config: { access: 'production:read', tenant: 'required' },
-    }, (request) => structure.getArea(request.tenantId, request.params.area_id));
-
-    app.patch('/production/areas/:area_id', {
-      schema: { tags, summary: 'Update an area (embedded plant database)', params: AreaParams, querystring: TenantOnlyQuery, body: UpdateAreaBody, response: { 200: Area, ...problems(400, 401, 403, 404, 409, 502, 503) } },
-      config: { access: 'production:admin', tenant: 'required', audit: audit('production.area.update', 'area') },
-    }, (request) => {
-      request.auditTarget = { resourceId: String(request.params.area_id), detail: { changes: request.body } };
-      return structure.updateArea(request.tenantId, request.params.area_id, request.body);
-    });
-
-    app.delete('/production/areas/:area_id', {
-      schema: { tags, summary: 'Delete an area without detections (embedded plant database)', params: AreaParams, querystring: TenantOnlyQuery, response: { 204: NoContent, ...problems(400, 401, 403, 404, 409, 502, 503) } },
-      config: { access: 'production:admin', tenant: 'required', audit: audit('production.area.delete', 'area') },
-    }, async (request, reply) => {
-      request.auditTarget = { resourceId: String(request.params.area_id) };
-      await structure.deleteArea(request.tenantId, request.params.area_id);
-      reply.code(204);
-      return null;
-    });
-
-    // Products
-
-    app.get('/production/products', {
-      schema: { tags, summary: 'List products', querystring: TenantOnlyQuery, response: { 200: ProductList, ...problems(400, 401, 403, 404, 409, 502, 503) } },
-      config: { access: 'production:read', tenant: 'required' },
-    }, async (request) => ({ items: await structure.listProducts(request.tenantId) }));
-
-    app.post('/production/products', {
-      schema: { tags, summary: 'Create a product (embedded plant database)', querystring: TenantOnlyQuery, body: CreateProductBody, response: { 201: Product, ...problems(400, 401, 403, 404, 409, 502, 503) } },
-      config: { access: 'production:admin', tenant: 'required', audit: audit('production.product.create', 'product') },
-    }, async (request, reply) => {
-      const product = await structure.createProduct(request.tenantId, request.body);
-      request.auditTarget = { resourceId: String(product.product_id), detail: { product_name: product.product_name, product_code: product.product_code } };
-      reply.code(201);
-      return product;
-    });
-
-    app.get('/production/products/:product_id', {
-      schema: { tags, summary: 'Get a product', params: ProductParams, querystring: TenantOnlyQuery, response: { 200: Product, ...problems(400, 401, 403, 404, 409, 502, 503) } },
-      config: { access: 'production:read', tenant: 'required' },
-    }, (request) => structure.getProduct(request.tenantId, request.params.product_id));
-
-    app.patch('/production/products/:product_id', {
-      schema: {
-        tags, summary: 'Update a product', description: 'In a client\'s database name and code are the client\'s (409); ideal_cycle_seconds stays writable.',
-        params: ProductParams, querystring: TenantOnlyQuery, body: UpdateProductBody, response: { 200: Product, ...problems(400, 401, 403, 404, 409, 502, 503) },
+      list: (tenantId) => structure.listLines(tenantId), create: structure.createLine, get: structure.getLine, update: structure.updateLine, remove: structure.deleteLine,
+      createdDetail: (line) => ({ line_name: line.line_name, line_code: line.line_code }),
+    }));
+    await app.register(plantResourceRoutes({
+      path: 'areas', idParam: 'area_id', noun: 'area', resourceType: 'area',
+      schemas: { item: Area, list: AreaList, params: AreaParams, listQuery: ListAreasQuery, create: CreateAreaBody, update: UpdateAreaBody },
+      summaries: { list: 'List areas', create: `Create an area ${embedded}`, get: 'Get an area', update: `Update an area ${embedded}`, delete: `Delete an area without detections ${embedded}` },
+      list: (tenantId, query) => structure.listAreas(tenantId, query.line_id), create: structure.createArea, get: structure.getArea, update: structure.updateArea, remove: structure.deleteArea,
+      createdDetail: (area) => ({ area_name: area.area_name, line_id: area.line_id }),
+    }));
+    await app.register(plantResourceRoutes({
+      path: 'products', idParam: 'product_id', noun: 'product', resourceType: 'product',
+      schemas: { item: Product, list: ProductList, params: ProductParams, create: CreateProductBody, update: UpdateProductBody },
+      summaries: {
+        list: 'List products', create: `Create a product ${embedded}`, get: 'Get a product',
+        update: 'Update a product', updateDescription: 'In a client\'s database name and code are the client\'s (409); ideal_cycle_seconds stays writable.',
+        delete: `Delete a product without detections ${embedded}`,
       },
-      config: { access: 'production:admin', tenant: 'required', audit: audit('production.product.update', 'product') },
-    }, (request) => {
-      request.auditTarget = { resourceId: String(request.params.product_id), detail: { changes: request.body } };
-      return structure.updateProduct(request.tenantId, request.params.product_id, request.body);
-    });
-
-    app.delete('/production/products/:product_id', {
-      schema: { tags, summary: 'Delete a product without detections (embedded plant database)', params: ProductParams, querystring: TenantOnlyQuery, response: { 204: NoContent, ...problems(400, 401, 403, 404, 409, 502, 503) } },
-      config: { access: 'production:admin', tenant: 'required', audit: audit('production.product.delete', 'product') },
-    }, async (request, reply) => {
-      request.auditTarget = { resourceId: String(request.params.product_id) };
-      await structure.deleteProduct(request.tenantId, request.params.product_id);
-      reply.code(204);
-      return null;
-    });
-
-    // Shifts
-
-    app.get('/production/shifts', {
-      schema: { tags, summary: 'List shifts', querystring: ListShiftsQuery, response: { 200: ShiftList, ...problems(400, 401, 403, 404, 409, 502, 503) } },
-      config: { access: 'production:read', tenant: 'required' },
-    }, async (request) => ({ items: await structure.listShifts(request.tenantId, request.query.line_id) }));
-
-    app.post('/production/shifts', {
-      schema: { tags, summary: 'Create a shift (embedded plant database); active shifts of a line may not overlap', querystring: TenantOnlyQuery, body: CreateShiftBody, response: { 201: Shift, ...problems(400, 401, 403, 404, 409, 502, 503) } },
-      config: { access: 'production:admin', tenant: 'required', audit: audit('production.shift.create', 'shift') },
-    }, async (request, reply) => {
-      const shift = await structure.createShift(request.tenantId, request.body);
-      request.auditTarget = { resourceId: String(shift.shift_id), detail: { shift_name: shift.shift_name } };
-      reply.code(201);
-      return shift;
-    });
-
-    app.get('/production/shifts/:shift_id', {
-      schema: { tags, summary: 'Get a shift', params: ShiftParams, querystring: TenantOnlyQuery, response: { 200: Shift, ...problems(400, 401, 403, 404, 409, 502, 503) } },
-      config: { access: 'production:read', tenant: 'required' },
-    }, (request) => structure.getShift(request.tenantId, request.params.shift_id));
-
-    app.patch('/production/shifts/:shift_id', {
-      schema: { tags, summary: 'Update a shift (embedded plant database)', params: ShiftParams, querystring: TenantOnlyQuery, body: UpdateShiftBody, response: { 200: Shift, ...problems(400, 401, 403, 404, 409, 502, 503) } },
-      config: { access: 'production:admin', tenant: 'required', audit: audit('production.shift.update', 'shift') },
-    }, (request) => {
-      request.auditTarget = { resourceId: String(request.params.shift_id), detail: { changes: request.body } };
-      return structure.updateShift(request.tenantId, request.params.shift_id, request.body);
-    });
-
-    app.delete('/production/shifts/:shift_id', {
-      schema: { tags, summary: 'Delete a shift (embedded plant database)', params: ShiftParams, querystring: TenantOnlyQuery, response: { 204: NoContent, ...problems(400, 401, 403, 404, 409, 502, 503) } },
-      config: { access: 'production:admin', tenant: 'required', audit: audit('production.shift.delete', 'shift') },
-    }, async (request, reply) => {
-      request.auditTarget = { resourceId: String(request.params.shift_id) };
-      await structure.deleteShift(request.tenantId, request.params.shift_id);
-      reply.code(204);
-      return null;
-    });
-
-    // Filters
-
-    app.get('/production/filters', {
-      schema: { tags, summary: 'List filters', querystring: TenantOnlyQuery, response: { 200: FilterList, ...problems(400, 401, 403, 404, 409, 502, 503) } },
-      config: { access: 'production:read', tenant: 'required' },
-    }, async (request) => ({ items: await structure.listFilters(request.tenantId) }));
-
-    app.post('/production/filters', {
-      schema: { tags, summary: 'Create a filter (embedded plant database)', querystring: TenantOnlyQuery, body: CreateFilterBody, response: { 201: Filter, ...problems(400, 401, 403, 404, 409, 502, 503) } },
-      config: { access: 'production:admin', tenant: 'required', audit: audit('production.filter.create', 'filter') },
-    }, async (request, reply) => {
-      const filter = await structure.createFilter(request.tenantId, request.body);
-      request.auditTarget = { resourceId: String(filter.filter_id), detail: { filter_name: filter.filter_name } };
-      reply.code(201);
-      return filter;
-    });
-
-    app.get('/production/filters/:filter_id', {
-      schema: { tags, summary: 'Get a filter', params: FilterParams, querystring: TenantOnlyQuery, response: { 200: Filter, ...problems(400, 401, 403, 404, 409, 502, 503) } },
-      config: { access: 'production:read', tenant: 'required' },
-    }, (request) => structure.getFilter(request.tenantId, request.params.filter_id));
-
-    app.patch('/production/filters/:filter_id', {
-      schema: { tags, summary: 'Update a filter (embedded plant database)', params: FilterParams, querystring: TenantOnlyQuery, body: UpdateFilterBody, response: { 200: Filter, ...problems(400, 401, 403, 404, 409, 502, 503) } },
-      config: { access: 'production:admin', tenant: 'required', audit: audit('production.filter.update', 'filter') },
-    }, (request) => {
-      request.auditTarget = { resourceId: String(request.params.filter_id), detail: { changes: Object.keys(request.body) } };
-      return structure.updateFilter(request.tenantId, request.params.filter_id, request.body);
-    });
-
-    app.delete('/production/filters/:filter_id', {
-      schema: { tags, summary: 'Delete a filter (embedded plant database)', params: FilterParams, querystring: TenantOnlyQuery, response: { 204: NoContent, ...problems(400, 401, 403, 404, 409, 502, 503) } },
-      config: { access: 'production:admin', tenant: 'required', audit: audit('production.filter.delete', 'filter') },
-    }, async (request, reply) => {
-      request.auditTarget = { resourceId: String(request.params.filter_id) };
-      await structure.deleteFilter(request.tenantId, request.params.filter_id);
-      reply.code(204);
-      return null;
-    });
+      list: (tenantId) => structure.listProducts(tenantId), create: structure.createProduct, get: structure.getProduct, update: structure.updateProduct, remove: structure.deleteProduct,
+      createdDetail: (product) => ({ product_name: product.product_name, product_code: product.product_code }),
+    }));
+    await app.register(plantResourceRoutes({
+      path: 'shifts', idParam: 'shift_id', noun: 'shift', resourceType: 'shift',
+      schemas: { item: Shift, list: ShiftList, params: ShiftParams, listQuery: ListShiftsQuery, create: CreateShiftBody, update: UpdateShiftBody },
+      summaries: {
+        list: 'List shifts', create: `Create a shift ${embedded}; active shifts of a line may not overlap`, get: 'Get a shift',
+        update: `Update a shift ${embedded}`, delete: `Delete a shift ${embedded}`,
+      },
+      list: (tenantId, query) => structure.listShifts(tenantId, query.line_id), create: structure.createShift, get: structure.getShift, update: structure.updateShift, remove: structure.deleteShift,
+      createdDetail: (shift) => ({ shift_name: shift.shift_name }),
+    }));
+    await app.register(plantResourceRoutes({
+      path: 'filters', idParam: 'filter_id', noun: 'filter', resourceType: 'filter',
+      schemas: { item: Filter, list: FilterList, params: FilterParams, create: CreateFilterBody, update: UpdateFilterBody },
+      summaries: { list: 'List filters', create: `Create a filter ${embedded}`, get: 'Get a filter', update: `Update a filter ${embedded}`, delete: `Delete a filter ${embedded}` },
+      list: (tenantId) => structure.listFilters(tenantId), create: structure.createFilter, get: structure.getFilter, update: structure.updateFilter, remove: structure.deleteFilter,
+      createdDetail: (filter) => ({ filter_name: filter.filter_name }),
+      // A filter's values may be long JSON: the entry names the fields changed.
+      changes: (body) => Object.keys(body),
+    }));
 
     // Detections
 
