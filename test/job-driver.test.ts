@@ -23,4 +23,19 @@ describe('local job driver', () => {
     assert.ok(calls.length >= failures + 5, `back to the interval once healthy: gaps ${gaps.join(' ')}`);
     assert.equal(logged.length, failures, 'each failure logged once');
   });
+
+  it('waits on stop for a tick under way (it may be using the database about to be closed)', async () => {
+    const jobs = createLocalJobDriver({ error: () => undefined });
+    let started = false;
+    let finished = false;
+    jobs.every('slow', 10, async () => {
+      started = true;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      finished = true;
+    });
+    jobs.start();
+    while (!started) await new Promise((resolve) => setTimeout(resolve, 5));
+    await jobs.stop();
+    assert.equal(finished, true);
+  });
 });

@@ -157,16 +157,23 @@ export function createLocalJobDriver(log: Log, options: LocalDriverOptions = {})
         ticker.timer = setInterval(() => {
           if (ticker.busy || stopping || Date.now() < ticker.pausedUntil) return;
           ticker.busy = true;
-          ticker
+          const ticking = ticker
             .tick()
-            .then(() => (ticker.failures = 0))
+            .then(() => {
+              ticker.failures = 0;
+            })
             .catch((error: unknown) => {
               ticker.failures++;
               const retryInMs = Math.min(ticker.intervalMs * 2 ** ticker.failures, TICK_BACKOFF_MAX_MS);
               ticker.pausedUntil = Date.now() + retryInMs;
               log.error({ err: error, ticker: ticker.name, failures: ticker.failures, retryInMs }, 'scheduler tick failed');
             })
-            .finally(() => (ticker.busy = false));
+            .finally(() => {
+              ticker.busy = false;
+              active.delete(ticking);
+            });
+          // stop() waits for a tick under way too: it may be using the database about to be closed.
+          active.add(ticking);
         }, ticker.intervalMs);
         ticker.timer.unref();
       }
