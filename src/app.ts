@@ -68,7 +68,7 @@ export async function buildApp(config: Config, db: Db, services: AppServices): P
   registerTenantContext(app, { tenantExists: services.tenantExists });
   registerResponseCache(app, { resources: CACHED_RESOURCES, maxBytes: config.responseCacheBytes, dataVersion: db.dataVersion, registry: metrics.registry });
   app.addHook('onClose', async () => services.audit.flushReads());
-  await registerSecurity(app, config);
+  await registerSecurity(app, config, services.shared.counters('rate'));
   await registerOpenApi(app);
   await app.register(websocket, { options: { maxPayload: 4096 } });
 

@@ -71,6 +71,8 @@ export interface Config {
   smtpFrom: string;
   /** How often the worker looks for alert changes to announce and messages to send. */
   notifyPollMs: number;
+  /** Redis shared by every node (live events, rate-limit and sign-in counters, session invalidation); unset = this process alone. */
+  redisUrl: string | undefined;
 }
 
 function onOff(env: Env, name: string, fallback: boolean): boolean {
@@ -99,6 +101,18 @@ function smtpUrl(env: Env): string | undefined {
     throw new ConfigError('SENTINEL_SMTP_URL is not a valid URL');
   }
   if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') throw new ConfigError('SENTINEL_SMTP_URL must start with smtp:// or smtps://');
+  return raw;
+}
+
+function redisUrl(env: Env): string | undefined {
+  const raw = optional(env, 'REDIS_URL');
+  if (raw === undefined) return undefined;
+  if (!/^rediss?:\/\//.test(raw)) throw new ConfigError('REDIS_URL must start with redis:// or rediss:// (leave it unset for a single node)');
+  try {
+    new URL(raw);
+  } catch {
+    throw new ConfigError('REDIS_URL is not a valid URL');
+  }
   return raw;
 }
 
@@ -220,6 +234,7 @@ export function loadConfig(env: Env = process.env): Config {
     smtpUrl: smtpUrl(env),
     smtpFrom: optional(env, 'SENTINEL_SMTP_FROM') ?? 'Sentinel <sentinel@localhost>',
     notifyPollMs: integer(env, 'SENTINEL_NOTIFY_POLL_SECONDS', 5, 1, 300) * 1000,
+    redisUrl: redisUrl(env),
     ...parseOperations(env, dataDir, databaseUrl),
   };
 }

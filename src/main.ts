@@ -59,9 +59,11 @@ async function openMigrated(config: Config): Promise<Db> {
 
 async function withServices<T>(config: Config, work: (services: Services, db: Db) => Promise<T>): Promise<T> {
   const db = await openMigrated(config);
+  const services = createServices(config, db, loadSecretKey(config));
   try {
-    return await work(createServices(config, db, loadSecretKey(config)), db);
+    return await work(services, db);
   } finally {
+    await services.shared.close();
     await db.close();
   }
 }
@@ -91,6 +93,7 @@ async function serve(config: Config): Promise<void> {
     await syncWorker?.stop();
     services.lineWatch.stop();
     await app.close();
+    await services.shared.close();
     await db.close();
     process.exit(0);
   };
@@ -104,7 +107,8 @@ async function serve(config: Config): Promise<void> {
 
 async function printOpenApi(config: Config): Promise<void> {
   const db = openMemoryDatabase();
-  const app = await buildApp({ ...config, logLevel: 'silent' }, db, createServices(config, db, 'openapi-export-needs-no-real-secret-key'));
+  const quiet: Config = { ...config, logLevel: 'silent', redisUrl: undefined };
+  const app = await buildApp(quiet, db, createServices(quiet, db, 'openapi-export-needs-no-real-secret-key'));
   await app.ready();
   process.stdout.write(openApiYaml(app));
   await app.close();

@@ -3,8 +3,9 @@ import { deriveKey } from './platform/auth/secret-key.ts';
 import { createTokenService } from './platform/auth/tokens.ts';
 import type { Db } from './platform/db/database.ts';
 import { createPlantRegistry, type PlantRegistry } from './platform/db/plant-registry.ts';
-import { createMemoryEventBus, type EventBus } from './platform/events/event-bus.ts';
+import type { EventBus } from './platform/events/event-bus.ts';
 import { createSecretStore } from './platform/secrets/index.ts';
+import { createSharedState, stderrLog, type SharedState } from './platform/shared-state/shared-state.ts';
 import { PLANT_MIGRATIONS } from './migrations/plant/index.ts';
 import { createAlertRulesRepo } from './modules/alert-rules/alert-rules.repo.ts';
 import { createAlertRulesService } from './modules/alert-rules/alert-rules.service.ts';
@@ -59,16 +60,19 @@ import { createWidgetsServices } from './modules/widgets/widgets.wiring.ts';
 
 /**
  * The services, built once from the database and config, in dependency order; the HTTP app, the
- * CLI and the background worker share them. The worker passes a bus that forwards its events to
- * the API thread, which owns the live connections.
+ * CLI and the background worker share them. What the nodes share (live events, counters, messages)
+ * is Redis with REDIS_URL, else this process's memory; whoever creates the services closes it
+ * (`shared.close()`). The worker passes local state with a bus that forwards its events to the API
+ * thread, which owns the live connections.
  */
-export function createServices(config: Config, db: Db, secretKey: string, bus: EventBus = createMemoryEventBus()) {
+export function createServices(config: Config, db: Db, secretKey: string, shared: SharedState = createSharedState(config.redisUrl, stderrLog(config.logLevel))) {
+  const { bus } = shared;
   // A live event leaves once the write it announces has committed (never for a rolled-back one).
   const publish: EventBus['publish'] = (event) => db.afterCommit(() => bus.publish(event));
   const audit = createAuditService(createAuditRepo(db.kysely));
   const { integrations, sync } = createIntegrationServices(config, db, secretKey, publish, audit);
   const tokens = createTokenService(deriveKey(secretKey, 'jwt-access'), config.accessTokenMinutes);
-  const auth = createAuthService({ repo: createAuthRepo(db.kysely), tokens, audit, throttle: createLoginThrottle(), settings: config });
+  const auth = createAuthService({ repo: createAuthRepo(db.kysely), tokens, audit, throttle: createLoginThrottle(shared.counters('login')), settings: config, otherNodes: shared.broadcast('principals') });
   const tenantsRepo = createTenantsRepo(db.kysely);
   const tenantExists = tenantsRepo.exists;
   const tenants = createTenantsService(tenantsRepo, auth);
@@ -110,7 +114,7 @@ export function createServices(config: Config, db: Db, secretKey: string, bus: E
   });
   const web = createWebService({ repo: createWebRepo(db.kysely), tenants, production: production.production, structure: production.structure });
   const webSessions = createWebSessionCodec(deriveKey(secretKey, 'web-session'));
-  return { telemetry, alertRules, ruleEvaluator, audit, tokens, auth, tenants, users, usersRepo, tickets, integrations, sync, systems, alerts, vulnerabilities, analytics, context, apiKeys, tenantExists, bus, ...production, ...operations, ...widgets, ...notifications, reports, web, webSessions };
+  return { telemetry, alertRules, ruleEvaluator, audit, tokens, auth, tenants, users, usersRepo, tickets, integrations, sync, systems, alerts, vulnerabilities, analytics, context, apiKeys, tenantExists, bus, shared, ...production, ...operations, ...widgets, ...notifications, reports, web, webSessions };
 }
 
 /**

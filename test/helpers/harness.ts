@@ -78,6 +78,7 @@ export async function startServer(dialect: Dialect, env: Record<string, string> 
     api: new ApiClient(url),
     async close() {
       await app.close();
+      await services.shared.close();
       await db.close();
       await pgDb?.drop();
       rmSync(dataDir, { recursive: true, force: true });

@@ -9,6 +9,7 @@ import { hashToken, newRefreshToken, type AccessClaims, type TokenService } from
 import type { AuditService } from '../audit/audit.service.ts';
 import type { AuthRepo, Executor } from './auth.repo.ts';
 import type { LoginThrottle } from './login-throttle.ts';
+import type { NodeBroadcast } from '../../platform/shared-state/shared-state.ts';
 
 export function sessionView(session: SessionRow, currentSessionId: string | null) {
   return {
@@ -59,7 +60,9 @@ const END_REASONS: Record<string, string> = {
 
 /**
  * Resolved principals are cached briefly so that a burst of requests costs one query. Changes made
- * through this process invalidate the cache at once; other nodes see them within the TTL.
+ * through this process invalidate the cache at once; other nodes drop their entries when the
+ * change's message reaches them (REDIS_URL), and at the latest when the TTL runs out (no Redis, or
+ * a message lost while Redis was away).
  */
 const PRINCIPAL_CACHE_TTL_MS = 2_000;
 const PRINCIPAL_CACHE_MAX = 50_000;
@@ -80,16 +83,37 @@ type CredentialVerdict =
 
 type Settings = Pick<Config, 'refreshTokenDays' | 'sessionIdleMinutes' | 'sessionMaxHours' | 'maxSessions'>;
 
-export function createAuthService(deps: { repo: AuthRepo; tokens: TokenService; audit: AuditService; throttle: LoginThrottle; settings: Settings }) {
-  const { repo, tokens, audit, throttle, settings } = deps;
+/** Which cached principals a change makes stale: one session's, a user's or a whole tenant's. */
+interface Invalidation {
+  scope: 'session' | 'user' | 'tenant';
+  id: string;
+}
+
+export function createAuthService(deps: { repo: AuthRepo; tokens: TokenService; audit: AuditService; throttle: LoginThrottle; settings: Settings; otherNodes: NodeBroadcast }) {
+  const { repo, tokens, audit, throttle, settings, otherNodes } = deps;
   const idleMs = settings.sessionIdleMinutes * 60_000;
   const refreshMs = settings.refreshTokenDays * 86_400_000;
   const absoluteMs = settings.sessionMaxHours * 3_600_000;
   const cache = new Map<string, CachedPrincipal>();
+  /** Grows with every invalidation: a principal read while one arrived is not cached (it may predate it). */
+  let invalidations = 0;
+
+  function dropCached({ scope, id }: Invalidation): void {
+    invalidations += 1;
+    if (scope === 'session') cache.delete(id);
+    else for (const [sid, entry] of cache) if ((scope === 'user' ? entry.principal.userId : entry.principal.tenantId) === id) cache.delete(sid);
+  }
+  otherNodes.receive((message) => dropCached(JSON.parse(message) as Invalidation));
+
+  /** Drops the stale principals here and asks every other node to drop theirs. */
+  function invalidate(scope: Invalidation['scope'], id: string): void {
+    dropCached({ scope, id });
+    otherNodes.send(JSON.stringify({ scope, id }));
+  }
 
   /** Forget cached principals of a user whose role, permissions or status changed. */
   function invalidateUser(userId: string): void {
-    for (const [sid, entry] of cache) if (entry.principal.userId === userId) cache.delete(sid);
+    invalidate('user', userId);
   }
 
   async function issueTokens(trx: Executor, claims: AccessClaims, now: number, sessionExpiresAt: number): Promise<TokenPair> {
@@ -172,7 +196,7 @@ export function createAuthService(deps: { repo: AuthRepo; tokens: TokenService; 
           id: sessionId, user_id: user.id, tenant_id: user.tenant_id, ip: client.ip, user_agent: client.userAgent?.slice(0, 512) ?? null,
           created_at: now, updated_at: now, last_seen_at: now, expires_at: expiresAt, ended_at: null, end_reason: null,
         });
-        for (const id of surplus) cache.delete(id);
+        for (const id of surplus) invalidate('session', id);
         const tokens = await issueTokens(trx, { sub: user.id, tenant_id: user.tenant_id, role: user.role as Role, sid: sessionId }, now, expiresAt);
         // In the session's transaction (the audit repository joins it): no session without its entry.
         await audit.record({
@@ -216,7 +240,7 @@ export function createAuthService(deps: { repo: AuthRepo; tokens: TokenService; 
         return { pair, session };
       });
       if ('pair' in outcome && outcome.pair) return outcome.pair;
-      if (outcome.session) cache.delete(outcome.session.id);
+      if (outcome.session) invalidate('session', outcome.session.id);
       await audit.record({
         action: 'auth.refresh', outcome: 'failure', tenantId: outcome.session?.tenant_id ?? null, actorId: outcome.session?.user_id ?? null,
         resourceType: 'session', resourceId: outcome.session?.id ?? null, detail: { reason: outcome.error },
@@ -227,7 +251,7 @@ export function createAuthService(deps: { repo: AuthRepo; tokens: TokenService; 
 
     async logout(principal: Principal): Promise<void> {
       await repo.transaction((trx) => repo.endSessions(trx, [principal.sessionId], 'logout', Date.now()));
-      cache.delete(principal.sessionId);
+      invalidate('session', principal.sessionId);
     },
 
     async changePassword(principal: Principal, currentPassword: string, newPassword: string): Promise<void> {
@@ -256,7 +280,7 @@ export function createAuthService(deps: { repo: AuthRepo; tokens: TokenService; 
       const session = await repo.findSession(repo.db, sessionId);
       if (session === undefined || session.user_id !== principal.userId || session.ended_at !== null) throw notFound('Session');
       await repo.transaction((trx) => repo.endSessions(trx, [sessionId], 'revoked', Date.now()));
-      cache.delete(sessionId);
+      invalidate('session', sessionId);
     },
 
     /** Turns verified token claims into a principal, or undefined when the session is no longer valid. */
@@ -271,6 +295,7 @@ export function createAuthService(deps: { repo: AuthRepo; tokens: TokenService; 
         }
         return cached.principal;
       }
+      const invalidationsBefore = invalidations;
       const row = await repo.findSessionPrincipal(repo.db, claims.sid);
       if (row === undefined || row.user_id !== claims.sub || !sessionIsLive(row, now)) {
         cache.delete(claims.sid);
@@ -293,6 +318,7 @@ export function createAuthService(deps: { repo: AuthRepo; tokens: TokenService; 
         sessionId: row.session_id,
         ...(row.password_change_required_since !== null ? { passwordChangeRequired: true as const } : {}),
       };
+      if (invalidations !== invalidationsBefore) return principal;
       if (cache.size >= PRINCIPAL_CACHE_MAX) cache.delete(cache.keys().next().value as string);
       cache.set(claims.sid, { principal, fetchedAt: now, lastSeenAt, expiresAt: Math.min(row.expires_at, lastSeenAt + idleMs) });
       return principal;
@@ -330,7 +356,7 @@ export function createAuthService(deps: { repo: AuthRepo; tokens: TokenService; 
     /** Ends every session of a tenant's users (tenant disabled or deleted). */
     async endTenantSessions(tenantId: string, reason: string): Promise<void> {
       await repo.transaction((trx) => repo.endTenantSessions(trx, tenantId, reason, Date.now()));
-      for (const [sid, entry] of cache) if (entry.principal.tenantId === tenantId) cache.delete(sid);
+      invalidate('tenant', tenantId);
     },
 
     /** Ends every session of a user (disabled, deleted, or password reset by an admin). */

@@ -1,3 +1,6 @@
+import { randomUUID } from 'node:crypto';
+import { createMemoryCounterStore, type CounterStore, type SlidingLimit } from '../../platform/shared-state/counter-store.ts';
+
 /**
  * Brute-force protection for login. Failures are counted in sliding windows under three keys:
  *  - account + IP: a few guesses, then wait a few minutes (the real user at another IP is unaffected);
@@ -8,8 +11,8 @@
  * An attempt is counted as a failure before its password is checked, in the same step as the
  * check of the limits: concurrent guesses cannot all pass the check before any of them is counted.
  * The count is taken back when the password turns out right (or the attempt could not be judged).
- * State is per process; on a scale-out deployment each node counts on its own (documented). The
- * interface is asynchronous so that a shared store can implement the same atomic reservation.
+ * The counts live in a counter store: this process's memory, or Redis shared by every node
+ * (REDIS_URL), where the reservation is one atomic script.
  */
 interface Rule {
   name: 'account_ip' | 'ip' | 'account';
@@ -22,8 +25,6 @@ const RULES: Rule[] = [
   { name: 'ip', maxFailures: 30, windowMs: 15 * 60_000 },
   { name: 'account', maxFailures: 100, windowMs: 15 * 60_000 },
 ];
-
-const MAX_TRACKED_KEYS = 100_000;
 
 /** A login attempt that counts as a failure until told otherwise. */
 export interface LoginAttempt {
@@ -40,57 +41,32 @@ export interface LoginThrottle {
   reserve(account: string, ip: string, now?: number): Promise<Reservation>;
 }
 
-export function createLoginThrottle(): LoginThrottle {
-  const failures = new Map<string, number[]>();
-
-  const keysFor = (account: string, ip: string): [Rule, string][] =>
-    RULES.map((rule) => [rule, rule.name === 'ip' ? `ip|${ip}` : rule.name === 'account' ? `a|${account}` : `ai|${account}|${ip}`]);
-
-  function recent(key: string, windowMs: number, now: number): number[] {
-    const times = (failures.get(key) ?? []).filter((t) => t > now - windowMs);
-    if (times.length === 0) failures.delete(key);
-    else failures.set(key, times);
-    return times;
-  }
-
-  function forget(key: string, time: number): void {
-    const times = failures.get(key);
-    const index = times?.indexOf(time) ?? -1;
-    if (index >= 0) times!.splice(index, 1);
-  }
-
-  /** Synchronous from the check to the count, so no other attempt can come in between. */
-  function reserve(account: string, ip: string, now: number): Reservation {
-    const keys = keysFor(account, ip);
-    let waitMs = 0;
-    const windows = keys.map(([rule, key]) => {
-      const times = recent(key, rule.windowMs, now);
-      if (times.length >= rule.maxFailures) {
-        const oldestThatCounts = times[times.length - rule.maxFailures]!;
-        waitMs = Math.max(waitMs, oldestThatCounts + rule.windowMs - now);
-      }
-      return times;
-    });
-    if (waitMs > 0) return { allowed: false, retryAfterSeconds: Math.ceil(waitMs / 1000) };
-
-    if (failures.size > MAX_TRACKED_KEYS) failures.delete(failures.keys().next().value as string);
-    keys.forEach(([, key], i) => failures.set(key, windows[i]!.concat(now)));
-    const withdraw = async () => {
-      for (const [, key] of keys) forget(key, now);
-    };
-    return {
-      allowed: true,
-      attempt: {
-        withdraw,
-        async succeeded() {
-          await withdraw();
-          failures.delete(`ai|${account}|${ip}`);
-        },
-      },
-    };
-  }
+export function createLoginThrottle(store: CounterStore = createMemoryCounterStore()): LoginThrottle {
+  const accountIpKey = (account: string, ip: string) => `ai|${account}|${ip}`;
+  const keysFor = (account: string, ip: string): SlidingLimit[] =>
+    RULES.map((rule) => ({
+      key: rule.name === 'ip' ? `ip|${ip}` : rule.name === 'account' ? `a|${account}` : accountIpKey(account, ip),
+      max: rule.maxFailures,
+      windowMs: rule.windowMs,
+    }));
 
   return {
-    reserve: async (account, ip, now = Date.now()) => reserve(account, ip, now),
+    async reserve(account, ip, now = Date.now()) {
+      const limits = keysFor(account, ip);
+      const member = randomUUID();
+      const waitMs = await store.reserve(limits, member, now);
+      if (waitMs > 0) return { allowed: false, retryAfterSeconds: Math.ceil(waitMs / 1000) };
+      const withdraw = () => store.remove(limits.map((limit) => limit.key), member);
+      return {
+        allowed: true,
+        attempt: {
+          withdraw,
+          async succeeded() {
+            await withdraw();
+            await store.clear(accountIpKey(account, ip));
+          },
+        },
+      };
+    },
   };
 }

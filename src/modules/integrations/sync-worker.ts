@@ -9,6 +9,7 @@ import type { Config } from '../../config.ts';
 import { openDatabase } from '../../platform/db/database.ts';
 import type { EventBus } from '../../platform/events/event-bus.ts';
 import { createJobDriver } from '../../platform/jobs/drivers.ts';
+import { createLocalSharedState } from '../../platform/shared-state/shared-state.ts';
 import { createServices } from '../../services.ts';
 import { jobContext, MODULES } from '../index.ts';
 import type { WorkerReply, WorkerRequest } from './sync-worker-client.ts';
@@ -20,7 +21,8 @@ const post = (message: WorkerReply) => port.postMessage(message);
 const db = openDatabase(config);
 // Live events go to the API thread, which owns the live connections; nothing listens here.
 const toApiThread: EventBus = { publish: (event) => post({ type: 'event', event }), subscribe: () => () => undefined };
-const services = createServices(config, db, secretKey, toApiThread);
+// The API thread shares events with other nodes; nothing here needs Redis.
+const services = createServices(config, db, secretKey, { ...createLocalSharedState(), bus: toApiThread });
 const jobs = createJobDriver(config, services.jobsRepo.ledger, { error: (obj, msg) => post({ type: 'log', message: `${msg}: ${JSON.stringify(obj, (_, value: unknown) => (value instanceof Error ? value.message : value))}` }) });
 const context = jobContext(services, config, db);
 for (const module of MODULES) module.jobs?.(context, jobs);

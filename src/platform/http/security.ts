@@ -1,7 +1,8 @@
 import cors from '@fastify/cors';
-import rateLimit from '@fastify/rate-limit';
+import rateLimit, { type FastifyRateLimitStore, type FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../config.ts';
+import type { CounterStore } from '../shared-state/counter-store.ts';
 import { tooManyRequests } from './errors.ts';
 
 /**
@@ -37,7 +38,26 @@ const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'x-xss-protection': '0',
 };
 
-export async function registerSecurity(app: FastifyInstance, config: Config): Promise<void> {
+/** The rate limit's windows in a counter store (shared by every node with Redis); a route with limits of its own counts under its own prefix. */
+function rateLimitStore(counters: CounterStore): FastifyRateLimitStoreCtor {
+  const storeWithPrefix = (prefix: string): FastifyRateLimitStore => ({
+    incr(key, callback, timeWindow) {
+      counters.hit(`${prefix}${key}`, timeWindow).then(
+        ({ count, resetInMs }) => callback(null, { current: count, ttl: resetInMs }),
+        (error: Error) => callback(error),
+      );
+    },
+    child: (route) => storeWithPrefix(`${prefix}${route.method}${route.url}-`),
+  });
+  // The plugin constructs its store (`new Store(options)`); a constructor may hand back another object.
+  return class {
+    constructor() {
+      return storeWithPrefix('');
+    }
+  } as unknown as FastifyRateLimitStoreCtor;
+}
+
+export async function registerSecurity(app: FastifyInstance, config: Config, rateCounters: CounterStore): Promise<void> {
   app.addHook('onRequest', async (_request, reply) => {
     reply.headers(SECURITY_HEADERS);
   });
@@ -60,6 +80,7 @@ export async function registerSecurity(app: FastifyInstance, config: Config): Pr
     global: true,
     max: config.rateLimitPerMinute,
     timeWindow: 60_000,
+    store: rateLimitStore(rateCounters),
     // The auth hook has already run: signed-in callers are limited per user, others per IP.
     keyGenerator: (request) => (request.principal ? `user:${request.principal.userId}` : `ip:${request.ip}`),
     enableDraftSpec: true,

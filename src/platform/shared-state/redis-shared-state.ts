@@ -1,0 +1,155 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { createMemoryCounterStore, type CounterStore } from './counter-store.ts';
+import type { NodeBroadcast, SharedStateLog } from './shared-state.ts';
+
+const PREFIX = 'sentinel:';
+/** A command that takes longer fails and the caller falls back to this node's own state. */
+const COMMAND_TIMEOUT_MS = 1_000;
+const MAX_RECONNECT_DELAY_MS = 5_000;
+
+/** Fixed window: the first hit starts it (with its expiry); the answer is the count and the time left. */
+const HIT_SCRIPT = `
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return {count, redis.call('PTTL', KEYS[1])}`;
+
+/**
+ * Sliding windows as sorted sets of attempts scored by time. ARGV: now, member, then max and window
+ * per key. Nothing is recorded unless every key has room, as in the memory store.
+ */
+const RESERVE_SCRIPT = `
+local now = tonumber(ARGV[1])
+local wait = 0
+for i, key in ipairs(KEYS) do
+  local max = tonumber(ARGV[1 + 2 * i])
+  local window = tonumber(ARGV[2 + 2 * i])
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+  local count = redis.call('ZCARD', key)
+  if count >= max then
+    local oldest = redis.call('ZRANGE', key, count - max, count - max, 'WITHSCORES')
+    wait = math.max(wait, tonumber(oldest[2]) + window - now)
+  end
+end
+if wait > 0 then return wait end
+for i, key in ipairs(KEYS) do
+  redis.call('ZADD', key, now, ARGV[2])
+  redis.call('PEXPIRE', key, ARGV[2 + 2 * i])
+end
+return 0`;
+
+type ScriptedRedis = Redis & {
+  sentinelHit(key: string, windowMs: number): Promise<[number, number]>;
+  sentinelReserve(...keysThenArgs: (string | number)[]): Promise<number>;
+};
+
+/**
+ * Two connections to one Redis: commands (counters, publish) and a subscriber. Redis may go away
+ * at any time: commands then fail at once (no offline queue) and each caller falls back to this
+ * node's own state, the outage is logged once, and ioredis reconnects with a growing delay (then
+ * subscribes again by itself).
+ */
+export function createRedisSharedState(url: string, log: SharedStateLog) {
+  const nodeId = randomUUID();
+  let troubleLogged = false;
+  const retryStrategy = (attempt: number) => Math.min(100 * 2 ** Math.min(attempt, 6), MAX_RECONNECT_DELAY_MS);
+  const commands = new Redis(url, {
+    retryStrategy, commandTimeout: COMMAND_TIMEOUT_MS, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectionName: `sentinel-${nodeId}`,
+  }) as ScriptedRedis;
+  // Its SUBSCRIBE waits in the offline queue until the first connection; no timeout (it only listens).
+  const subscriber = new Redis(url, { retryStrategy, connectionName: `sentinel-sub-${nodeId}` });
+  commands.defineCommand('sentinelHit', { numberOfKeys: 1, lua: HIT_SCRIPT });
+  commands.defineCommand('sentinelReserve', { lua: RESERVE_SCRIPT });
+  const available = () => commands.status === 'ready';
+
+  /** Logged once until Redis answers again: an outage is one line, not one per request. */
+  const onTrouble = (error: Error) => {
+    if (troubleLogged) return;
+    troubleLogged = true;
+    log.warn({ err: error.message }, 'Redis is unreachable or failing: this node counts and delivers on its own until it is back');
+  };
+  commands.on('ready', () => {
+    if (troubleLogged) log.info({}, 'Redis is reachable again: shared state resumed');
+    troubleLogged = false;
+  });
+  commands.on('error', onTrouble);
+  subscriber.on('error', onTrouble);
+
+  const listeners = new Map<string, Set<(message: string) => void>>();
+  subscriber.on('message', (channel: string, raw: string) => {
+    let envelope: { from: string; message: string };
+    try {
+      envelope = JSON.parse(raw) as typeof envelope;
+    } catch {
+      return;
+    }
+    if (envelope.from === nodeId) return;
+    for (const listener of listeners.get(channel) ?? []) {
+      try {
+        listener(envelope.message);
+      } catch (error) {
+        log.warn({ err: error instanceof Error ? error.message : String(error), channel }, 'a shared-state message could not be handled');
+      }
+    }
+  });
+
+  /** Runs `shared` against Redis, or `local` when Redis is not there (or fails on the way). */
+  async function withFallback<T>(shared: () => Promise<T>, local: () => Promise<T>): Promise<T> {
+    if (!available()) return local();
+    try {
+      return await shared();
+    } catch (error) {
+      // A slow or failing command: this one counts here; the next tries Redis again.
+      onTrouble(error instanceof Error ? error : new Error(String(error)));
+      return local();
+    }
+  }
+
+  return {
+    counters(namespace: string): CounterStore {
+      const local = createMemoryCounterStore();
+      const key = (name: string) => `${PREFIX}${namespace}:${name}`;
+      return {
+        hit: (name, windowMs) => withFallback(async () => {
+          const [count, ttl] = await commands.sentinelHit(key(name), windowMs);
+          return { count, resetInMs: ttl > 0 ? ttl : windowMs };
+        }, () => local.hit(name, windowMs)),
+        reserve: (limits, member, now) => withFallback(
+          () => commands.sentinelReserve(limits.length, ...limits.map((limit) => key(limit.key)), now, member, ...limits.flatMap((limit) => [limit.max, limit.windowMs])),
+          () => local.reserve(limits, member, now),
+        ),
+        remove: (names, member) => withFallback(async () => {
+          await commands.multi(names.map((name) => ['zrem', key(name), member])).exec();
+        }, () => local.remove(names, member)),
+        clear: (name) => withFallback(async () => {
+          await commands.del(key(name));
+        }, () => local.clear(name)),
+      };
+    },
+
+    broadcast(name: string): NodeBroadcast {
+      const channel = `${PREFIX}${name}`;
+      return {
+        send(message) {
+          if (!available()) return;
+          // Lost while Redis is away: the other nodes' fallbacks bound what that costs (documented).
+          commands.publish(channel, JSON.stringify({ from: nodeId, message })).catch(onTrouble);
+        },
+        receive(listener) {
+          let set = listeners.get(channel);
+          if (set === undefined) {
+            set = new Set();
+            listeners.set(channel, set);
+            subscriber.subscribe(channel).catch(onTrouble);
+          }
+          set.add(listener);
+        },
+      };
+    },
+
+    async close(): Promise<void> {
+      commands.disconnect();
+      subscriber.disconnect();
+    },
+  };
+}

@@ -1,0 +1,222 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { connect, createServer, type AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { buildApp, createServices } from '../src/app.ts';
+import { loadConfig } from '../src/config.ts';
+import { openDatabase } from '../src/platform/db/database.ts';
+import { ApiClient, dialects, PASSWORD, startServer, type TestServer } from './helpers/harness.ts';
+import { makeAlert } from './helpers/factories.ts';
+import { connectLive } from './helpers/live-client.ts';
+
+/** A database number of its own, so that other users of the same Redis do not count into this suite's rate limits. */
+const REDIS_URL = process.env.TEST_REDIS_URL === undefined ? undefined : (() => {
+  const url = new URL(process.env.TEST_REDIS_URL);
+  url.pathname = '/13';
+  return url.toString();
+})();
+/** How soon another node must see a logout or a role change: Redis delivery, well inside the principal cache's 2 s TTL. */
+const INVALIDATION_BOUND_MS = 500;
+const RATE_LIMIT = 200;
+
+/** Another node of `first`'s deployment: same database, same secret key, its own services and HTTP app. */
+async function startNode(first: TestServer, env: Record<string, string>): Promise<{ server: TestServer; close(): Promise<void> }> {
+  const config = loadConfig({
+    SENTINEL_DATA_DIR: first.config.dataDir, LOG_LEVEL: 'silent', SENTINEL_SYNC: 'off',
+    ...(first.config.databaseUrl ? { DATABASE_URL: first.config.databaseUrl } : {}), ...env,
+  });
+  const db = openDatabase(config);
+  const services = createServices(config, db, first.secretKey);
+  const app = await buildApp(config, db, services);
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  return {
+    server: { ...first, url, app, db, config, services, api: new ApiClient(url) },
+    async close() {
+      await app.close();
+      await services.shared.close();
+      await db.close();
+    },
+  };
+}
+
+/** A documentation address (RFC 5737) of its own per call, so counts by address never meet another test's or run's. */
+const freshIp = () => `198.51.100.${Math.floor(Math.random() * 250) + 1}`;
+const from = (ip: string) => ({ 'x-forwarded-for': ip });
+
+async function eventually(check: () => Promise<boolean>, timeoutMs: number): Promise<number> {
+  const started = Date.now();
+  for (;;) {
+    if (await check()) return Date.now() - started;
+    if (Date.now() - started > timeoutMs) return Infinity;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+for (const dialect of dialects()) {
+  describe(`two nodes sharing Redis (${dialect})`, { skip: REDIS_URL === undefined && 'TEST_REDIS_URL is not set' }, () => {
+    const env = { REDIS_URL: REDIS_URL!, SENTINEL_TRUST_PROXY: 'true', SENTINEL_RATE_LIMIT_PER_MINUTE: String(RATE_LIMIT) };
+    let a: TestServer;
+    let b: { server: TestServer; close(): Promise<void> };
+    let tenantId: string;
+    let admin: string;
+
+    before(async () => {
+      a = await startServer(dialect, env);
+      b = await startNode(a, env);
+      admin = await a.api.adminToken();
+      tenantId = (await a.api.createTenant(admin, 'Nodes')).id;
+    });
+    after(async () => {
+      await b?.close();
+      await a?.close();
+    });
+
+    it('delivers an event published on one node to live clients of the other', async () => {
+      const operator = await a.api.createUser(admin, tenantId, 'nodes.operator', 'OPERATOR');
+      const live = await connectLive(b.server, operator.token);
+      try {
+        const alertId = await makeAlert(a, tenantId);
+        const acknowledged = await a.api.post(`/api/v1/alerts/${alertId}/acknowledge`, {}, operator.token);
+        assert.equal(acknowledged.status, 200, acknowledged.text);
+        const event = await live.waitFor((e) => e.type === 'alert.updated' && e.id === alertId, 3_000);
+        assert.equal(event.tenant_id, tenantId);
+        assert.equal(event.status, 'acknowledged');
+      } finally {
+        live.socket.close();
+      }
+    });
+
+    it('holds the rate limit across both nodes', async () => {
+      const viewer = await a.api.createUser(admin, tenantId, 'nodes.limited', 'VIEWER');
+      const statuses: number[] = [];
+      for (let i = 0; i < RATE_LIMIT + 10; i++) statuses.push((await (i % 2 === 0 ? a : b.server).api.get('/api/v1/auth/me', viewer.token)).status);
+      // The sign-in of createUser counted under the address, not the user: all RATE_LIMIT requests pass, not one more.
+      assert.equal(statuses.filter((s) => s === 200).length, RATE_LIMIT, `statuses: ${statuses.join(',')}`);
+      assert.ok(statuses.slice(RATE_LIMIT).every((s) => s === 429));
+    });
+
+    it('shares the sign-in throttle: five wrong passwords over two nodes block the sixth on either', async () => {
+      await a.api.createUser(admin, tenantId, 'nodes.guessed', 'VIEWER');
+      const ip = freshIp();
+      const attempt = (node: TestServer, password: string) =>
+        node.api.request('POST', '/api/v1/auth/login', { body: { username: 'nodes.guessed', password }, headers: from(ip) });
+      for (let i = 0; i < 5; i++) assert.equal((await attempt(i % 2 === 0 ? a : b.server, 'wrong-password')).status, 401);
+      for (const node of [a, b.server]) {
+        const blocked = await attempt(node, PASSWORD);
+        assert.equal(blocked.status, 429, blocked.text);
+        assert.ok(Number(blocked.headers.get('retry-after')) > 0);
+      }
+    });
+
+    it('refuses a token on the other node within the bound once its session logs out', async () => {
+      const user = await a.api.createUser(admin, tenantId, 'nodes.leaving', 'VIEWER');
+      // Node B has the principal in its cache.
+      assert.equal((await b.server.api.get('/api/v1/auth/me', user.token)).status, 200);
+      assert.equal((await a.api.post('/api/v1/auth/logout', undefined, user.token)).status, 204);
+      const elapsed = await eventually(async () => (await b.server.api.get('/api/v1/auth/me', user.token)).status === 401, 3_000);
+      assert.ok(elapsed <= INVALIDATION_BOUND_MS, `refused on the other node after ${elapsed} ms`);
+    });
+
+    it('applies a role change on the other node within the bound', async () => {
+      const user = await a.api.createUser(admin, tenantId, 'nodes.promoted', 'VIEWER');
+      assert.equal((await b.server.api.get('/api/v1/auth/me', user.token)).body.role, 'VIEWER');
+      assert.equal((await a.api.patch(`/api/v1/users/${user.id}`, { role: 'OPERATOR' }, admin)).status, 200);
+      const elapsed = await eventually(async () => (await b.server.api.get('/api/v1/auth/me', user.token)).body.role === 'OPERATOR', 3_000);
+      assert.ok(elapsed <= INVALIDATION_BOUND_MS, `new role seen on the other node after ${elapsed} ms`);
+    });
+
+    it('never serves a list from one node\'s cache after a write through the other', async () => {
+      const operator = await a.api.createUser(admin, tenantId, 'nodes.lister', 'OPERATOR');
+      for (let i = 0; i < 5; i++) {
+        // Read twice on B (a cacheable page, stored if the cache is on), write on A, read on B again at once.
+        for (let read = 0; read < 2; read++) assert.equal((await b.server.api.get('/api/v1/tickets', operator.token)).status, 200);
+        const created = await a.api.post('/api/v1/tickets', { title: `Across nodes ${i}` }, operator.token);
+        assert.equal(created.status, 201, created.text);
+        const list = await b.server.api.get('/api/v1/tickets', operator.token);
+        assert.ok(list.body.items.some((ticket: { id: string }) => ticket.id === created.body.id), `ticket ${i} is in node B's list at once`);
+      }
+    });
+  });
+
+  describe(`Redis stopped mid-run (${dialect})`, { skip: REDIS_URL === undefined && 'TEST_REDIS_URL is not set' }, () => {
+    let redis: { port: number; child: ChildProcess };
+    let a: TestServer;
+    let b: { server: TestServer; close(): Promise<void> };
+    let admin: string;
+    let tenantId: string;
+
+    before(async () => {
+      redis = await startRedis();
+      const env = { REDIS_URL: `redis://127.0.0.1:${redis.port}`, SENTINEL_TRUST_PROXY: 'true' };
+      a = await startServer(dialect, env);
+      b = await startNode(a, env);
+      admin = await a.api.adminToken();
+      tenantId = (await a.api.createTenant(admin, 'Outage')).id;
+    });
+    after(async () => {
+      await b?.close();
+      await a?.close();
+      redis?.child.kill('SIGKILL');
+    });
+
+    it('keeps serving, counting and delivering locally while Redis is down, and shares again once it is back', async () => {
+      const operator = await a.api.createUser(admin, tenantId, 'outage.operator', 'OPERATOR');
+      const onA = await connectLive(a, operator.token);
+      const onB = await connectLive(b.server, operator.token);
+      try {
+        redis.child.kill('SIGKILL');
+        await once(redis.child, 'exit');
+
+        // Sign-in, reads, writes and the live feed of this node all go on.
+        const signIn = await a.api.request('POST', '/api/v1/auth/login', { body: { username: 'outage.operator', password: PASSWORD }, headers: from(freshIp()) });
+        assert.equal(signIn.status, 200, signIn.text);
+        assert.equal((await a.api.get('/api/v1/auth/me', signIn.body.access_token)).status, 200);
+        assert.equal((await b.server.api.post('/api/v1/tickets', { title: 'During the outage' }, operator.token)).status, 201);
+        const alertId = await makeAlert(a, tenantId);
+        assert.equal((await a.api.post(`/api/v1/alerts/${alertId}/acknowledge`, {}, operator.token)).status, 200);
+        await onA.waitFor((e) => e.type === 'alert.updated' && e.id === alertId, 2_000);
+        // The throttle still counts (on each node alone).
+        const ip = freshIp();
+        for (let i = 0; i < 5; i++) {
+          const wrong = await a.api.request('POST', '/api/v1/auth/login', { body: { username: 'outage.operator', password: 'wrong-password' }, headers: from(ip) });
+          assert.equal(wrong.status, 401);
+        }
+        assert.equal((await a.api.request('POST', '/api/v1/auth/login', { body: { username: 'outage.operator', password: PASSWORD }, headers: from(ip) })).status, 429);
+
+        // Redis comes back on the same port: events cross nodes again once both reconnected.
+        redis = await startRedis(redis.port);
+        const crossed = await eventually(async () => {
+          const id = await makeAlert(a, tenantId);
+          await a.api.post(`/api/v1/alerts/${id}/acknowledge`, {}, operator.token);
+          return onB.waitFor((e) => e.id === id, 300).then(() => true, () => false);
+        }, 15_000);
+        assert.ok(crossed < Infinity, 'events reach the other node again after Redis restarted');
+      } finally {
+        onA.socket.close();
+        onB.socket.close();
+      }
+    });
+  });
+}
+
+/** A throwaway redis-server without persistence on a free loopback port (or the given one). */
+async function startRedis(port?: number): Promise<{ port: number; child: ChildProcess }> {
+  if (port === undefined) {
+    const probe = createServer().listen(0, '127.0.0.1');
+    await once(probe, 'listening');
+    port = (probe.address() as AddressInfo).port;
+    probe.close();
+  }
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const ready = await eventually(() => new Promise<boolean>((resolve) => {
+    const socket = connect(port, '127.0.0.1', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  }), 5_000);
+  if (ready === Infinity) throw new Error(`redis-server did not start on port ${port}`);
+  return { port, child };
+}
