@@ -52,6 +52,7 @@ type ScriptedRedis = Redis & {
 export function createRedisSharedState(url: string, log: SharedStateLog) {
   const nodeId = randomUUID();
   let troubleLogged = false;
+  let closing = false;
   const retryStrategy = (attempt: number) => Math.min(100 * 2 ** Math.min(attempt, 6), MAX_RECONNECT_DELAY_MS);
   const commands = new Redis(url, {
     retryStrategy, commandTimeout: COMMAND_TIMEOUT_MS, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectionName: `sentinel-${nodeId}`,
@@ -64,7 +65,7 @@ export function createRedisSharedState(url: string, log: SharedStateLog) {
 
   /** Logged once until Redis answers again: an outage is one line, not one per request. */
   const onTrouble = (error: Error) => {
-    if (troubleLogged) return;
+    if (troubleLogged || closing) return;
     troubleLogged = true;
     log.warn({ err: error.message }, 'Redis is unreachable or failing: this node counts and delivers on its own until it is back');
   };
@@ -147,9 +148,12 @@ export function createRedisSharedState(url: string, log: SharedStateLog) {
       };
     },
 
+    /** Waits for what was sent (a last invalidation from a CLI command), then disconnects. */
     async close(): Promise<void> {
-      commands.disconnect();
+      closing = true;
       subscriber.disconnect();
+      if (available()) await commands.quit().catch(() => undefined);
+      commands.disconnect();
     },
   };
 }
