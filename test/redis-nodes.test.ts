@@ -83,6 +83,16 @@ for (const dialect of dialects()) {
         const event = await live.waitFor((e) => e.type === 'alert.updated' && e.id === alertId, 3_000);
         assert.equal(event.tenant_id, tenantId);
         assert.equal(event.status, 'acknowledged');
+
+        // What every node derives on its own (the line watch's ticks) stays on the node that publishes it.
+        const onA = await connectLive(a, operator.token);
+        a.services.bus.publish({ type: 'production.counts', tenant_id: tenantId, id: 'this-node-only' }, 'this-node');
+        a.services.bus.publish({ type: 'production.counts', tenant_id: tenantId, id: 'everywhere' });
+        await live.waitFor((e) => e.id === 'everywhere', 3_000);
+        await onA.waitFor((e) => e.id === 'everywhere', 3_000);
+        assert.ok(onA.events.some((e) => e.id === 'this-node-only'), 'delivered on its own node');
+        assert.ok(!live.events.some((e) => e.id === 'this-node-only'), 'not sent to the other node');
+        onA.socket.close();
       } finally {
         live.socket.close();
       }

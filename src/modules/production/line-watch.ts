@@ -11,7 +11,7 @@
  * `downtime.updated` (a stop began or ended, or was classified) and, every minute,
  * `production.counts` (each line's counts by area type in the last complete minute).
  */
-import type { EventBus } from '../../platform/events/event-bus.ts';
+import type { EventBus, EventReach } from '../../platform/events/event-bus.ts';
 import { toIso } from '../../platform/ids.ts';
 import { DAY_MS, MINUTE_MS } from './local-time.ts';
 import { allLines } from './plant-context.ts';
@@ -183,8 +183,9 @@ export function createLineWatch(deps: LineWatchDeps) {
     }
   }
 
-  function publish(line: WatchedLine, type: string, fields: Record<string, unknown>): void {
-    deps.bus.publish({ type, tenant_id: line.tenantId, id: String(line.lineId), line_id: line.lineId, ...fields });
+  /** What the watch sees on its own ticks, every node's watch sees too: those events stay on this node. */
+  function publish(line: WatchedLine, type: string, fields: Record<string, unknown>, reach: EventReach = 'this-node'): void {
+    deps.bus.publish({ type, tenant_id: line.tenantId, id: String(line.lineId), line_id: line.lineId, ...fields }, reach);
   }
 
   /** Looks at a line whose deadline came: announces a stop, or the end of its shift, and sets the next deadline. */
@@ -271,7 +272,7 @@ export function createLineWatch(deps: LineWatchDeps) {
           }
           return result;
         });
-        deps.bus.publish({ type: 'production.counts', tenant_id: tenantId, id: toIso(minute), from: toIso(minute), to: toIso(minute + MINUTE_MS), lines: counts });
+        deps.bus.publish({ type: 'production.counts', tenant_id: tenantId, id: toIso(minute), from: toIso(minute), to: toIso(minute + MINUTE_MS), lines: counts }, 'this-node');
       } catch (error) {
         logError(error, 'line watch: counting a tenant\'s minute failed');
       }
@@ -296,8 +297,9 @@ export function createLineWatch(deps: LineWatchDeps) {
       const { current } = occurrencesAround(line, now);
       if (line.stoppedIn !== null && current?.start === line.stoppedIn && at >= current.start && now - at <= line.thresholdMs) {
         line.stoppedIn = null;
-        publish(line, 'line.started', { at: toIso(at) });
-        publish(line, 'downtime.updated', { start: null, end: toIso(at) });
+        // Output stored through this node: the other nodes' watches did not see it.
+        publish(line, 'line.started', { at: toIso(at) }, 'all-nodes');
+        publish(line, 'downtime.updated', { start: null, end: toIso(at) }, 'all-nodes');
         schedule(line, at + line.thresholdMs);
         return;
       }

@@ -10,11 +10,19 @@ export interface LiveEvent {
 }
 
 /**
- * Fan-out of live events to the clients of each tenant. In-memory here (one process); a Redis
- * pub/sub implementation of the same interface serves several API nodes.
+ * Who hears an event: the listeners of every node (the default), or only this node's, for events
+ * that each node derives on its own (a watcher that runs on every node): sent everywhere, those
+ * would reach each client once per node.
+ */
+export type EventReach = 'all-nodes' | 'this-node';
+
+/**
+ * Fan-out of live events to the clients of each tenant. In-memory here (one process); with
+ * REDIS_URL the same interface also carries them to the other nodes over Redis pub/sub.
  */
 export interface EventBus {
-  publish(event: LiveEvent): void;
+  /** Delivers to this node's listeners synchronously, before it returns. */
+  publish(event: LiveEvent, reach?: EventReach): void;
   /** Calls `listener` with the tenant's events until the returned function is called. */
   subscribe(tenantId: string, listener: (event: LiveEvent) => void): () => void;
 }

@@ -53,9 +53,9 @@ export function createLocalSharedState(): SharedState {
 function createNodesEventBus(local: EventBus, nodes: NodeBroadcast): EventBus {
   nodes.receive((message) => local.publish(JSON.parse(message) as LiveEvent));
   return {
-    publish(event) {
+    publish(event, reach = 'all-nodes') {
       local.publish(event);
-      nodes.send(JSON.stringify(event));
+      if (reach === 'all-nodes') nodes.send(JSON.stringify(event));
     },
     subscribe: local.subscribe,
   };
