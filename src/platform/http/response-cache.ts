@@ -62,7 +62,8 @@ function ownBuffer(text: string): Buffer {
  * and the read audit; only the query, mapping and serialisation are skipped. The version is read
  * before the data, so a change racing with a miss makes the stored page look older, never newer,
  * than it is. Only tenant users' requests are cached (a SUPER_ADMIN names the tenant per request
- * and is rare), and not one-off reads (`since`, `cursor`, `q`). Off when maxBytes is 0 or the database keeps no counters (PostgreSQL).
+ * and is rare), and not one-off reads (`since`, `cursor`, `q`). Off when maxBytes is 0 or the database keeps no counters
+ * (PostgreSQL: a counter row or NOTIFY would slow every write there; measured in docs/operations.md, "Across nodes").
  * A cached route must act on one tenant (`config.tenant: 'required'`) and name declared resources.
  */
 export function registerResponseCache(app: FastifyInstance, options: ResponseCacheOptions): void {
