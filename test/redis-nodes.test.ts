@@ -120,6 +120,16 @@ for (const dialect of dialects()) {
       }
     });
 
+    it('lets exactly 5 of 40 simultaneous wrong passwords through two nodes reach the password check', async () => {
+      await a.api.createUser(admin, tenantId, 'nodes.rushed', 'VIEWER');
+      const ip = freshIp();
+      const statuses = await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? a : b.server).api
+        .request('POST', '/api/v1/auth/login', { body: { username: 'nodes.rushed', password: 'wrong-password' }, headers: from(ip) })
+        .then((response) => response.status)));
+      assert.equal(statuses.filter((s) => s === 401).length, 5, `statuses: ${statuses.join(',')}`);
+      assert.equal(statuses.filter((s) => s === 429).length, 35);
+    });
+
     it('refuses a token on the other node within the bound once its session logs out', async (t) => {
       const user = await a.api.createUser(admin, tenantId, 'nodes.leaving', 'VIEWER');
       // Node B has the principal in its cache.
