@@ -51,7 +51,11 @@ export function createLocalSharedState(): SharedState {
 
 /** Events published here reach this node's listeners first, then the other nodes' through the broadcast. */
 function createNodesEventBus(local: EventBus, nodes: NodeBroadcast): EventBus {
-  nodes.receive((message) => local.publish(JSON.parse(message) as LiveEvent));
+  nodes.receive((message) => {
+    const event = JSON.parse(message) as Partial<LiveEvent> | null;
+    // Only what a node publishes: anything else on the channel is dropped, not passed to clients.
+    if (typeof event?.type === 'string' && typeof event.tenant_id === 'string' && typeof event.id === 'string') local.publish(event as LiveEvent);
+  });
   return {
     publish(event, reach = 'all-nodes') {
       local.publish(event);
