@@ -68,11 +68,11 @@ import { createWidgetsServices } from './modules/widgets/widgets.wiring.ts';
 export function createServices(config: Config, db: Db, secretKey: string, shared: SharedState = createSharedState(config.redisUrl, stderrLog(config.logLevel))) {
   const { bus } = shared;
   // A live event leaves once the write it announces has committed (never for a rolled-back one).
-  const publish: EventBus['publish'] = (event) => db.afterCommit(() => bus.publish(event));
+  const publish: EventBus['publish'] = (event, reach) => db.afterCommit(() => bus.publish(event, reach));
   const audit = createAuditService(createAuditRepo(db.kysely));
   const { integrations, sync } = createIntegrationServices(config, db, secretKey, publish, audit);
   const tokens = createTokenService(deriveKey(secretKey, 'jwt-access'), config.accessTokenMinutes);
-  const auth = createAuthService({ repo: createAuthRepo(db.kysely), tokens, audit, throttle: createLoginThrottle(shared.counters('login')), settings: config, otherNodes: shared.broadcast('principals') });
+  const auth = createAuthService({ repo: createAuthRepo(db.kysely), tokens, audit, throttle: createLoginThrottle(shared.counters('login')), settings: config, otherNodes: shared.broadcast('principals'), afterCommit: db.afterCommit });
   const tenantsRepo = createTenantsRepo(db.kysely);
   const tenantExists = tenantsRepo.exists;
   const tenants = createTenantsService(tenantsRepo, auth);

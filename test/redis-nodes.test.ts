@@ -140,6 +140,19 @@ for (const dialect of dialects()) {
       assert.ok(elapsed <= INVALIDATION_BOUND_MS, `refused on the other node after ${elapsed} ms`);
     });
 
+    it('invalidates only once the change commits, so the other node cannot re-read and keep the old session', async () => {
+      const user = await a.api.createUser(admin, tenantId, 'nodes.disabled', 'VIEWER');
+      assert.equal((await b.server.api.get('/api/v1/auth/me', user.token)).status, 200);
+      await a.db.transaction(async () => {
+        await a.services.auth.endUserSessions(user.id, 'user_disabled');
+        // Time for a message to cross; the other node meanwhile reads the committed (old) session.
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        assert.equal((await b.server.api.get('/api/v1/auth/me', user.token)).status, 200, 'not committed yet');
+      });
+      const elapsed = await eventually(async () => (await b.server.api.get('/api/v1/auth/me', user.token)).status === 401, 3_000);
+      assert.ok(elapsed <= INVALIDATION_BOUND_MS, `refused on the other node ${elapsed} ms after the commit`);
+    });
+
     it('applies a role change on the other node within the bound', async (t) => {
       const user = await a.api.createUser(admin, tenantId, 'nodes.promoted', 'VIEWER');
       assert.equal((await b.server.api.get('/api/v1/auth/me', user.token)).body.role, 'VIEWER');

@@ -89,8 +89,13 @@ interface Invalidation {
   id: string;
 }
 
-export function createAuthService(deps: { repo: AuthRepo; tokens: TokenService; audit: AuditService; throttle: LoginThrottle; settings: Settings; otherNodes: NodeBroadcast }) {
-  const { repo, tokens, audit, throttle, settings, otherNodes } = deps;
+export function createAuthService(deps: {
+  repo: AuthRepo; tokens: TokenService; audit: AuditService; throttle: LoginThrottle; settings: Settings;
+  otherNodes: NodeBroadcast;
+  /** Runs an effect once the transaction open around the caller (an audited write's) has committed. */
+  afterCommit: (effect: () => void) => void;
+}) {
+  const { repo, tokens, audit, throttle, settings, otherNodes, afterCommit } = deps;
   const idleMs = settings.sessionIdleMinutes * 60_000;
   const refreshMs = settings.refreshTokenDays * 86_400_000;
   const absoluteMs = settings.sessionMaxHours * 3_600_000;
@@ -105,10 +110,15 @@ export function createAuthService(deps: { repo: AuthRepo; tokens: TokenService; 
   }
   otherNodes.receive((message) => dropCached(JSON.parse(message) as Invalidation));
 
-  /** Drops the stale principals here and asks every other node to drop theirs. */
+  /**
+   * Drops the stale principals here and asks every other node to drop theirs, once the change is
+   * committed: a node that dropped one earlier could read the old row again and keep it for the TTL.
+   */
   function invalidate(scope: Invalidation['scope'], id: string): void {
-    dropCached({ scope, id });
-    otherNodes.send(JSON.stringify({ scope, id }));
+    afterCommit(() => {
+      dropCached({ scope, id });
+      otherNodes.send(JSON.stringify({ scope, id }));
+    });
   }
 
   /** Forget cached principals of a user whose role, permissions or status changed. */
