@@ -8,11 +8,18 @@ const PREFIX = 'sentinel:';
 const COMMAND_TIMEOUT_MS = 1_000;
 const MAX_RECONNECT_DELAY_MS = 5_000;
 
-/** Fixed window: the first hit starts it (with its expiry); the answer is the count and the time left. */
+/**
+ * Fixed window: the first hit starts it (with its expiry); the answer is the count and the time
+ * left. A counter found without an expiry gets one, so no window can last for ever.
+ */
 const HIT_SCRIPT = `
 local count = redis.call('INCR', KEYS[1])
-if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-return {count, redis.call('PTTL', KEYS[1])}`;
+local ttl = redis.call('PTTL', KEYS[1])
+if count == 1 or ttl < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+  ttl = tonumber(ARGV[1])
+end
+return {count, ttl}`;
 
 /**
  * Sliding windows as sorted sets of attempts scored by time. ARGV: now, member, then max and window
@@ -113,7 +120,7 @@ export function createRedisSharedState(url: string, log: SharedStateLog) {
       return {
         hit: (name, windowMs) => withFallback(async () => {
           const [count, ttl] = await commands.sentinelHit(key(name), windowMs);
-          return { count, resetInMs: ttl > 0 ? ttl : windowMs };
+          return { count, resetInMs: ttl };
         }, () => local.hit(name, windowMs)),
         reserve: (limits, member, now) => withFallback(
           () => commands.sentinelReserve(limits.length, ...limits.map((limit) => key(limit.key)), now, member, ...limits.flatMap((limit) => [limit.max, limit.windowMs])),
