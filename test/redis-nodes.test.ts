@@ -2,11 +2,15 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { connect, createServer, type AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { buildApp, createServices } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { openDatabase } from '../src/platform/db/database.ts';
-import { ApiClient, dialects, PASSWORD, startServer, type TestServer } from './helpers/harness.ts';
+import { ADMIN_PASSWORD, ApiClient, createPostgresDatabase, dialects, PASSWORD, startServer, type TestServer } from './helpers/harness.ts';
+import { startServerProcess } from './helpers/server-process.ts';
 import { makeAlert } from './helpers/factories.ts';
 import { connectLive } from './helpers/live-client.ts';
 
@@ -231,6 +235,48 @@ for (const dialect of dialects()) {
       } finally {
         onA.socket.close();
         onB.socket.close();
+      }
+    });
+  });
+}
+
+for (const dialect of dialects()) {
+  describe(`two sentinel serve processes sharing Redis (${dialect})`, { skip: REDIS_URL === undefined && 'TEST_REDIS_URL is not set' }, () => {
+    let dataDir: string;
+    let dropDatabase: (() => Promise<void>) | undefined;
+    const nodes: { child: ChildProcess; api: ApiClient }[] = [];
+
+    before(async () => {
+      dataDir = mkdtempSync(path.join(tmpdir(), 'sentinel-redis-'));
+      const env: Record<string, string> = { SENTINEL_DATA_DIR: dataDir, SENTINEL_ADMIN_PASSWORD: ADMIN_PASSWORD, REDIS_URL: REDIS_URL! };
+      if (dialect === 'postgres') {
+        const database = await createPostgresDatabase();
+        env.DATABASE_URL = database.url;
+        dropDatabase = database.drop;
+      }
+      // One after the other: the first creates the schema and the administrator.
+      for (let i = 0; i < 2; i++) nodes.push(await startServerProcess(env));
+    });
+    after(async () => {
+      for (const { child } of nodes) if (child.exitCode === null) child.kill('SIGKILL');
+      await dropDatabase?.();
+      rmSync(dataDir, { recursive: true, force: true });
+    });
+
+    it('ends a session on the other process within the bound, and both stop cleanly with their Redis connections', async () => {
+      const [first, second] = nodes as [typeof nodes[0], typeof nodes[0]];
+      const admin = await first.api.adminToken();
+      const tenant = await first.api.createTenant(admin, 'Processes');
+      const user = await first.api.createUser(admin, tenant.id, 'processes.viewer', 'VIEWER');
+      assert.equal((await second.api.get('/api/v1/auth/me', user.token)).status, 200);
+      assert.equal((await first.api.post('/api/v1/auth/logout', undefined, user.token)).status, 204);
+      const elapsed = await eventually(async () => (await second.api.get('/api/v1/auth/me', user.token)).status === 401, 3_000);
+      assert.ok(elapsed <= INVALIDATION_BOUND_MS, `refused on the other process after ${elapsed} ms`);
+
+      for (const { child } of nodes) {
+        const exited = once(child, 'exit');
+        child.kill('SIGTERM');
+        assert.deepEqual(await exited, [0, null], 'a clean exit: nothing (such as a Redis connection) keeps it alive');
       }
     });
   });
