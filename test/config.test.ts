@@ -22,6 +22,7 @@ describe('configuration', () => {
     assert.equal(config.responseCacheBytes, 64 * 1024 * 1024);
     assert.equal(config.plantMaxOpen, 64);
     assert.equal(config.plantIdleMs, 300_000);
+    assert.equal(config.redisUrl, undefined);
   });
 
   it('parses valid values', () => {
@@ -39,6 +40,7 @@ describe('configuration', () => {
     assert.equal(config.responseCacheBytes, 0);
     assert.equal(config.plantMaxOpen, 8);
     assert.equal(config.plantIdleMs, 60_000);
+    assert.equal(loadConfig({ REDIS_URL: 'rediss://:secret@cache.internal:6380/2' }).redisUrl, 'rediss://:secret@cache.internal:6380/2');
   });
 
   it('fails fast with a message naming the variable', () => {
@@ -57,6 +59,8 @@ describe('configuration', () => {
       [{ SENTINEL_RESPONSE_CACHE_MB: '5000' }, /SENTINEL_RESPONSE_CACHE_MB must be between 0 and 4096/],
       [{ SENTINEL_PLANT_MAX_OPEN: '0' }, /SENTINEL_PLANT_MAX_OPEN must be between 1/],
       [{ SENTINEL_PLANT_IDLE_SECONDS: 'soon' }, /SENTINEL_PLANT_IDLE_SECONDS must be a whole number/],
+      [{ REDIS_URL: 'cache.internal:6379' }, /REDIS_URL must start with redis:\/\/ or rediss:\/\//],
+      [{ REDIS_URL: 'redis://[bad' }, /REDIS_URL is not a valid URL/],
     ];
     for (const [env, message] of cases) {
       assert.throws(() => loadConfig(env), (error: unknown) => error instanceof ConfigError && message.test(error.message), JSON.stringify(env));
