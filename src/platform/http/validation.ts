@@ -2,7 +2,7 @@ import { Ajv, type ErrorObject, type Options, type ValidateFunction } from 'ajv'
 import addFormats from 'ajv-formats';
 import type { FastifyInstance } from 'fastify';
 import { isStorableText } from '../text.ts';
-import { compileOnce } from './compile-once.ts';
+import { lazyValidatorCompiler } from './compile-once.ts';
 
 /** An Ajv instance with Sentinel's defaults (all errors, formats, defaults applied, no silent stripping). */
 export function buildAjv(options: Options) {
@@ -20,13 +20,11 @@ export function buildAjv(options: Options) {
 export function registerValidation(app: FastifyInstance): void {
   const strict = buildAjv({ coerceTypes: false });
   const coercing = buildAjv({ coerceTypes: 'array' });
-  const compileStrict = compileOnce(({ schema }: { schema: object }) => refusingUnstorableText(strict.compile(schema)));
-  const compileCoercing = compileOnce(({ schema }: { schema: object }) => refusingUnstorableText(coercing.compile(schema)));
-  app.setValidatorCompiler((route) => {
-    if (route.httpPart === 'body') return compileStrict(route);
-    const validate = compileCoercing(route);
+  app.setValidatorCompiler(lazyValidatorCompiler((route: { schema: object; httpPart?: string }) => {
+    if (route.httpPart === 'body') return refusingUnstorableText(strict.compile(route.schema));
+    const validate = refusingUnstorableText(coercing.compile(route.schema));
     return route.httpPart === 'querystring' ? splittingCommaLists(route.schema as QuerySchema, validate) : validate;
-  });
+  }));
 }
 
 /**
