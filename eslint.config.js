@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'data/**', 'openapi/**'] },
+  { ignores: ['node_modules/**', 'data/**', 'openapi/**', 'dist/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

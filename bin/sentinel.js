@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-// Launcher: runs the TypeScript sources with Node's built-in type stripping (no build step and no
-// compiler at run time), with V8's on-disk compile cache so that a restart skips most parsing.
+// Launcher: runs the server bundle (bin/bundle.ts), built first when the sources changed since the
+// last build, with V8's on-disk compile cache so that a restart skips most parsing. Without esbuild
+// (an install without the development packages) or with SENTINEL_BUNDLE=off it runs the TypeScript
+// sources with Node's built-in type stripping.
 import module from 'node:module';
 
 if (!process.features.typescript) {
@@ -8,4 +10,24 @@ if (!process.features.typescript) {
   process.exit(1);
 }
 module.enableCompileCache?.();
-await import('../src/main.ts');
+
+async function serverEntry() {
+  if (process.env.SENTINEL_BUNDLE === 'off') return '../src/main.ts';
+  const { builtEntry, buildBundle } = await import('./bundle.ts');
+  const built = builtEntry();
+  if (built !== undefined) return built;
+  try {
+    await import('esbuild');
+  } catch {
+    return '../src/main.ts';
+  }
+  try {
+    return await buildBundle();
+  } catch (error) {
+    // The sources report a mistake in them better than the bundler; an unwritable dist/ only costs start-up time.
+    console.error(`Running the sources: the server bundle could not be built (${error instanceof Error ? error.message.split('\n')[0] : error}).`);
+    return '../src/main.ts';
+  }
+}
+
+await import(await serverEntry());

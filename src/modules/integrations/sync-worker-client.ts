@@ -26,7 +26,8 @@ interface Log {
 
 /**
  * Starts the sync worker (restarted if it dies) and forwards "sync now" requests to it. The worker
- * runs the TypeScript sources with Node's type stripping, as `bin/sentinel.js` does.
+ * runs the same code as this thread: the TypeScript sources, or in the server bundle its
+ * `sync-worker.js` entry (bin/bundle.ts points this URL there).
  */
 export function startSyncWorker(config: Config, secretKey: string, log: Log, bus: EventBus): SyncWorker {
   const pending = new Map<number, { resolve: (outcome: SyncOutcomeView) => void; reject: (error: Error) => void }>();

@@ -1,5 +1,5 @@
-import type { Kysely } from 'kysely';
-import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
+import { sql, type Kysely } from 'kysely';
+import { DEFAULT_MIGRATION_TABLE, Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
 import * as core from '../../migrations/platform/0001_core.ts';
 import * as integrations from '../../migrations/platform/0002_integrations.ts';
 import * as patchJobs from '../../migrations/platform/0003_patch_jobs.ts';
@@ -42,6 +42,21 @@ export interface MigrationTables {
 }
 
 /**
+ * Whether every migration is recorded as run, in one query: the usual case at start, which Kysely's
+ * migrator answers only after creating its tables if missing, inspecting the schema and taking its
+ * lock (most of a restart's database work). A migration table that is not there yet means no.
+ */
+async function allApplied<DB>(kysely: Kysely<DB>, names: readonly string[], migrationTable: string): Promise<boolean> {
+  try {
+    const { rows } = await sql<{ name: string }>`select name from ${sql.table(migrationTable)}`.execute(kysely);
+    const applied = new Set(rows.map((row) => row.name));
+    return names.every((name) => applied.has(name));
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Brings the schema up to date. Kysely takes a table lock on PostgreSQL, so concurrent starts are
  * serialised there. On SQLite two processes can race: the loser either finds the database locked or,
  * having read the migration table before the winner committed, finds the winner's tables (or added
@@ -54,6 +69,7 @@ export async function runMigrations<DB, D extends string>(
   tables?: MigrationTables,
   options: { allowUnordered?: boolean } = {},
 ): Promise<string[]> {
+  if (await allApplied(kysely, Object.keys(migrations), tables?.migrationTableName ?? DEFAULT_MIGRATION_TABLE)) return [];
   const migrator = new Migrator({ db: kysely, provider: provider(migrations, dialect), ...tables, allowUnorderedMigrations: options.allowUnordered ?? false });
   for (let attempt = 0; ; attempt++) {
     const { error, results } = await migrator.migrateToLatest();

@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { Worker } from 'node:worker_threads';
+import { describe, it } from 'node:test';
+import { loadConfig } from '../src/config.ts';
+import { buildBundle, builtEntry, fingerprint } from '../bin/bundle.ts';
+
+const REPO_DIR = path.resolve(import.meta.dirname, '..');
+const run = promisify(execFile);
+
+// The server runs from the bundle that bin/bundle.ts builds: what differs from running the sources
+// is how files find what lies next to them, and the worker thread's entry point.
+describe('server bundle', () => {
+  it('is built for the current sources, and the launcher runs it', { timeout: 300_000 }, async () => {
+    const entry = await buildBundle();
+    assert.equal(entry, builtEntry(), 'a build for these sources is found again');
+    assert.match(fileURLToPath(entry), new RegExp(`/dist/${fingerprint()}/sentinel\\.js$`));
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'sentinel-bundle-'));
+    try {
+      const { stdout } = await run(process.execPath, ['bin/sentinel.js', 'migrate'], { cwd: REPO_DIR, env: { PATH: process.env.PATH ?? '', SENTINEL_DATA_DIR: dataDir, LOG_LEVEL: 'warn' } });
+      assert.match(stdout, /Applied: 0001_core/);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('starts the background worker from its own bundled entry, which loads and stops', { timeout: 300_000 }, async () => {
+    const entry = fileURLToPath(await buildBundle());
+    const buildDir = path.dirname(entry);
+    // The code that starts the worker names the bundled entry next to it, not the TypeScript source.
+    const starter = readdirSync(buildDir).map((file) => readFileSync(path.join(buildDir, file), 'utf8')).find((code) => code.includes('new Worker('));
+    assert.ok(starter?.includes('new Worker(new URL("./sync-worker.js", import.meta.url)'));
+    assert.ok(existsSync(path.join(buildDir, 'sync-worker.js')));
+
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'sentinel-bundle-'));
+    try {
+      await run(process.execPath, ['bin/sentinel.js', 'migrate'], { cwd: REPO_DIR, env: { PATH: process.env.PATH ?? '', SENTINEL_DATA_DIR: dataDir, LOG_LEVEL: 'warn' } });
+      const config = loadConfig({ SENTINEL_DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
+      const worker = new Worker(path.join(buildDir, 'sync-worker.js'), { workerData: { config, secretKey: 'bundle-test-secret-key-of-forty-characters' }, execArgv: [] });
+      const failed = new Promise<never>((_, reject) => worker.once('error', reject));
+      worker.postMessage({ type: 'stop' });
+      const stopped = new Promise<string>((resolve) => worker.on('message', (reply: { type: string }) => reply.type === 'stopped' && resolve(reply.type)));
+      assert.equal(await Promise.race([stopped, failed]), 'stopped');
+      await worker.terminate();
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
