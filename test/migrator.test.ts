@@ -1,8 +1,13 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, it } from 'node:test';
 import { sql } from 'kysely';
-import { openMemoryDatabase } from '../src/platform/db/database.ts';
+import { loadConfig } from '../src/config.ts';
+import { openDatabase, openMemoryDatabase } from '../src/platform/db/database.ts';
 import { migrateToLatest, type DialectMigration } from '../src/platform/db/migrator.ts';
+import { createPostgresDatabase, dialects } from './helpers/harness.ts';
 
 const creates = (table: string): DialectMigration => ({
   async up(db) {
@@ -41,3 +46,27 @@ describe('platform migrations', () => {
     }
   });
 });
+
+for (const dialect of dialects()) {
+  describe(`a restart on an up-to-date schema (${dialect})`, () => {
+    it('answers from the migration table alone, without the migrator\'s lock, and still applies a new migration', async () => {
+      const dataDir = mkdtempSync(path.join(tmpdir(), 'sentinel-migrator-'));
+      const pgDb = dialect === 'postgres' ? await createPostgresDatabase() : undefined;
+      const db = openDatabase(loadConfig({ SENTINEL_DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...(pgDb ? { DATABASE_URL: pgDb.url } : {}) }));
+      try {
+        await migrateToLatest(db, { '20261130_production_x': creates('production_x') });
+        // The migrator creates its lock table whenever it runs: a restart that needs nothing must not run it.
+        await db.kysely.schema.dropTable('kysely_migration_lock').execute();
+        assert.deepEqual(await migrateToLatest(db, { '20261130_production_x': creates('production_x') }), []);
+        const tables = async () => (await db.kysely.introspection.getTables({ withInternalKyselyTables: true })).map((table) => table.name);
+        assert.ok(!(await tables()).includes('kysely_migration_lock'));
+        assert.deepEqual(await migrateToLatest(db, { '20261130_production_x': creates('production_x'), '20261130_alerts_y': creates('alerts_y') }), ['20261130_alerts_y']);
+        assert.ok((await tables()).includes('alerts_y'));
+      } finally {
+        await db.close();
+        await pgDb?.drop();
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+    });
+  });
+}
