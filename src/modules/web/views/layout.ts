@@ -21,10 +21,15 @@ interface NavSection {
 /** The sidebar: a section or item appears only when the caller's role allows it. */
 const NAV: NavSection[] = [
   {
+    label: 'nav.overview',
+    items: [{ href: '/overview', label: 'nav.overview', icon: 'dashboard', permission: 'dashboards:read' }],
+  },
+  {
     label: 'nav.security',
     items: [
       { href: '/security', label: 'nav.security', icon: 'shield', permission: 'systems:read' },
       { href: '/security/alerts', label: 'nav.alerts', icon: 'notifications_active', permission: 'alerts:read' },
+      { href: '/security/analytics', label: 'nav.analytics', icon: 'monitoring', permission: 'analytics:read' },
       { href: '/security/vulnerabilities', label: 'nav.vulnerabilities', icon: 'bug_report', permission: 'vulnerabilities:read' },
       { href: '/security/tickets', label: 'nav.tickets', icon: 'confirmation_number', permission: 'tickets:read' },
     ],
