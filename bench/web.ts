@@ -79,11 +79,13 @@ async function firstLoads(base: string, cookie: string): Promise<FirstLoad[]> {
       const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
       await context.addCookies([{ name, value, url: base }]);
       const page = await context.newPage();
+      page.on('console', (message) => console.log('page:', message.text()));
       await page.goto(`${base}/overview`, { waitUntil: 'networkidle' });
       await page.evaluate('document.fonts.ready');
       const measured = await page.evaluate<{ dcl: number; resources: Array<{ name: string; type: string; bytes: number }> }>(`(() => {
         const navigation = performance.getEntriesByType('navigation')[0];
         const resources = performance.getEntriesByType('resource').map((entry) => ({ name: entry.name, type: entry.initiatorType, bytes: entry.encodedBodySize }));
+        console.log(JSON.stringify({ responseStart: navigation.responseStart, responseEnd: navigation.responseEnd, domInteractive: navigation.domInteractive, dcl: navigation.domContentLoadedEventEnd, resources: performance.getEntriesByType('resource').map((e) => [e.name.slice(-30), Math.round(e.startTime), Math.round(e.responseEnd)]) }));
         return { dcl: navigation.domContentLoadedEventEnd - navigation.startTime, resources };
       })()`);
       const assets = measured.resources.filter((resource) => /\/assets\/[^/]+\.(js|css|woff2)$/.test(new URL(resource.name).pathname))

@@ -107,8 +107,9 @@ function problemBody(view: ViewContext, problem: WidgetProblem): Html {
     : problem.status >= 500 ? t('widget.error.unavailable')
       : problem.status === 404 ? t('widget.error.missing')
         : problem.detail ?? problem.title;
-  return h`<div class="flex flex-1 items-center gap-2 rounded-lg bg-red-50 p-3 text-sm text-red-800 dark:bg-red-950/40 dark:text-red-200" data-widget-error="${problem.status}">
-    ${icon('error', 'text-[20px]')}<p>${message}</p></div>`;
+  const fields = problem.status === 400 ? (problem.errors ?? []) : [];
+  return h`<div class="flex flex-1 items-start gap-2 rounded-lg bg-red-50 p-3 text-sm text-red-800 dark:bg-red-950/40 dark:text-red-200" data-widget-error="${problem.status}">
+    ${icon('error', 'text-[20px]')}<div><p>${message}</p>${fields.length === 0 ? '' : h`<ul class="mt-1 text-xs">${fields.map((error) => h`<li>${error.field}: ${error.message}</li>`)}</ul>`}</div></div>`;
 }
 
 function widgetBody(view: ViewContext, widget: WidgetView, title: string): Html {
