@@ -15,7 +15,7 @@ export interface OverviewData {
 export function overviewPage(view: ViewContext, data: OverviewData): Html {
   return page(view, {
     title: view.t('overview.title'), active: '/overview',
-    content: h`<p class="text-sm text-text-sub dark:text-slate-400" data-template-name>${data.name}</p>
+    content: h`<p class="text-sm text-slate-600 dark:text-slate-400" data-template-name>${data.name}</p>
       ${filterPanel(view, data.panel, data.state)}
       ${widgetGrid(view, data.widgets)}`,
   });
