@@ -109,7 +109,7 @@ export function documentShell(view: ViewContext, title: string, body: Html): Htm
   <link rel="preload" href="${assets.url('inter-latin.woff2')}" as="font" type="font/woff2" crossorigin>
   <link rel="stylesheet" href="${assets.url('app.css')}">
   <script defer src="${assets.url('htmx.js')}"></script>
-  <script defer src="${assets.url('chart.js')}"></script>
+  <script async id="chart-library" src="${assets.url('chart.js')}"></script>
   <script defer src="${assets.url('app.js')}"></script>
   <script defer src="${assets.url('alpine.js')}"></script>
 </head>
