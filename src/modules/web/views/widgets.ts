@@ -1,6 +1,6 @@
 import { WIDGETS } from '../../widgets/catalog.ts';
 import type { WidgetProblem } from '../../widgets/widgets.service.ts';
-import type { MessageKey } from '../i18n.ts';
+import { dateTimeFormat, type MessageKey, numberFormat } from '../i18n.ts';
 import { chart, type ChartSpec } from './charts.ts';
 import { h, type Html, type ViewContext } from './html.ts';
 import { icon, severityBadge, statusBadge, table } from './layout.ts';
@@ -47,24 +47,24 @@ function translated(view: ViewContext, key: string, fallback: string): string {
 /** Chart labels as the user reads them: severities and statuses translated, instants in the tenant's zone. */
 function chartLabel(view: ViewContext, labelText: string): string {
   if (ISO_INSTANT.test(labelText)) {
-    return new Intl.DateTimeFormat(view.language === 'es' ? 'es-ES' : 'en-GB', { day: '2-digit', month: 'short', hour: '2-digit', minute: '2-digit', timeZone: view.timeZone }).format(new Date(labelText));
+    return dateTimeFormat(view.language, view.timeZone, 'short').format(new Date(labelText));
   }
   return view.t(`severity.${labelText}` as MessageKey) ?? view.t(`status.${labelText}` as MessageKey) ?? labelText;
 }
 
-const numberFormat = (view: ViewContext, digits: number) => new Intl.NumberFormat(view.language === 'es' ? 'es-ES' : 'en-GB', { maximumFractionDigits: digits });
+const numbers = (view: ViewContext, digits: number) => numberFormat(view.language, digits);
 
 /** A card's value: ratios as percentages, other numbers with their unit. */
 function formatValue(view: ViewContext, value: number | null | undefined, unit: string | undefined): string {
   if (value === null || value === undefined) return '—';
-  if (unit === 'ratio') return `${numberFormat(view, 1).format(value * 100)} %`;
-  return `${numberFormat(view, 2).format(value)}${unit ? ` ${unit}` : ''}`;
+  if (unit === 'ratio') return `${numbers(view, 1).format(value * 100)} %`;
+  return `${numbers(view, 2).format(value)}${unit ? ` ${unit}` : ''}`;
 }
 
 function formatDelta(view: ViewContext, delta: number, unit: string | undefined): string {
   const sign = delta > 0 ? '+' : delta < 0 ? '−' : '±';
   const size = Math.abs(delta);
-  return unit === 'ratio' ? `${sign}${numberFormat(view, 1).format(size * 100)} ${view.t('widget.points')}` : `${sign}${numberFormat(view, 2).format(size)}${unit ? ` ${unit}` : ''}`;
+  return unit === 'ratio' ? `${sign}${numbers(view, 1).format(size * 100)} ${view.t('widget.points')}` : `${sign}${numbers(view, 2).format(size)}${unit ? ` ${unit}` : ''}`;
 }
 
 function valueBody(view: ViewContext, title: string, data: WidgetDataView): Html {
@@ -89,7 +89,7 @@ function cellText(view: ViewContext, key: string, value: unknown): Html | string
   if (key === 'severity' && typeof value === 'string') return severityBadge(view, value);
   if (key === 'status' && typeof value === 'string') return statusBadge(view, value);
   if (typeof value === 'string' && ISO_INSTANT.test(value)) return chartLabel(view, value);
-  if (typeof value === 'number') return numberFormat(view, 2).format(value);
+  if (typeof value === 'number') return numbers(view, 2).format(value);
   return String(value);
 }
 
