@@ -61,10 +61,13 @@ function formatValue(view: ViewContext, value: number | null | undefined, unit: 
   return `${numbers(view, 2).format(value)}${unit ? ` ${unit}` : ''}`;
 }
 
+/** A change as shown: ratios in percentage points (1 decimal), other numbers with 2; one that rounds to 0 has no sign. */
 function formatDelta(view: ViewContext, delta: number, unit: string | undefined): string {
-  const sign = delta > 0 ? '+' : delta < 0 ? '−' : '±';
-  const size = Math.abs(delta);
-  return unit === 'ratio' ? `${sign}${numbers(view, 1).format(size * 100)} ${view.t('widget.points')}` : `${sign}${numbers(view, 2).format(size)}${unit ? ` ${unit}` : ''}`;
+  const ratio = unit === 'ratio';
+  const digits = ratio ? 1 : 2;
+  const size = Number(Math.abs(ratio ? delta * 100 : delta).toFixed(digits));
+  const text = `${size === 0 ? '±' : delta > 0 ? '+' : '−'}${numbers(view, digits).format(size)}`;
+  return ratio ? `${text} ${view.t('widget.points')}` : `${text}${unit ? ` ${unit}` : ''}`;
 }
 
 function valueBody(view: ViewContext, title: string, data: WidgetDataView): Html {
