@@ -175,7 +175,13 @@ export const DEMO_SHIFTS = [
   { shift_name: 'Night', start_time: '22:00', end_time: '06:00' },
 ];
 
-/** Creates the lines (with their four areas), products and shifts through the structure service. */
+/** The filter panel of the dashboards (the FILTER table): the period (the last 7 days to start with) and a line. */
+export const DEMO_FILTERS = [
+  { filter_name: 'Period', default_value: { days_back: 7 }, additional_filter: { type: 'daterange', required: true, order: 1 } },
+  { filter_name: 'Line', additional_filter: { type: 'line', order: 2 } },
+];
+
+/** Creates the lines (with their four areas), products, shifts and filters through the structure service. */
 export async function createPlant(structure: StructureService, tenantId: string, designs: LineDesign[] = DEMO_LINES): Promise<SimulatedLine[]> {
   const lines: SimulatedLine[] = [];
   for (const design of designs) {
@@ -191,6 +197,7 @@ export async function createPlant(structure: StructureService, tenantId: string,
     lines.push({ line_id: line.line_id, line_name: design.line_name, areas, products });
   }
   for (const shift of DEMO_SHIFTS) await structure.createShift(tenantId, shift);
+  for (const filter of DEMO_FILTERS) await structure.createFilter(tenantId, filter);
   return lines;
 }
 

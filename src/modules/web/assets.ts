@@ -41,7 +41,8 @@ const SOURCES = {
   'chart.js': path.join(packageDir('chart.js'), 'dist/chart.umd.min.js'),
   'inter-latin.woff2': path.join(packageDir('@fontsource-variable/inter'), 'files/inter-latin-wght-normal.woff2'),
   'inter-latin-ext.woff2': path.join(packageDir('@fontsource-variable/inter'), 'files/inter-latin-ext-wght-normal.woff2'),
-  'material-symbols.woff2': path.join(packageDir('material-symbols'), 'material-symbols-outlined.woff2'),
+  // Material Symbols Outlined cut down to the icons the views use (`npm run build:icons`, committed).
+  'material-symbols.woff2': path.join(OWN, 'material-symbols.woff2'),
 } as const;
 
 export type AssetName = keyof typeof SOURCES;

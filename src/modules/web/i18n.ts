@@ -127,6 +127,46 @@ const en = {
   'error.500.body': 'The error was logged. Please try again in a moment.',
   'error.back': 'Back to the start',
   'error.csrf': 'The request was refused: the security token is missing or invalid. Reload the page and try again.',
+  // Overview, widgets and security analytics (web-overview)
+  'nav.analytics': 'Analytics',
+  'overview.title': 'Overview',
+  'overview.empty': 'This dashboard has no widgets yet.',
+  'overview.filters': 'Filters',
+  'overview.filters.unavailable': 'The plant database is not available right now: the filters are left out.',
+  'overview.filter.all': 'All',
+  'overview.filter.apply': 'Apply',
+  'overview.filter.from': '{name}: from',
+  'overview.filter.to': '{name}: to',
+  'widget.previous': 'Previous window: {value}',
+  'widget.points': 'pts',
+  'widget.empty': 'Nothing to show.',
+  'widget.error.forbidden': 'Your role does not allow this widget.',
+  'widget.error.unavailable': 'This widget\'s data is not available right now.',
+  'widget.error.missing': 'This widget no longer exists.',
+  'widget.production_by_time': 'Production by time',
+  'widget.product_distribution': 'Product distribution',
+  'widget.oee_gauge': 'OEE',
+  'widget.availability_card': 'Availability',
+  'widget.performance_card': 'Performance',
+  'widget.quality_card': 'Quality',
+  'widget.oee_trend': 'OEE trend',
+  'widget.downtime_pareto': 'Downtime by reason',
+  'widget.downtime_table': 'Downtime events',
+  'widget.line_comparison': 'Line comparison',
+  'widget.shift_comparison': 'Shift comparison',
+  'widget.target_vs_actual': 'Target vs actual',
+  'widget.systems_status': 'Systems status',
+  'widget.alerts_by_severity': 'Alerts by severity',
+  'widget.incidents_trend': 'Incidents trend',
+  'widget.active_alerts': 'Active alerts',
+  'widget.response_times': 'Response times',
+  'widget.vulnerability_distribution': 'Vulnerabilities by severity',
+  'widget.grafana_panel': 'Grafana panel',
+  'analytics.title': 'Security analytics',
+  'analytics.hours': 'Alerts over',
+  'analytics.hours.option': 'the last {n} hours',
+  'analytics.days': 'Response times over',
+  'analytics.days.option': 'the last {n} days',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -256,6 +296,46 @@ const es: Record<MessageKey, string> = {
   'error.500.body': 'El error quedó registrado. Inténtelo de nuevo en un momento.',
   'error.back': 'Volver al inicio',
   'error.csrf': 'Solicitud rechazada: falta el token de seguridad o no es válido. Recargue la página e inténtelo de nuevo.',
+  // Overview, widgets and security analytics (web-overview)
+  'nav.analytics': 'Analítica',
+  'overview.title': 'Resumen',
+  'overview.empty': 'Este panel aún no tiene widgets.',
+  'overview.filters': 'Filtros',
+  'overview.filters.unavailable': 'La base de datos de planta no está disponible ahora: se omiten los filtros.',
+  'overview.filter.all': 'Todos',
+  'overview.filter.apply': 'Aplicar',
+  'overview.filter.from': '{name}: desde',
+  'overview.filter.to': '{name}: hasta',
+  'widget.previous': 'Ventana anterior: {value}',
+  'widget.points': 'pts',
+  'widget.empty': 'Nada que mostrar.',
+  'widget.error.forbidden': 'Su rol no permite este widget.',
+  'widget.error.unavailable': 'Los datos de este widget no están disponibles ahora.',
+  'widget.error.missing': 'Este widget ya no existe.',
+  'widget.production_by_time': 'Producción en el tiempo',
+  'widget.product_distribution': 'Distribución por producto',
+  'widget.oee_gauge': 'OEE',
+  'widget.availability_card': 'Disponibilidad',
+  'widget.performance_card': 'Rendimiento',
+  'widget.quality_card': 'Calidad',
+  'widget.oee_trend': 'Tendencia del OEE',
+  'widget.downtime_pareto': 'Paradas por motivo',
+  'widget.downtime_table': 'Paradas',
+  'widget.line_comparison': 'Comparación de líneas',
+  'widget.shift_comparison': 'Comparación de turnos',
+  'widget.target_vs_actual': 'Objetivo frente a real',
+  'widget.systems_status': 'Estado de los sistemas',
+  'widget.alerts_by_severity': 'Alertas por severidad',
+  'widget.incidents_trend': 'Tendencia de incidentes',
+  'widget.active_alerts': 'Alertas activas',
+  'widget.response_times': 'Tiempos de respuesta',
+  'widget.vulnerability_distribution': 'Vulnerabilidades por severidad',
+  'widget.grafana_panel': 'Panel de Grafana',
+  'analytics.title': 'Analítica de seguridad',
+  'analytics.hours': 'Alertas de',
+  'analytics.hours.option': 'las últimas {n} horas',
+  'analytics.days': 'Tiempos de respuesta de',
+  'analytics.days.option': 'los últimos {n} días',
 };
 
 export const LANGUAGES = ['es', 'en'] as const;
@@ -275,8 +355,37 @@ export function translator(language: Language): Translate {
 
 export const isLanguage = (value: unknown): value is Language => typeof value === 'string' && (LANGUAGES as readonly string[]).includes(value);
 
+const locale = (language: Language) => (language === 'es' ? 'es-ES' : 'en-GB');
+
+// Building an Intl formatter costs about 2 ms; a page formats dozens of dates: each is built once.
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
+const MAX_DATE_FORMATS = 500;
+
+/** A date formatter for a language, time zone and style, built once. */
+export function dateTimeFormat(language: Language, timeZone: string, style: 'medium' | 'short'): Intl.DateTimeFormat {
+  const key = `${language} ${timeZone} ${style}`;
+  let format = dateFormats.get(key);
+  if (format === undefined) {
+    const options: Intl.DateTimeFormatOptions = style === 'medium' ? { dateStyle: 'medium', timeStyle: 'short' } : { day: '2-digit', month: 'short', hour: '2-digit', minute: '2-digit' };
+    format = new Intl.DateTimeFormat(locale(language), { ...options, timeZone });
+    if (dateFormats.size >= MAX_DATE_FORMATS) dateFormats.clear();
+    dateFormats.set(key, format);
+  }
+  return format;
+}
+
+const numberFormats = new Map<string, Intl.NumberFormat>();
+
+/** A number formatter for a language with at most `digits` decimals, built once. */
+export function numberFormat(language: Language, digits: number): Intl.NumberFormat {
+  const key = `${language} ${digits}`;
+  let format = numberFormats.get(key);
+  if (format === undefined) numberFormats.set(key, (format = new Intl.NumberFormat(locale(language), { maximumFractionDigits: digits })));
+  return format;
+}
+
 /** Dates as the user reads them: in their language and the tenant's time zone. */
 export function formatDateTime(iso: string | null, language: Language, timeZone: string): string {
   if (iso === null) return '—';
-  return new Intl.DateTimeFormat(language === 'es' ? 'es-ES' : 'en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone }).format(new Date(iso));
+  return dateTimeFormat(language, timeZone, 'medium').format(new Date(iso));
 }

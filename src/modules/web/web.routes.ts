@@ -14,6 +14,8 @@ import { newLoginCsrfToken, type WebSessionCodec } from './web-session.ts';
 import type { ViewContext } from './views/html.ts';
 import { audit, HTML, isHtmx, type PageKit, StateBody } from './page-kit.ts';
 import { adminPages } from './pages/admin.routes.ts';
+import { analyticsPages } from './pages/analytics.routes.ts';
+import { overviewPages } from './pages/overview.routes.ts';
 import { productionPages } from './pages/production.routes.ts';
 import { securityPages } from './pages/security.routes.ts';
 import { errorPage, loginPage } from './views/public.ts';
@@ -224,11 +226,14 @@ export function webRoutes(deps: WebDeps): FastifyPluginAsyncTypebox {
     // ---- pages
 
     app.get('/', { config: { access: 'authenticated' } }, (request, reply) => {
-      const home = request.actor.tenantId === null ? '/admin/audit' : request.actor.permissions.has('systems:read') ? '/security' : '/production';
+      const { tenantId, permissions } = request.actor;
+      const home = tenantId === null ? '/admin/audit' : permissions.has('dashboards:read') ? '/overview' : permissions.has('systems:read') ? '/security' : '/production';
       return reply.code(303).header('location', home).send();
     });
 
+    overviewPages(app, kit);
     securityPages(app, kit);
+    analyticsPages(app, kit);
     productionPages(app, kit);
     adminPages(app, kit);
 

@@ -144,7 +144,11 @@ function drawCharts(root) {
   }
 }
 
-document.addEventListener('DOMContentLoaded', () => drawCharts(document));
+// Chart.js loads without holding the page back (async): the charts are drawn once both are ready.
+document.addEventListener('DOMContentLoaded', () => {
+  if (window.Chart) drawCharts(document);
+  else document.getElementById('chart-library')?.addEventListener('load', () => drawCharts(document), { once: true });
+});
 document.addEventListener('htmx:afterSettle', (event) => drawCharts(event.detail.elt));
 document.addEventListener('htmx:beforeSwap', (event) => {
   for (const canvas of event.detail.target.querySelectorAll('canvas[data-chart]')) window.Chart?.getChart(canvas)?.destroy();

@@ -21,10 +21,15 @@ interface NavSection {
 /** The sidebar: a section or item appears only when the caller's role allows it. */
 const NAV: NavSection[] = [
   {
+    label: 'nav.overview',
+    items: [{ href: '/overview', label: 'nav.overview', icon: 'dashboard', permission: 'dashboards:read' }],
+  },
+  {
     label: 'nav.security',
     items: [
       { href: '/security', label: 'nav.security', icon: 'shield', permission: 'systems:read' },
       { href: '/security/alerts', label: 'nav.alerts', icon: 'notifications_active', permission: 'alerts:read' },
+      { href: '/security/analytics', label: 'nav.analytics', icon: 'monitoring', permission: 'analytics:read' },
       { href: '/security/vulnerabilities', label: 'nav.vulnerabilities', icon: 'bug_report', permission: 'vulnerabilities:read' },
       { href: '/security/tickets', label: 'nav.tickets', icon: 'confirmation_number', permission: 'tickets:read' },
     ],
@@ -104,7 +109,7 @@ export function documentShell(view: ViewContext, title: string, body: Html): Htm
   <link rel="preload" href="${assets.url('inter-latin.woff2')}" as="font" type="font/woff2" crossorigin>
   <link rel="stylesheet" href="${assets.url('app.css')}">
   <script defer src="${assets.url('htmx.js')}"></script>
-  <script defer src="${assets.url('chart.js')}"></script>
+  <script async id="chart-library" src="${assets.url('chart.js')}"></script>
   <script defer src="${assets.url('app.js')}"></script>
   <script defer src="${assets.url('alpine.js')}"></script>
 </head>
