@@ -14,6 +14,7 @@ import { newLoginCsrfToken, type WebSessionCodec } from './web-session.ts';
 import type { ViewContext } from './views/html.ts';
 import { audit, HTML, isHtmx, type PageKit, StateBody } from './page-kit.ts';
 import { adminPages } from './pages/admin.routes.ts';
+import { integrationPages } from './pages/integrations.routes.ts';
 import { productionPages } from './pages/production.routes.ts';
 import { securityPages } from './pages/security.routes.ts';
 import { errorPage, loginPage } from './views/public.ts';
@@ -231,6 +232,7 @@ export function webRoutes(deps: WebDeps): FastifyPluginAsyncTypebox {
     securityPages(app, kit);
     productionPages(app, kit);
     adminPages(app, kit);
+    integrationPages(app, kit);
 
     // The live feed, authenticated by the session cookie (a page holds no token).
     await app.register(liveRoutes({
