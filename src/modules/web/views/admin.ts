@@ -2,7 +2,7 @@ import type { apiKeyView } from '../../api-keys/api-keys.service.ts';
 import type { TenantView } from '../../tenants/tenants.schemas.ts';
 import type { UserView } from '../../users/users.schemas.ts';
 import { formatDateTime } from '../i18n.ts';
-import { confirmed, csrfField, dangerButton, type FormProblem, labelClass, linkClass, postButton, problemSummary, selectField, textField } from './forms.ts';
+import { confirmed, csrfField, messageBelow, dangerButton, type FormProblem, labelClass, linkClass, postButton, problemSummary, selectField, textField } from './forms.ts';
 import { can, h, type Html, type ViewContext } from './html.ts';
 import { badge, card, cell, icon, inputClass, page, phoneOnly, primaryButton, secondaryButton, table, wideCell } from './layout.ts';
 
@@ -116,7 +116,7 @@ export function apiKeysPage(view: ViewContext, keys: ApiKeyView[], grantable: re
     ${textField(view, { name: 'name', label: t('admin.col.name'), value: form.name, problem, required: true, maxlength: 100 })}
     <fieldset><legend class="${labelClass}">${t('admin.keys.scopes')}</legend><div class="flex flex-wrap gap-4">
       ${grantable.map((scope) => h`<label class="inline-flex items-center gap-2 text-sm"><input type="checkbox" name="scopes" value="${scope}" ${form.scopes.includes(scope) ? 'checked' : ''} class="h-4 w-4 rounded border-slate-300"><span class="font-mono">${scope}</span></label>`)}
-    </div>${problem?.fields.scopes ? h`<p class="mt-1 text-xs font-medium text-red-700 dark:text-red-300">${problem.fields.scopes}</p>` : ''}</fieldset>
+    </div>${messageBelow(problem, 'scopes')}</fieldset>
     ${textField(view, { name: 'line_ids', label: t('admin.keys.lines'), value: form.line_ids, problem, help: t('admin.keys.lines.help') })}
     <button type="submit" class="${primaryButton}">${icon('key', 'text-[18px]')}${t('admin.keys.create')}</button></form>`);
   return page(view, {

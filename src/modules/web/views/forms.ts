@@ -32,6 +32,18 @@ export interface FormProblem {
   fields: Record<string, string>;
 }
 
+/** The API's message for a field, or for a part of it (`line_ids.1` belongs to `line_ids`). */
+export function messageFor(problem: FormProblem | undefined, name: string): string | undefined {
+  if (problem === undefined) return undefined;
+  return problem.fields[name] ?? Object.entries(problem.fields).find(([field]) => field.startsWith(`${name}.`) || field.startsWith(`${name}[`))?.[1];
+}
+
+/** A field's message under it, for fields laid out by hand (checkbox groups). */
+export const messageBelow = (problem: FormProblem | undefined, name: string) => {
+  const message = messageFor(problem, name);
+  return message === undefined ? '' : h`<p class="mt-1 text-xs font-medium text-red-700 dark:text-red-300">${message}</p>`;
+};
+
 export const fieldId = (name: string) => `f-${name.replace(/[^A-Za-z0-9_-]/g, '-')}`;
 
 const typeOf = (schema: JsonSchema) => (Array.isArray(schema.type) ? schema.type.find((type) => type !== 'null') : schema.type);
@@ -46,7 +58,7 @@ export const first = (value: string | string[] | undefined) => (Array.isArray(va
 
 /** The message under a field and the attributes that tie it to the input. */
 function fieldMessage(name: string, problem: FormProblem | undefined): { attributes: Html | ''; message: Html | '' } {
-  const message = problem?.fields[name];
+  const message = messageFor(problem, name);
   if (message === undefined) return { attributes: '', message: '' };
   const id = `${fieldId(name)}-error`;
   return {
@@ -112,7 +124,8 @@ export function secretFields(view: ViewContext, schema: JsonSchema, options: { i
     }
     return h`${secretInput(view, prefix, view.t('form.secret'), isSet, options.required && variants.length === 1, problem)}${variants.length === 1 ? help(variant) : ''}`;
   });
-  const own = fieldMessage('secret', problem).message;
+  // A message for the credential as a whole (its parts have theirs under their fields).
+  const own = problem?.fields.secret === undefined ? '' : h`<p class="mt-1 text-xs font-medium text-red-700 dark:text-red-300">${problem.fields.secret}</p>`;
   if (groups.length === 1) return h`${groups[0]}${own}`;
   return h`<p class="text-sm text-text-sub dark:text-slate-400">${view.t('form.secret.either')}</p>
     ${groups.map((group, index) => h`<fieldset class="space-y-3 rounded-lg border border-slate-200 p-3 dark:border-slate-700"><legend class="px-1 text-sm font-medium">${view.t('form.secret.option', { n: index + 1 })}</legend>${group}</fieldset>`)}${own}`;
@@ -180,7 +193,7 @@ export function confirmed(view: ViewContext, action: string, label: string, ques
 /** A text input with its label and the API's message for it. */
 export function textField(view: ViewContext, options: { name: string; label: string; value: string; problem: FormProblem | undefined; required?: boolean; type?: string; maxlength?: number; help?: string }): Html {
   const id = fieldId(options.name);
-  const message = options.problem?.fields[options.name];
+  const message = messageFor(options.problem, options.name);
   return h`<div><label for="${id}" class="${labelClass}">${options.label}</label>
     <input id="${id}" name="${options.name}" type="${options.type ?? 'text'}" value="${options.value}" ${options.required ? 'required' : ''} ${options.maxlength ? h`maxlength="${options.maxlength}"` : ''}
       ${message ? h`aria-invalid="true" aria-describedby="${id}-error"` : ''} autocomplete="off" class="${inputClass}">
@@ -190,7 +203,7 @@ export function textField(view: ViewContext, options: { name: string; label: str
 
 export function selectField(view: ViewContext, options: { name: string; label: string; value: string; choices: readonly (readonly [string, string])[]; problem: FormProblem | undefined }): Html {
   const id = fieldId(options.name);
-  const message = options.problem?.fields[options.name];
+  const message = messageFor(options.problem, options.name);
   return h`<div><label for="${id}" class="${labelClass}">${options.label}</label>
     <select id="${id}" name="${options.name}" ${message ? h`aria-invalid="true" aria-describedby="${id}-error"` : ''} class="${inputClass}">
       ${options.choices.map(([value, label]) => h`<option value="${value}" ${value === options.value ? 'selected' : ''}>${label}</option>`)}

@@ -1,9 +1,9 @@
 import type { IntegrationView } from '../../integrations/integrations.schemas.ts';
 import type { CheckResult, ProviderDefinition } from '../../integrations/providers/types.ts';
 import { formatDateTime } from '../i18n.ts';
-import { confirmed, csrfField, type FormProblem, type JsonSchema, linkClass, problemSummary, schemaFields, secretFields } from './forms.ts';
+import { confirmed, csrfField, messageBelow, textField, type FormProblem, type JsonSchema, linkClass, problemSummary, schemaFields, secretFields } from './forms.ts';
 import { can, h, type Html, type ViewContext } from './html.ts';
-import { badge, card, cell, icon, inputClass, page, phoneOnly, primaryButton, secondaryButton, table, wideCell } from './layout.ts';
+import { badge, card, cell, icon, page, phoneOnly, primaryButton, secondaryButton, table, wideCell } from './layout.ts';
 
 export interface SyncResult {
   status: 'success' | 'error';
@@ -48,15 +48,12 @@ export function integrationsPage(view: ViewContext, items: IntegrationView[], ty
 /** The fields every integration has: its name, whether it syncs, and what it feeds (capabilities). */
 function commonFields(view: ViewContext, definition: ProviderDefinition, values: { name: string; enabled: boolean; capabilities: readonly string[] }, problem: FormProblem | undefined): Html {
   const { t } = view;
-  const nameError = problem?.fields.name;
-  return h`<div><label for="f-name" class="mb-1 block text-sm font-medium">${t('admin.col.name')}</label>
-      <input id="f-name" name="name" required maxlength="120" value="${values.name}" ${nameError ? h`aria-invalid="true" aria-describedby="f-name-error"` : ''} class="${inputClass}">
-      ${nameError ? h`<p id="f-name-error" class="mt-1 text-xs font-medium text-red-700 dark:text-red-300">${nameError}</p>` : ''}</div>
+  return h`${textField(view, { name: 'name', label: t('admin.col.name'), value: values.name, problem, required: true, maxlength: 120 })}
     <div class="flex items-center gap-2"><input type="checkbox" id="f-enabled" name="enabled" value="true" ${values.enabled ? 'checked' : ''} class="h-4 w-4 rounded border-slate-300">
       <label for="f-enabled" class="text-sm font-medium">${t('integrations.enabled.label')}</label></div>
     <fieldset><legend class="mb-1 text-sm font-medium">${t('integrations.capabilities')}</legend><div class="flex flex-wrap gap-4">
       ${definition.capabilities.map((capability) => h`<label class="inline-flex items-center gap-2 text-sm"><input type="checkbox" name="capabilities" value="${capability}" ${values.capabilities.includes(capability) ? 'checked' : ''} class="h-4 w-4 rounded border-slate-300">${capability}</label>`)}
-    </div>${problem?.fields.capabilities ? h`<p class="mt-1 text-xs font-medium text-red-700 dark:text-red-300">${problem.fields.capabilities}</p>` : ''}</fieldset>`;
+    </div>${messageBelow(problem, 'capabilities')}</fieldset>`;
 }
 
 function settingsSections(view: ViewContext, definition: ProviderDefinition, config: Record<string, unknown>, secretSet: boolean, problem: FormProblem | undefined): Html {
