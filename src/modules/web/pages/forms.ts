@@ -9,11 +9,14 @@ import type { Html } from '../views/html.ts';
 
 /* What the pages with forms share: the posted body's shape, and a form shown again with its 400. */
 
-/** A posted form: strings, and lists for repeated names (the capabilities' checkboxes). */
+/**
+ * A posted form: strings, and lists for repeated names (checkboxes). Room for the largest form, the
+ * template editor: 50 widgets of 7 fields each.
+ */
 export const FormBodySchema = Type.Record(
   Type.String({ maxLength: 100 }),
   Type.Union([Type.String({ maxLength: 8192 }), Type.Array(Type.String({ maxLength: 200 }), { maxItems: 50 })]),
-  { maxProperties: 100 },
+  { maxProperties: 400 },
 );
 
 const ajv = buildAjv({ coerceTypes: false });
