@@ -306,4 +306,29 @@ forEachDialect('web UI: administration and integrations', { env: { SENTINEL_SYNC
     assert.equal((await admin.get('/admin/tenants')).status, 403);
     assert.equal((await admin.post(`/admin/tenants/${id}/deactivate`)).status, 403);
   });
+  it('creates, edits and disables users from the users page, with the API\'s 400 by its field', async () => {
+    const weak = await admin.post('/admin/users', { username: 'adm.new.a', email: 'new@example.com', role: 'OPERATOR', password: 'short', is_active: 'true' });
+    assert.equal(weak.status, 400);
+    assert.ok(fieldMessage(weak.text, 'password'));
+    assert.match(weak.text, /value="adm\.new\.a"/);
+    assert.doesNotMatch(weak.text, /value="short"/, 'a password is never echoed');
+    const created = await admin.post('/admin/users', { username: 'adm.new.a', email: 'new@example.com', role: 'OPERATOR', password: PASSWORD, is_active: 'true' });
+    assert.equal(created.status, 303);
+    const user = (await ctx.server.api.get('/api/v1/users?q=adm.new.a', ctx.a.admin.token)).body.items[0];
+    assert.deepEqual([user.role, user.tenant_id, user.is_active], ['OPERATOR', ctx.a.id, true]);
+    const newcomer = await ctx.server.api.login('adm.new.a', PASSWORD);
+
+    const edit = await admin.get(`/admin/users/${user.id}`);
+    assert.equal(edit.status, 200);
+    // Role to VIEWER and the box unticked: disabled, and its sessions end.
+    assert.equal((await admin.post(`/admin/users/${user.id}`, { email: 'new@example.com', role: 'VIEWER', password: '' })).status, 303);
+    const after = (await ctx.server.api.get(`/api/v1/users/${user.id}`, ctx.a.admin.token)).body;
+    assert.deepEqual([after.role, after.is_active], ['VIEWER', false]);
+    assert.equal((await ctx.server.api.get('/api/v1/auth/me', newcomer.access_token)).status, 401);
+    // Another tenant's user is not found; a MANAGER cannot create users.
+    const bravoUser = (await ctx.server.api.get('/api/v1/users', ctx.b.admin.token)).body.items[0].id;
+    assert.equal((await admin.get(`/admin/users/${bravoUser}`)).status, 404);
+    assert.equal((await admin.post(`/admin/users/${bravoUser}`, { role: 'VIEWER' })).status, 404);
+    assert.equal((await (await manager()).post('/admin/users', { username: 'adm.sneaky.a', role: 'ADMIN', password: PASSWORD })).status, 403);
+  });
 });

@@ -255,6 +255,12 @@ const en = {
   'admin.tenants.deactivate.confirm': 'Deactivate "{name}"? Its users are signed out at once.',
   'admin.tenants.activate': 'Activate',
   'admin.tenants.back': 'Back to the tenants',
+  'admin.users.new': 'New user',
+  'admin.users.create': 'Create user',
+  'admin.users.password': 'Password',
+  'admin.users.new_password': 'New password (empty: unchanged)',
+  'admin.users.password.help': '8-128 characters with an upper-case letter, a lower-case letter and a digit.',
+  'admin.users.back': 'Back to the users',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -512,6 +518,12 @@ const es: Record<MessageKey, string> = {
   'admin.tenants.deactivate.confirm': '¿Desactivar «{name}»? Sus usuarios salen de inmediato.',
   'admin.tenants.activate': 'Activar',
   'admin.tenants.back': 'Volver a los clientes',
+  'admin.users.new': 'Nuevo usuario',
+  'admin.users.create': 'Crear usuario',
+  'admin.users.password': 'Contraseña',
+  'admin.users.new_password': 'Nueva contraseña (vacía: sin cambios)',
+  'admin.users.password.help': 'De 8 a 128 caracteres, con una mayúscula, una minúscula y un dígito.',
+  'admin.users.back': 'Volver a los usuarios',
 };
 
 export const LANGUAGES = ['es', 'en'] as const;

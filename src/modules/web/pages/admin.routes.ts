@@ -4,11 +4,12 @@ import { IdParams } from '../../../platform/http/schemas.ts';
 import { CreateApiKeyBody } from '../../api-keys/api-keys.schemas.ts';
 import { sessionView } from '../../auth/auth.service.ts';
 import { CreateTenantBody, type TenantView, UpdateTenantBody, TenantConfigPatch } from '../../tenants/tenants.schemas.ts';
+import { CreateUserBody, UpdateUserBody } from '../../users/users.schemas.ts';
 import { CreateTemplateBody, UpdateTemplateBody } from '../../widgets/widgets.schemas.ts';
 import { audit, type PageKit, StateBody, type WebApp } from '../page-kit.ts';
 import {
   apiKeyCreatedPage, apiKeysPage, auditPage, type AuditEntryView, dashboardEditor, dashboardsPage, sessionsPage, type TemplateEntry,
-  type TenantForm, tenantPage, tenantSettingsPage, tenantsPage, usersPage,
+  type TenantForm, tenantPage, tenantSettingsPage, tenantsPage, type UserForm, userPage, usersPage,
 } from '../views/admin.ts';
 import { first, type FormBody, type FormProblem } from '../views/forms.ts';
 import { again, asApiBody, attempt, FormBodySchema } from './forms.ts';
@@ -76,11 +77,62 @@ function postedLayout(body: FormBody, catalog: { widget_id: string; default_size
 
 /** The administration pages: users, sessions, API keys, dashboard templates, tenant settings, tenants, the audit log. */
 export function adminPages(app: WebApp, { services, viewOf, send, answer }: PageKit): void {
+  // A tenant's user administrator also creates users here (a platform administrator does it per tenant, over the API).
+  const creatingUsers = (actor: { tenantId: string | null; permissions: ReadonlySet<string> }) => actor.tenantId !== null && actor.permissions.has('users:write');
+  const NEW_USER: UserForm = { username: '', email: '', role: 'VIEWER', is_active: true };
+
   app.get('/admin/users', {
     config: { access: 'users:read', tenant: 'optional' },
   }, async (request, reply) => {
     const page = await services.users.list(request.tenantScope, { limit: 100 });
-    return send(reply, usersPage(await viewOf(request), page.items));
+    return send(reply, usersPage(await viewOf(request), page.items, creatingUsers(request.actor) ? { form: NEW_USER } : undefined));
+  });
+
+  const postedUser = (body: FormBody): UserForm & { password: string } => ({
+    username: text(body, 'username'), email: text(body, 'email'), role: text(body, 'role'), is_active: text(body, 'is_active') === 'true', password: first(body.password) ?? '',
+  });
+
+  app.post('/admin/users', {
+    schema: { body: FormBodySchema },
+    config: { access: 'users:write', tenant: 'required', audit: audit('user.create', 'user') },
+  }, async (request, reply) => {
+    const { password, ...form } = postedUser(request.body);
+    const input = { username: form.username, ...(form.email !== '' ? { email: form.email } : {}), password, role: form.role as 'VIEWER', is_active: form.is_active };
+    const outcome = await attempt(() => services.users.create(request.tenantId, asApiBody(CreateUserBody, input)));
+    if (outcome.problem !== undefined) {
+      const page = await services.users.list(request.tenantId, { limit: 100 });
+      return again(reply, outcome.problem.status, usersPage(await viewOf(request), page.items, { form, problem: outcome.problem }));
+    }
+    request.auditTarget = { resourceId: outcome.value.id, detail: { username: outcome.value.username, role: outcome.value.role } };
+    return answer(request, reply, '', '/admin/users');
+  });
+
+  app.get('/admin/users/:id', {
+    schema: { params: IdParams },
+    config: { access: 'users:write' },
+  }, async (request, reply) => {
+    const user = await services.users.get(request.actor, request.params.id);
+    return send(reply, userPage(await viewOf(request), user, { username: user.username, email: user.email ?? '', role: user.role, is_active: user.is_active }));
+  });
+
+  app.post('/admin/users/:id', {
+    schema: { params: IdParams, body: FormBodySchema },
+    config: { access: 'users:write', audit: audit('user.update', 'user') },
+  }, async (request, reply) => {
+    const current = await services.users.get(request.actor, request.params.id);
+    const { password, ...form } = postedUser(request.body);
+    // Only what changed: an administrator editing itself may not send its own role or status.
+    const shown = {
+      ...(form.email !== (current.email ?? '') ? { email: form.email === '' ? null : form.email } : {}),
+      ...(form.role !== current.role ? { role: form.role as 'VIEWER' } : {}),
+      ...(form.is_active !== current.is_active ? { is_active: form.is_active } : {}),
+    };
+    const changes = { ...shown, ...(password !== '' ? { password } : {}) };
+    request.auditTarget = { tenantId: current.tenant_id, detail: { changes: shown, password_changed: password !== '' } };
+    if (Object.keys(changes).length === 0) return answer(request, reply, '', '/admin/users');
+    const outcome = await attempt(() => services.users.update(request.actor, current.id, asApiBody(UpdateUserBody, changes)));
+    if (outcome.problem !== undefined) return again(reply, outcome.problem.status, userPage(await viewOf(request), current, { ...form, username: current.username }, outcome.problem));
+    return answer(request, reply, '', '/admin/users');
   });
 
   app.get('/admin/audit', {

@@ -17,18 +17,54 @@ export interface AuditEntryView {
   ip: string | null;
 }
 
-export function usersPage(view: ViewContext, users: UserView[]): Html {
+export interface UserForm {
+  username: string;
+  email: string;
+  role: string;
+  is_active: boolean;
+}
+
+const ROLE_CHOICES = [['ADMIN', 'ADMIN'], ['MANAGER', 'MANAGER'], ['OPERATOR', 'OPERATOR'], ['VIEWER', 'VIEWER']] as const;
+
+/** The fields of a user the forms change; the username only when creating, a password always optional when editing. */
+function userFields(view: ViewContext, form: UserForm, problem: FormProblem | undefined, creating: boolean): Html {
   const { t } = view;
+  return h`${creating ? textField(view, { name: 'username', label: t('col.username'), value: form.username, problem, required: true, maxlength: 64 }) : ''}
+    ${textField(view, { name: 'email', label: t('col.email'), value: form.email, problem, type: 'email', maxlength: 254 })}
+    ${selectField(view, { name: 'role', label: t('col.role'), value: form.role, problem, choices: ROLE_CHOICES })}
+    ${textField(view, { name: 'password', label: t(creating ? 'admin.users.password' : 'admin.users.new_password'), value: '', problem, type: 'password', required: creating, maxlength: 128, help: t('admin.users.password.help') })}
+    <div class="flex items-center gap-2"><input type="checkbox" id="f-is_active" name="is_active" value="true" ${form.is_active ? 'checked' : ''} class="h-4 w-4 rounded border-slate-300">
+      <label for="f-is_active" class="text-sm font-medium">${t('col.active')}</label></div>`;
+}
+
+export function usersPage(view: ViewContext, users: UserView[], create?: { form: UserForm; problem?: FormProblem }): Html {
+  const { t } = view;
+  const editable = can(view, 'users:write');
   const rows = users.map((user) => h`<tr>
-    ${cell(h`<span class="font-medium">${user.username}</span>`)}
+    ${cell(editable && user.role !== 'SUPER_ADMIN' ? h`<a class="${linkClass}" href="/admin/users/${user.id}">${user.username}</a>` : h`<span class="font-medium">${user.username}</span>`)}
     ${wideCell(user.email ?? '—')}
     ${cell(badge(user.role, 'blue'))}
     ${cell(user.is_active ? t('common.yes') : t('common.no'))}
     ${wideCell(formatDateTime(user.created_at, view.language, view.timeZone), 'whitespace-nowrap')}
   </tr>`);
+  const form = create === undefined ? '' : card(t('admin.users.new'), h`<form method="post" action="/admin/users" class="max-w-xl space-y-4" novalidate>${csrfField(view)}
+    ${problemSummary(create.problem)}${userFields(view, create.form, create.problem, true)}
+    <button type="submit" class="${primaryButton}">${icon('person_add', 'text-[18px]')}${t('admin.users.create')}</button></form>`);
   return page(view, {
     title: t('admin.users'), active: '/admin/users',
-    content: card(undefined, table([t('col.username'), { label: t('col.email'), wide: true }, t('col.role'), t('col.active'), { label: t('col.created'), wide: true }], rows, '—')),
+    content: h`${card(undefined, table([t('col.username'), { label: t('col.email'), wide: true }, t('col.role'), t('col.active'), { label: t('col.created'), wide: true }], rows, '—'))}${form}`,
+  });
+}
+
+/** One user: role, e-mail, active (unticked: disabled, its sessions end) and a new password. */
+export function userPage(view: ViewContext, user: UserView, form: UserForm, problem?: FormProblem): Html {
+  const { t } = view;
+  return page(view, {
+    title: user.username, active: '/admin/users',
+    content: h`${card(user.username, h`<form method="post" action="/admin/users/${user.id}" class="max-w-xl space-y-4" novalidate>${csrfField(view)}
+      ${problemSummary(problem)}${userFields(view, form, problem, false)}
+      <button type="submit" class="${primaryButton}">${icon('save', 'text-[18px]')}${t('form.save')}</button></form>`)}
+      <p><a class="${linkClass}" href="/admin/users">${t('admin.users.back')}</a></p>`,
   });
 }
 
