@@ -135,6 +135,7 @@ forEachDialect('web UI: administration and integrations', { env: { SENTINEL_SYNC
     assert.equal(sync.status, 200);
     assert.match(sync.text, /Sync (finished|failed)/);
     assert.match(sync.text, /\d+ system\(s\), \d+ asset\(s\)/);
+    assert.match(sync.text, new RegExp(`name="return_to" value="/integrations/${integration.id}"`), 'the theme and language switches return to the integration');
     const audit = (await ctx.server.api.get('/api/v1/audit-logs?action=integration.test', ctx.a.admin.token)).body.items;
     assert.ok(audit.length >= 1, 'the test is audited');
 

@@ -92,7 +92,8 @@ export function integrationPages(app: WebApp, { services, viewOf, send, answer }
 
   /** The result in place for HTMX; the whole page with the result for a plain form. */
   async function showResult(request: FastifyRequest, reply: FastifyReply, integration: IntegrationView, result: Parameters<typeof integrationResult>[1]) {
-    const view = await viewOf(request);
+    // The switches of a page answering a POST return to the integration's own page.
+    const view = { ...(await viewOf(request)), path: `/integrations/${integration.id}` };
     const markup = isHtmx(request) ? integrationResult(view, result) : integrationPage(view, integration, definitionOf(integration.type), { result });
     return send(reply, markup);
   }
