@@ -82,15 +82,7 @@ export function integrationsRoutes(service: IntegrationsService, sync: SyncRunne
       },
       config: { access: 'integrations:write', tenant: 'required', audit: vendorCall('integration.test') },
     }, async (request) => {
-      const row = await service.getRow(request.tenantId, request.params.id);
-      const started = performance.now();
-      let result;
-      try {
-        result = await service.definitionOf(row).provider.check(await service.contextFor(row));
-      } catch (error) {
-        if (!(error instanceof ProviderError)) throw error;
-        result = { ok: false, latency_ms: Math.round(performance.now() - started), detail: `${error.kind}: ${error.message}` };
-      }
+      const result = await service.check(request.tenantId, request.params.id);
       request.auditTarget = { detail: { ok: result.ok, latency_ms: result.latency_ms } };
       return result;
     });

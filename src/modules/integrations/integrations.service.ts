@@ -10,7 +10,7 @@ import type { IntegrationsRepo } from './integrations.repo.ts';
 import type { CreateIntegrationInput, IntegrationView, ListIntegrationsInput, UpdateIntegrationInput } from './integrations.schemas.ts';
 import { PROVIDERS } from './providers/index.ts';
 import type { IntegrationType } from '../security-domain/vocabulary.ts';
-import type { Capability, ProviderContext, ProviderDefinition, SecretValue } from './providers/types.ts';
+import type { Capability, CheckResult, ProviderContext, ProviderDefinition, SecretValue } from './providers/types.ts';
 import { ProviderError, createVendorHttp } from './vendor-http.ts';
 
 const ajv = buildAjv({ coerceTypes: false });
@@ -164,6 +164,18 @@ export function createIntegrationsService(deps: { repo: IntegrationsRepo; secret
     getRow: vendorIntegration,
     contextFor,
     definitionOf: (row: IntegrationRow) => PROVIDERS[row.type as IntegrationType],
+
+    /** Checks reachability and credentials: a vendor failure is an answer (`ok: false`), not an error. */
+    async check(tenantId: string, id: string): Promise<CheckResult> {
+      const row = await vendorIntegration(tenantId, id);
+      const started = performance.now();
+      try {
+        return await PROVIDERS[row.type as IntegrationType].provider.check(await contextFor(row));
+      } catch (error) {
+        if (!(error instanceof ProviderError)) throw error;
+        return { ok: false, latency_ms: Math.round(performance.now() - started), detail: `${error.kind}: ${error.message}` };
+      }
+    },
 
     async list(tenantId: string, input: ListIntegrationsInput) {
       const limit = input.limit ?? 50;

@@ -4,5 +4,5 @@ import { tenantsRoutes } from './tenants.routes.ts';
 export const tenantsModule: AppModule = {
   name: 'tenants',
   routes: ({ services }) => tenantsRoutes(services.tenants),
-  permissions: ['tenants:read', 'tenants:write'],
+  permissions: ['tenants:read', 'tenants:write', 'tenant_settings:write'],
 };

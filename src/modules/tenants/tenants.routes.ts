@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { IdParams, NoContent, problems } from '../../platform/http/schemas.ts';
-import { CreateTenantBody, ListTenantsQuery, Tenant, TenantPage, UpdateTenantBody } from './tenants.schemas.ts';
+import { CreateTenantBody, ListTenantsQuery, Tenant, TenantConfig, TenantConfigPatch, TenantPage, UpdateTenantBody } from './tenants.schemas.ts';
 import type { TenantsService } from './tenants.service.ts';
 
 const tags = ['tenants'];
@@ -38,6 +38,19 @@ export function tenantsRoutes(service: TenantsService): FastifyPluginAsyncTypebo
       const tenant = await service.update(request.params.id, request.body);
       request.auditTarget = { tenantId: tenant.id, detail: { changes: request.body } };
       return tenant;
+    });
+
+    app.get('/tenant/settings', {
+      schema: { tags, summary: 'The caller\'s tenant settings: time zone, language, default theme', response: { 200: TenantConfig, ...problems(400, 401, 403, 404) } },
+      config: { access: 'authenticated', tenant: 'required' },
+    }, async (request) => (await service.get(request.tenantId)).config);
+
+    app.patch('/tenant/settings', {
+      schema: { tags, summary: 'Change the caller\'s tenant settings (ADMIN)', body: TenantConfigPatch, response: { 200: TenantConfig, ...problems(400, 401, 403, 404) } },
+      config: { access: 'tenant_settings:write', tenant: 'required', audit: audit('tenant.settings_update') },
+    }, async (request) => {
+      request.auditTarget = { resourceId: request.tenantId, detail: { changes: request.body } };
+      return (await service.update(request.tenantId, { config: request.body })).config;
     });
 
     app.delete('/tenants/:id', {

@@ -16,6 +16,7 @@ import { audit, HTML, isHtmx, type PageKit, StateBody } from './page-kit.ts';
 import { adminPages } from './pages/admin.routes.ts';
 import { analyticsPages } from './pages/analytics.routes.ts';
 import { overviewPages } from './pages/overview.routes.ts';
+import { integrationPages } from './pages/integrations.routes.ts';
 import { productionPages } from './pages/production.routes.ts';
 import { securityPages } from './pages/security.routes.ts';
 import { errorPage, loginPage } from './views/public.ts';
@@ -236,6 +237,7 @@ export function webRoutes(deps: WebDeps): FastifyPluginAsyncTypebox {
     analyticsPages(app, kit);
     productionPages(app, kit);
     adminPages(app, kit);
+    integrationPages(app, kit);
 
     // The live feed, authenticated by the session cookie (a page holds no token).
     await app.register(liveRoutes({

@@ -45,6 +45,8 @@ export const TENANT_PERMISSIONS = [
   'notifications:write',
   'reports:read',
   'reports:write',
+  // The tenant's own settings (time zone, language, default theme); ADMIN by default.
+  'tenant_settings:write',
 ] as const;
 
 /** Platform permissions: only SUPER_ADMIN holds them; they cannot be granted to tenant users. */

@@ -8,7 +8,8 @@ interface NavItem {
   href: string;
   label: MessageKey;
   icon: string;
-  permission: Permission;
+  /** What the item needs; none: every signed-in user. */
+  permission?: Permission;
   /** Also for a platform administrator, who has no tenant of their own (tenant pages need one). */
   platform?: true;
 }
@@ -43,6 +44,12 @@ const NAV: NavSection[] = [
     items: [
       { href: '/admin/users', label: 'nav.users', icon: 'group', permission: 'users:read', platform: true },
       { href: '/admin/audit', label: 'nav.audit', icon: 'history', permission: 'audit:read', platform: true },
+      { href: '/integrations', label: 'nav.integrations', icon: 'hub', permission: 'integrations:read' },
+      { href: '/admin/api-keys', label: 'nav.api_keys', icon: 'key', permission: 'api_keys:read' },
+      { href: '/admin/dashboards', label: 'nav.dashboards', icon: 'dashboard_customize', permission: 'dashboards:write' },
+      { href: '/admin/tenant', label: 'nav.tenant', icon: 'tune', permission: 'tenant_settings:write' },
+      { href: '/admin/tenants', label: 'nav.tenants', icon: 'domain', permission: 'tenants:read', platform: true },
+      { href: '/admin/sessions', label: 'nav.sessions', icon: 'devices', platform: true },
     ],
   },
 ];
@@ -50,7 +57,7 @@ const NAV: NavSection[] = [
 function sidebar(view: ViewContext, active: string): Html {
   const { t } = view;
   const platformAdmin = view.principal?.tenantId === null;
-  const shown = (item: NavItem) => can(view, item.permission) && (!platformAdmin || item.platform === true);
+  const shown = (item: NavItem) => (item.permission === undefined || can(view, item.permission)) && (!platformAdmin || item.platform === true);
   const sections = NAV.map((section) => ({ ...section, items: section.items.filter(shown) })).filter((section) => section.items.length > 0);
   return h`<nav id="sidebar" aria-label="${t('nav.main')}" x-bind:class="sidebarClass"
       class="fixed inset-y-0 left-0 z-30 w-64 -translate-x-full transform border-r border-slate-200 bg-white transition-transform lg:static lg:translate-x-0 dark:border-slate-700 dark:bg-surface-dark">

@@ -1,0 +1,58 @@
+import type { FastifyReply } from 'fastify';
+import type { ValidateFunction } from 'ajv';
+import { Type, type TSchema } from 'typebox';
+import { badRequest, fieldErrors, HttpError } from '../../../platform/http/errors.ts';
+import { buildAjv, unstorableText } from '../../../platform/http/validation.ts';
+import { HTML } from '../page-kit.ts';
+import type { FormProblem } from '../views/forms.ts';
+import type { Html } from '../views/html.ts';
+
+/* What the pages with forms share: the posted body's shape, and a form shown again with its 400. */
+
+/**
+ * A posted form: strings, and lists for repeated names (checkboxes). Room for the largest form, the
+ * template editor: 50 widgets of 7 fields each.
+ */
+export const FormBodySchema = Type.Record(
+  Type.String({ maxLength: 100 }),
+  Type.Union([Type.String({ maxLength: 8192 }), Type.Array(Type.String({ maxLength: 200 }), { maxItems: 50 })]),
+  { maxProperties: 400 },
+);
+
+const ajv = buildAjv({ coerceTypes: false });
+const validators = new WeakMap<TSchema, ValidateFunction>();
+
+/**
+ * What a form posted, checked against the API's own body schema: the same rules and the same 400
+ * naming the same fields as a client of the API gets (the services rely on that validation).
+ */
+export function asApiBody<T>(schema: TSchema, value: T): T {
+  let validate = validators.get(schema);
+  if (validate === undefined) {
+    validate = ajv.compile(schema);
+    validators.set(schema, validate);
+  }
+  const issues = [...(validate(value) ? [] : (validate.errors ?? [])), ...unstorableText(value)];
+  if (issues.length > 0) throw badRequest('Some fields are not valid', fieldErrors(issues, { whole: 'body' }));
+  return value;
+}
+
+/**
+ * Runs a change and turns the client errors a form can show (400, 409) into a problem for the form
+ * to render again; anything else goes on to the error page.
+ */
+export async function attempt<T>(work: () => Promise<T>): Promise<{ value: T; problem?: never } | { problem: FormProblem; value?: never }> {
+  try {
+    return { value: await work() };
+  } catch (error) {
+    if (!(error instanceof HttpError) || (error.status !== 400 && error.status !== 409)) throw error;
+    const fields = Object.fromEntries((error.errors ?? []).map((field) => [field.field, field.message]));
+    return { problem: { status: error.status, detail: error.detail ?? error.title, fields } };
+  }
+}
+
+/** A form shown again with what was wrong (returned, not sent: audited writes commit first). */
+export function again(reply: FastifyReply, status: number, markup: Html): string {
+  reply.code(status).type(HTML);
+  return String(markup);
+}
