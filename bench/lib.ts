@@ -203,6 +203,8 @@ export function sentinelEnv(dataDir: string, port: number, extra: NodeJS.Process
     SENTINEL_ADMIN_PASSWORD: ADMIN_PASSWORD,
   };
   for (const name of ['DATABASE_URL', 'SENTINEL_SECRET_KEY', 'SENTINEL_TRUST_PROXY', 'SENTINEL_CORS_ORIGINS', 'SENTINEL_METRICS_TOKEN', 'NODE_OPTIONS']) delete env[name];
+  // Node options for the measured server only (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`), never the bench's own.
+  if (process.env.BENCH_SERVER_NODE_OPTIONS !== undefined) env.NODE_OPTIONS = process.env.BENCH_SERVER_NODE_OPTIONS;
   return { ...env, ...extra };
 }
 

@@ -63,6 +63,12 @@ export function createTelemetryRepo(db: Kysely<PlatformDatabase>, dialect: Diale
   }
 
   return {
+    /** A savepoint around one batch of a group commit: released with the batch, or rolled back alone (then released too). */
+    async savepoint(step: 'begin' | 'release' | 'rollback'): Promise<void> {
+      if (step === 'rollback') await db.executeQuery(CompiledQuery.raw('ROLLBACK TO SAVEPOINT telemetry_batch'));
+      await db.executeQuery(CompiledQuery.raw(step === 'begin' ? 'SAVEPOINT telemetry_batch' : 'RELEASE SAVEPOINT telemetry_batch'));
+    },
+
     /** Records a batch id; false when the tenant stored it before (nothing else should be written then). */
     async claimBatch(tenantId: string, batchId: string, points: number, now: number): Promise<boolean> {
       const inserted = await db.insertInto('telemetry_batches').values({ tenant_id: tenantId, batch_id: batchId, points, received_at: now })
