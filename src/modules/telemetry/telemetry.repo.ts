@@ -36,6 +36,13 @@ function* slices<T>(items: readonly T[], size: number): Generator<T[]> {
   for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
 }
 
+/** What count, sum, min and max are made of in raw points and in rollups. */
+function figuresOf(source: TelemetrySource) {
+  return source === 'telemetry_points'
+    ? { time: sql.ref('ts'), n: sql`count(*)`, total: sql`sum(value)`, low: sql`min(value)`, high: sql`max(value)` }
+    : { time: sql.ref('bucket'), n: sql`sum(value_count)`, total: sql`sum(value_sum)`, low: sql`min(value_min)`, high: sql`max(value_max)` };
+}
+
 const ROLLUP_COLUMNS = ['bucket', 'series_id', 'value_count', 'value_sum', 'value_min', 'value_max'] as const;
 
 export function createTelemetryRepo(db: Kysely<PlatformDatabase>, dialect: Dialect) {
@@ -129,26 +136,36 @@ export function createTelemetryRepo(db: Kysely<PlatformDatabase>, dialect: Diale
 
     /**
      * Count, sum, min and max of the series' points in `[from, to)`, per series and per bucket of
-     * `stepMs` (epoch-aligned; null: the whole range), read from raw points or from a rollup whose
-     * buckets divide the step.
+     * `stepMs` (epoch-aligned; null: the whole range, as one bucket starting at `from`), read from
+     * raw points or from a rollup whose buckets divide the step.
      */
     async aggregate(source: TelemetrySource, seriesIds: readonly number[], from: number, to: number, stepMs: number | null): Promise<AggregateRow[]> {
       const out: AggregateRow[] = [];
-      const [time, n, total, low, high] = source === 'telemetry_points'
-        ? [sql.ref('ts'), sql`count(*)`, sql`sum(value)`, sql`min(value)`, sql`max(value)`]
-        : [sql.ref('bucket'), sql`sum(value_count)`, sql`sum(value_sum)`, sql`min(value_min)`, sql`max(value_max)`];
+      const { time, n, total, low, high } = figuresOf(source);
       for (const slice of slices(seriesIds, IN_LIST)) {
-        // Without a step the whole range is one bucket, starting at `from`.
-        // Literals (integers computed here), so PostgreSQL sees the same expression in SELECT and GROUP BY.
-        const bucket = stepMs === null ? sql<number>`${sql.lit(from)}` : sql<number>`(${time} / ${sql.lit(stepMs)}) * ${sql.lit(stepMs)}`;
+        // Literals (integers computed here), so PostgreSQL sees the same expression in SELECT and GROUP BY;
+        // without a step the text stays the same from call to call (a prepared statement reused).
+        const bucket = stepMs === null ? sql<number>`0` : sql<number>`(${time} / ${sql.lit(stepMs)}) * ${sql.lit(stepMs)}`;
         const { rows } = await sql<AggregateRow>`
           SELECT series_id, ${bucket} AS bucket, ${n} AS n, ${total} AS total, ${low} AS low, ${high} AS high
           FROM ${sql.table(source)}
           WHERE series_id IN (${sql.join(slice)}) AND ${time} >= ${from} AND ${time} < ${to}
           GROUP BY series_id${stepMs === null ? sql`` : sql`, ${bucket}`}`.execute(db);
-        for (const row of rows) out.push({ series_id: Number(row.series_id), bucket: Number(row.bucket), n: Number(row.n), total: Number(row.total), low: Number(row.low), high: Number(row.high) });
+        for (const row of rows) out.push({ series_id: Number(row.series_id), bucket: stepMs === null ? from : Number(row.bucket), n: Number(row.n), total: Number(row.total), low: Number(row.low), high: Number(row.high) });
       }
       return out;
+    },
+
+    /** The same over `[from, to)` as one bucket, for every series of one of the tenant's metrics: one pass over the range. */
+    async aggregateMetric(source: TelemetrySource, tenantId: string, metric: string, from: number, to: number): Promise<AggregateRow[]> {
+      const { time, n, total, low, high } = figuresOf(source);
+      const { rows } = await sql<AggregateRow>`
+        SELECT series_id, ${n} AS n, ${total} AS total, ${low} AS low, ${high} AS high
+        FROM ${sql.table(source)}
+        WHERE ${time} >= ${from} AND ${time} < ${to}
+          AND series_id IN (SELECT id FROM telemetry_series WHERE tenant_id = ${tenantId} AND metric = ${metric})
+        GROUP BY series_id`.execute(db);
+      return rows.map((row) => ({ series_id: Number(row.series_id), bucket: from, n: Number(row.n), total: Number(row.total), low: Number(row.low), high: Number(row.high) }));
     },
 
     tenantState: (tenantId: string) => db.selectFrom('telemetry_tenants').selectAll().where('tenant_id', '=', tenantId).executeTakeFirst(),

@@ -35,6 +35,10 @@ const METRIC_CACHE_MAX = 10_000;
 const OUT_OF_ORDER_IDS = 1_000;
 /** Series ids this process remembers (all tenants), so a batch of known series costs no lookup. */
 const SERIES_CACHE_MAX = 100_000;
+/** Windows of a metric whose per-series figures are kept for the rules evaluated at the same instant. */
+const WINDOW_READS_KEPT = 16;
+/** …and for this long at most (points keep arriving in a window that ends now). */
+const WINDOW_READ_TTL_MS = 2_000;
 /** Most points committed in one group of batches (a larger batch is a group of its own). */
 const GROUP_COMMIT_POINTS = 20_000;
 
@@ -281,6 +285,39 @@ export function createTelemetryService(deps: { repo: TelemetryRepo; db: Pick<Db,
     return found.sort((a, b) => a.id - b.id);
   }
 
+  /** Raw points while the window is within raw retention (and a day long at most), else minute rollups (the window rounded out to whole minutes). */
+  async function readPlan(tenantId: string, from: number, to: number, stepMs: number | null): Promise<{ source: TelemetrySource; start: number; end: number }> {
+    const limits = limitsOf(await repo.tenantState(tenantId));
+    const raw = from >= clock() - limits.raw_retention_days * DAY_MS && to - from <= MAX_RAW_RANGE_MS && (stepMs === null || stepMs % MINUTE_MS !== 0);
+    return raw ? { source: 'telemetry_points', start: from, end: to } : { source: 'telemetry_minutes', start: from - (from % MINUTE_MS), end: Math.ceil(to / MINUTE_MS) * MINUTE_MS };
+  }
+
+  /**
+   * Per series of a metric, its figures over one window, kept for the last few windows read: a
+   * tenant's rules are evaluated at one instant, so the rules on one metric and window share one
+   * pass over the window instead of each scanning it again.
+   */
+  const windowReads = new Map<string, { at: number; read: Promise<{ series: { id: number; labels: Record<string, string> }[]; stats: Map<number, AggregateRow> }> }>();
+
+  function metricWindow(tenantId: string, metric: string, plan: { source: TelemetrySource; start: number; end: number }) {
+    const key = `${tenantId}\n${metric}\n${plan.source}\n${plan.start}\n${plan.end}`;
+    const now = clock();
+    let read = windowReads.get(key)?.read;
+    if (read === undefined || now - windowReads.get(key)!.at > WINDOW_READ_TTL_MS) {
+      windowReads.delete(key);
+      if (windowReads.size >= WINDOW_READS_KEPT) windowReads.delete(windowReads.keys().next().value!);
+      read = (async () => {
+        const series = await matchingSeries(tenantId, { metric, labels: {} });
+        const stats = new Map<number, AggregateRow>();
+        for (const row of await repo.aggregateMetric(plan.source, tenantId, metric, plan.start, plan.end)) stats.set(row.series_id, row);
+        return { series, stats };
+      })();
+      windowReads.set(key, { at: now, read });
+      read.catch(() => windowReads.delete(key));
+    }
+    return read;
+  }
+
   /** Batches validated and waiting for the next group commit, oldest first. */
   const queue: QueuedBatch[] = [];
   let writing = false;
@@ -397,14 +434,22 @@ export function createTelemetryService(deps: { repo: TelemetryRepo; db: Pick<Db,
      * within raw retention, else minute rollups (the window rounded out to whole minutes).
      */
     async statsAcross(tenantId: string, selector: SeriesSelector, from: number, to: number, stepMs: number | null): Promise<Map<number, Stats>> {
-      const series = await matchingSeries(tenantId, selector);
       const out = new Map<number, Stats>();
+      const plan = await readPlan(tenantId, from, to, stepMs);
+      if (stepMs === null) {
+        const window = await metricWindow(tenantId, selector.metric, plan);
+        const wanted = Object.entries(selector.labels);
+        let total: Stats | undefined;
+        for (const series of window.series) {
+          const row = window.stats.get(series.id);
+          if (row !== undefined && wanted.every(([key, value]) => series.labels[key] === value)) total = mergeStats(total, row);
+        }
+        if (total !== undefined) out.set(plan.start, total);
+        return out;
+      }
+      const series = await matchingSeries(tenantId, selector);
       if (series.length === 0) return out;
-      const limits = limitsOf(await repo.tenantState(tenantId));
-      const raw = from >= clock() - limits.raw_retention_days * DAY_MS && to - from <= MAX_RAW_RANGE_MS && (stepMs === null || stepMs % MINUTE_MS !== 0);
-      const source: TelemetrySource = raw ? 'telemetry_points' : 'telemetry_minutes';
-      const [start, end] = raw ? [from, to] : [from - (from % MINUTE_MS), Math.ceil(to / MINUTE_MS) * MINUTE_MS];
-      for (const row of await repo.aggregate(source, series.map((s) => s.id), start, end, stepMs)) out.set(row.bucket, mergeStats(out.get(row.bucket), row));
+      for (const row of await repo.aggregate(plan.source, series.map((s) => s.id), plan.start, plan.end, stepMs)) out.set(row.bucket, mergeStats(out.get(row.bucket), row));
       return out;
     },
 
