@@ -1,6 +1,6 @@
 /**
  * Alert rules benchmark (`npm run bench:rules`), embedded default (SQLite), one `sentinel serve`
- * process with its defaults (rules evaluated every 10 s, notifications polled every 5 s).
+ * process with its defaults (rules evaluated every 10 s, notifications polled every 2 s).
  *
  * 10,000 telemetry series (100 groups × 100 hosts) get a point each every 10 s from an API key
  * (10 batches of 1,000), and 100 rules watch them (one per group: `max` over 30 s `> 90`; the feed
@@ -155,7 +155,7 @@ async function main(): Promise<number> {
   const section = `## Alert rules
 
 \`npm run bench:rules\` (\`BENCH_RATE\`, \`BENCH_CLIENTS\`, \`BENCH_DURATION\`): one \`sentinel serve\` process on
-the embedded default with its default schedules (rules every ${EVAL_SECONDS} s, notifications polled every 5 s).
+the embedded default with its default schedules (rules every ${EVAL_SECONDS} s, notifications polled every 2 s).
 ${(GROUPS * HOSTS).toLocaleString('en-US')} series (${GROUPS} groups × ${HOSTS} hosts) get a point each every ${FEED_EVERY_MS / 1000} s (batches of 1,000 from an
 API key); ${GROUPS} rules, one per group (\`max\` over 30 s \`> 90\`, the feed stays below 90).
 \`GET ${READ_ROUTE}\` is read ${RATE} times a second by ${CLIENTS} clients (latency from each request's
