@@ -3,6 +3,7 @@
  * from the caller's tenant's series), batch ids, and the per-tenant counters and limits.
  */
 import { CompiledQuery, sql, type Kysely } from 'kysely';
+import { statementChunks } from '../../platform/db/chunks.ts';
 import type { Dialect } from '../../platform/db/database.ts';
 import type { PlatformDatabase } from '../../platform/db/schema.ts';
 import type { RollupTable, TelemetryRollupsTable, TelemetryTenantsTable } from './telemetry.tables.ts';
@@ -31,10 +32,6 @@ export interface AggregateRow {
 }
 
 export type TelemetrySource = 'telemetry_points' | RollupTable;
-
-function* slices<T>(items: readonly T[], size: number): Generator<T[]> {
-  for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
-}
 
 /** What count, sum, min and max are made of in raw points and in rollups. */
 function figuresOf(source: TelemetrySource) {
@@ -87,7 +84,7 @@ export function createTelemetryRepo(db: Kysely<PlatformDatabase>, dialect: Diale
       const found: (SeriesKey & { id: number })[] = [];
       const metrics = [...new Set(keys.map((key) => key.metric))];
       const wanted = new Set(keys.map((key) => `${key.metric}\n${key.labels}`));
-      for (const slice of slices(metrics, IN_LIST)) {
+      for (const slice of statementChunks(metrics, IN_LIST)) {
         const rows = await db.selectFrom('telemetry_series').select(['id', 'metric', 'labels']).where('tenant_id', '=', tenantId).where('metric', 'in', slice).execute();
         for (const row of rows) if (wanted.has(`${row.metric}\n${row.labels}`)) found.push(row);
       }
@@ -97,7 +94,7 @@ export function createTelemetryRepo(db: Kysely<PlatformDatabase>, dialect: Diale
     /** Inserts the series not stored yet; returns the ones this call created. */
     async insertSeries(tenantId: string, keys: readonly SeriesKey[], now: number): Promise<(SeriesKey & { id: number })[]> {
       const created: (SeriesKey & { id: number })[] = [];
-      for (const slice of slices(keys, INSERT_ROWS)) {
+      for (const slice of statementChunks(keys, INSERT_ROWS)) {
         created.push(...await db.insertInto('telemetry_series').values(slice.map((key) => ({ tenant_id: tenantId, metric: key.metric, labels: key.labels, created_at: now })))
           .onConflict((oc) => oc.columns(['tenant_id', 'metric', 'labels']).doNothing())
           .returning(['id', 'metric', 'labels']).execute());
@@ -115,7 +112,7 @@ export function createTelemetryRepo(db: Kysely<PlatformDatabase>, dialect: Diale
     },
 
     async insertPoints(rows: readonly { series_id: number; ts: number; value: number }[]): Promise<void> {
-      for (const slice of slices(rows, INSERT_ROWS)) {
+      for (const slice of statementChunks(rows, INSERT_ROWS)) {
         const parameters: number[] = [];
         for (const row of slice) parameters.push(row.series_id, row.ts, row.value);
         await db.executeQuery(CompiledQuery.raw(valuesText('points', 'INSERT INTO telemetry_points (series_id, ts, value)', 3, slice.length), parameters));
@@ -127,7 +124,7 @@ export function createTelemetryRepo(db: Kysely<PlatformDatabase>, dialect: Diale
       cells.sort((a, b) => a.bucket - b.bucket || a.series_id - b.series_id);
       const upsert = ` ON CONFLICT (bucket, series_id) DO UPDATE SET value_count = ${table}.value_count + excluded.value_count, value_sum = ${table}.value_sum + excluded.value_sum, `
         + `value_min = ${least}(${table}.value_min, excluded.value_min), value_max = ${greatest}(${table}.value_max, excluded.value_max)`;
-      for (const slice of slices(cells, INSERT_ROWS)) {
+      for (const slice of statementChunks(cells, INSERT_ROWS)) {
         const parameters: number[] = [];
         for (const cell of slice) for (const column of ROLLUP_COLUMNS) parameters.push(cell[column]);
         await db.executeQuery(CompiledQuery.raw(valuesText(table, `INSERT INTO ${table} (${ROLLUP_COLUMNS.join(', ')})`, ROLLUP_COLUMNS.length, slice.length, upsert), parameters));
@@ -142,7 +139,7 @@ export function createTelemetryRepo(db: Kysely<PlatformDatabase>, dialect: Diale
     async aggregate(source: TelemetrySource, seriesIds: readonly number[], from: number, to: number, stepMs: number | null): Promise<AggregateRow[]> {
       const out: AggregateRow[] = [];
       const { time, n, total, low, high } = figuresOf(source);
-      for (const slice of slices(seriesIds, IN_LIST)) {
+      for (const slice of statementChunks(seriesIds, IN_LIST)) {
         // Literals (integers computed here), so PostgreSQL sees the same expression in SELECT and GROUP BY;
         // without a step the text stays the same from call to call (a prepared statement reused).
         const bucket = stepMs === null ? sql<number>`0` : sql<number>`(${time} / ${sql.lit(stepMs)}) * ${sql.lit(stepMs)}`;
