@@ -11,8 +11,7 @@
  */
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { request } from 'undici';
-import { call, isRunning, runBench, sleep, startChild, startSentinel, writeReadmeSection } from './lib.ts';
+import { call, isRunning, readLoad, runBench, sleep, startChild, startSentinel, writeReadmeSection } from './lib.ts';
 
 const INTEGRATIONS = Number(process.env.BENCH_INTEGRATIONS ?? 50);
 const ALERTS = Number(process.env.BENCH_ALERTS ?? 1000);
@@ -21,42 +20,6 @@ const RATE = Number(process.env.BENCH_RATE ?? 200);
 const POLL_INTERVAL_S = 60;
 const BASELINE_MS = 8_000;
 const TARGET_P99_MS = 25;
-
-interface Latencies {
-  count: number;
-  errors: number;
-  p50: number;
-  p99: number;
-  max: number;
-  rps: number;
-}
-
-/**
- * CLIENTS readers sending RATE requests per second in all (each on its own schedule, so a slow
- * answer does not lower the offered load: latency is measured from the scheduled time) until
- * `until()` says stop; latencies in ms.
- */
-async function readLoad(url: string, token: string, until: () => boolean): Promise<Latencies> {
-  const samples: number[] = [];
-  let errors = 0;
-  const started = performance.now();
-  const periodMs = (1000 * CLIENTS) / RATE;
-  await Promise.all(Array.from({ length: CLIENTS }, async (_, client) => {
-    for (let n = 0; !until(); n++) {
-      const t = started + (n + client / CLIENTS) * periodMs;
-      const wait = t - performance.now();
-      if (wait > 0) await sleep(wait);
-      const response = await request(url, { headers: { authorization: `Bearer ${token}` } });
-      await response.body.dump();
-      samples.push(performance.now() - t);
-      if (response.statusCode !== 200) errors++;
-    }
-  }));
-  const seconds = (performance.now() - started) / 1000;
-  samples.sort((a, b) => a - b);
-  const pick = (q: number) => Math.round(samples[Math.min(samples.length - 1, Math.floor(q * samples.length))]! * 10) / 10;
-  return { count: samples.length, errors, p50: pick(0.5), p99: pick(0.99), max: Math.round(samples.at(-1)! * 10) / 10, rps: Math.round(samples.length / seconds) };
-}
 
 /** Starts the Grafana simulator child and reads the line it prints when ready. */
 async function startGrafana(): Promise<{ url: string; token: string }> {
@@ -85,7 +48,7 @@ async function main(): Promise<number> {
 
   console.log(`Baseline: ${RATE} reads/s from ${CLIENTS} clients of ${readUrl.replace(sentinel.base, '')} for ${BASELINE_MS / 1000} s, no sync running …`);
   const baselineEnd = Date.now() + BASELINE_MS;
-  const baseline = await readLoad(readUrl, sentinel.token, () => Date.now() >= baselineEnd);
+  const baseline = await readLoad(readUrl, sentinel.token, { clients: CLIENTS, rate: RATE }, () => Date.now() >= baselineEnd);
 
   console.log(`Enabling ${INTEGRATIONS} integrations × ${ALERTS} alerts …`);
   const enabledAt = performance.now();
@@ -99,7 +62,7 @@ async function main(): Promise<number> {
       else await sleep(100);
     }
   })();
-  const during = await readLoad(readUrl, sentinel.token, () => syncedAfterMs !== undefined || Date.now() >= deadline);
+  const during = await readLoad(readUrl, sentinel.token, { clients: CLIENTS, rate: RATE }, () => syncedAfterMs !== undefined || Date.now() >= deadline);
   await watcher;
 
   const db = new DatabaseSync(path.join(sentinel.dataDir, 'sentinel.db'), { readOnly: true });

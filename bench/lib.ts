@@ -8,6 +8,7 @@ import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { request } from 'undici';
 
 export const REPO_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const ADMIN_PASSWORD = 'Bench-Root-Pass-9';
@@ -203,13 +204,15 @@ export function sentinelEnv(dataDir: string, port: number, extra: NodeJS.Process
     SENTINEL_ADMIN_PASSWORD: ADMIN_PASSWORD,
   };
   for (const name of ['DATABASE_URL', 'SENTINEL_SECRET_KEY', 'SENTINEL_TRUST_PROXY', 'SENTINEL_CORS_ORIGINS', 'SENTINEL_METRICS_TOKEN', 'NODE_OPTIONS']) delete env[name];
+  // Node options for the measured server only (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`), never the bench's own.
+  if (process.env.BENCH_SERVER_NODE_OPTIONS !== undefined) env.NODE_OPTIONS = process.env.BENCH_SERVER_NODE_OPTIONS;
   return { ...env, ...extra };
 }
 
-export async function startSentinel(): Promise<SentinelSetup> {
+export async function startSentinel(extraEnv: NodeJS.ProcessEnv = {}): Promise<SentinelSetup> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'sentinel-bench-'));
   const port = await freePort();
-  const env = sentinelEnv(dataDir, port, { SENTINEL_RATE_LIMIT_PER_MINUTE: String(RATE_LIMIT_PER_MINUTE) });
+  const env = sentinelEnv(dataDir, port, { SENTINEL_RATE_LIMIT_PER_MINUTE: String(RATE_LIMIT_PER_MINUTE), ...extraEnv });
   const child = startChild('sentinel', ['bin/sentinel.js', 'serve'], env);
   const base = `http://127.0.0.1:${port}`;
   await waitUntilHealthy(child, `${base}/health`, 60_000);
@@ -235,6 +238,42 @@ export async function provision(base: string): Promise<{ token: string; tenantId
   return { token: login.access_token, tenantId: tenant.id, userId: user.id };
 }
 
+
+export interface Latencies {
+  count: number;
+  errors: number;
+  p50: number;
+  p99: number;
+  max: number;
+  rps: number;
+}
+
+/**
+ * `load.clients` readers sending `load.rate` GETs per second in all (each on its own schedule, so a
+ * slow answer does not lower the offered load: latency is measured from the scheduled time) until
+ * `until()` says stop; latencies in ms.
+ */
+export async function readLoad(url: string, token: string, load: { clients: number; rate: number }, until: () => boolean): Promise<Latencies> {
+  const samples: number[] = [];
+  let errors = 0;
+  const started = performance.now();
+  const periodMs = (1000 * load.clients) / load.rate;
+  await Promise.all(Array.from({ length: load.clients }, async (_, client) => {
+    for (let n = 0; !until(); n++) {
+      const t = started + (n + client / load.clients) * periodMs;
+      const wait = t - performance.now();
+      if (wait > 0) await sleep(wait);
+      const response = await request(url, { headers: { authorization: `Bearer ${token}` } });
+      await response.body.dump();
+      samples.push(performance.now() - t);
+      if (response.statusCode !== 200) errors++;
+    }
+  }));
+  const seconds = (performance.now() - started) / 1000;
+  samples.sort((a, b) => a - b);
+  const pick = (q: number) => Math.round(samples[Math.min(samples.length - 1, Math.floor(q * samples.length))]! * 10) / 10;
+  return { count: samples.length, errors, p50: pick(0.5), p99: pick(0.99), max: Math.round(samples.at(-1)! * 10) / 10, rps: Math.round(samples.length / seconds) };
+}
 
 const README = path.join(REPO_DIR, 'bench', 'README.md');
 

@@ -233,7 +233,7 @@ export function loadConfig(env: Env = process.env): Config {
     userQueryRetentionDays: integer(env, 'SENTINEL_USER_QUERY_RETENTION_DAYS', 90, 1, 3650),
     smtpUrl: smtpUrl(env),
     smtpFrom: optional(env, 'SENTINEL_SMTP_FROM') ?? 'Sentinel <sentinel@localhost>',
-    notifyPollMs: integer(env, 'SENTINEL_NOTIFY_POLL_SECONDS', 5, 1, 300) * 1000,
+    notifyPollMs: integer(env, 'SENTINEL_NOTIFY_POLL_SECONDS', 2, 1, 300) * 1000,
     redisUrl: redisUrl(env),
     ...parseOperations(env, dataDir, databaseUrl),
   };

@@ -160,4 +160,39 @@ forEachDialect('telemetry', { tenants: 'Telemetry' }, (s) => {
     const fromRaw = await api().get(`/api/v1/telemetry/query?metric=old&${range}&step=30&agg=sum`, s.a.viewer.token);
     assert.deepEqual(fromRaw.body.series[0].points, []);
   });
+
+  it('commits batches that arrive together in one transaction, each all or nothing, with its audit entry', async () => {
+    const telemetry = s.server.services.telemetry;
+    const { series_count: seriesCount } = (await api().get('/api/v1/telemetry/settings', s.a.viewer.token)).body;
+    assert.equal((await api().patch(`/api/v1/telemetry/settings?tenant_id=${s.a.id}`, { max_series: seriesCount + 1 }, s.superAdmin)).status, 200);
+    const batch = (batchId: string, host: string) => ({ batch_id: batchId, points: [{ metric: 'grouped', value: 1, labels: { host }, timestamp: at(0) }] });
+    // Five calls in the same turn of the event loop are committed as one group.
+    const settled = await Promise.allSettled([
+      telemetry.ingest(s.a.id, batch('g-1', 'h1')),
+      telemetry.ingest(s.a.id, batch('g-2', 'h1')),
+      telemetry.ingest(s.a.id, batch('g-3', 'h2')),
+      telemetry.ingest(s.a.id, batch('g-2', 'h1')),
+      telemetry.ingest(s.a.id, batch('g-4', 'h1'), () => Promise.reject(new Error('the audit entry could not be written'))),
+    ]);
+    assert.deepEqual(settled.map((outcome) => (outcome.status === 'fulfilled' ? outcome.value : (outcome.reason as { status?: number }).status ?? (outcome.reason as Error).message)), [
+      { batch_id: 'g-1', accepted: 1, duplicate: false },
+      { batch_id: 'g-2', accepted: 1, duplicate: false },
+      422,
+      { batch_id: 'g-2', accepted: 0, duplicate: true },
+      'the audit entry could not be written',
+    ]);
+    const stored = await s.server.db.kysely.selectFrom('telemetry_batches').select('batch_id').where('tenant_id', '=', s.a.id).where('batch_id', 'like', 'g-%').orderBy('batch_id').execute();
+    assert.deepEqual(stored.map((row) => row.batch_id), ['g-1', 'g-2'], 'the failed batches left nothing behind');
+    const counted = await api().get(`/api/v1/telemetry/query?metric=grouped&from=${at(0)}&to=${at(MINUTE)}&step=60&agg=count`, s.a.viewer.token);
+    assert.deepEqual(counted.body.series.map((series: { labels: unknown; points: unknown }) => [series.labels, series.points]), [[{ host: 'h1' }, [{ time: at(0), value: 2 }]]]);
+
+    // Over HTTP the success entry commits with the batch; a refused batch gets a failure entry.
+    assert.equal((await withKey(key, batch('g-5', 'h1'))).status, 201);
+    assert.equal((await withKey(key, batch('g-6', 'h3'))).status, 422);
+    const entries = await s.server.db.kysely.selectFrom('audit_logs').select(['outcome', 'tenant_id', 'detail']).where('action', '=', 'telemetry.ingest').where('tenant_id', '=', s.a.id).execute();
+    const outcomes = entries.map((entry) => [entry.outcome, (JSON.parse(String(entry.detail ?? '{}')) as { batch_id?: string }).batch_id ?? null]);
+    assert.ok(outcomes.some(([outcome, batchId]) => outcome === 'success' && batchId === 'g-5'), JSON.stringify(outcomes));
+    assert.ok(outcomes.some(([outcome]) => outcome === 'failure'), JSON.stringify(outcomes));
+    assert.equal((await api().patch(`/api/v1/telemetry/settings?tenant_id=${s.a.id}`, { max_series: null }, s.superAdmin)).status, 200);
+  });
 });

@@ -340,6 +340,16 @@ forEachDialect('widgets and dashboards', { tenants: 'Widgets' }, (ctx) => {
     assert.deepEqual(comparison.params, { from: FROM, to: TO });
     assert.ok(response.body.widgets.every((widget: { error: unknown }) => widget.error === null));
 
+    // Over every line, the widgets share each line's OEE report: the figures stay those of the OEE API.
+    const plantWide = (await api().get(`${D}/${manager.template_id}/data?${window}`, ctx.a.manager.token)).body;
+    const plantOee = (await api().get(`${P}/oee?${window}`, ctx.a.viewer.token)).body;
+    assert.equal(plantWide.widgets.find((widget: { widget_id: string }) => widget.widget_id === 'oee_gauge').data.value, plantOee.totals.oee);
+    const perLine = plantWide.widgets.find((widget: { widget_id: string }) => widget.widget_id === 'line_comparison').data;
+    const oeeSeries = perLine.datasets.find((dataset: { label: string }) => dataset.label === 'OEE').data;
+    for (const [index, lineId] of [a.line, a.line2].entries()) {
+      assert.equal(oeeSeries[index], (await api().get(`${P}/oee?line_id=${lineId}&${window}`, ctx.a.viewer.token)).body.totals.oee, `line ${lineId}`);
+    }
+
     // A's second line asked for by B: the widgets that take a line say 404, the others still show.
     const foreign = await api().get(`${D}/${manager.template_id}/data?line_id=${a.line2}&${window}`, ctx.b.manager.token);
     assert.equal(foreign.status, 200);

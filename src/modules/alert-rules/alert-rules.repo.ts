@@ -27,6 +27,13 @@ export function createAlertRulesRepo(db: Kysely<PlatformDatabase>) {
       await db.updateTable('alert_rules').set(changes).where('tenant_id', '=', tenantId).where('id', '=', id).execute();
     },
 
+    /** Several rules' changes in one transaction (one sync of the database file instead of one per rule). */
+    async updateMany(tenantId: string, changes: readonly { id: string; changes: Updateable<AlertRulesTable> }[]): Promise<void> {
+      await db.transaction().execute(async (trx) => {
+        for (const change of changes) await trx.updateTable('alert_rules').set(change.changes).where('tenant_id', '=', tenantId).where('id', '=', change.id).execute();
+      });
+    },
+
     async delete(tenantId: string, id: string): Promise<boolean> {
       return Number((await db.deleteFrom('alert_rules').where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst()).numDeletedRows) === 1;
     },

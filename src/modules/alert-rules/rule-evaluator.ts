@@ -7,6 +7,7 @@
  * A tenant's rules are evaluated together, by whichever process claims the tenant's slot (a
  * conditional update), so each rule is evaluated once per interval however many processes run.
  */
+import type { Updateable } from 'kysely';
 import type { LiveEvent } from '../../platform/events/event-bus.ts';
 import { newId } from '../../platform/ids.ts';
 import type { JobDriver } from '../../platform/jobs/job-driver.ts';
@@ -17,7 +18,7 @@ import type { Severity } from '../security-domain/vocabulary.ts';
 import type { SystemsMerge } from '../systems/systems.merge.ts';
 import { aggregateValue, type Aggregation, type TelemetryService } from '../telemetry/telemetry.service.ts';
 import { RULES_INTEGRATION_TYPE, type AlertRulesRepo } from './alert-rules.repo.ts';
-import type { AlertRuleRow } from './alert-rules.tables.ts';
+import type { AlertRuleRow, AlertRulesTable } from './alert-rules.tables.ts';
 import { advance, compare, type HoldState, type Operator } from './conditions.ts';
 
 /** What the alerts show as the source and the system of rule alerts. */
@@ -111,24 +112,31 @@ export function createRuleEvaluator(deps: RuleEvaluatorDeps) {
   async function evaluateTenant(tenantId: string): Promise<void> {
     const now = clock();
     const firing: NormalizedAlert[] = [];
+    const verdicts: { id: string; changes: Updateable<AlertRulesTable> }[] = [];
     for (const rule of await deps.repo.list(tenantId, { enabled: true })) {
+      // SQLite answers without giving the event loop back: requests are served between rules.
+      await new Promise((resolve) => setImmediate(resolve));
       const previous: HoldState = { pending_since: rule.pending_since, firing_since: rule.firing_since };
       let observed: Observation;
       try {
         observed = await observe(tenantId, rule, now);
       } catch (error) {
         // No verdict (a plant database unreachable …): the rule keeps its state, and its alert stays as it was.
-        await deps.repo.update(tenantId, rule.id, { last_evaluated_at: now, last_error: error instanceof Error ? error.message.slice(0, 500) : 'evaluation failed' });
+        verdicts.push({ id: rule.id, changes: { last_evaluated_at: now, last_error: error instanceof Error ? error.message.slice(0, 500) : 'evaluation failed' } });
         if (rule.firing_since !== null) firing.push(alertOf(rule, rule.firing_since, { description: 'The rule could not be evaluated; its last verdict stands.', asset: '' }));
         continue;
       }
       const next = advance(previous, observed.holds, now, observed.holdMs, observed.since);
       if (next.firing_since !== null) firing.push(alertOf(rule, next.firing_since, observed));
-      await deps.repo.update(tenantId, rule.id, {
-        state: next.firing_since !== null ? 'firing' : next.pending_since !== null ? 'pending' : 'ok',
-        pending_since: next.pending_since, firing_since: next.firing_since, last_value: observed.value, last_evaluated_at: now, last_error: null,
+      verdicts.push({
+        id: rule.id,
+        changes: {
+          state: next.firing_since !== null ? 'firing' : next.pending_since !== null ? 'pending' : 'ok',
+          pending_since: next.pending_since, firing_since: next.firing_since, last_value: observed.value, last_evaluated_at: now, last_error: null,
+        },
       });
     }
+    await deps.repo.updateMany(tenantId, verdicts);
     if (firing.length === 0 && (await deps.repo.rulesIntegration(tenantId)) === undefined) return;
     const feed = await rulesFeed(tenantId, now);
     const changes = await deps.alerts.mergeFromFeed(tenantId, feed, firing, now);

@@ -4,6 +4,7 @@
  * `sql` tag: table names are per line, and identifiers are always quoted by Kysely.
  */
 import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { statementChunks } from '../../platform/db/chunks.ts';
 import type { PlantDialect } from '../../platform/db/plant-registry.ts';
 import type { DowntimeCategory } from './downtime.ts';
 import type { Span } from './intervals.ts';
@@ -50,10 +51,6 @@ const nullableNum = (value: unknown) => (value === null || value === undefined ?
 const detection = (row: Record<string, unknown>): StoredDetection => ({
   detection_id: num(row.detection_id), at: num(row.at), area_id: num(row.area_id), product_id: nullableNum(row.product_id), quantity: num(row.quantity ?? 1),
 });
-
-function* chunked<T>(items: readonly T[], size: number): Generator<T[]> {
-  for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
-}
 
 export function createProductionRepo(db: Kysely<unknown>, dialect: PlantDialect) {
   const col = (table: LineTable, logical: string) => sql.ref(table.columns[logical]!);
@@ -128,7 +125,7 @@ export function createProductionRepo(db: Kysely<unknown>, dialect: PlantDialect)
 
     async insertDetections(table: LineTable, rows: readonly { at: number; area_id: number; product_id: number | null; quantity: number }[]): Promise<void> {
       const columns = ['detected_at', 'area_id', 'product_id', 'quantity'].map((logical) => col(table, logical));
-      for (const chunk of chunked(rows, INSERT_CHUNK)) {
+      for (const chunk of statementChunks(rows, INSERT_CHUNK)) {
         const values = chunk.map((row) => sql`(${time(table, row.at)}, ${row.area_id}, ${row.product_id}, ${row.quantity})`);
         await sql`INSERT INTO ${sql.table(table.name)} (${sql.join(columns)}) VALUES ${sql.join(values)}`.execute(db);
       }
@@ -176,7 +173,7 @@ export function createProductionRepo(db: Kysely<unknown>, dialect: PlantDialect)
     },
 
     async addRollups(unit: RollupUnit, lineId: number, cells: readonly RollupCell[]): Promise<void> {
-      for (const chunk of chunked(cells, INSERT_CHUNK)) {
+      for (const chunk of statementChunks(cells, INSERT_CHUNK)) {
         await upsert(`sentinel_rollup_${unit}`, ['line_id', 'bucket_start', 'area_id', 'product_id'], chunk.map((cell) => ({ line_id: lineId, ...cell })), 'add', 'quantity').execute(db);
       }
     },
@@ -184,7 +181,7 @@ export function createProductionRepo(db: Kysely<unknown>, dialect: PlantDialect)
     /** Replaces the cells of `unit` in `[from, to)` with `cells`. */
     async replaceRollups(unit: RollupUnit, lineId: number, from: number, to: number, cells: readonly RollupCell[]): Promise<void> {
       await sql`DELETE FROM ${sql.table(`sentinel_rollup_${unit}`)} WHERE line_id = ${lineId} AND bucket_start >= ${from} AND bucket_start < ${to}`.execute(db);
-      for (const chunk of chunked(cells, INSERT_CHUNK)) {
+      for (const chunk of statementChunks(cells, INSERT_CHUNK)) {
         await upsert(`sentinel_rollup_${unit}`, ['line_id', 'bucket_start', 'area_id', 'product_id'], chunk.map((cell) => ({ line_id: lineId, ...cell })), 'replace', 'quantity').execute(db);
       }
     },
@@ -218,7 +215,7 @@ export function createProductionRepo(db: Kysely<unknown>, dialect: PlantDialect)
     async sumRollups(unit: RollupUnit, lineId: number, ranges: readonly Span[]): Promise<RollupCell[]> {
       const cells: RollupCell[] = [];
       const bigint = dialect === 'mysql' ? sql`SIGNED` : sql`BIGINT`;
-      for (const chunk of chunked(ranges, RANGE_CHUNK)) {
+      for (const chunk of statementChunks(ranges, RANGE_CHUNK)) {
         const spans = sql.join(chunk.map((range) => sql`SELECT CAST(${range.start} AS ${bigint}) AS range_start, CAST(${range.end} AS ${bigint}) AS range_end`), sql` UNION ALL `);
         const { rows } = await sql<Record<string, unknown>>`SELECT spans.range_start AS bucket_start, cell.area_id, cell.product_id, SUM(cell.quantity) AS quantity
           FROM (${spans}) spans JOIN ${sql.table(`sentinel_rollup_${unit}`)} cell

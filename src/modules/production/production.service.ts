@@ -285,6 +285,12 @@ export async function rebuildDayRollups(plant: Plant, line: Line, now: number): 
 }
 
 /** Figures of several lines or slices as one: sums, and the ratios recomputed from them. */
+/** What the OEE calls of one caller share: the instant they are answered for, and each line's report by window and grouping. */
+export interface OeeScope {
+  now: number;
+  lines: Map<string, Promise<OeeReport>>;
+}
+
 export function combineFigures(all: OeeFigures[]): OeeFigures {
   const sum = (pick: (figures: OeeFigures) => number) => all.reduce((total, figures) => total + pick(figures), 0);
   const planned = sum((f) => f.planned_seconds);
@@ -569,17 +575,29 @@ export function createProductionService(deps: ProductionDeps) {
         return { ...changed, start: toIso(event.start), end: event.end === null ? null : toIso(event.end), line_id: lineId };
       }),
 
-    /** OEE of a line, or of every active line together (they must share a time zone), over `[from, to)`. */
-    oee: (tenantId: string, query: OeeQuery) =>
+    /**
+     * OEE of a line, or of every active line together (they must share a time zone), over `[from, to)`.
+     * Calls made with one `scope` (a dashboard's widgets) are answered for its instant and share each
+     * line's report: the plant's OEE and a line's own OEE over one window are computed once.
+     */
+    oee: (tenantId: string, query: OeeQuery, scope?: OeeScope) =>
       withPlant(tenantId, async (plant): Promise<OeeView> => {
         checkWindow(query.from, query.to, query.group_by);
-        const now = clock();
+        const now = scope?.now ?? clock();
         const lines = query.line_id === undefined ? (await allLines(plant)).filter((line) => line.is_active) : [await getLine(plant, query.line_id)];
         const zones = new Set(lines.map((line) => line.timezone));
         if (zones.size > 1) throw badRequest('The lines are in different time zones; ask for one line at a time', [{ field: 'line_id', message: 'is required when lines differ in time zone' }]);
         const timezone = lines[0]?.timezone ?? plant.tenantTimeZone;
         const reports: OeeReport[] = [];
-        for (const line of lines) reports.push(await lineOee(plant, line, query.from, query.to, query.group_by, now));
+        for (const line of lines) {
+          const key = `${line.line_id}\n${query.from}\n${query.to}\n${query.group_by}`;
+          let report = scope?.lines.get(key);
+          if (report === undefined) {
+            report = lineOee(plant, line, query.from, query.to, query.group_by, now);
+            scope?.lines.set(key, report);
+          }
+          reports.push(await report);
+        }
         const view = (bucket: { start: number; end: number; label: string; shift?: OeeBucketView['shift'] }, figures: OeeFigures): OeeBucketView => ({
           ...figures, start: toIso(bucket.start), end: toIso(bucket.end), label: bucket.label, ...(bucket.shift ? { shift: bucket.shift } : {}),
         });

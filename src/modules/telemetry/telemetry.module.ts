@@ -5,7 +5,7 @@ import { telemetryRoutes } from './telemetry.routes.ts';
 
 export const telemetryModule: AppModule = {
   name: 'telemetry',
-  routes: ({ services }) => telemetryRoutes(services.telemetry),
+  routes: ({ services }) => telemetryRoutes(services.telemetry, services.audit),
   permissions: ['telemetry:read', 'telemetry:write'],
   jobs: telemetryJobs,
   migrations: { '20261130_telemetry_store': telemetryStore },

@@ -3,6 +3,7 @@
  * from the caller's tenant's series), batch ids, and the per-tenant counters and limits.
  */
 import { CompiledQuery, sql, type Kysely } from 'kysely';
+import { statementChunks } from '../../platform/db/chunks.ts';
 import type { Dialect } from '../../platform/db/database.ts';
 import type { PlatformDatabase } from '../../platform/db/schema.ts';
 import type { RollupTable, TelemetryRollupsTable, TelemetryTenantsTable } from './telemetry.tables.ts';
@@ -32,8 +33,11 @@ export interface AggregateRow {
 
 export type TelemetrySource = 'telemetry_points' | RollupTable;
 
-function* slices<T>(items: readonly T[], size: number): Generator<T[]> {
-  for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
+/** What count, sum, min and max are made of in raw points and in rollups. */
+function figuresOf(source: TelemetrySource) {
+  return source === 'telemetry_points'
+    ? { time: sql.ref('ts'), n: sql`count(*)`, total: sql`sum(value)`, low: sql`min(value)`, high: sql`max(value)` }
+    : { time: sql.ref('bucket'), n: sql`sum(value_count)`, total: sql`sum(value_sum)`, low: sql`min(value_min)`, high: sql`max(value_max)` };
 }
 
 const ROLLUP_COLUMNS = ['bucket', 'series_id', 'value_count', 'value_sum', 'value_min', 'value_max'] as const;
@@ -63,6 +67,12 @@ export function createTelemetryRepo(db: Kysely<PlatformDatabase>, dialect: Diale
   }
 
   return {
+    /** A savepoint around one batch of a group commit: released with the batch, or rolled back alone (then released too). */
+    async savepoint(step: 'begin' | 'release' | 'rollback'): Promise<void> {
+      if (step === 'rollback') await db.executeQuery(CompiledQuery.raw('ROLLBACK TO SAVEPOINT telemetry_batch'));
+      await db.executeQuery(CompiledQuery.raw(step === 'begin' ? 'SAVEPOINT telemetry_batch' : 'RELEASE SAVEPOINT telemetry_batch'));
+    },
+
     /** Records a batch id; false when the tenant stored it before (nothing else should be written then). */
     async claimBatch(tenantId: string, batchId: string, points: number, now: number): Promise<boolean> {
       const inserted = await db.insertInto('telemetry_batches').values({ tenant_id: tenantId, batch_id: batchId, points, received_at: now })
@@ -74,7 +84,7 @@ export function createTelemetryRepo(db: Kysely<PlatformDatabase>, dialect: Diale
       const found: (SeriesKey & { id: number })[] = [];
       const metrics = [...new Set(keys.map((key) => key.metric))];
       const wanted = new Set(keys.map((key) => `${key.metric}\n${key.labels}`));
-      for (const slice of slices(metrics, IN_LIST)) {
+      for (const slice of statementChunks(metrics, IN_LIST)) {
         const rows = await db.selectFrom('telemetry_series').select(['id', 'metric', 'labels']).where('tenant_id', '=', tenantId).where('metric', 'in', slice).execute();
         for (const row of rows) if (wanted.has(`${row.metric}\n${row.labels}`)) found.push(row);
       }
@@ -84,7 +94,7 @@ export function createTelemetryRepo(db: Kysely<PlatformDatabase>, dialect: Diale
     /** Inserts the series not stored yet; returns the ones this call created. */
     async insertSeries(tenantId: string, keys: readonly SeriesKey[], now: number): Promise<(SeriesKey & { id: number })[]> {
       const created: (SeriesKey & { id: number })[] = [];
-      for (const slice of slices(keys, INSERT_ROWS)) {
+      for (const slice of statementChunks(keys, INSERT_ROWS)) {
         created.push(...await db.insertInto('telemetry_series').values(slice.map((key) => ({ tenant_id: tenantId, metric: key.metric, labels: key.labels, created_at: now })))
           .onConflict((oc) => oc.columns(['tenant_id', 'metric', 'labels']).doNothing())
           .returning(['id', 'metric', 'labels']).execute());
@@ -102,7 +112,7 @@ export function createTelemetryRepo(db: Kysely<PlatformDatabase>, dialect: Diale
     },
 
     async insertPoints(rows: readonly { series_id: number; ts: number; value: number }[]): Promise<void> {
-      for (const slice of slices(rows, INSERT_ROWS)) {
+      for (const slice of statementChunks(rows, INSERT_ROWS)) {
         const parameters: number[] = [];
         for (const row of slice) parameters.push(row.series_id, row.ts, row.value);
         await db.executeQuery(CompiledQuery.raw(valuesText('points', 'INSERT INTO telemetry_points (series_id, ts, value)', 3, slice.length), parameters));
@@ -114,7 +124,7 @@ export function createTelemetryRepo(db: Kysely<PlatformDatabase>, dialect: Diale
       cells.sort((a, b) => a.bucket - b.bucket || a.series_id - b.series_id);
       const upsert = ` ON CONFLICT (bucket, series_id) DO UPDATE SET value_count = ${table}.value_count + excluded.value_count, value_sum = ${table}.value_sum + excluded.value_sum, `
         + `value_min = ${least}(${table}.value_min, excluded.value_min), value_max = ${greatest}(${table}.value_max, excluded.value_max)`;
-      for (const slice of slices(cells, INSERT_ROWS)) {
+      for (const slice of statementChunks(cells, INSERT_ROWS)) {
         const parameters: number[] = [];
         for (const cell of slice) for (const column of ROLLUP_COLUMNS) parameters.push(cell[column]);
         await db.executeQuery(CompiledQuery.raw(valuesText(table, `INSERT INTO ${table} (${ROLLUP_COLUMNS.join(', ')})`, ROLLUP_COLUMNS.length, slice.length, upsert), parameters));
@@ -123,26 +133,36 @@ export function createTelemetryRepo(db: Kysely<PlatformDatabase>, dialect: Diale
 
     /**
      * Count, sum, min and max of the series' points in `[from, to)`, per series and per bucket of
-     * `stepMs` (epoch-aligned; null: the whole range), read from raw points or from a rollup whose
-     * buckets divide the step.
+     * `stepMs` (epoch-aligned; null: the whole range, as one bucket starting at `from`), read from
+     * raw points or from a rollup whose buckets divide the step.
      */
     async aggregate(source: TelemetrySource, seriesIds: readonly number[], from: number, to: number, stepMs: number | null): Promise<AggregateRow[]> {
       const out: AggregateRow[] = [];
-      const [time, n, total, low, high] = source === 'telemetry_points'
-        ? [sql.ref('ts'), sql`count(*)`, sql`sum(value)`, sql`min(value)`, sql`max(value)`]
-        : [sql.ref('bucket'), sql`sum(value_count)`, sql`sum(value_sum)`, sql`min(value_min)`, sql`max(value_max)`];
-      for (const slice of slices(seriesIds, IN_LIST)) {
-        // Without a step the whole range is one bucket, starting at `from`.
-        // Literals (integers computed here), so PostgreSQL sees the same expression in SELECT and GROUP BY.
-        const bucket = stepMs === null ? sql<number>`${sql.lit(from)}` : sql<number>`(${time} / ${sql.lit(stepMs)}) * ${sql.lit(stepMs)}`;
+      const { time, n, total, low, high } = figuresOf(source);
+      for (const slice of statementChunks(seriesIds, IN_LIST)) {
+        // Literals (integers computed here), so PostgreSQL sees the same expression in SELECT and GROUP BY;
+        // without a step the text stays the same from call to call (a prepared statement reused).
+        const bucket = stepMs === null ? sql<number>`0` : sql<number>`(${time} / ${sql.lit(stepMs)}) * ${sql.lit(stepMs)}`;
         const { rows } = await sql<AggregateRow>`
           SELECT series_id, ${bucket} AS bucket, ${n} AS n, ${total} AS total, ${low} AS low, ${high} AS high
           FROM ${sql.table(source)}
           WHERE series_id IN (${sql.join(slice)}) AND ${time} >= ${from} AND ${time} < ${to}
           GROUP BY series_id${stepMs === null ? sql`` : sql`, ${bucket}`}`.execute(db);
-        for (const row of rows) out.push({ series_id: Number(row.series_id), bucket: Number(row.bucket), n: Number(row.n), total: Number(row.total), low: Number(row.low), high: Number(row.high) });
+        for (const row of rows) out.push({ series_id: Number(row.series_id), bucket: stepMs === null ? from : Number(row.bucket), n: Number(row.n), total: Number(row.total), low: Number(row.low), high: Number(row.high) });
       }
       return out;
+    },
+
+    /** The same over `[from, to)` as one bucket, for every series of one of the tenant's metrics: one pass over the range. */
+    async aggregateMetric(source: TelemetrySource, tenantId: string, metric: string, from: number, to: number): Promise<AggregateRow[]> {
+      const { time, n, total, low, high } = figuresOf(source);
+      const { rows } = await sql<AggregateRow>`
+        SELECT series_id, ${n} AS n, ${total} AS total, ${low} AS low, ${high} AS high
+        FROM ${sql.table(source)}
+        WHERE ${time} >= ${from} AND ${time} < ${to}
+          AND series_id IN (SELECT id FROM telemetry_series WHERE tenant_id = ${tenantId} AND metric = ${metric})
+        GROUP BY series_id`.execute(db);
+      return rows.map((row) => ({ series_id: Number(row.series_id), bucket: from, n: Number(row.n), total: Number(row.total), low: Number(row.low), high: Number(row.high) }));
     },
 
     tenantState: (tenantId: string) => db.selectFrom('telemetry_tenants').selectAll().where('tenant_id', '=', tenantId).executeTakeFirst(),

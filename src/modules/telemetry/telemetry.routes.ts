@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { AuditSink } from '../../platform/audit-sink.ts';
 import { badRequest } from '../../platform/http/errors.ts';
 import { problems } from '../../platform/http/schemas.ts';
 import {
@@ -11,6 +12,7 @@ const tags = ['telemetry'];
 /** 10,000 points with labels exceed the global 1 MiB body limit. */
 export const TELEMETRY_BODY_LIMIT = 4 * 1024 * 1024;
 const LABEL_KEY = new RegExp(LABEL_KEY_PATTERN);
+const INGEST_AUDIT = { action: 'telemetry.ingest', resourceType: 'telemetry' } as const;
 
 /** A label filter from the query string: a JSON object, or key=value pairs separated by commas. */
 export function parseLabelsFilter(text: string | undefined): Record<string, string> {
@@ -38,7 +40,7 @@ export function parseLabelsFilter(text: string | undefined): Record<string, stri
 }
 
 /** The telemetry API (docs/requirements.md, PLT-12). */
-export function telemetryRoutes(service: TelemetryService): FastifyPluginAsyncTypebox {
+export function telemetryRoutes(service: TelemetryService, audit: AuditSink): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.post('/telemetry', {
       bodyLimit: TELEMETRY_BODY_LIMIT,
@@ -47,11 +49,14 @@ export function telemetryRoutes(service: TelemetryService): FastifyPluginAsyncTy
         description: `Up to 10,000 points; the body may be up to ${TELEMETRY_BODY_LIMIT / 1024 / 1024} MiB. A bad row is a 400 naming it and nothing is stored; a batch that would take the tenant past its series limit is 422 and nothing is stored. A batch_id sent again is acknowledged with 200 and duplicate: true.`,
         querystring: TenantOnlyQuery, body: TelemetryBatchBody, response: { 200: TelemetryIngestResult, 201: TelemetryIngestResult, ...problems(400, 401, 403, 404, 413, 422) },
       },
-      // The store remembers the batch's new series only once committed: the audit entry follows the commit.
-      config: { access: 'telemetry:write', tenant: 'required', audit: { action: 'telemetry.ingest', resourceType: 'telemetry', transaction: false } },
+      // The service commits batches in groups: the success entry is written in the batch's own
+      // transaction (below), the guard records failures.
+      config: { access: 'telemetry:write', tenant: 'required', audit: { action: INGEST_AUDIT.action, resourceType: INGEST_AUDIT.resourceType, transaction: false } },
     }, async (request, reply) => {
-      const result = await service.ingest(request.tenantId, request.body);
-      request.auditTarget = { detail: { batch_id: result.batch_id, accepted: result.accepted, duplicate: result.duplicate } };
+      const result = await service.ingest(request.tenantId, request.body, (stored) => audit.fromRequest(request, {
+        ...INGEST_AUDIT, outcome: 'success', resourceId: null, tenantId: request.tenantId, detail: { batch_id: stored.batch_id, accepted: stored.accepted, duplicate: stored.duplicate },
+      }));
+      request.auditWritten = true;
       reply.code(result.duplicate ? 200 : 201);
       return result;
     });

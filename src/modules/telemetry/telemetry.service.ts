@@ -35,6 +35,12 @@ const METRIC_CACHE_MAX = 10_000;
 const OUT_OF_ORDER_IDS = 1_000;
 /** Series ids this process remembers (all tenants), so a batch of known series costs no lookup. */
 const SERIES_CACHE_MAX = 100_000;
+/** Windows of a metric whose per-series figures are kept for the rules evaluated at the same instant. */
+const WINDOW_READS_KEPT = 16;
+/** …and for this long at most (points keep arriving in a window that ends now). */
+const WINDOW_READ_TTL_MS = 2_000;
+/** Most points committed in one group of batches (a larger batch is a group of its own). */
+const GROUP_COMMIT_POINTS = 20_000;
 
 /** What applies to a tenant that set nothing itself. */
 export const TELEMETRY_DEFAULTS = { max_series: 10_000, raw_retention_days: 7, minute_retention_days: 90, hour_retention_days: 730 } as const;
@@ -56,6 +62,21 @@ export interface TelemetryIngestResult {
   batch_id: string | null;
   accepted: number;
   duplicate: boolean;
+}
+
+type ValidRow = { key: string; ts: number; value: number };
+type SeriesKeys = Map<string, { series: SeriesKey; firstRow: number }>;
+
+/** A validated batch waiting for its group commit. */
+interface QueuedBatch {
+  tenantId: string;
+  batchId: string | null;
+  rows: ValidRow[];
+  keys: SeriesKeys;
+  now: number;
+  beforeCommit?: (result: TelemetryIngestResult) => Promise<void>;
+  resolve: (result: TelemetryIngestResult) => void;
+  reject: (error: unknown) => void;
 }
 
 /** Points of one query or rule: a metric and the labels its series must have (a subset match). */
@@ -176,13 +197,13 @@ export function createTelemetryService(deps: { repo: TelemetryRepo; db: Pick<Db,
     };
   }
 
-  function validate(batch: TelemetryBatch, now: number): { rows: { key: string; ts: number; value: number }[]; keys: Map<string, { series: SeriesKey; firstRow: number }> } {
+  function validate(batch: TelemetryBatch, now: number): { rows: ValidRow[]; keys: SeriesKeys } {
     if (!Array.isArray(batch.points) || batch.points.length === 0 || batch.points.length > MAX_BATCH_POINTS) {
       throw badRequest('The batch was not stored', [{ field: 'points', message: `must be a list of 1-${MAX_BATCH_POINTS} points` }]);
     }
     const errors: FieldError[] = [];
-    const rows: { key: string; ts: number; value: number }[] = new Array(batch.points.length);
-    const keys = new Map<string, { series: SeriesKey; firstRow: number }>();
+    const rows: ValidRow[] = new Array(batch.points.length);
+    const keys: SeriesKeys = new Map();
     const canonical = new Map<string, string>();
     batch.points.forEach((point, index) => {
       let ts = now;
@@ -209,7 +230,7 @@ export function createTelemetryService(deps: { repo: TelemetryRepo; db: Pick<Db,
   }
 
   /** The ids of the batch's series, creating new ones within the tenant's limit (else 422, and the transaction rolls back). */
-  async function resolveSeries(tenantId: string, keys: Map<string, { series: SeriesKey; firstRow: number }>, now: number) {
+  async function resolveSeries(tenantId: string, keys: SeriesKeys, now: number) {
     const ids = new Map<string, number>();
     const missing: SeriesKey[] = [];
     const known = seriesIds.get(tenantId);
@@ -264,24 +285,119 @@ export function createTelemetryService(deps: { repo: TelemetryRepo; db: Pick<Db,
     return found.sort((a, b) => a.id - b.id);
   }
 
+  /** Raw points while the window is within raw retention (and a day long at most), else minute rollups (the window rounded out to whole minutes). */
+  async function readPlan(tenantId: string, from: number, to: number, stepMs: number | null): Promise<{ source: TelemetrySource; start: number; end: number }> {
+    const limits = limitsOf(await repo.tenantState(tenantId));
+    const raw = from >= clock() - limits.raw_retention_days * DAY_MS && to - from <= MAX_RAW_RANGE_MS && (stepMs === null || stepMs % MINUTE_MS !== 0);
+    return raw ? { source: 'telemetry_points', start: from, end: to } : { source: 'telemetry_minutes', start: from - (from % MINUTE_MS), end: Math.ceil(to / MINUTE_MS) * MINUTE_MS };
+  }
+
+  /**
+   * Per series of a metric, its figures over one window, kept for the last few windows read: a
+   * tenant's rules are evaluated at one instant, so the rules on one metric and window share one
+   * pass over the window instead of each scanning it again.
+   */
+  const windowReads = new Map<string, { at: number; read: Promise<{ series: { id: number; labels: Record<string, string> }[]; stats: Map<number, AggregateRow> }> }>();
+
+  function metricWindow(tenantId: string, metric: string, plan: { source: TelemetrySource; start: number; end: number }) {
+    const key = `${tenantId}\n${metric}\n${plan.source}\n${plan.start}\n${plan.end}`;
+    const now = clock();
+    let read = windowReads.get(key)?.read;
+    if (read === undefined || now - windowReads.get(key)!.at > WINDOW_READ_TTL_MS) {
+      windowReads.delete(key);
+      if (windowReads.size >= WINDOW_READS_KEPT) windowReads.delete(windowReads.keys().next().value!);
+      read = (async () => {
+        const series = await matchingSeries(tenantId, { metric, labels: {} });
+        const stats = new Map<number, AggregateRow>();
+        for (const row of await repo.aggregateMetric(plan.source, tenantId, metric, plan.start, plan.end)) stats.set(row.series_id, row);
+        return { series, stats };
+      })();
+      windowReads.set(key, { at: now, read });
+      read.catch(() => windowReads.delete(key));
+    }
+    return read;
+  }
+
+  /** Batches validated and waiting for the next group commit, oldest first. */
+  const queue: QueuedBatch[] = [];
+  let writing = false;
+
+  /** One batch's rows, inside the group's transaction: claim its id, resolve its series, points and rollups. */
+  async function writeBatch(item: QueuedBatch): Promise<{ result: TelemetryIngestResult; learned: (SeriesKey & { id: number })[] }> {
+    const { tenantId, batchId, rows, keys, now } = item;
+    if (batchId !== null && !(await repo.claimBatch(tenantId, batchId, rows.length, now))) return { result: { batch_id: batchId, accepted: 0, duplicate: true }, learned: [] };
+    const { ids, learned } = await resolveSeries(tenantId, keys, now);
+    const points = rows.map((row) => ({ series_id: ids.get(row.key)!, ts: row.ts, value: row.value }));
+    await repo.insertPoints(points);
+    await repo.addToRollups('telemetry_minutes', rollupCells(points, MINUTE_MS));
+    await repo.addToRollups('telemetry_hours', rollupCells(points, HOUR_MS));
+    return { result: { batch_id: batchId, accepted: rows.length, duplicate: false }, learned };
+  }
+
+  /**
+   * Group commit: the batches that arrived while the previous transaction was being written go into
+   * one transaction, each in its own savepoint (a failing batch is rolled back alone), so that one
+   * sync of the database file acknowledges them all. Syncing per batch cost more wall time than
+   * storing it, and on SQLite the sync blocks the event loop.
+   */
+  async function writeGroups(): Promise<void> {
+    writing = true;
+    try {
+      while (queue.length > 0) {
+        // SQLite runs a transaction without giving the event loop back: the requests that came in
+        // meanwhile are read first, so that they join this group.
+        await new Promise((resolve) => setImmediate(resolve));
+        let points = 0;
+        let size = 0;
+        while (size < queue.length && (size === 0 || points + queue[size]!.rows.length <= GROUP_COMMIT_POINTS)) points += queue[size++]!.rows.length;
+        const group = queue.splice(0, size);
+        const outcomes: ({ stored: Awaited<ReturnType<typeof writeBatch>> } | { error: unknown })[] = [];
+        try {
+          await deps.db.transaction(async () => {
+            for (const item of group) {
+              await repo.savepoint('begin');
+              try {
+                const stored = await writeBatch(item);
+                await item.beforeCommit?.(stored.result);
+                await repo.savepoint('release');
+                outcomes.push({ stored });
+              } catch (error) {
+                await repo.savepoint('rollback');
+                outcomes.push({ error });
+              }
+            }
+          });
+        } catch (error) {
+          for (const item of group) item.reject(error);
+          continue;
+        }
+        group.forEach((item, index) => {
+          const outcome = outcomes[index]!;
+          if ('error' in outcome) return item.reject(outcome.error);
+          // Only committed series are remembered: a rolled-back one must not be written to later.
+          remember(item.tenantId, outcome.stored.learned);
+          item.resolve(outcome.stored.result);
+        });
+      }
+    } finally {
+      writing = false;
+    }
+  }
+
   return {
-    /** Stores a batch, all or nothing; a batch id stored before is acknowledged and not counted again. */
-    async ingest(tenantId: string, batch: TelemetryBatch): Promise<TelemetryIngestResult> {
+    /**
+     * Stores a batch, all or nothing; a batch id stored before is acknowledged and not counted
+     * again. `beforeCommit` runs in the batch's transaction after its writes (the caller's audit
+     * entry commits with the batch or neither does). The batch commits on its own transaction (with
+     * others that arrive meanwhile), never a caller's.
+     */
+    ingest(tenantId: string, batch: TelemetryBatch, beforeCommit?: (result: TelemetryIngestResult) => Promise<void>): Promise<TelemetryIngestResult> {
       const now = clock();
       const { rows, keys } = validate(batch, now);
-      const batchId = batch.batch_id ?? null;
-      const stored = await deps.db.transaction(async () => {
-        if (batchId !== null && !(await repo.claimBatch(tenantId, batchId, rows.length, now))) return { result: { batch_id: batchId, accepted: 0, duplicate: true }, learned: [] };
-        const { ids, learned } = await resolveSeries(tenantId, keys, now);
-        const points = rows.map((row) => ({ series_id: ids.get(row.key)!, ts: row.ts, value: row.value }));
-        await repo.insertPoints(points);
-        await repo.addToRollups('telemetry_minutes', rollupCells(points, MINUTE_MS));
-        await repo.addToRollups('telemetry_hours', rollupCells(points, HOUR_MS));
-        return { result: { batch_id: batchId, accepted: rows.length, duplicate: false }, learned };
+      return new Promise((resolve, reject) => {
+        queue.push({ tenantId, batchId: batch.batch_id ?? null, rows, keys, now, ...(beforeCommit !== undefined ? { beforeCommit } : {}), resolve, reject });
+        if (!writing) void writeGroups();
       });
-      // Only committed series are remembered: a rolled-back one must not be written to later.
-      remember(tenantId, stored.learned);
-      return stored.result;
     },
 
     /** Per series matching the selector: the aggregation per epoch-aligned bucket of `stepMs` over `[from, to)` (rounded out to whole steps). */
@@ -318,14 +434,22 @@ export function createTelemetryService(deps: { repo: TelemetryRepo; db: Pick<Db,
      * within raw retention, else minute rollups (the window rounded out to whole minutes).
      */
     async statsAcross(tenantId: string, selector: SeriesSelector, from: number, to: number, stepMs: number | null): Promise<Map<number, Stats>> {
-      const series = await matchingSeries(tenantId, selector);
       const out = new Map<number, Stats>();
+      const plan = await readPlan(tenantId, from, to, stepMs);
+      if (stepMs === null) {
+        const window = await metricWindow(tenantId, selector.metric, plan);
+        const wanted = Object.entries(selector.labels);
+        let total: Stats | undefined;
+        for (const series of window.series) {
+          const row = window.stats.get(series.id);
+          if (row !== undefined && wanted.every(([key, value]) => series.labels[key] === value)) total = mergeStats(total, row);
+        }
+        if (total !== undefined) out.set(plan.start, total);
+        return out;
+      }
+      const series = await matchingSeries(tenantId, selector);
       if (series.length === 0) return out;
-      const limits = limitsOf(await repo.tenantState(tenantId));
-      const raw = from >= clock() - limits.raw_retention_days * DAY_MS && to - from <= MAX_RAW_RANGE_MS && (stepMs === null || stepMs % MINUTE_MS !== 0);
-      const source: TelemetrySource = raw ? 'telemetry_points' : 'telemetry_minutes';
-      const [start, end] = raw ? [from, to] : [from - (from % MINUTE_MS), Math.ceil(to / MINUTE_MS) * MINUTE_MS];
-      for (const row of await repo.aggregate(source, series.map((s) => s.id), start, end, stepMs)) out.set(row.bucket, mergeStats(out.get(row.bucket), row));
+      for (const row of await repo.aggregate(plan.source, series.map((s) => s.id), plan.start, plan.end, stepMs)) out.set(row.bucket, mergeStats(out.get(row.bucket), row));
       return out;
     },
 

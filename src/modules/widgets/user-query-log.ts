@@ -1,11 +1,12 @@
 /**
  * The record of widget and dashboard data queries (who, what, params, how long, how many rows,
  * whether the metadata cache answered). Rows are written in batches after the answers: an fsync'd
- * insert per dashboard read would cost more than the read.
+ * insert per dashboard read would cost more than the read, and on SQLite the sync holds the event
+ * loop (a few ms, more on a busy disk) for whichever request comes next, so at most once a second.
  */
 import type { UserQueriesTable } from './widgets.tables.ts';
 
-const FLUSH_AFTER_MS = 100;
+const FLUSH_AFTER_MS = 1_000;
 const FLUSH_AT_ROWS = 200;
 
 export interface UserQueryLog {

@@ -11,6 +11,7 @@ import { badRequest, forbidden, HttpError, notFound, type FieldError } from '../
 import { buildAjv } from '../../platform/http/validation.ts';
 import { newId, toIso } from '../../platform/ids.ts';
 import { plantProblem } from '../production/plant-problems.ts';
+import type { OeeScope } from '../production/production.service.ts';
 import { DATA_SOURCES, DEFAULT_TEMPLATES, WIDGETS, type LayoutItem } from './catalog.ts';
 import { resolveFilters } from './filters.ts';
 import type { MetadataCache, PlantMetadata } from './metadata-cache.ts';
@@ -156,9 +157,13 @@ export function createWidgetsService(deps: WidgetsDeps) {
   interface RequestScope {
     metadataHit: boolean | null;
     calls: Map<string, Promise<unknown>>;
+    oee: OeeScope;
     now: number;
   }
-  const newScope = (): RequestScope => ({ metadataHit: null, calls: new Map(), now: clock() });
+  const newScope = (): RequestScope => {
+    const now = clock();
+    return { metadataHit: null, calls: new Map(), oee: { now, lines: new Map() }, now };
+  };
 
   async function load(principal: Principal, tenantId: string, widgetId: string, source: DataSource, rawParams: Record<string, unknown>, usage: RequestScope) {
     if (!principal.permissions.has(source.permission)) throw forbidden(`Widget ${widgetId} needs the ${source.permission} permission`);
@@ -166,7 +171,7 @@ export function createWidgetsService(deps: WidgetsDeps) {
     const validate = validator(requestValidators, coercing, source, source.params);
     if (!validate(params)) throw badRequest(`Widget ${widgetId}: the params are not valid`, paramErrors('params', validate.errors));
     const context = {
-      tenantId, services, now: usage.now,
+      tenantId, services, now: usage.now, oeeScope: usage.oee,
       async metadata(): Promise<PlantMetadata> {
         const { metadata: value, hit } = await metadata.get(tenantId);
         usage.metadataHit = (usage.metadataHit ?? true) && hit;

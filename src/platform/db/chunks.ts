@@ -13,3 +13,18 @@ export async function* chunks<T>(items: T[], size = WRITE_CHUNK): AsyncGenerator
     yield items.slice(i, i + size);
   }
 }
+
+/**
+ * Splits rows for multi-row statements: chunks of `size`, and the rest in chunks whose sizes are
+ * powers of two. A statement's text depends on its row count and the connection keeps a prepared
+ * statement per text, so arbitrary counts (the rollup cells of each batch) would keep hundreds of
+ * large statements (tens of MiB during an ingest); this way a dozen shapes are kept per statement.
+ */
+export function* statementChunks<T>(items: readonly T[], size: number): Generator<T[]> {
+  for (let i = 0; i < items.length;) {
+    const left = items.length - i;
+    const count = left >= size ? size : 2 ** Math.floor(Math.log2(left));
+    yield items.slice(i, i + count);
+    i += count;
+  }
+}

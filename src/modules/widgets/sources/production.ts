@@ -25,7 +25,7 @@ const optionalLine = (params: Params) => (params.line_id === undefined ? {} : { 
 function oee(context: SourceContext, params: Params, groupBy: 'none' | 'hour' | 'shift' | 'day' | 'week' | 'month', window = windowOf(params, context.now)): Promise<OeeView> {
   if (groupBy === 'shift' && params.line_id === undefined) throw paramProblem('line_id', 'is required with interval shift (lines have their own shifts)');
   const query = { ...optionalLine(params), from: window.from, to: window.to, group_by: groupBy };
-  return context.shared(['oee', query], () => context.services.production.oee(context.tenantId, query));
+  return context.shared(['oee', query], () => context.services.production.oee(context.tenantId, query, context.oeeScope));
 }
 
 const ratioSeries = (items: OeeFigures[]) => RATIOS.map(({ metric, label }) => ({ label, data: items.map((figures) => figures[metric]), unit: 'ratio' }));

@@ -8,7 +8,7 @@ import { badRequest } from '../../../platform/http/errors.ts';
 import type { AlertsService } from '../../alerts/alerts.service.ts';
 import type { AnalyticsService } from '../../analytics/analytics.service.ts';
 import type { IntegrationsService } from '../../integrations/integrations.service.ts';
-import type { ProductionService } from '../../production/production.service.ts';
+import type { OeeScope, ProductionService } from '../../production/production.service.ts';
 import type { SystemsService } from '../../systems/systems.service.ts';
 import type { PlantMetadata } from '../metadata-cache.ts';
 
@@ -55,6 +55,8 @@ export interface SourceContext {
    * dashboard (the OEE cards and gauge ask for the same OEE), else `load`'s.
    */
   shared<T>(key: unknown[], load: () => Promise<T>): Promise<T>;
+  /** The OEE reports of the dashboard's lines, shared by its widgets (the plant's OEE and each line's over one window). */
+  oeeScope: OeeScope;
   now: number;
 }
 
