@@ -62,7 +62,7 @@ http {
     access_log off;
     ${['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map(temp).join('\n    ')}
     upstream sentinel {
-        ${upstreams.map((address) => `server ${address} max_fails=1 fail_timeout=5s;`).join('\n        ')}
+        ${upstreams.map((address) => `server ${address} max_fails=2 fail_timeout=5s;`).join('\n        ')}
         keepalive 64;
     }
 ${serverBlock(port)}
