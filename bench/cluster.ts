@@ -25,7 +25,7 @@ import pg from 'pg';
 import { newId } from '../src/platform/ids.ts';
 import { startNginx, type Nginx } from '../test/helpers/nginx.ts';
 import {
-  ADMIN_PASSWORD, REPO_DIR, RATE_LIMIT_PER_MINUTE, backgroundCpu, call, freePort, isRunning, machine, runBench, sentinelEnv, startChild, startSentinel,
+  ADMIN_PASSWORD, REPO_DIR, RATE_LIMIT_PER_MINUTE, backgroundCpu, call, freePort, isRunning, processCpuMs, systemBusyMs, machine, runBench, sentinelEnv, startChild, startSentinel,
   stopChild, waitUntilHealthy, writeReadmeSection, type Child, type IdOnly, type TokenPair,
 } from './lib.ts';
 
@@ -143,14 +143,25 @@ interface LoadResult {
   requests: number;
   non2xx: number;
   errors: number;
+  /** CPU time the nodes used over the run, in % of one core (all nodes together). */
+  nodesCpu: number | undefined;
+  /** CPU time the whole machine used over the run, in % of one core. */
+  machineCpu: number | undefined;
 }
+
+const cpu = (share: number | undefined) => (share === undefined ? 'n/a' : `${share} %`);
 
 function percentile(sorted: number[], q: number): number {
   return sorted.length === 0 ? 0 : Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! * 10) / 10;
 }
 
 /** The mixed traffic through `nginx`, each request as a random tenant's user. */
-async function mixedLoad(name: string, nginx: Nginx, tokens: string[], seconds: number): Promise<LoadResult> {
+async function mixedLoad(name: string, nginx: Nginx, nodes: Child[], tokens: string[], seconds: number): Promise<LoadResult> {
+  const nodesCpuMs = () => nodes.reduce<number | undefined>((sum, node) => {
+    const ms = processCpuMs(node.process.pid);
+    return sum === undefined || ms === undefined ? undefined : sum + ms;
+  }, 0);
+  const [nodesBefore, machineBefore, started] = [nodesCpuMs(), systemBusyMs(), performance.now()];
   let n = 0;
   const latencies: number[] = [];
   const run = autocannon({
@@ -173,11 +184,14 @@ async function mixedLoad(name: string, nginx: Nginx, tokens: string[], seconds: 
   });
   run.on('response', (_client, _status, _bytes, responseTime) => latencies.push(responseTime));
   const result = await run;
+  const [nodesAfter, machineAfter, elapsed] = [nodesCpuMs(), systemBusyMs(), performance.now() - started];
+  const share = (before: number | undefined, after: number | undefined) => (before === undefined || after === undefined ? undefined : Math.round(((after - before) / elapsed) * 100));
   latencies.sort((a, b) => a - b);
-  console.log(`${name}: ${Math.round(result.requests.average)} req/s, p95 ${percentile(latencies, 0.95)} ms`);
+  console.log(`${name}: ${Math.round(result.requests.average)} req/s, p95 ${percentile(latencies, 0.95)} ms, nodes CPU ${cpu(share(nodesBefore, nodesAfter))}, machine CPU ${cpu(share(machineBefore, machineAfter))}`);
   return {
     name, rps: Math.round(result.requests.average), p50: percentile(latencies, 0.5), p95: percentile(latencies, 0.95), p99: percentile(latencies, 0.99),
     requests: result.requests.total, non2xx: result.non2xx, errors: result.errors,
+    nodesCpu: share(nodesBefore, nodesAfter), machineCpu: share(machineBefore, machineAfter),
   };
 }
 
@@ -199,23 +213,26 @@ async function scaleOut(): Promise<{ lines: string[]; failed: boolean }> {
     const seedSeconds = Math.round((performance.now() - seedStarted) / 1000);
     console.log(`Seeded ${TENANTS.toLocaleString('en-US')} tenants in ${seedSeconds} s`);
 
-    await mixedLoad('warm-up', three, tokens, WARMUP_S);
-    const results = [await mixedLoad('three nodes behind nginx', three, tokens, DURATION_S)];
+    const children = nodes.map((node) => node.child);
+    await mixedLoad('warm-up', three, children, tokens, WARMUP_S);
+    const results = [await mixedLoad('three nodes behind nginx', three, children, tokens, DURATION_S)];
     for (const node of nodes.slice(1)) await stopChild(node.child);
     if (!isRunning(first.child)) throw new Error(`node 1 exited: ${first.child.output()}`);
     const one = await startNginx([first.address], { workers: 2 });
     nginxes.push(one);
-    await mixedLoad('warm-up', one, tokens, WARMUP_S);
-    results.push(await mixedLoad('one node behind nginx', one, tokens, DURATION_S));
+    await mixedLoad('warm-up', one, [first.child], tokens, WARMUP_S);
+    results.push(await mixedLoad('one node behind nginx', one, [first.child], tokens, DURATION_S));
     await stopChild(first.child);
 
     const met = results[0]!.rps >= TARGET.rps && results[0]!.p95 < TARGET.p95Ms;
     const lines = [
       `${TENANTS.toLocaleString('en-US')} tenants (each: one OPERATOR signed in, one system, ${ALERTS_PER_TENANT} alerts of which ${OPEN_PER_TENANT} open), seeded in ${seedSeconds} s. ${CONNECTIONS} connections, ${DURATION_S} s per scenario after a ${WARMUP_S} s warm-up; 80 % reads (\`GET /api/v1/alerts/active?limit=50\` 40 %, \`/systems/status\` 20 %, \`/alerts?limit=20\` 20 %), 20 % writes (\`POST /api/v1/tickets\`), every request as a random tenant's user.`,
       '',
-      '| scenario | req/s | p50 ms | p95 ms | p99 ms | requests | non-2xx | errors |',
-      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-      ...results.map((r) => `| ${r.name} | ${r.rps.toLocaleString('en-US')} | ${r.p50} | ${r.p95} | ${r.p99} | ${r.requests.toLocaleString('en-US')} | ${r.non2xx} | ${r.errors} |`),
+      '| scenario | req/s | p50 ms | p95 ms | p99 ms | requests | non-2xx | errors | nodes CPU | machine CPU |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+      ...results.map((r) => `| ${r.name} | ${r.rps.toLocaleString('en-US')} | ${r.p50} | ${r.p95} | ${r.p99} | ${r.requests.toLocaleString('en-US')} | ${r.non2xx} | ${r.errors} | ${cpu(r.nodesCpu)} | ${cpu(r.machineCpu)} |`),
+      '',
+      'CPU columns: CPU time over the measured window in % of one core (the machine has 2 cores: 200 % in all); nodes = the Sentinel processes together, machine = everything (PostgreSQL, Redis, nginx, the load generator, and whatever else ran).',
       '',
       `Target on three nodes: ≥ ${TARGET.rps.toLocaleString('en-US')} req/s with p95 < ${TARGET.p95Ms} ms: **${met ? 'met' : 'not met'}** (${results[0]!.rps.toLocaleString('en-US')} req/s, p95 ${results[0]!.p95} ms).`,
     ];
