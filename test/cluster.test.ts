@@ -30,6 +30,13 @@ const unavailable = nginxUnavailable()
   ?? (process.env.TEST_DATABASE_URL ? undefined : 'TEST_DATABASE_URL is not set')
   ?? (process.env.TEST_REDIS_URL ? undefined : 'TEST_REDIS_URL is not set');
 
+/** A Redis database number of its own: other suites on the same Redis count their own sign-ins and requests from 127.0.0.1. */
+function redisUrl(): string {
+  const url = new URL(process.env.TEST_REDIS_URL!);
+  url.pathname = '/12';
+  return url.toString();
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('three nodes behind nginx on PostgreSQL and Redis', { skip: unavailable }, () => {
@@ -56,7 +63,7 @@ describe('three nodes behind nginx on PostgreSQL and Redis', { skip: unavailable
     dropDatabase = database.drop;
     shared = mkdtempSync(path.join(tmpdir(), 'sentinel-cluster-'));
     const env = (node: number) => ({
-      SENTINEL_DATA_DIR: path.join(shared, `node${node}`), DATABASE_URL: database.url, REDIS_URL: process.env.TEST_REDIS_URL!,
+      SENTINEL_DATA_DIR: path.join(shared, `node${node}`), DATABASE_URL: database.url, REDIS_URL: redisUrl(),
       SENTINEL_JOBS: 'pg-boss', SENTINEL_SYNC: 'on', SENTINEL_BACKUP_CRON: '* * * * *', SENTINEL_SECRET_KEY: SECRET,
       SENTINEL_ADMIN_PASSWORD: ADMIN_PASSWORD, SENTINEL_TRUST_PROXY: '127.0.0.1', SENTINEL_RATE_LIMIT_PER_MINUTE: String(RATE_LIMIT_PER_MINUTE),
     });
