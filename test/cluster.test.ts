@@ -67,10 +67,13 @@ describe('three nodes behind nginx on PostgreSQL and Redis', { skip: unavailable
       SENTINEL_JOBS: 'pg-boss', SENTINEL_SYNC: 'on', SENTINEL_BACKUP_CRON: '* * * * *', SENTINEL_SECRET_KEY: SECRET,
       SENTINEL_ADMIN_PASSWORD: ADMIN_PASSWORD, SENTINEL_TRUST_PROXY: '127.0.0.1', SENTINEL_RATE_LIMIT_PER_MINUTE: String(RATE_LIMIT_PER_MINUTE),
     });
-    // The first node migrates and creates the administrator; the other two join it.
-    nodes = [await startServerProcess(env(1))];
-    nodes.push(...await Promise.all([2, 3].map((node) => startServerProcess(env(node)))));
-    children.push(...nodes.map((node) => node.child));
+    // One after the other: the first migrates and creates the administrator, and on a busy machine
+    // three starting at once may each miss the start-up deadline.
+    nodes = [];
+    for (const node of [1, 2, 3]) {
+      nodes.push(await startServerProcess(env(node)));
+      children.push(nodes.at(-1)!.child);
+    }
     nginx = await startNginx(nodes.map((node) => new URL(node.api.baseUrl).host));
     front = new ApiClient(nginx.url);
     db = openDatabase({ dataDir: shared, databaseUrl: database.url });
