@@ -1,7 +1,7 @@
 // autocannon ships no type declarations (and @types/autocannon is not a dependency): the subset
-// of its programmatic API that bench/run.ts uses.
+// of its programmatic API that the benches use.
 declare module 'autocannon' {
-  function autocannon(options: autocannon.Options): Promise<autocannon.Result>;
+  function autocannon(options: autocannon.Options): autocannon.Run;
 
   namespace autocannon {
     interface Options {
@@ -16,6 +16,21 @@ declare module 'autocannon' {
       pipelining?: number;
       /** Seconds before a request counts as a timeout (an error). */
       timeout?: number;
+      /** Requests sent in turn on each connection; `setupRequest` may change each one before it goes. */
+      requests?: Request[];
+    }
+
+    interface Request {
+      method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+      path?: string;
+      headers?: Record<string, string>;
+      body?: string;
+      setupRequest?: (request: Request, context: Record<string, unknown>) => Request;
+    }
+
+    /** A running load: its result when awaited, and an event per response (`responseTime` in ms). */
+    interface Run extends PromiseLike<Result> {
+      on(event: 'response', listener: (client: unknown, statusCode: number, resBytes: number, responseTime: number) => void): Run;
     }
 
     /** Percentiles of an HDR histogram, as autocannon reports them. */

@@ -6,35 +6,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { openDatabase } from '../src/platform/db/database.ts';
+import { runSentinel as sentinel, SENTINEL_BIN } from './helpers/cli.ts';
 import { ApiClient, createPostgresDatabase, dialects } from './helpers/harness.ts';
-
-const BIN = new URL('../bin/sentinel.js', import.meta.url).pathname;
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function sentinel(args: string[], env: Record<string, string>, until?: RegExp): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    let stopping = false;
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`sentinel ${args.join(' ')} timed out\n${stdout}\n${stderr}`)); }, 60_000);
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-      // A server runs until told to stop: stop it once it has printed what the test waits for.
-      if (!stopping && until?.test(stdout)) {
-        stopping = true;
-        child.kill('SIGTERM');
-      }
-    });
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('close', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); });
-  });
-}
 
 for (const dialect of dialects()) {
   describe(`sentinel CLI (${dialect})`, () => {
@@ -83,7 +56,7 @@ for (const dialect of dialects()) {
       let loginStatus = 0;
       let login: any;
       // Prove the printed password works against a running server, and that it must be changed first.
-      const server = spawn(process.execPath, [BIN, 'serve'], { env: { PATH: process.env.PATH ?? '', ...env, PORT: port, LOG_LEVEL: 'warn' }, stdio: 'ignore' });
+      const server = spawn(process.execPath, [SENTINEL_BIN, 'serve'], { env: { PATH: process.env.PATH ?? '', ...env, PORT: port, LOG_LEVEL: 'warn' }, stdio: 'ignore' });
       try {
         const api = new ApiClient(`http://127.0.0.1:${port}`);
         // Up to a minute: on a loaded machine the start alone can take tens of seconds.
@@ -169,7 +142,7 @@ describe('sentinel CLI usage and configuration errors', () => {
   it('does not log health probes at info, and logs other requests', async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'sentinel-cli-'));
     const port = String(20_000 + Math.floor(Math.random() * 20_000));
-    const child = spawn(process.execPath, [BIN, 'serve'], {
+    const child = spawn(process.execPath, [SENTINEL_BIN, 'serve'], {
       env: { PATH: process.env.PATH ?? '', SENTINEL_DATA_DIR: dataDir, PORT: port, LOG_LEVEL: 'info', SENTINEL_SYNC: 'off', SENTINEL_ADMIN_PASSWORD: 'Bootstrap-Root-Pass-9' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chownSync, mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
+import { freePort } from './helpers/free-port.ts';
 import { ADMIN_PASSWORD, ApiClient, PASSWORD } from './helpers/harness.ts';
 
 /*
@@ -21,14 +21,6 @@ const LOAD_LOOPS = 32;
 const BIN = new URL('../bin/sentinel.js', import.meta.url).pathname;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** A PostgreSQL cluster in a temporary directory, run as the postgres user when we are root. */
 class ThrowawayCluster {

@@ -2,32 +2,15 @@
 // sign in), `plant verify` (exit status 0 on a complete plant database, 1 when a table is missing)
 // and `plant init-dynamic-tables`.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { after, before, describe, it } from 'node:test';
 import { embeddedPlantFile } from '../src/platform/db/plant-registry.ts';
+import { runSentinel as sentinel } from './helpers/cli.ts';
 import { createPostgresDatabase, dialects, PASSWORD } from './helpers/harness.ts';
-
-const BIN = new URL('../bin/sentinel.js', import.meta.url).pathname;
-
-function sentinel(args: string[], env: Record<string, string>, until?: RegExp): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`sentinel ${args.join(' ')} timed out\n${stdout}\n${stderr}`)); }, 30_000);
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-      if (until?.test(stdout)) child.emit('ready', stdout);
-    });
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('close', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); });
-    if (until) child.once('ready', () => resolve({ code: null, stdout, stderr: String(child.pid) }));
-  });
-}
+import { startServerProcess } from './helpers/server-process.ts';
 
 for (const dialect of dialects()) {
   describe(`sentinel production commands (${dialect})`, () => {
@@ -59,17 +42,12 @@ for (const dialect of dialects()) {
       const list = await sentinel(['tenant', 'list'], env);
       assert.doesNotMatch(list.stdout, /weak-plant/);
 
-      const port = String(20_000 + Math.floor(Math.random() * 20_000));
-      const server = await sentinel(['serve'], { ...env, PORT: port }, /listening|Server listening/i);
+      const server = await startServerProcess(env);
       try {
-        const response = await fetch(`http://127.0.0.1:${port}/api/v1/auth/login`, {
-          method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'acme.admin', password: PASSWORD }),
-        });
-        assert.equal(response.status, 200, await response.clone().text());
-        const me = await fetch(`http://127.0.0.1:${port}/api/v1/auth/me`, { headers: { authorization: `Bearer ${((await response.json()) as { access_token: string }).access_token}` } });
-        assert.equal(((await me.json()) as { role: string }).role, 'ADMIN');
+        const { access_token } = await server.api.login('acme.admin', PASSWORD);
+        assert.equal((await server.api.get('/api/v1/auth/me', access_token)).body.role, 'ADMIN');
       } finally {
-        process.kill(Number(server.stderr), 'SIGTERM');
+        server.child.kill('SIGTERM');
       }
     });
 

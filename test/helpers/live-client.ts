@@ -11,7 +11,7 @@ export interface LiveClient {
 }
 
 /** Opens the live feed; resolves once the server said hello. */
-export function connectLive(server: TestServer, token: string, headers: Record<string, string> = {}): Promise<LiveClient> {
+export function connectLive(server: Pick<TestServer, 'url'>, token: string, headers: Record<string, string> = {}): Promise<LiveClient> {
   const url = `${server.url.replace('http', 'ws')}/api/v1/live?access_token=${token}`;
   const socket = new WebSocket(url, { headers });
   const events: LiveEvent[] = [];

@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { SENTINEL_BIN } from './cli.ts';
 import { ApiClient } from './harness.ts';
-
-const BIN = new URL('../../bin/sentinel.js', import.meta.url).pathname;
 
 /**
  * Starts `sentinel serve` as its own process on a random loopback port (sync off, no rate limit) and
@@ -12,7 +11,7 @@ const BIN = new URL('../../bin/sentinel.js', import.meta.url).pathname;
 export async function startServerProcess(env: Record<string, string>): Promise<{ child: ChildProcess; api: ApiClient }> {
   for (let attempt = 1; ; attempt++) {
     const port = 20_000 + Math.floor(Math.random() * 20_000);
-    const child = spawn(process.execPath, [BIN, 'serve'], {
+    const child = spawn(process.execPath, [SENTINEL_BIN, 'serve'], {
       env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', PORT: String(port), SENTINEL_SYNC: 'off', SENTINEL_RATE_LIMIT_PER_MINUTE: '1000000', ...env },
       stdio: ['ignore', 'ignore', 'pipe'],
     });

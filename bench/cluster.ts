@@ -1,0 +1,354 @@
+/**
+ * Cluster benchmark (`npm run bench:cluster`).
+ *
+ * 1. Scale-out: BENCH_TENANTS tenants (default 1,000) on one PostgreSQL database, each with a signed-in
+ *    OPERATOR, a system and 100 alerts (10 open). Mixed traffic through nginx, 80 % reads (open
+ *    alerts, alert history, system status) and 20 % writes (a new ticket), each request as a random
+ *    tenant's user: first on three nodes (pg-boss jobs, Redis), then on one of them alone behind the
+ *    same kind of nginx. Target: ≥ 2,000 req/s with p95 < 100 ms on three nodes.
+ * 2. Backup and restore: a platform database (embedded SQLite) with BENCH_AUDIT_ROWS audit entries
+ *    (default 1,000,000) and BENCH_PLANTS plant databases (default 10) with detections;
+ *    `sentinel backup create`, then `sentinel backup restore FILE` into an empty data directory.
+ *
+ * Needs nginx (Debian package `nginx`), a PostgreSQL server (BENCH_DATABASE_URL, default
+ * TEST_DATABASE_URL: the bench creates its own database next to it and drops it) and Redis
+ * (BENCH_REDIS_URL, default TEST_REDIS_URL). Environment: BENCH_DURATION (seconds per scenario,
+ * default 30), BENCH_CONNECTIONS (default 100), BENCH_TENANTS, BENCH_AUDIT_ROWS, BENCH_PLANTS.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { newId } from '../src/platform/ids.ts';
+import { startNginx, type Nginx } from '../test/helpers/nginx.ts';
+import {
+  ADMIN_PASSWORD, REPO_DIR, RATE_LIMIT_PER_MINUTE, backgroundCpu, call, freePort, isRunning, processCpuMs, systemBusyMs, machine, runBench, sentinelEnv, startChild, startSentinel,
+  stopChild, waitUntilHealthy, writeReadmeSection, type Child, type IdOnly, type TokenPair,
+} from './lib.ts';
+
+function envInt(name: string, fallback: number, min: number, max: number): number {
+  const raw = process.env[name]?.trim();
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name} must be a whole number between ${min} and ${max}, got "${raw}"`);
+  return value;
+}
+
+const DURATION_S = envInt('BENCH_DURATION', 30, 1, 3600);
+const CONNECTIONS = envInt('BENCH_CONNECTIONS', 100, 1, 10_000);
+const TENANTS = envInt('BENCH_TENANTS', 1_000, 1, 100_000);
+const AUDIT_ROWS = envInt('BENCH_AUDIT_ROWS', 1_000_000, 0, 100_000_000);
+const PLANTS = envInt('BENCH_PLANTS', 10, 0, 1_000);
+const WARMUP_S = 5;
+const ALERTS_PER_TENANT = 100;
+const OPEN_PER_TENANT = 10;
+const DETECTIONS_PER_PLANT = 5_000;
+const TARGET = { rps: 2_000, p95Ms: 100 };
+const SECRET = 'cluster-bench-shares-this-secret-key-0123456789';
+const PASSWORD = 'Bench-User-Pass-7';
+const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
+/** TEST_REDIS_URL's database 11 unless told otherwise: the suites' own sign-ins from 127.0.0.1 are counted elsewhere. */
+const REDIS_URL = process.env.BENCH_REDIS_URL ?? (process.env.TEST_REDIS_URL === undefined ? undefined : Object.assign(new URL(process.env.TEST_REDIS_URL), { pathname: '/11' }).toString());
+
+/** 80 % reads, 20 % writes; each entry is one tenth of the traffic. */
+const MIX: { method: 'GET' | 'POST'; path: string }[] = [
+  ...Array.from({ length: 4 }, () => ({ method: 'GET' as const, path: '/api/v1/alerts/active?limit=50' })),
+  ...Array.from({ length: 2 }, () => ({ method: 'GET' as const, path: '/api/v1/systems/status' })),
+  ...Array.from({ length: 2 }, () => ({ method: 'GET' as const, path: '/api/v1/alerts?limit=20' })),
+  ...Array.from({ length: 2 }, () => ({ method: 'POST' as const, path: '/api/v1/tickets' })),
+];
+
+// ---------------------------------------------------------------------------------------------
+// Scale-out
+
+async function withAdminClient<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: DATABASE_URL });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+async function startNode(databaseUrl: string, node: number): Promise<{ child: Child; address: string }> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), `sentinel-bench-node${node}-`));
+  const port = await freePort();
+  const child = startChild(`sentinel node ${node}`, ['bin/sentinel.js', 'serve'], sentinelEnv(dataDir, port, {
+    DATABASE_URL: databaseUrl, REDIS_URL, SENTINEL_JOBS: 'pg-boss', SENTINEL_SECRET_KEY: SECRET,
+    SENTINEL_TRUST_PROXY: '127.0.0.1', SENTINEL_RATE_LIMIT_PER_MINUTE: String(RATE_LIMIT_PER_MINUTE),
+  }));
+  await waitUntilHealthy(child, `http://127.0.0.1:${port}/health`, 120_000);
+  return { child, address: `127.0.0.1:${port}` };
+}
+
+/** Runs `work` for 0…count-1, `parallel` at a time. */
+async function inParallel(count: number, parallel: number, work: (index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: parallel }, async () => {
+    while (next < count) await work(next++);
+  }));
+}
+
+/** Tenants, their OPERATORs (signed in) and integrations through the API; systems and alerts straight into PostgreSQL. */
+async function seedTenants(base: string, databaseUrl: string): Promise<string[]> {
+  const admin = await call<TokenPair>(base, 'POST', '/api/v1/auth/login', 200, { body: { username: 'admin', password: ADMIN_PASSWORD } });
+  const tokens: string[] = [];
+  const tenants: { tenantId: string; integrationId: string }[] = [];
+  await inParallel(TENANTS, 8, async (i) => {
+    const tenant = await call<IdOnly>(base, 'POST', '/api/v1/tenants', 201, { token: admin.access_token, body: { name: `Bench Tenant ${i}` } });
+    await call(base, 'POST', '/api/v1/users', 201, { token: admin.access_token, body: { username: `bench.${i}`, password: PASSWORD, role: 'OPERATOR', tenant_id: tenant.id } });
+    const integration = await call<IdOnly>(base, 'POST', `/api/v1/integrations?tenant_id=${tenant.id}`, 201, {
+      token: admin.access_token, body: { name: 'Bench Grafana', type: 'grafana', enabled: false, config: { url: 'http://127.0.0.1:9/' }, secret: 'glsa_bench' },
+    });
+    tenants.push({ tenantId: tenant.id, integrationId: integration.id });
+    tokens.push((await call<TokenPair>(base, 'POST', '/api/v1/auth/login', 200, { body: { username: `bench.${i}`, password: PASSWORD } })).access_token);
+  });
+
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const now = Date.now();
+    for (const { tenantId, integrationId } of tenants) {
+      const systemId = newId(now);
+      await client.query(`INSERT INTO systems (id, tenant_id, integration_id, name, type, status, status_summary, uptime_seconds, response_time_avg_ms, last_seen, created_at, updated_at)
+        VALUES ($1, $2, $3, 'Bench system', 'grafana', 'online', NULL, 3600, 12, $4, $4, $4)`, [systemId, tenantId, integrationId, now]);
+      const rows: unknown[] = [];
+      for (let a = 0; a < ALERTS_PER_TENANT; a++) {
+        const at = now - (ALERTS_PER_TENANT - a) * 60_000;
+        const open = a >= ALERTS_PER_TENANT - OPEN_PER_TENANT;
+        rows.push(newId(at), tenantId, integrationId, systemId, `bench-${a}`, `Alert ${a}`, ['critical', 'high', 'medium', 'low'][a % 4], open ? 'active' : 'resolved', at, open ? null : at + 60_000);
+      }
+      const values = Array.from({ length: ALERTS_PER_TENANT }, (_, r) => {
+        const p = (k: number) => `$${r * 10 + k}`;
+        return `(${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)}, 'Synthetic alert for the benchmark', ${p(7)}, NULL, 'bench', 'host-1', ${p(8)}, ${p(9)}, ${p(9)}, 1, NULL, NULL, ${p(10)}, NULL, NULL, ${p(9)}, ${p(9)})`;
+      });
+      await client.query(`INSERT INTO alerts (id, tenant_id, integration_id, system_id, external_id, title, description, severity, vendor_severity, source, asset, status,
+        first_seen, last_seen, occurrences, acknowledged_at, acknowledged_by, resolved_at, resolved_by, resolution_note, created_at, updated_at) VALUES ${values.join(', ')}`, rows);
+    }
+  } finally {
+    await client.end();
+  }
+  return tokens;
+}
+
+interface LoadResult {
+  name: string;
+  rps: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  requests: number;
+  non2xx: number;
+  errors: number;
+  /** CPU time the nodes used over the run, in % of one core (all nodes together). */
+  nodesCpu: number | undefined;
+  /** CPU time the whole machine used over the run, in % of one core. */
+  machineCpu: number | undefined;
+}
+
+const cpu = (share: number | undefined) => (share === undefined ? 'n/a' : `${share} %`);
+
+function percentile(sorted: number[], q: number): number {
+  return sorted.length === 0 ? 0 : Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! * 10) / 10;
+}
+
+/** The mixed traffic through `nginx`, each request as a random tenant's user. */
+async function mixedLoad(name: string, nginx: Nginx, nodes: Child[], tokens: string[], seconds: number): Promise<LoadResult> {
+  const nodesCpuMs = () => nodes.reduce<number | undefined>((sum, node) => {
+    const ms = processCpuMs(node.process.pid);
+    return sum === undefined || ms === undefined ? undefined : sum + ms;
+  }, 0);
+  const [nodesBefore, machineBefore, started] = [nodesCpuMs(), systemBusyMs(), performance.now()];
+  let n = 0;
+  const latencies: number[] = [];
+  const run = autocannon({
+    url: nginx.url,
+    connections: CONNECTIONS,
+    duration: seconds,
+    timeout: 10,
+    requests: [{
+      setupRequest: (request) => {
+        const pick = MIX[n % MIX.length]!;
+        const token = tokens[Math.floor(Math.random() * tokens.length)]!;
+        n++;
+        return {
+          ...request, method: pick.method, path: pick.path,
+          headers: { ...request.headers, authorization: `Bearer ${token}`, ...(pick.method === 'POST' ? { 'content-type': 'application/json' } : {}) },
+          ...(pick.method === 'POST' ? { body: JSON.stringify({ title: `Bench ticket ${n}`, priority: 'low' }) } : {}),
+        };
+      },
+    }],
+  });
+  run.on('response', (_client, _status, _bytes, responseTime) => latencies.push(responseTime));
+  const result = await run;
+  const [nodesAfter, machineAfter, elapsed] = [nodesCpuMs(), systemBusyMs(), performance.now() - started];
+  const share = (before: number | undefined, after: number | undefined) => (before === undefined || after === undefined ? undefined : Math.round(((after - before) / elapsed) * 100));
+  latencies.sort((a, b) => a - b);
+  console.log(`${name}: ${Math.round(result.requests.average)} req/s, p95 ${percentile(latencies, 0.95)} ms, nodes CPU ${cpu(share(nodesBefore, nodesAfter))}, machine CPU ${cpu(share(machineBefore, machineAfter))}`);
+  return {
+    name, rps: Math.round(result.requests.average), p50: percentile(latencies, 0.5), p95: percentile(latencies, 0.95), p99: percentile(latencies, 0.99),
+    requests: result.requests.total, non2xx: result.non2xx, errors: result.errors,
+    nodesCpu: share(nodesBefore, nodesAfter), machineCpu: share(machineBefore, machineAfter),
+  };
+}
+
+async function scaleOut(): Promise<{ lines: string[]; failed: boolean }> {
+  if (DATABASE_URL === undefined || REDIS_URL === undefined) throw new Error('set BENCH_DATABASE_URL (or TEST_DATABASE_URL) and BENCH_REDIS_URL (or TEST_REDIS_URL)');
+  const name = `sentinel_bench_${process.pid}`;
+  await withAdminClient((client) => client.query(`CREATE DATABASE ${name}`));
+  const url = new URL(DATABASE_URL);
+  url.pathname = `/${name}`;
+  const databaseUrl = url.toString();
+  const nginxes: Nginx[] = [];
+  try {
+    const first = await startNode(databaseUrl, 1);
+    const nodes = [first, ...await Promise.all([2, 3].map((node) => startNode(databaseUrl, node)))];
+    const three = await startNginx(nodes.map((node) => node.address), { workers: 2 });
+    nginxes.push(three);
+    const seedStarted = performance.now();
+    const tokens = await seedTenants(three.url, databaseUrl);
+    const seedSeconds = Math.round((performance.now() - seedStarted) / 1000);
+    console.log(`Seeded ${TENANTS.toLocaleString('en-US')} tenants in ${seedSeconds} s`);
+
+    const children = nodes.map((node) => node.child);
+    await mixedLoad('warm-up', three, children, tokens, WARMUP_S);
+    const results = [await mixedLoad('three nodes behind nginx', three, children, tokens, DURATION_S)];
+    for (const node of nodes.slice(1)) await stopChild(node.child);
+    if (!isRunning(first.child)) throw new Error(`node 1 exited: ${first.child.output()}`);
+    const one = await startNginx([first.address], { workers: 2 });
+    nginxes.push(one);
+    await mixedLoad('warm-up', one, [first.child], tokens, WARMUP_S);
+    results.push(await mixedLoad('one node behind nginx', one, [first.child], tokens, DURATION_S));
+    await stopChild(first.child);
+
+    const met = results[0]!.rps >= TARGET.rps && results[0]!.p95 < TARGET.p95Ms;
+    const lines = [
+      `${TENANTS.toLocaleString('en-US')} tenants (each: one OPERATOR signed in, one system, ${ALERTS_PER_TENANT} alerts of which ${OPEN_PER_TENANT} open), seeded in ${seedSeconds} s. ${CONNECTIONS} connections, ${DURATION_S} s per scenario after a ${WARMUP_S} s warm-up; 80 % reads (\`GET /api/v1/alerts/active?limit=50\` 40 %, \`/systems/status\` 20 %, \`/alerts?limit=20\` 20 %), 20 % writes (\`POST /api/v1/tickets\`), every request as a random tenant's user.`,
+      '',
+      '| scenario | req/s | p50 ms | p95 ms | p99 ms | requests | non-2xx | errors | nodes CPU | machine CPU |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+      ...results.map((r) => `| ${r.name} | ${r.rps.toLocaleString('en-US')} | ${r.p50} | ${r.p95} | ${r.p99} | ${r.requests.toLocaleString('en-US')} | ${r.non2xx} | ${r.errors} | ${cpu(r.nodesCpu)} | ${cpu(r.machineCpu)} |`),
+      '',
+      'CPU columns: CPU time over the measured window in % of one core (the machine has 2 cores: 200 % in all); nodes = the Sentinel processes together, machine = everything (PostgreSQL, Redis, nginx, the load generator, and whatever else ran).',
+      '',
+      `Target on three nodes: ≥ ${TARGET.rps.toLocaleString('en-US')} req/s with p95 < ${TARGET.p95Ms} ms: **${met ? 'met' : 'not met'}** (${results[0]!.rps.toLocaleString('en-US')} req/s, p95 ${results[0]!.p95} ms).`,
+    ];
+    return { lines, failed: results.some((r) => r.non2xx > 0 || r.errors > 0) };
+  } finally {
+    for (const nginx of nginxes) await nginx.stop();
+    await withAdminClient((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Backup and restore
+
+function sentinelCli(dataDir: string, ...args: string[]): { ms: number; stdout: string } {
+  const started = performance.now();
+  const stdout = execFileSync(process.execPath, ['bin/sentinel.js', ...args], {
+    cwd: REPO_DIR, env: sentinelEnv(dataDir, 0), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 16 * 1024 * 1024,
+  });
+  return { ms: Math.round(performance.now() - started), stdout };
+}
+
+function insertAuditRows(file: string, rows: number): void {
+  const db = new DatabaseSync(file);
+  try {
+    const insert = db.prepare(`INSERT INTO audit_logs (id, tenant_id, actor_id, actor_username, action, resource_type, resource_id, outcome, ip, user_agent, request_id, detail, created_at, updated_at)
+      VALUES (?, NULL, NULL, 'bench', 'ticket.update', 'ticket', ?, 'success', '192.0.2.10', 'bench', NULL, '{"changes":{"status":"resolved"}}', ?, ?)`);
+    const first = Date.now() - rows * 1_000;
+    db.exec('BEGIN');
+    for (let i = 0; i < rows; i++) {
+      const at = first + i * 1_000;
+      insert.run(newId(at), newId(at), at, at);
+    }
+    db.exec('COMMIT');
+  } finally {
+    db.close();
+  }
+}
+
+function count(file: string, table: string): number {
+  const db = new DatabaseSync(file, { readOnly: true });
+  try {
+    return Number((db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n);
+  } finally {
+    db.close();
+  }
+}
+
+async function backupRestore(): Promise<string[]> {
+  const sentinel = await startSentinel();
+  const admin = await call<TokenPair>(sentinel.base, 'POST', '/api/v1/auth/login', 200, { body: { username: 'admin', password: ADMIN_PASSWORD } });
+  for (let plant = 0; plant < PLANTS; plant++) {
+    const tenant = await call<IdOnly>(sentinel.base, 'POST', '/api/v1/tenants', 201, { token: admin.access_token, body: { name: `Plant ${plant}` } });
+    const q = `?tenant_id=${tenant.id}`;
+    const line = (await call<{ line_id: number }>(sentinel.base, 'POST', `/api/v1/production/lines${q}`, 201, { token: admin.access_token, body: { line_name: 'Line', line_code: 'main' } })).line_id;
+    const area = (await call<{ area_id: number }>(sentinel.base, 'POST', `/api/v1/production/areas${q}`, 201, { token: admin.access_token, body: { line_id: line, area_name: 'Out', area_type: 'output' } })).area_id;
+    for (let batch = 0; batch < DETECTIONS_PER_PLANT / 1_000; batch++) {
+      const detections = Array.from({ length: 1_000 }, (_, i) => ({ detected_at: Date.now() - 86_400_000 + (batch * 1_000 + i) * 1_000, area_id: area }));
+      await call(sentinel.base, 'POST', `/api/v1/production/lines/${line}/detections${q}`, 201, { token: admin.access_token, body: { batch_id: `b${batch}`, detections } });
+    }
+  }
+  await stopChild(sentinel.child);
+  const platformFile = path.join(sentinel.dataDir, 'sentinel.db');
+  const seedStarted = performance.now();
+  insertAuditRows(platformFile, AUDIT_ROWS);
+  console.log(`Inserted ${AUDIT_ROWS.toLocaleString('en-US')} audit entries in ${Math.round(performance.now() - seedStarted)} ms`);
+  const auditRows = count(platformFile, 'audit_logs');
+  const plantFiles = readdirSync(path.join(sentinel.dataDir, 'tenants')).length;
+
+  const created = sentinelCli(sentinel.dataDir, 'backup', 'create');
+  const archive = created.stdout.split('\n')[0]!.trim();
+  const restoreDir = mkdtempSync(path.join(os.tmpdir(), 'sentinel-bench-restore-'));
+  try {
+    const restored = sentinelCli(restoreDir, 'backup', 'restore', archive);
+    const restoredRows = count(path.join(restoreDir, 'sentinel.db'), 'audit_logs');
+    const restoredPlants = readdirSync(path.join(restoreDir, 'tenants')).length;
+    if (restoredRows !== auditRows || restoredPlants !== plantFiles) throw new Error(`restore incomplete: ${restoredRows}/${auditRows} audit rows, ${restoredPlants}/${plantFiles} plant databases`);
+    const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
+    return [
+      `Embedded SQLite platform database with ${auditRows.toLocaleString('en-US')} audit entries (${mib(statSync(platformFile).size)} MiB) and ${plantFiles} plant databases of ${DETECTIONS_PER_PLANT.toLocaleString('en-US')} detections each; archive ${mib(statSync(archive).size)} MiB.`,
+      '',
+      '| step | seconds |',
+      '| --- | ---: |',
+      `| \`sentinel backup create\` | ${(created.ms / 1000).toFixed(1)} |`,
+      `| \`sentinel backup restore FILE\` (into an empty data directory; every audit row and plant database checked after) | ${(restored.ms / 1000).toFixed(1)} |`,
+    ];
+  } finally {
+    rmSync(restoreDir, { recursive: true, force: true });
+    rmSync(sentinel.dataDir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<number> {
+  const busy = await backgroundCpu(1_000);
+  const scale = await scaleOut();
+  console.log(scale.lines.join('\n'));
+  const backup = await backupRestore();
+  console.log(backup.join('\n'));
+  if (scale.failed) {
+    console.error('Not writing bench/README.md: some requests failed.');
+    return 1;
+  }
+  const m = machine();
+  const section = [
+    `Measured ${new Date().toISOString().slice(0, 16)}Z by \`npm run bench:cluster\`. Machine: ${m.nproc} CPUs, ${m.cpuModel}, ${m.memoryGiB} GiB RAM, Node ${m.node}; busy before the run: ${busy === undefined ? 'n/a' : `${Math.round(busy)} % of one core`}. Everything (PostgreSQL, Redis, nginx, the nodes and the load generator) on this one machine.`,
+    '',
+    '**Scale-out**',
+    '',
+    ...scale.lines,
+    '',
+    '**Backup and restore**',
+    '',
+    ...backup,
+  ].join('\n');
+  writeReadmeSection('cluster', section);
+  return 0;
+}
+
+await runBench('cluster bench', main);
