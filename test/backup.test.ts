@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { loadConfig, type Config } from '../src/config.ts';
 import { backupSettings, BackupError, createBackupService } from '../src/modules/operations/backup.service.ts';
-import { ADMIN_PASSWORD, createPostgresDatabase, dialects, startServer, type TestServer } from './helpers/harness.ts';
+import { ADMIN_PASSWORD, createServerDatabase, dialects, startServer, type TestServer } from './helpers/harness.ts';
 import { startServerProcess } from './helpers/server-process.ts';
 
 type Tables = Record<string, string[]>;
@@ -48,7 +48,7 @@ function plantFiles(dataDir: string): string[] {
 for (const dialect of dialects()) {
   describe(`backup and restore (${dialect})`, () => {
     let server: TestServer;
-    let target: { dataDir: string; pg?: Awaited<ReturnType<typeof createPostgresDatabase>> };
+    let target: { dataDir: string; pg?: Awaited<ReturnType<typeof createServerDatabase>> };
     let archive: string;
     const tenantIds: string[] = [];
 
@@ -68,7 +68,7 @@ for (const dialect of dialects()) {
       }
       await server.services.audit.flushReads();
       target = { dataDir: mkdtempSync(path.join(tmpdir(), 'sentinel-restore-')) };
-      if (dialect === 'postgres') target.pg = await createPostgresDatabase();
+      target.pg = await createServerDatabase(dialect);
     });
     after(async () => {
       await server.close();

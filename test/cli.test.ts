@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { openDatabase } from '../src/platform/db/database.ts';
-import { ApiClient, createPostgresDatabase, dialects } from './helpers/harness.ts';
+import { ApiClient, createServerDatabase, dialects } from './helpers/harness.ts';
 
 const BIN = new URL('../bin/sentinel.js', import.meta.url).pathname;
 
@@ -45,8 +45,8 @@ for (const dialect of dialects()) {
     before(async () => {
       dataDir = mkdtempSync(path.join(tmpdir(), 'sentinel-cli-'));
       env = { SENTINEL_DATA_DIR: dataDir };
-      if (dialect === 'postgres') {
-        const database = await createPostgresDatabase();
+      const database = await createServerDatabase(dialect);
+      if (database) {
         env.DATABASE_URL = database.url;
         dropDatabase = database.drop;
       }

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { openDatabase } from '../src/platform/db/database.ts';
-import { ADMIN_PASSWORD, createPostgresDatabase, dialects } from './helpers/harness.ts';
+import { ADMIN_PASSWORD, createServerDatabase, dialects } from './helpers/harness.ts';
 import { startServerProcess } from './helpers/server-process.ts';
 
 const SECRET = 'two-nodes-share-this-secret-key-0123456789';
@@ -26,7 +26,7 @@ for (const dialect of dialects()) {
     });
 
     it('runs each minute\'s backup once, and a run request once', { timeout: 180_000 }, async () => {
-      const database = dialect === 'postgres' ? await createPostgresDatabase() : undefined;
+      const database = await createServerDatabase(dialect);
       dropDatabase = database?.drop;
       const shared = mkdtempSync(path.join(tmpdir(), 'sentinel-two-nodes-'));
       dirs.push(shared);
