@@ -25,6 +25,8 @@ import {
   type QueryResult,
   type RootOperationNode,
   type UnknownRow,
+  type UpdateQueryNode,
+  type DeleteQueryNode,
 } from 'kysely';
 
 /**
@@ -42,10 +44,22 @@ export const MYSQL_KEY_TEXT_LENGTH = 255;
  * one). RETURNING is refused: MySQL 8 has none, and MariaDB's would silently return nothing
  * through Kysely, so a test on MariaDB must fail where MySQL would.
  */
+const refuseReturning = <T extends { returning?: unknown }>(node: T): T => {
+  if (node.returning !== undefined) throw new Error('RETURNING is not supported on MySQL: select the row after writing it');
+  return node;
+};
+
 class MysqlQueryTransformer extends OperationNodeTransformer {
+  protected override transformUpdateQuery(node: UpdateQueryNode): UpdateQueryNode {
+    return refuseReturning(super.transformUpdateQuery(node));
+  }
+
+  protected override transformDeleteQuery(node: DeleteQueryNode): DeleteQueryNode {
+    return refuseReturning(super.transformDeleteQuery(node));
+  }
+
   protected override transformInsertQuery(node: InsertQueryNode): InsertQueryNode {
-    const transformed = super.transformInsertQuery(node);
-    if (transformed.returning !== undefined) throw new Error('RETURNING is not supported on MySQL: select the row after writing it');
+    const transformed = refuseReturning(super.transformInsertQuery(node));
     const conflict = transformed.onConflict;
     if (conflict === undefined) return transformed;
     if (conflict.updateWhere !== undefined || conflict.indexWhere !== undefined) throw new Error('a conditional ON CONFLICT has no MySQL equivalent');
