@@ -33,7 +33,9 @@ for (const dialect of dialects()) {
       const env = (node: number) => ({
         SENTINEL_DATA_DIR: database === undefined ? shared : path.join(shared, `node${node}`),
         SENTINEL_ADMIN_PASSWORD: ADMIN_PASSWORD, SENTINEL_SECRET_KEY: SECRET, SENTINEL_SYNC: 'on', SENTINEL_BACKUP_CRON: '* * * * *',
-        ...(database !== undefined ? { DATABASE_URL: database.url, SENTINEL_JOBS: 'pg-boss' } : {}),
+        // On MySQL two nodes share the local driver's job slots; pg-boss is PostgreSQL's.
+        ...(database !== undefined ? { DATABASE_URL: database.url } : {}),
+        ...(dialect === 'postgres' ? { SENTINEL_JOBS: 'pg-boss' } : {}),
       });
       const nodes = [];
       for (const node of [1, 2]) {
