@@ -26,6 +26,8 @@ import {
   type RootOperationNode,
   type UnknownRow,
   type UpdateQueryNode,
+  type ValueNode,
+  type PrimitiveValueListNode,
   type DeleteQueryNode,
 } from 'kysely';
 
@@ -49,7 +51,22 @@ const refuseReturning = <T extends { returning?: unknown }>(node: T): T => {
   return node;
 };
 
+/**
+ * mysql2 writes parameters into the SQL text, and a non-finite number as a bare word (`Infinity`,
+ * read as a column name: a syntax error, not a refused value). As text it is what pg sends: stored
+ * in a text column, refused by a numeric one as an invalid value, on both.
+ */
+const finiteOrText = (value: unknown): unknown => (typeof value === 'number' && !Number.isFinite(value) ? String(value) : value);
+
 class MysqlQueryTransformer extends OperationNodeTransformer {
+  protected override transformValue(node: ValueNode): ValueNode {
+    return { ...node, value: finiteOrText(node.value) };
+  }
+
+  protected override transformPrimitiveValueList(node: PrimitiveValueListNode): PrimitiveValueListNode {
+    return { ...node, values: node.values.map(finiteOrText) };
+  }
+
   protected override transformUpdateQuery(node: UpdateQueryNode): UpdateQueryNode {
     return refuseReturning(super.transformUpdateQuery(node));
   }
