@@ -15,9 +15,8 @@ export interface MysqlLog {
  * ONLY_FULL_GROUP_BY is MySQL 8's default: set on MariaDB too, so tests there catch queries MySQL refuses.
  */
 const SESSION_SETUP = [
-  "SET time_zone = '+00:00'",
+  "SET time_zone = '+00:00', sql_mode = 'ONLY_FULL_GROUP_BY,STRICT_ALL_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION'",
   'SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED',
-  "SET SESSION sql_mode = 'ONLY_FULL_GROUP_BY,STRICT_ALL_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION'",
 ];
 
 export interface MysqlPlatform {
@@ -34,7 +33,9 @@ export function createMysqlPlatformDialect(url: string, log: MysqlLog): MysqlPla
     connectionLimit: 10,
     maxIdle: 10,
     idleTimeout: 30_000,
-    connectTimeout: 3000,
+    // mysql2's default. A connection opened while the pool grows under a burst takes seconds on a busy
+    // host; a server that is down refuses at once (ECONNREFUSED) whatever this is.
+    connectTimeout: 10_000,
     charset: 'utf8mb4',
     timezone: 'Z',
     // Epoch-millisecond BIGINTs arrive as numbers (exact strings only past 2^53, which they never reach);
