@@ -91,6 +91,7 @@ function openMysql(url: string, log: DbLog): Db {
   return {
     kysely,
     transaction: scope.run,
+    afterCommit: scope.afterCommit,
     dialect: 'mysql',
     ping: (timeoutMs) => withTimeout(mysql.ping(), timeoutMs),
     dataVersion: undefined,
