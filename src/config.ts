@@ -151,8 +151,8 @@ function optional(env: Env, name: string): string | undefined {
 
 function parseDatabaseUrl(raw: string | undefined): string | undefined {
   if (raw === undefined) return undefined;
-  if (!/^postgres(ql)?:\/\//.test(raw)) {
-    throw new ConfigError('DATABASE_URL must start with postgres:// or postgresql:// (leave it unset for the embedded SQLite database)');
+  if (!/^(postgres(ql)?|mysql|mariadb):\/\//.test(raw)) {
+    throw new ConfigError('DATABASE_URL must start with postgres://, postgresql://, mysql:// or mariadb:// (leave it unset for the embedded SQLite database)');
   }
   try {
     new URL(raw);
@@ -253,7 +253,7 @@ const FIVE_FIELD_CRON = /^\S+( \S+){4}$/;
 function parseOperations(env: Env, dataDir: string, databaseUrl: string | undefined) {
   const jobsDriver = optional(env, 'SENTINEL_JOBS') ?? 'local';
   if (jobsDriver !== 'local' && jobsDriver !== 'pg-boss') throw new ConfigError(`SENTINEL_JOBS must be local or pg-boss, got "${jobsDriver}"`);
-  if (jobsDriver === 'pg-boss' && databaseUrl === undefined) throw new ConfigError('SENTINEL_JOBS=pg-boss needs DATABASE_URL (pg-boss keeps its jobs in PostgreSQL)');
+  if (jobsDriver === 'pg-boss' && !/^postgres(ql)?:/.test(databaseUrl ?? '')) throw new ConfigError('SENTINEL_JOBS=pg-boss needs a PostgreSQL DATABASE_URL (pg-boss keeps its jobs in PostgreSQL)');
   const backupCron = optional(env, 'SENTINEL_BACKUP_CRON') ?? '0 */6 * * *';
   if (!FIVE_FIELD_CRON.test(backupCron.trim()) || !isCron(backupCron)) throw new ConfigError('SENTINEL_BACKUP_CRON must be a five-field cron expression (UTC), e.g. "0 */6 * * *"');
   const auditDays = optional(env, 'SENTINEL_AUDIT_RETENTION_DAYS');

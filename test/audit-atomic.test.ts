@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { openDatabase } from '../src/platform/db/database.ts';
-import { ADMIN_PASSWORD, createPostgresDatabase, dialects } from './helpers/harness.ts';
+import { ADMIN_PASSWORD, createServerDatabase, dialects } from './helpers/harness.ts';
 import { startServerProcess } from './helpers/server-process.ts';
 
 const WRITERS = 24;
@@ -19,8 +19,8 @@ for (const dialect of dialects()) {
     before(async () => {
       dataDir = mkdtempSync(path.join(tmpdir(), 'sentinel-kill-'));
       env = { SENTINEL_DATA_DIR: dataDir, SENTINEL_ADMIN_PASSWORD: ADMIN_PASSWORD };
-      if (dialect === 'postgres') {
-        const database = await createPostgresDatabase();
+      const database = await createServerDatabase(dialect);
+      if (database) {
         env.DATABASE_URL = database.url;
         dropDatabase = database.drop;
       }

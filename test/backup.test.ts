@@ -8,10 +8,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { after, before, describe, it } from 'node:test';
+import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { loadConfig, type Config } from '../src/config.ts';
 import { backupSettings, BackupError, createBackupService } from '../src/modules/operations/backup.service.ts';
-import { ADMIN_PASSWORD, createPostgresDatabase, dialects, startServer, type TestServer } from './helpers/harness.ts';
+import { ADMIN_PASSWORD, createServerDatabase, dialects, startServer, type TestServer } from './helpers/harness.ts';
 import { startServerProcess } from './helpers/server-process.ts';
 
 type Tables = Record<string, string[]>;
@@ -40,6 +41,20 @@ async function postgresTables(url: string): Promise<Tables> {
   }
 }
 
+async function mysqlTables(url: string): Promise<Tables> {
+  const connection = await mysql.createConnection({ uri: url });
+  try {
+    const [rows] = await connection.query('SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE() ORDER BY table_name');
+    const tables: Tables = {};
+    for (const { name } of rows as { name: string }[]) tables[name] = ((await connection.query(`SELECT * FROM \`${name}\``))[0] as object[]).map((row) => JSON.stringify(row)).sort();
+    return tables;
+  } finally {
+    await connection.end();
+  }
+}
+
+const serverTables = (dialect: string, url: string) => (dialect === 'mysql' ? mysqlTables(url) : postgresTables(url));
+
 function plantFiles(dataDir: string): string[] {
   const root = path.join(dataDir, 'tenants');
   return existsSync(root) ? readdirSync(root).filter((id) => existsSync(path.join(root, id, 'plant.db'))).sort() : [];
@@ -48,7 +63,7 @@ function plantFiles(dataDir: string): string[] {
 for (const dialect of dialects()) {
   describe(`backup and restore (${dialect})`, () => {
     let server: TestServer;
-    let target: { dataDir: string; pg?: Awaited<ReturnType<typeof createPostgresDatabase>> };
+    let target: { dataDir: string; pg?: Awaited<ReturnType<typeof createServerDatabase>> };
     let archive: string;
     const tenantIds: string[] = [];
 
@@ -68,7 +83,7 @@ for (const dialect of dialects()) {
       }
       await server.services.audit.flushReads();
       target = { dataDir: mkdtempSync(path.join(tmpdir(), 'sentinel-restore-')) };
-      if (dialect === 'postgres') target.pg = await createPostgresDatabase();
+      target.pg = await createServerDatabase(dialect);
     });
     after(async () => {
       await server.close();
@@ -85,7 +100,7 @@ for (const dialect of dialects()) {
       assert.match(readFileSync(`${backup.path}.sha256`, 'utf8'), new RegExp(`^${backup.sha256}  ${path.basename(backup.path)}\\n$`));
       const manifest = await server.services.backups.verify(backup.path);
       const names = manifest.files.map((entry) => entry.name).sort();
-      assert.deepEqual(names, [dialect === 'sqlite' ? 'sentinel.db' : 'platform.pgdump', 'secret.key', ...tenantIds.map((id) => `tenants/${id}/plant.db`)].sort());
+      assert.deepEqual(names, [{ sqlite: 'sentinel.db', postgres: 'platform.pgdump', mysql: 'platform.mysql.sql' }[dialect], 'secret.key', ...tenantIds.map((id) => `tenants/${id}/plant.db`)].sort());
       assert.deepEqual(server.services.backups.list().map((entry) => entry.path), [backup.path]);
     });
 
@@ -94,7 +109,7 @@ for (const dialect of dialects()) {
       if (dialect === 'sqlite') {
         assert.deepEqual(sqliteTables(path.join(target.dataDir, 'sentinel.db')), sqliteTables(path.join(server.config.dataDir, 'sentinel.db')));
       } else {
-        const [restored, original] = await Promise.all([postgresTables(target.pg!.url), postgresTables(server.config.databaseUrl!)]);
+        const [restored, original] = await Promise.all([serverTables(dialect, target.pg!.url), serverTables(dialect, server.config.databaseUrl!)]);
         assert.ok(Object.keys(original).length > 10);
         assert.deepEqual(restored, original);
       }

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { openDatabase } from '../src/platform/db/database.ts';
 import { runSentinel as sentinel, SENTINEL_BIN } from './helpers/cli.ts';
-import { ApiClient, createPostgresDatabase, dialects } from './helpers/harness.ts';
+import { ApiClient, createServerDatabase, dialects } from './helpers/harness.ts';
 
 for (const dialect of dialects()) {
   describe(`sentinel CLI (${dialect})`, () => {
@@ -18,8 +18,8 @@ for (const dialect of dialects()) {
     before(async () => {
       dataDir = mkdtempSync(path.join(tmpdir(), 'sentinel-cli-'));
       env = { SENTINEL_DATA_DIR: dataDir };
-      if (dialect === 'postgres') {
-        const database = await createPostgresDatabase();
+      const database = await createServerDatabase(dialect);
+      if (database) {
         env.DATABASE_URL = database.url;
         dropDatabase = database.drop;
       }

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { openDatabase } from '../src/platform/db/database.ts';
-import { ADMIN_PASSWORD, createPostgresDatabase, dialects } from './helpers/harness.ts';
+import { ADMIN_PASSWORD, createServerDatabase, dialects } from './helpers/harness.ts';
 import { startServerProcess } from './helpers/server-process.ts';
 
 const SECRET = 'two-nodes-share-this-secret-key-0123456789';
@@ -26,14 +26,16 @@ for (const dialect of dialects()) {
     });
 
     it('runs each minute\'s backup once, and a run request once', { timeout: 180_000 }, async () => {
-      const database = dialect === 'postgres' ? await createPostgresDatabase() : undefined;
+      const database = await createServerDatabase(dialect);
       dropDatabase = database?.drop;
       const shared = mkdtempSync(path.join(tmpdir(), 'sentinel-two-nodes-'));
       dirs.push(shared);
       const env = (node: number) => ({
         SENTINEL_DATA_DIR: database === undefined ? shared : path.join(shared, `node${node}`),
         SENTINEL_ADMIN_PASSWORD: ADMIN_PASSWORD, SENTINEL_SECRET_KEY: SECRET, SENTINEL_SYNC: 'on', SENTINEL_BACKUP_CRON: '* * * * *',
-        ...(database !== undefined ? { DATABASE_URL: database.url, SENTINEL_JOBS: 'pg-boss' } : {}),
+        // On MySQL two nodes share the local driver's job slots; pg-boss is PostgreSQL's.
+        ...(database !== undefined ? { DATABASE_URL: database.url } : {}),
+        ...(dialect === 'postgres' ? { SENTINEL_JOBS: 'pg-boss' } : {}),
       });
       const nodes = [];
       for (const node of [1, 2]) {

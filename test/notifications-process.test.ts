@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '../src/config.ts';
 import { openDatabase } from '../src/platform/db/database.ts';
 import { newId } from '../src/platform/ids.ts';
-import { ADMIN_PASSWORD, createPostgresDatabase, dialects } from './helpers/harness.ts';
+import { ADMIN_PASSWORD, createServerDatabase, dialects } from './helpers/harness.ts';
 import { startServerProcess } from './helpers/server-process.ts';
 import { startSmtpSink, type SmtpSink } from './helpers/smtp-sink.ts';
 import { startWebhookReceiver } from './helpers/webhook-receiver.ts';
@@ -40,7 +40,7 @@ for (const dialect of dialects()) {
       dataDir = mkdtempSync(path.join(tmpdir(), 'sentinel-notify-process-'));
       sink = await startSmtpSink();
       hook = await startWebhookReceiver();
-      const pgDb = dialect === 'postgres' ? await createPostgresDatabase() : undefined;
+      const pgDb = await createServerDatabase(dialect);
       dropDatabase = pgDb?.drop;
       env = {
         SENTINEL_DATA_DIR: dataDir, SENTINEL_ADMIN_PASSWORD: ADMIN_PASSWORD, SENTINEL_SYNC: 'on', SENTINEL_SMTP_URL: sink.url,

@@ -9,7 +9,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { after, before, describe, it } from 'node:test';
 import { embeddedPlantFile } from '../src/platform/db/plant-registry.ts';
 import { runSentinel as sentinel } from './helpers/cli.ts';
-import { createPostgresDatabase, dialects, PASSWORD } from './helpers/harness.ts';
+import { createPostgresDatabase, createServerDatabase, dialects, PASSWORD } from './helpers/harness.ts';
 import { startServerProcess } from './helpers/server-process.ts';
 
 for (const dialect of dialects()) {
@@ -21,8 +21,8 @@ for (const dialect of dialects()) {
     before(async () => {
       dataDir = mkdtempSync(path.join(tmpdir(), 'sentinel-prod-cli-'));
       env = { SENTINEL_DATA_DIR: dataDir, SENTINEL_SYNC: 'off', SENTINEL_ADMIN_PASSWORD: 'Bootstrap-Root-Pass-9' };
-      if (dialect === 'postgres') {
-        const database = await createPostgresDatabase();
+      const database = await createServerDatabase(dialect);
+      if (database) {
         env.DATABASE_URL = database.url;
         dropDatabase = database.drop;
       }

@@ -21,7 +21,7 @@ import { type GroupBy, type ProductionCount, computeOee } from '../src/modules/p
 import { type ProductionService, createProductionService } from '../src/modules/production/production.service.ts';
 import { shiftInstances } from '../src/modules/production/shift-calendar.ts';
 import { type StructureService, createStructureService } from '../src/modules/production/structure.service.ts';
-import { createPostgresDatabase, dialects } from './helpers/harness.ts';
+import { createPostgresDatabase, createServerDatabase, dialects } from './helpers/harness.ts';
 
 const MADRID = 'Europe/Madrid';
 const MIN = 60_000;
@@ -39,7 +39,7 @@ interface Harness {
 
 async function harness(platformDialect: Dialect, source: PlantSource): Promise<Harness> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'sentinel-production-'));
-  const pgDb = platformDialect === 'postgres' ? await createPostgresDatabase() : undefined;
+  const pgDb = await createServerDatabase(platformDialect);
   const platform = openDatabase({ databaseUrl: pgDb?.url, dataDir });
   await migrateToLatest(platform);
   const created = Date.now();

@@ -17,7 +17,7 @@ import {
   createSecretStore,
   rotateLocalKey,
 } from '../src/platform/secrets/index.ts';
-import { createPostgresDatabase, dialects } from './helpers/harness.ts';
+import { createServerDatabase, dialects } from './helpers/harness.ts';
 import { opensslAvailable, startAzureKeyVaultSimulator, type AzureKeyVaultSimulator } from './simulators/azure-keyvault.ts';
 import { startVaultSimulator, type VaultSimulator } from './simulators/vault.ts';
 
@@ -60,10 +60,10 @@ for (const dialect of dialects()) {
     before(async () => {
       dataDir = mkdtempSync(path.join(tmpdir(), 'sentinel-secrets-'));
       let databaseUrl: string | undefined;
-      if (dialect === 'postgres') {
-        const pg = await createPostgresDatabase();
-        databaseUrl = pg.url;
-        dropPostgres = pg.drop;
+      const database = await createServerDatabase(dialect);
+      if (database) {
+        databaseUrl = database.url;
+        dropPostgres = database.drop;
       }
       db = openDatabase({ databaseUrl, dataDir });
       await migrateToLatest(db);

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { sql, type Kysely } from 'kysely';
 import { openDatabase, type Db } from '../src/platform/db/database.ts';
-import { createPostgresDatabase, dialects } from './helpers/harness.ts';
+import { createServerDatabase, dialects } from './helpers/harness.ts';
 
 interface Scratch { items: { name: string } }
 
@@ -18,7 +18,7 @@ for (const dialect of dialects()) {
 
     before(async () => {
       const dataDir = mkdtempSync(path.join(tmpdir(), 'sentinel-scope-'));
-      const pgDb = dialect === 'postgres' ? await createPostgresDatabase() : undefined;
+      const pgDb = await createServerDatabase(dialect);
       db = openDatabase({ dataDir, databaseUrl: pgDb?.url });
       handle = db.kysely as unknown as Kysely<Scratch>;
       await sql`CREATE TABLE items (name TEXT NOT NULL)`.execute(handle);

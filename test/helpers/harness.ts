@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
+import mysql from 'mysql2/promise';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, createServices, type Services } from '../../src/app.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
@@ -16,9 +17,38 @@ import { createUsersRepo } from '../../src/modules/users/users.repo.ts';
 export const ADMIN_PASSWORD = 'Bootstrap-Root-Pass-9';
 export const PASSWORD = 'Correct-Horse-7-Battery';
 
-/** Every database-facing test runs on SQLite, and on PostgreSQL when TEST_DATABASE_URL is set. */
+/**
+ * Every database-facing test runs on SQLite, on PostgreSQL when TEST_DATABASE_URL is set, and on
+ * MySQL/MariaDB when TEST_MYSQL_URL is set.
+ */
 export function dialects(): Dialect[] {
-  return process.env.TEST_DATABASE_URL ? ['sqlite', 'postgres'] : ['sqlite'];
+  return ['sqlite', ...(process.env.TEST_DATABASE_URL ? ['postgres' as const] : []), ...(process.env.TEST_MYSQL_URL ? ['mysql' as const] : [])];
+}
+
+/** A fresh, empty MySQL database next to TEST_MYSQL_URL's (the CI user may create sentinel_t_* only); dropped by the returned function. */
+export async function createMysqlDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const base = new URL(process.env.TEST_MYSQL_URL!);
+  const name = `sentinel_t_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
+  const admin = await mysql.createConnection({ uri: base.toString() });
+  await admin.query(`CREATE DATABASE ${name} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
+  await admin.end();
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const connection = await mysql.createConnection({ uri: base.toString() });
+      await connection.query(`DROP DATABASE IF EXISTS ${name}`);
+      await connection.end();
+    },
+  };
+}
+
+/** A fresh server database for the dialect (none for SQLite, which lives in the data directory). */
+export async function createServerDatabase(dialect: Dialect): Promise<{ url: string; drop: () => Promise<void> } | undefined> {
+  if (dialect === 'postgres') return createPostgresDatabase();
+  if (dialect === 'mysql') return createMysqlDatabase();
+  return undefined;
 }
 
 /** A fresh, empty PostgreSQL database next to TEST_DATABASE_URL's; dropped by the returned function. */
@@ -56,13 +86,13 @@ export interface TestServer {
 /** Starts Sentinel on a loopback port with a fresh database of the given dialect. */
 export async function startServer(dialect: Dialect, env: Record<string, string> = {}): Promise<TestServer> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'sentinel-test-'));
-  const pgDb = dialect === 'postgres' ? await createPostgresDatabase() : undefined;
+  const serverDb = await createServerDatabase(dialect);
   const config = loadConfig({
     SENTINEL_DATA_DIR: dataDir,
     SENTINEL_ADMIN_PASSWORD: ADMIN_PASSWORD,
     SENTINEL_RATE_LIMIT_PER_MINUTE: '100000',
     LOG_LEVEL: 'silent',
-    ...(pgDb ? { DATABASE_URL: pgDb.url } : {}),
+    ...(serverDb ? { DATABASE_URL: serverDb.url } : {}),
     ...env,
   });
   const db = openDatabase(config);
@@ -80,7 +110,7 @@ export async function startServer(dialect: Dialect, env: Record<string, string> 
       await app.close();
       await services.shared.close();
       await db.close();
-      await pgDb?.drop();
+      await serverDb?.drop();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

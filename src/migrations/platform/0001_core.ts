@@ -116,6 +116,7 @@ export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
   await db.schema.createIndex('ticket_comments_ticket_idx').on('ticket_comments').columns(['tenant_id', 'ticket_id', 'id']).execute();
 
   if (dialect === 'sqlite') await auditAppendOnlySqlite(db);
+  else if (dialect === 'mysql') await auditAppendOnlyMysql(db);
   else await auditAppendOnlyPostgres(db);
 }
 
@@ -125,6 +126,15 @@ async function auditAppendOnlySqlite(db: Kysely<unknown>): Promise<void> {
     BEGIN SELECT RAISE(ABORT, 'audit_logs is append-only'); END`.execute(db);
   await sql`CREATE TRIGGER audit_logs_no_delete BEFORE DELETE ON audit_logs
     BEGIN SELECT RAISE(ABORT, 'audit_logs is append-only'); END`.execute(db);
+}
+
+// 45000: an exception the application raises. Creating a trigger needs the TRIGGER privilege (and,
+// with binary logging on, SUPER or log_bin_trust_function_creators).
+async function auditAppendOnlyMysql(db: Kysely<unknown>): Promise<void> {
+  await sql`CREATE TRIGGER audit_logs_no_update BEFORE UPDATE ON audit_logs FOR EACH ROW
+    SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'audit_logs is append-only'`.execute(db);
+  await sql`CREATE TRIGGER audit_logs_no_delete BEFORE DELETE ON audit_logs FOR EACH ROW
+    SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'audit_logs is append-only'`.execute(db);
 }
 
 async function auditAppendOnlyPostgres(db: Kysely<unknown>): Promise<void> {

@@ -89,14 +89,15 @@ export function createAlertsRepo(db: Kysely<PlatformDatabase>) {
      * alerts with what their live events tell.
      */
     transition: (tenantId: string, ids: readonly string[], fromStatuses: readonly string[], changes: Updateable<AlertsTable>) =>
-      db
-        .updateTable('alerts')
-        .set(changes)
-        .where('tenant_id', '=', tenantId)
-        .where('id', 'in', ids)
-        .where('status', 'in', fromStatuses)
-        .returning(['id', 'title', 'severity', 'status', 'system_id', 'last_seen'])
-        .execute(),
+      db.transaction().execute(async () => {
+        // No RETURNING (MySQL has none): every named alert is held first (a no-op update, as lock()
+        // does), so the ones read as changeable are still so when updated, and read back after.
+        await db.updateTable('alerts').set({ updated_at: sql<number>`updated_at` }).where('tenant_id', '=', tenantId).where('id', 'in', ids).execute();
+        const changeable = (await db.selectFrom('alerts').select('id').where('tenant_id', '=', tenantId).where('id', 'in', ids).where('status', 'in', fromStatuses).execute()).map((row) => row.id);
+        if (changeable.length === 0) return [];
+        await db.updateTable('alerts').set(changes).where('tenant_id', '=', tenantId).where('id', 'in', changeable).execute();
+        return db.selectFrom('alerts').select(['id', 'title', 'severity', 'status', 'system_id', 'last_seen']).where('tenant_id', '=', tenantId).where('id', 'in', changeable).execute();
+      }),
 
     statuses: (tenantId: string, ids: readonly string[]) => db.selectFrom('alerts').select(['id', 'status']).where('tenant_id', '=', tenantId).where('id', 'in', ids).execute(),
 

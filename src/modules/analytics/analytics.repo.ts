@@ -4,17 +4,22 @@ import { OPEN_VULNERABILITY_STATUSES } from '../security-domain/vocabulary.ts';
 
 const HOUR_MS = 3_600_000;
 
-/** Aggregates over alerts and vulnerabilities, by tenant. Integer division buckets on every dialect. */
+/**
+ * Aggregates over alerts and vulnerabilities, by tenant. Hour buckets divide an exact multiple:
+ * MySQL's `/` is decimal division, so `x / d` alone would make a bucket of every millisecond there.
+ */
+const HOUR_BUCKET = sql<number>`(first_seen - first_seen % ${sql.lit(HOUR_MS)}) / ${sql.lit(HOUR_MS)}`;
+
 export function createAnalyticsRepo(db: Kysely<PlatformDatabase>) {
   return {
     /** Alerts first seen at or after `fromMs`, counted by hour bucket and severity. */
     incidentsByHour: (tenantId: string, fromMs: number) =>
       db
         .selectFrom('alerts')
-        .select([sql<number>`first_seen / ${sql.lit(HOUR_MS)}`.as('bucket'), 'severity', (eb) => eb.fn.countAll<number>().as('n')])
+        .select([HOUR_BUCKET.as('bucket'), 'severity', (eb) => eb.fn.countAll<number>().as('n')])
         .where('tenant_id', '=', tenantId)
         .where('first_seen', '>=', fromMs)
-        .groupBy([sql`first_seen / ${sql.lit(HOUR_MS)}`, 'severity'])
+        .groupBy([HOUR_BUCKET, 'severity'])
         .execute(),
 
     /**

@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 
 /** Notification channels, what each was told about each alert, and the delivery outbox/log. */
 export async function up(db: Kysely<unknown>): Promise<void> {
@@ -54,5 +54,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.createIndex('alerts_updated_idx').on('alerts').columns(['updated_at']).execute();
   await db.schema.createTable('notification_scan').addColumn('id', 'text', (c) => c.primaryKey()).addColumn('cursor', 'bigint', (c) => c.notNull()).execute();
   // Alerts changed before notifications existed are history, not news.
-  await sql`INSERT INTO notification_scan (id, cursor) VALUES ('alerts', ${Date.now()})`.execute(db);
+  // Through the builder, which quotes `cursor` (a reserved word in MySQL).
+  await (db as Kysely<{ notification_scan: { id: string; cursor: number } }>).insertInto('notification_scan').values({ id: 'alerts', cursor: Date.now() }).execute();
 }

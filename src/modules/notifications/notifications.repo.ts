@@ -147,11 +147,11 @@ export function createNotificationsRepo(db: Kysely<PlatformDatabase>) {
 
     /** Records first messages about alerts; answers `<channel_id>/<alert_id>` of those this worker recorded (not another first). */
     async insertAlertStates(rows: { channel_id: string; alert_id: string; tenant_id: string; notified_status: string; notified_at: number }[]): Promise<string[]> {
+      // One row per statement: its inserted-row count says whether this worker recorded it (no RETURNING on MySQL).
       const won: string[] = [];
-      for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-        const inserted = await db.insertInto('notification_alert_state').values(rows.slice(i, i + INSERT_CHUNK))
-          .onConflict((oc) => oc.columns(['channel_id', 'alert_id']).doNothing()).returning(['channel_id', 'alert_id']).execute();
-        for (const row of inserted) won.push(`${row.channel_id}/${row.alert_id}`);
+      for (const row of rows) {
+        const inserted = await db.insertInto('notification_alert_state').values(row).onConflict((oc) => oc.columns(['channel_id', 'alert_id']).doNothing()).executeTakeFirst();
+        if (Number(inserted.numInsertedOrUpdatedRows) === 1) won.push(`${row.channel_id}/${row.alert_id}`);
       }
       return won;
     },

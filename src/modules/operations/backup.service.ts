@@ -1,6 +1,6 @@
 /**
- * Backups of everything Sentinel keeps: the platform database (a SQLite online backup, or
- * `pg_dump` for PostgreSQL), every embedded plant database (`<data dir>/tenants/<id>/plant.db`,
+ * Backups of everything Sentinel keeps: the platform database (a SQLite online backup, `pg_dump`
+ * for PostgreSQL, or `mysqldump` for MySQL/MariaDB), every embedded plant database (`<data dir>/tenants/<id>/plant.db`,
  * online backup while the service runs) and the generated secret key, in one gzip-compressed tar
  * with a manifest of per-file SHA-256 sums, plus `<file>.sha256` for the archive itself. The newest
  * `keep` backups are kept. A restore goes into an empty data directory (or PostgreSQL database),
@@ -11,15 +11,17 @@ import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, type WriteStream } from 'node:fs';
 import path from 'node:path';
 import { backup as sqliteBackup, DatabaseSync } from 'node:sqlite';
+import mysql from 'mysql2/promise';
 import pg from 'pg';
 import type { Config } from '../../config.ts';
+import { dialectOfUrl } from '../../platform/db/database.ts';
 import { embeddedPlantFile } from '../../platform/db/plant-registry.ts';
 import { readTarGz, writeTarGz, type EntrySink } from './tar.ts';
 
 const FORMAT = 1;
 const ARCHIVE_PATTERN = /^sentinel-\d{8}T\d{9}Z\.tar\.gz$/;
 /** What an archive may hold: nothing else is ever written on restore (no path leaves the data directory). */
-const ENTRY_PATTERN = /^(manifest\.json|sentinel\.db|platform\.pgdump|secret\.key|tenants\/[A-Za-z0-9][A-Za-z0-9_-]{0,127}\/plant\.db)$/;
+const ENTRY_PATTERN = /^(manifest\.json|sentinel\.db|platform\.pgdump|platform\.mysql\.sql|secret\.key|tenants\/[A-Za-z0-9][A-Za-z0-9_-]{0,127}\/plant\.db)$/;
 
 export interface BackupSettings {
   dataDir: string;
@@ -33,7 +35,7 @@ export interface BackupSettings {
 export interface Manifest {
   format: number;
   created_at: string;
-  database: 'sqlite' | 'postgres';
+  database: 'sqlite' | 'postgres' | 'mysql';
   files: { name: string; bytes: number; sha256: string }[];
 }
 
@@ -66,13 +68,24 @@ function runPgTool(tool: string, url: string, args: string[]): Promise<void> {
   const parsed = new URL(url);
   const password = decodeURIComponent(parsed.password);
   parsed.password = '';
+  return runTool(tool, [...args, `--dbname=${parsed.toString()}`], password !== '' ? { PGPASSWORD: password } : {}, 'the PostgreSQL client of the server\'s major version (e.g. postgresql-client-15)');
+}
+
+/** Runs a MySQL client tool (mysqldump, mysql) on DATABASE_URL's database, the password in the environment. */
+function runMysqlTool(tool: string, url: string, args: string[], stdin?: string): Promise<void> {
+  const parsed = new URL(url);
+  const password = decodeURIComponent(parsed.password);
+  const connection = [`--host=${parsed.hostname}`, `--port=${parsed.port || '3306'}`, `--user=${decodeURIComponent(parsed.username)}`, '--default-character-set=utf8mb4'];
+  return runTool(tool, [...connection, ...args, decodeURIComponent(parsed.pathname.slice(1))], password !== '' ? { MYSQL_PWD: password } : {}, 'the MySQL or MariaDB client (e.g. mariadb-client)', stdin);
+}
+
+function runTool(tool: string, args: string[], env: Record<string, string>, packageHint: string, stdin?: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(tool, [...args, `--dbname=${parsed.toString()}`], { env: { ...process.env, ...(password !== '' ? { PGPASSWORD: password } : {}) }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(tool, args, { env: { ...process.env, ...env }, stdio: [stdin === undefined ? 'ignore' : 'pipe', 'ignore', 'pipe'] });
+    if (stdin !== undefined) createReadStream(stdin).pipe(child.stdin!);
     let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
-    child.on('error', (error: NodeJS.ErrnoException) => reject(new BackupError(error.code === 'ENOENT'
-      ? `${tool} is not installed: install the PostgreSQL client of the server's major version (e.g. postgresql-client-15)`
-      : `${tool} failed: ${error.message}`)));
+    child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+    child.on('error', (error: NodeJS.ErrnoException) => reject(new BackupError(error.code === 'ENOENT' ? `${tool} is not installed: install ${packageHint}` : `${tool} failed: ${error.message}`)));
     child.on('exit', (code) => (code === 0 ? resolve() : reject(new BackupError(`${tool} exited with ${code}: ${stderr.trim()}`))));
   });
 }
@@ -168,6 +181,10 @@ export function createBackupService(settings: BackupSettings, clock: () => numbe
         if (settings.databaseUrl === undefined) {
           await copySqlite(path.join(settings.dataDir, 'sentinel.db'), path.join(staging, 'sentinel.db'));
           entries.push({ name: 'sentinel.db', path: path.join(staging, 'sentinel.db') });
+        } else if (dialectOfUrl(settings.databaseUrl) === 'mysql') {
+          // One consistent snapshot (InnoDB) without locking the tables; triggers included.
+          await runMysqlTool('mysqldump', settings.databaseUrl, ['--single-transaction', '--skip-lock-tables', '--triggers', '--no-tablespaces', `--result-file=${path.join(staging, 'platform.mysql.sql')}`]);
+          entries.push({ name: 'platform.mysql.sql', path: path.join(staging, 'platform.mysql.sql') });
         } else {
           await runPgTool('pg_dump', settings.databaseUrl, ['--format=custom', '--no-owner', '--no-privileges', `--file=${path.join(staging, 'platform.pgdump')}`]);
           entries.push({ name: 'platform.pgdump', path: path.join(staging, 'platform.pgdump') });
@@ -181,7 +198,7 @@ export function createBackupService(settings: BackupSettings, clock: () => numbe
         if (settings.secretKey === undefined && existsSync(keyFile)) entries.push({ name: 'secret.key', path: keyFile });
         const files = [];
         for (const entry of entries) files.push({ name: entry.name, bytes: statSync(entry.path).size, sha256: await sha256File(entry.path) });
-        const manifest: Manifest = { format: FORMAT, created_at: new Date(now).toISOString(), database: settings.databaseUrl === undefined ? 'sqlite' : 'postgres', files };
+        const manifest: Manifest = { format: FORMAT, created_at: new Date(now).toISOString(), database: settings.databaseUrl === undefined ? 'sqlite' : dialectOfUrl(settings.databaseUrl), files };
         writeFileSync(path.join(staging, 'manifest.json'), JSON.stringify(manifest, null, 2));
 
         const name = `sentinel-${stamp(now)}.tar.gz`;
@@ -237,19 +254,23 @@ export function createBackupService(settings: BackupSettings, clock: () => numbe
     async restore(file: string, options: { force?: boolean } = {}): Promise<Manifest> {
       const platformFile = path.join(settings.dataDir, 'sentinel.db');
       const occupied = [platformFile, path.join(settings.dataDir, 'tenants')].filter((existing) => existsSync(existing));
-      if (settings.databaseUrl !== undefined && (await postgresTableCount(settings.databaseUrl)) > 0) occupied.push('the PostgreSQL database in DATABASE_URL');
+      const server = settings.databaseUrl === undefined ? undefined : dialectOfUrl(settings.databaseUrl) === 'mysql' ? 'MySQL' : 'PostgreSQL';
+      const occupiedServer = `the ${server} database in DATABASE_URL`;
+      if (settings.databaseUrl !== undefined && (await serverTableCount(settings.databaseUrl)) > 0) occupied.push(occupiedServer);
       if (occupied.length > 0 && options.force !== true) {
         throw new BackupError(`Restore needs an empty data directory and database; found ${occupied.join(', ')}. Stop the service and pass --force to replace them.`);
       }
-      if (settings.databaseUrl !== undefined && options.force === true && occupied.includes('the PostgreSQL database in DATABASE_URL')) {
-        throw new BackupError('Restore into PostgreSQL needs an empty database: create a new one (or drop and recreate this one) and point DATABASE_URL at it.');
+      if (options.force === true && occupied.includes(occupiedServer)) {
+        throw new BackupError(`Restore into ${server} needs an empty database: create a new one (or drop and recreate this one) and point DATABASE_URL at it.`);
       }
       mkdirSync(settings.dataDir, { recursive: true });
       const written: string[] = [];
       const manifest = await readChecked(file, (name) => {
-        if (name === 'platform.pgdump') {
-          if (settings.databaseUrl === undefined) throw new BackupError('This backup is of a PostgreSQL database: set DATABASE_URL to an empty database to restore it into.');
-          const dump = path.join(settings.dataDir, '.restore-platform.pgdump');
+        const dumpOf = name === 'platform.pgdump' ? 'postgres' : name === 'platform.mysql.sql' ? 'mysql' : undefined;
+        if (dumpOf !== undefined) {
+          const label = dumpOf === 'mysql' ? 'MySQL' : 'PostgreSQL';
+          if (settings.databaseUrl === undefined || dialectOfUrl(settings.databaseUrl) !== dumpOf) throw new BackupError(`This backup is of a ${label} database: set DATABASE_URL to an empty ${label} database to restore it into.`);
+          const dump = path.join(settings.dataDir, `.restore-${name}`);
           written.push(dump);
           return fileSink(dump);
         }
@@ -263,10 +284,11 @@ export function createBackupService(settings: BackupSettings, clock: () => numbe
         for (const suffix of ['-wal', '-shm']) rmSync(`${target}${suffix}`, { force: true });
         renameSync(`${target}.restoring`, target);
       }
-      const dump = written.find((target) => target.endsWith('.pgdump'));
+      const dump = written.find((target) => target.endsWith('.pgdump') || target.endsWith('.mysql.sql'));
       if (dump !== undefined) {
         try {
-          await runPgTool('pg_restore', settings.databaseUrl!, ['--no-owner', '--no-privileges', '--exit-on-error', '--single-transaction', dump]);
+          if (dump.endsWith('.pgdump')) await runPgTool('pg_restore', settings.databaseUrl!, ['--no-owner', '--no-privileges', '--exit-on-error', '--single-transaction', dump]);
+          else await runMysqlTool('mysql', settings.databaseUrl!, [], dump);
         } finally {
           rmSync(dump, { force: true });
         }
@@ -276,7 +298,16 @@ export function createBackupService(settings: BackupSettings, clock: () => numbe
   };
 }
 
-async function postgresTableCount(url: string): Promise<number> {
+async function serverTableCount(url: string): Promise<number> {
+  if (dialectOfUrl(url) === 'mysql') {
+    const connection = await mysql.createConnection({ uri: url });
+    try {
+      const [rows] = await connection.query('SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = DATABASE()');
+      return Number((rows as { n: number }[])[0]!.n);
+    } finally {
+      await connection.end();
+    }
+  }
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {

@@ -43,7 +43,9 @@ function figuresOf(source: TelemetrySource) {
 const ROLLUP_COLUMNS = ['bucket', 'series_id', 'value_count', 'value_sum', 'value_min', 'value_max'] as const;
 
 export function createTelemetryRepo(db: Kysely<PlatformDatabase>, dialect: Dialect) {
-  const [least, greatest] = dialect === 'postgres' ? ['LEAST', 'GREATEST'] : ['MIN', 'MAX'];
+  const [least, greatest] = dialect === 'sqlite' ? ['MIN', 'MAX'] : ['LEAST', 'GREATEST'];
+  // MySQL names the incoming row VALUES(column) (MariaDB has no row alias), the others `excluded`.
+  const incoming = (column: string) => (dialect === 'mysql' ? `VALUES(${column})` : `excluded.${column}`);
   /*
    * The bulk writes of an ingest are written as SQL text once per shape and run with their
    * parameters: building a 1,000-row statement through the query builder cost more CPU than SQLite
@@ -76,8 +78,8 @@ export function createTelemetryRepo(db: Kysely<PlatformDatabase>, dialect: Diale
     /** Records a batch id; false when the tenant stored it before (nothing else should be written then). */
     async claimBatch(tenantId: string, batchId: string, points: number, now: number): Promise<boolean> {
       const inserted = await db.insertInto('telemetry_batches').values({ tenant_id: tenantId, batch_id: batchId, points, received_at: now })
-        .onConflict((oc) => oc.columns(['tenant_id', 'batch_id']).doNothing()).returning('batch_id').execute();
-      return inserted.length === 1;
+        .onConflict((oc) => oc.columns(['tenant_id', 'batch_id']).doNothing()).executeTakeFirst();
+      return Number(inserted.numInsertedOrUpdatedRows) === 1;
     },
 
     async findSeries(tenantId: string, keys: readonly SeriesKey[]): Promise<(SeriesKey & { id: number })[]> {
@@ -94,6 +96,14 @@ export function createTelemetryRepo(db: Kysely<PlatformDatabase>, dialect: Diale
     /** Inserts the series not stored yet; returns the ones this call created. */
     async insertSeries(tenantId: string, keys: readonly SeriesKey[], now: number): Promise<(SeriesKey & { id: number })[]> {
       const created: (SeriesKey & { id: number })[] = [];
+      if (dialect === 'mysql') {
+        // No RETURNING: one row per statement, whose affected-row count says whether it was new and insertId its id.
+        for (const key of keys) {
+          const result = await db.insertInto('telemetry_series').values({ tenant_id: tenantId, metric: key.metric, labels: key.labels, created_at: now }).ignore().executeTakeFirst();
+          if (Number(result.numInsertedOrUpdatedRows) === 1) created.push({ ...key, id: Number(result.insertId) });
+        }
+        return created;
+      }
       for (const slice of statementChunks(keys, INSERT_ROWS)) {
         created.push(...await db.insertInto('telemetry_series').values(slice.map((key) => ({ tenant_id: tenantId, metric: key.metric, labels: key.labels, created_at: now })))
           .onConflict((oc) => oc.columns(['tenant_id', 'metric', 'labels']).doNothing())
@@ -122,8 +132,9 @@ export function createTelemetryRepo(db: Kysely<PlatformDatabase>, dialect: Diale
     /** Adds cells to a rollup table. Sorted by key so concurrent writers on PostgreSQL lock rows in one order. */
     async addToRollups(table: RollupTable, cells: RollupCell[]): Promise<void> {
       cells.sort((a, b) => a.bucket - b.bucket || a.series_id - b.series_id);
-      const upsert = ` ON CONFLICT (bucket, series_id) DO UPDATE SET value_count = ${table}.value_count + excluded.value_count, value_sum = ${table}.value_sum + excluded.value_sum, `
-        + `value_min = ${least}(${table}.value_min, excluded.value_min), value_max = ${greatest}(${table}.value_max, excluded.value_max)`;
+      const update = `value_count = ${table}.value_count + ${incoming('value_count')}, value_sum = ${table}.value_sum + ${incoming('value_sum')}, `
+        + `value_min = ${least}(${table}.value_min, ${incoming('value_min')}), value_max = ${greatest}(${table}.value_max, ${incoming('value_max')})`;
+      const upsert = dialect === 'mysql' ? ` ON DUPLICATE KEY UPDATE ${update}` : ` ON CONFLICT (bucket, series_id) DO UPDATE SET ${update}`;
       for (const slice of statementChunks(cells, INSERT_ROWS)) {
         const parameters: number[] = [];
         for (const cell of slice) for (const column of ROLLUP_COLUMNS) parameters.push(cell[column]);
@@ -142,7 +153,8 @@ export function createTelemetryRepo(db: Kysely<PlatformDatabase>, dialect: Diale
       for (const slice of statementChunks(seriesIds, IN_LIST)) {
         // Literals (integers computed here), so PostgreSQL sees the same expression in SELECT and GROUP BY;
         // without a step the text stays the same from call to call (a prepared statement reused).
-        const bucket = stepMs === null ? sql<number>`0` : sql<number>`(${time} / ${sql.lit(stepMs)}) * ${sql.lit(stepMs)}`;
+        // Less the remainder, not (t / step) * step: MySQL's `/` does not truncate.
+        const bucket = stepMs === null ? sql<number>`0` : sql<number>`(${time} - ${time} % ${sql.lit(stepMs)})`;
         const { rows } = await sql<AggregateRow>`
           SELECT series_id, ${bucket} AS bucket, ${n} AS n, ${total} AS total, ${low} AS low, ${high} AS high
           FROM ${sql.table(source)}

@@ -8,9 +8,11 @@ import type { Config } from '../../config.ts';
 import { sqliteDataVersionReader, type DataVersionReader } from './data-versions.ts';
 import { nodeSqliteDialect } from './node-sqlite-dialect.ts';
 import type { PlatformDatabase } from './schema.ts';
+import { mysqlQueryPlugin } from './mysql-compat.ts';
+import { createMysqlPlatformDialect } from './mysql.ts';
 import { createTransactionScope } from './transaction-scope.ts';
 
-export type Dialect = 'sqlite' | 'postgres';
+export type Dialect = 'sqlite' | 'postgres' | 'mysql';
 
 export interface Db {
   /** Queries through this handle join the transaction `transaction()` has open in the same async context. */
@@ -22,7 +24,7 @@ export interface Db {
   dialect: Dialect;
   /** Cheap round trip used by /ready. */
   ping(timeoutMs: number): Promise<void>;
-  /** Per-tenant change counters for the response cache; undefined where there are none (PostgreSQL). */
+  /** Per-tenant change counters for the response cache; undefined where there are none (PostgreSQL, MySQL). */
   dataVersion: DataVersionReader | undefined;
   close(): Promise<void>;
 }
@@ -82,6 +84,26 @@ function openPostgres(url: string, log: DbLog): Db {
   };
 }
 
+function openMysql(url: string, log: DbLog): Db {
+  const mysql = createMysqlPlatformDialect(url, log);
+  const scope = createTransactionScope(new Kysely<PlatformDatabase>({ dialect: mysql.dialect, plugins: [mysqlQueryPlugin()] }));
+  const kysely = scope.db;
+  return {
+    kysely,
+    transaction: scope.run,
+    afterCommit: scope.afterCommit,
+    dialect: 'mysql',
+    ping: (timeoutMs) => withTimeout(mysql.ping(), timeoutMs),
+    dataVersion: undefined,
+    close: () => kysely.destroy(),
+  };
+}
+
+/** The platform database's dialect by DATABASE_URL scheme: mysql:// and mariadb:// are MySQL; the rest (postgres[ql]://) PostgreSQL. */
+export function dialectOfUrl(url: string): Exclude<Dialect, 'sqlite'> {
+  return /^(mysql|mariadb):/i.test(url) ? 'mysql' : 'postgres';
+}
+
 /** Opens (creating it and its directory if needed) a SQLite file with Sentinel's connection settings. */
 export function openSqliteFile(file: string): DatabaseSync {
   if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
@@ -116,7 +138,9 @@ function openSqlite(file: string): Db {
 }
 
 export function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>, log: DbLog = stderrLog): Db {
-  if (config.databaseUrl !== undefined) return openPostgres(config.databaseUrl, log);
+  if (config.databaseUrl !== undefined) {
+    return dialectOfUrl(config.databaseUrl) === 'mysql' ? openMysql(config.databaseUrl, log) : openPostgres(config.databaseUrl, log);
+  }
   return openSqlite(path.join(config.dataDir, 'sentinel.db'));
 }
 

@@ -6,6 +6,7 @@ import * as patchJobs from '../../migrations/platform/0003_patch_jobs.ts';
 import * as dataVersions from '../../migrations/platform/0004_data_versions.ts';
 import * as plantOverlay from '../../migrations/platform/0005_plant_overlay.ts';
 import type { Db, Dialect } from './database.ts';
+import { collectMysqlKeyColumns, mysqlSchemaPlugin } from './mysql-compat.ts';
 
 /** One migration; `up` gets the dialect so a migration can differ where SQL does. */
 export interface DialectMigration<D extends string = Dialect> {
@@ -88,10 +89,17 @@ export async function runMigrations<DB, D extends string>(
  * `20261130_production_…` ran): it is applied then rather than refused. Pending ones still run in
  * name order, which keeps a module's own migrations in sequence.
  */
-export function migrateToLatest(db: Db, moduleMigrations: Readonly<Record<string, DialectMigration>> = {}): Promise<string[]> {
+export async function migrateToLatest(db: Db, moduleMigrations: Readonly<Record<string, DialectMigration>> = {}): Promise<string[]> {
   const lastPlatform = Object.keys(PLATFORM_MIGRATIONS).sort().at(-1)!;
   for (const name of Object.keys(moduleMigrations)) {
     if (name <= lastPlatform) throw new Error(`module migration ${name} must sort after the platform's ${lastPlatform}`);
   }
-  return runMigrations(db.kysely, db.dialect, { ...PLATFORM_MIGRATIONS, ...moduleMigrations }, undefined, { allowUnordered: true });
+  const migrations = { ...PLATFORM_MIGRATIONS, ...moduleMigrations };
+  let kysely = db.kysely;
+  if (db.dialect === 'mysql') {
+    // In name order, as they run: each table exists before the statements that index it.
+    const ordered = Object.keys(migrations).sort().map((name) => (dryRun: Kysely<unknown>) => migrations[name]!.up(dryRun, 'mysql'));
+    kysely = kysely.withPlugin(mysqlSchemaPlugin(await collectMysqlKeyColumns(ordered)));
+  }
+  return runMigrations(kysely, db.dialect, migrations, undefined, { allowUnordered: true });
 }

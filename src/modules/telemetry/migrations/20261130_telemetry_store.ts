@@ -12,7 +12,8 @@ import type { Dialect } from '../../../platform/db/database.ts';
 export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
   await db.schema
     .createTable('telemetry_series')
-    .addColumn('id', dialect === 'postgres' ? 'bigserial' : 'integer', (c) => (dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))
+    // SQLite's rowid alias must be INTEGER; MySQL's matches the BIGINT series_id columns that reference it.
+    .addColumn('id', { sqlite: 'integer', mysql: 'bigint', postgres: 'bigserial' }[dialect] as 'bigint', (c) => (dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))
     .addColumn('tenant_id', 'text', (c) => c.notNull().references('tenants.id').onDelete('cascade'))
     .addColumn('metric', 'text', (c) => c.notNull())
     .addColumn('labels', 'text', (c) => c.notNull())
