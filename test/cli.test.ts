@@ -113,8 +113,11 @@ describe('sentinel CLI usage and configuration errors', () => {
     const badPort = await sentinel(['migrate'], { PORT: 'eighty' });
     assert.equal(badPort.code, 1);
     assert.match(badPort.stderr, /Configuration error: PORT must be a whole number/);
-    const badUrl = await sentinel(['migrate'], { DATABASE_URL: 'mysql://x' });
-    assert.match(badUrl.stderr, /DATABASE_URL must start with postgres/);
+    const badUrl = await sentinel(['migrate'], { DATABASE_URL: 'mongodb://x' });
+    assert.match(badUrl.stderr, /DATABASE_URL must start with postgres:\/\/, postgresql:\/\/, mysql:\/\/ or mariadb:\/\//);
+    const unreachableMysql = await sentinel(['migrate'], { DATABASE_URL: 'mysql://sentinel@127.0.0.1:1/sentinel' });
+    assert.equal(unreachableMysql.code, 1);
+    assert.match(unreachableMysql.stderr, /Cannot reach MySQL at 127\.0\.0\.1:1\/sentinel: connection refused/);
     const unknown = await sentinel(['frobnicate'], { SENTINEL_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'sentinel-cli-')) });
     assert.equal(unknown.code, 1);
     assert.match(unknown.stderr, /Unknown command "frobnicate"/);
@@ -131,7 +134,7 @@ describe('sentinel CLI usage and configuration errors', () => {
       assert.equal(inUse.stderr.trim(), `Cannot listen on 127.0.0.1:${port}: the port is already in use (another Sentinel, or another program). Stop it or set PORT to a free port.`);
       const noDatabase = await sentinel(['serve'], { SENTINEL_DATA_DIR: dataDir, DATABASE_URL: 'postgres://sentinel:secret@127.0.0.1:1/sentinel' });
       assert.equal(noDatabase.code, 1);
-      assert.equal(noDatabase.stderr.trim(), 'Cannot reach PostgreSQL at 127.0.0.1:1/sentinel: connection refused. Is PostgreSQL running, and is DATABASE_URL right?');
+      assert.equal(noDatabase.stderr.trim(), 'Cannot reach PostgreSQL at 127.0.0.1:1/sentinel: connection refused. Is the database server running, and is DATABASE_URL right?');
       assert.ok(!noDatabase.stderr.includes('secret'), 'the password is not printed');
     } finally {
       taken.close();

@@ -14,11 +14,13 @@ interface SystemError {
 function databaseName(config: Pick<Config, 'databaseUrl' | 'dataDir'> | undefined): string {
   if (config === undefined) return 'the database';
   if (config.databaseUrl === undefined) return `the SQLite database in ${config.dataDir}`;
+  const mysql = /^(mysql|mariadb):/i.test(config.databaseUrl);
+  const engine = mysql ? 'MySQL' : 'PostgreSQL';
   try {
     const url = new URL(config.databaseUrl);
-    return `PostgreSQL at ${url.hostname}:${url.port || '5432'}${url.pathname}`;
+    return `${engine} at ${url.hostname}:${url.port || (mysql ? '3306' : '5432')}${url.pathname}`;
   } catch {
-    return 'the PostgreSQL database of DATABASE_URL';
+    return `the ${engine} database of DATABASE_URL`;
   }
 }
 
@@ -43,7 +45,7 @@ export function describeStartupFailure(error: unknown, config?: Pick<Config, 'da
       if (where !== undefined) return `Cannot listen on ${where}: that address is not on this machine. Check HOST.`;
       break;
     case 'ECONNREFUSED':
-      return `Cannot reach ${database}: connection refused. Is PostgreSQL running, and is DATABASE_URL right?`;
+      return `Cannot reach ${database}: connection refused. Is the database server running, and is DATABASE_URL right?`;
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
       return `Cannot reach ${database}: the host name ${e.hostname ?? ''} does not resolve. Check DATABASE_URL.`;
@@ -52,10 +54,14 @@ export function describeStartupFailure(error: unknown, config?: Pick<Config, 'da
       return `Cannot reach ${database}: no answer (${e.code}). Check DATABASE_URL and the network.`;
     case '28P01':
     case '28000':
+    case 'ER_ACCESS_DENIED_ERROR':
       return `${database} refused the credentials in DATABASE_URL (${e.message ?? 'authentication failed'}).`;
     case '3D000':
+    case 'ER_BAD_DB_ERROR':
       return `${database} does not exist: create it (CREATE DATABASE …) or fix DATABASE_URL.`;
     case '42501':
+    case 'ER_DBACCESS_DENIED_ERROR':
+    case 'ER_TABLEACCESS_DENIED_ERROR':
       return `${database} refused an operation: the role in DATABASE_URL needs to create tables in its database (${e.message ?? 'permission denied'}).`;
   }
   if (/unable to open database file/i.test(e.message ?? '')) return `Cannot open ${database}: check that SENTINEL_DATA_DIR exists and is writable.`;
