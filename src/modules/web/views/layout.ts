@@ -36,7 +36,10 @@ const NAV: NavSection[] = [
   },
   {
     label: 'nav.production',
-    items: [{ href: '/production', label: 'nav.production', icon: 'precision_manufacturing', permission: 'production:read' }],
+    items: [
+      { href: '/production', label: 'nav.production', icon: 'precision_manufacturing', permission: 'production:read' },
+      { href: '/production/report', label: 'nav.production_report', icon: 'table_chart', permission: 'production:read' },
+    ],
   },
   {
     label: 'nav.admin',
