@@ -92,12 +92,12 @@ export function productionPages(app: WebApp, { services, web, viewOf, send, answ
     const { t } = await viewOf(request);
     const { query, report } = await oeeReport(services, request.tenantId, request.query);
     const keys = ['planned_seconds', 'downtime_seconds', 'run_seconds', 'good_count', 'reject_count', 'availability', 'performance', 'quality', 'oee', 'stops', 'mttr_seconds', 'mtbf_seconds'] as const;
-    const columns = [{ key: 'period', label: t('production.period') }, { key: 'start', label: t('production.from') }, { key: 'end', label: t('production.to') },
+    const columns = [{ key: 'period', label: t('production.period') }, { key: 'shift', label: t('production.group_by.shift') }, { key: 'start', label: t('production.from') }, { key: 'end', label: t('production.to') },
       ...keys.map((key, index) => ({ key, label: key.endsWith('_seconds') ? `${t(REPORT_COLUMNS[index]!)} (s)` : t(REPORT_COLUMNS[index]!) }))];
     const figures = (values: Record<(typeof keys)[number], number | null>) => Object.fromEntries(keys.map((key) => [key, values[key]]));
     const rows = report === null ? [] : [
-      ...report.buckets.map((bucket) => ({ period: periodOf(bucket), start: bucket.start, end: bucket.end, ...figures(bucket) })),
-      { period: t('production.total'), start: report.from, end: report.to, ...figures(report.totals) },
+      ...report.buckets.map((bucket) => ({ period: periodOf(bucket), shift: bucket.shift?.name ?? null, start: bucket.start, end: bucket.end, ...figures(bucket) })),
+      { period: t('production.total'), shift: null, start: report.from, end: report.to, ...figures(report.totals) },
     ];
     return reply.type('text/csv; charset=utf-8')
       .header('content-disposition', `attachment; filename="oee-line-${query.line_id ?? 'none'}-${query.from}-${query.to}-${query.group_by}.csv"`)
