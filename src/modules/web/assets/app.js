@@ -48,6 +48,7 @@ const LIVE_TOPICS = {
   'line.stopped': 'sentinel:lines',
   'line.started': 'sentinel:lines',
   'downtime.updated': 'sentinel:downtime',
+  'vulnerability.updated': 'sentinel:vulnerabilities',
 };
 
 function startLive() {
