@@ -90,7 +90,7 @@ export function lineState(view: ViewContext, day: LineDay): Html {
         <p class="-mt-6 text-center text-2xl font-bold" data-metric="${metric}">${percent(today?.[metric])}</p>
       </section>`)}
     </div>
-    <p class="text-xs text-text-sub dark:text-slate-400">${t('production.today_note', { zone: lineView.timeZone })}</p>
+    <p class="text-xs text-slate-600 dark:text-slate-400">${t('production.today_note', { zone: lineView.timeZone })}</p>
     <div class="grid gap-6 lg:grid-cols-2">
       ${card(t('production.counts_by_hour'), hours.buckets.length === 0 ? h`<p class="text-sm text-text-sub dark:text-slate-400">${t('production.no_counts')}</p>` : chart({
         widget_type: 'stacked_bar', labels: hourLabels,
@@ -167,7 +167,7 @@ export function linePage(view: ViewContext, data: LinePageData): Html {
   const reportLink = h`<a class="text-sm font-medium text-primary-dark hover:underline dark:text-blue-300" href="/production/report?line_id=${data.status.line_id}">${t('production.report.open')}</a>`;
   return page(view, {
     title: data.status.line_name, active: '/production',
-    content: h`<nav aria-label="${t('production.breadcrumb')}" class="text-sm"><a class="text-primary-dark hover:underline dark:text-blue-300" href="/production">${t('production.title')}</a> / <span>${data.status.line_name}</span></nav>
+    content: h`<nav aria-label="${t('production.breadcrumb')}" class="text-sm"><a class="text-primary-dark underline dark:text-blue-300" href="/production">${t('production.title')}</a> / <span>${data.status.line_name}</span></nav>
       ${lineState(view, data)}
       ${card(t('production.downtime_today'), downtimeList(view, data), { actions: reportLink })}`,
   });
@@ -215,7 +215,7 @@ export function reportPage(view: ViewContext, data: OeeReportData): Html {
     : table(headers, [
       ...report.buckets.map((bucket) => h`<tr>${cell(periodOf(bucket), 'whitespace-nowrap font-medium')}${figureCells(bucket).map((value) => cell(value, 'whitespace-nowrap text-right tabular-nums'))}</tr>`),
       h`<tr class="bg-slate-50 font-semibold dark:bg-slate-800" data-row="totals">${cell(t('production.total'))}${figureCells(report.totals).map((value) => cell(value, 'whitespace-nowrap text-right tabular-nums'))}</tr>`,
-    ], t('production.no_counts'), 'oee-report');
+    ], t('production.no_counts'), 'oee-report', t('production.report.title'));
   return page(view, {
     title: t('production.report.title'), active: '/production/report',
     content: h`${card(undefined, filterForm)}${card(report === null ? undefined : t('production.report.zone', { zone: report.timezone }), body)}`,

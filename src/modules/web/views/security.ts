@@ -270,7 +270,7 @@ export function ticketPage(view: ViewContext, ticket: TicketDetailView): Html {
   ];
   return page(view, {
     title: ticket.title, active: '/security/tickets',
-    content: h`<nav aria-label="${t('tickets.breadcrumb')}" class="text-sm"><a class="text-primary-dark hover:underline dark:text-blue-300" href="/security/tickets">${t('tickets.title')}</a> / <span>${ticket.title}</span></nav>
+    content: h`<nav aria-label="${t('tickets.breadcrumb')}" class="text-sm"><a class="text-primary-dark underline dark:text-blue-300" href="/security/tickets">${t('tickets.title')}</a> / <span>${ticket.title}</span></nav>
       ${card(undefined, h`${ticketStatus(view, ticket)}
         <dl class="mt-4 grid grid-cols-2 gap-3 text-sm sm:grid-cols-4">${facts.map(([label, value]) => h`<div><dt class="text-xs text-text-sub dark:text-slate-400">${label}</dt><dd>${value}</dd></div>`)}</dl>
         ${ticket.description === '' ? '' : h`<p class="mt-4 whitespace-pre-wrap text-sm" data-field="description">${ticket.description}</p>`}`)}
