@@ -143,20 +143,22 @@ forEachDialect('web production and security work pages in a browser', { env: { S
 
   it('has no serious accessibility violation on these pages, in either theme, and fits a phone', once, async () => {
     const { page } = operator;
-    const pages = [`/production/lines/${line.lineId}`, `/production/report?line_id=${line.lineId}`, '/security/vulnerabilities', `/security/tickets/${ticketId}`];
+    const pages: [string, string][] = [
+      [`/production/lines/${line.lineId}`, 'production-line'], [`/production/report?line_id=${line.lineId}`, 'production-report'],
+      ['/security/vulnerabilities', 'security-vulnerabilities'], [`/security/tickets/${ticketId}`, 'security-ticket'],
+    ];
     for (const theme of ['dark', 'light'] as const) {
       await page.goto(`${ctx.server.url}/production`);
       if ((await page.locator('html.dark').count() === 1) !== (theme === 'dark')) {
         await Promise.all([page.waitForLoadState('load'), page.locator('form[action="/preferences"]:has(input[name=theme]) button').click()]);
       }
-      for (const url of pages) {
+      for (const [url, name] of pages) {
         await page.goto(`${ctx.server.url}${url}`);
         assert.equal(await page.locator('html.dark').count(), theme === 'dark' ? 1 : 0);
         assert.deepEqual(await seriousViolations(page), [], `${theme} ${url}`);
         if (SCREENSHOTS !== undefined) {
           mkdirSync(SCREENSHOTS, { recursive: true });
           await allChartsDrawn(page);
-          const name = url.slice(1).split('?')[0]!.replace(/\/\d+$|\/[0-9a-f-]{36}$/, '').replaceAll('/', '-');
           await page.screenshot({ path: path.join(SCREENSHOTS, `${name}-${theme}.png`) });
         }
       }
