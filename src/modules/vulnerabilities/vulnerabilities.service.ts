@@ -32,7 +32,7 @@ const patchJobView = (row: PatchJobDetailRow) => ({
 type PatchJobTarget = UpdatePatchJobInput['status'];
 
 /** Where a patch job may go from each state. */
-const NEXT_PATCH_STATES: Record<PatchJobStatus, readonly PatchJobTarget[]> = {
+export const NEXT_PATCH_STATES: Record<PatchJobStatus, readonly PatchJobTarget[]> = {
   pending: ['in_progress', 'failed', 'cancelled'],
   in_progress: ['succeeded', 'failed', 'cancelled'],
   succeeded: [],

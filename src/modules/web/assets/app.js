@@ -24,6 +24,15 @@ document.addEventListener('alpine:init', () => {
       return this.open ? 'true' : 'false';
     },
   }));
+
+  // A stop's classification: picking a reason from the tenant's list selects that reason's category.
+  window.Alpine.data('downtimeForm', () => ({
+    reasonChosen(event) {
+      const category = event.target.selectedOptions[0]?.dataset.category;
+      const select = event.target.form?.querySelector('[data-category-select]');
+      if (category && select) select.value = category;
+    },
+  }));
 });
 
 /**
@@ -38,6 +47,8 @@ const LIVE_TOPICS = {
   'system.status_changed': 'sentinel:systems',
   'line.stopped': 'sentinel:lines',
   'line.started': 'sentinel:lines',
+  'downtime.updated': 'sentinel:downtime',
+  'vulnerability.updated': 'sentinel:vulnerabilities',
 };
 
 function startLive() {

@@ -37,7 +37,10 @@ const NAV: NavSection[] = [
   },
   {
     label: 'nav.production',
-    items: [{ href: '/production', label: 'nav.production', icon: 'precision_manufacturing', permission: 'production:read' }],
+    items: [
+      { href: '/production', label: 'nav.production', icon: 'precision_manufacturing', permission: 'production:read' },
+      { href: '/production/report', label: 'nav.production_report', icon: 'table_chart', permission: 'production:read' },
+    ],
   },
   {
     label: 'nav.admin',
@@ -183,10 +186,13 @@ export interface Column {
 
 const WIDE = 'hidden md:table-cell';
 
-/** A responsive table: narrow columns only on a phone, and it scrolls sideways rather than squeezing. */
-export function table(columns: (string | Column)[], rows: Html[], empty: string, id?: string): Html {
+/**
+ * A responsive table: narrow columns only on a phone, and it scrolls sideways rather than squeezing.
+ * A table wide enough to scroll on a desktop too takes a `scrollLabel`: keyboard users can then focus and scroll it.
+ */
+export function table(columns: (string | Column)[], rows: Html[], empty: string, id?: string, scrollLabel?: string): Html {
   const headers = columns.map((column) => (typeof column === 'string' ? { label: column } : column));
-  return h`<div class="-mx-4 overflow-x-auto sm:mx-0">
+  return h`<div class="-mx-4 overflow-x-auto sm:mx-0" ${scrollLabel === undefined ? '' : h`tabindex="0" role="region" aria-label="${scrollLabel}"`}>
     <table ${id ? h`id="${id}"` : ''} class="min-w-full divide-y divide-slate-200 text-sm dark:divide-slate-700">
       <thead><tr>${headers.map((column) => h`<th scope="col" class="whitespace-nowrap px-4 py-2 text-left text-xs font-semibold uppercase tracking-wider text-text-sub dark:text-slate-400 ${column.wide ? WIDE : ''}">${column.label}</th>`)}</tr></thead>
       <tbody class="divide-y divide-slate-100 dark:divide-slate-700/60">${rows.length === 0 ? h`<tr><td colspan="${headers.length}" class="px-4 py-6 text-center text-text-sub dark:text-slate-400">${empty}</td></tr>` : rows}</tbody>

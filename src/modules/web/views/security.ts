@@ -1,10 +1,15 @@
+import type { Static } from 'typebox';
 import type { AlertView } from '../../alerts/alerts.schemas.ts';
 import type { SystemView } from '../../systems/systems.schemas.ts';
-import type { TicketView } from '../../tickets/tickets.schemas.ts';
-import type { VulnerabilityView } from '../../vulnerabilities/vulnerabilities.schemas.ts';
+import { TICKET_STATUSES, type TicketDetail, type TicketView } from '../../tickets/tickets.schemas.ts';
+import type { PatchJob, VulnerabilityView } from '../../vulnerabilities/vulnerabilities.schemas.ts';
+import { NEXT_PATCH_STATES } from '../../vulnerabilities/vulnerabilities.service.ts';
 import { formatDateTime, type MessageKey } from '../i18n.ts';
 import { can, h, type Html, type ViewContext } from './html.ts';
 import { card, cell, icon, inputClass, page, phoneOnly, primaryButton, secondaryButton, severityBadge, statusBadge, table, wideCell } from './layout.ts';
+
+type PatchJobView = Static<typeof PatchJob>;
+type TicketDetailView = Static<typeof TicketDetail>;
 
 export interface StatusCounts { online: number; warning: number; alert: number; total: number }
 export interface SystemDetail extends SystemView { assets: { id: string; name: string; kind: string; status: string; last_seen: string }[] }
@@ -124,27 +129,96 @@ export function alertsPage(view: ViewContext, alerts: AlertView[], filter: { sev
   });
 }
 
-export function vulnerabilitiesPage(view: ViewContext, items: VulnerabilityView[]): Html {
+// ---- vulnerabilities: filters held in the URL, and the patch-job life cycle
+
+export interface VulnerabilityFilter {
+  severity?: string;
+  status?: string;
+  system_id?: string;
+  cve?: string;
+}
+
+export type VulnerabilityRow = VulnerabilityView & { patch_job?: PatchJobView };
+
+const VULNERABILITY_STATUS_OPTIONS = ['open', 'patching', 'accepted_risk', 'resolved'] as const;
+
+/** The filters as a query string: the page's URL, and its fragment's. */
+export function vulnerabilityQuery(filter: VulnerabilityFilter): string {
+  const params = new URLSearchParams(Object.entries(filter).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ''));
+  const query = params.toString();
+  return query === '' ? '' : `?${query}`;
+}
+
+/** Start a patch (an open finding), or move its patch job on as the API allows. */
+function patchActions(view: ViewContext, vulnerability: VulnerabilityRow): Html {
   const { t } = view;
-  const rows = items.map((vulnerability) => h`<tr>
-    ${wideCell(h`<span class="font-mono text-xs">${vulnerability.cve ?? '—'}</span>`, 'whitespace-nowrap')}
-    ${cell(h`<p class="font-medium">${vulnerability.title}</p><p class="text-xs text-text-sub dark:text-slate-400">${vulnerability.asset ?? ''} ${vulnerability.package ?? ''}</p>
-      ${phoneOnly(h`<span class="font-mono text-xs">${vulnerability.cve ?? ''}</span>${statusBadge(view, vulnerability.status)}`)}`)}
+  if (!can(view, 'vulnerabilities:patch')) return h``;
+  const target = `#vulnerability-${vulnerability.id}`;
+  const csrf = h`<input type="hidden" name="_csrf" value="${view.csrfToken ?? ''}">`;
+  if (vulnerability.status === 'open') {
+    const action = `/security/vulnerabilities/${vulnerability.id}/patch`;
+    return h`<form method="post" action="${action}" hx-post="${action}" hx-target="${target}" hx-swap="outerHTML">${csrf}
+      <button type="submit" class="${primaryButton}">${icon('healing', 'text-[18px]')}${t('vulns.patch')}</button></form>`;
+  }
+  const job = vulnerability.patch_job;
+  if (vulnerability.status !== 'patching' || job === undefined) return h``;
+  const action = `/security/vulnerabilities/${vulnerability.id}/patch-jobs/${job.id}`;
+  return h`<div class="flex flex-wrap gap-2">${NEXT_PATCH_STATES[job.status].map((next) => h`<form method="post" action="${action}" hx-post="${action}" hx-target="${target}" hx-swap="outerHTML">${csrf}
+      <input type="hidden" name="status" value="${next}">
+      <button type="submit" class="${next === 'succeeded' || next === 'in_progress' ? primaryButton : secondaryButton}">${t(`vulns.job.to.${next}`)}</button></form>`)}</div>`;
+}
+
+export function vulnerabilityRow(view: ViewContext, vulnerability: VulnerabilityRow): Html {
+  const { t } = view;
+  const job = vulnerability.patch_job;
+  const jobStatus = job === undefined ? '' : h`<p class="mt-1 text-xs text-text-sub dark:text-slate-400" data-field="patch-job">${t('vulns.job', { status: t(`vulns.job.${job.status}`) })}</p>`;
+  return h`<tr id="vulnerability-${vulnerability.id}" data-vulnerability-id="${vulnerability.id}" data-status="${vulnerability.status}">
+    ${wideCell(h`<span class="font-mono text-xs">${vulnerability.cve}</span>`, 'whitespace-nowrap')}
+    ${cell(h`<p class="font-medium">${vulnerability.title}</p><p class="text-xs text-text-sub dark:text-slate-400">${vulnerability.asset} ${vulnerability.package ?? ''}</p>
+      ${phoneOnly(h`<span class="font-mono text-xs">${vulnerability.cve}</span>${statusBadge(view, vulnerability.status)}`)}`)}
     ${cell(severityBadge(view, vulnerability.severity))}
     ${wideCell(vulnerability.cvss_score ?? '—')}
-    ${wideCell(statusBadge(view, vulnerability.status))}
+    ${wideCell(h`${statusBadge(view, vulnerability.status)}${jobStatus}`)}
     ${wideCell(when(view, vulnerability.last_seen), 'whitespace-nowrap')}
-  </tr>`);
+    ${can(view, 'vulnerabilities:patch') ? cell(patchActions(view, vulnerability)) : ''}
+  </tr>`;
+}
+
+/** The filtered list; re-fetched with the page's filters when a live event says a finding changed. */
+export function vulnerabilitiesList(view: ViewContext, items: VulnerabilityRow[], filter: VulnerabilityFilter): Html {
+  const { t } = view;
+  const headers = [{ label: t('col.cve'), wide: true }, t('col.title'), t('col.severity'), { label: t('col.cvss'), wide: true }, { label: t('col.status'), wide: true }, { label: t('col.last_seen'), wide: true },
+    ...(can(view, 'vulnerabilities:patch') ? [t('col.actions')] : [])];
+  return h`<div id="vulnerabilities-list" hx-get="/security/parts/vulnerabilities${vulnerabilityQuery(filter)}" hx-trigger="sentinel:vulnerabilities from:body" hx-swap="outerHTML">
+    ${table(headers, items.map((item) => vulnerabilityRow(view, item)), t('vulns.none'), 'vulnerabilities-table')}
+  </div>`;
+}
+
+export function vulnerabilitiesPage(view: ViewContext, items: VulnerabilityRow[], filter: VulnerabilityFilter, systems: { id: string; system: string }[]): Html {
+  const { t } = view;
+  const select = (name: keyof VulnerabilityFilter, label: string, options: [string, string][]) => h`<div><label for="filter-${name}" class="mb-1 block text-xs font-medium">${label}</label>
+    <select id="filter-${name}" name="${name}" class="${inputClass}"><option value="">${t('alerts.filter.all')}</option>
+      ${options.map(([value, text]) => h`<option value="${value}" ${filter[name] === value ? 'selected' : ''}>${text}</option>`)}</select></div>`;
+  const filterForm = h`<form method="get" action="/security/vulnerabilities" class="flex flex-wrap items-end gap-3">
+    ${select('severity', t('alerts.filter.severity'), SEVERITY_OPTIONS.map((severity) => [severity, t(`severity.${severity}`)]))}
+    ${select('status', t('col.status'), VULNERABILITY_STATUS_OPTIONS.map((status) => [status, t(`status.${status}` as MessageKey) ?? status]))}
+    ${select('system_id', t('col.system'), systems.map((system) => [system.id, system.system]))}
+    <div><label for="filter-cve" class="mb-1 block text-xs font-medium">${t('vulns.search')}</label>
+      <input id="filter-cve" name="cve" type="search" maxlength="64" pattern="[A-Za-z0-9._:\-]{1,64}" placeholder="CVE-2024-3400" value="${filter.cve ?? ''}" class="${inputClass}"></div>
+    <button type="submit" class="${secondaryButton}">${icon('filter_list', 'text-[18px]')}${t('alerts.filter.apply')}</button>
+  </form>`;
   return page(view, {
     title: t('vulns.title'), active: '/security/vulnerabilities',
-    content: card(undefined, table([{ label: t('col.cve'), wide: true }, t('col.title'), t('col.severity'), { label: t('col.cvss'), wide: true }, { label: t('col.status'), wide: true }, { label: t('col.last_seen'), wide: true }], rows, t('vulns.none'))),
+    content: card(undefined, h`<div class="mb-4">${filterForm}</div>${vulnerabilitiesList(view, items, filter)}`),
   });
 }
+
+// ---- tickets: the list, and a ticket with its comments
 
 export function ticketsPage(view: ViewContext, items: TicketView[]): Html {
   const { t } = view;
   const rows = items.map((ticket) => h`<tr>
-    ${cell(h`<span class="font-medium">${ticket.title}</span>`)}
+    ${cell(h`<a class="font-medium text-primary-dark hover:underline dark:text-blue-300" href="/security/tickets/${ticket.id}">${ticket.title}</a>`)}
     ${cell(severityBadge(view, ticket.priority))}
     ${cell(statusBadge(view, ticket.status))}
     ${wideCell(when(view, ticket.created_at), 'whitespace-nowrap')}
@@ -153,5 +227,53 @@ export function ticketsPage(view: ViewContext, items: TicketView[]): Html {
   return page(view, {
     title: t('tickets.title'), active: '/security/tickets',
     content: card(undefined, table([t('col.title'), t('col.priority'), t('col.status'), { label: t('col.created'), wide: true }, { label: t('col.updated'), wide: true }], rows, t('tickets.none'))),
+  });
+}
+
+/** The ticket's status, and the form that changes it (as the API's PATCH allows: any status). */
+export function ticketStatus(view: ViewContext, ticket: TicketView): Html {
+  const { t } = view;
+  const action = `/security/tickets/${ticket.id}/status`;
+  const form = can(view, 'tickets:write') ? h`<form method="post" action="${action}" hx-post="${action}" hx-target="#ticket-status" hx-swap="outerHTML" class="flex flex-wrap items-end gap-2">
+      <input type="hidden" name="_csrf" value="${view.csrfToken ?? ''}">
+      <div><label for="ticket-status-select" class="mb-1 block text-xs font-medium">${t('tickets.status.change')}</label>
+      <select id="ticket-status-select" name="status" class="${inputClass}">${TICKET_STATUSES.map((status) => h`<option value="${status}" ${status === ticket.status ? 'selected' : ''}>${t(`status.${status}`)}</option>`)}</select></div>
+      <button type="submit" class="${secondaryButton}">${t('tickets.status.save')}</button>
+    </form>` : '';
+  return h`<div id="ticket-status" class="flex flex-wrap items-end gap-4">
+    <div class="flex items-center gap-2" data-ticket-status="${ticket.status}">${statusBadge(view, ticket.status)}${severityBadge(view, ticket.priority)}</div>${form}
+  </div>`;
+}
+
+/** The comments, oldest first, and the form that adds one; the form's answer is this part again. */
+export function ticketComments(view: ViewContext, ticket: TicketDetailView): Html {
+  const { t } = view;
+  const action = `/security/tickets/${ticket.id}/comments`;
+  return h`<div id="ticket-comments" class="space-y-4">
+    ${ticket.comments.length === 0 ? h`<p class="text-sm text-text-sub dark:text-slate-400">${t('tickets.comments.none')}</p>` : h`<ol class="space-y-3">${ticket.comments.map((comment) => h`<li class="rounded-lg border border-slate-200 p-3 dark:border-slate-700" data-comment-id="${comment.id}">
+      <p class="text-xs text-text-sub dark:text-slate-400">${comment.author_username ?? t('tickets.comments.someone')} · ${when(view, comment.created_at)}</p>
+      <p class="mt-1 whitespace-pre-wrap text-sm">${comment.body}</p></li>`)}</ol>`}
+    ${can(view, 'tickets:comment') ? h`<form method="post" action="${action}" hx-post="${action}" hx-target="#ticket-comments" hx-swap="outerHTML" class="space-y-2">
+      <input type="hidden" name="_csrf" value="${view.csrfToken ?? ''}">
+      <label for="comment-body" class="block text-xs font-medium">${t('tickets.comments.add')}</label>
+      <textarea id="comment-body" name="body" rows="3" required maxlength="20000" class="${inputClass}"></textarea>
+      <button type="submit" class="${primaryButton}">${icon('send', 'text-[18px]')}${t('tickets.comments.submit')}</button>
+    </form>` : ''}
+  </div>`;
+}
+
+export function ticketPage(view: ViewContext, ticket: TicketDetailView): Html {
+  const { t } = view;
+  const facts: [string, unknown][] = [
+    [t('col.created'), when(view, ticket.created_at)], [t('col.updated'), when(view, ticket.updated_at)],
+    [t('tickets.created_by'), ticket.created_by_username ?? '—'], [t('tickets.assignee'), ticket.assignee_username ?? '—'],
+  ];
+  return page(view, {
+    title: ticket.title, active: '/security/tickets',
+    content: h`<nav aria-label="${t('tickets.breadcrumb')}" class="text-sm"><a class="text-primary-dark underline dark:text-blue-300" href="/security/tickets">${t('tickets.title')}</a> / <span>${ticket.title}</span></nav>
+      ${card(undefined, h`${ticketStatus(view, ticket)}
+        <dl class="mt-4 grid grid-cols-2 gap-3 text-sm sm:grid-cols-4">${facts.map(([label, value]) => h`<div><dt class="text-xs text-text-sub dark:text-slate-400">${label}</dt><dd>${value}</dd></div>`)}</dl>
+        ${ticket.description === '' ? '' : h`<p class="mt-4 whitespace-pre-wrap text-sm" data-field="description">${ticket.description}</p>`}`)}
+      ${card(t('tickets.comments'), ticketComments(view, ticket))}`,
   });
 }

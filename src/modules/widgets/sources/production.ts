@@ -121,26 +121,34 @@ async function stops(context: SourceContext, params: Params) {
     .sort((a, b) => a.start.localeCompare(b.start) || a.line_id - b.line_id);
 }
 
+/**
+ * A downtime Pareto: seconds by reason (stops without one under `unclassified`), largest first,
+ * with the cumulative share in percent (null when there is no downtime at all).
+ */
+export function downtimeByReason(stops: { reason: string | null; seconds_in_window: number }[], unclassified: string) {
+  const byReason = new Map<string, number>();
+  for (const stop of stops) {
+    const reason = stop.reason ?? unclassified;
+    byReason.set(reason, (byReason.get(reason) ?? 0) + stop.seconds_in_window);
+  }
+  const sorted = [...byReason].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  const total = sorted.reduce((sum, [, seconds]) => sum + seconds, 0);
+  let running = 0;
+  return sorted.map(([reason, seconds]) => {
+    running += seconds;
+    return { reason, seconds, cumulative_percent: total === 0 ? null : Math.round((running / total) * 10_000) / 100 };
+  });
+}
+
 const downtimePareto: DataSource = {
   id: 'production.downtime_pareto',
   permission: PERMISSION,
   params: paramsSchema({ line_id: lineId, from, to, category: { ...category, default: 'unplanned' } }),
   async load(context, params) {
-    const byReason = new Map<string, number>();
-    for (const stop of await stops(context, params)) {
-      const reason = stop.reason ?? 'Unclassified';
-      byReason.set(reason, (byReason.get(reason) ?? 0) + stop.seconds_in_window);
-    }
-    const sorted = [...byReason].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
-    const total = sorted.reduce((sum, [, seconds]) => sum + seconds, 0);
-    let running = 0;
-    const cumulative = sorted.map(([, seconds]) => {
-      running += seconds;
-      return total === 0 ? null : Math.round((running / total) * 10_000) / 100;
-    });
-    return chart(sorted.map(([reason]) => reason), [
-      { label: 'Downtime', data: sorted.map(([, seconds]) => seconds), unit: 's' },
-      { label: 'Cumulative', data: cumulative, unit: '%' },
+    const pareto = downtimeByReason(await stops(context, params), 'Unclassified');
+    return chart(pareto.map((entry) => entry.reason), [
+      { label: 'Downtime', data: pareto.map((entry) => entry.seconds), unit: 's' },
+      { label: 'Cumulative', data: pareto.map((entry) => entry.cumulative_percent), unit: '%' },
     ]);
   },
 };

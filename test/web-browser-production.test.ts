@@ -1,0 +1,183 @@
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, it } from 'node:test';
+import { AxeBuilder } from '@axe-core/playwright';
+import type { Browser, Page } from 'playwright-core';
+import { makeTicket, makeVulnerability } from './helpers/factories.ts';
+import { dialects } from './helpers/harness.ts';
+import { forEachDialect } from './helpers/suite.ts';
+import { launchBrowser, signIn, watchedContext, XSS, type WatchedContext } from './web-fixture.ts';
+import { MINUTE, seedLine, type SeededLine } from './web-production-fixture.ts';
+
+/*
+ * The production line page, the OEE report, vulnerabilities and a ticket in a real browser.
+ * SENTINEL_SCREENSHOTS=<dir> also saves screenshots of them in both themes and on a phone.
+ */
+
+const SCREENSHOTS = process.env.SENTINEL_SCREENSHOTS;
+
+async function seriousViolations(page: Page): Promise<string[]> {
+  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  return result.violations
+    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
+    .map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`);
+}
+
+async function until(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** How many of the page's charts Chart.js has drawn, and how many there are. */
+const charts = (page: Page) => page.evaluate<[number, number]>('[[...document.querySelectorAll("canvas[data-chart]")].filter((canvas) => window.Chart.getChart(canvas) !== undefined).length, document.querySelectorAll("canvas[data-chart]").length]');
+const allChartsDrawn = (page: Page) => until(async () => {
+  const [drawn, all] = await charts(page);
+  return drawn === all;
+});
+/** The comment a stop's form holds as it came from the server. */
+const savedComment = (page: Page, stopId: number) => page.evaluate<string | undefined>(`document.querySelector('#downtime-${stopId} input[name=comment]')?.defaultValue`);
+
+forEachDialect('web production and security work pages in a browser', { env: { SENTINEL_SYNC: 'off' }, tenants: 'BrowserProd', roles: ['ADMIN', 'OPERATOR'] }, (ctx) => {
+  let browser: Browser;
+  let operator: WatchedContext;
+  let line: SeededLine;
+  let vulnerabilityId: string;
+  let ticketId: string;
+
+  before(async () => {
+    line = await seedLine(ctx.server, ctx.a, 'Acme press', 'acmepress');
+    await ctx.server.services.downtimeReasons.create(ctx.a.id, { reason: 'Changeover', category: 'planned' });
+    await ctx.server.services.downtimeReasons.create(ctx.a.id, { reason: 'Jam', category: 'unplanned' });
+    vulnerabilityId = await makeVulnerability(ctx.server, ctx.a.id, { title: `Acme OpenSSL flaw ${XSS}`, cve: 'CVE-2024-3400', severity: 'critical' });
+    await makeVulnerability(ctx.server, ctx.a.id, { title: 'Acme banner', cve: 'CVE-2023-0001', severity: 'low' });
+    ticketId = (await makeTicket(ctx.server, ctx.a.admin.token, { title: 'Acme rotate the VPN keys' })).id;
+    browser = await launchBrowser();
+    operator = await watchedContext(browser, ctx.server);
+    await signIn(operator.page, ctx.server, ctx.a.operator.username, '/production');
+  });
+  after(async () => {
+    await browser?.close();
+  });
+
+  it('opens a line from its tile and draws its gauges and charts', async () => {
+    const { page } = operator;
+    await page.locator(`a[href="/production/lines/${line.lineId}"]`).click();
+    await page.waitForURL(`**/production/lines/${line.lineId}`);
+    await page.locator('[data-line-state="stopped"]').waitFor();
+    // Four gauges, counts by hour and the Pareto.
+    await allChartsDrawn(page);
+    assert.deepEqual(await charts(page), [6, 6]);
+  });
+
+  it('classifies a stop in place: the reason brings its category, the row updates and the API agrees', async () => {
+    const { page } = operator;
+    const stopId = line.stopIds[0]!;
+    const row = page.locator(`#downtime-${stopId}`);
+    await row.getByLabel('Reason').selectOption('Changeover');
+    assert.equal(await row.getByLabel('Category').inputValue(), 'planned', 'the reason\'s category is picked');
+    await row.getByLabel('Comment').fill('Die change for the next order');
+    await row.getByRole('button', { name: 'Save' }).click();
+    await until(async () => (await savedComment(page, stopId)) === 'Die change for the next order');
+    assert.equal(new URL(page.url()).pathname, `/production/lines/${line.lineId}`, 'no page reload needed');
+    const stored = (await ctx.server.services.production.listDowntime(ctx.a.id, line.lineId, { from: Date.now() - 40 * MINUTE, to: Date.now() })).find((stop) => stop.id === stopId)!;
+    assert.deepEqual([stored.reason, stored.category, stored.comment], ['Changeover', 'planned', 'Die change for the next order']);
+  });
+
+  it('refreshes the stops when another operator classifies one (downtime.updated), without a reload', async () => {
+    const { page } = operator;
+    const stopId = line.stopIds.at(-1)!;
+    await page.locator('#live-status.text-green-600').waitFor(); // the live feed is connected
+    await ctx.server.services.downtimeReasons.classify(ctx.a.id, line.lineId, stopId, { reason: 'Jam', comment: 'Cleared by the night shift' });
+    ctx.server.services.bus.publish({ type: 'downtime.updated', tenant_id: ctx.a.id, id: String(stopId), line_id: line.lineId });
+    await until(async () => (await savedComment(page, stopId)) === 'Cleared by the night shift');
+    await allChartsDrawn(page);
+  });
+
+  it('shows the OEE report and exports its CSV', async () => {
+    const { page } = operator;
+    await page.goto(`${ctx.server.url}/production/report?line_id=${line.lineId}`);
+    await page.locator('#oee-report [data-row="totals"]').waitFor();
+    await page.getByLabel('Group by').selectOption('shift');
+    await Promise.all([page.waitForURL(/group_by=shift/), page.getByRole('button', { name: 'Filter' }).click()]);
+    const href = await page.getByRole('link', { name: 'Export CSV' }).getAttribute('href');
+    const csv = await page.evaluate<string, string>(async (url) => (await fetch(url)).text(), href!);
+    assert.match(csv, /^Period,Shift,From,To,/);
+  });
+
+  it('filters vulnerabilities through the URL and starts a patch in place', async () => {
+    const { page } = operator;
+    await page.goto(`${ctx.server.url}/security/vulnerabilities`);
+    await page.getByLabel('Severity').selectOption('critical');
+    await Promise.all([page.waitForURL(/severity=critical/), page.getByRole('button', { name: 'Filter' }).click()]);
+    assert.equal(await page.locator('[data-vulnerability-id]').count(), 1);
+    await page.getByText(`Acme OpenSSL flaw ${XSS}`).waitFor();
+    const row = page.locator(`#vulnerability-${vulnerabilityId}`);
+    await row.getByRole('button', { name: 'Start patch' }).click();
+    await page.locator(`#vulnerability-${vulnerabilityId}[data-status="patching"]`).waitFor();
+    await page.locator(`#vulnerability-${vulnerabilityId}`).getByText('Patch job: pending').waitFor();
+    assert.equal((await ctx.server.services.vulnerabilities.get(ctx.a.id, vulnerabilityId)).status, 'patching');
+  });
+
+  it('adds a comment to a ticket and changes its status without a reload', async () => {
+    const { page } = operator;
+    await page.goto(`${ctx.server.url}/security/tickets`);
+    await page.getByRole('link', { name: 'Acme rotate the VPN keys' }).click();
+    await page.waitForURL(`**/security/tickets/${ticketId}`);
+    await page.getByLabel('Add a comment').fill(`Keys rotated ${XSS}`);
+    await page.getByRole('button', { name: 'Comment', exact: true }).click();
+    await page.locator('[data-comment-id]').getByText(`Keys rotated ${XSS}`).waitFor();
+    await page.getByLabel('Status').selectOption('resolved');
+    await page.getByRole('button', { name: 'Change status' }).click();
+    await page.locator('[data-ticket-status="resolved"]').waitFor();
+    const ticket = await ctx.server.services.tickets.get(ctx.a.id, ticketId);
+    assert.deepEqual([ticket.status, ticket.comments.length], ['resolved', 1]);
+    assert.equal(await page.locator('img[src="x"]').count(), 0, 'the payload is no element');
+  });
+
+  // The markup does not depend on the database: the (slow) sweep runs on one dialect.
+  const once = ctx.dialect === dialects()[0] ? {} : { skip: 'checked on the first dialect' };
+
+  it('has no serious accessibility violation on these pages, in either theme, and fits a phone', once, async () => {
+    const { page } = operator;
+    const pages: [string, string][] = [
+      [`/production/lines/${line.lineId}`, 'production-line'], [`/production/report?line_id=${line.lineId}`, 'production-report'],
+      ['/security/vulnerabilities', 'security-vulnerabilities'], [`/security/tickets/${ticketId}`, 'security-ticket'],
+    ];
+    for (const theme of ['dark', 'light'] as const) {
+      await page.goto(`${ctx.server.url}/production`);
+      if ((await page.locator('html.dark').count() === 1) !== (theme === 'dark')) {
+        await Promise.all([page.waitForLoadState('load'), page.locator('form[action="/preferences"]:has(input[name=theme]) button').click()]);
+      }
+      for (const [url, name] of pages) {
+        await page.goto(`${ctx.server.url}${url}`);
+        assert.equal(await page.locator('html.dark').count(), theme === 'dark' ? 1 : 0);
+        assert.deepEqual(await seriousViolations(page), [], `${theme} ${url}`);
+        if (SCREENSHOTS !== undefined) {
+          mkdirSync(SCREENSHOTS, { recursive: true });
+          await allChartsDrawn(page);
+          await page.screenshot({ path: path.join(SCREENSHOTS, `${name}-${theme}.png`) });
+        }
+      }
+    }
+    const phone = await watchedContext(browser, ctx.server, { viewport: { width: 390, height: 844 } });
+    try {
+      await signIn(phone.page, ctx.server, ctx.a.operator.username, `/production/lines/${line.lineId}`);
+      await phone.page.locator('#line-state').waitFor();
+      const overflow = await phone.page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
+      assert.ok(overflow <= 0, `the page fits the phone's width (${overflow}px too wide)`);
+      if (SCREENSHOTS !== undefined) await phone.page.screenshot({ path: path.join(SCREENSHOTS, 'phone-production-line.png'), fullPage: true });
+      assert.deepEqual(phone.incidents, []);
+    } finally {
+      await phone.context.close();
+    }
+  });
+
+  it('sent nothing anywhere but its own server, and ran no injected script', () => {
+    assert.deepEqual(operator.foreign, []);
+    assert.deepEqual(operator.incidents, []);
+  });
+});
