@@ -17,9 +17,10 @@ const DIST = path.join(ROOT, 'dist');
 const ENTRIES = { sentinel: 'src/main.ts', 'sync-worker': 'src/modules/integrations/sync-worker.ts' };
 /**
  * Left to Node at run time: a native add-on, packages that read files next to their code (fonts,
- * the Swagger UI's pages), and an optional driver that may be missing.
+ * the Swagger UI's pages), an optional driver that may be missing, and undici, whose CommonJS
+ * entry's named exports esbuild cannot see (a dynamic import of it got only `default`).
  */
-const EXTERNAL = ['@node-rs/argon2', 'pdfkit', '@fastify/swagger-ui', 'pg-native'];
+const EXTERNAL = ['@node-rs/argon2', 'pdfkit', '@fastify/swagger-ui', 'pg-native', 'undici'];
 /** Older builds kept, so that a server still running one can load its lazily imported parts. */
 const KEEP_BUILDS = 3;
 

@@ -51,4 +51,24 @@ describe('server bundle', () => {
       rmSync(dataDir, { recursive: true, force: true });
     }
   });
+
+  it('keeps the named exports of every part it loads lazily (a CommonJS package may lose them)', { timeout: 300_000 }, async () => {
+    const buildDir = path.dirname(fileURLToPath(await buildBundle()));
+    const code = readdirSync(buildDir).filter((file) => file.endsWith('.js')).map((file) => readFileSync(path.join(buildDir, file), 'utf8')).join('\n');
+    const wanted = new Map<string, Set<string>>();
+    const patterns = [/\{ ([\w, :]+) \} = await import\("\.\/([\w.-]+\.js)"\)/g, /import\("\.\/([\w.-]+\.js)"\)\.then\(\(\{ ([\w, :]+) \}\)/g];
+    for (const [index, pattern] of patterns.entries()) {
+      for (const match of code.matchAll(pattern)) {
+        const [names, file] = index === 0 ? [match[1]!, match[2]!] : [match[2]!, match[1]!];
+        const set = wanted.get(file) ?? new Set<string>();
+        for (const name of names.split(',')) set.add(name.split(':')[0]!.trim());
+        wanted.set(file, set);
+      }
+    }
+    assert.ok(wanted.size >= 3, `lazily loaded parts found: ${[...wanted.keys()].join(', ')}`);
+    for (const [file, names] of wanted) {
+      const loaded = await import(path.join(buildDir, file)) as Record<string, unknown>;
+      for (const name of names) assert.notEqual(loaded[name], undefined, `${file} exports ${name}`);
+    }
+  });
 });
