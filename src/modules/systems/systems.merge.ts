@@ -88,8 +88,9 @@ export function createSystemsMerge(db: Kysely<PlatformDatabase>) {
         .where('id', '=', systemId)
         .execute();
       const up = observed.reachable && observed.status !== 'alert' ? 1 : 0;
+      // A new period ends where the one before it does (both at its first sample): the later start, then the later id, breaks the tie.
       const latest = await db.selectFrom('system_availability').select(['id', 'up', 'ended_at']).where('tenant_id', '=', tenantId).where('system_id', '=', systemId)
-        .orderBy('ended_at', 'desc').limit(1).executeTakeFirst();
+        .orderBy('ended_at', 'desc').orderBy('started_at', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst();
       const at = Math.max(now, latest?.ended_at ?? now);
       // The previous state held until this sample; a change starts a new period here.
       if (latest !== undefined) await db.updateTable('system_availability').set({ ended_at: at }).where('tenant_id', '=', tenantId).where('id', '=', latest.id).execute();
