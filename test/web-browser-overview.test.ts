@@ -81,6 +81,8 @@ forEachDialect('web overview in a browser', { env: { SENTINEL_SYNC: 'off' }, ten
     await page.locator('[data-widget-id="incidents_trend"] canvas').waitFor();
     await page.selectOption('#analytics-hours', '168');
     await page.waitForURL(/hours=168/);
+    // The new URL comes before the new charts are in the page and drawn: wait for them, then count.
+    await page.waitForFunction('document.querySelectorAll("canvas[data-chart]").length === 4 && [...document.querySelectorAll("canvas[data-chart]")].every((c) => window.Chart?.getChart(c))', undefined, { timeout: 15_000 });
     const [drawn, total] = await chartsDrawn(page);
     assert.equal(total, 4);
     assert.equal(drawn, 4);
