@@ -164,7 +164,7 @@ point of 99 every ${TRIGGER_EVERY_MS / 1000} s, and the time from just before th
 rule's alert reaching a receiver on loopback is the rule-to-notification latency.
 
 Measured ${new Date().toISOString().slice(0, 16)}Z on ${host.nproc} × ${host.cpuModel}, Node ${host.node}; other processes were using ${busy?.toFixed(0) ?? '?'} % of a core before the start.
-**A loaded machine (8 agents sharing 2 cores) gives figures on the high side**; server CPU is the
+A machine busy before the start gives figures on the high side; server CPU is the
 Sentinel process's CPU time (both threads) over the phase, in % of one core.
 
 ${table}

@@ -29,7 +29,6 @@ const CLIENTS = Number(options.clients);
 const BATCH = 1_000;
 const BATCHES = Math.ceil(POINTS / BATCH);
 const TARGET = 100_000;
-const AGENTS_SHARING = 8;
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const perCpu = (figures: Figures) => (figures.cpuMs === undefined ? '?' : fmt((figures.points * 1000) / figures.cpuMs));
@@ -138,8 +137,8 @@ answer is 201 and the stored count afterwards). In process: the same batches str
 telemetry service, without HTTP and JSON.
 
 Measured ${new Date().toISOString().slice(0, 10)} on ${context}.
-**${AGENTS_SHARING} agents shared this 2-core machine while it was measured**: the wall-clock figures are noisy
-and on the low side (the load generator also runs on the same cores as the server). Points per
+The load generator runs on the same 2 cores as the server, so the wall-clock figures are on the low
+side. Points per
 CPU-second — points stored divided by the CPU time the server process (both its threads) or the
 in-process ingest used meanwhile — say what one core would sustain if it had nothing else to do;
 they leave out time spent waiting for the disk's fsync, which CPU time does not count.

@@ -168,7 +168,7 @@ async function main(): Promise<number> {
     ...assets.sort((a, b) => b.bytes - a.bytes).map((asset) => `| ${asset.name} | ${kib(asset.bytes)} |`),
     '',
     met ? 'Every target is met on this run.' : 'Not every target is met on this run (see the figures above).',
-    `Method: latencies from the client on loopback; browser times from Navigation Timing (from the navigation's start), bytes from Resource Timing's \`encodedBodySize\` (what went over the wire, br). The machine was shared by 8 agents working at once (both cores busy before the start): latencies are noisy upper bounds, to re-measure on an idle host; on this run the page's first byte took the browser ${round(percentile(sorted((load) => load.ttfb), 50))} ms (p50) for a page the server renders in ${render.p50} ms. The server render is the dashboard's data (every widget computed, as \`GET /dashboards/{id}/data\`, which is most of it) plus the HTML; the byte count does not depend on the load.`,
+    `Method: latencies from the client on loopback; browser times from Navigation Timing (from the navigation's start), bytes from Resource Timing's \`encodedBodySize\` (what went over the wire, br). A machine busy before the start gives upper bounds (see the line above the table); on this run the page's first byte took the browser ${round(percentile(sorted((load) => load.ttfb), 50))} ms (p50) for a page the server renders in ${render.p50} ms. The server render is the dashboard's data (every widget computed, as \`GET /dashboards/{id}/data\`, which is most of it) plus the HTML; the byte count does not depend on the load.`,
   ].join('\n');
   console.log(section);
   writeReadmeSection('web', section);
