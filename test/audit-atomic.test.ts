@@ -1,10 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { openDatabase } from '../src/platform/db/database.ts';
-import { ADMIN_PASSWORD, createServerDatabase, dialects } from './helpers/harness.ts';
+import { useServerSandbox, ADMIN_PASSWORD, dialects } from './helpers/harness.ts';
 import { startServerProcess } from './helpers/server-process.ts';
 
 const WRITERS = 24;
@@ -12,28 +9,12 @@ const KILL_AFTER_MS = [400, 900, 1500];
 
 for (const dialect of dialects()) {
   describe(`a write and its audit entry are one (${dialect})`, () => {
-    let dataDir: string;
-    let env: Record<string, string>;
-    let dropDatabase: (() => Promise<void>) | undefined;
-
-    before(async () => {
-      dataDir = mkdtempSync(path.join(tmpdir(), 'sentinel-kill-'));
-      env = { SENTINEL_DATA_DIR: dataDir, SENTINEL_ADMIN_PASSWORD: ADMIN_PASSWORD };
-      const database = await createServerDatabase(dialect);
-      if (database) {
-        env.DATABASE_URL = database.url;
-        dropDatabase = database.drop;
-      }
-    });
-    after(async () => {
-      await dropDatabase?.();
-      rmSync(dataDir, { recursive: true, force: true });
-    });
+    const sandbox = useServerSandbox(dialect, 'sentinel-kill', { SENTINEL_ADMIN_PASSWORD: ADMIN_PASSWORD });
 
     it('leaves no stored ticket without its ticket.create audit row after kill -9 under write load', async () => {
       let acknowledged = 0;
       for (const killAfter of KILL_AFTER_MS) {
-        const { child, api } = await startServerProcess(env);
+        const { child, api } = await startServerProcess(sandbox.env);
         const exited = new Promise((resolve) => child.once('exit', resolve));
         const admin = await api.adminToken();
         const tenant = await api.createTenant(admin, `Kill ${killAfter}`);
@@ -52,7 +33,7 @@ for (const dialect of dialects()) {
       }
       assert.ok(acknowledged > 0, 'some writes were acknowledged before the kills');
 
-      const db = openDatabase({ dataDir, databaseUrl: env.DATABASE_URL });
+      const db = openDatabase({ dataDir: sandbox.dataDir, databaseUrl: sandbox.env.DATABASE_URL });
       try {
         const orphans = await db.kysely.selectFrom('tickets')
           .leftJoin('audit_logs', (join) => join.onRef('audit_logs.resource_id', '=', 'tickets.id').on('audit_logs.action', '=', 'ticket.create'))

@@ -4,48 +4,32 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { openDatabase } from '../src/platform/db/database.ts';
 import { runSentinel as sentinel, SENTINEL_BIN } from './helpers/cli.ts';
-import { ApiClient, createServerDatabase, dialects } from './helpers/harness.ts';
+import { useServerSandbox, ApiClient, dialects } from './helpers/harness.ts';
 
 for (const dialect of dialects()) {
   describe(`sentinel CLI (${dialect})`, () => {
-    let dataDir: string;
-    let env: Record<string, string>;
-    let dropDatabase: (() => Promise<void>) | undefined;
-
-    before(async () => {
-      dataDir = mkdtempSync(path.join(tmpdir(), 'sentinel-cli-'));
-      env = { SENTINEL_DATA_DIR: dataDir };
-      const database = await createServerDatabase(dialect);
-      if (database) {
-        env.DATABASE_URL = database.url;
-        dropDatabase = database.drop;
-      }
-    });
-    after(async () => {
-      await dropDatabase?.();
-      rmSync(dataDir, { recursive: true, force: true });
-    });
+    const sandbox = useServerSandbox(dialect, 'sentinel-cli');
 
     it('migrates safely when two processes start at once, and reports an up-to-date schema after', async () => {
-      const runs = await Promise.all([sentinel(['migrate'], env), sentinel(['migrate'], env)]);
+      const runs = await Promise.all([sentinel(['migrate'], sandbox.env), sentinel(['migrate'], sandbox.env)]);
       for (const run of runs) assert.equal(run.code, 0, run.stderr);
       assert.equal(runs.filter((r) => r.stdout.includes('Applied: 0001_core')).length, 1, runs.map((r) => r.stdout).join('|'));
-      const again = await sentinel(['migrate'], env);
+      const again = await sentinel(['migrate'], sandbox.env);
       assert.match(again.stdout, /up to date/);
     });
 
     it('two servers starting at once create exactly one administrator, and print its password once', async () => {
       const ports = [0, 0].map(() => String(20_000 + Math.floor(Math.random() * 20_000)));
-      const runs = await Promise.all(ports.map((port) => sentinel(['serve'], { ...env, PORT: port, LOG_LEVEL: 'info' }, /Server listening/)));
+      const runs = await Promise.all(ports.map((port) => sentinel(['serve'], { ...sandbox.env, PORT: port, LOG_LEVEL: 'info' }, /Server listening/)));
       for (const run of runs) assert.equal(run.code, 0, run.stderr);
       const printed = runs.filter((r) => /password: \S+/.test(r.stdout));
       assert.equal(printed.length, 1, 'the generated password is printed by exactly one process');
       const password = /password: (\S+)/.exec(printed[0]!.stdout)![1]!;
 
-      const db = openDatabase({ dataDir, databaseUrl: env.DATABASE_URL });
+      const db = openDatabase({ dataDir: sandbox.dataDir, databaseUrl: sandbox.env.DATABASE_URL });
       try {
         const admins = await db.kysely.selectFrom('users').select(['username', 'role']).execute();
         assert.deepEqual(admins.map((row) => ({ ...row })), [{ username: 'admin', role: 'SUPER_ADMIN' }]);
@@ -56,7 +40,7 @@ for (const dialect of dialects()) {
       let loginStatus = 0;
       let login: any;
       // Prove the printed password works against a running server, and that it must be changed first.
-      const server = spawn(process.execPath, [SENTINEL_BIN, 'serve'], { env: { PATH: process.env.PATH ?? '', ...env, PORT: port, LOG_LEVEL: 'warn' }, stdio: 'ignore' });
+      const server = spawn(process.execPath, [SENTINEL_BIN, 'serve'], { env: { PATH: process.env.PATH ?? '', ...sandbox.env, PORT: port, LOG_LEVEL: 'warn' }, stdio: 'ignore' });
       try {
         const api = new ApiClient(`http://127.0.0.1:${port}`);
         // Up to a minute: on a loaded machine the start alone can take tens of seconds.
@@ -73,34 +57,34 @@ for (const dialect of dialects()) {
       }
       assert.equal(loginStatus, 200);
       assert.equal(login.password_change_required, true);
-      if (dialect === 'sqlite') assert.equal(statSync(path.join(dataDir, 'secret.key')).mode & 0o777, 0o600);
+      if (dialect === 'sqlite') assert.equal(statSync(path.join(sandbox.dataDir, 'secret.key')).mode & 0o777, 0o600);
       // The generated password is also kept in a file only its owner can read.
-      const file = path.join(dataDir, 'initial-admin-password');
+      const file = path.join(sandbox.dataDir, 'initial-admin-password');
       assert.equal(statSync(file).mode & 0o777, 0o600);
       assert.ok(readFileSync(file, 'utf8').includes(`password: ${password}\n`));
       assert.match(printed[0]!.stdout, /initial-admin-password/);
     });
 
     it('creates and lists tenants, creates users and resets passwords', async () => {
-      const created = await sentinel(['tenant', 'create', '--name', 'Planta Norte', '--timezone', 'Europe/Madrid', '--language', 'es'], env);
+      const created = await sentinel(['tenant', 'create', '--name', 'Planta Norte', '--timezone', 'Europe/Madrid', '--language', 'es'], sandbox.env);
       assert.equal(created.code, 0, created.stderr);
       assert.match(created.stdout, /Created tenant planta-norte/);
-      const list = await sentinel(['tenant', 'list'], env);
+      const list = await sentinel(['tenant', 'list'], sandbox.env);
       assert.match(list.stdout, /planta-norte\s+active\s+Planta Norte/);
 
-      const user = await sentinel(['user', 'create', '--username', 'Jefe.Turno', '--role', 'manager', '--tenant', 'planta-norte'], env);
+      const user = await sentinel(['user', 'create', '--username', 'Jefe.Turno', '--role', 'manager', '--tenant', 'planta-norte'], sandbox.env);
       assert.equal(user.code, 0, user.stderr);
       assert.match(user.stdout, /Created user jefe.turno/);
       assert.match(user.stdout, /password: \S{20,}/);
 
-      const weak = await sentinel(['user', 'create', '--username', 'weak', '--role', 'VIEWER', '--tenant', 'planta-norte', '--password', 'password'], env);
+      const weak = await sentinel(['user', 'create', '--username', 'weak', '--role', 'VIEWER', '--tenant', 'planta-norte', '--password', 'password'], sandbox.env);
       assert.equal(weak.code, 1);
       assert.match(weak.stderr, /password/);
-      const reset = await sentinel(['user', 'reset-password', '--username', 'jefe.turno', '--password', 'Nuevo-Turno-2026'], env);
+      const reset = await sentinel(['user', 'reset-password', '--username', 'jefe.turno', '--password', 'Nuevo-Turno-2026'], sandbox.env);
       assert.equal(reset.code, 0, reset.stderr);
-      const missing = await sentinel(['user', 'reset-password', '--username', 'ghost'], env);
+      const missing = await sentinel(['user', 'reset-password', '--username', 'ghost'], sandbox.env);
       assert.equal(missing.code, 1);
-      const noTenant = await sentinel(['user', 'create', '--username', 'x.y', '--role', 'VIEWER', '--tenant', 'nope'], env);
+      const noTenant = await sentinel(['user', 'create', '--username', 'x.y', '--role', 'VIEWER', '--tenant', 'nope'], sandbox.env);
       assert.equal(noTenant.code, 1);
       assert.match(noTenant.stderr, /No tenant with slug "nope"/);
     });

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { after, before } from 'node:test';
 import pg from 'pg';
 import mysql from 'mysql2/promise';
 import type { FastifyInstance } from 'fastify';
@@ -49,6 +50,26 @@ export async function createServerDatabase(dialect: Dialect): Promise<{ url: str
   if (dialect === 'postgres') return createPostgresDatabase();
   if (dialect === 'mysql') return createMysqlDatabase();
   return undefined;
+}
+
+/**
+ * A data directory and, on a server dialect, a fresh database for the `sentinel` processes a suite
+ * starts: made before its tests and removed after them.
+ */
+export function useServerSandbox(dialect: Dialect, prefix: string, extraEnv: Record<string, string> = {}): { dataDir: string; env: Record<string, string> } {
+  const sandbox = { dataDir: '', env: {} as Record<string, string> };
+  let dropDatabase: (() => Promise<void>) | undefined;
+  before(async () => {
+    sandbox.dataDir = mkdtempSync(path.join(tmpdir(), `${prefix}-`));
+    const database = await createServerDatabase(dialect);
+    dropDatabase = database?.drop;
+    sandbox.env = { SENTINEL_DATA_DIR: sandbox.dataDir, ...extraEnv, ...(database ? { DATABASE_URL: database.url } : {}) };
+  });
+  after(async () => {
+    await dropDatabase?.();
+    rmSync(sandbox.dataDir, { recursive: true, force: true });
+  });
+  return sandbox;
 }
 
 /** A fresh, empty PostgreSQL database next to TEST_DATABASE_URL's; dropped by the returned function. */
