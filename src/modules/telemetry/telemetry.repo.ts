@@ -121,10 +121,13 @@ export function createTelemetryRepo(db: Kysely<PlatformDatabase>, dialect: Diale
       return (filter.limit === undefined ? query : query.limit(filter.limit)).execute();
     },
 
-    async insertPoints(rows: readonly { series_id: number; ts: number; value: number }[]): Promise<void> {
-      for (const slice of statementChunks(rows, INSERT_ROWS)) {
+    /** Inserts points given as columns: the series id, time and value of each. */
+    async insertPoints(seriesIds: readonly number[], times: readonly number[], values: readonly number[]): Promise<void> {
+      let offset = 0;
+      for (const slice of statementChunks(seriesIds, INSERT_ROWS)) {
         const parameters: number[] = [];
-        for (const row of slice) parameters.push(row.series_id, row.ts, row.value);
+        for (let i = 0; i < slice.length; i++) parameters.push(slice[i]!, times[offset + i]!, values[offset + i]!);
+        offset += slice.length;
         await db.executeQuery(CompiledQuery.raw(valuesText('points', 'INSERT INTO telemetry_points (series_id, ts, value)', 3, slice.length), parameters));
       }
     },

@@ -64,15 +64,26 @@ export interface TelemetryIngestResult {
   duplicate: boolean;
 }
 
-type ValidRow = { key: string; ts: number; value: number };
-type SeriesKeys = Map<string, { series: SeriesKey; firstRow: number }>;
+/**
+ * A validated batch, one entry per point in each list: columns rather than an object per point,
+ * since a batch is up to 10,000 points and each object would be garbage a moment later.
+ */
+interface ValidPoints {
+  metrics: string[];
+  /** Canonical label sets (see canonicalLabels). */
+  labels: string[];
+  times: number[];
+  values: number[];
+}
+
+/** Series a batch names that this process does not know yet, by key, with the rows that name them. */
+type UnknownSeries = Map<string, { series: SeriesKey; rows: number[] }>;
 
 /** A validated batch waiting for its group commit. */
 interface QueuedBatch {
   tenantId: string;
   batchId: string | null;
-  rows: ValidRow[];
-  keys: SeriesKeys;
+  points: ValidPoints;
   now: number;
   beforeCommit?: (result: TelemetryIngestResult) => Promise<void>;
   resolve: (result: TelemetryIngestResult) => void;
@@ -104,7 +115,10 @@ export interface Stats {
 export function canonicalLabels(labels: Record<string, string> | undefined): string {
   if (labels === undefined) return '{}';
   const keys = Object.keys(labels);
-  if (keys.length === 0) return '{}';
+  let sorted = true;
+  for (let i = 1; i < keys.length && sorted; i++) sorted = keys[i - 1]! < keys[i]!;
+  // Clients mostly send each label set in one order, often sorted: then it is its own JSON.
+  if (sorted) return JSON.stringify(labels);
   keys.sort();
   let out = '{';
   for (let i = 0; i < keys.length; i++) out += `${i === 0 ? '' : ','}${JSON.stringify(keys[i])}:${JSON.stringify(labels[keys[i]!])}`;
@@ -133,26 +147,47 @@ export function mergeStats(into: Stats | undefined, row: Stats): Stats {
   return into;
 }
 
-function rollupCells(points: readonly { series_id: number; ts: number; value: number }[], unitMs: number): RollupCell[] {
-  const buckets = new Map<number, Map<number, RollupCell>>();
-  const cells: RollupCell[] = [];
-  for (const point of points) {
-    const bucket = point.ts - (point.ts % unitMs);
-    let bySeries = buckets.get(bucket);
-    if (bySeries === undefined) buckets.set(bucket, (bySeries = new Map()));
-    const cell = bySeries.get(point.series_id);
-    if (cell === undefined) {
-      const created = { series_id: point.series_id, bucket, value_count: 1, value_sum: point.value, value_min: point.value, value_max: point.value };
-      bySeries.set(point.series_id, created);
-      cells.push(created);
-    } else {
-      cell.value_count++;
-      cell.value_sum += point.value;
-      if (point.value < cell.value_min) cell.value_min = point.value;
-      if (point.value > cell.value_max) cell.value_max = point.value;
+/**
+ * The rollup cells of a group of batches, per bucket and series, added up in memory: the group is
+ * upserted once per table, and batches of one instant mostly share their cells.
+ */
+class RollupCells {
+  readonly cells: RollupCell[] = [];
+  readonly #buckets = new Map<number, Map<number, RollupCell>>();
+  readonly #unitMs: number;
+
+  constructor(unitMs: number) {
+    this.#unitMs = unitMs;
+  }
+
+  add(seriesIds: readonly number[], points: ValidPoints): void {
+    const { times, values } = points;
+    let lastBucket = -1;
+    let bySeries: Map<number, RollupCell> | undefined;
+    for (let i = 0; i < seriesIds.length; i++) {
+      const seriesId = seriesIds[i]!;
+      const ts = times[i]!;
+      const value = values[i]!;
+      const bucket = ts - (ts % this.#unitMs);
+      // Points of a batch mostly share a bucket: its cells are looked up once.
+      if (bucket !== lastBucket || bySeries === undefined) {
+        lastBucket = bucket;
+        bySeries = this.#buckets.get(bucket);
+        if (bySeries === undefined) this.#buckets.set(bucket, (bySeries = new Map()));
+      }
+      const cell = bySeries.get(seriesId);
+      if (cell === undefined) {
+        const created = { series_id: seriesId, bucket, value_count: 1, value_sum: value, value_min: value, value_max: value };
+        bySeries.set(seriesId, created);
+        this.cells.push(created);
+      } else {
+        cell.value_count++;
+        cell.value_sum += value;
+        if (value < cell.value_min) cell.value_min = value;
+        if (value > cell.value_max) cell.value_max = value;
+      }
     }
   }
-  return cells;
 }
 
 /** The table that answers buckets of `stepMs` exactly with the least reading. */
@@ -173,18 +208,23 @@ function matches(stored: Record<string, string>, wanted: Record<string, string>)
 export function createTelemetryService(deps: { repo: TelemetryRepo; db: Pick<Db, 'transaction'>; clock?: () => number }) {
   const { repo } = deps;
   const clock = deps.clock ?? Date.now;
-  /** Per tenant: series key (metric, newline, canonical labels) → id. */
-  const seriesIds = new Map<string, Map<string, number>>();
+  /** Per tenant, per metric: canonical labels → series id. Only committed series: a rolled-back one must not be written to later. */
+  const seriesIds = new Map<string, Map<string, Map<string, number>>>();
   let remembered = 0;
 
   function remember(tenantId: string, series: readonly (SeriesKey & { id: number })[]): void {
+    if (series.length === 0) return;
     if (remembered + series.length > SERIES_CACHE_MAX) {
       seriesIds.clear();
       remembered = 0;
     }
-    let ids = seriesIds.get(tenantId);
-    if (ids === undefined) seriesIds.set(tenantId, (ids = new Map()));
-    for (const s of series) ids.set(`${s.metric}\n${s.labels}`, s.id);
+    let metrics = seriesIds.get(tenantId);
+    if (metrics === undefined) seriesIds.set(tenantId, (metrics = new Map()));
+    for (const { metric, labels, id } of series) {
+      let ids = metrics.get(metric);
+      if (ids === undefined) metrics.set(metric, (ids = new Map()));
+      ids.set(labels, id);
+    }
     remembered += series.length;
   }
 
@@ -197,15 +237,15 @@ export function createTelemetryService(deps: { repo: TelemetryRepo; db: Pick<Db,
     };
   }
 
-  function validate(batch: TelemetryBatch, now: number): { rows: ValidRow[]; keys: SeriesKeys } {
-    if (!Array.isArray(batch.points) || batch.points.length === 0 || batch.points.length > MAX_BATCH_POINTS) {
+  function validate(batch: TelemetryBatch, now: number): ValidPoints {
+    const input = batch.points;
+    if (!Array.isArray(input) || input.length === 0 || input.length > MAX_BATCH_POINTS) {
       throw badRequest('The batch was not stored', [{ field: 'points', message: `must be a list of 1-${MAX_BATCH_POINTS} points` }]);
     }
     const errors: FieldError[] = [];
-    const rows: ValidRow[] = new Array(batch.points.length);
-    const keys: SeriesKeys = new Map();
-    const canonical = new Map<string, string>();
-    batch.points.forEach((point, index) => {
+    const points: ValidPoints = { metrics: [], labels: [], times: [], values: [] };
+    for (let index = 0; index < input.length; index++) {
+      const point = input[index]!;
       let ts = now;
       if (point.timestamp !== undefined) {
         const parsed = parseInstant(point.timestamp);
@@ -214,32 +254,45 @@ export function createTelemetryService(deps: { repo: TelemetryRepo; db: Pick<Db,
         else ts = parsed;
       }
       if (!Number.isFinite(point.value)) errors.push({ field: `points[${index}].value`, message: 'must be a finite number' });
-      // Points of one series usually spell their labels alike: the canonical form is worked out once per spelling.
-      const spelling = `${point.metric}\n${point.labels === undefined ? '{}' : JSON.stringify(point.labels)}`;
-      let key = canonical.get(spelling);
-      if (key === undefined) {
-        const labels = canonicalLabels(point.labels);
-        key = `${point.metric}\n${labels}`;
-        canonical.set(spelling, key);
-        if (!keys.has(key)) keys.set(key, { series: { metric: point.metric, labels }, firstRow: index });
-      }
-      rows[index] = { key, ts, value: point.value };
-    });
+      points.metrics.push(point.metric);
+      points.labels.push(canonicalLabels(point.labels));
+      points.times.push(ts);
+      points.values.push(point.value);
+    }
     if (errors.length > 0) throw batchRejected(errors);
-    return { rows, keys };
+    return points;
   }
 
-  /** The ids of the batch's series, creating new ones within the tenant's limit (else 422, and the transaction rolls back). */
-  async function resolveSeries(tenantId: string, keys: SeriesKeys, now: number) {
-    const ids = new Map<string, number>();
-    const missing: SeriesKey[] = [];
+  /** Per point, its series id from what this process knows; the series it does not know yet, with their rows. */
+  function knownSeries(tenantId: string, points: ValidPoints): { ids: number[]; unknown: UnknownSeries } {
     const known = seriesIds.get(tenantId);
-    for (const [key, { series }] of keys) {
-      const id = known?.get(key);
-      if (id === undefined) missing.push(series);
-      else ids.set(key, id);
+    const ids: number[] = [];
+    const unknown: UnknownSeries = new Map();
+    let lastMetric: string | undefined;
+    let byLabels: Map<string, number> | undefined;
+    for (let i = 0; i < points.metrics.length; i++) {
+      const metric = points.metrics[i]!;
+      // A batch is mostly one metric: its label sets are looked up in one map.
+      if (metric !== lastMetric) {
+        lastMetric = metric;
+        byLabels = known?.get(metric);
+      }
+      const labels = points.labels[i]!;
+      const id = byLabels?.get(labels);
+      ids.push(id ?? 0);
+      if (id !== undefined) continue;
+      const key = `${metric}\n${labels}`;
+      const entry = unknown.get(key);
+      if (entry === undefined) unknown.set(key, { series: { metric, labels }, rows: [i] });
+      else entry.rows.push(i);
     }
-    if (missing.length === 0) return { ids, learned: [] };
+    return { ids, unknown };
+  }
+
+  /** The ids of series this process does not know, creating new ones within the tenant's limit (else 422, and the batch rolls back). */
+  async function resolveSeries(tenantId: string, unknown: UnknownSeries, now: number) {
+    const ids = new Map<string, number>();
+    const missing = [...unknown.values()].map((entry) => entry.series);
     const learned = await repo.findSeries(tenantId, missing);
     for (const series of learned) ids.set(`${series.metric}\n${series.labels}`, series.id);
     const absent = missing.filter((series) => !ids.has(`${series.metric}\n${series.labels}`));
@@ -249,7 +302,7 @@ export function createTelemetryService(deps: { repo: TelemetryRepo; db: Pick<Db,
       const created = await repo.insertSeries(tenantId, absent, now);
       if (created.length > 0 && !(await repo.countSeries(tenantId, created.length, limits.max_series, now))) {
         const state = await repo.tenantState(tenantId);
-        const firstNew = Math.min(...absent.map((series) => keys.get(`${series.metric}\n${series.labels}`)!.firstRow));
+        const firstNew = Math.min(...absent.map((series) => unknown.get(`${series.metric}\n${series.labels}`)!.rows[0]!));
         throw new HttpError(422, 'Unprocessable Content', `The batch was not stored: it adds ${created.length} new series (metric and label set) and the tenant has ${state?.series_count ?? 0} of its ${limits.max_series}`, [
           { field: `points[${firstNew}]`, message: 'starts a new series past the tenant\'s series limit; reuse existing label sets or ask for a higher limit' },
         ]);
@@ -322,23 +375,36 @@ export function createTelemetryService(deps: { repo: TelemetryRepo; db: Pick<Db,
   const queue: QueuedBatch[] = [];
   let writing = false;
 
-  /** One batch's rows, inside the group's transaction: claim its id, resolve its series, points and rollups. */
-  async function writeBatch(item: QueuedBatch): Promise<{ result: TelemetryIngestResult; learned: (SeriesKey & { id: number })[] }> {
-    const { tenantId, batchId, rows, keys, now } = item;
-    if (batchId !== null && !(await repo.claimBatch(tenantId, batchId, rows.length, now))) return { result: { batch_id: batchId, accepted: 0, duplicate: true }, learned: [] };
-    const { ids, learned } = await resolveSeries(tenantId, keys, now);
-    const points = rows.map((row) => ({ series_id: ids.get(row.key)!, ts: row.ts, value: row.value }));
-    await repo.insertPoints(points);
-    await repo.addToRollups('telemetry_minutes', rollupCells(points, MINUTE_MS));
-    await repo.addToRollups('telemetry_hours', rollupCells(points, HOUR_MS));
-    return { result: { batch_id: batchId, accepted: rows.length, duplicate: false }, learned };
+  /**
+   * One batch's rows, inside the group's transaction: claim its id, resolve its series, insert its
+   * points. Its rollups are added with the group's (see writeGroups); `seriesIds` is null for a
+   * repeated batch, which adds nothing.
+   */
+  async function writeBatch(item: QueuedBatch): Promise<{ result: TelemetryIngestResult; seriesIds: number[] | null; learned: (SeriesKey & { id: number })[] }> {
+    const { tenantId, batchId, points, now } = item;
+    const count = points.metrics.length;
+    if (batchId !== null && !(await repo.claimBatch(tenantId, batchId, count, now))) return { result: { batch_id: batchId, accepted: 0, duplicate: true }, seriesIds: null, learned: [] };
+    const { ids, unknown } = knownSeries(tenantId, points);
+    let learned: (SeriesKey & { id: number })[] = [];
+    if (unknown.size > 0) {
+      const resolved = await resolveSeries(tenantId, unknown, now);
+      for (const [key, { rows }] of unknown) {
+        const id = resolved.ids.get(key)!;
+        for (const row of rows) ids[row] = id;
+      }
+      learned = resolved.learned;
+    }
+    await repo.insertPoints(ids, points.times, points.values);
+    return { result: { batch_id: batchId, accepted: count, duplicate: false }, seriesIds: ids, learned };
   }
 
   /**
    * Group commit: the batches that arrived while the previous transaction was being written go into
    * one transaction, each in its own savepoint (a failing batch is rolled back alone), so that one
    * sync of the database file acknowledges them all. Syncing per batch cost more wall time than
-   * storing it, and on SQLite the sync blocks the event loop.
+   * storing it, and on SQLite the sync blocks the event loop. The rollups of the batches stored are
+   * added up in memory and upserted once per table before the commit: an upsert costs SQLite more
+   * than the insert of the points, and batches that arrive together mostly fall in the same minute.
    */
   async function writeGroups(): Promise<void> {
     writing = true;
@@ -349,11 +415,13 @@ export function createTelemetryService(deps: { repo: TelemetryRepo; db: Pick<Db,
         await new Promise((resolve) => setImmediate(resolve));
         let points = 0;
         let size = 0;
-        while (size < queue.length && (size === 0 || points + queue[size]!.rows.length <= GROUP_COMMIT_POINTS)) points += queue[size++]!.rows.length;
+        while (size < queue.length && (size === 0 || points + queue[size]!.points.metrics.length <= GROUP_COMMIT_POINTS)) points += queue[size++]!.points.metrics.length;
         const group = queue.splice(0, size);
         const outcomes: ({ stored: Awaited<ReturnType<typeof writeBatch>> } | { error: unknown })[] = [];
         try {
           await deps.db.transaction(async () => {
+            const minutes = new RollupCells(MINUTE_MS);
+            const hours = new RollupCells(HOUR_MS);
             for (const item of group) {
               await repo.savepoint('begin');
               try {
@@ -361,11 +429,18 @@ export function createTelemetryService(deps: { repo: TelemetryRepo; db: Pick<Db,
                 await item.beforeCommit?.(stored.result);
                 await repo.savepoint('release');
                 outcomes.push({ stored });
+                if (stored.seriesIds !== null) {
+                  minutes.add(stored.seriesIds, item.points);
+                  hours.add(stored.seriesIds, item.points);
+                }
               } catch (error) {
                 await repo.savepoint('rollback');
                 outcomes.push({ error });
               }
             }
+            // A failure here fails the whole group: no batch is acknowledged without its rollups.
+            await repo.addToRollups('telemetry_minutes', minutes.cells);
+            await repo.addToRollups('telemetry_hours', hours.cells);
           });
         } catch (error) {
           for (const item of group) item.reject(error);
@@ -393,9 +468,9 @@ export function createTelemetryService(deps: { repo: TelemetryRepo; db: Pick<Db,
      */
     ingest(tenantId: string, batch: TelemetryBatch, beforeCommit?: (result: TelemetryIngestResult) => Promise<void>): Promise<TelemetryIngestResult> {
       const now = clock();
-      const { rows, keys } = validate(batch, now);
+      const points = validate(batch, now);
       return new Promise((resolve, reject) => {
-        queue.push({ tenantId, batchId: batch.batch_id ?? null, rows, keys, now, ...(beforeCommit !== undefined ? { beforeCommit } : {}), resolve, reject });
+        queue.push({ tenantId, batchId: batch.batch_id ?? null, points, now, ...(beforeCommit !== undefined ? { beforeCommit } : {}), resolve, reject });
         if (!writing) void writeGroups();
       });
     },
