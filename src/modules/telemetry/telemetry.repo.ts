@@ -40,6 +40,7 @@ function figuresOf(source: TelemetrySource) {
     : { time: sql.ref('bucket'), n: sql`sum(value_count)`, total: sql`sum(value_sum)`, low: sql`min(value_min)`, high: sql`max(value_max)` };
 }
 
+/** The order of a rollup row's parameters (see addToRollups). */
 const ROLLUP_COLUMNS = ['bucket', 'series_id', 'value_count', 'value_sum', 'value_min', 'value_max'] as const;
 
 export function createTelemetryRepo(db: Kysely<PlatformDatabase>, dialect: Dialect) {
@@ -68,6 +69,11 @@ export function createTelemetryRepo(db: Kysely<PlatformDatabase>, dialect: Diale
     return text;
   }
 
+  // Once per batch: written here rather than compiled by the query builder every time.
+  const claimBatchText = dialect === 'mysql'
+    ? 'INSERT IGNORE INTO telemetry_batches (tenant_id, batch_id, points, received_at) VALUES (?, ?, ?, ?)'
+    : `INSERT INTO telemetry_batches (tenant_id, batch_id, points, received_at) VALUES (${dialect === 'postgres' ? '$1, $2, $3, $4' : '?, ?, ?, ?'}) ON CONFLICT (tenant_id, batch_id) DO NOTHING`;
+
   return {
     /** A savepoint around one batch of a group commit: released with the batch, or rolled back alone (then released too). */
     async savepoint(step: 'begin' | 'release' | 'rollback'): Promise<void> {
@@ -77,9 +83,8 @@ export function createTelemetryRepo(db: Kysely<PlatformDatabase>, dialect: Diale
 
     /** Records a batch id; false when the tenant stored it before (nothing else should be written then). */
     async claimBatch(tenantId: string, batchId: string, points: number, now: number): Promise<boolean> {
-      const inserted = await db.insertInto('telemetry_batches').values({ tenant_id: tenantId, batch_id: batchId, points, received_at: now })
-        .onConflict((oc) => oc.columns(['tenant_id', 'batch_id']).doNothing()).executeTakeFirst();
-      return Number(inserted.numInsertedOrUpdatedRows) === 1;
+      const { numAffectedRows } = await db.executeQuery(CompiledQuery.raw(claimBatchText, [tenantId, batchId, points, now]));
+      return Number(numAffectedRows) === 1;
     },
 
     async findSeries(tenantId: string, keys: readonly SeriesKey[]): Promise<(SeriesKey & { id: number })[]> {
@@ -140,7 +145,7 @@ export function createTelemetryRepo(db: Kysely<PlatformDatabase>, dialect: Diale
       const upsert = dialect === 'mysql' ? ` ON DUPLICATE KEY UPDATE ${update}` : ` ON CONFLICT (bucket, series_id) DO UPDATE SET ${update}`;
       for (const slice of statementChunks(cells, INSERT_ROWS)) {
         const parameters: number[] = [];
-        for (const cell of slice) for (const column of ROLLUP_COLUMNS) parameters.push(cell[column]);
+        for (const cell of slice) parameters.push(cell.bucket, cell.series_id, cell.value_count, cell.value_sum, cell.value_min, cell.value_max);
         await db.executeQuery(CompiledQuery.raw(valuesText(table, `INSERT INTO ${table} (${ROLLUP_COLUMNS.join(', ')})`, ROLLUP_COLUMNS.length, slice.length, upsert), parameters));
       }
     },

@@ -35,6 +35,8 @@ const METRIC_CACHE_MAX = 10_000;
 const OUT_OF_ORDER_IDS = 1_000;
 /** Series ids this process remembers (all tenants), so a batch of known series costs no lookup. */
 const SERIES_CACHE_MAX = 100_000;
+/** Characters of label sets kept with their canonical form (all tenants): a few MiB at most. */
+const SPELLINGS_MAX_CHARS = 4_000_000;
 /** Windows of a metric whose per-series figures are kept for the rules evaluated at the same instant. */
 const WINDOW_READS_KEPT = 16;
 /** …and for this long at most (points keep arriving in a window that ends now). */
@@ -237,6 +239,30 @@ export function createTelemetryService(deps: { repo: TelemetryRepo; db: Pick<Db,
     };
   }
 
+  /**
+   * Label sets as clients spell them (JSON in their key order) → canonical. An agent sends the same
+   * label sets in every batch: the canonical form is worked out once, and the same string comes
+   * back each time, which the series lookups then find without hashing it again.
+   */
+  const canonicalBySpelling = new Map<string, string>();
+  let spellingChars = 0;
+
+  function labelsOf(labels: Record<string, string> | undefined): string {
+    if (labels === undefined) return '{}';
+    const spelling = JSON.stringify(labels);
+    let canonical = canonicalBySpelling.get(spelling);
+    if (canonical === undefined) {
+      canonical = canonicalLabels(labels);
+      if (spellingChars + spelling.length > SPELLINGS_MAX_CHARS) {
+        canonicalBySpelling.clear();
+        spellingChars = 0;
+      }
+      canonicalBySpelling.set(spelling, canonical);
+      spellingChars += spelling.length;
+    }
+    return canonical;
+  }
+
   function validate(batch: TelemetryBatch, now: number): ValidPoints {
     const input = batch.points;
     if (!Array.isArray(input) || input.length === 0 || input.length > MAX_BATCH_POINTS) {
@@ -255,7 +281,7 @@ export function createTelemetryService(deps: { repo: TelemetryRepo; db: Pick<Db,
       }
       if (!Number.isFinite(point.value)) errors.push({ field: `points[${index}].value`, message: 'must be a finite number' });
       points.metrics.push(point.metric);
-      points.labels.push(canonicalLabels(point.labels));
+      points.labels.push(labelsOf(point.labels));
       points.times.push(ts);
       points.values.push(point.value);
     }
