@@ -131,7 +131,8 @@ async function main(): Promise<number> {
 \`npm run bench:telemetry\` (\`-- --points N --clients N\`): the embedded default (SQLite, WAL,
 \`synchronous = FULL\`), one process. Batches of 1,000 points (1,000 series: 100 hosts × 10 CPUs,
 one point each per batch), each with its own \`batch_id\`, stored all or nothing with their minute
-and hour rollups (batches that arrive together share one commit, each in its own savepoint). Over HTTP: \`sentinel serve\` in a child process, ${CLIENTS} keep-alive
+and hour rollups (batches that arrive together share one commit, each in its own savepoint, and
+their rollups are added up in memory and upserted once per group). Over HTTP: \`sentinel serve\` in a child process, ${CLIENTS} keep-alive
 clients posting with an API key (bodies built before the clock starts; the bench checks every
 answer is 201 and the stored count afterwards). In process: the same batches straight into the
 telemetry service, without HTTP and JSON.
