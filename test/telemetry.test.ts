@@ -195,4 +195,19 @@ forEachDialect('telemetry', { tenants: 'Telemetry' }, (s) => {
     assert.ok(outcomes.some(([outcome]) => outcome === 'failure'), JSON.stringify(outcomes));
     assert.equal((await api().patch(`/api/v1/telemetry/settings?tenant_id=${s.a.id}`, { max_series: null }, s.superAdmin)).status, 200);
   });
+
+  it('stores one series per label set however its keys are ordered, within a batch and across batches', async () => {
+    const labels = { 'z.zone': 'eu "west"', a_host: 'wéb\\1', m: 'line\nbreak' };
+    const reordered = { m: labels.m, 'z.zone': labels['z.zone'], a_host: labels.a_host };
+    const sorted = { a_host: labels.a_host, m: labels.m, 'z.zone': labels['z.zone'] };
+    const point = (value: number, set: Record<string, string>) => ({ metric: 'spelled', value, labels: set, timestamp: at(0) });
+    const first = await withKey(key, { points: [point(1, labels), point(2, reordered)] });
+    assert.equal(first.status, 201, first.text);
+    const second = await withKey(key, { points: [point(3, sorted), point(4, reordered), point(5, { ...sorted, m: 'other' })] });
+    assert.equal(second.status, 201, second.text);
+    const series = await api().get('/api/v1/telemetry/series?metric=spelled', s.a.viewer.token);
+    assert.deepEqual(series.body.items.map((item: { labels: unknown }) => item.labels), [sorted, { ...sorted, m: 'other' }]);
+    const sums = await api().get(`/api/v1/telemetry/query?metric=spelled&from=${at(0)}&to=${at(MINUTE)}&step=60&agg=sum`, s.a.viewer.token);
+    assert.deepEqual(sums.body.series.map((one: { points: { value: number }[] }) => one.points.map((p) => p.value)), [[10], [5]]);
+  });
 });
