@@ -29,11 +29,18 @@ export function fingerprint(): string {
   const lines: string[] = [];
   const note = (file: string) => {
     const stat = statSync(file, { throwIfNoEntry: false });
-    lines.push(`${path.relative(ROOT, file)} ${stat === undefined ? 'missing' : `${stat.size} ${stat.mtimeMs}`}`);
+    lines.push(`${file.slice(ROOT.length + 1)} ${stat === undefined ? 'missing' : `${stat.size} ${stat.mtimeMs}`}`);
   };
-  // Folders too: a deleted file changes its folder's modification time.
-  note(SRC);
-  for (const entry of readdirSync(SRC, { recursive: true, withFileTypes: true })) note(path.join(entry.parentPath, entry.name));
+  // Folders too: a deleted file changes its folder's modification time. Walked folder by folder:
+  // readdirSync's `recursive` option took ten times the CPU time, on every start.
+  const walk = (dir: string) => {
+    note(dir);
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (entry.isDirectory()) walk(path.join(dir, entry.name));
+      else note(path.join(dir, entry.name));
+    }
+  };
+  walk(SRC);
   // npm rewrites node_modules/.package-lock.json whenever it installs.
   for (const file of ['package.json', 'package-lock.json', 'node_modules/.package-lock.json', 'bin/bundle.ts']) note(path.join(ROOT, file));
   return createHash('sha256').update(lines.sort().join('\n')).digest('hex').slice(0, 16);

@@ -33,7 +33,7 @@ describe('server bundle', () => {
     const entry = fileURLToPath(await buildBundle());
     const buildDir = path.dirname(entry);
     // The code that starts the worker names the bundled entry next to it, not the TypeScript source.
-    const starter = readdirSync(buildDir).map((file) => readFileSync(path.join(buildDir, file), 'utf8')).find((code) => code.includes('new Worker('));
+    const starter = readdirSync(buildDir).map((file) => readFileSync(path.join(buildDir, file), 'utf8')).find((code) => code.includes('new Worker(new URL('));
     assert.ok(starter?.includes('new Worker(new URL("./sync-worker.js", import.meta.url)'));
     assert.ok(existsSync(path.join(buildDir, 'sync-worker.js')));
 

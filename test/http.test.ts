@@ -99,6 +99,19 @@ forEachDialect('HTTP conventions and hardening', { env: { SENTINEL_CORS_ORIGINS:
     const html = await docs.text();
     assert.match(html, /swagger/i);
     assert.doesNotMatch(html, /https?:\/\/(?!127\.0\.0\.1)[^"']*\.(js|css)/, 'no CDN assets');
+    // Swagger UI is loaded at the first request to /docs: its assets, its spec and its 404s.
+    const css = await fetch(`${ctx.server.url}/docs/static/swagger-ui.css`);
+    assert.equal(css.status, 200);
+    assert.match(css.headers.get('content-type') ?? '', /^text\/css/);
+    const cssLength = (await css.arrayBuffer()).byteLength;
+    assert.ok(cssLength > 1000);
+    const head = await fetch(`${ctx.server.url}/docs/static/swagger-ui.css`, { method: 'HEAD' });
+    assert.equal(head.headers.get('content-length'), String(cssLength));
+    const uiSpec = await fetch(`${ctx.server.url}/docs/json`);
+    assert.ok(((await uiSpec.json()) as { paths: Record<string, unknown> }).paths['/api/v1/tickets']);
+    const missing = await fetch(`${ctx.server.url}/docs/static/no-such-file.js`);
+    assert.equal(missing.status, 404);
+    assert.match(missing.headers.get('content-type') ?? '', /^application\/problem\+json/);
     const spec = await ctx.server.api.get('/openapi.json');
     assert.equal(spec.status, 200);
     assert.equal(spec.body.openapi, '3.1.0');

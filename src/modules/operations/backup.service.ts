@@ -11,8 +11,6 @@ import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, type WriteStream } from 'node:fs';
 import path from 'node:path';
 import { backup as sqliteBackup, DatabaseSync } from 'node:sqlite';
-import mysql from 'mysql2/promise';
-import pg from 'pg';
 import type { Config } from '../../config.ts';
 import { dialectOfUrl } from '../../platform/db/database.ts';
 import { embeddedPlantFile } from '../../platform/db/plant-registry.ts';
@@ -298,8 +296,10 @@ export function createBackupService(settings: BackupSettings, clock: () => numbe
   };
 }
 
+/** Imported when needed: the two drivers are a fifth of the server bundle, which otherwise loads them only for a database of their kind. */
 async function serverTableCount(url: string): Promise<number> {
   if (dialectOfUrl(url) === 'mysql') {
+    const { default: mysql } = await import('mysql2/promise');
     const connection = await mysql.createConnection({ uri: url });
     try {
       const [rows] = await connection.query('SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = DATABASE()');
@@ -308,6 +308,7 @@ async function serverTableCount(url: string): Promise<number> {
       await connection.end();
     }
   }
+  const { default: pg } = await import('pg');
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {

@@ -1,6 +1,6 @@
 import swagger from '@fastify/swagger';
-import swaggerUi from '@fastify/swagger-ui';
-import type { FastifyInstance } from 'fastify';
+import type { FastifySwaggerUiOptions } from '@fastify/swagger-ui';
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { stringify } from 'yaml';
 
 export const API_VERSION = '0.1.0';
@@ -29,15 +29,45 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
     transformObject: (documents) => ('openapiObject' in documents ? optionalBodiesNotRequired(documents.openapiObject) : documents.swaggerObject),
   });
-  // Swagger UI's assets ship inside the npm package and are served from here: no CDN. Its routes
-  // cannot declare themselves public, so the scope it is registered in declares them.
-  await app.register(async (docs) => {
-    docs.addHook('onRoute', (route) => {
-      route.config = { ...route.config, access: 'public' };
-    });
-    await docs.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: false }, staticCSP: false });
-  });
+  registerLazySwaggerUi(app);
   app.get('/openapi.json', { schema: { hide: true }, config: { access: 'public' } }, async () => app.swagger());
+}
+
+/** Headers of the Swagger UI's own answers that are hop-by-hop or that this app sets itself. */
+const UNFORWARDED_HEADERS = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-length', 'date']);
+
+/**
+ * Swagger UI at /docs, its assets shipped inside the npm package (no CDN). Loading the package and
+ * its static-file server was a tenth of a start, for a page few requests ask for: it is loaded at
+ * the first request to /docs, into a Fastify instance of its own that these routes forward to.
+ */
+function registerLazySwaggerUi(app: FastifyInstance): void {
+  let ui: Promise<FastifyInstance> | undefined;
+  const loadUi = async () => {
+    const [{ default: Fastify }, { fastifySwaggerUi }] = await Promise.all([import('fastify'), import('@fastify/swagger-ui')]);
+    const docs = Fastify({ logger: false });
+    docs.decorate('swagger', app.swagger.bind(app));
+    // Called inside a plain plugin: registered as itself it would look for @fastify/swagger in this
+    // instance. It is an async function, whatever its type says.
+    const registerUi = fastifySwaggerUi as unknown as FastifyPluginAsync<FastifySwaggerUiOptions>;
+    await docs.register(async (scope) => registerUi(scope, { routePrefix: '/docs', uiConfig: { deepLinking: false }, staticCSP: false }));
+    await docs.ready();
+    return docs;
+  };
+  const forward = async (request: FastifyRequest, reply: FastifyReply) => {
+    ui ??= loadUi().catch((error: unknown) => {
+      ui = undefined;
+      throw error;
+    });
+    // Asked as a GET: for a HEAD, Fastify here drops the body and keeps its length.
+    const response = await (await ui).inject({ method: 'GET', url: request.url, headers: request.headers });
+    if (response.statusCode === 404) return reply.callNotFound();
+    for (const [name, value] of Object.entries(response.headers)) {
+      if (value !== undefined && !UNFORWARDED_HEADERS.has(name)) reply.header(name, value);
+    }
+    return reply.code(response.statusCode).send(response.rawPayload);
+  };
+  for (const url of ['/docs', '/docs/*']) app.get(url, { schema: { hide: true }, config: { access: 'public' } }, forward);
 }
 
 interface Operation {

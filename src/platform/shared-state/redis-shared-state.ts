@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { createRequire } from 'node:module';
+import type * as IoRedis from 'ioredis';
 import { createMemoryCounterStore, type CounterStore } from './counter-store.ts';
 import type { NodeBroadcast, SharedStateLog } from './shared-state.ts';
 
@@ -45,7 +46,7 @@ for i, key in ipairs(KEYS) do
 end
 return 0`;
 
-type ScriptedRedis = Redis & {
+type ScriptedRedis = IoRedis.Redis & {
   sentinelHit(key: string, windowMs: number): Promise<[number, number]>;
   sentinelReserve(...keysThenArgs: (string | number)[]): Promise<number>;
 };
@@ -57,6 +58,8 @@ type ScriptedRedis = Redis & {
  * subscribes again by itself).
  */
 export function createRedisSharedState(url: string, log: SharedStateLog) {
+  // ioredis is loaded only when a Redis URL is configured.
+  const { Redis } = createRequire(import.meta.url)('ioredis') as typeof IoRedis;
   const nodeId = randomUUID();
   let troubleLogged = false;
   let closing = false;
