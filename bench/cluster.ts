@@ -16,7 +16,7 @@
  * default 30), BENCH_CONNECTIONS (default 100), BENCH_TENANTS, BENCH_AUDIT_ROWS, BENCH_PLANTS.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -27,7 +27,7 @@ import { newId } from '../src/platform/ids.ts';
 import { startNginx, type Nginx } from '../test/helpers/nginx.ts';
 import {
   ADMIN_PASSWORD, REPO_DIR, RATE_LIMIT_PER_MINUTE, backgroundCpu, call, envInt, freePort, isRunning, processCpuMs, processRunQueueMs, systemBusyMs, machine, runBench, sentinelEnv, startChild, startSentinel,
-  sleep, stopChild, waitUntilHealthy, writeReadmeSection, type Child, type IdOnly, type TokenPair,
+  sleep, stopAll, stopChild, waitUntilHealthy, writeReadmeSection, type Child, type IdOnly, type TokenPair,
 } from './lib.ts';
 
 const DURATION_S = envInt('BENCH_DURATION', 30, 1, 3600);
@@ -67,8 +67,9 @@ async function withAdminClient<T>(work: (client: pg.Client) => Promise<T>): Prom
   }
 }
 
-async function startNode(databaseUrl: string, node: number): Promise<{ child: Child; address: string }> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), `sentinel-bench-node${node}-`));
+async function startNode(databaseUrl: string, node: number, nodesDir: string): Promise<{ child: Child; address: string }> {
+  const dataDir = path.join(nodesDir, `node${node}`);
+  mkdirSync(dataDir);
   const port = await freePort();
   const child = startChild(`sentinel node ${node}`, ['bin/sentinel.js', 'serve'], sentinelEnv(dataDir, port, {
     DATABASE_URL: databaseUrl, REDIS_URL, SENTINEL_JOBS: 'pg-boss', SENTINEL_SECRET_KEY: SECRET,
@@ -278,9 +279,10 @@ async function scaleOut(): Promise<{ lines: string[]; failed: boolean }> {
   url.pathname = `/${name}`;
   const databaseUrl = url.toString();
   const nginxes: Nginx[] = [];
+  const nodesDir = mkdtempSync(path.join(os.tmpdir(), 'sentinel-bench-nodes-'));
   try {
-    const first = await startNode(databaseUrl, 1);
-    const nodes = [first, ...await Promise.all([2, 3].map((node) => startNode(databaseUrl, node)))];
+    const first = await startNode(databaseUrl, 1, nodesDir);
+    const nodes = [first, ...await Promise.all([2, 3].map((node) => startNode(databaseUrl, node, nodesDir)))];
     const three = await startNginx(nodes.map((node) => node.address), { workers: 2 });
     nginxes.push(three);
     const seedStarted = performance.now();
@@ -325,6 +327,8 @@ async function scaleOut(): Promise<{ lines: string[]; failed: boolean }> {
     return { lines, failed: results.some((r) => r.non2xx > 0 || r.errors > 0) };
   } finally {
     for (const nginx of nginxes) await nginx.stop();
+    await stopAll();
+    rmSync(nodesDir, { recursive: true, force: true });
     await withAdminClient((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
   }
 }
