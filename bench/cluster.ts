@@ -16,26 +16,19 @@
  * default 30), BENCH_CONNECTIONS (default 100), BENCH_TENANTS, BENCH_AUDIT_ROWS, BENCH_PLANTS.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import autocannon from 'autocannon';
 import pg from 'pg';
+import { hashPassword } from '../src/platform/auth/passwords.ts';
 import { newId } from '../src/platform/ids.ts';
 import { startNginx, type Nginx } from '../test/helpers/nginx.ts';
 import {
-  ADMIN_PASSWORD, REPO_DIR, RATE_LIMIT_PER_MINUTE, backgroundCpu, call, freePort, isRunning, processCpuMs, systemBusyMs, machine, runBench, sentinelEnv, startChild, startSentinel,
-  stopChild, waitUntilHealthy, writeReadmeSection, type Child, type IdOnly, type TokenPair,
+  ADMIN_PASSWORD, REPO_DIR, RATE_LIMIT_PER_MINUTE, backgroundCpu, call, envInt, freePort, isRunning, processCpuMs, processRunQueueMs, systemBusyMs, machine, runBench, sentinelEnv, startChild, startSentinel,
+  sleep, stopAll, stopChild, waitUntilHealthy, writeReadmeSection, type Child, type IdOnly, type TokenPair,
 } from './lib.ts';
-
-function envInt(name: string, fallback: number, min: number, max: number): number {
-  const raw = process.env[name]?.trim();
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name} must be a whole number between ${min} and ${max}, got "${raw}"`);
-  return value;
-}
 
 const DURATION_S = envInt('BENCH_DURATION', 30, 1, 3600);
 const CONNECTIONS = envInt('BENCH_CONNECTIONS', 100, 1, 10_000);
@@ -74,8 +67,9 @@ async function withAdminClient<T>(work: (client: pg.Client) => Promise<T>): Prom
   }
 }
 
-async function startNode(databaseUrl: string, node: number): Promise<{ child: Child; address: string }> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), `sentinel-bench-node${node}-`));
+async function startNode(databaseUrl: string, node: number, nodesDir: string): Promise<{ child: Child; address: string }> {
+  const dataDir = path.join(nodesDir, `node${node}`);
+  mkdirSync(dataDir);
   const port = await freePort();
   const child = startChild(`sentinel node ${node}`, ['bin/sentinel.js', 'serve'], sentinelEnv(dataDir, port, {
     DATABASE_URL: databaseUrl, REDIS_URL, SENTINEL_JOBS: 'pg-boss', SENTINEL_SECRET_KEY: SECRET,
@@ -93,46 +87,66 @@ async function inParallel(count: number, parallel: number, work: (index: number)
   }));
 }
 
-/** Tenants, their OPERATORs (signed in) and integrations through the API; systems and alerts straight into PostgreSQL. */
+/** How many tenants are seeded at once: enough to keep three nodes busy, few enough for the sign-in throttle (30 open attempts per address). */
+const SEED_PARALLEL = 16;
+
+/**
+ * Tenants and their integrations through the API; each tenant's OPERATOR inserted straight into
+ * PostgreSQL with one Argon2id hash computed by Sentinel's own hasher (hashing 1,000 times through
+ * the API measures nothing the bench is about), then signed in through the API (every token a real
+ * session, every password check a real Argon2id verification); systems and alerts straight into
+ * PostgreSQL.
+ */
 async function seedTenants(base: string, databaseUrl: string): Promise<string[]> {
   const admin = await call<TokenPair>(base, 'POST', '/api/v1/auth/login', 200, { body: { username: 'admin', password: ADMIN_PASSWORD } });
+  const passwordHash = await hashPassword(PASSWORD);
   const tokens: string[] = [];
-  const tenants: { tenantId: string; integrationId: string }[] = [];
-  await inParallel(TENANTS, 8, async (i) => {
-    const tenant = await call<IdOnly>(base, 'POST', '/api/v1/tenants', 201, { token: admin.access_token, body: { name: `Bench Tenant ${i}` } });
-    await call(base, 'POST', '/api/v1/users', 201, { token: admin.access_token, body: { username: `bench.${i}`, password: PASSWORD, role: 'OPERATOR', tenant_id: tenant.id } });
-    const integration = await call<IdOnly>(base, 'POST', `/api/v1/integrations?tenant_id=${tenant.id}`, 201, {
-      token: admin.access_token, body: { name: 'Bench Grafana', type: 'grafana', enabled: false, config: { url: 'http://127.0.0.1:9/' }, secret: 'glsa_bench' },
-    });
-    tenants.push({ tenantId: tenant.id, integrationId: integration.id });
-    tokens.push((await call<TokenPair>(base, 'POST', '/api/v1/auth/login', 200, { body: { username: `bench.${i}`, password: PASSWORD } })).access_token);
-  });
-
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: SEED_PARALLEL });
   try {
-    const now = Date.now();
-    for (const { tenantId, integrationId } of tenants) {
-      const systemId = newId(now);
-      await client.query(`INSERT INTO systems (id, tenant_id, integration_id, name, type, status, status_summary, uptime_seconds, response_time_avg_ms, last_seen, created_at, updated_at)
-        VALUES ($1, $2, $3, 'Bench system', 'grafana', 'online', NULL, 3600, 12, $4, $4, $4)`, [systemId, tenantId, integrationId, now]);
-      const rows: unknown[] = [];
-      for (let a = 0; a < ALERTS_PER_TENANT; a++) {
-        const at = now - (ALERTS_PER_TENANT - a) * 60_000;
-        const open = a >= ALERTS_PER_TENANT - OPEN_PER_TENANT;
-        rows.push(newId(at), tenantId, integrationId, systemId, `bench-${a}`, `Alert ${a}`, ['critical', 'high', 'medium', 'low'][a % 4], open ? 'active' : 'resolved', at, open ? null : at + 60_000);
-      }
-      const values = Array.from({ length: ALERTS_PER_TENANT }, (_, r) => {
-        const p = (k: number) => `$${r * 10 + k}`;
-        return `(${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)}, 'Synthetic alert for the benchmark', ${p(7)}, NULL, 'bench', 'host-1', ${p(8)}, ${p(9)}, ${p(9)}, 1, NULL, NULL, ${p(10)}, NULL, NULL, ${p(9)}, ${p(9)})`;
+    await inParallel(TENANTS, SEED_PARALLEL, async (i) => {
+      const tenant = await call<IdOnly>(base, 'POST', '/api/v1/tenants', 201, { token: admin.access_token, body: { name: `Bench Tenant ${i}` } });
+      const integration = await call<IdOnly>(base, 'POST', `/api/v1/integrations?tenant_id=${tenant.id}`, 201, {
+        token: admin.access_token, body: { name: 'Bench Grafana', type: 'grafana', enabled: false, config: { url: 'http://127.0.0.1:9/' }, secret: 'glsa_bench' },
       });
-      await client.query(`INSERT INTO alerts (id, tenant_id, integration_id, system_id, external_id, title, description, severity, vendor_severity, source, asset, status,
-        first_seen, last_seen, occurrences, acknowledged_at, acknowledged_by, resolved_at, resolved_by, resolution_note, created_at, updated_at) VALUES ${values.join(', ')}`, rows);
-    }
+      await insertTenantData(pool, tenant.id, integration.id, `bench.${i}`, passwordHash);
+      tokens.push((await call<TokenPair>(base, 'POST', '/api/v1/auth/login', 200, { body: { username: `bench.${i}`, password: PASSWORD } })).access_token);
+    });
   } finally {
-    await client.end();
+    await pool.end();
   }
   return tokens;
+}
+
+/** The tenant's OPERATOR, its system and its alerts, in one transaction. */
+async function insertTenantData(pool: pg.Pool, tenantId: string, integrationId: string, username: string, passwordHash: string): Promise<void> {
+  const client = await pool.connect();
+  try {
+    const now = Date.now();
+    await client.query('BEGIN');
+    await client.query(`INSERT INTO users (id, tenant_id, username, email, role, permissions, password_hash, is_active, created_at, updated_at)
+      VALUES ($1, $2, $3, NULL, 'OPERATOR', '[]', $4, 1, $5, $5)`, [newId(now), tenantId, username, passwordHash, now]);
+    const systemId = newId(now);
+    await client.query(`INSERT INTO systems (id, tenant_id, integration_id, name, type, status, status_summary, uptime_seconds, response_time_avg_ms, last_seen, created_at, updated_at)
+      VALUES ($1, $2, $3, 'Bench system', 'grafana', 'online', NULL, 3600, 12, $4, $4, $4)`, [systemId, tenantId, integrationId, now]);
+    const rows: unknown[] = [];
+    for (let a = 0; a < ALERTS_PER_TENANT; a++) {
+      const at = now - (ALERTS_PER_TENANT - a) * 60_000;
+      const open = a >= ALERTS_PER_TENANT - OPEN_PER_TENANT;
+      rows.push(newId(at), tenantId, integrationId, systemId, `bench-${a}`, `Alert ${a}`, ['critical', 'high', 'medium', 'low'][a % 4], open ? 'active' : 'resolved', at, open ? null : at + 60_000);
+    }
+    const values = Array.from({ length: ALERTS_PER_TENANT }, (_, r) => {
+      const p = (k: number) => `$${r * 10 + k}`;
+      return `(${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)}, 'Synthetic alert for the benchmark', ${p(7)}, NULL, 'bench', 'host-1', ${p(8)}, ${p(9)}, ${p(9)}, 1, NULL, NULL, ${p(10)}, NULL, NULL, ${p(9)}, ${p(9)})`;
+    });
+    await client.query(`INSERT INTO alerts (id, tenant_id, integration_id, system_id, external_id, title, description, severity, vendor_severity, source, asset, status,
+      first_seen, last_seen, occurrences, acknowledged_at, acknowledged_by, resolved_at, resolved_by, resolution_note, created_at, updated_at) VALUES ${values.join(', ')}`, rows);
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK');
+    throw error;
+  } finally {
+    client.release();
+  }
 }
 
 interface LoadResult {
@@ -144,10 +158,22 @@ interface LoadResult {
   requests: number;
   non2xx: number;
   errors: number;
-  /** CPU time the nodes used over the run, in % of one core (all nodes together). */
-  nodesCpu: number | undefined;
-  /** CPU time the whole machine used over the run, in % of one core. */
-  machineCpu: number | undefined;
+  /** What each part of the machine spent over the run, in % of one core. */
+  usage: Usage;
+}
+
+/** % of one core over the measured window; undefined where /proc could not tell. */
+interface Usage {
+  /** CPU time of the Sentinel nodes together. */
+  nodes: number | undefined;
+  /** Time the nodes were ready to run but waited for a CPU another process held. */
+  nodesWaiting: number | undefined;
+  /** CPU time of the PostgreSQL backends serving the bench's database. */
+  postgres: number | undefined;
+  /** CPU time of this process: autocannon and its bookkeeping. */
+  loadGenerator: number;
+  /** Everything, including what else ran on the machine. */
+  machine: number | undefined;
 }
 
 const cpu = (share: number | undefined) => (share === undefined ? 'n/a' : `${share} %`);
@@ -156,13 +182,51 @@ function percentile(sorted: number[], q: number): number {
   return sorted.length === 0 ? 0 : Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! * 10) / 10;
 }
 
-/** The mixed traffic through `nginx`, each request as a random tenant's user. */
-async function mixedLoad(name: string, nginx: Nginx, nodes: Child[], tokens: string[], seconds: number): Promise<LoadResult> {
-  const nodesCpuMs = () => nodes.reduce<number | undefined>((sum, node) => {
-    const ms = processCpuMs(node.process.pid);
-    return sum === undefined || ms === undefined ? undefined : sum + ms;
+/** Adds up `read` over processes; undefined as soon as one cannot be read. */
+function sumOver(pids: (number | undefined)[], read: (pid: number | undefined) => number | undefined): number | undefined {
+  return pids.reduce<number | undefined>((sum, pid) => {
+    const value = read(pid);
+    return sum === undefined || value === undefined ? undefined : sum + value;
   }, 0);
-  const [nodesBefore, machineBefore, started] = [nodesCpuMs(), systemBusyMs(), performance.now()];
+}
+
+/** The PostgreSQL backends connected to the bench's database, by pid, with their CPU time so far (ms). */
+async function postgresCpuMs(admin: pg.Client, database: string): Promise<Map<number, number>> {
+  const { rows } = await admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1', [database]);
+  const cpuByPid = new Map<number, number>();
+  for (const { pid } of rows) {
+    const ms = processCpuMs(pid);
+    if (ms !== undefined) cpuByPid.set(pid, ms);
+  }
+  return cpuByPid;
+}
+
+/** CPU, waiting and PostgreSQL counters now; the difference of two snapshots is a Usage. */
+async function snapshot(nodes: Child[], admin: pg.Client, database: string) {
+  const pids = nodes.map((node) => node.process.pid);
+  return {
+    at: performance.now(), nodes: sumOver(pids, processCpuMs), nodesWaiting: sumOver(pids, processRunQueueMs),
+    postgres: await postgresCpuMs(admin, database), self: process.cpuUsage(), machine: systemBusyMs(),
+  };
+}
+
+function usageBetween(before: Awaited<ReturnType<typeof snapshot>>, after: Awaited<ReturnType<typeof snapshot>>): Usage {
+  const elapsed = after.at - before.at;
+  const share = (ms: number | undefined) => (ms === undefined ? undefined : Math.round((ms / elapsed) * 100));
+  const delta = (from: number | undefined, to: number | undefined) => (from === undefined || to === undefined ? undefined : to - from);
+  // A backend that connected during the run counts from zero; one that left takes its share with it.
+  let postgres = 0;
+  for (const [pid, ms] of after.postgres) postgres += ms - (before.postgres.get(pid) ?? 0);
+  const self = process.cpuUsage(before.self);
+  return {
+    nodes: share(delta(before.nodes, after.nodes)), nodesWaiting: share(delta(before.nodesWaiting, after.nodesWaiting)),
+    postgres: share(postgres), loadGenerator: share((self.user + self.system) / 1000)!, machine: share(delta(before.machine, after.machine)),
+  };
+}
+
+/** The mixed traffic through `nginx`, each request as a random tenant's user. */
+async function mixedLoad(name: string, nginx: Nginx, nodes: Child[], tokens: string[], seconds: number, admin: pg.Client, database: string): Promise<LoadResult> {
+  const before = await snapshot(nodes, admin, database);
   let n = 0;
   const latencies: number[] = [];
   const run = autocannon({
@@ -185,16 +249,27 @@ async function mixedLoad(name: string, nginx: Nginx, nodes: Child[], tokens: str
   });
   run.on('response', (_client, _status, _bytes, responseTime) => latencies.push(responseTime));
   const result = await run;
-  const [nodesAfter, machineAfter, elapsed] = [nodesCpuMs(), systemBusyMs(), performance.now() - started];
-  const share = (before: number | undefined, after: number | undefined) => (before === undefined || after === undefined ? undefined : Math.round(((after - before) / elapsed) * 100));
+  const usage = usageBetween(before, await snapshot(nodes, admin, database));
   latencies.sort((a, b) => a - b);
-  console.log(`${name}: ${Math.round(result.requests.average)} req/s, p95 ${percentile(latencies, 0.95)} ms, nodes CPU ${cpu(share(nodesBefore, nodesAfter))}, machine CPU ${cpu(share(machineBefore, machineAfter))}`);
+  const rps = Math.round(result.requests.average);
+  console.log(`${name}: ${rps} req/s, p95 ${percentile(latencies, 0.95)} ms; CPU in % of one core: nodes ${cpu(usage.nodes)} (waiting for a CPU ${cpu(usage.nodesWaiting)}), PostgreSQL ${cpu(usage.postgres)}, load generator ${cpu(usage.loadGenerator)}, machine ${cpu(usage.machine)}`);
   return {
-    name, rps: Math.round(result.requests.average), p50: percentile(latencies, 0.5), p95: percentile(latencies, 0.95), p99: percentile(latencies, 0.99),
-    requests: result.requests.total, non2xx: result.non2xx, errors: result.errors,
-    nodesCpu: share(nodesBefore, nodesAfter), machineCpu: share(machineBefore, machineAfter),
+    name, rps, p50: percentile(latencies, 0.5), p95: percentile(latencies, 0.95), p99: percentile(latencies, 0.99),
+    requests: result.requests.total, non2xx: result.non2xx, errors: result.errors, usage,
   };
 }
+
+/** What the three nodes and PostgreSQL spend with no traffic at all (background jobs, pg-boss): the floor under every figure. */
+async function idleUsage(nodes: Child[], admin: pg.Client, database: string): Promise<Usage> {
+  const before = await snapshot(nodes, admin, database);
+  await sleep(WARMUP_S * 1000);
+  const usage = usageBetween(before, await snapshot(nodes, admin, database));
+  console.log(`idle: CPU in % of one core: nodes ${cpu(usage.nodes)}, PostgreSQL ${cpu(usage.postgres)}, machine ${cpu(usage.machine)}`);
+  return usage;
+}
+
+/** CPU milliseconds per request from a share of one core at `rps`. */
+const perRequest = (share: number | undefined, rps: number) => (share === undefined || rps === 0 ? 'n/a' : ((share * 10) / rps).toFixed(2));
 
 async function scaleOut(): Promise<{ lines: string[]; failed: boolean }> {
   if (DATABASE_URL === undefined || REDIS_URL === undefined) throw new Error('set BENCH_DATABASE_URL (or TEST_DATABASE_URL) and BENCH_REDIS_URL (or TEST_REDIS_URL)');
@@ -204,9 +279,10 @@ async function scaleOut(): Promise<{ lines: string[]; failed: boolean }> {
   url.pathname = `/${name}`;
   const databaseUrl = url.toString();
   const nginxes: Nginx[] = [];
+  const nodesDir = mkdtempSync(path.join(os.tmpdir(), 'sentinel-bench-nodes-'));
   try {
-    const first = await startNode(databaseUrl, 1);
-    const nodes = [first, ...await Promise.all([2, 3].map((node) => startNode(databaseUrl, node)))];
+    const first = await startNode(databaseUrl, 1, nodesDir);
+    const nodes = [first, ...await Promise.all([2, 3].map((node) => startNode(databaseUrl, node, nodesDir)))];
     const three = await startNginx(nodes.map((node) => node.address), { workers: 2 });
     nginxes.push(three);
     const seedStarted = performance.now();
@@ -214,32 +290,45 @@ async function scaleOut(): Promise<{ lines: string[]; failed: boolean }> {
     const seedSeconds = Math.round((performance.now() - seedStarted) / 1000);
     console.log(`Seeded ${TENANTS.toLocaleString('en-US')} tenants in ${seedSeconds} s`);
 
-    const children = nodes.map((node) => node.child);
-    await mixedLoad('warm-up', three, children, tokens, WARMUP_S);
-    const results = [await mixedLoad('three nodes behind nginx', three, children, tokens, DURATION_S)];
-    for (const node of nodes.slice(1)) await stopChild(node.child);
-    if (!isRunning(first.child)) throw new Error(`node 1 exited: ${first.child.output()}`);
-    const one = await startNginx([first.address], { workers: 2 });
-    nginxes.push(one);
-    await mixedLoad('warm-up', one, [first.child], tokens, WARMUP_S);
-    results.push(await mixedLoad('one node behind nginx', one, [first.child], tokens, DURATION_S));
+    let idle: Usage | undefined;
+    const results = await withAdminClient(async (admin) => {
+      const load = (label: string, nginx: Nginx, children: Child[], seconds: number) => mixedLoad(label, nginx, children, tokens, seconds, admin, name);
+      const children = nodes.map((node) => node.child);
+      idle = await idleUsage(children, admin, name);
+      await load('warm-up', three, children, WARMUP_S);
+      const measured = [await load('three nodes behind nginx', three, children, DURATION_S)];
+      for (const node of nodes.slice(1)) await stopChild(node.child);
+      if (!isRunning(first.child)) throw new Error(`node 1 exited: ${first.child.output()}`);
+      const one = await startNginx([first.address], { workers: 2 });
+      nginxes.push(one);
+      await load('warm-up', one, [first.child], WARMUP_S);
+      measured.push(await load('one node behind nginx', one, [first.child], DURATION_S));
+      return measured;
+    });
     await stopChild(first.child);
 
     const met = results[0]!.rps >= TARGET.rps && results[0]!.p95 < TARGET.p95Ms;
     const lines = [
       `${TENANTS.toLocaleString('en-US')} tenants (each: one OPERATOR signed in, one system, ${ALERTS_PER_TENANT} alerts of which ${OPEN_PER_TENANT} open), seeded in ${seedSeconds} s. ${CONNECTIONS} connections, ${DURATION_S} s per scenario after a ${WARMUP_S} s warm-up; 80 % reads (\`GET /api/v1/alerts/active?limit=50\` 40 %, \`/systems/status\` 20 %, \`/alerts?limit=20\` 20 %), 20 % writes (\`POST /api/v1/tickets\`), every request as a random tenant's user.`,
       '',
-      '| scenario | req/s | p50 ms | p95 ms | p99 ms | requests | non-2xx | errors | nodes CPU | machine CPU |',
-      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-      ...results.map((r) => `| ${r.name} | ${r.rps.toLocaleString('en-US')} | ${r.p50} | ${r.p95} | ${r.p99} | ${r.requests.toLocaleString('en-US')} | ${r.non2xx} | ${r.errors} | ${cpu(r.nodesCpu)} | ${cpu(r.machineCpu)} |`),
+      '| scenario | req/s | p50 ms | p95 ms | p99 ms | requests | non-2xx | errors | nodes CPU | nodes waiting for a CPU | PostgreSQL CPU | load generator CPU | machine CPU | nodes + PostgreSQL CPU ms per request |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+      ...results.map((r) => {
+        const u = r.usage;
+        return `| ${r.name} | ${r.rps.toLocaleString('en-US')} | ${r.p50} | ${r.p95} | ${r.p99} | ${r.requests.toLocaleString('en-US')} | ${r.non2xx} | ${r.errors} | ${cpu(u.nodes)} | ${cpu(u.nodesWaiting)} | ${cpu(u.postgres)} | ${cpu(u.loadGenerator)} | ${cpu(u.machine)} | ${perRequest(u.nodes, r.rps)} + ${perRequest(u.postgres, r.rps)} |`;
+      }),
       '',
-      'CPU columns: CPU time over the measured window in % of one core (the machine has 2 cores: 200 % in all); nodes = the Sentinel processes together, machine = everything (PostgreSQL, Redis, nginx, the load generator, and whatever else ran).',
+      `With no traffic, over ${WARMUP_S} s before the warm-up, the three nodes used ${cpu(idle?.nodes)} of one core and PostgreSQL ${cpu(idle?.postgres)} (background jobs, pg-boss), the machine ${cpu(idle?.machine)}.`,
+      '',
+      'CPU columns: time over the measured window in % of one core (the machine has 2 cores: 200 % in all). Nodes: the Sentinel processes together; waiting for a CPU: the time they were ready to run while other processes held both cores (/proc/PID/schedstat); PostgreSQL: the backends of the bench\'s database (pg-boss included); load generator: this process (autocannon); machine: everything, including nginx, Redis and whatever else ran.',
       '',
       `Target on three nodes: ≥ ${TARGET.rps.toLocaleString('en-US')} req/s with p95 < ${TARGET.p95Ms} ms: **${met ? 'met' : 'not met'}** (${results[0]!.rps.toLocaleString('en-US')} req/s, p95 ${results[0]!.p95} ms).`,
     ];
     return { lines, failed: results.some((r) => r.non2xx > 0 || r.errors > 0) };
   } finally {
     for (const nginx of nginxes) await nginx.stop();
+    await stopAll();
+    rmSync(nodesDir, { recursive: true, force: true });
     await withAdminClient((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
   }
 }

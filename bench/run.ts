@@ -17,16 +17,7 @@ import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import autocannon from 'autocannon';
 import { newId } from '../src/platform/ids.ts';
-import { ADMIN_PASSWORD, REPO_DIR, backgroundCpu, call, freePort, machine, processCpuMs, rssMiB, systemBusyMs, writeReadmeSection, startChild, startSentinel, stopAll, stopChild, waitUntilHealthy, type Child, type MeView, type TicketPageView, type TokenPair } from './lib.ts';
-
-
-function envInt(name: string, fallback: number, min: number, max: number): number {
-  const raw = process.env[name]?.trim();
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name} must be a whole number between ${min} and ${max}, got "${raw}"`);
-  return value;
-}
+import { ADMIN_PASSWORD, REPO_DIR, backgroundCpu, envInt, call, freePort, machine, processCpuMs, rssMiB, systemBusyMs, writeReadmeSection, startChild, startSentinel, stopAll, stopChild, waitUntilHealthy, type Child, type MeView, type TicketPageView, type TokenPair } from './lib.ts';
 
 const DURATION_S = envInt('BENCH_DURATION', 10, 1, 3600);
 const CONNECTIONS = envInt('BENCH_CONNECTIONS', 64, 1, 10_000);
