@@ -139,7 +139,7 @@ function createProductionServices(config: Config, db: Db, secretKey: string, ten
   const structure = createStructureService(production.access);
   const downtimeReasons = createDowntimeReasonsService({ repo: platformRepo, production });
   // Tenants that use production (an external source, or an embedded plant file that exists): background work and the watch skip the others.
-  const plantTenants = createPlantTenants({ platform: db.kysely, dataDir: config.dataDir, resolveSource: plantDatabases.resolveSource });
+  const plantTenants = createPlantTenants({ platform: db.kysely, dataDir: config.dataDir });
   // Started by `serve` only: it announces stopped lines on the live feed of this process.
   const lineWatch: LineWatch = createLineWatch({ production, bus, plantTenants });
   return { plants, plantDatabases, production, structure, downtimeReasons, plantTenants, lineWatch, plantPollMs: config.plantPollMs };

@@ -275,6 +275,8 @@ forEachDialect('production API', { tenants: 'Prod' }, (ctx) => {
       const report = await api().get(`${P}/plant?tenant_id=${tenant.id}`, ctx.superAdmin);
       assert.equal(report.status, 200, report.text);
       assert.equal(report.body.mode, 'external');
+      const background = await ctx.server.services.plantTenants();
+      assert.deepEqual(background.filter((t) => t.tenantId === tenant.id), [{ tenantId: tenant.id, mode: 'external' }], 'background work sees the external source');
       assert.ok(report.body.tables.some((table: { name: string; exists: boolean }) => /production_line/i.test(table.name) && !table.exists), report.text);
       assert.equal((await api().get(`${P}/lines?tenant_id=${tenant.id}`, ctx.superAdmin)).status, 409, 'the structure is missing');
       const wrong = new URL(plant.url);
@@ -288,6 +290,7 @@ forEachDialect('production API', { tenants: 'Prod' }, (ctx) => {
       assert.equal(back.status, 200, back.text);
       assert.equal(back.body.mode, 'embedded');
       assert.deepEqual((await api().get(`${P}/lines?tenant_id=${tenant.id}`, ctx.superAdmin)).body.items, []);
+      assert.deepEqual((await ctx.server.services.plantTenants()).filter((t) => t.tenantId === tenant.id), [{ tenantId: tenant.id, mode: 'embedded' }]);
     } finally {
       await ctx.server.services.plants.invalidate(tenant.id);
       await plant.drop();

@@ -32,7 +32,7 @@ forEachDialect('production live events', { env: { SENTINEL_SYNC: 'off' }, tenant
     await structure.createShift(ctx.a.id, { shift_name: 'Day', start_time: '00:00', end_time: '12:00', line_id: lineId });
     await structure.createShift(ctx.a.id, { shift_name: 'Night', start_time: '12:00', end_time: '00:00', line_id: lineId });
     // A tenant of the same plant directory without production: never given a plant database.
-    const plantTenants = createPlantTenants({ platform: server.db.kysely, dataDir: server.config.dataDir, resolveSource: async () => ({ mode: 'embedded' }) });
+    const plantTenants = createPlantTenants({ platform: server.db.kysely, dataDir: server.config.dataDir });
     assert.deepEqual((await plantTenants()).map((t) => t.tenantId), [ctx.a.id]);
     watch = createLineWatch({ production, bus: server.services.bus, plantTenants });
     await watch.start();

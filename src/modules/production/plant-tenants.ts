@@ -16,18 +16,19 @@ export type PlantTenants = () => Promise<PlantTenant[]>;
  * created (by its first production request): background work never creates one for a tenant that
  * does not use production.
  */
-export function createPlantTenants(deps: {
-  platform: Kysely<PlatformDatabase>;
-  dataDir: string;
-  resolveSource(tenantId: string): Promise<PlantSource>;
-}): PlantTenants {
+export function createPlantTenants(deps: { platform: Kysely<PlatformDatabase>; dataDir: string }): PlantTenants {
+  // One query for every tenant (background jobs ask each minute, on every node): a row in
+  // plant_databases is what makes a tenant's source external.
   return async () => {
-    const tenants = await deps.platform.selectFrom('tenants').select('id').where('is_active', '=', 1).orderBy('id').execute();
-    const found: PlantTenant[] = [];
-    for (const { id } of tenants) {
-      const source = await deps.resolveSource(id);
-      if (source.mode === 'external' || existsSync(embeddedPlantFile(deps.dataDir, id))) found.push({ tenantId: id, mode: source.mode });
-    }
-    return found;
+    const tenants = await deps.platform.selectFrom('tenants')
+      .leftJoin('plant_databases', 'plant_databases.tenant_id', 'tenants.id')
+      .select(['tenants.id as id', 'plant_databases.tenant_id as externalOf'])
+      .where('tenants.is_active', '=', 1)
+      .orderBy('tenants.id')
+      .execute();
+    return tenants.flatMap(({ id, externalOf }): PlantTenant[] => {
+      if (externalOf !== null) return [{ tenantId: id, mode: 'external' }];
+      return existsSync(embeddedPlantFile(deps.dataDir, id)) ? [{ tenantId: id, mode: 'embedded' }] : [];
+    });
   };
 }
