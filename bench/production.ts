@@ -439,7 +439,8 @@ function writeSection(r: Results): void {
   const load = r.year.loadFigures;
   writeReadmeSection('production', `## Production lines
 
-\`npm run bench:production\` (\`-- --detections N --ingest N --runs N --keep\`): an embedded plant
+\`npm run bench:production\` (\`-- --detections N --ingest N --runs N --keep\`; \`-- --only ingest\` runs just
+the HTTP ingest and rewrites its two rows): an embedded plant
 database (SQLite, WAL, \`synchronous = FULL\`), detections from \`scripts/plant-simulator.ts\` (input,
 process and output or reject per piece; cycle jitter, micro-stops, stops, changeovers). Ingest is
 measured over HTTP (a \`sentinel serve\` process, ${HTTP_CLIENTS} keep-alive clients posting batches with an
