@@ -298,7 +298,7 @@ export async function readLoad(url: string, token: string, load: { clients: numb
   return { count: samples.length, errors, p50: pick(0.5), p99: pick(0.99), max: Math.round(samples.at(-1)! * 10) / 10, rps: Math.round(samples.length / seconds) };
 }
 
-const README = path.join(REPO_DIR, 'bench', 'README.md');
+export const README = path.join(REPO_DIR, 'bench', 'README.md');
 
 /** Replaces the part of bench/README.md between `<!-- NAME:start -->` and `<!-- NAME:end -->`. */
 export function writeReadmeSection(name: string, section: string): void {

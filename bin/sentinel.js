@@ -9,6 +9,23 @@ if (!process.features.typescript) {
   console.error(`Sentinel needs Node.js >= 22.18, which runs TypeScript by stripping the types; this is Node.js ${process.versions.node}.`);
   process.exit(1);
 }
+
+// V8 sizes the young generation from the machine's memory (64 MiB semi-spaces on a 24 GiB host) and
+// a server under steady load grows it to that size: ~100 MiB of resident memory for no measured
+// gain in throughput. Objects of requests in flight that outlive two scavenges are promoted, and V8
+// lets such garbage grow the old space up to 4× its live size before a full collection; 1.5× here.
+// `serve` starts again in the same process (execve) with these flags, unless NODE_OPTIONS or
+// Node's arguments size the young generation already (--max-semi-space-size=N; 0 = V8's sizing).
+const SERVE_V8_FLAGS = ['--max-semi-space-size=16', '--heap-growing-percent=50'];
+const semiSpaceFlag = /--max[-_]semi[-_]space[-_]size/;
+if (process.argv[2] === 'serve' && typeof process.execve === 'function'
+  && ![...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((option) => semiSpaceFlag.test(option))) {
+  try {
+    process.execve(process.execPath, [process.execPath, ...SERVE_V8_FLAGS, ...process.execArgv, ...process.argv.slice(1)]);
+  } catch {
+    // Not replaced (a platform without execve(2) support): V8's sizing it is.
+  }
+}
 module.enableCompileCache?.();
 
 async function serverEntry() {

@@ -15,6 +15,8 @@ export type WorkerReply =
 
 const RESTART_DELAY_MS = 1_000;
 const STOP_GRACE_MS = 15_000;
+/** Three times V8's semi-space: 8 MiB semi-spaces. */
+const SYNC_WORKER_YOUNG_GENERATION_MB = 24;
 
 export interface SyncWorker extends SyncRunner {
   stop(): Promise<void>;
@@ -38,7 +40,11 @@ export function startSyncWorker(config: Config, secretKey: string, log: Log, bus
   function spawn(): void {
     // None of this process's flags: process-wide ones (e.g. the test runner's) are refused there, and
     // a compile-time loader (tsx, when the tests run under it) would only cost the worker memory.
-    worker = new Worker(new URL('./sync-worker.ts', import.meta.url), { workerData: { config, secretKey }, execArgv: [] });
+    // Its young generation bounded: V8 would size it as for the main thread (up to 192 MiB on a large
+    // host), a lot of resident memory for occasional sync work.
+    worker = new Worker(new URL('./sync-worker.ts', import.meta.url), {
+      workerData: { config, secretKey }, execArgv: [], resourceLimits: { maxYoungGenerationSizeMb: SYNC_WORKER_YOUNG_GENERATION_MB },
+    });
     worker.on('message', (reply: WorkerReply) => {
       if (reply.type === 'log') log.error({ worker: 'sync' }, reply.message);
       if (reply.type === 'event') bus.publish(reply.event);
