@@ -45,7 +45,17 @@ interface SyncDeps {
   findIntegration(tenantId: string, id: string): Promise<IntegrationRow | undefined>;
 }
 
-const errorText = (error: unknown) => (error instanceof ProviderError ? `${error.kind}: ${error.message}` : 'internal error while syncing');
+/** A connection check that failed: its detail already says why (unreachable, token refused …). */
+class FailedCheck extends ProviderError {
+  constructor(detail: string) {
+    super('unreachable', `connection check failed: ${detail}`);
+  }
+}
+
+const errorText = (error: unknown) => {
+  if (error instanceof FailedCheck) return error.message;
+  return error instanceof ProviderError ? `${error.kind}: ${error.message}` : 'internal error while syncing';
+};
 
 /** When the next sync is due: the interval with jitter, stretched exponentially while failing. */
 export function nextSyncDelayMs(intervalSeconds: number, consecutiveFailures: number, random = Math.random()): number {
@@ -80,6 +90,12 @@ export function createSyncService(deps: SyncDeps) {
     const since = row.last_sync_status === 'success' ? (row.last_sync_at ?? undefined) : undefined;
     const alerts = capabilities.includes('ALERTING') && provider.fetchAlerts ? await provider.fetchAlerts(ctx, since) : undefined;
     const vulnerabilities = capabilities.includes('VULNERABILITY_FEED') && provider.fetchVulnerabilities ? await provider.fetchVulnerabilities(ctx) : undefined;
+    // Fed by none of them (METRICS only), the sync still asks the vendor: a system is not
+    // recorded as reachable, nor the sync as a success, without one answer from it.
+    if (status === undefined && alerts === undefined && vulnerabilities === undefined) {
+      const probe = await provider.check(ctx);
+      if (!probe.ok) throw new FailedCheck(probe.detail);
+    }
     return { status, alerts, vulnerabilities, responseTimeAvg: mean(ctx.http.latencies) };
   }
 
