@@ -1,32 +1,14 @@
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import { after, before, it } from 'node:test';
-import { AxeBuilder } from '@axe-core/playwright';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { ADMIN_PASSWORD, dialects } from './helpers/harness.ts';
 import { forEachDialect } from './helpers/suite.ts';
-import { launchBrowser, signIn, watchedContext, XSS, type WatchedContext } from './web-fixture.ts';
+import { inOwnContext, launchBrowser, PHONE, screenshot, seriousViolations, signedInContext, useTheme, watchedContext, XSS, type WatchedContext } from './web-fixture.ts';
 
 /*
  * The administration and integrations pages in a real browser (Debian's Chromium through
  * playwright-core). SENTINEL_SCREENSHOTS=<dir> also saves screenshots of them in both themes and on a phone.
  */
-
-const SCREENSHOTS = process.env.SENTINEL_SCREENSHOTS;
-
-async function seriousViolations(page: Page): Promise<string[]> {
-  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
-  return result.violations
-    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
-    .map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`);
-}
-
-async function screenshot(page: Page, name: string): Promise<void> {
-  if (SCREENSHOTS === undefined) return;
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`) });
-}
 
 forEachDialect('web UI administration in a browser', { env: { SENTINEL_SYNC: 'off' }, tenants: 'Console', roles: ['ADMIN'] }, (ctx) => {
   let browser: Browser;
@@ -40,8 +22,7 @@ forEachDialect('web UI administration in a browser', { env: { SENTINEL_SYNC: 'of
     await ctx.server.api.post('/api/v1/api-keys', { name: 'Press line devices', scopes: ['production:write'], line_ids: [1, 2] }, ctx.a.admin.token);
     templateId = (await ctx.server.api.get('/api/v1/dashboards', ctx.a.admin.token)).body.items.find((template: { role: string }) => template.role === 'ADMIN').template_id;
     browser = await launchBrowser();
-    admin = await watchedContext(browser, ctx.server);
-    await signIn(admin.page, ctx.server, ctx.a.admin.username, '/integrations');
+    admin = await signedInContext(browser, ctx.server, ctx.a.admin.username, '/integrations');
   });
   after(async () => {
     await browser?.close();
@@ -93,9 +74,7 @@ forEachDialect('web UI administration in a browser', { env: { SENTINEL_SYNC: 'of
     const pages = ['/integrations', '/integrations/new?type=wazuh', `/integrations/${integrationId}`, '/admin/sessions', '/admin/api-keys', '/admin/dashboards', `/admin/dashboards/${templateId}`, '/admin/tenant'];
     for (const theme of ['dark', 'light'] as const) {
       await page.goto(`${ctx.server.url}/integrations`);
-      if ((await page.locator('html.dark').count() === 1) !== (theme === 'dark')) {
-        await Promise.all([page.waitForLoadState('load'), page.locator('form[action="/preferences"]:has(input[name=theme]) button').click()]);
-      }
+      await useTheme(page, theme);
       for (const url of pages) {
         await page.goto(`${ctx.server.url}${url}`);
         assert.deepEqual(await seriousViolations(page), [], `${theme} ${url}`);
@@ -104,30 +83,19 @@ forEachDialect('web UI administration in a browser', { env: { SENTINEL_SYNC: 'of
         }
       }
     }
-    const platform = await watchedContext(browser, ctx.server);
-    try {
-      await platform.page.goto(`${ctx.server.url}/login`);
-      await platform.page.fill('#username', 'admin');
-      await platform.page.fill('#password', ADMIN_PASSWORD);
-      await Promise.all([platform.page.waitForURL((target) => !target.pathname.startsWith('/login')), platform.page.click('button[type=submit]')]);
-      await platform.page.goto(`${ctx.server.url}/admin/tenants`);
+    await inOwnContext(signedInContext(browser, ctx.server, 'admin', '/admin/tenants', { password: ADMIN_PASSWORD }), async (platform) => {
       await platform.page.getByText('Console A').first().waitFor();
       assert.deepEqual(await seriousViolations(platform.page), [], '/admin/tenants');
       assert.deepEqual(platform.foreign, []);
-    } finally {
-      await platform.context.close();
-    }
-    const phone = await watchedContext(browser, ctx.server, { viewport: { width: 390, height: 844 } });
-    try {
+    });
+    await inOwnContext(watchedContext(browser, ctx.server, { viewport: PHONE }), async (phone) => {
       await phone.page.context().addCookies(await admin.context.cookies());
       await phone.page.goto(`${ctx.server.url}/integrations/${integrationId}`);
       assert.deepEqual(await seriousViolations(phone.page), [], 'phone');
       const overflow = await phone.page.evaluate<boolean>('document.documentElement.scrollWidth > window.innerWidth + 1');
       assert.equal(overflow, false, 'no sideways scrolling on a phone');
       await screenshot(phone.page, 'phone-integration');
-    } finally {
-      await phone.context.close();
-    }
+    });
   });
 
   it('sent nothing anywhere but its own server, and ran no injected script', () => {

@@ -1,35 +1,17 @@
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import { after, before, it } from 'node:test';
-import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, Page } from 'playwright-core';
 import { dialects } from './helpers/harness.ts';
 import { forEachDialect } from './helpers/suite.ts';
-import { launchBrowser, seedTenant, signIn, watchedContext, type WatchedContext } from './web-fixture.ts';
+import { inOwnContext, launchBrowser, screenshot, seedTenant, seriousViolations, signedInContext, useTheme, type WatchedContext } from './web-fixture.ts';
 
 /*
  * The overview and the security analytics in a real browser. SENTINEL_SCREENSHOTS=<dir> also saves
  * their screenshots in both themes and on a phone.
  */
 
-const SCREENSHOTS = process.env.SENTINEL_SCREENSHOTS;
-
-async function seriousViolations(page: Page): Promise<string[]> {
-  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
-  return result.violations
-    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
-    .map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`);
-}
-
 /** How many of the page's chart canvases Chart.js has drawn, and how many there are. */
 const chartsDrawn = (page: Page) => page.evaluate<[number, number]>('(() => { const all = [...document.querySelectorAll("canvas[data-chart]")]; return [all.filter((c) => window.Chart.getChart(c)).length, all.length]; })()');
-
-async function screenshot(page: Page, name: string): Promise<void> {
-  if (SCREENSHOTS === undefined) return;
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`) });
-}
 
 forEachDialect('web overview in a browser', { env: { SENTINEL_SYNC: 'off' }, tenants: 'OverviewBrowser', roles: ['ADMIN'] }, (ctx) => {
   let browser: Browser;
@@ -41,8 +23,7 @@ forEachDialect('web overview in a browser', { env: { SENTINEL_SYNC: 'off' }, ten
     await ctx.server.services.structure.createFilter(ctx.a.id, { filter_name: 'Period', default_value: { days_back: 7 }, additional_filter: { type: 'daterange', required: true, order: 1 } });
     await ctx.server.services.structure.createFilter(ctx.a.id, { filter_name: 'Line', additional_filter: { type: 'line', order: 2 } });
     browser = await launchBrowser();
-    admin = await watchedContext(browser, ctx.server);
-    await signIn(admin.page, ctx.server, ctx.a.admin.username, '/');
+    admin = await signedInContext(browser, ctx.server, ctx.a.admin.username, '/');
   });
   after(async () => {
     await browser?.close();
@@ -95,9 +76,7 @@ forEachDialect('web overview in a browser', { env: { SENTINEL_SYNC: 'off' }, ten
     const { page } = admin;
     for (const theme of ['dark', 'light'] as const) {
       await page.goto(`${ctx.server.url}/overview`);
-      if ((await page.locator('html.dark').count() === 1) !== (theme === 'dark')) {
-        await Promise.all([page.waitForLoadState('load'), page.locator('form[action="/preferences"]:has(input[name=theme]) button').click()]);
-      }
+      await useTheme(page, theme);
       for (const url of ['/overview', '/security/analytics']) {
         await page.goto(`${ctx.server.url}${url}`);
         assert.equal(await page.locator('html.dark').count(), theme === 'dark' ? 1 : 0);
@@ -111,9 +90,7 @@ forEachDialect('web overview in a browser', { env: { SENTINEL_SYNC: 'off' }, ten
   });
 
   it('stacks the widgets on a phone', once, async () => {
-    const phone = await watchedContext(browser, ctx.server, { viewport: { width: 390, height: 844 } });
-    try {
-      await signIn(phone.page, ctx.server, ctx.a.admin.username, '/overview');
+    await inOwnContext(signedInContext(browser, ctx.server, ctx.a.admin.username, '/overview', { phone: true }), async (phone) => {
       const boxes = await phone.page.evaluate<Array<{ x: number; width: number }>>('[...document.querySelectorAll("[data-widget-id]")].map((card) => ({ x: card.getBoundingClientRect().x, width: card.getBoundingClientRect().width }))');
       assert.ok(boxes.length > 0);
       assert.equal(new Set(boxes.map((box) => Math.round(box.x))).size, 1, 'one column');
@@ -121,9 +98,7 @@ forEachDialect('web overview in a browser', { env: { SENTINEL_SYNC: 'off' }, ten
       await screenshot(phone.page, 'phone-overview');
       assert.deepEqual(phone.foreign, []);
       assert.deepEqual(phone.incidents, []);
-    } finally {
-      await phone.context.close();
-    }
+    });
   });
 
   it('sent nothing anywhere but its own server, and ran no injected script', () => {

@@ -1,36 +1,19 @@
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import { after, before, it } from 'node:test';
-import { AxeBuilder } from '@axe-core/playwright';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { makeAlert } from './helpers/factories.ts';
 import { dialects, PASSWORD } from './helpers/harness.ts';
 import { forEachDialect } from './helpers/suite.ts';
-import { launchBrowser, seedTenant, signIn, watchedContext, XSS, type SeededTenant, type WatchedContext } from './web-fixture.ts';
+import {
+  inOwnContext, launchBrowser, screenshot, seedTenant, seriousViolations, signedInContext, until, useTheme, watchedContext, XSS, type SeededTenant, type WatchedContext,
+} from './web-fixture.ts';
 
 /*
  * The web UI in a real browser (Debian's Chromium through playwright-core). Set
  * SENTINEL_SCREENSHOTS=<dir> to also save screenshots of the main pages in both themes and on a phone.
  */
 
-const SCREENSHOTS = process.env.SENTINEL_SCREENSHOTS;
 const PAGES = ['/security', '/security/alerts', '/security/vulnerabilities', '/security/tickets', '/production', '/admin/users', '/admin/audit'];
-
-async function until(condition: () => Promise<boolean>, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-async function seriousViolations(page: Page): Promise<string[]> {
-  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
-  return result.violations
-    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
-    .map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`);
-}
 
 forEachDialect('web UI in a browser', { env: { SENTINEL_SYNC: 'off' }, tenants: 'Browser', roles: ['ADMIN', 'OPERATOR'] }, (ctx) => {
   let browser: Browser;
@@ -41,8 +24,7 @@ forEachDialect('web UI in a browser', { env: { SENTINEL_SYNC: 'off' }, tenants: 
     seeded = await seedTenant(ctx.server, ctx.a, 'Acme');
     await seedTenant(ctx.server, ctx.b, 'Other');
     browser = await launchBrowser();
-    admin = await watchedContext(browser, ctx.server);
-    await signIn(admin.page, ctx.server, ctx.a.admin.username, '/security');
+    admin = await signedInContext(browser, ctx.server, ctx.a.admin.username, '/security');
   });
   after(async () => {
     await browser?.close();
@@ -133,41 +115,32 @@ forEachDialect('web UI in a browser', { env: { SENTINEL_SYNC: 'off' }, tenants: 
     const { page } = admin;
     for (const theme of ['dark', 'light'] as const) {
       await page.goto(`${ctx.server.url}/security`);
-      if ((await page.locator('html.dark').count() === 1) !== (theme === 'dark')) {
-        await Promise.all([page.waitForLoadState('load'), page.locator('form[action="/preferences"]:has(input[name=theme]) button').click()]);
-      }
+      await useTheme(page, theme);
       for (const url of [...PAGES, '/no-such-page']) {
         await page.goto(`${ctx.server.url}${url}`);
         assert.equal(await page.locator('html.dark').count(), theme === 'dark' ? 1 : 0);
         assert.deepEqual(await seriousViolations(page), [], `${theme} ${url}`);
-        if (SCREENSHOTS !== undefined && ['/security', '/security/alerts', '/production'].includes(url)) {
-          mkdirSync(SCREENSHOTS, { recursive: true });
-          await page.screenshot({ path: path.join(SCREENSHOTS, `${url.slice(1).replaceAll('/', '-')}-${theme}.png`) });
-        }
+        if (['/security', '/security/alerts', '/production'].includes(url)) await screenshot(page, `${url.slice(1).replaceAll('/', '-')}-${theme}`);
       }
     }
-    const login = await watchedContext(browser, ctx.server);
-    await login.page.goto(`${ctx.server.url}/login`);
-    assert.deepEqual(await seriousViolations(login.page), [], 'sign-in page');
-    await login.context.close();
+    await inOwnContext(watchedContext(browser, ctx.server), async (login) => {
+      await login.page.goto(`${ctx.server.url}/login`);
+      assert.deepEqual(await seriousViolations(login.page), [], 'sign-in page');
+    });
   });
 
   it('works on a phone: the menu opens from the header', once, async () => {
-    const phone = await watchedContext(browser, ctx.server, { viewport: { width: 390, height: 844 } });
-    try {
-      await signIn(phone.page, ctx.server, ctx.a.operator.username, '/security/alerts');
+    await inOwnContext(signedInContext(browser, ctx.server, ctx.a.operator.username, '/security/alerts', { phone: true }), async (phone) => {
       const nav = phone.page.locator('#sidebar');
       assert.ok((await nav.boundingBox())!.x < 0, 'the sidebar starts out of view');
       await phone.page.getByRole('button', { name: 'Menu' }).click();
       await until(async () => (await nav.boundingBox())!.x >= 0);
-      if (SCREENSHOTS !== undefined) await phone.page.screenshot({ path: path.join(SCREENSHOTS, 'phone-menu.png') });
+      await screenshot(phone.page, 'phone-menu');
       await phone.page.locator('#sidebar').getByText('Alerts').click();
-      if (SCREENSHOTS !== undefined) await phone.page.screenshot({ path: path.join(SCREENSHOTS, 'phone-alerts.png') });
+      await screenshot(phone.page, 'phone-alerts');
       assert.deepEqual(phone.foreign, []);
       assert.deepEqual(phone.incidents, []);
-    } finally {
-      await phone.context.close();
-    }
+    });
   });
 
   it('sent nothing anywhere but its own server, and ran no injected script', () => {

@@ -1,3 +1,6 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { AxeBuilder } from '@axe-core/playwright';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { PASSWORD, type TestServer } from './helpers/harness.ts';
 import { makeAlert, makeAsset, makeSystem, makeTicket, makeVulnerability } from './helpers/factories.ts';
@@ -10,6 +13,9 @@ import type { TestTenant } from './helpers/suite.ts';
 
 export const CHROMIUM = process.env.SENTINEL_CHROMIUM ?? '/usr/bin/chromium';
 export const XSS = '<img src=x onerror=alert(1)>';
+/** Where the browser tests also save screenshots of what they look at, when set. */
+export const SCREENSHOTS = process.env.SENTINEL_SCREENSHOTS;
+export const PHONE = { width: 390, height: 844 };
 
 export interface SeededTenant {
   systemId: string;
@@ -86,9 +92,55 @@ export async function watchedContext(browser: Browser, server: TestServer, optio
   return { context, foreign, incidents, page };
 }
 
-export async function signIn(page: Page, server: TestServer, username: string, path = '/'): Promise<void> {
-  await page.goto(`${server.url}${path}`);
+export async function signIn(page: Page, server: TestServer, username: string, where = '/', password = PASSWORD): Promise<void> {
+  await page.goto(`${server.url}${where}`);
   await page.fill('#username', username);
-  await page.fill('#password', PASSWORD);
+  await page.fill('#password', password);
   await Promise.all([page.waitForURL((url) => !url.pathname.startsWith('/login')), page.click('button[type=submit]')]);
+}
+
+/** A watched context (desktop, or a phone's viewport) signed in as `username` and showing `where`. */
+export async function signedInContext(browser: Browser, server: TestServer, username: string, where: string, options: { phone?: boolean; password?: string } = {}): Promise<WatchedContext> {
+  const watched = await watchedContext(browser, server, options.phone ? { viewport: PHONE } : {});
+  await signIn(watched.page, server, username, where, options.password);
+  return watched;
+}
+
+/** Runs `work` in a context of its own (a phone, another user), closed afterwards whatever happens. */
+export async function inOwnContext(open: Promise<WatchedContext>, work: (watched: WatchedContext) => Promise<void>): Promise<void> {
+  const watched = await open;
+  try {
+    await work(watched);
+  } finally {
+    await watched.context.close();
+  }
+}
+
+export async function until(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** The axe-core violations (WCAG 2.1 A and AA) of serious or critical impact on the page. */
+export async function seriousViolations(page: Page): Promise<string[]> {
+  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  return result.violations
+    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
+    .map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`);
+}
+
+/** Switches the signed-in user's theme with the header's button, unless the page already shows it. */
+export async function useTheme(page: Page, theme: 'dark' | 'light'): Promise<void> {
+  if ((await page.locator('html.dark').count() === 1) === (theme === 'dark')) return;
+  await Promise.all([page.waitForLoadState('load'), page.locator('form[action="/preferences"]:has(input[name=theme]) button').click()]);
+}
+
+/** Saves a screenshot named `name` when SENTINEL_SCREENSHOTS names a folder. */
+export async function screenshot(page: Page, name: string, options: { fullPage?: boolean } = {}): Promise<void> {
+  if (SCREENSHOTS === undefined) return;
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), ...options });
 }
