@@ -1,36 +1,16 @@
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import { after, before, it } from 'node:test';
-import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, Page } from 'playwright-core';
 import { makeTicket, makeVulnerability } from './helpers/factories.ts';
 import { dialects } from './helpers/harness.ts';
 import { forEachDialect } from './helpers/suite.ts';
-import { launchBrowser, signIn, watchedContext, XSS, type WatchedContext } from './web-fixture.ts';
+import { inOwnContext, launchBrowser, screenshot, seriousViolations, signedInContext, until, useTheme, XSS, type WatchedContext } from './web-fixture.ts';
 import { MINUTE, seedLine, type SeededLine } from './web-production-fixture.ts';
 
 /*
  * The production line page, the OEE report, vulnerabilities and a ticket in a real browser.
  * SENTINEL_SCREENSHOTS=<dir> also saves screenshots of them in both themes and on a phone.
  */
-
-const SCREENSHOTS = process.env.SENTINEL_SCREENSHOTS;
-
-async function seriousViolations(page: Page): Promise<string[]> {
-  const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
-  return result.violations
-    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
-    .map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`);
-}
-
-async function until(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 /** How many of the page's charts Chart.js has drawn, and how many there are. */
 const charts = (page: Page) => page.evaluate<[number, number]>('[[...document.querySelectorAll("canvas[data-chart]")].filter((canvas) => window.Chart.getChart(canvas) !== undefined).length, document.querySelectorAll("canvas[data-chart]").length]');
@@ -56,8 +36,7 @@ forEachDialect('web production and security work pages in a browser', { env: { S
     await makeVulnerability(ctx.server, ctx.a.id, { title: 'Acme banner', cve: 'CVE-2023-0001', severity: 'low' });
     ticketId = (await makeTicket(ctx.server, ctx.a.admin.token, { title: 'Acme rotate the VPN keys' })).id;
     browser = await launchBrowser();
-    operator = await watchedContext(browser, ctx.server);
-    await signIn(operator.page, ctx.server, ctx.a.operator.username, '/production');
+    operator = await signedInContext(browser, ctx.server, ctx.a.operator.username, '/production');
   });
   after(async () => {
     await browser?.close();
@@ -90,19 +69,37 @@ forEachDialect('web production and security work pages in a browser', { env: { S
   it('refreshes the stops when another operator classifies one (downtime.updated), without a reload', async () => {
     const { page } = operator;
     const stopId = line.stopIds.at(-1)!;
-    await page.locator('#live-status.text-green-600').waitFor(); // the live feed is connected
+    // Green once the server said it subscribed the page: the one event published after it arrives.
+    await page.locator('#live-status.text-green-600').waitFor();
     await ctx.server.services.downtimeReasons.classify(ctx.a.id, line.lineId, stopId, { reason: 'Jam', comment: 'Cleared by the night shift' });
-    // The page shows the feed connected when its socket opens, which may be just before the server has
-    // subscribed it to the tenant: the event is announced again each second until the page shows it.
-    let announcedAt = 0;
-    await until(async () => {
-      if (Date.now() - announcedAt >= 1000) {
-        ctx.server.services.bus.publish({ type: 'downtime.updated', tenant_id: ctx.a.id, id: String(stopId), line_id: line.lineId });
-        announcedAt = Date.now();
-      }
-      return (await savedComment(page, stopId)) === 'Cleared by the night shift';
-    }, 20_000);
+    ctx.server.services.bus.publish({ type: 'downtime.updated', tenant_id: ctx.a.id, id: String(stopId), line_id: line.lineId });
+    await until(async () => (await savedComment(page, stopId)) === 'Cleared by the night shift');
     await allChartsDrawn(page);
+  });
+
+  it('shows the live feed connected only once the server says it is subscribed (hello), not when the socket opens', async () => {
+    await inOwnContext(signedInContext(browser, ctx.server, ctx.a.operator.username, '/production'), async ({ page }) => {
+      let releaseHello = () => {};
+      const helloHeld = new Promise<void>((resolve) => {
+        releaseHello = resolve;
+      });
+      let opened = false;
+      // Between the page and the server: the server's hello waits until released, the rest passes.
+      await page.routeWebSocket(/\/live$/, (socket) => {
+        const server = socket.connectToServer();
+        opened = true;
+        server.onMessage((message) => {
+          if (typeof message === 'string' && message.includes('"hello"')) void helloHeld.then(() => socket.send(message));
+          else socket.send(message);
+        });
+      });
+      await page.reload();
+      await until(async () => opened);
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      assert.equal(await page.locator('#live-status.text-green-600').count(), 0, 'not connected before the hello');
+      releaseHello();
+      await page.locator('#live-status.text-green-600').waitFor();
+    });
   });
 
   it('shows the OEE report and exports its CSV', async () => {
@@ -157,31 +154,22 @@ forEachDialect('web production and security work pages in a browser', { env: { S
     ];
     for (const theme of ['dark', 'light'] as const) {
       await page.goto(`${ctx.server.url}/production`);
-      if ((await page.locator('html.dark').count() === 1) !== (theme === 'dark')) {
-        await Promise.all([page.waitForLoadState('load'), page.locator('form[action="/preferences"]:has(input[name=theme]) button').click()]);
-      }
+      await useTheme(page, theme);
       for (const [url, name] of pages) {
         await page.goto(`${ctx.server.url}${url}`);
         assert.equal(await page.locator('html.dark').count(), theme === 'dark' ? 1 : 0);
         assert.deepEqual(await seriousViolations(page), [], `${theme} ${url}`);
-        if (SCREENSHOTS !== undefined) {
-          mkdirSync(SCREENSHOTS, { recursive: true });
-          await allChartsDrawn(page);
-          await page.screenshot({ path: path.join(SCREENSHOTS, `${name}-${theme}.png`) });
-        }
+        await allChartsDrawn(page);
+        await screenshot(page, `${name}-${theme}`);
       }
     }
-    const phone = await watchedContext(browser, ctx.server, { viewport: { width: 390, height: 844 } });
-    try {
-      await signIn(phone.page, ctx.server, ctx.a.operator.username, `/production/lines/${line.lineId}`);
+    await inOwnContext(signedInContext(browser, ctx.server, ctx.a.operator.username, `/production/lines/${line.lineId}`, { phone: true }), async (phone) => {
       await phone.page.locator('#line-state').waitFor();
       const overflow = await phone.page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
       assert.ok(overflow <= 0, `the page fits the phone's width (${overflow}px too wide)`);
-      if (SCREENSHOTS !== undefined) await phone.page.screenshot({ path: path.join(SCREENSHOTS, 'phone-production-line.png'), fullPage: true });
+      await screenshot(phone.page, 'phone-production-line', { fullPage: true });
       assert.deepEqual(phone.incidents, []);
-    } finally {
-      await phone.context.close();
-    }
+    });
   });
 
   it('sent nothing anywhere but its own server, and ran no injected script', () => {

@@ -80,7 +80,8 @@ export function liveRoutes({ bus, events, allowedOrigins, sessionIsLive }: LiveD
         tags: ['live'],
         summary: 'WebSocket of live events for the caller\'s tenant',
         description:
-          `Open with a WebSocket client; a plain HTTP request answers 426. The server sends JSON text frames: first \`{"type": "hello", "tenant_id"}\`, ` +
+          `Open with a WebSocket client; a plain HTTP request answers 426. The server sends JSON text frames: first \`{"type": "hello", "tenant_id"}\` once the socket is subscribed ` +
+          '(every event published after it is delivered; the socket opens before that, so a client that must not miss one waits for it), ' +
           `then events \`{type, tenant_id, id, …}\` of these types: ${events.join(', ')}. Alert events carry the alert's own field names ` +
           '(`title`, `severity`, `status`, `system_id`, `last_seen`). Messages from the client are ignored. Close code 4001: the session ended. ' +
           'After a reconnect, re-sync over REST.',
@@ -98,6 +99,9 @@ export function liveRoutes({ bus, events, allowedOrigins, sessionIsLive }: LiveD
         const unsubscribe = bus.subscribe(tenantId, (event) => {
           if (socket.readyState === socket.OPEN) socket.send(textOf(event));
         });
+        // The client's cue that it is subscribed: every event published from now on reaches it (the
+        // socket opens on the client's side before authentication and this subscription).
+        socket.send(JSON.stringify({ type: 'hello', tenant_id: tenantId }));
         const check = setInterval(() => {
           void sessionIsLive(actor).then((live) => {
             if (!live) socket.close(SESSION_ENDED, 'session ended');
@@ -109,7 +113,6 @@ export function liveRoutes({ bus, events, allowedOrigins, sessionIsLive }: LiveD
         });
         // Clients only listen; anything they send is ignored.
         socket.on('message', () => undefined);
-        socket.send(JSON.stringify({ type: 'hello', tenant_id: tenantId }));
       },
     });
   };
