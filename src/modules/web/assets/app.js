@@ -37,8 +37,9 @@ document.addEventListener('alpine:init', () => {
 
 /**
  * Live updates: the page listens to the tenant's events and asks HTMX to refresh the parts they
- * touch (`sentinel:alerts`, `sentinel:systems`, `sentinel:lines`). After a reconnect everything is
- * refreshed, as events may have been missed. Reconnects back off from 1 s to 30 s.
+ * touch (`sentinel:alerts`, `sentinel:systems`, `sentinel:lines`). The feed counts as connected when
+ * the server says `hello` (it is then subscribed; the socket opens a little earlier). After a
+ * reconnect everything is refreshed, as events may have been missed. Reconnects back off from 1 s to 30 s.
  */
 const LIVE_TOPICS = {
   'alert.created': 'sentinel:alerts',
@@ -58,17 +59,18 @@ function startLive() {
   let connectedBefore = false;
   const connect = () => {
     const socket = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/live`);
-    socket.addEventListener('open', () => {
-      delay = 1000;
-      indicator?.classList.add('text-green-600');
-      if (connectedBefore) for (const topic of new Set(Object.values(LIVE_TOPICS))) window.htmx.trigger(document.body, topic);
-      connectedBefore = true;
-    });
     socket.addEventListener('message', (message) => {
       let event;
       try {
         event = JSON.parse(message.data);
       } catch {
+        return;
+      }
+      if (event.type === 'hello') {
+        delay = 1000;
+        indicator?.classList.add('text-green-600');
+        if (connectedBefore) for (const topic of new Set(Object.values(LIVE_TOPICS))) window.htmx.trigger(document.body, topic);
+        connectedBefore = true;
         return;
       }
       const topic = LIVE_TOPICS[event.type];
