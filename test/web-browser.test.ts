@@ -86,6 +86,35 @@ forEachDialect('web UI in a browser', { env: { SENTINEL_SYNC: 'off' }, tenants: 
     assert.equal((await ctx.server.api.get(`/api/v1/alerts/${seeded.alertIds[0]}`, token)).body.status, 'active');
   });
 
+  it('shows what the server refused, or a lost connection, in a message the user dismisses; the page stays as it was', async () => {
+    const { page } = admin;
+    const id = await makeAlert(ctx.server, ctx.a.id, { title: 'Acme stale login alert', severity: 'medium', source: 'wazuh' });
+    await page.goto(`${ctx.server.url}/security/alerts`);
+    const row = page.locator(`#alert-${id}`);
+    const toasts = page.locator('#toasts [data-toast]');
+    // Resolved meanwhile, unannounced (no live event, which would refresh the list): acknowledging it here is a 409.
+    await ctx.server.db.kysely.updateTable('alerts').set({ status: 'resolved', resolved_at: Date.now() }).where('id', '=', id).execute();
+    await row.getByRole('button', { name: 'Acknowledge' }).click();
+    await toasts.getByText('It changed in the meantime').waitFor();
+    await toasts.getByText('The alert is already resolved').waitFor();
+    assert.equal(await page.locator('#toasts [role=alert] [data-toast]').count(), 1, 'announced to screen readers');
+    assert.equal(await row.getByRole('button', { name: 'Acknowledge' }).count(), 1, 'the row is left as it was');
+    await screenshot(page, 'toast-conflict-dark');
+    await toasts.getByRole('button', { name: 'Dismiss the message' }).click();
+    assert.equal(await toasts.count(), 0);
+
+    await page.route(`**/security/alerts/${id}/acknowledge`, (route) => route.abort('connectionrefused'));
+    try {
+      await row.getByRole('button', { name: 'Acknowledge' }).click();
+      await toasts.getByText('No connection to the server').waitFor();
+    } finally {
+      await page.unroute(`**/security/alerts/${id}/acknowledge`);
+    }
+    assert.deepEqual(await seriousViolations(page), [], 'with a message shown');
+    await toasts.getByRole('button', { name: 'Dismiss the message' }).click();
+    assert.equal(await toasts.count(), 0);
+  });
+
   it('shows a new alert as it arrives, without a reload', async () => {
     const { page } = admin;
     await page.goto(`${ctx.server.url}/security/alerts`);

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { brotliDecompressSync } from 'node:zlib';
 import { PASSWORD } from './helpers/harness.ts';
+import { makeAlert } from './helpers/factories.ts';
 import { WebClient } from './helpers/web-client.ts';
 import { forEachDialect } from './helpers/suite.ts';
 import { seedTenant, XSS, type SeededTenant } from './web-fixture.ts';
@@ -247,6 +248,52 @@ forEachDialect('web UI over HTTP', { env: { SENTINEL_SYNC: 'off' }, tenants: 'We
       assert.doesNotMatch(failed.text, /boom|SELECT/);
     } finally {
       tickets.list = list;
+    }
+  });
+
+  it('answers a failed HTMX request with a problem in the page\'s language, for the page\'s message area', async () => {
+    const web = new WebClient(ctx.server);
+    await web.signIn(ctx.a.admin.username);
+    const csrf = await web.csrf();
+    const resolved = await makeAlert(ctx.server, ctx.a.id, { title: 'Alpha already handled', severity: 'low', source: 'wazuh', status: 'resolved' });
+    const problemOf = async (response: { status: number; headers: Headers; text: string }) => {
+      assert.match(response.headers.get('content-type')!, /^application\/problem\+json/);
+      const problem = JSON.parse(response.text) as { title: string; detail: string; status: number };
+      assert.equal(problem.status, response.status);
+      return problem;
+    };
+    const tickets = ctx.server.services.tickets;
+    const list = tickets.list;
+    const answers = async () => {
+      const forged = await web.post(`/security/alerts/${seededA.alertIds[0]}/acknowledge`, {}, { 'hx-request': 'true' });
+      assert.equal(forged.status, 403);
+      const conflict = await web.post(`/security/alerts/${resolved}/acknowledge`, {}, { 'hx-request': 'true', 'x-csrf-token': csrf });
+      assert.ok(conflict.status === 409 || conflict.status === 400, `a resolved alert cannot be acknowledged (${conflict.status})`);
+      tickets.list = async () => {
+        throw new Error('boom: SELECT secret FROM somewhere');
+      };
+      try {
+        const failed = await web.get('/security/tickets', { 'hx-request': 'true' });
+        assert.equal(failed.status, 500);
+        assert.doesNotMatch(failed.text, /boom|SELECT/);
+        return [await problemOf(forged), await problemOf(conflict), await problemOf(failed)];
+      } finally {
+        tickets.list = list;
+      }
+    };
+    const [forged, conflict, failed] = await answers();
+    assert.deepEqual([forged!.title, forged!.detail], ['Access denied', 'The request was refused: the security token is missing or invalid. Reload the page and try again.']);
+    assert.ok(conflict!.detail.length > 0, 'the server says what was wrong');
+    assert.deepEqual([failed!.title, failed!.detail], ['Something went wrong', 'The error was logged. Please try again in a moment.']);
+
+    assert.equal((await web.post('/preferences', { _csrf: csrf, language: 'es', return_to: '/security' })).status, 303);
+    try {
+      const [forgedEs, conflictEs, failedEs] = await answers();
+      assert.deepEqual([forgedEs!.title, forgedEs!.detail], ['Acceso denegado', 'Solicitud rechazada: falta el token de seguridad o no es válido. Recargue la página e inténtelo de nuevo.']);
+      assert.notEqual(conflictEs!.title, conflict!.title, 'the title is translated');
+      assert.deepEqual([failedEs!.title, failedEs!.detail], ['Algo salió mal', 'El error quedó registrado. Inténtelo de nuevo en un momento.']);
+    } finally {
+      await web.post('/preferences', { _csrf: csrf, language: 'en', return_to: '/security' });
     }
   });
 

@@ -9,6 +9,7 @@ import type { WebService } from './web.service.ts';
 export type WebApp = Parameters<FastifyPluginAsyncTypebox>[0];
 
 export const HTML = 'text/html; charset=utf-8';
+export const PROBLEM = 'application/problem+json; charset=utf-8';
 
 /** What every group of pages needs: the services, the page's view context, and the ways to answer. */
 export interface PageKit {

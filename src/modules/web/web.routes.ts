@@ -12,14 +12,14 @@ import { translator } from './i18n.ts';
 import { languageOfBrowser, type WebService } from './web.service.ts';
 import { newLoginCsrfToken, type WebSessionCodec } from './web-session.ts';
 import type { ViewContext } from './views/html.ts';
-import { audit, HTML, isHtmx, type PageKit, StateBody } from './page-kit.ts';
+import { audit, HTML, isHtmx, type PageKit, PROBLEM, StateBody } from './page-kit.ts';
 import { adminPages } from './pages/admin.routes.ts';
 import { analyticsPages } from './pages/analytics.routes.ts';
 import { overviewPages } from './pages/overview.routes.ts';
 import { integrationPages } from './pages/integrations.routes.ts';
 import { productionPages } from './pages/production.routes.ts';
 import { securityPages } from './pages/security.routes.ts';
-import { errorPage, loginPage } from './views/public.ts';
+import { errorPage, htmxProblem, loginPage } from './views/public.ts';
 
 export const SESSION_COOKIE = 'sentinel_session';
 const LOGIN_CSRF_COOKIE = 'sentinel_login_csrf';
@@ -138,6 +138,8 @@ export function webRoutes(deps: WebDeps): FastifyPluginAsyncTypebox {
       // A client error shows what was wrong with the request (our own sentences); a server error never does.
       const status = problem.status === 403 || problem.status === 404 ? problem.status : problem.status < 500 ? 400 : 500;
       const detail = problem.detail === 'csrf' ? view.t('error.csrf') : status === 400 ? problem.detail : undefined;
+      // An HTMX request keeps its page: the problem, in the page's language, goes to the page's message area.
+      if (isHtmx(request)) return reply.code(problem.status).type(PROBLEM).send(htmxProblem(view, problem.status, status, detail));
       return reply.code(problem.status).type(HTML).send(String(errorPage(view, status, detail, problem.status)));
     });
 

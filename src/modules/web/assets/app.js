@@ -7,6 +7,44 @@ document.addEventListener('htmx:configRequest', (event) => {
   if (token) event.detail.headers['X-CSRF-Token'] = token;
 });
 
+/**
+ * What an HTMX request could not do shows in the page's message area (`#toasts`, from the layout):
+ * the server's problem (RFC 9457 JSON, in the page's language) or the lack of a connection. Each
+ * message stays until dismissed; the page itself is left as it was.
+ */
+const MAX_TOASTS = 3;
+
+function showToast(title, detail) {
+  const region = document.getElementById('toasts');
+  const template = document.getElementById('toast-template');
+  if (!region || !template) return;
+  const list = region.querySelector('[data-toast-list]');
+  const toast = template.content.firstElementChild.cloneNode(true);
+  toast.querySelector('[data-toast-title]').textContent = title;
+  toast.querySelector('[data-toast-detail]').textContent = detail;
+  toast.querySelector('[data-toast-dismiss]').addEventListener('click', () => toast.remove());
+  list.append(toast);
+  while (list.children.length > MAX_TOASTS) list.firstElementChild.remove();
+}
+
+document.addEventListener('htmx:responseError', (event) => {
+  const words = document.getElementById('toasts')?.dataset ?? {};
+  let problem;
+  try {
+    problem = JSON.parse(event.detail.xhr.responseText);
+  } catch {
+    problem = undefined;
+  }
+  const title = typeof problem?.title === 'string' ? problem.title : words.errorTitle;
+  const detail = typeof problem?.detail === 'string' ? problem.detail : words.errorBody;
+  showToast(title ?? '', detail ?? '');
+});
+
+document.addEventListener('htmx:sendError', () => {
+  const words = document.getElementById('toasts')?.dataset ?? {};
+  showToast(words.networkTitle ?? '', words.networkBody ?? '');
+});
+
 // Components for Alpine's CSP build, which evaluates no expressions: behaviour is named here.
 document.addEventListener('alpine:init', () => {
   window.Alpine.data('sidebar', () => ({

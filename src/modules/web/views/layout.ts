@@ -140,7 +140,24 @@ export function page(view: ViewContext, options: { title: string; active: string
     <main id="main" class="mx-auto w-full max-w-7xl flex-1 space-y-6 p-4 sm:p-6">${options.content}</main>
   </div>
 </div>
-<div id="toasts" class="fixed bottom-4 right-4 z-40 space-y-2" aria-live="polite"></div>`);
+${toastRegion(view)}`);
+}
+
+/**
+ * Where app.js shows what an HTMX request could not do (the server's problem, or no connection),
+ * each message from the template, with the words it needs when the server could not give them.
+ */
+function toastRegion(view: ViewContext): Html {
+  const { t } = view;
+  return h`<div id="toasts" role="region" aria-label="${t('toast.region')}" class="fixed inset-x-4 bottom-4 z-40 flex flex-col items-end gap-2 sm:left-auto"
+    data-error-title="${t('error.500.title')}" data-error-body="${t('error.500.body')}" data-network-title="${t('error.network.title')}" data-network-body="${t('error.network.body')}">
+    <div data-toast-list role="alert" aria-live="assertive" aria-atomic="false" class="flex w-full flex-col items-end gap-2"></div>
+    <template id="toast-template"><div data-toast class="flex w-full max-w-sm items-start gap-3 rounded-lg border border-red-300 bg-red-50 px-4 py-3 text-sm text-red-900 shadow-lg dark:border-red-700 dark:bg-red-950 dark:text-red-100">
+      ${icon('error', 'text-[20px]')}
+      <div class="min-w-0 flex-1"><p data-toast-title class="font-semibold"></p><p data-toast-detail class="break-words"></p></div>
+      <button type="button" data-toast-dismiss aria-label="${t('toast.dismiss')}" title="${t('toast.dismiss')}" class="-m-1 inline-flex h-8 w-8 shrink-0 items-center justify-center rounded hover:bg-red-100 dark:hover:bg-red-900">${icon('close', 'text-[18px]')}</button>
+    </div></template>
+  </div>`;
 }
 
 export function card(title: string | undefined, content: Html, extra: { id?: string; actions?: Html } = {}): Html {

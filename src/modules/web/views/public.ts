@@ -40,3 +40,19 @@ export function errorPage(view: ViewContext, status: ErrorPageStatus, detail?: s
   if (view.principal !== undefined) return page(view, { title, active: '', content });
   return documentShell(view, title, h`<main id="main" class="p-4">${content}</main>`);
 }
+
+/** Statuses with a title of their own; the others take their class's (400 or 500). */
+const TITLED = new Set([400, 403, 404, 409, 422, 429, 500]);
+const BODIES: Partial<Record<number, MessageKey>> = { 403: 'error.403.body', 404: 'error.404.body', 429: 'error.429.body', 500: 'error.500.body' };
+
+/**
+ * The RFC 9457 problem an HTMX request gets (its page stays; app.js shows title and detail), in the
+ * page's language; `detail` is what the error page would show (a CSRF refusal's own sentence).
+ */
+export function htmxProblem(view: ViewContext, status: number, pageStatus: ErrorPageStatus, detail: string | undefined): string {
+  const titled = TITLED.has(status) ? status : pageStatus === 500 ? 500 : 400;
+  const own = BODIES[status];
+  // Our own sentence where there is one (a limiter's words are English); else the server's, else the class's.
+  const shown = own !== undefined && status !== 403 ? view.t(own) : detail ?? view.t(BODIES[pageStatus] ?? 'error.400.body');
+  return JSON.stringify({ type: 'about:blank', title: view.t(`error.${titled}.title` as MessageKey), status, detail: shown });
+}
