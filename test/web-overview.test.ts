@@ -134,6 +134,38 @@ forEachDialect('web overview and analytics over HTTP', { env: { SENTINEL_SYNC: '
     assert.equal(page.text.includes(XSS), false);
   });
 
+  it('names the widget engine\'s series and units in the page\'s language', async () => {
+    const chartOf = (html: string, widget: string) => JSON.parse(/data-chart="([^"]+)"/.exec(widgetData(html, widget))![1]!.replaceAll('&quot;', '"').replaceAll('&amp;', '&')) as {
+      datasets: Array<{ label: string; unit: string }>;
+    };
+    const series = (html: string, widget: string) => chartOf(html, widget).datasets.map((dataset) => `${dataset.label} (${dataset.unit})`);
+    const useLanguage = async (language: 'en' | 'es') => {
+      const csrf = /<meta name="csrf-token" content="([^"]+)"/.exec((await get(ctx.server, admin, '/overview')).text)![1]!;
+      const switched = await fetch(`${ctx.server.url}/preferences`, {
+        method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: admin },
+        body: new URLSearchParams({ _csrf: csrf, language, return_to: '/' }).toString(),
+      });
+      assert.equal(switched.status, 303);
+      return { overview: (await get(ctx.server, admin, '/overview')).text, analytics: (await get(ctx.server, admin, '/security/analytics')).text };
+    };
+    const english = await useLanguage('en');
+    assert.deepEqual(series(english.overview, 'line_comparison'), ['OEE (ratio)', 'Availability (ratio)', 'Performance (ratio)', 'Quality (ratio)']);
+    assert.deepEqual(series(english.analytics, 'response_times'), ['Mean time to acknowledge (s)', 'Mean time to resolve (s)']);
+    try {
+      const spanish = await useLanguage('es');
+      assert.deepEqual(series(spanish.overview, 'line_comparison'), ['OEE (proporción)', 'Disponibilidad (proporción)', 'Rendimiento (proporción)', 'Calidad (proporción)']);
+      assert.deepEqual(series(spanish.overview, 'production_by_time'), ['Buenas (uds.)', 'Rechazos (uds.)']);
+      assert.deepEqual(series(spanish.overview, 'downtime_pareto'), ['Tiempo de paro (s)', 'Acumulado (%)']);
+      assert.deepEqual(series(spanish.overview, 'systems_status'), ['Sistemas (sistemas)']);
+      assert.deepEqual(series(spanish.analytics, 'response_times'), ['Tiempo medio de reconocimiento (s)', 'Tiempo medio de resolución (s)']);
+      assert.deepEqual(series(spanish.analytics, 'alerts_by_severity'), ['Alertas (alertas)']);
+      assert.deepEqual(series(spanish.analytics, 'vulnerability_distribution'), ['Vulnerabilidades abiertas (vulnerabilidades)']);
+      assert.deepEqual(series(spanish.analytics, 'incidents_trend').slice(0, 2), ['Crítica (alertas)', 'Alta (alertas)']);
+    } finally {
+      await useLanguage('en');
+    }
+  });
+
   it('draws the security analytics from the security widgets, for the tenant only', async () => {
     const viewer = await signIn(ctx.server, ctx.a.viewer.username);
     const page = await get(ctx.server, viewer, '/security/analytics?hours=72&days=90');

@@ -44,12 +44,36 @@ function translated(view: ViewContext, key: string, fallback: string): string {
   return view.t(key as MessageKey) ?? fallback;
 }
 
-/** Chart labels as the user reads them: severities and statuses translated, instants in the tenant's zone. */
+/**
+ * The words the widget engine names its series and units with (English, from its sources); other
+ * names (a Grafana series, a line, a reason) are the tenant's and stay as they came.
+ */
+const ENGINE_SERIES: Record<string, MessageKey> = {
+  OEE: 'series.oee', Availability: 'series.availability', Performance: 'series.performance', Quality: 'series.quality',
+  Good: 'series.good', Rejects: 'series.rejects', Downtime: 'series.downtime', Cumulative: 'series.cumulative', Target: 'series.target', Actual: 'series.actual',
+  Systems: 'series.systems', Alerts: 'series.alerts', 'Mean time to acknowledge': 'series.time_to_acknowledge', 'Mean time to resolve': 'series.time_to_resolve',
+  'Open vulnerabilities': 'series.open_vulnerabilities',
+};
+const ENGINE_UNITS: Record<string, MessageKey> = {
+  pcs: 'unit.pcs', s: 'unit.s', ratio: 'unit.ratio', systems: 'unit.systems', alerts: 'unit.alerts', vulnerabilities: 'unit.vulnerabilities',
+};
+/** Category labels the engine itself writes (the Pareto's stops without a reason). */
+const ENGINE_LABELS: Record<string, MessageKey> = { Unclassified: 'series.unclassified' };
+
+const engineWord = (view: ViewContext, words: Record<string, MessageKey>, text: string) => (Object.hasOwn(words, text) ? view.t(words[text]!) : text);
+
+/** Chart labels as the user reads them: severities, statuses and the engine's words translated, instants in the tenant's zone. */
 function chartLabel(view: ViewContext, labelText: string): string {
   if (ISO_INSTANT.test(labelText)) {
     return dateTimeFormat(view.language, view.timeZone, 'short').format(new Date(labelText));
   }
-  return view.t(`severity.${labelText}` as MessageKey) ?? view.t(`status.${labelText}` as MessageKey) ?? labelText;
+  return view.t(`severity.${labelText}` as MessageKey) ?? view.t(`status.${labelText}` as MessageKey) ?? engineWord(view, ENGINE_LABELS, labelText);
+}
+
+/** A series' name and unit (for the legend) in the page's language; a severity names the series of the incidents trend. */
+function seriesOf(view: ViewContext, dataset: { label: string; data: Array<number | null>; unit: string }) {
+  const label = Object.hasOwn(ENGINE_SERIES, dataset.label) ? view.t(ENGINE_SERIES[dataset.label]!) : chartLabel(view, dataset.label);
+  return { ...dataset, label, unit: engineWord(view, ENGINE_UNITS, dataset.unit) };
 }
 
 const numbers = (view: ViewContext, digits: number) => numberFormat(view.language, digits);
@@ -123,7 +147,7 @@ function widgetBody(view: ViewContext, widget: WidgetView, title: string): Html 
   const spec: ChartSpec = {
     widget_type: data.widget_type as ChartSpec['widget_type'],
     labels: (data.labels ?? []).map((text) => chartLabel(view, text)),
-    datasets: (data.datasets ?? []).map((dataset) => ({ ...dataset, label: chartLabel(view, dataset.label) })),
+    datasets: (data.datasets ?? []).map((dataset) => seriesOf(view, dataset)),
   };
   return chart(spec, title, 'h-64 md:h-auto md:min-h-0 md:flex-1');
 }
