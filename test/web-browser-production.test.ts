@@ -73,7 +73,7 @@ forEachDialect('web production and security work pages in a browser', { env: { S
     await page.locator('#live-status.text-green-600').waitFor();
     await ctx.server.services.downtimeReasons.classify(ctx.a.id, line.lineId, stopId, { reason: 'Jam', comment: 'Cleared by the night shift' });
     ctx.server.services.bus.publish({ type: 'downtime.updated', tenant_id: ctx.a.id, id: String(stopId), line_id: line.lineId });
-    await until(async () => (await savedComment(page, stopId)) === 'Cleared by the night shift');
+    await until(async () => (await savedComment(page, stopId)) === 'Cleared by the night shift', 20_000);
     await allChartsDrawn(page);
   });
 
