@@ -166,13 +166,19 @@ forEachDialect('telemetry', { tenants: 'Telemetry' }, (s) => {
     const { series_count: seriesCount } = (await api().get('/api/v1/telemetry/settings', s.a.viewer.token)).body;
     assert.equal((await api().patch(`/api/v1/telemetry/settings?tenant_id=${s.a.id}`, { max_series: seriesCount + 1 }, s.superAdmin)).status, 200);
     const batch = (batchId: string, host: string) => ({ batch_id: batchId, points: [{ metric: 'grouped', value: 1, labels: { host }, timestamp: at(0) }] });
+    // What a batch announces after the commit (a live event) is announced only if the batch is stored.
+    const announced: string[] = [];
+    const announce = (batchId: string) => async () => s.server.db.afterCommit(() => announced.push(batchId));
     // Five calls in the same turn of the event loop are committed as one group.
     const settled = await Promise.allSettled([
-      telemetry.ingest(s.a.id, batch('g-1', 'h1')),
+      telemetry.ingest(s.a.id, batch('g-1', 'h1'), announce('g-1')),
       telemetry.ingest(s.a.id, batch('g-2', 'h1')),
       telemetry.ingest(s.a.id, batch('g-3', 'h2')),
       telemetry.ingest(s.a.id, batch('g-2', 'h1')),
-      telemetry.ingest(s.a.id, batch('g-4', 'h1'), () => Promise.reject(new Error('the audit entry could not be written'))),
+      telemetry.ingest(s.a.id, batch('g-4', 'h1'), async () => {
+        await announce('g-4')();
+        throw new Error('the audit entry could not be written');
+      }),
     ]);
     assert.deepEqual(settled.map((outcome) => (outcome.status === 'fulfilled' ? outcome.value : (outcome.reason as { status?: number }).status ?? (outcome.reason as Error).message)), [
       { batch_id: 'g-1', accepted: 1, duplicate: false },
@@ -183,6 +189,7 @@ forEachDialect('telemetry', { tenants: 'Telemetry' }, (s) => {
     ]);
     const stored = await s.server.db.kysely.selectFrom('telemetry_batches').select('batch_id').where('tenant_id', '=', s.a.id).where('batch_id', 'like', 'g-%').orderBy('batch_id').execute();
     assert.deepEqual(stored.map((row) => row.batch_id), ['g-1', 'g-2'], 'the failed batches left nothing behind');
+    assert.deepEqual(announced, ['g-1'], 'a rolled-back batch announces nothing');
     const counted = await api().get(`/api/v1/telemetry/query?metric=grouped&from=${at(0)}&to=${at(MINUTE)}&step=60&agg=count`, s.a.viewer.token);
     assert.deepEqual(counted.body.series.map((series: { labels: unknown; points: unknown }) => [series.labels, series.points]), [[{ host: 'h1' }, [{ time: at(0), value: 2 }]]]);
 

@@ -75,12 +75,6 @@ export function createTelemetryRepo(db: Kysely<PlatformDatabase>, dialect: Diale
     : `INSERT INTO telemetry_batches (tenant_id, batch_id, points, received_at) VALUES (${dialect === 'postgres' ? '$1, $2, $3, $4' : '?, ?, ?, ?'}) ON CONFLICT (tenant_id, batch_id) DO NOTHING`;
 
   return {
-    /** A savepoint around one batch of a group commit: released with the batch, or rolled back alone (then released too). */
-    async savepoint(step: 'begin' | 'release' | 'rollback'): Promise<void> {
-      if (step === 'rollback') await db.executeQuery(CompiledQuery.raw('ROLLBACK TO SAVEPOINT telemetry_batch'));
-      await db.executeQuery(CompiledQuery.raw(step === 'begin' ? 'SAVEPOINT telemetry_batch' : 'RELEASE SAVEPOINT telemetry_batch'));
-    },
-
     /** Records a batch id; false when the tenant stored it before (nothing else should be written then). */
     async claimBatch(tenantId: string, batchId: string, points: number, now: number): Promise<boolean> {
       const { numAffectedRows } = await db.executeQuery(CompiledQuery.raw(claimBatchText, [tenantId, batchId, points, now]));
