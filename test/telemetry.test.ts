@@ -217,4 +217,22 @@ forEachDialect('telemetry', { tenants: 'Telemetry' }, (s) => {
     const sums = await api().get(`/api/v1/telemetry/query?metric=spelled&from=${at(0)}&to=${at(MINUTE)}&step=60&agg=sum`, s.a.viewer.token);
     assert.deepEqual(sums.body.series.map((one: { points: { value: number }[] }) => one.points.map((p) => p.value)), [[10], [5]]);
   });
+
+  it('stores a label set of any length the limits allow (20 labels, keys up to 64, values up to 200 characters) the same on every dialect', async () => {
+    const labels = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`${'k'.repeat(62)}${String(i).padStart(2, '0')}`, `v${i}`.repeat(100).slice(0, 200)]));
+    assert.ok(JSON.stringify(labels).length > 5_000);
+    const point = (value: number) => ({ metric: 'wide', value, labels, timestamp: at(0) });
+    assert.equal((await withKey(key, { points: [point(1)] })).status, 201);
+    assert.equal((await withKey(key, { points: [point(2)] })).status, 201);
+    const series = await api().get('/api/v1/telemetry/series?metric=wide', s.a.viewer.token);
+    assert.deepEqual(series.body.items.map((item: { labels: unknown }) => item.labels), [labels], 'one series, its labels in full');
+    const summed = await api().get(`/api/v1/telemetry/query?metric=wide&from=${at(0)}&to=${at(MINUTE)}&step=60&agg=sum`, s.a.viewer.token);
+    assert.deepEqual(summed.body.series[0].points, [{ time: at(0), value: 3 }]);
+    // Past the limits: a 400 naming the field, never a database error.
+    for (const [bad, field] of [[{ ...labels, extra: 'x' }, 'points.0.labels'], [{ a: 'v'.repeat(201) }, 'points.0.labels.a'], [{ [`k${'x'.repeat(64)}`]: 'v' }, 'points.0.labels']] as const) {
+      const refused = await withKey(key, { points: [{ metric: 'wide', value: 1, labels: bad }] });
+      assert.equal(refused.status, 400, refused.text);
+      assert.ok(refused.body.errors.some((error: { field: string }) => error.field.startsWith(field)), JSON.stringify(refused.body.errors));
+    }
+  });
 });

@@ -2,6 +2,7 @@
  * Telemetry SQL: series by tenant, points and rollups by series (a series id is only ever taken
  * from the caller's tenant's series), batch ids, and the per-tenant counters and limits.
  */
+import { createHash } from 'node:crypto';
 import { CompiledQuery, sql, type Kysely } from 'kysely';
 import { statementChunks } from '../../platform/db/chunks.ts';
 import type { Dialect } from '../../platform/db/database.ts';
@@ -12,6 +13,9 @@ import type { RollupTable, TelemetryRollupsTable, TelemetryTenantsTable } from '
 const INSERT_ROWS = 1_000;
 /** Series ids per `IN (...)`. */
 const IN_LIST = 500;
+
+/** The stored key of a canonical label set (SHA-256, hex): keyed text of any length would not fit a MySQL key. */
+export const labelsKey = (labels: string): string => createHash('sha256').update(labels).digest('hex');
 
 export interface SeriesKey {
   metric: string;
@@ -98,14 +102,15 @@ export function createTelemetryRepo(db: Kysely<PlatformDatabase>, dialect: Diale
       if (dialect === 'mysql') {
         // No RETURNING: one row per statement, whose affected-row count says whether it was new and insertId its id.
         for (const key of keys) {
-          const result = await db.insertInto('telemetry_series').values({ tenant_id: tenantId, metric: key.metric, labels: key.labels, created_at: now }).ignore().executeTakeFirst();
+          const result = await db.insertInto('telemetry_series').values({ tenant_id: tenantId, metric: key.metric, labels: key.labels, labels_key: labelsKey(key.labels), created_at: now }).ignore().executeTakeFirst();
           if (Number(result.numInsertedOrUpdatedRows) === 1) created.push({ ...key, id: Number(result.insertId) });
         }
         return created;
       }
       for (const slice of statementChunks(keys, INSERT_ROWS)) {
-        created.push(...await db.insertInto('telemetry_series').values(slice.map((key) => ({ tenant_id: tenantId, metric: key.metric, labels: key.labels, created_at: now })))
-          .onConflict((oc) => oc.columns(['tenant_id', 'metric', 'labels']).doNothing())
+        created.push(...await db.insertInto('telemetry_series').values(slice.map((key) => ({ tenant_id: tenantId, metric: key.metric, labels: key.labels, labels_key: labelsKey(key.labels), created_at: now })))
+          // No conflict target: SQLite also keeps the former unique constraint on the labels themselves.
+          .onConflict((oc) => oc.doNothing())
           .returning(['id', 'metric', 'labels']).execute());
       }
       return created;
