@@ -4,7 +4,7 @@
 // from; a change to any source file, the installed packages or this file gives a new one.
 // `node bin/bundle.ts` builds it (npm runs that after `npm ci`); bin/sentinel.js builds it when stale.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -23,6 +23,8 @@ const ENTRIES = { sentinel: 'src/main.ts', 'sync-worker': 'src/modules/integrati
 const EXTERNAL = ['@node-rs/argon2', 'pdfkit', '@fastify/swagger-ui', 'pg-native', 'undici'];
 /** Older builds kept, so that a server still running one can load its lazily imported parts. */
 const KEEP_BUILDS = 3;
+/** A build lock older than this was left by a start that died while building: it is taken over. */
+const LOCK_STALE_MS = 120_000;
 
 /** A hash of the name, size and modification time of every file and folder the bundle is built from. */
 export function fingerprint(): string {
@@ -82,16 +84,46 @@ function sourceLocationPlugin(outdir: string): Plugin {
   };
 }
 
+/**
+ * Takes the lock on building `id` (an exclusive lock file): concurrent starts on stale sources build
+ * once, the others wait for that build. Its release, or undefined when another start built it meanwhile.
+ */
+export async function acquireBuildLock(id: string, staleMs = LOCK_STALE_MS): Promise<(() => void) | undefined> {
+  const lock = path.join(DIST, `.${id}.lock`);
+  mkdirSync(DIST, { recursive: true });
+  for (;;) {
+    try {
+      closeSync(openSync(lock, 'wx'));
+      return () => rmSync(lock, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    if (builtEntry(id) !== undefined) return undefined;
+    const lockedAt = statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now();
+    if (Date.now() - lockedAt > staleMs) rmSync(lock, { force: true });
+    else await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 /** Builds the bundle for the current sources (unless it exists) and removes all but the newest older builds; its entry's file URL. */
 export async function buildBundle(): Promise<string> {
   const id = fingerprint();
   const existing = builtEntry(id);
   if (existing !== undefined) return existing;
+  const release = await acquireBuildLock(id);
+  if (release === undefined) return builtEntry(id)!;
+  try {
+    return await buildUnlocked(id);
+  } finally {
+    release();
+  }
+}
+
+async function buildUnlocked(id: string): Promise<string> {
   const { build } = await import('esbuild');
   const outdir = path.join(DIST, id);
   // Written aside and renamed into place: a start that runs at the same time never sees half a build.
   const staging = path.join(DIST, `.${id}-${process.pid}`);
-  mkdirSync(DIST, { recursive: true });
   try {
     await build({
       absWorkingDir: ROOT,

@@ -100,6 +100,16 @@ forEachDialect('alert rules', { env: { SENTINEL_RULES_EVAL_SECONDS: '1' }, tenan
       const after = await api().get(`/api/v1/alerts/${opened.id}`, s.a.viewer.token);
       assert.equal(after.body.status, 'resolved');
       assert.equal((await api().get(`/api/v1/alert-rules/${created.id}`, s.a.viewer.token)).body.state, 'ok');
+
+      // Firing again reopens it. The rules' resolution and reopening are audited as a sync's are: by the rules' integration, in the tenant.
+      await ingest([{ metric: 'room.temperature', value: 1000, labels: { room: 'r1' } }]);
+      await a.waitFor((e) => e.type === 'alert.updated' && e.id === opened.id && e.change === 'reopened', 10_000);
+      const audited = (await api().get(`/api/v1/audit-logs?resource_id=${opened.id}`, s.a.admin.token)).body.items.filter((entry: { actor_id: string | null }) => entry.actor_id === null);
+      assert.deepEqual(audited.map((entry: Record<string, any>) => [entry.action, entry.outcome, entry.tenant_id, entry.actor_id, entry.actor_username, entry.detail]), [
+        ['alert.reopen', 'success', s.a.id, null, `integration:${rulesIntegration.name}`, { integration_id: rulesIntegration.id, previous_status: 'resolved', reason: 'time_moved_on' }],
+        ['alert.resolve', 'success', s.a.id, null, `integration:${rulesIntegration.name}`, { integration_id: rulesIntegration.id, automatic: true }],
+      ]);
+      assert.deepEqual((await api().get(`/api/v1/audit-logs?resource_id=${opened.id}`, s.b.admin.token)).body.items, []);
       assert.deepEqual(b.events.map((e) => e.type), ['hello'], 'tenant B heard nothing of tenant A');
       assert.equal((await api().get('/api/v1/alerts/active', s.b.viewer.token)).body.items.length, 0);
       await api().delete(`/api/v1/alert-rules/${created.id}`, s.a.admin.token);
@@ -237,7 +247,7 @@ forEachDialect('alert rules', { env: { SENTINEL_RULES_EVAL_SECONDS: '1' }, tenan
     let observed = 0;
     const { telemetry, production } = s.server.services;
     const evaluators = connections.map((db) => createRuleEvaluator({
-      repo: createAlertRulesRepo(db.kysely), production, alerts: createAlertsMerge(db.kysely), systems: createSystemsMerge(db.kysely), publish: () => undefined, intervalMs: 60_000,
+      repo: createAlertRulesRepo(db.kysely), production, alerts: createAlertsMerge(db.kysely), systems: createSystemsMerge(db.kysely), publish: () => undefined, audit: { recordMany: async () => undefined }, intervalMs: 60_000,
       telemetry: { statsAcross: (...args) => { observed++; return telemetry.statsAcross(...args); } },
     }));
     try {

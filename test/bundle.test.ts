@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { describe, it } from 'node:test';
 import { loadConfig } from '../src/config.ts';
-import { buildBundle, builtEntry, fingerprint } from '../bin/bundle.ts';
+import { acquireBuildLock, buildBundle, builtEntry, fingerprint } from '../bin/bundle.ts';
 
 const REPO_DIR = path.resolve(import.meta.dirname, '..');
 const run = promisify(execFile);
@@ -16,6 +16,23 @@ const run = promisify(execFile);
 // The server runs from the bundle that bin/bundle.ts builds: what differs from running the sources
 // is how files find what lies next to them, and the worker thread's entry point.
 describe('server bundle', () => {
+  it('lets one start build stale sources while the others wait for it, and takes over a lock left by a start that died', async () => {
+    const id = `lock-test-${process.pid}`;
+    const first = await acquireBuildLock(id);
+    assert.ok(first, 'the first start takes the lock');
+    let secondGot: (() => void) | undefined | 'waiting' = 'waiting';
+    const second = acquireBuildLock(id).then((release) => (secondGot = release));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(secondGot, 'waiting', 'the second start waits while the first builds');
+    first();
+    const release = await second;
+    assert.ok(release, 'then takes the lock (no bundle was built for it)');
+    // Its holder died: a lock older than the stale time is taken over.
+    const takenOver = await acquireBuildLock(id, 0);
+    assert.ok(takenOver);
+    takenOver();
+  });
+
   it('is built for the current sources, and the launcher runs it', { timeout: 300_000 }, async () => {
     const entry = await buildBundle();
     assert.equal(entry, builtEntry(), 'a build for these sources is found again');

@@ -80,4 +80,43 @@ forEachDialect('production live events', { env: { SENTINEL_SYNC: 'off' }, tenant
       b.socket.close();
     }
   });
+
+  it('keeps a second node\'s view in step: a line another node announced started is running there too, and its next stop is announced there', async () => {
+    const lathe = await structure.createLine(ctx.a.id, { line_name: 'Lathe', line_code: 'lathe', downtime_threshold_seconds: 2 });
+    const latheOutput = (await structure.createArea(ctx.a.id, { line_id: lathe.line_id, area_name: 'Out', area_type: 'output' })).area_id;
+    for (const [name, start, end] of [['Day', '00:00', '12:00'], ['Night', '12:00', '00:00']] as const) await structure.createShift(ctx.a.id, { shift_name: name, start_time: start, end_time: end, line_id: lathe.line_id });
+    const detectOnFirstNode = async (at: number) => {
+      await production.ingest(ctx.a.id, lathe.line_id, { detections: [{ detected_at: new Date(at).toISOString(), area_id: latheOutput }] });
+      watch.noteOutput(ctx.a.id, lathe.line_id, at);
+    };
+    const bus = ctx.server.services.bus;
+    const firstNode: Record<string, unknown>[] = [];
+    const unsubscribe = bus.subscribe(ctx.a.id, (event) => firstNode.push(event));
+    await detectOnFirstNode(Date.now());
+    // The second node's watch: what it derives itself stays with it; what any node sends everywhere reaches it.
+    const secondNode: Record<string, unknown>[] = [];
+    const second = createLineWatch({
+      production, plantTenants: async () => [{ tenantId: ctx.a.id, mode: 'embedded' }],
+      bus: { subscribe: bus.subscribe, publish: (event, reach) => (reach === 'this-node' ? secondNode.push(event) : bus.publish(event, reach)) },
+    });
+    await second.start();
+    try {
+      const stopsSeenBySecond = () => secondNode.filter((e) => e.type === 'line.stopped' && e.line_id === lathe.line_id).length;
+      const waitFor = async (what: string, done: () => boolean, ms: number) => {
+        for (const deadline = Date.now() + ms; !done();) {
+          if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      };
+      await waitFor('both nodes to see the stop', () => stopsSeenBySecond() === 1 && firstNode.some((e) => e.type === 'line.stopped' && e.line_id === lathe.line_id), 2_000 + 5_000 + 1_000);
+      // Output stored through the first node only: it announces the start to every node.
+      await detectOnFirstNode(Date.now());
+      assert.ok(firstNode.some((e) => e.type === 'line.started' && e.line_id === lathe.line_id));
+      // Silent again: the second node counts it running since, so it sees the new stop too.
+      await waitFor('the second node to see the next stop', () => stopsSeenBySecond() === 2, 2_000 + 5_000 + 1_000);
+    } finally {
+      second.stop();
+      unsubscribe();
+    }
+  });
 });

@@ -166,13 +166,19 @@ forEachDialect('telemetry', { tenants: 'Telemetry' }, (s) => {
     const { series_count: seriesCount } = (await api().get('/api/v1/telemetry/settings', s.a.viewer.token)).body;
     assert.equal((await api().patch(`/api/v1/telemetry/settings?tenant_id=${s.a.id}`, { max_series: seriesCount + 1 }, s.superAdmin)).status, 200);
     const batch = (batchId: string, host: string) => ({ batch_id: batchId, points: [{ metric: 'grouped', value: 1, labels: { host }, timestamp: at(0) }] });
+    // What a batch announces after the commit (a live event) is announced only if the batch is stored.
+    const announced: string[] = [];
+    const announce = (batchId: string) => async () => s.server.db.afterCommit(() => announced.push(batchId));
     // Five calls in the same turn of the event loop are committed as one group.
     const settled = await Promise.allSettled([
-      telemetry.ingest(s.a.id, batch('g-1', 'h1')),
+      telemetry.ingest(s.a.id, batch('g-1', 'h1'), announce('g-1')),
       telemetry.ingest(s.a.id, batch('g-2', 'h1')),
       telemetry.ingest(s.a.id, batch('g-3', 'h2')),
       telemetry.ingest(s.a.id, batch('g-2', 'h1')),
-      telemetry.ingest(s.a.id, batch('g-4', 'h1'), () => Promise.reject(new Error('the audit entry could not be written'))),
+      telemetry.ingest(s.a.id, batch('g-4', 'h1'), async () => {
+        await announce('g-4')();
+        throw new Error('the audit entry could not be written');
+      }),
     ]);
     assert.deepEqual(settled.map((outcome) => (outcome.status === 'fulfilled' ? outcome.value : (outcome.reason as { status?: number }).status ?? (outcome.reason as Error).message)), [
       { batch_id: 'g-1', accepted: 1, duplicate: false },
@@ -183,6 +189,7 @@ forEachDialect('telemetry', { tenants: 'Telemetry' }, (s) => {
     ]);
     const stored = await s.server.db.kysely.selectFrom('telemetry_batches').select('batch_id').where('tenant_id', '=', s.a.id).where('batch_id', 'like', 'g-%').orderBy('batch_id').execute();
     assert.deepEqual(stored.map((row) => row.batch_id), ['g-1', 'g-2'], 'the failed batches left nothing behind');
+    assert.deepEqual(announced, ['g-1'], 'a rolled-back batch announces nothing');
     const counted = await api().get(`/api/v1/telemetry/query?metric=grouped&from=${at(0)}&to=${at(MINUTE)}&step=60&agg=count`, s.a.viewer.token);
     assert.deepEqual(counted.body.series.map((series: { labels: unknown; points: unknown }) => [series.labels, series.points]), [[{ host: 'h1' }, [{ time: at(0), value: 2 }]]]);
 
@@ -209,5 +216,23 @@ forEachDialect('telemetry', { tenants: 'Telemetry' }, (s) => {
     assert.deepEqual(series.body.items.map((item: { labels: unknown }) => item.labels), [sorted, { ...sorted, m: 'other' }]);
     const sums = await api().get(`/api/v1/telemetry/query?metric=spelled&from=${at(0)}&to=${at(MINUTE)}&step=60&agg=sum`, s.a.viewer.token);
     assert.deepEqual(sums.body.series.map((one: { points: { value: number }[] }) => one.points.map((p) => p.value)), [[10], [5]]);
+  });
+
+  it('stores a label set of any length the limits allow (20 labels, keys up to 64, values up to 200 characters) the same on every dialect', async () => {
+    const labels = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`${'k'.repeat(62)}${String(i).padStart(2, '0')}`, `v${i}`.repeat(100).slice(0, 200)]));
+    assert.ok(JSON.stringify(labels).length > 5_000);
+    const point = (value: number) => ({ metric: 'wide', value, labels, timestamp: at(0) });
+    assert.equal((await withKey(key, { points: [point(1)] })).status, 201);
+    assert.equal((await withKey(key, { points: [point(2)] })).status, 201);
+    const series = await api().get('/api/v1/telemetry/series?metric=wide', s.a.viewer.token);
+    assert.deepEqual(series.body.items.map((item: { labels: unknown }) => item.labels), [labels], 'one series, its labels in full');
+    const summed = await api().get(`/api/v1/telemetry/query?metric=wide&from=${at(0)}&to=${at(MINUTE)}&step=60&agg=sum`, s.a.viewer.token);
+    assert.deepEqual(summed.body.series[0].points, [{ time: at(0), value: 3 }]);
+    // Past the limits: a 400 naming the field, never a database error.
+    for (const [bad, field] of [[{ ...labels, extra: 'x' }, 'points.0.labels'], [{ a: 'v'.repeat(201) }, 'points.0.labels.a'], [{ [`k${'x'.repeat(64)}`]: 'v' }, 'points.0.labels']] as const) {
+      const refused = await withKey(key, { points: [{ metric: 'wide', value: 1, labels: bad }] });
+      assert.equal(refused.status, 400, refused.text);
+      assert.ok(refused.body.errors.some((error: { field: string }) => error.field.startsWith(field)), JSON.stringify(refused.body.errors));
+    }
   });
 });

@@ -115,5 +115,37 @@ for (const dialect of dialects()) {
       });
       assert.equal(ranOutside, true);
     });
+
+    it('rolls back a failed savepoint alone, with the effects registered inside it, and keeps the rest', async () => {
+      await handle.deleteFrom('items').execute();
+      const ran: string[] = [];
+      await db.transaction(async () => {
+        await handle.insertInto('items').values({ name: 'before' }).execute();
+        await assert.rejects(db.savepoint(async () => {
+          await handle.insertInto('items').values({ name: 'failed' }).execute();
+          db.afterCommit(() => ran.push('failed'));
+          throw new Error('this part fails');
+        }), /this part fails/);
+        await db.savepoint(async () => {
+          await handle.insertInto('items').values({ name: 'kept' }).execute();
+          db.afterCommit(() => ran.push('kept'));
+          // Nested: the inner one fails alone.
+          await assert.rejects(db.savepoint(async () => {
+            db.afterCommit(() => ran.push('nested failure'));
+            throw new Error('inner');
+          }));
+        });
+        assert.deepEqual(ran, [], 'nothing runs before the commit');
+      });
+      assert.deepEqual(ran, ['kept']);
+      assert.deepEqual(await names(), ['before', 'kept']);
+
+      // A savepoint whose transaction then fails is rolled back with it, effects included.
+      await assert.rejects(db.transaction(async () => {
+        await db.savepoint(async () => db.afterCommit(() => ran.push('outer failed')));
+        throw new Error('boom');
+      }));
+      assert.deepEqual(ran, ['kept']);
+    });
   });
 }

@@ -23,6 +23,10 @@ export type RequestAuditEntry = Omit<AuditEntry, 'ip' | 'userAgent' | 'requestId
 export interface AuditSink {
   record(entry: AuditEntry): Promise<void>;
   fromRequest(request: FastifyRequest, entry: RequestAuditEntry): Promise<void>;
+  /** Many entries written together (a few multi-row inserts): one per alert of a bulk action, say. */
+  recordMany(entries: AuditEntry[]): Promise<void>;
+  /** `recordMany` with the actor, IP, user agent and request id of the request. */
+  manyFromRequest(request: FastifyRequest, entries: RequestAuditEntry[]): Promise<void>;
   /** Reads are queued and written in batches. */
   readFromRequest(request: FastifyRequest, entry: RequestAuditEntry): void;
 }

@@ -2,6 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { SENTINEL_BIN } from './cli.ts';
 import { ApiClient } from './harness.ts';
 
+/** How long one /health request may take while waiting for the server to start. */
+const HEALTH_TIMEOUT_MS = 2_000;
+
 /**
  * Starts `sentinel serve` as its own process on a random loopback port (sync off, no rate limit) and
  * resolves once it answers /health: for tests that kill it (kill -9) or restart it. A port another
@@ -23,8 +26,9 @@ export async function startServerProcess(env: Record<string, string>): Promise<{
     child.once('close', () => (exited = true));
     for (const deadline = Date.now() + 60_000; Date.now() < deadline && !exited;) {
       try {
-        if ((await fetch(`${api.baseUrl}/health`)).ok && !exited) return { child, api };
-      } catch { /* not listening yet */ }
+        // Bounded: a server that accepts the connection but never answers must not hold the loop past its deadline.
+        if ((await fetch(`${api.baseUrl}/health`, { signal: AbortSignal.timeout(HEALTH_TIMEOUT_MS) })).ok && !exited) return { child, api };
+      } catch { /* not listening yet, or too slow to answer this time */ }
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     child.kill('SIGKILL');

@@ -8,10 +8,11 @@
  * conditional update), so each rule is evaluated once per interval however many processes run.
  */
 import type { Updateable } from 'kysely';
+import type { AuditEntry, AuditSink } from '../../platform/audit-sink.ts';
 import type { LiveEvent } from '../../platform/events/event-bus.ts';
 import { newId } from '../../platform/ids.ts';
 import type { JobDriver } from '../../platform/jobs/job-driver.ts';
-import type { AlertsMerge, NormalizedAlert } from '../alerts/alerts.merge.ts';
+import type { AlertChanges, AlertsMerge, NormalizedAlert } from '../alerts/alerts.merge.ts';
 import { alertEvent } from '../alerts/alerts.service.ts';
 import type { ProductionService } from '../production/production.service.ts';
 import type { Severity } from '../security-domain/vocabulary.ts';
@@ -43,6 +44,8 @@ export interface RuleEvaluatorDeps {
   alerts: AlertsMerge;
   systems: SystemsMerge;
   publish(event: LiveEvent): void;
+  /** Where the rules' resolutions and reopenings are audited. */
+  audit: Pick<AuditSink, 'recordMany'>;
   /** How often each tenant's rules are evaluated (`SENTINEL_RULES_EVAL_SECONDS`). */
   intervalMs: number;
   clock?: () => number;
@@ -105,7 +108,19 @@ export function createRuleEvaluator(deps: RuleEvaluatorDeps) {
     }
     if (integration === undefined) throw new Error(`tenant ${tenantId}: the rules integration could not be created`);
     const system = await deps.systems.ensureForIntegration(tenantId, integration.id, RULES_SOURCE, RULES_INTEGRATION_TYPE, now);
-    return { integrationId: integration.id, systemId: system.id, resolveMissing: true };
+    return { integrationId: integration.id, integrationName: integration.name, systemId: system.id, resolveMissing: true };
+  }
+
+  /**
+   * The rules' resolutions and reopenings, audited as a sync audits its reopenings: in the tenant,
+   * by the rules' integration (no user acts), one entry per alert.
+   */
+  function auditEntries(tenantId: string, feed: { integrationId: string; integrationName: string }, changes: AlertChanges): AuditEntry[] {
+    const by = { outcome: 'success' as const, tenantId, actorId: null, actorUsername: `integration:${feed.integrationName}`.slice(0, 200), resourceType: 'alert' };
+    return [
+      ...changes.resolved.map((alert) => ({ ...by, action: 'alert.resolve', resourceId: alert.id, detail: { integration_id: feed.integrationId, automatic: true } })),
+      ...changes.reopened.map(({ id, previous_status, reason }) => ({ ...by, action: 'alert.reopen', resourceId: id, detail: { integration_id: feed.integrationId, previous_status, reason } })),
+    ];
   }
 
   /** Evaluates every rule of the tenant once and brings its alerts in line. */
@@ -140,6 +155,7 @@ export function createRuleEvaluator(deps: RuleEvaluatorDeps) {
     if (firing.length === 0 && (await deps.repo.rulesIntegration(tenantId)) === undefined) return;
     const feed = await rulesFeed(tenantId, now);
     const changes = await deps.alerts.mergeFromFeed(tenantId, feed, firing, now);
+    await deps.audit.recordMany(auditEntries(tenantId, feed, changes));
     // The same events, and the same status of the rules' system, as a vendor's sync gives.
     for (const alert of changes.created) deps.publish(alertEvent('alert.created', tenantId, alert));
     for (const alert of changes.updated) deps.publish(alertEvent('alert.updated', tenantId, alert));

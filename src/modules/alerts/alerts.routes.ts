@@ -51,7 +51,7 @@ export function alertsRoutes(service: AlertsService, auditSink: AuditSink): Fast
       },
       config: { access: 'alerts:write', tenant: 'required', audit: { action: 'alert.bulk', resourceType: 'alert' } },
     }, async (request) => {
-      const result = await service.bulk(request.tenantId, request.actor, request.body, (entry) => auditSink.fromRequest(request, entry));
+      const result = await service.bulk(request.tenantId, request.actor, request.body, (entries) => auditSink.manyFromRequest(request, entries));
       request.auditTarget = { detail: { action: result.action, changed: result.changed.length, skipped: result.skipped.length, has_more: result.has_more } };
       return result;
     });

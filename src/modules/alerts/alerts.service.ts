@@ -152,7 +152,7 @@ export function createAlertsService(repo: AlertsRepo, tickets: TicketsService, p
      * action applies to (at most MAX_BULK, newest first). Each is changed, with its own audit entry
      * and live event, or reported as skipped with the reason.
      */
-    async bulk(tenantId: string, principal: Principal, input: BulkInput, audit: (entry: RequestAuditEntry) => Promise<void>): Promise<BulkResultView> {
+    async bulk(tenantId: string, principal: Principal, input: BulkInput, audit: (entries: RequestAuditEntry[]) => Promise<void>): Promise<BulkResultView> {
       if ((input.ids === undefined) === (input.filter === undefined)) {
         throw badRequest('Send either ids or filter', [{ field: input.ids === undefined ? 'body' : 'filter', message: 'exactly one of ids and filter is required' }]);
       }
@@ -171,9 +171,8 @@ export function createAlertsService(repo: AlertsRepo, tickets: TicketsService, p
       }
       const { changedIds, unchanged } = candidates.length === 0 ? { changedIds: new Set<string>(), unchanged: [] } : await apply(tenantId, principal, input.action, candidates, note);
       const changed = candidates.filter((id) => changedIds.has(id)).map((id) => ({ id, status: rule.to }));
-      for (const { id } of changed) {
-        await audit({ action: `alert.${input.action}`, outcome: 'success', tenantId, resourceType: 'alert', resourceId: id, detail: { bulk: true, ...(note !== undefined ? { note } : {}) } });
-      }
+      const detail = { bulk: true, ...(note !== undefined ? { note } : {}) };
+      await audit(changed.map(({ id }) => ({ action: `alert.${input.action}`, outcome: 'success', tenantId, resourceType: 'alert', resourceId: id, detail })));
       const skipped = unchanged.map(({ id, status }) => status === undefined
         ? { id, reason: 'not_found' as const, detail: 'No such alert in this tenant' }
         : { id, reason: `already_${status}` as SkipReason, detail: skipDetail(status) });

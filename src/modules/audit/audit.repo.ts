@@ -1,6 +1,10 @@
 import type { Kysely } from 'kysely';
+import { statementChunks } from '../../platform/db/chunks.ts';
 import type { PlatformDatabase } from '../../platform/db/schema.ts';
 import type { NewAuditRow } from './audit.tables.ts';
+
+/** Rows per INSERT: 1,400 parameters, within every dialect's limit, and few statement shapes (see statementChunks). */
+const INSERT_ROWS = 100;
 
 export interface AuditFilter {
   /** undefined = every tenant (SUPER_ADMIN only). */
@@ -22,9 +26,9 @@ export function createAuditRepo(db: Kysely<PlatformDatabase>) {
       await db.insertInto('audit_logs').values(row).execute();
     },
 
-    /** Several entries in one statement (one transaction, one fsync). */
+    /** Many entries in a few multi-row statements; the caller's transaction (if any) makes them one fsync. */
     async insertMany(rows: NewAuditRow[]): Promise<void> {
-      if (rows.length > 0) await db.insertInto('audit_logs').values(rows).execute();
+      for (const slice of statementChunks(rows, INSERT_ROWS)) await db.insertInto('audit_logs').values(slice).execute();
     },
 
     list(filter: AuditFilter) {

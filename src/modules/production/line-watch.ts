@@ -11,7 +11,7 @@
  * `downtime.updated` (a stop began or ended, or was classified) and, every minute,
  * `production.counts` (each line's counts by area type in the last complete minute).
  */
-import type { EventBus, EventReach } from '../../platform/events/event-bus.ts';
+import type { EventBus, EventReach, LiveEvent } from '../../platform/events/event-bus.ts';
 import { toIso } from '../../platform/ids.ts';
 import { DAY_MS, MINUTE_MS } from './local-time.ts';
 import { allLines } from './plant-context.ts';
@@ -87,7 +87,8 @@ class DeadlineHeap {
 
 export interface LineWatchDeps {
   production: Pick<ProductionService, 'access'>;
-  bus: Pick<EventBus, 'publish'>;
+  /** Also heard: the `line.started` other nodes announce, so that this node's view of the line follows. */
+  bus: Pick<EventBus, 'publish' | 'subscribe'>;
   /** The tenants whose lines are watched from the start; others are picked up at their first detection. */
   plantTenants: PlantTenants;
   clock?: () => number;
@@ -102,6 +103,8 @@ export function createLineWatch(deps: LineWatchDeps) {
   const timers: NodeJS.Timeout[] = [];
   let checking = false;
   let lastCountedMinute: number | undefined;
+  /** Per watched tenant: stops listening to its events. */
+  const listening = new Map<string, () => void>();
   const keyOf = (tenantId: string, lineId: number) => `${tenantId}\u0000${lineId}`;
   const logError = (error: unknown, msg: string) => deps.log?.error({ err: error }, msg);
 
@@ -135,9 +138,30 @@ export function createLineWatch(deps: LineWatchDeps) {
     });
   }
 
+  /**
+   * Another node stored output for a line this node saw stopped, and announced it started: this
+   * node's watch takes the output in, so it counts the line running (and announces its next stop).
+   */
+  function followStarted(event: LiveEvent): void {
+    if (event.type !== 'line.started' || typeof event.line_id !== 'number' || typeof event.at !== 'string') return;
+    const line = lines.get(keyOf(event.tenant_id, event.line_id));
+    const at = Date.parse(event.at);
+    if (line === undefined || Number.isNaN(at)) return;
+    line.lastOutputAt = Math.max(line.lastOutputAt ?? at, at);
+    if (line.stoppedIn === null) return;
+    line.stoppedIn = null;
+    schedule(line, at + line.thresholdMs);
+  }
+
+  function stopListening(tenantId: string): void {
+    listening.get(tenantId)?.();
+    listening.delete(tenantId);
+  }
+
   /** Takes in what was read: new lines are watched (a line already past its threshold counts as announced), gone ones dropped. */
   function apply(tenantId: string, snapshots: LineSnapshot[], complete: boolean): void {
     const now = clock();
+    if (!listening.has(tenantId)) listening.set(tenantId, deps.bus.subscribe(tenantId, followStarted));
     const seen = new Set<string>();
     for (const snapshot of snapshots) {
       const key = keyOf(tenantId, snapshot.lineId);
@@ -174,6 +198,7 @@ export function createLineWatch(deps: LineWatchDeps) {
         lines.delete(key);
       }
     }
+    for (const tenantId of listening.keys()) if (!current.has(tenantId)) stopListening(tenantId);
     for (const { tenantId } of tenants) {
       try {
         apply(tenantId, await readLines(tenantId), true);
@@ -328,6 +353,7 @@ export function createLineWatch(deps: LineWatchDeps) {
 
     stop(): void {
       for (const timer of timers.splice(0)) clearInterval(timer);
+      for (const tenantId of [...listening.keys()]) stopListening(tenantId);
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { AppModule } from '../index.ts';
 import * as telemetryStore from './migrations/20261130_telemetry_store.ts';
+import * as telemetryStoreKeyHash from './migrations/20261130_telemetry_store_key_hash.ts';
 import { telemetryJobs } from './telemetry.jobs.ts';
 import { telemetryRoutes } from './telemetry.routes.ts';
 
@@ -8,5 +9,5 @@ export const telemetryModule: AppModule = {
   routes: ({ services }) => telemetryRoutes(services.telemetry, services.audit),
   permissions: ['telemetry:read', 'telemetry:write'],
   jobs: telemetryJobs,
-  migrations: { '20261130_telemetry_store': telemetryStore },
+  migrations: { '20261130_telemetry_store': telemetryStore, '20261130_telemetry_store_key_hash': telemetryStoreKeyHash },
 };

@@ -2,6 +2,7 @@
  * Telemetry SQL: series by tenant, points and rollups by series (a series id is only ever taken
  * from the caller's tenant's series), batch ids, and the per-tenant counters and limits.
  */
+import { createHash } from 'node:crypto';
 import { CompiledQuery, sql, type Kysely } from 'kysely';
 import { statementChunks } from '../../platform/db/chunks.ts';
 import type { Dialect } from '../../platform/db/database.ts';
@@ -12,6 +13,9 @@ import type { RollupTable, TelemetryRollupsTable, TelemetryTenantsTable } from '
 const INSERT_ROWS = 1_000;
 /** Series ids per `IN (...)`. */
 const IN_LIST = 500;
+
+/** The stored key of a canonical label set (SHA-256, hex): keyed text of any length would not fit a MySQL key. */
+export const labelsKey = (labels: string): string => createHash('sha256').update(labels).digest('hex');
 
 export interface SeriesKey {
   metric: string;
@@ -75,12 +79,6 @@ export function createTelemetryRepo(db: Kysely<PlatformDatabase>, dialect: Diale
     : `INSERT INTO telemetry_batches (tenant_id, batch_id, points, received_at) VALUES (${dialect === 'postgres' ? '$1, $2, $3, $4' : '?, ?, ?, ?'}) ON CONFLICT (tenant_id, batch_id) DO NOTHING`;
 
   return {
-    /** A savepoint around one batch of a group commit: released with the batch, or rolled back alone (then released too). */
-    async savepoint(step: 'begin' | 'release' | 'rollback'): Promise<void> {
-      if (step === 'rollback') await db.executeQuery(CompiledQuery.raw('ROLLBACK TO SAVEPOINT telemetry_batch'));
-      await db.executeQuery(CompiledQuery.raw(step === 'begin' ? 'SAVEPOINT telemetry_batch' : 'RELEASE SAVEPOINT telemetry_batch'));
-    },
-
     /** Records a batch id; false when the tenant stored it before (nothing else should be written then). */
     async claimBatch(tenantId: string, batchId: string, points: number, now: number): Promise<boolean> {
       const { numAffectedRows } = await db.executeQuery(CompiledQuery.raw(claimBatchText, [tenantId, batchId, points, now]));
@@ -104,14 +102,15 @@ export function createTelemetryRepo(db: Kysely<PlatformDatabase>, dialect: Diale
       if (dialect === 'mysql') {
         // No RETURNING: one row per statement, whose affected-row count says whether it was new and insertId its id.
         for (const key of keys) {
-          const result = await db.insertInto('telemetry_series').values({ tenant_id: tenantId, metric: key.metric, labels: key.labels, created_at: now }).ignore().executeTakeFirst();
+          const result = await db.insertInto('telemetry_series').values({ tenant_id: tenantId, metric: key.metric, labels: key.labels, labels_key: labelsKey(key.labels), created_at: now }).ignore().executeTakeFirst();
           if (Number(result.numInsertedOrUpdatedRows) === 1) created.push({ ...key, id: Number(result.insertId) });
         }
         return created;
       }
       for (const slice of statementChunks(keys, INSERT_ROWS)) {
-        created.push(...await db.insertInto('telemetry_series').values(slice.map((key) => ({ tenant_id: tenantId, metric: key.metric, labels: key.labels, created_at: now })))
-          .onConflict((oc) => oc.columns(['tenant_id', 'metric', 'labels']).doNothing())
+        created.push(...await db.insertInto('telemetry_series').values(slice.map((key) => ({ tenant_id: tenantId, metric: key.metric, labels: key.labels, labels_key: labelsKey(key.labels), created_at: now })))
+          // No conflict target: SQLite also keeps the former unique constraint on the labels themselves.
+          .onConflict((oc) => oc.doNothing())
           .returning(['id', 'metric', 'labels']).execute());
       }
       return created;

@@ -207,7 +207,7 @@ function matches(stored: Record<string, string>, wanted: Record<string, string>)
   return true;
 }
 
-export function createTelemetryService(deps: { repo: TelemetryRepo; db: Pick<Db, 'transaction'>; clock?: () => number }) {
+export function createTelemetryService(deps: { repo: TelemetryRepo; db: Pick<Db, 'transaction' | 'savepoint'>; clock?: () => number }) {
   const { repo } = deps;
   const clock = deps.clock ?? Date.now;
   /** Per tenant, per metric: canonical labels → series id. Only committed series: a rolled-back one must not be written to later. */
@@ -449,18 +449,18 @@ export function createTelemetryService(deps: { repo: TelemetryRepo; db: Pick<Db,
             const minutes = new RollupCells(MINUTE_MS);
             const hours = new RollupCells(HOUR_MS);
             for (const item of group) {
-              await repo.savepoint('begin');
               try {
-                const stored = await writeBatch(item);
-                await item.beforeCommit?.(stored.result);
-                await repo.savepoint('release');
+                const stored = await deps.db.savepoint(async () => {
+                  const written = await writeBatch(item);
+                  await item.beforeCommit?.(written.result);
+                  return written;
+                });
                 outcomes.push({ stored });
                 if (stored.seriesIds !== null) {
                   minutes.add(stored.seriesIds, item.points);
                   hours.add(stored.seriesIds, item.points);
                 }
               } catch (error) {
-                await repo.savepoint('rollback');
                 outcomes.push({ error });
               }
             }

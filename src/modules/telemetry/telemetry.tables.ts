@@ -6,8 +6,10 @@ export interface TelemetrySeriesTable {
   id: Generated<number>;
   tenant_id: string;
   metric: string;
-  /** The labels as canonical JSON (keys sorted), so one label set is one row. */
+  /** The labels as canonical JSON (keys sorted). */
   labels: string;
+  /** What a series is unique by (with tenant and metric): a hash of `labels`, short enough to key on every dialect. */
+  labels_key: string | null;
   created_at: number;
 }
 

@@ -21,6 +21,8 @@ export interface Db {
   transaction<T>(work: (trx: Transaction<PlatformDatabase>) => Promise<T>): Promise<T>;
   /** Runs `effect` once the transaction open in this async context commits (at once outside one). */
   afterCommit(effect: () => void): void;
+  /** Runs `work` in a savepoint: on failure its writes and its after-commit effects are dropped, the rest of the transaction goes on. */
+  savepoint<T>(work: () => Promise<T>): Promise<T>;
   dialect: Dialect;
   /** Cheap round trip used by /ready. */
   ping(timeoutMs: number): Promise<void>;
@@ -75,6 +77,7 @@ function openPostgres(url: string, log: DbLog): Db {
     kysely,
     transaction: scope.run,
     afterCommit: scope.afterCommit,
+    savepoint: scope.savepoint,
     dialect: 'postgres',
     async ping(timeoutMs) {
       await withTimeout(pool.query('SELECT 1'), timeoutMs);
@@ -92,6 +95,7 @@ function openMysql(url: string, log: DbLog): Db {
     kysely,
     transaction: scope.run,
     afterCommit: scope.afterCommit,
+    savepoint: scope.savepoint,
     dialect: 'mysql',
     ping: (timeoutMs) => withTimeout(mysql.ping(), timeoutMs),
     dataVersion: undefined,
@@ -128,6 +132,7 @@ function openSqlite(file: string): Db {
     kysely,
     transaction: scope.run,
     afterCommit: scope.afterCommit,
+    savepoint: scope.savepoint,
     dialect: 'sqlite',
     async ping() {
       await sql`SELECT 1`.execute(kysely);

@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { Kysely, Transaction } from 'kysely';
+import { CompiledQuery, type Kysely, type Transaction } from 'kysely';
 
 /**
  * A database handle whose queries join the transaction open in the current async context.
@@ -25,33 +25,48 @@ export interface TransactionScope<DB> {
    * reach a client before the write is visible, nor announce one that was rolled back.
    */
   afterCommit(effect: () => void): void;
+  /**
+   * Runs `work` in a savepoint of the open transaction (in a transaction of its own outside one): if
+   * it fails, its writes are rolled back alone and the effects it registered with `afterCommit` are
+   * dropped, then the error is rethrown. Why: one failing part of a transaction (a batch of a group
+   * commit) must neither be written nor announced, while the rest commits.
+   */
+  savepoint<T>(work: () => Promise<T>): Promise<T>;
 }
 
 interface OpenTransaction<DB> {
   trx: Transaction<DB>;
   /** False once committed or rolled back: a timer started inside must not reuse the ended transaction. */
   open: boolean;
-  /** What runs once the transaction has committed. */
+}
+
+/** The transaction open in an async context, and where that context's after-commit effects go. */
+interface Context<DB> {
+  transaction: OpenTransaction<DB>;
+  /** What runs once the transaction has committed (a savepoint's list is merged into its parent's on release). */
   committed: Array<() => void>;
+  /** Savepoints open around this context, for unique names. */
+  depth: number;
 }
 
 export function createTransactionScope<DB>(raw: Kysely<DB>): TransactionScope<DB> {
-  const current = new AsyncLocalStorage<OpenTransaction<DB>>();
-  const active = (): Transaction<DB> | undefined => {
+  const current = new AsyncLocalStorage<Context<DB>>();
+  const open = (): Context<DB> | undefined => {
     const store = current.getStore();
-    return store?.open === true ? store.trx : undefined;
+    return store?.transaction.open === true ? store : undefined;
   };
+  const active = (): Transaction<DB> | undefined => open()?.transaction.trx;
 
   async function run<T>(work: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
     const outer = active();
     if (outer !== undefined) return work(outer);
     const committed: Array<() => void> = [];
     const result = await raw.transaction().execute(async (trx) => {
-      const store: OpenTransaction<DB> = { trx, open: true, committed };
+      const transaction: OpenTransaction<DB> = { trx, open: true };
       try {
-        return await current.run(store, () => work(trx));
+        return await current.run({ transaction, committed, depth: 0 }, () => work(trx));
       } finally {
-        store.open = false;
+        transaction.open = false;
       }
     });
     runAll(committed);
@@ -59,9 +74,33 @@ export function createTransactionScope<DB>(raw: Kysely<DB>): TransactionScope<DB
   }
 
   function afterCommit(effect: () => void): void {
-    const store = current.getStore();
-    if (store?.open === true) store.committed.push(effect);
+    const store = open();
+    if (store !== undefined) store.committed.push(effect);
     else effect();
+  }
+
+  async function savepoint<T>(work: () => Promise<T>): Promise<T> {
+    const parent = open();
+    if (parent === undefined) return run(() => work());
+    const { trx } = parent.transaction;
+    const name = `sentinel_sp_${parent.depth + 1}`;
+    const inner: Context<DB> = { transaction: parent.transaction, committed: [], depth: parent.depth + 1 };
+    await trx.executeQuery(CompiledQuery.raw(`SAVEPOINT ${name}`));
+    let result: T;
+    try {
+      result = await current.run(inner, work);
+    } catch (error) {
+      // Effects registered later from inside (a timer) are dropped too.
+      inner.committed = [];
+      await trx.executeQuery(CompiledQuery.raw(`ROLLBACK TO SAVEPOINT ${name}`));
+      await trx.executeQuery(CompiledQuery.raw(`RELEASE SAVEPOINT ${name}`));
+      throw error;
+    }
+    await trx.executeQuery(CompiledQuery.raw(`RELEASE SAVEPOINT ${name}`));
+    parent.committed.push(...inner.committed);
+    // Effects registered later from inside now belong to the parent.
+    inner.committed = parent.committed;
+    return result;
   }
 
   // `transaction()` on the handle goes through `run`, so repositories that open their own
@@ -75,7 +114,7 @@ export function createTransactionScope<DB>(raw: Kysely<DB>): TransactionScope<DB
       return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(executor) : value;
     },
   });
-  return { db, run, inTransaction: () => active() !== undefined, afterCommit };
+  return { db, run, inTransaction: () => active() !== undefined, afterCommit, savepoint };
 }
 
 /** Runs every effect even when one throws (the write is committed either way); rethrows the first error. */
