@@ -12,9 +12,8 @@
  *
  * Environment: BENCH_DAYS (default 30), BENCH_REQUESTS (per dashboard, default 200).
  */
-import { DEFAULT_BEHAVIOUR, LineFeed, backfill, createPlant, openPlantServices, serviceSink } from '../scripts/plant-simulator.ts';
 import { backgroundCpu, call, machine, rssMiB, startSentinel, stopAll, writeReadmeSection } from './lib.ts';
-import { seedSecurity } from './seed-security.ts';
+import { seedPlantAndSecurity } from './seed.ts';
 
 const DAYS = Number(process.env.BENCH_DAYS ?? 30);
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 200);
@@ -63,26 +62,9 @@ async function measure(base: string, token: string, name: string, url: string): 
 async function main(): Promise<void> {
   const busyBefore = await backgroundCpu(2_000);
   const sentinel = await startSentinel();
-  const { base, token, tenantId, dataDir } = sentinel;
-
-  const loadStarted = performance.now();
-  const plant = openPlantServices(dataDir, 'UTC');
-  const lines = await createPlant(plant.structure, tenantId);
-  const now = Date.now();
-  const feeds = lines.map((line, index) => new LineFeed(line, DEFAULT_BEHAVIOUR, now - DAYS * 24 * HOUR, 1000 + index));
-  const detections = await backfill(feeds, now, serviceSink(plant.production, tenantId), { batchSize: 10_000 });
-  while ((await plant.production.settleDowntime(tenantId)).occurrences >= 500);
-  await plant.close();
-  const integrationIds: string[] = [];
-  for (let i = 0; i < 10; i++) {
-    const integration = await call<{ id: string }>(base, 'POST', '/api/v1/integrations', 201, {
-      token, body: { name: `Bench Grafana ${i}`, type: 'grafana', enabled: false, config: { url: 'http://127.0.0.1:9/' }, secret: 'glsa_bench' },
-    });
-    integrationIds.push(integration.id);
-  }
-  seedSecurity(dataDir, tenantId, integrationIds);
-  const loadSeconds = (performance.now() - loadStarted) / 1000;
-  console.log(`Loaded ${detections.toLocaleString('en')} detections over ${DAYS} days on ${lines.length} lines in ${loadSeconds.toFixed(1)} s`);
+  const { base, token } = sentinel;
+  const { lines, detections, now, loadSeconds } = await seedPlantAndSecurity(sentinel, DAYS);
+  console.log(`Loaded ${detections.toLocaleString('en')} detections over ${DAYS} days on ${lines} lines in ${loadSeconds.toFixed(1)} s`);
 
   const templates = await call<{ items: { template_id: string; role: string; tenant_id: string | null; layout: unknown[] }[] }>(base, 'GET', '/api/v1/dashboards', 200, { token });
   const byRole = (role: string) => templates.items.find((template) => template.role === role && template.tenant_id === null)!;
@@ -120,7 +102,7 @@ async function main(): Promise<void> {
     '## Dashboards and widgets (`npm run bench:dashboards-widgets`)',
     '',
     `Run on ${new Date().toISOString().slice(0, 10)}: ${m.nproc} × ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}; machine busy at ${busyBefore?.toFixed(0) ?? '?'} % of one core before the start.`,
-    `The demo plant (${lines.length} lines, 3 shifts covering the day) with ${detections.toLocaleString('en')} detections over ${DAYS} days, loaded in ${loadSeconds.toFixed(0)} s; 10,000 alerts (500 open), 200 vulnerabilities, 10 systems.`,
+    `The demo plant (${lines} lines, 3 shifts covering the day) with ${detections.toLocaleString('en')} detections over ${DAYS} days, loaded in ${loadSeconds.toFixed(0)} s; 10,000 alerts (500 open), 200 vulnerabilities, 10 systems.`,
     `Each dashboard asked for ${REQUESTS} times one request at a time after ${WARMUP} warm-up requests (\`GET /api/v1/dashboards/{id}/data\`, every widget in one answer); latency in ms from the client.`,
     '',
     '| dashboard | widgets | p50 | p95 | p99 | max | widget errors |',

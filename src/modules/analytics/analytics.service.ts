@@ -14,7 +14,8 @@ interface Stats {
 
 function stats(durationsMs: number[]): Stats {
   if (durationsMs.length === 0) return { count: 0, mean_seconds: null, median_seconds: null };
-  const sorted = [...durationsMs].sort((a, b) => a - b);
+  // A typed array sorts numbers natively, several times faster than with a comparator (the overview's response-time widget sorts thousands on each render).
+  const sorted = Float64Array.from(durationsMs).sort();
   const middle = Math.floor(sorted.length / 2);
   const median = sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
   const mean = sorted.reduce((a, b) => a + b, 0) / sorted.length;

@@ -63,6 +63,8 @@ const cookieOptions = (request: FastifyRequest) => ({ path: '/', httpOnly: true,
  * in an HttpOnly, SameSite=Strict cookie; every state-changing request carries the session's CSRF
  * token (a form field, or a header HTMX adds).
  */
+const ASSET_ROUTE = '/assets/:file';
+
 export function webRoutes(deps: WebDeps): FastifyPluginAsyncTypebox {
   const { services, web, sessions, assets } = deps;
 
@@ -107,8 +109,9 @@ export function webRoutes(deps: WebDeps): FastifyPluginAsyncTypebox {
 
     // The session cookie is the browser's credential: it resolves to the session's principal,
     // which the guard then checks against each route's access like a bearer token.
+    // Static assets are the same for everyone: no session lookup for each of them.
     app.addHook('onRequest', async (request) => {
-      if (request.principal !== undefined) return;
+      if (request.principal !== undefined || request.routeOptions.url === ASSET_ROUTE) return;
       const value = request.cookies[SESSION_COOKIE];
       const held = value === undefined ? undefined : sessions.decode(value);
       if (held === undefined) return;
@@ -143,7 +146,7 @@ export function webRoutes(deps: WebDeps): FastifyPluginAsyncTypebox {
       return reply.code(problem.status).type(HTML).send(String(errorPage(view, status, detail, problem.status)));
     });
 
-    app.get('/assets/:file', {
+    app.get(ASSET_ROUTE, {
       schema: { params: Type.Object({ file: Type.String({ maxLength: 200 }) }) },
       config: { access: 'public', rateLimit: false },
       compress: false,

@@ -105,6 +105,13 @@ function header(view: ViewContext, title: string): Html {
   </header>`;
 }
 
+/**
+ * A script app.js runs after DOMContentLoaded (see there), preloaded so it downloads beside the page
+ * when the page needs it (a page without charts gets Chart.js only if a fragment brings some).
+ */
+const lateScript = (name: string, url: string, needed: boolean) => h`<meta name="late-script:${name}" content="${url}">
+  ${needed ? h`<link rel="preload" href="${url}" as="script">` : ''}`;
+
 /** The document around every page: assets, theme and language, CSRF token for HTMX. */
 export function documentShell(view: ViewContext, title: string, body: Html): Html {
   const { assets } = view;
@@ -119,9 +126,9 @@ export function documentShell(view: ViewContext, title: string, body: Html): Htm
   <link rel="preload" href="${assets.url('inter-latin.woff2')}" as="font" type="font/woff2" crossorigin>
   <link rel="stylesheet" href="${assets.url('app.css')}">
   <script defer src="${assets.url('htmx.js')}"></script>
-  <script async id="chart-library" src="${assets.url('chart.js')}"></script>
   <script defer src="${assets.url('app.js')}"></script>
-  <script defer src="${assets.url('alpine.js')}"></script>
+  ${lateScript('alpine', assets.url('alpine.js'), true)}
+  ${lateScript('chart', assets.url('chart.js'), String(body).includes('data-chart='))}
 </head>
 <body class="min-h-screen bg-bg-light font-sans text-text-main antialiased dark:bg-bg-dark dark:text-slate-100">
 ${body}

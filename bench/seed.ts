@@ -1,11 +1,19 @@
+/**
+ * The data the dashboard and web benchmarks run over: the demo plant with days of detections,
+ * and a tenant's security findings.
+ */
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
+import { DEFAULT_BEHAVIOUR, LineFeed, backfill, createPlant, openPlantServices, serviceSink } from '../scripts/plant-simulator.ts';
 import { newId } from '../src/platform/ids.ts';
+import { call, type SentinelSetup } from './lib.ts';
+
+const HOUR = 3_600_000;
 
 const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'];
 
 /** Security data written straight into the platform database, as a sync would. */
-export function seedSecurity(dataDir: string, tenantId: string, integrationIds: string[]): void {
+function seedSecurity(dataDir: string, tenantId: string, integrationIds: string[]): void {
   const db = new DatabaseSync(path.join(dataDir, 'sentinel.db'));
   db.exec('PRAGMA busy_timeout = 5000');
   const now = Date.now();
@@ -27,4 +35,38 @@ export function seedSecurity(dataDir: string, tenantId: string, integrationIds: 
   for (let i = 0; i < 200; i++) insertVulnerability.run(newId(now), tenantId, systems[i % 10]!, `vuln-${i}`, SEVERITIES[i % 5]!, (i % 100) / 10, now, now, now, now);
   db.exec('COMMIT');
   db.close();
+}
+
+export interface SeededTenant {
+  lines: number;
+  detections: number;
+  /** When the detections end (the load's start). */
+  now: number;
+  loadSeconds: number;
+}
+
+/**
+ * The demo plant (3 lines, their products and three shifts) with `days` days of detections loaded
+ * through the production service and its downtime settled, then 10 (disabled) Grafana integrations
+ * whose systems carry 10,000 alerts (500 open) and 200 open vulnerabilities.
+ */
+export async function seedPlantAndSecurity(sentinel: Pick<SentinelSetup, 'base' | 'token' | 'tenantId' | 'dataDir'>, days: number): Promise<SeededTenant> {
+  const { base, token, tenantId, dataDir } = sentinel;
+  const started = performance.now();
+  const plant = openPlantServices(dataDir, 'UTC');
+  const lines = await createPlant(plant.structure, tenantId);
+  const now = Date.now();
+  const feeds = lines.map((line, index) => new LineFeed(line, DEFAULT_BEHAVIOUR, now - days * 24 * HOUR, 1000 + index));
+  const detections = await backfill(feeds, now, serviceSink(plant.production, tenantId), { batchSize: 10_000 });
+  while ((await plant.production.settleDowntime(tenantId)).occurrences >= 500);
+  await plant.close();
+  const integrationIds: string[] = [];
+  for (let i = 0; i < 10; i++) {
+    const integration = await call<{ id: string }>(base, 'POST', '/api/v1/integrations', 201, {
+      token, body: { name: `Bench Grafana ${i}`, type: 'grafana', enabled: false, config: { url: 'http://127.0.0.1:9/' }, secret: 'glsa_bench' },
+    });
+    integrationIds.push(integration.id);
+  }
+  seedSecurity(dataDir, tenantId, integrationIds);
+  return { lines: lines.length, detections, now, loadSeconds: (performance.now() - started) / 1000 };
 }
