@@ -5,7 +5,7 @@ import type { Db } from './platform/db/database.ts';
 import { createPlantRegistry, type PlantRegistry } from './platform/db/plant-registry.ts';
 import type { EventBus } from './platform/events/event-bus.ts';
 import { createSecretStore } from './platform/secrets/index.ts';
-import { createSharedState, stderrLog, type SharedState } from './platform/shared-state/shared-state.ts';
+import { createSharedState, stderrLog, type SharedState } from './platform/cluster-state/shared-state.ts';
 import { PLANT_MIGRATIONS } from './migrations/plant/index.ts';
 import { createAlertRulesRepo } from './modules/alert-rules/alert-rules.repo.ts';
 import { createAlertRulesService } from './modules/alert-rules/alert-rules.service.ts';

@@ -9,7 +9,7 @@ import { hashToken, newRefreshToken, type AccessClaims, type TokenService } from
 import type { AuditService } from '../audit/audit.service.ts';
 import type { AuthRepo, Executor } from './auth.repo.ts';
 import type { LoginThrottle } from './login-throttle.ts';
-import type { NodeBroadcast } from '../../platform/shared-state/shared-state.ts';
+import type { NodeBroadcast } from '../../platform/cluster-state/shared-state.ts';
 
 export function sessionView(session: SessionRow, currentSessionId: string | null) {
   return {

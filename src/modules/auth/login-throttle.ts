@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createMemoryCounterStore, type CounterStore, type SlidingLimit } from '../../platform/shared-state/counter-store.ts';
+import { createMemoryCounterStore, type CounterStore, type SlidingLimit } from '../../platform/cluster-state/counter-store.ts';
 
 /**
  * Brute-force protection for login. Failures are counted in sliding windows under three keys:

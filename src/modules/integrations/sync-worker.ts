@@ -9,7 +9,7 @@ import type { Config } from '../../config.ts';
 import { openDatabase } from '../../platform/db/database.ts';
 import type { EventBus } from '../../platform/events/event-bus.ts';
 import { createJobDriver } from '../../platform/jobs/drivers.ts';
-import { createLocalSharedState } from '../../platform/shared-state/shared-state.ts';
+import { createLocalSharedState } from '../../platform/cluster-state/shared-state.ts';
 import { createServices } from '../../services.ts';
 import { jobContext, MODULES } from '../index.ts';
 import type { WorkerReply, WorkerRequest } from './sync-worker-client.ts';

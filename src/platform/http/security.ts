@@ -2,7 +2,7 @@ import cors from '@fastify/cors';
 import rateLimit, { type FastifyRateLimitStore, type FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../config.ts';
-import type { CounterStore } from '../shared-state/counter-store.ts';
+import type { CounterStore } from '../cluster-state/counter-store.ts';
 import { tooManyRequests } from './errors.ts';
 
 /**
