@@ -89,6 +89,14 @@ for (const dialect of dialects()) {
         await until('the resolution e-mail', () => sink.messages().find((m) => /Alert resolved: \[CRITICAL\] Exfiltration suspected/.test(m.headers.subject ?? '')));
         console.log(`# ${dialect}: alert resolved → e-mail received in ${Date.now() - resolvedAt} ms (poll 1 s)`);
         await until('the resolution webhook', () => hook.received.find((r) => r.body?.type === 'alert.resolved' && r.body.alert.id === first.id));
+        // Killed only once both resolution deliveries are recorded: one received but not yet recorded
+        // stays `sending` until its lease lapses (2 min) and is then sent again, after this test.
+        for (const deadline = Date.now() + 15_000; ;) {
+          const recorded = await db.kysely.selectFrom('notification_deliveries').select('status').where('tenant_id', '=', tenant.id).where('event', '=', 'alert.resolved').execute();
+          if (recorded.length === 2 && recorded.every((delivery) => delivery.status === 'delivered')) break;
+          if (Date.now() > deadline) throw new Error('timed out waiting for the resolution deliveries to be recorded');
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
 
         // Down (kill -9): an alert written meanwhile is announced once the server is back.
         const exited = new Promise((resolve) => server.child.once('exit', resolve));
