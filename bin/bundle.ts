@@ -113,7 +113,8 @@ export async function buildBundle(): Promise<string> {
   const release = await acquireBuildLock(id);
   if (release === undefined) return builtEntry(id)!;
   try {
-    return await buildUnlocked(id);
+    // Another start may have built it and let go of the lock just before this one took it.
+    return builtEntry(id) ?? await buildUnlocked(id);
   } finally {
     release();
   }
