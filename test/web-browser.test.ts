@@ -125,6 +125,21 @@ forEachDialect('web UI in a browser', { env: { SENTINEL_SYNC: 'off' }, tenants: 
     await page.getByText('Acme ransomware note found').first().waitFor();
   });
 
+  it('starts the page\'s behaviour when its script arrives after the page was parsed (it loads async)', async () => {
+    await inOwnContext(signedInContext(browser, ctx.server, ctx.a.admin.username, '/security'), async ({ page }) => {
+      await page.route('**/assets/app.*.js', async (route) => {
+        await new Promise((resolve) => setTimeout(resolve, 1_500));
+        await route.continue();
+      });
+      await page.goto(`${ctx.server.url}/security/alerts`, { waitUntil: 'domcontentloaded' });
+      assert.equal(await page.evaluate('typeof window.htmx'), 'undefined', 'DOMContentLoaded came before the script');
+      await page.locator('#live-status.text-green-600').waitFor(); // the live feed started
+      const id = await makeAlert(ctx.server, ctx.a.id, { title: 'Acme late script alert', severity: 'high', source: 'wazuh' });
+      ctx.server.services.bus.publish({ type: 'alert.created', tenant_id: ctx.a.id, id, severity: 'high', title: 'Acme late script alert' });
+      await page.locator(`#alert-${id}`).waitFor({ timeout: 10_000 }); // HTMX started and refreshed the list
+    });
+  });
+
   it('turns a line\'s tile to stopped when the line stops', async () => {
     const { page } = admin;
     await ctx.server.services.production.ingest(ctx.a.id, seeded.lineId, { detections: [{ detected_at: new Date().toISOString(), area_id: seeded.outputAreaId }] });

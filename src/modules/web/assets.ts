@@ -32,11 +32,14 @@ function compressedLazily(body: Buffer): Asset['encoded'] {
 const OWN = path.join(import.meta.dirname, 'assets');
 const packageDir = (name: string) => path.dirname(findPackageJSON(name, import.meta.url)!);
 
-/** Logical name → file. app.css is built from styles/app.css by `npm run build:css` (committed). */
+/**
+ * Logical name → file, or files served as one script. app.css is built from styles/app.css by
+ * `npm run build:css` (committed). app.js comes after HTMX in one script, which pages load async:
+ * one request, the two in order, and DOMContentLoaded does not wait for them.
+ */
 const SOURCES = {
   'app.css': path.join(OWN, 'app.css'),
-  'app.js': path.join(OWN, 'app.js'),
-  'htmx.js': path.join(packageDir('htmx.org'), 'dist/htmx.min.js'),
+  'app.js': [path.join(packageDir('htmx.org'), 'dist/htmx.min.js'), path.join(OWN, 'app.js')] as const,
   'alpine.js': path.join(packageDir('@alpinejs/csp'), 'dist/cdn.min.js'),
   'chart.js': path.join(packageDir('chart.js'), 'dist/chart.umd.min.js'),
   'inter-latin.woff2': path.join(packageDir('@fontsource-variable/inter'), 'files/inter-latin-wght-normal.woff2'),
@@ -66,13 +69,19 @@ function fingerprinted(name: string, body: Buffer): string {
   return `${path.basename(name, ext)}.${hash}${ext}`;
 }
 
+/** A library (which may define its global with `var`), then our script in a function of its own: no globals, and its 'use strict' holds. */
+function joinScripts([library, own]: readonly [string, string]): Buffer {
+  return Buffer.from(`${readFileSync(library, 'utf8')}\n;(() => {\n${readFileSync(own, 'utf8')}\n})();\n`);
+}
+
 export function loadAssets(): AssetTable {
   const byName = new Map<string, Asset>();
   const byFile = new Map<string, Asset>();
   // Fonts first: the stylesheet names them as /assets/<logical name> and gets their real URLs.
   const order = (Object.keys(SOURCES) as AssetName[]).sort((a, b) => Number(a.endsWith('.css')) - Number(b.endsWith('.css')));
   for (const name of order) {
-    let body = readFileSync(SOURCES[name]);
+    const source = SOURCES[name];
+    let body = typeof source === 'string' ? readFileSync(source) : joinScripts(source);
     const type = TYPES[path.extname(name)]!;
     if (name.endsWith('.css')) {
       body = Buffer.from(body.toString('utf8').replace(/\/assets\/([\w.-]+)/g, (whole, logical: string) => byName.get(logical)?.url ?? whole));

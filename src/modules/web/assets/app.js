@@ -1,4 +1,5 @@
-// Sentinel web UI behaviour. Loaded as a file (the Content-Security-Policy allows no inline script).
+// Sentinel web UI behaviour. Loaded as a file (the Content-Security-Policy allows no inline script),
+// served after HTMX in one script that the page loads async (see assets.ts), inside a function of its own.
 'use strict';
 
 // Every HTMX request that changes something carries the session's CSRF token.
@@ -90,6 +91,33 @@ const LIVE_TOPICS = {
   'vulnerability.updated': 'sentinel:vulnerabilities',
 };
 
+/**
+ * A part whose refresh is in flight when its event arrives has HTMX queue a second refresh, which
+ * is dropped when the first one's answer replaces the element (outerHTML). So the topic is
+ * announced again once no part listening to it is refreshing.
+ */
+const refreshing = new Set();
+const missedTopics = new Set();
+const listensTo = (element, topic) => (element.getAttribute('hx-trigger') ?? '').includes(topic);
+const isRefreshing = (topic) => [...refreshing].some((element) => listensTo(element, topic));
+
+function announce(topic) {
+  if (isRefreshing(topic)) missedTopics.add(topic);
+  window.htmx.trigger(document.body, topic);
+}
+
+document.addEventListener('htmx:beforeRequest', (event) => refreshing.add(event.detail.elt));
+document.addEventListener('htmx:afterRequest', (event) => {
+  // An element its own answer replaced reports through its parent: it has left the page.
+  refreshing.delete(event.detail.elt);
+  for (const element of refreshing) if (!element.isConnected) refreshing.delete(element);
+  for (const topic of missedTopics) {
+    if (isRefreshing(topic)) continue;
+    missedTopics.delete(topic);
+    setTimeout(() => window.htmx.trigger(document.body, topic));
+  }
+});
+
 function startLive() {
   if (!document.querySelector('[hx-trigger*="sentinel:"]')) return;
   const indicator = document.getElementById('live-status');
@@ -112,7 +140,7 @@ function startLive() {
         return;
       }
       const topic = LIVE_TOPICS[event.type];
-      if (topic) window.htmx.trigger(document.body, topic);
+      if (topic) announce(topic);
     });
     socket.addEventListener('close', (closed) => {
       indicator?.classList.remove('text-green-600');
@@ -229,3 +257,9 @@ document.addEventListener('htmx:afterSettle', (event) => drawChartsIn(event.deta
 document.addEventListener('htmx:beforeSwap', (event) => {
   for (const canvas of event.detail.target.querySelectorAll('canvas[data-chart]')) window.Chart?.getChart(canvas)?.destroy();
 });
+
+// This file runs async (after HTMX, in the same file), so the document may have finished parsing
+// before it ran: DOMContentLoaded has then passed, and HTMX's start and the listeners above would
+// never run. They get the event now (HTMX starts on it; it started already if the page had loaded).
+const navigation = window.performance.getEntriesByType('navigation')[0];
+if (navigation ? navigation.domContentLoadedEventStart > 0 : document.readyState === 'complete') document.dispatchEvent(new window.Event('DOMContentLoaded'));

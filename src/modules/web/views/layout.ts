@@ -125,8 +125,7 @@ export function documentShell(view: ViewContext, title: string, body: Html): Htm
   <meta name="htmx-config" content='{"includeIndicatorStyles":false,"allowEval":false,"allowScriptTags":false,"selfRequestsOnly":true}'>
   <link rel="preload" href="${assets.url('inter-latin.woff2')}" as="font" type="font/woff2" crossorigin>
   <link rel="stylesheet" href="${assets.url('app.css')}">
-  <script defer src="${assets.url('htmx.js')}"></script>
-  <script defer src="${assets.url('app.js')}"></script>
+  <script async src="${assets.url('app.js')}"></script>
   ${lateScript('alpine', assets.url('alpine.js'), true)}
   ${lateScript('chart', assets.url('chart.js'), String(body).includes('data-chart='))}
 </head>
