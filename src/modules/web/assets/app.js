@@ -92,9 +92,11 @@ const LIVE_TOPICS = {
 };
 
 /**
- * A part whose refresh is in flight when its event arrives has HTMX queue a second refresh, which
- * is dropped when the first one's answer replaces the element (outerHTML). So the topic is
- * announced again once no part listening to it is refreshing.
+ * A part that is refreshing when its event arrives would miss it: HTMX queues a second refresh on
+ * the element its first answer then replaces (outerHTML), and the replacement listens only once
+ * HTMX has set it up. So the topic is announced again once no part listening to it is refreshing.
+ * A part refreshes from its request until the request ends when the part stays (no swap, or its
+ * content swapped), or until HTMX has set up what replaced it (htmx:load) when its answer replaced it.
  */
 const refreshing = new Set();
 const missedTopics = new Set();
@@ -106,16 +108,25 @@ function announce(topic) {
   window.htmx.trigger(document.body, topic);
 }
 
-document.addEventListener('htmx:beforeRequest', (event) => refreshing.add(event.detail.elt));
-document.addEventListener('htmx:afterRequest', (event) => {
-  // An element its own answer replaced reports through its parent: it has left the page.
-  refreshing.delete(event.detail.elt);
-  for (const element of refreshing) if (!element.isConnected) refreshing.delete(element);
+function announceMissed() {
   for (const topic of missedTopics) {
     if (isRefreshing(topic)) continue;
     missedTopics.delete(topic);
     setTimeout(() => window.htmx.trigger(document.body, topic));
   }
+}
+
+document.addEventListener('htmx:beforeRequest', (event) => refreshing.add(event.detail.elt));
+document.addEventListener('htmx:afterRequest', (event) => {
+  // The element that asked (a replaced element reports through its parent).
+  const element = event.detail.requestConfig?.elt ?? event.detail.elt;
+  if (!element.isConnected) return;
+  refreshing.delete(element);
+  announceMissed();
+});
+document.addEventListener('htmx:load', () => {
+  for (const element of refreshing) if (!element.isConnected) refreshing.delete(element);
+  announceMissed();
 });
 
 function startLive() {
