@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-console.error('T', Date.now() % 100000, 'launcher');
 // Launcher: runs the server bundle (bin/bundle.ts), built first when the sources changed since the
 // last build, with V8's on-disk compile cache so that a restart skips most parsing. Without esbuild
 // (an install without the development packages) or with SENTINEL_BUNDLE=off it runs the TypeScript

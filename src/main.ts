@@ -1,4 +1,3 @@
-console.error('T', Date.now() % 100000, 'main start');
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { buildApp } from './app.ts';
@@ -70,18 +69,14 @@ async function withServices<T>(config: Config, work: (services: Services, db: Db
 }
 
 async function serve(config: Config): Promise<void> {
-  console.error('T', Date.now() % 100000, 'serve');
   const db = await openMigrated(config);
-  console.error('T', Date.now() % 100000, 'migrated');
   const secretKey = loadSecretKey(config);
   const services = createServices(config, db, secretKey);
-  console.error('T', Date.now() % 100000, 'services');
   // Listed by the jobs API from the start; the worker (here or on another node) runs them.
   await services.jobsRepo.ledger.define(scheduledJobs(jobContext(services, config, db)), Date.now());
   // The background sync runs in a worker thread (its own database connection), off the API's event
   // loop; "sync now" requests are forwarded to it. With SENTINEL_SYNC=off they run in this process.
   let syncWorker: SyncWorker | undefined;
-  console.error('T', Date.now() % 100000, 'jobs defined');
   // The first administrator's password is hashed (Argon2, on the thread pool) while the app is built.
   const [admin, app] = await Promise.all([
     bootstrapAdmin(config, services, services.usersRepo),
@@ -92,7 +87,6 @@ async function serve(config: Config): Promise<void> {
       + `It is shown only this once, and kept in ${admin.passwordFile} (readable by you only).\n`
       + 'The first sign-in must change it (POST /api/v1/auth/change-password); then delete that file.\n');
   }
-  console.error('T', Date.now() % 100000, 'app built');
   logUnhandledRejections(app.log);
   const shutdown = async (signal: string) => {
     app.log.info({ signal }, 'shutting down');
@@ -106,7 +100,6 @@ async function serve(config: Config): Promise<void> {
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   await app.listen({ port: config.port, host: config.host });
-  console.error('T', Date.now() % 100000, 'listening');
   // Started once the API answers: loading it is a second copy of the module graph.
   if (config.syncEnabled) syncWorker = startSyncWorker(config, secretKey, app.log, services.bus);
   await services.lineWatch.start();
