@@ -139,6 +139,9 @@ async function buildUnlocked(id: string): Promise<string> {
       plugins: [sourceLocationPlugin(outdir)],
       // CommonJS packages in an ES module bundle still call require(); the rewritten import.meta.dirname and .filename need fileURLToPath.
       banner: { js: "import { createRequire as __createRequire } from 'node:module'; import { fileURLToPath as __sourceLocationPath } from 'node:url'; const require = __createRequire(import.meta.url);" },
+      // Whitespace and syntax only (names stay, for stack traces): 40 % less code to read and decode at each start.
+      minifyWhitespace: true,
+      minifySyntax: true,
       logLevel: 'error',
     });
     renameSync(staging, outdir);

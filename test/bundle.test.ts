@@ -51,7 +51,7 @@ describe('server bundle', () => {
     const buildDir = path.dirname(entry);
     // The code that starts the worker names the bundled entry next to it, not the TypeScript source.
     const starter = readdirSync(buildDir).map((file) => readFileSync(path.join(buildDir, file), 'utf8')).find((code) => code.includes('new Worker(new URL('));
-    assert.ok(starter?.includes('new Worker(new URL("./sync-worker.js", import.meta.url)'));
+    assert.match(starter ?? '', /new Worker\(new URL\("\.\/sync-worker\.js", ?import\.meta\.url\)/);
     assert.ok(existsSync(path.join(buildDir, 'sync-worker.js')));
 
     const dataDir = mkdtempSync(path.join(tmpdir(), 'sentinel-bundle-'));
@@ -73,7 +73,8 @@ describe('server bundle', () => {
     const buildDir = path.dirname(fileURLToPath(await buildBundle()));
     const code = readdirSync(buildDir).filter((file) => file.endsWith('.js')).map((file) => readFileSync(path.join(buildDir, file), 'utf8')).join('\n');
     const wanted = new Map<string, Set<string>>();
-    const patterns = [/\{ ([\w, :]+) \} = await import\("\.\/([\w.-]+\.js)"\)/g, /import\("\.\/([\w.-]+\.js)"\)\.then\(\(\{ ([\w, :]+) \}\)/g];
+    // (The bundle is minified: whitespace around the braces may or may not be there.)
+    const patterns = [/\{ ?([\w, :]+?) ?\} ?= ?await import\("\.\/([\w.-]+\.js)"\)/g, /import\("\.\/([\w.-]+\.js)"\)\.then\(\(\{ ?([\w, :]+?) ?\}\)/g];
     for (const [index, pattern] of patterns.entries()) {
       for (const match of code.matchAll(pattern)) {
         const [names, file] = index === 0 ? [match[1]!, match[2]!] : [match[2]!, match[1]!];

@@ -26,6 +26,13 @@ describe('the V8 heap of a server', { skip: process.platform !== 'linux' && 'rea
     assert.deepEqual(await serveOptions({}), ['--max-semi-space-size=16', '--heap-growing-percent=50']);
   });
 
+  it('gets the same flags from `npm start`, which gives them itself (no second Node start)', () => {
+    const launcher = readFileSync(path.join(import.meta.dirname, '..', 'bin', 'sentinel.js'), 'utf8');
+    const flags = JSON.parse(/const SERVE_V8_FLAGS = (\[[^\]]*\])/.exec(launcher)![1]!.replaceAll("'", '"')) as string[];
+    const start = (JSON.parse(readFileSync(path.join(import.meta.dirname, '..', 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+    assert.equal(start, `exec node ${flags.join(' ')} bin/sentinel.js serve`);
+  });
+
   it('is left to NODE_OPTIONS when it sets the size (0 = V8 sizes it)', { timeout: 90_000 }, async () => {
     assert.deepEqual(await serveOptions({ NODE_OPTIONS: '--max-semi-space-size=0' }), []);
   });
