@@ -1,5 +1,6 @@
 import { notFound } from '../../platform/http/errors.ts';
 import { toIso } from '../../platform/ids.ts';
+import { nextSlot } from '../../platform/jobs/scheduled.ts';
 import type { JobRunRow } from '../integrations/integrations.tables.ts';
 import type { JobsRepo } from './jobs.repo.ts';
 
@@ -27,13 +28,16 @@ export function createJobsService(repo: JobsRepo, clock: () => number = Date.now
       const definitions = (await repo.definitions()).filter((job) => scope === 'platform' || job.tenant_runnable === 1);
       const runs = await repo.recentRuns(tenantId ?? null, RUNS_PER_JOB);
       const defined = new Map(definitions.map((job) => [job.name, job]));
+      const now = clock();
+      // The stored next slot is the one after the last start: once it has passed, the next one after now.
+      const nextRun = (job: (typeof definitions)[number]) => (job.next_run_at == null ? null : toIso(Number(job.next_run_at) > now ? Number(job.next_run_at) : nextSlot(job.cron, now)));
       for (const job of definitions) if (!runs.has(job.name)) runs.set(job.name, []);
       const items = [...runs.entries()].map(([name, rows]) => {
         const definition = defined.get(name);
         const views = rows.map(runView);
         return {
           name, description: definition?.description ?? null, schedule: definition?.cron ?? null, scope, runnable: definition !== undefined,
-          next_run_at: definition?.next_run_at == null ? null : toIso(definition.next_run_at), last_run: views[0] ?? null, runs: views,
+          next_run_at: definition === undefined ? null : nextRun(definition), last_run: views[0] ?? null, runs: views,
         } as const;
       });
       return { items: items.sort((a, b) => a.name.localeCompare(b.name)) };
