@@ -101,6 +101,7 @@ forEachDialect('integrations API', { tenants: 'Integrations' }, (ctx) => {
     const test = await ctx.server.api.post(`/api/v1/integrations/${created.body.id}/test`, undefined, ctx.a.admin.token);
     assert.equal(test.status, 200, test.text);
     assert.equal(test.body.ok, false);
+    assert.equal(test.body.reason, 'unreachable');
     const sync = await ctx.server.api.post(`/api/v1/integrations/${created.body.id}/sync`, undefined, ctx.a.admin.token);
     assert.equal(sync.status, 200, sync.text);
     assert.equal(sync.body.status, 'error');

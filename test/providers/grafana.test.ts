@@ -54,12 +54,13 @@ describe('Grafana provider', () => {
       const result = await provider.check(ctxFor(sim.url, bad));
       assert.equal(result.ok, false);
       assert.match(result.detail, /^credentials rejected \(HTTP 401\): .*Invalid API key/);
+      assert.equal(result.reason, 'auth');
       assert.ok(!result.detail.includes(bad));
     });
 
     it('no token → ok:false', async () => {
       const result = await provider.check(ctxFor(sim.url, undefined));
-      assert.deepEqual({ ok: result.ok, detail: result.detail }, { ok: false, detail: 'no Grafana service-account token is configured' });
+      assert.deepEqual({ ok: result.ok, detail: result.detail, reason: result.reason }, { ok: false, detail: 'no Grafana service-account token is configured', reason: 'config' });
     });
 
     it('unreachable (closed port) → ok:false', async () => {
@@ -68,6 +69,7 @@ describe('Grafana provider', () => {
       const result = await provider.check(ctxFor(closed.url, sim.token, { maxRetries: 1 }));
       assert.equal(result.ok, false);
       assert.match(result.detail, /^cannot reach http:\/\/127\.0\.0\.1:\d+: ECONNREFUSED/);
+      assert.equal(result.reason, 'unreachable');
     });
 
     it('a failing database still passes the check, with a note', async () => {

@@ -48,6 +48,7 @@ describe('meraki provider', () => {
       const result = await provider.check(ctxFor(sim.apiUrl, 'deadbeef-wrong', sim.organizationId));
       assert.equal(result.ok, false);
       assert.match(result.detail, /rejected the API key/);
+      assert.equal(result.reason, 'auth');
       assert.doesNotMatch(result.detail, /deadbeef/);
     });
 
@@ -55,6 +56,7 @@ describe('meraki provider', () => {
       const result = await provider.check(ctxFor(sim.apiUrl, sim.apiKey, '999999'));
       assert.equal(result.ok, false);
       assert.equal(result.detail, 'Meraki organization 999999 not found, or this API key has no access to it');
+      assert.equal(result.reason, 'not_found');
     });
 
     test('API disabled for the organization → ok:false', async () => {
@@ -62,6 +64,7 @@ describe('meraki provider', () => {
       const result = await provider.check(ctx);
       assert.equal(result.ok, false);
       assert.match(result.detail, /API access is disabled/);
+      assert.equal(result.reason, 'auth');
     });
 
     test('unreachable (closed port) → ok:false', async () => {

@@ -61,6 +61,7 @@ describe('splunk provider', () => {
       const result = await provider.check(ctxFor(sim.url, 'not-the-token'));
       assert.equal(result.ok, false);
       assert.match(result.detail, /rejected the authentication token/);
+      assert.equal(result.reason, 'auth');
       assert.doesNotMatch(result.detail, /not-the-token/);
     });
 
@@ -68,6 +69,7 @@ describe('splunk provider', () => {
       const result = await provider.check(ctxFor(sim.url, undefined));
       assert.equal(result.ok, false);
       assert.match(result.detail, /token is required/);
+      assert.equal(result.reason, 'config');
     });
 
     test('unreachable (closed port) → ok:false', async () => {
@@ -77,6 +79,7 @@ describe('splunk provider', () => {
       const result = await provider.check(ctxFor(url, 'x'));
       assert.equal(result.ok, false);
       assert.match(result.detail, /unreachable/);
+      assert.equal(result.reason, 'unreachable');
     });
   });
 

@@ -130,6 +130,7 @@ describe('Wazuh provider against the simulator', () => {
     assert.equal(result.ok, false);
     assert.match(result.detail, /server API failed: Wazuh server API rejected the credentials of user "wazuh-wui" \(HTTP 401\): Unauthorized: Invalid credentials/);
     assert.match(result.detail, /indexer ok/);
+    assert.equal(result.reason, 'auth');
     assert.ok(!result.detail.includes('wrong-Passw0rd'));
   });
 
@@ -138,6 +139,7 @@ describe('Wazuh provider against the simulator', () => {
     assert.equal(result.ok, false);
     assert.match(result.detail, /^server API ok/);
     assert.match(result.detail, /indexer failed: Wazuh indexer rejected the credentials of user "admin" \(HTTP 401\)/);
+    assert.equal(result.reason, 'auth');
     assert.ok(!result.detail.includes('bad-indexer-pw'));
   });
 

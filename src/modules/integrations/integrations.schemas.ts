@@ -3,6 +3,7 @@ import { PageQuery, pageOf } from '../../platform/http/pagination.ts';
 import { Id, NullableString, NullableTimestamp, StringEnum, TenantQuery, Timestamp } from '../../platform/http/schemas.ts';
 import { INTEGRATION_TYPES } from '../security-domain/vocabulary.ts';
 import { CAPABILITIES } from './providers/types.ts';
+import { PROVIDER_ERROR_KINDS } from './vendor-http.ts';
 
 const Capability = StringEnum(CAPABILITIES);
 const IntegrationType = StringEnum(INTEGRATION_TYPES);
@@ -77,7 +78,10 @@ export const ListIntegrationsQuery = Type.Object(
 
 export const TenantOnlyQuery = Type.Object(TenantQuery, { additionalProperties: false });
 
-export const CheckResult = Type.Object({ ok: Type.Boolean(), latency_ms: Type.Integer(), detail: Type.String() });
+export const CheckResult = Type.Object({
+  ok: Type.Boolean(), latency_ms: Type.Integer(), detail: Type.String(),
+  reason: Type.Optional(StringEnum(PROVIDER_ERROR_KINDS, { description: 'Why a failed check failed: credentials refused (auth), unreachable, timeout, rate_limited, vendor_error, bad_response, not_found, config' })),
+});
 
 export const SyncOutcome = Type.Object({
   status: StringEnum(SYNC_STATUSES),

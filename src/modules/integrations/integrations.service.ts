@@ -173,7 +173,7 @@ export function createIntegrationsService(deps: { repo: IntegrationsRepo; secret
         return await PROVIDERS[row.type as IntegrationType].provider.check(await contextFor(row));
       } catch (error) {
         if (!(error instanceof ProviderError)) throw error;
-        return { ok: false, latency_ms: Math.round(performance.now() - started), detail: `${error.kind}: ${error.message}` };
+        return { ok: false, latency_ms: Math.round(performance.now() - started), detail: `${error.kind}: ${error.message}`, reason: error.kind };
       }
     },
 

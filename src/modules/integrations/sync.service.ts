@@ -8,7 +8,7 @@ import type { IntegrationsRepo } from './integrations.repo.ts';
 import type { SyncOutcomeView } from './integrations.schemas.ts';
 import type { IntegrationType } from '../security-domain/vocabulary.ts';
 import { mean } from './providers/common.ts';
-import type { Capability, ProviderContext, ProviderDefinition, StatusReport } from './providers/types.ts';
+import type { Capability, CheckResult, ProviderContext, ProviderDefinition, StatusReport } from './providers/types.ts';
 import type { SyncRepo } from './sync.repo.ts';
 import { ProviderError } from './vendor-http.ts';
 import type { LiveEvent } from '../../platform/events/event-bus.ts';
@@ -47,15 +47,12 @@ interface SyncDeps {
 
 /** A connection check that failed: its detail already says why (unreachable, token refused …). */
 class FailedCheck extends ProviderError {
-  constructor(detail: string) {
-    super('unreachable', `connection check failed: ${detail}`);
+  constructor(probe: CheckResult) {
+    super(probe.reason ?? 'vendor_error', `connection check failed: ${probe.detail}`);
   }
 }
 
-const errorText = (error: unknown) => {
-  if (error instanceof FailedCheck) return error.message;
-  return error instanceof ProviderError ? `${error.kind}: ${error.message}` : 'internal error while syncing';
-};
+const errorText = (error: unknown) => (error instanceof ProviderError ? `${error.kind}: ${error.message}` : 'internal error while syncing');
 
 /** When the next sync is due: the interval with jitter, stretched exponentially while failing. */
 export function nextSyncDelayMs(intervalSeconds: number, consecutiveFailures: number, random = Math.random()): number {
@@ -94,7 +91,7 @@ export function createSyncService(deps: SyncDeps) {
     // recorded as reachable, nor the sync as a success, without one answer from it.
     if (status === undefined && alerts === undefined && vulnerabilities === undefined) {
       const probe = await provider.check(ctx);
-      if (!probe.ok) throw new FailedCheck(probe.detail);
+      if (!probe.ok) throw new FailedCheck(probe);
     }
     return { status, alerts, vulnerabilities, responseTimeAvg: mean(ctx.http.latencies) };
   }

@@ -1,15 +1,17 @@
 import type { Dispatcher, request as undiciRequest } from 'undici';
 
 /** Why a vendor call failed, in words the sync, the API and the UI can act on. */
-export type ProviderErrorKind =
-  | 'auth' // credentials rejected (401/403, PAN-OS code 403 …)
-  | 'unreachable' // connection refused, DNS, TLS
-  | 'timeout'
-  | 'rate_limited' // 429 after the retries
-  | 'vendor_error' // 5xx after the retries, or an error the vendor reports in its body
-  | 'bad_response' // not the documented shape (bad JSON, missing fields)
-  | 'not_found'
-  | 'config'; // the integration's own config is unusable (e.g. missing secret)
+export const PROVIDER_ERROR_KINDS = [
+  'auth', // credentials rejected (401/403, PAN-OS code 403 …)
+  'unreachable', // connection refused, DNS, TLS
+  'timeout',
+  'rate_limited', // 429 after the retries
+  'vendor_error', // 5xx after the retries, or an error the vendor reports in its body
+  'bad_response', // not the documented shape (bad JSON, missing fields)
+  'not_found',
+  'config', // the integration's own config is unusable (e.g. missing secret)
+] as const;
+export type ProviderErrorKind = (typeof PROVIDER_ERROR_KINDS)[number];
 
 export class ProviderError extends Error {
   override name = 'ProviderError';

@@ -44,7 +44,7 @@ export async function checkConnection(probe: (elapsed: () => number) => Promise<
   try {
     return await probe(elapsed);
   } catch (error) {
-    if (error instanceof ProviderError) return { ok: false, latency_ms: elapsed(), detail: describe(error) };
+    if (error instanceof ProviderError) return { ok: false, latency_ms: elapsed(), detail: describe(error), reason: error.kind };
     throw error;
   }
 }

@@ -4,7 +4,7 @@ import type { NormalizedAlert } from '../../alerts/alerts.merge.ts';
 import type { IntegrationType, SystemStatus } from '../../security-domain/vocabulary.ts';
 import type { NormalizedAsset } from '../../systems/systems.merge.ts';
 import type { NormalizedVulnerability } from '../../vulnerabilities/vulnerabilities.merge.ts';
-import type { VendorHttp } from '../vendor-http.ts';
+import type { ProviderErrorKind, VendorHttp } from '../vendor-http.ts';
 
 // What providers report is what the owning modules merge: their input types are the contract.
 export type { NormalizedAlert, NormalizedAsset, NormalizedVulnerability, SecretValue };
@@ -80,6 +80,8 @@ export interface CheckResult {
   ok: boolean;
   latency_ms: number;
   detail: string;
+  /** Why a failed check failed (credentials refused, unreachable, timeout …), for a client to act on. */
+  reason?: ProviderErrorKind;
 }
 
 /** One vendor. Optional methods exist when the type supports the matching capability. */

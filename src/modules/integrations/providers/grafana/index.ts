@@ -11,7 +11,7 @@ import { fetchStatus } from './status.ts';
 const check = (ctx: ProviderContext) =>
   checkConnection(async (elapsed) => {
     const h = await health(ctx);
-    if (typeof ctx.secret !== 'string' || ctx.secret.trim() === '') return { ok: false, latency_ms: elapsed(), detail: 'no Grafana service-account token is configured' };
+    if (typeof ctx.secret !== 'string' || ctx.secret.trim() === '') return { ok: false, latency_ms: elapsed(), detail: 'no Grafana service-account token is configured', reason: 'config' };
     await call(ctx, { path: '/api/search', query: { limit: 1 } });
     const name = h.version ? `Grafana ${h.version}` : 'Grafana';
     return { ok: true, latency_ms: elapsed(), detail: `${name} reachable, token accepted${h.ok ? '' : ' (but its database health check is failing)'}` };

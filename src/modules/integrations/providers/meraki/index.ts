@@ -33,7 +33,7 @@ function check(ctx: ProviderContext) {
       const org = res.json<MerakiOrganization>();
       if (org === null || typeof org !== 'object' || Array.isArray(org)) throw new ProviderError('bad_response', 'Meraki: the organization is not a JSON object');
       if (org.api?.enabled === false) {
-        return { ok: false, latency_ms: res.latencyMs, detail: `API access is disabled for Meraki organization "${org.name ?? orgId}"` };
+        return { ok: false, latency_ms: res.latencyMs, detail: `API access is disabled for Meraki organization "${org.name ?? orgId}"`, reason: 'auth' };
       }
       return { ok: true, latency_ms: res.latencyMs, detail: `Meraki organization "${org.name ?? orgId}" (${org.id ?? orgId})` };
     },

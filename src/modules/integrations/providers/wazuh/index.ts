@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { ProviderError } from '../../vendor-http.ts';
+import { ProviderError, type ProviderErrorKind } from '../../vendor-http.ts';
 import { configSchema } from '../base-config.ts';
 import { checkConnection } from '../common.ts';
 import type { Provider, ProviderContext, ProviderDefinition } from '../types.ts';
@@ -19,6 +19,7 @@ import { fetchVulnerabilities } from './vulnerabilities.ts';
 const check = (ctx: ProviderContext) =>
   checkConnection(async (elapsed) => {
     const session = new WazuhSession(ctx);
+    let reason: ProviderErrorKind | undefined;
     let server: string;
     let serverOk = false;
     try {
@@ -29,6 +30,7 @@ const check = (ctx: ProviderContext) =>
     } catch (error) {
       if (!(error instanceof ProviderError)) throw error;
       server = `server API failed: ${error.message}`;
+      reason = error.kind;
     }
     let indexer: string;
     let indexerOk = false;
@@ -42,8 +44,9 @@ const check = (ctx: ProviderContext) =>
     } catch (error) {
       if (!(error instanceof ProviderError)) throw error;
       indexer = `indexer failed: ${error.message}`;
+      reason ??= error.kind;
     }
-    return { ok: serverOk && indexerOk, latency_ms: elapsed(), detail: `${server}; ${indexer}` };
+    return { ok: serverOk && indexerOk, latency_ms: elapsed(), detail: `${server}; ${indexer}`, ...(reason === undefined ? {} : { reason }) };
   });
 
 const provider: Provider = { check, fetchStatus, fetchAlerts, fetchVulnerabilities };
