@@ -138,7 +138,7 @@ forEachDialect('web UI: administration and integrations', { env: { SENTINEL_SYNC
     assert.match(sync.text, /Sync failed/);
     assert.doesNotMatch(sync.text, /Sync finished/);
     assert.match(sync.text, /\d+ system\(s\), \d+ asset\(s\)/);
-    assert.match(sync.text, /Last error<\/p><p class="break-words">connection check failed: [^<]+/);
+    assert.match(sync.text, /Last error<\/p><p class="break-words">unreachable: connection check failed: [^<]+/, 'the kind of failure, then why');
     assert.equal((await ctx.server.api.get(`/api/v1/integrations/${integration.id}`, ctx.a.admin.token)).body.last_sync_status, 'error');
     assert.match(sync.text, new RegExp(`name="return_to" value="/integrations/${integration.id}"`), 'the theme and language switches return to the integration');
     const audit = (await ctx.server.api.get('/api/v1/audit-logs?action=integration.test', ctx.a.admin.token)).body.items;
