@@ -53,9 +53,9 @@ const MAX_OEE_BUCKETS = 10_000;
  * The longest window OEE is computed over: every shift occurrence in it is walked (stops are made up
  * for those without output), so an unbounded one is seconds of a blocked server per request.
  */
-const MAX_OEE_WINDOW_DAYS = 1_100;
+export const MAX_OEE_WINDOW_DAYS = 1_100;
 /** The longest window of the stop list, which has no pages: a year of stops. */
-const MAX_DOWNTIME_WINDOW_DAYS = 366;
+export const MAX_DOWNTIME_WINDOW_DAYS = 366;
 
 export interface DetectionInput {
   detected_at: unknown;
