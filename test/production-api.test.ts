@@ -173,6 +173,25 @@ forEachDialect('production API', { tenants: 'Prod' }, (ctx) => {
     assert.ok(['running', 'stopped', 'outside_shift'].includes(status.body.state));
   });
 
+  it('refuses OEE and stop-list windows of decades (each would block the server for seconds), naming the limit', async () => {
+    for (const url of [
+      `${P}/oee?line_id=${a.line}&from=1970-01-01T00:00:00Z&to=2100-01-01T00:00:00Z&group_by=day`,
+      `${P}/oee?from=1970-01-01T00:00:00Z&to=2100-01-01T00:00:00Z`,
+      `${P}/lines/${a.line}/downtime?from=1970-01-01T00:00:00Z&to=2100-01-01T00:00:00Z`,
+      `${P}/lines/${a.line}/downtime?from=0000-01-01T00:00:00Z&to=${DAY}T10:00:00Z`,
+      `/api/v1/widgets/downtime_pareto/data?line_id=${a.line}&from=1970-01-01T00:00:00Z&to=2100-01-01T00:00:00Z`,
+    ]) {
+      const started = performance.now();
+      const answer = await api().get(url, ctx.a.viewer.token);
+      assert.equal(answer.status, 400, `${url} → ${answer.status} ${answer.text.slice(0, 200)}`);
+      assert.ok(answer.body.errors.some((error: { field: string; message: string }) => /from$/.test(error.field) && /at most \d+ days|valid time/.test(error.message)), answer.text);
+      assert.ok(performance.now() - started < 2_000, `${url} took ${Math.round(performance.now() - started)} ms`);
+    }
+    // A year of stops and three years of OEE by month are still answered.
+    assert.equal((await api().get(`${P}/lines/${a.line}/downtime?from=2025-01-14T00:00:00Z&to=${DAY}T00:00:00Z`, ctx.a.viewer.token)).status, 200);
+    assert.equal((await api().get(`${P}/oee?line_id=${a.line}&from=2023-01-15T00:00:00Z&to=${DAY}T00:00:00Z&group_by=month`, ctx.a.viewer.token)).status, 200);
+  });
+
   it('reports the embedded plant database as verified', async () => {
     for (const request of [api().get(`${P}/plant`, ctx.a.viewer.token), api().post(`${P}/plant/verify`, undefined, ctx.a.admin.token)]) {
       const report = await request;

@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { Id, NullableString, StringEnum, TenantQuery, Timestamp } from '../../platform/http/schemas.ts';
-import { MAX_BATCH_DETECTIONS } from './production.service.ts';
+import { MAX_BATCH_DETECTIONS, MAX_DOWNTIME_WINDOW_DAYS, MAX_OEE_WINDOW_DAYS } from './production.service.ts';
 
 /** Plant ids are the plant database's integer keys. */
 const PlantId = (description: string) => Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description });
@@ -184,7 +184,7 @@ export const DowntimeList = items(Downtime);
 export const ListDowntimeQuery = Type.Object(
   {
     ...TenantQuery,
-    from: Type.Optional(Instant('Default: 24 hours before to')),
+    from: Type.Optional(Instant(`Default: 24 hours before to; at most ${MAX_DOWNTIME_WINDOW_DAYS} days before it`)),
     to: Type.Optional(Instant('Default: now')),
     category: Type.Optional(Category),
   },
@@ -227,7 +227,7 @@ export const OeeQuery = Type.Object(
   {
     ...TenantQuery,
     line_id: Type.Optional(PlantId('One line; without it, every active line together (they must share a time zone)')),
-    from: Instant('Start of the window'),
+    from: Instant(`Start of the window; at most ${MAX_OEE_WINDOW_DAYS} days before to`),
     to: Instant('End of the window (exclusive)'),
     group_by: Type.Optional(StringEnum(['none', 'hour', 'shift', 'day', 'week', 'month'] as const, { default: 'none' })),
   },

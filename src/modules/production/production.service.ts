@@ -49,6 +49,13 @@ const SYNC_REREAD_IDS = 1_000;
 /** Late rows for nearby minutes are recomputed as one range. */
 const SYNC_RANGE_GAP_MS = HOUR_MS;
 const MAX_OEE_BUCKETS = 10_000;
+/**
+ * The longest window OEE is computed over: every shift occurrence in it is walked (stops are made up
+ * for those without output), so an unbounded one is seconds of a blocked server per request.
+ */
+export const MAX_OEE_WINDOW_DAYS = 1_100;
+/** The longest window of the stop list, which has no pages: a year of stops. */
+export const MAX_DOWNTIME_WINDOW_DAYS = 366;
 
 export interface DetectionInput {
   detected_at: unknown;
@@ -399,6 +406,7 @@ export function createProductionService(deps: ProductionDeps) {
     const errors: FieldError[] = [];
     if (!Number.isSafeInteger(from) || !Number.isSafeInteger(to) || from < 0) errors.push({ field: 'from', message: 'must be a valid time' });
     else if (to <= from) errors.push({ field: 'to', message: 'must be after from' });
+    else if (to - from > MAX_OEE_WINDOW_DAYS * DAY_MS) errors.push({ field: 'from', message: `must be at most ${MAX_OEE_WINDOW_DAYS} days before to` });
     if (!['none', 'shift', 'hour', 'day', 'week', 'month'].includes(groupBy)) errors.push({ field: 'group_by', message: 'must be none, shift, hour, day, week or month' });
     if (errors.length > 0) throw badRequest('The OEE window is not valid', errors);
     if (groupBy === 'hour' && (to - from) / HOUR_MS > MAX_OEE_BUCKETS) {
@@ -547,7 +555,11 @@ export function createProductionService(deps: ProductionDeps) {
     /** The line's stops reaching `[from, to)`, oldest first. */
     listDowntime: (tenantId: string, lineId: number, window: { from: number; to: number }) =>
       withPlant(tenantId, async (plant): Promise<DowntimeView[]> => {
+        if (!Number.isSafeInteger(window.from) || !Number.isSafeInteger(window.to) || window.from < 0) throw badRequest('The window is not valid', [{ field: 'from', message: 'must be a valid time' }]);
         if (!(window.to > window.from)) throw badRequest('The window is not valid', [{ field: 'to', message: 'must be after from' }]);
+        if (window.to - window.from > MAX_DOWNTIME_WINDOW_DAYS * DAY_MS) {
+          throw badRequest('The window is not valid', [{ field: 'from', message: `must be at most ${MAX_DOWNTIME_WINDOW_DAYS} days before to` }]);
+        }
         const line = await getLine(plant, lineId);
         const tables = existingLineTables(plant, line);
         if (tables === undefined) return [];
