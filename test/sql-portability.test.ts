@@ -2,37 +2,25 @@
 // the platform's schema and upsert translation: case-sensitive text keys, enforced foreign keys, long
 // text, text defaults, upserts and insert-or-ignore counts, literal LIKE, and the error mapping.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { MODULE_MIGRATIONS } from '../src/modules/index.ts';
-import { openDatabase, type Db } from '../src/platform/db/database.ts';
+import type { Db } from '../src/platform/db/database.ts';
 import { isInvalidValue, isUniqueViolation } from '../src/platform/db/errors.ts';
 import { containsText } from '../src/platform/db/like.ts';
 import { migrateToLatest } from '../src/platform/db/migrator.ts';
-import { createServerDatabase, dialects } from './helpers/harness.ts';
+import { dialects, useTestDatabase } from './helpers/harness.ts';
 
 for (const dialect of dialects()) {
   describe(`SQL portability (${dialect})`, () => {
     let db: Db;
-    let cleanup: () => Promise<void>;
     const now = Date.now();
     const tenant = (id: string, slug: string, config = '{}') => ({ id, name: `Tenant ${slug}`, slug, is_active: 1, config, created_at: now, updated_at: now });
 
-    before(async () => {
-      const dataDir = mkdtempSync(path.join(tmpdir(), 'sentinel-portability-'));
-      const server = await createServerDatabase(dialect);
-      db = openDatabase({ dataDir, databaseUrl: server?.url });
+    useTestDatabase(dialect, 'sentinel-portability', async (opened) => {
+      db = opened;
       await migrateToLatest(db, MODULE_MIGRATIONS);
-      cleanup = async () => {
-        await db.close();
-        await server?.drop();
-        rmSync(dataDir, { recursive: true, force: true });
-      };
     });
-    after(() => cleanup());
 
     it('compares keyed text case-sensitively, and reports a duplicate as a unique violation', async () => {
       await db.kysely.insertInto('tenants').values([tenant('t-upper', 'Acme'), tenant('t-lower', 'acme')]).execute();

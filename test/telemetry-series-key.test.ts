@@ -1,34 +1,21 @@
 // The migration that keys telemetry series by a hash of their label set keeps the series stored
 // before it: each gets its key, and a batch for one of them finds it instead of making a twin.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { MODULE_MIGRATIONS } from '../src/modules/index.ts';
 import { createTelemetryRepo, labelsKey } from '../src/modules/telemetry/telemetry.repo.ts';
-import { openDatabase, type Db } from '../src/platform/db/database.ts';
+import type { Db } from '../src/platform/db/database.ts';
 import { migrateToLatest } from '../src/platform/db/migrator.ts';
-import { createServerDatabase, dialects } from './helpers/harness.ts';
+import { dialects, useTestDatabase } from './helpers/harness.ts';
 
 const KEY_MIGRATION = '20261130_telemetry_store_key_hash';
 
 for (const dialect of dialects()) {
   describe(`telemetry series key migration (${dialect})`, () => {
     let db: Db;
-    let cleanup: () => Promise<void>;
-
-    before(async () => {
-      const dataDir = mkdtempSync(path.join(tmpdir(), 'sentinel-series-key-'));
-      const serverDb = await createServerDatabase(dialect);
-      db = openDatabase({ dataDir, databaseUrl: serverDb?.url });
-      cleanup = async () => {
-        await db.close();
-        await serverDb?.drop();
-        rmSync(dataDir, { recursive: true, force: true });
-      };
+    useTestDatabase(dialect, 'sentinel-series-key', async (opened) => {
+      db = opened;
     });
-    after(() => cleanup());
 
     it('gives the series stored before it their key, and ingest finds them', async () => {
       const { [KEY_MIGRATION]: _later, ...earlier } = MODULE_MIGRATIONS;

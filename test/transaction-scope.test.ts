@@ -1,34 +1,22 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { sql, type Kysely } from 'kysely';
-import { openDatabase, type Db } from '../src/platform/db/database.ts';
-import { createServerDatabase, dialects } from './helpers/harness.ts';
+import type { Db } from '../src/platform/db/database.ts';
+import { dialects, useTestDatabase } from './helpers/harness.ts';
 
 interface Scratch { items: { name: string } }
 
 for (const dialect of dialects()) {
   describe(`transaction scope (${dialect})`, () => {
     let db: Db;
-    let cleanup: () => Promise<void>;
     let handle: Kysely<Scratch>;
     const names = async () => (await handle.selectFrom('items').select('name').orderBy('name').execute()).map((r) => r.name);
 
-    before(async () => {
-      const dataDir = mkdtempSync(path.join(tmpdir(), 'sentinel-scope-'));
-      const pgDb = await createServerDatabase(dialect);
-      db = openDatabase({ dataDir, databaseUrl: pgDb?.url });
+    useTestDatabase(dialect, 'sentinel-scope', async (opened) => {
+      db = opened;
       handle = db.kysely as unknown as Kysely<Scratch>;
       await sql`CREATE TABLE items (name TEXT NOT NULL)`.execute(handle);
-      cleanup = async () => {
-        await db.close();
-        await pgDb?.drop();
-        rmSync(dataDir, { recursive: true, force: true });
-      };
     });
-    after(() => cleanup());
 
     it('puts every query made through the handle inside run() in one transaction', async () => {
       await db.transaction(async () => {

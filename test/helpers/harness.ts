@@ -72,6 +72,26 @@ export function useServerSandbox(dialect: Dialect, prefix: string, extraEnv: Rec
   return sandbox;
 }
 
+/**
+ * A platform database of the dialect for a suite that uses it directly (no server): opened in a new
+ * data directory (and on a fresh server database) and handed to `prepare` before the suite's tests,
+ * closed and removed after them.
+ */
+export function useTestDatabase(dialect: Dialect, prefix: string, prepare: (db: Db) => Promise<void>): void {
+  let opened: { db: Db; dataDir: string; drop?: () => Promise<void> } | undefined;
+  before(async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), `${prefix}-`));
+    const server = await createServerDatabase(dialect);
+    opened = { db: openDatabase({ dataDir, databaseUrl: server?.url }), dataDir, ...(server ? { drop: server.drop } : {}) };
+    await prepare(opened.db);
+  });
+  after(async () => {
+    await opened?.db.close();
+    await opened?.drop?.();
+    if (opened) rmSync(opened.dataDir, { recursive: true, force: true });
+  });
+}
+
 /** A fresh, empty PostgreSQL database next to TEST_DATABASE_URL's; dropped by the returned function. */
 export async function createPostgresDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
   const base = new URL(process.env.TEST_DATABASE_URL!);
