@@ -57,14 +57,15 @@ function returnPathOf(request: FastifyRequest): string {
 /** Cookies are `Secure` when the browser reached us over HTTPS (directly or through a trusted proxy). */
 const cookieOptions = (request: FastifyRequest) => ({ path: '/', httpOnly: true, sameSite: 'strict' as const, secure: request.protocol === 'https' });
 
+/** The static files' route: fingerprinted names, the same for everyone. */
+const ASSET_ROUTE = '/assets/:file';
+
 /**
  * The web UI: server-rendered pages over the same services and the same server-side sessions as
  * the API, with the same route declarations (access, tenant, audit). A browser holds its session
  * in an HttpOnly, SameSite=Strict cookie; every state-changing request carries the session's CSRF
  * token (a form field, or a header HTMX adds).
  */
-const ASSET_ROUTE = '/assets/:file';
-
 export function webRoutes(deps: WebDeps): FastifyPluginAsyncTypebox {
   const { services, web, sessions, assets } = deps;
 
