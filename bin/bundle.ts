@@ -18,9 +18,10 @@ const ENTRIES = { sentinel: 'src/main.ts', 'sync-worker': 'src/modules/integrati
 /**
  * Left to Node at run time: a native add-on, packages that read files next to their code (fonts,
  * the Swagger UI's pages), an optional driver that may be missing, and undici, whose CommonJS
- * entry's named exports esbuild cannot see (a dynamic import of it got only `default`).
+ * entry's named exports esbuild cannot see (a dynamic import of it got only `default`), and luxon, whose
+ * CommonJS copy src/platform/jobs/scheduled.ts configures at run time for cron-parser.
  */
-const EXTERNAL = ['@node-rs/argon2', 'pdfkit', '@fastify/swagger-ui', 'pg-native', 'undici'];
+const EXTERNAL = ['@node-rs/argon2', 'pdfkit', '@fastify/swagger-ui', 'pg-native', 'undici', 'luxon'];
 /** Older builds kept, so that a server still running one can load its lazily imported parts. */
 const KEEP_BUILDS = 3;
 /** A build lock older than this was left by a start that died while building: it is taken over. */
