@@ -34,6 +34,7 @@ import { createProductionService } from './modules/production/production.service
 import { createStructureService } from './modules/production/structure.service.ts';
 import { createPlantTenants } from './modules/production/plant-tenants.ts';
 import { createLineWatch, type LineWatch } from './modules/production/line-watch.ts';
+import { plantProblem } from './modules/production/plant-problems.ts';
 import { createTelemetryRepo } from './modules/telemetry/telemetry.repo.ts';
 import { createTelemetryService } from './modules/telemetry/telemetry.service.ts';
 import { createSystemsMerge } from './modules/systems/systems.merge.ts';
@@ -84,8 +85,18 @@ export function createServices(config: Config, db: Db, secretKey: string, shared
   const vulnerabilities = createVulnerabilitiesService(createVulnerabilitiesRepo(db.kysely), publish);
   const analytics = createAnalyticsService(createAnalyticsRepo(db.kysely));
   const context = createContextService({ repo: createContextRepo(db.kysely), systems, analytics });
-  const apiKeys = createApiKeysService(createApiKeysRepo(db.kysely));
   const production = createProductionServices(config, db, secretKey, tenants, bus);
+  // Only tenants that use production: reading another's lines would create its plant database.
+  const tenantLines = async (tenantId: string) => ((await production.plantTenants()).some((tenant) => tenant.tenantId === tenantId) ? production.structure.listLines(tenantId) : null);
+  const apiKeys = createApiKeysService(createApiKeysRepo(db.kysely), {
+    lineIds: async (tenantId) => {
+      try {
+        return ((await tenantLines(tenantId)) ?? []).map((line) => line.line_id);
+      } catch (error) {
+        throw plantProblem(error);
+      }
+    },
+  });
   const telemetry = createTelemetryService({ repo: createTelemetryRepo(db.kysely, db.dialect), db });
   const alertRulesRepo = createAlertRulesRepo(db.kysely);
   const alertRules = createAlertRulesService({ repo: alertRulesRepo, telemetry, production: production.production });
@@ -107,8 +118,7 @@ export function createServices(config: Config, db: Db, secretKey: string, shared
     mail: notifications.notificationsDispatch,
     smtpConfigured: config.smtpUrl !== undefined,
     production: {
-      // Only tenants that use production: reading another's lines would create its plant database.
-      lines: async (tenantId) => ((await production.plantTenants()).some((tenant) => tenant.tenantId === tenantId) ? production.structure.listLines(tenantId) : null),
+      lines: tenantLines,
       oee: (tenantId, query) => production.production.oee(tenantId, query),
     },
   });

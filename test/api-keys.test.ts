@@ -11,13 +11,33 @@ forEachDialect('API keys', { tenants: 'Keys' }, (s) => {
   };
   let keyA: { id: string; key: string };
   let keyB: { id: string; key: string };
+  let linesA: number[];
+  const createLine = async (token: string, name: string) => {
+    const response = await s.server.api.post('/api/v1/production/lines', { line_name: name }, token);
+    assert.equal(response.status, 201, response.text);
+    return response.body.line_id as number;
+  };
 
   // The secret is all that follows `snk_<id>_` (it may itself contain `_`).
   const secretOf = (key: { id: string; key: string }) => key.key.slice(`snk_${key.id}_`.length);
 
   before(async () => {
-    keyA = await createKey(s.a.admin.token, { line_ids: [1, 2] });
+    linesA = [await createLine(s.a.admin.token, 'Press'), await createLine(s.a.admin.token, 'Packing')];
+    keyA = await createKey(s.a.admin.token, { line_ids: linesA });
     keyB = await createKey(s.b.admin.token);
+  });
+
+  it('refuses a key limited to lines the tenant does not have, and stores nothing', async () => {
+    const before = (await s.server.api.get('/api/v1/api-keys', s.b.admin.token)).body.items.length;
+    // Tenant B has no plant yet: no line id is one of its lines, not even tenant A's.
+    const foreign = await s.server.api.post('/api/v1/api-keys', { name: 'Foreign lines', scopes: ['production:write'], line_ids: [linesA[0]] }, s.b.admin.token);
+    assert.equal(foreign.status, 400, foreign.text);
+    assert.equal(foreign.body.errors[0].field, 'line_ids');
+    const missing = await s.server.api.post('/api/v1/api-keys', { name: 'Missing line', scopes: ['production:write'], line_ids: [linesA[0], Math.max(...linesA) + 1000] }, s.a.admin.token);
+    assert.equal(missing.status, 400, missing.text);
+    assert.match(missing.body.detail, new RegExp(`${Math.max(...linesA) + 1000}`));
+    assert.equal((await s.server.api.get('/api/v1/api-keys', s.b.admin.token)).body.items.length, before);
+    assert.equal((await s.server.api.get('/api/v1/api-keys', s.a.admin.token)).body.items.filter((k: { name: string }) => k.name === 'Missing line').length, 0);
   });
 
   it('shows the key once, in the answer that creates it, and never in a list or a read', async () => {
@@ -28,7 +48,7 @@ forEachDialect('API keys', { tenants: 'Keys' }, (s) => {
     assert.ok(list.body.items.some((k: { id: string }) => k.id === keyA.id));
     const one = await s.server.api.get(`/api/v1/api-keys/${keyA.id}`, s.a.admin.token);
     assert.equal(one.status, 200);
-    assert.deepEqual(one.body.line_ids, [1, 2]);
+    assert.deepEqual(one.body.line_ids, linesA);
     assert.deepEqual(one.body.scopes, ['production:write']);
     for (const text of [list.text, one.text]) {
       assert.ok(!text.includes(secretOf(keyA)), 'the secret must not be listed');

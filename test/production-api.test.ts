@@ -266,7 +266,8 @@ forEachDialect('production API', { tenants: 'Prod' }, (ctx) => {
   });
 
   it('refuses detections from an API key limited to other lines', async () => {
-    const created = await api().post('/api/v1/api-keys', { name: 'Other line scanner', scopes: ['production:write'], line_ids: [a.line + 1000] }, ctx.a.admin.token);
+    const other = (await api().post(`${P}/lines`, { line_name: 'Other line' }, ctx.a.admin.token)).body as { line_id: number };
+    const created = await api().post('/api/v1/api-keys', { name: 'Other line scanner', scopes: ['production:write'], line_ids: [other.line_id] }, ctx.a.admin.token);
     assert.equal(created.status, 201, created.text);
     const count = async () => (await api().get(`${P}/lines/${a.line}/detections?limit=1000`, ctx.a.admin.token)).body.items.length as number;
     const before = await count();

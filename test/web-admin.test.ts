@@ -176,14 +176,19 @@ forEachDialect('web UI: administration and integrations', { env: { SENTINEL_SYNC
     assert.ok(fieldMessage(bad.text, 'line_ids'));
     assert.equal((await ctx.server.api.get('/api/v1/api-keys', ctx.a.admin.token)).body.items.length, 0);
 
-    const created = await admin.post('/admin/api-keys', [['name', 'Press 1'], ['scopes', 'production:write'], ['scopes', 'telemetry:write'], ['line_ids', '3, 7']]);
+    const unknownLine = await admin.post('/admin/api-keys', [['name', 'Press 1'], ['scopes', 'production:write'], ['line_ids', '3']]);
+    assert.equal(unknownLine.status, 400, 'a line the tenant does not have');
+    assert.ok(fieldMessage(unknownLine.text, 'line_ids'));
+    const lineIds: number[] = [];
+    for (const name of ['Press', 'Packing']) lineIds.push((await ctx.server.api.post('/api/v1/production/lines', { line_name: name }, ctx.a.admin.token)).body.line_id);
+    const created = await admin.post('/admin/api-keys', [['name', 'Press 1'], ['scopes', 'production:write'], ['scopes', 'telemetry:write'], ['line_ids', lineIds.join(', ')]]);
     assert.equal(created.status, 201);
     assert.equal(created.headers.get('cache-control'), 'no-store');
     const key = /value="(snk_[^"]+)"/.exec(created.text)?.[1];
     assert.ok(key, 'the key is on the page');
     const self = await ctx.server.api.request('GET', '/api/v1/api-keys/self', { headers: { 'x-api-key': key } });
     assert.equal(self.status, 200);
-    assert.deepEqual(self.body.line_ids, [3, 7]);
+    assert.deepEqual(self.body.line_ids, lineIds);
     const list = await admin.get('/admin/api-keys');
     assert.equal(list.text.includes(key), false, 'never shown again');
     assert.match(list.text, /Press 1/);

@@ -19,7 +19,9 @@ forEachDialect('web UI administration in a browser', { env: { SENTINEL_SYNC: 'of
   before(async () => {
     const created = await ctx.server.api.post('/api/v1/integrations', { name: `Edge ${XSS}`, type: 'grafana', config: { url: 'http://127.0.0.1:1' }, secret: 'glsa_never_shown' }, ctx.a.admin.token);
     integrationId = created.body.id;
-    await ctx.server.api.post('/api/v1/api-keys', { name: 'Press line devices', scopes: ['production:write'], line_ids: [1, 2] }, ctx.a.admin.token);
+    const lineIds: number[] = [];
+    for (const name of ['Press', 'Packing']) lineIds.push((await ctx.server.api.post('/api/v1/production/lines', { line_name: name }, ctx.a.admin.token)).body.line_id);
+    await ctx.server.api.post('/api/v1/api-keys', { name: 'Press line devices', scopes: ['production:write'], line_ids: lineIds }, ctx.a.admin.token);
     templateId = (await ctx.server.api.get('/api/v1/dashboards', ctx.a.admin.token)).body.items.find((template: { role: string }) => template.role === 'ADMIN').template_id;
     browser = await launchBrowser();
     admin = await signedInContext(browser, ctx.server, ctx.a.admin.username, '/integrations');

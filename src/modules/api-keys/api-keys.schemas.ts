@@ -32,7 +32,7 @@ export const CreateApiKeyBody = Type.Object(
       minItems: 1, maxItems: API_KEY_SCOPES.length, uniqueItems: true,
       description: `Permissions the key holds, each one the creator holds too: ${API_KEY_SCOPES.join(', ')}`,
     }),
-    line_ids: Type.Optional(Type.Array(LineId, { minItems: 1, maxItems: 1000, uniqueItems: true, description: 'Limit production writes to these lines' })),
+    line_ids: Type.Optional(Type.Array(LineId, { minItems: 1, maxItems: 1000, uniqueItems: true, description: 'Limit production writes to these lines, each a production line of the tenant (400 otherwise)' })),
     expires_at: Type.Optional(Type.String({ format: 'date-time', description: 'After this instant the key is refused; in the future' })),
     ...TenantQuery,
   },

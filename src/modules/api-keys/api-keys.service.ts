@@ -64,7 +64,12 @@ interface CachedKey {
   lastUsedAt: number;
 }
 
-export function createApiKeysService(repo: ApiKeysRepo) {
+/** What key creation needs from production: the ids of the tenant's lines (none when it has no plant). */
+export interface TenantLines {
+  lineIds(tenantId: string): Promise<number[]>;
+}
+
+export function createApiKeysService(repo: ApiKeysRepo, lines: TenantLines) {
   const cache = new Map<string, CachedKey>();
 
   async function load(id: string, now: number): Promise<CachedKey | undefined> {
@@ -91,6 +96,12 @@ export function createApiKeysService(repo: ApiKeysRepo) {
       const now = Date.now();
       const expiresAt = input.expires_at === undefined ? null : Date.parse(input.expires_at);
       if (expiresAt !== null && expiresAt <= now) throw badRequest('expires_at must be in the future', [{ field: 'expires_at', message: 'is in the past' }]);
+      if (input.line_ids !== undefined) {
+        // A key limited to a line the tenant does not have would write nowhere, or to whatever line gets that id later.
+        const known = new Set(await lines.lineIds(tenantId));
+        const unknown = input.line_ids.filter((lineId) => !known.has(lineId));
+        if (unknown.length > 0) throw badRequest(`No such production line: ${unknown.slice(0, 20).join(', ')}`, [{ field: 'line_ids', message: 'must each be a production line of the tenant' }]);
+      }
       const id = newId(now);
       const secret = randomBytes(32).toString('base64url');
       const row: ApiKeyRow = {
