@@ -37,6 +37,11 @@ forEachDialect('integrations API', { tenants: 'Integrations' }, (ctx) => {
       [{ ...GRAFANA, name: 'x', config: { url: 'http://x', poll_interval_seconds: 1 } }, 'config.poll_interval_seconds'],
       [{ ...GRAFANA, name: 'x', config: { url: 'http://x', verify_tls: 'no' } }, 'config.verify_tls'],
       [{ ...GRAFANA, name: 'x', config: { url: 'http://x', surprise: 1 } }, 'config.surprise'],
+      // Where cloud metadata services answer, written every way a URL can name it.
+      [{ ...GRAFANA, name: 'x', config: { url: 'http://169.254.169.254/latest/meta-data/' } }, 'config.url'],
+      [{ ...GRAFANA, name: 'x', config: { url: 'http://[::ffff:169.254.169.254]/' } }, 'config.url'],
+      [{ ...GRAFANA, name: 'x', config: { url: 'http://[fe80::1]:3000/' } }, 'config.url'],
+      [{ ...GRAFANA, name: 'x', config: { url: 'http://0.0.0.0:3000/' } }, 'config.url'],
       [{ ...GRAFANA, name: 'x', secret: undefined }, 'secret'],
       [{ ...GRAFANA, name: 'x', tenant_id: ctx.b.id }, 'tenant_id'],
       [{ ...GRAFANA, name: 'x', enabled: 'true' }, 'enabled'],
@@ -86,6 +91,7 @@ forEachDialect('integrations API', { tenants: 'Integrations' }, (ctx) => {
     assert.equal(secretsAfter.length, secretsBefore.length, 'the old secret is deleted when replaced');
     assert.equal((await ctx.server.api.patch(`/api/v1/integrations/${id}`, { secret: null }, ctx.a.admin.token)).status, 400, 'grafana needs a credential');
     assert.equal((await ctx.server.api.patch(`/api/v1/integrations/${id}`, { config: { url: 'nope' } }, ctx.a.admin.token)).status, 400);
+    assert.equal((await ctx.server.api.patch(`/api/v1/integrations/${id}`, { config: { url: 'http://169.254.169.254/' } }, ctx.a.admin.token)).status, 400, 'a link-local address');
     assert.equal((await ctx.server.api.patch(`/api/v1/integrations/${id}`, { type: 'splunk' }, ctx.a.admin.token)).status, 400, 'the type cannot change');
     assert.equal((await ctx.server.api.patch(`/api/v1/integrations/${id}`, {}, ctx.a.admin.token)).status, 400);
     const unchanged = await ctx.server.api.get(`/api/v1/integrations/${id}`, ctx.a.admin.token);

@@ -6,7 +6,7 @@ import { makeAlert, makeIntegration } from './helpers/factories.ts';
 import { startSmtpSink } from './helpers/smtp-sink.ts';
 import { forEachDialect, type DialectSuite } from './helpers/suite.ts';
 import { startWebhookReceiver } from './helpers/webhook-receiver.ts';
-import { isForbiddenAddress } from '../src/modules/notifications/senders.ts';
+import { isForbiddenAddress } from '../src/platform/net/outbound-address.ts';
 
 const sink = await startSmtpSink();
 const authSink = await startSmtpSink({ user: 'mailer', password: 'Sm7p-p@ss word' });

@@ -3,6 +3,7 @@ import { isUniqueViolation } from '../../platform/db/errors.ts';
 import type { IntegrationRow } from './integrations.tables.ts';
 import { HttpError, badRequest, conflict, fieldErrors, notFound, type FieldError } from '../../platform/http/errors.ts';
 import { decodeCursor, toPage } from '../../platform/http/pagination.ts';
+import { urlNamesForbiddenAddress } from '../../platform/net/outbound-address.ts';
 import { buildAjv } from '../../platform/http/validation.ts';
 import { newId, toIso, toIsoOrNull } from '../../platform/ids.ts';
 import { SecretStoreError, type SecretStore } from '../../platform/secrets/types.ts';
@@ -32,6 +33,9 @@ function validConfig(definition: ProviderDefinition, config: Record<string, unkn
   const copy = structuredClone(config);
   const validate = validatorFor(`config:${definition.type}`, definition.configSchema);
   if (!validate(copy)) throw badRequest(`The config is not valid for a ${definition.type} integration`, schemaErrors('config', validate));
+  if (urlNamesForbiddenAddress(String(copy.url))) {
+    throw badRequest(`The config is not valid for a ${definition.type} integration`, [{ field: 'config.url', message: 'must not be a link-local, multicast or unspecified address' }]);
+  }
   return copy;
 }
 

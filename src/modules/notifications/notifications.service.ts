@@ -10,7 +10,7 @@ import type {
   ChannelType, ChannelView, CreateChannelInput, DeliveryEvent, DeliveryView, ListDeliveriesInput, UpdateChannelInput,
 } from './notifications.schemas.ts';
 import type { NotificationChannelRow, NotificationDeliveryRow } from './notifications.tables.ts';
-import { isForbiddenAddress } from './senders.ts';
+import { urlNamesForbiddenAddress } from '../../platform/net/outbound-address.ts';
 
 type ConfigInput = CreateChannelInput['config'];
 type ConfigKey = keyof ConfigInput;
@@ -30,7 +30,7 @@ function checkSettings(type: ChannelType, config: Partial<Record<ConfigKey, unkn
     if (value != null && !settings.allowed.includes(key as ConfigKey)) errors.push({ field: `config.${key}`, message: `is not a setting of ${type} channels` });
   }
   for (const key of settings.required) if (config[key] == null) errors.push({ field: `config.${key}`, message: `is required for ${type} channels` });
-  if (typeof config.url === 'string' && URL.canParse(config.url) && isForbiddenAddress(new URL(config.url).hostname)) {
+  if (typeof config.url === 'string' && urlNamesForbiddenAddress(config.url)) {
     errors.push({ field: 'config.url', message: 'must not be a link-local, multicast or unspecified address' });
   }
   if (errors.length > 0) throw badRequest(`The config is not valid for a ${type} channel`, errors);

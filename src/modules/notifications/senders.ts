@@ -5,6 +5,7 @@
 import { createHmac } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
+import { isForbiddenAddress } from '../../platform/net/outbound-address.ts';
 import type { Transporter } from 'nodemailer';
 import type { ChannelType } from './notifications.schemas.ts';
 import type { EmailMessage, Payload } from './messages.ts';
@@ -38,24 +39,6 @@ export interface Destination {
 /** `X-Sentinel-Signature` for a body sent at `unixSeconds` (docs/notifications.md tells receivers how to check it). */
 export function signature(secret: string, unixSeconds: number, rawBody: string): string {
   return `t=${unixSeconds},v1=${createHmac('sha256', secret).update(`${unixSeconds}.${rawBody}`).digest('hex')}`;
-}
-
-/**
- * Addresses a webhook may never reach: link-local (cloud metadata services answer there, e.g.
- * 169.254.169.254), the unspecified address and multicast. Loopback and private networks stay
- * allowed: a self-hosted Sentinel's receivers are often on them.
- */
-export function isForbiddenAddress(address: string): boolean {
-  let ip = address.toLowerCase().replace(/^\[|\]$/g, '').replace(/^::ffff:(?=\d+\.)/, '');
-  // An IPv4-mapped IPv6 address as URL parsing writes it (::ffff:a9fe:a9fe) is that IPv4 address.
-  const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(ip);
-  if (mapped) ip = [parseInt(mapped[1]!, 16) >> 8, parseInt(mapped[1]!, 16) & 255, parseInt(mapped[2]!, 16) >> 8, parseInt(mapped[2]!, 16) & 255].join('.');
-  if (isIP(ip) === 4) {
-    const [a, b] = ip.split('.').map(Number) as [number, number];
-    return a === 0 || (a === 169 && b === 254) || a >= 224;
-  }
-  if (isIP(ip) === 6) return ip === '::' || /^fe[89ab]/.test(ip) || ip.startsWith('ff') || ip === 'fd00:ec2::254';
-  return false;
 }
 
 /** Refuses a URL whose host is, or resolves to, a forbidden address (checked before every send). */
