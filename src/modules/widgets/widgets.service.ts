@@ -8,7 +8,7 @@ import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { Principal } from '../../platform/auth/principal.ts';
 import { TENANT_ROLES, type TenantRole } from '../../platform/auth/permissions.ts';
 import { badRequest, forbidden, HttpError, notFound, type FieldError } from '../../platform/http/errors.ts';
-import { buildAjv } from '../../platform/http/validation.ts';
+import { buildAjv, type SchemaCompiler } from '../../platform/http/validation.ts';
 import { newId, toIso } from '../../platform/ids.ts';
 import { plantProblem } from '../production/plant-problems.ts';
 import type { OeeScope } from '../production/production.service.ts';
@@ -98,7 +98,7 @@ export function createWidgetsService(deps: WidgetsDeps) {
   const strict = buildAjv({ coerceTypes: false, useDefaults: false });
   const requestValidators = new Map<string, ValidateFunction>();
   const savedValidators = new Map<string, ValidateFunction>();
-  const validator = (cache: Map<string, ValidateFunction>, ajv: ReturnType<typeof buildAjv>, source: DataSource, schema: object) => {
+  const validator = (cache: Map<string, ValidateFunction>, ajv: SchemaCompiler, source: DataSource, schema: object) => {
     let validate = cache.get(source.id);
     if (validate === undefined) {
       validate = ajv.compile(schema);
