@@ -1,6 +1,7 @@
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'undici';
+import { Value } from 'typebox/value';
 import { ProviderError } from '../../src/modules/integrations/vendor-http.ts';
 import { NOTABLE_SEARCH, normalizeNotable, parseExportStream } from '../../src/modules/integrations/providers/splunk/alerts.ts';
 import { definition } from '../../src/modules/integrations/providers/splunk/index.ts';
@@ -42,6 +43,8 @@ describe('splunk provider', () => {
     for (const key of Object.keys(sim.faults)) delete (sim.faults as Record<string, unknown>)[key];
     sim.requests.length = 0;
     sim.searches.length = 0;
+    sim.sessions.clear();
+    sim.control.sessionIdleMs = 3_600_000;
     ctx = ctxFor(sim.url, sim.token);
   });
 
@@ -294,6 +297,56 @@ describe('splunk provider', () => {
       await rejectsWith(provider.fetchAlerts!(ctxFor(sim.url, 'wrong'), undefined), 'auth');
       sim.faults.latencyMs = 400;
       await rejectsWith(provider.fetchAlerts!(ctxFor(sim.url, sim.token, 150), undefined), 'timeout');
+    });
+  });
+
+  describe('username and password (session key from /services/auth/login)', () => {
+    const user = { username: 'sentinel-svc', password: 'S3ntinel!pass' };
+    const logins = () => sim.requests.filter((r) => r.path === '/services/auth/login');
+
+    test('logs in once with a form, then sends `Authorization: Splunk <key>`', async () => {
+      const userCtx = ctxFor(sim.url, user);
+      const result = await provider.check(userCtx);
+      assert.equal(result.ok, true, result.detail);
+      await provider.fetchStatus(userCtx);
+      assert.equal(logins().length, 1);
+      const form = new URLSearchParams(logins()[0]!.body);
+      assert.equal(logins()[0]!.method, 'POST');
+      assert.deepEqual([form.get('username'), form.get('password'), form.get('output_mode')], [user.username, user.password, 'json']);
+      const info = sim.requests.filter((r) => r.path === '/services/server/info');
+      assert.ok(info.length >= 2);
+      const [key] = [...sim.sessions.keys()];
+      for (const call of info) assert.equal(call.headers.authorization, `Splunk ${key}`);
+      assert.equal(Value.Check(definition.secretSchema, user), true);
+    });
+
+    test('a session that idled out (401) logs in again once and the call succeeds', async () => {
+      const userCtx = ctxFor(sim.url, user);
+      await provider.fetchStatus(userCtx);
+      sim.sessions.clear(); // Splunk forgot the session (timed out or restarted)
+      const report = await provider.fetchStatus(userCtx);
+      assert.equal(report.status, 'online');
+      assert.equal(logins().length, 2);
+      assert.equal(sim.requests.filter((r) => r.headers.authorization !== undefined && r.path === '/services/server/info').length, 3);
+      const alerts = await provider.fetchAlerts!(userCtx, undefined);
+      assert.ok(alerts.length > 0);
+      assert.equal(logins().length, 2);
+    });
+
+    test('a wrong password → auth naming the user, never the password; a fresh key refused → auth, no loop', async () => {
+      const wrong = { username: user.username, password: 'not-the-password' };
+      const result = await provider.check(ctxFor(sim.url, wrong));
+      assert.equal(result.ok, false);
+      assert.equal(result.reason, 'auth');
+      assert.match(result.detail, /rejected the username or password of user "sentinel-svc"/);
+      assert.doesNotMatch(result.detail, /not-the-password/);
+      const error = await rejectsWith(provider.fetchStatus(ctxFor(sim.url, wrong)), 'auth');
+      assert.doesNotMatch(error.message, /not-the-password/);
+
+      sim.control.sessionIdleMs = -1; // every key is refused, even a fresh one
+      sim.requests.length = 0;
+      await rejectsWith(provider.fetchStatus(ctxFor(sim.url, user)), 'auth', /fresh session key/);
+      assert.equal(logins().length, 1);
     });
   });
 

@@ -1,8 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { sendJson, sendText, startSimulator, type SimRequest, type Simulator } from './base.ts';
 
 /*
- * Splunk Enterprise (+ ES) management-port simulator: Bearer-token auth, server/info, the splunkd
+ * Splunk Enterprise (+ ES) management-port simulator: Bearer-token auth or session keys from
+ * /services/auth/login (401 once idle past the session timeout), server/info, the splunkd
  * health tree, and the streaming v2 export endpoint answering NDJSON in several chunks (a preview
  * set first, then the final rows) over mutable ES notables, which `notable_update` can close. The v1 search endpoints answer 404 as
  * on Splunk 9.0.1+ where they are disabled.
@@ -38,12 +40,18 @@ export interface SplunkSimControl {
   healthEndpoint: boolean;
   /** Whether Enterprise Security is installed (false: the `notable` macro does not exist → 400). */
   esInstalled: boolean;
+  /** A session key unused for this long answers 401 (Splunk's session timeout, 1 h by default). */
+  sessionIdleMs: number;
 }
 
 export interface SplunkSimulator extends Simulator {
   data: SplunkSimData;
   control: SplunkSimControl;
   token: string;
+  /** Users that may log in through /services/auth/login (username → password). */
+  users: Record<string, string>;
+  /** Live session keys → when each was last used (epoch ms). */
+  sessions: Map<string, number>;
   /** The export searches received (search, earliest_time, latest_time), for assertions. */
   searches: { search: string; earliest_time: string | null; latest_time: string | null }[];
 }
@@ -295,10 +303,40 @@ async function streamExport(sim: { data: SplunkSimData; control: SplunkSimContro
   res.end();
 }
 
-export async function startSplunkSimulator(options: { token?: string; data?: SplunkSimData; control?: Partial<SplunkSimControl> } = {}): Promise<SplunkSimulator> {
+/** POST /services/auth/login: a form with username and password → a session key (JSON with output_mode=json, else XML). */
+function login(state: SplunkSimulator, req: SimRequest, res: ServerResponse): void {
+  const form = new URLSearchParams(req.body);
+  const username = form.get('username') ?? '';
+  const json = (form.get('output_mode') ?? req.query.get('output_mode')) === 'json';
+  if (username === '' || state.users[username] === undefined || state.users[username] !== form.get('password')) {
+    return json
+      ? sendJson(res, 401, { messages: [{ type: 'WARN', text: 'Login failed' }] })
+      : sendText(res, 401, '<response><messages><msg type="WARN">Login failed</msg></messages></response>', 'text/xml');
+  }
+  const key = randomBytes(24).toString('base64url');
+  state.sessions.set(key, Date.now());
+  return json ? sendJson(res, 200, { sessionKey: key, message: '', code: '' }) : sendText(res, 200, `<response><sessionKey>${key}</sessionKey></response>`, 'text/xml');
+}
+
+/** Whether the Authorization header is the token, or a session key still in use (its idle time restarts). */
+function authenticated(state: SplunkSimulator, authorization: string): boolean {
+  if (authorization === `Bearer ${state.token}`) return true;
+  const key = /^Splunk (\S+)$/.exec(authorization)?.[1];
+  const lastUsed = key === undefined ? undefined : state.sessions.get(key);
+  if (key === undefined || lastUsed === undefined) return false;
+  if (Date.now() - lastUsed > state.control.sessionIdleMs) {
+    state.sessions.delete(key);
+    return false;
+  }
+  state.sessions.set(key, Date.now());
+  return true;
+}
+
+export async function startSplunkSimulator(options: { token?: string; users?: Record<string, string>; data?: SplunkSimData; control?: Partial<SplunkSimControl> } = {}): Promise<SplunkSimulator> {
   const token = options.token ?? 'eyJraWQiOiJzcGx1bmsuc2VjcmV0IiwiYWxnIjoiSFM1MTIifQ.sim-token';
+  const users = options.users ?? { 'sentinel-svc': 'S3ntinel!pass' };
   const data = options.data ?? defaultSplunkData();
-  const control: SplunkSimControl = { quotaFailures: 0, chunkDelayMs: 5, healthEndpoint: true, esInstalled: true, ...options.control };
+  const control: SplunkSimControl = { quotaFailures: 0, chunkDelayMs: 5, healthEndpoint: true, esInstalled: true, sessionIdleMs: 3_600_000, ...options.control };
   const searches: SplunkSimulator['searches'] = [];
   // The handler reads through `holder` so that tests may replace `sim.data` or `sim.control` wholesale.
   const holder: { sim?: SplunkSimulator } = {};
@@ -306,8 +344,8 @@ export async function startSplunkSimulator(options: { token?: string; data?: Spl
   const base = await startSimulator(
     async (req, res) => {
       const state = holder.sim!;
-      const auth = req.headers.authorization ?? '';
-      if (auth !== `Bearer ${token}`) return sendJson(res, 401, UNAUTHENTICATED);
+      if (req.method === 'POST' && req.path === '/services/auth/login') return login(state, req, res);
+      if (!authenticated(state, req.headers.authorization ?? '')) return sendJson(res, 401, UNAUTHENTICATED);
       const jsonMode = req.query.get('output_mode') === 'json';
 
       if (req.method === 'GET' && req.path === '/services/server/info') {
@@ -352,6 +390,6 @@ export async function startSplunkSimulator(options: { token?: string; data?: Spl
     },
   );
 
-  holder.sim = Object.assign(base, { data, control, token, searches });
+  holder.sim = Object.assign(base, { data, control, token, users, sessions: new Map<string, number>(), searches });
   return holder.sim;
 }

@@ -3,7 +3,7 @@ import type { Severity } from '../../../security-domain/vocabulary.ts';
 import { ProviderError } from '../../vendor-http.ts';
 import { plainSeverity } from '../common.ts';
 import type { NormalizedAlert, ProviderContext } from '../types.ts';
-import { authHeaders, type SplunkMessage } from './client.ts';
+import { splunkRequest, type SplunkMessage } from './client.ts';
 
 /** The search that lists open notables: the `notable` macro merges the incident-review state. */
 export const NOTABLE_SEARCH = 'search `notable` | search status_end="false"';
@@ -97,10 +97,9 @@ export async function fetchAlerts(ctx: ProviderContext): Promise<NormalizedAlert
     output_mode: 'json',
   });
   // The export is read-only, so retrying a 503 (search concurrency quota) is safe.
-  const res = await ctx.http.request({
+  const res = await splunkRequest(ctx, {
     method: 'POST',
     path: '/services/search/v2/jobs/export',
-    headers: { ...authHeaders(ctx), accept: 'application/json' },
     body: form,
     retry: true,
     acceptStatus: [400],
