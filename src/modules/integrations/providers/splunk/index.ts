@@ -14,8 +14,9 @@ import { fetchStatus, serverInfo } from './status.ts';
  *   username and password exchanged for a session key (POST /services/auth/login), sent as
  *   `Authorization: Splunk <key>` and renewed once when Splunk answers 401 (the session idled out).
  * - Status: GET /services/server/info and GET /services/server/health/splunkd (both output_mode=json).
- * - Alerts: ES notables through the streaming v2 export endpoint (POST /services/search/v2/jobs/export),
- *   never the v1 /services/search/jobs/* endpoints (disabled since Splunk 9.0.1).
+ * - Alerts: ES notables through a search job (POST /services/search/v2/jobs → poll dispatchState →
+ *   results by count/offset → DELETE); the v1 /services/search/jobs root only when v2 is unknown
+ *   (Splunk before 9.0.1).
  * - Write-back (opt-in, write_back_resolutions): POST /services/notable_update closes notables.
  * See docs/providers/splunk.md.
  */
