@@ -32,6 +32,7 @@ describe('meraki provider', () => {
     sim.data = defaultMerakiData({ organizationId: sim.organizationId });
     for (const key of Object.keys(sim.faults)) delete (sim.faults as Record<string, unknown>)[key];
     sim.requests.length = 0;
+    sim.authSchemes = 'both';
     ctx = ctxFor(sim.apiUrl, sim.apiKey, sim.organizationId);
   });
 
@@ -43,6 +44,17 @@ describe('meraki provider', () => {
       assert.equal(call.path, '/api/v1/organizations/549236');
       assert.equal(call.headers['x-cisco-meraki-api-key'], sim.apiKey);
     });
+
+    for (const scheme of ['bearer', 'header'] as const) {
+      test(`a Meraki that accepts only the ${scheme === 'bearer' ? 'Authorization: Bearer' : 'X-Cisco-Meraki-API-Key'} scheme still works`, async () => {
+        sim.authSchemes = scheme;
+        assert.equal((await provider.check(ctx)).ok, true);
+        assert.equal((await provider.fetchStatus(ctx)).assets.length, 2_500);
+        const call = sim.requests.at(-1)!;
+        assert.equal(call.headers.authorization, `Bearer ${sim.apiKey}`);
+        assert.equal(call.headers['x-cisco-meraki-api-key'], sim.apiKey);
+      });
+    }
 
     test('bad key → ok:false without the key in the detail', async () => {
       const result = await provider.check(ctxFor(sim.apiUrl, 'deadbeef-wrong', sim.organizationId));
