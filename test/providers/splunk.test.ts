@@ -40,6 +40,7 @@ describe('splunk provider', () => {
     sim.control.healthEndpoint = true;
     sim.control.esInstalled = true;
     delete sim.control.jobFatal;
+    delete sim.control.resultsBody;
     sim.control.jobPolls = 2;
     sim.control.jobNeverFinishes = false;
     sim.control.searchApi = 'v2';
@@ -322,6 +323,15 @@ describe('splunk provider', () => {
       sim.data.notables = Array.from({ length: 25 }, (_, i) => ({ ...template, event_id: `bulk-${i}` }));
       await rejectsWith(fetchAlerts(ctx, undefined, { ...DEFAULT_SEARCH_OPTIONS, pollIntervalMs: 5, pageSize: 10, maxPages: 2 }), 'vendor_error', /more than 20 open notables/);
       assert.equal(sim.deletedJobs.length, 1);
+    });
+
+    test('an empty or HTML 200 answer to the results is bad_response, not "no open notables"', async () => {
+      sim.control.jobPolls = 0;
+      for (const body of ['', '<html><body>Splunk is restarting</body></html>']) {
+        sim.control.resultsBody = body;
+        await rejectsWith(provider.fetchAlerts!(ctx, undefined), 'bad_response', /not JSON/);
+        assert.ok(sim.requests.some((r) => r.path.endsWith('/results')));
+      }
     });
 
     test('a Splunk before 9.0.1 (no v2 endpoints): the v1 search jobs are used', async () => {

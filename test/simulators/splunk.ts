@@ -39,6 +39,8 @@ export interface SplunkSimControl {
   jobNeverFinishes: boolean;
   /** When set, new jobs end FAILED with this FATAL message. */
   jobFatal?: string;
+  /** When set, a finished job's results answer HTTP 200 with this body (an odd answer). */
+  resultsBody?: string;
   /** `v2`: /services/search/v2/jobs (Splunk 9.0.1+, v1 disabled); `v1`: only /services/search/jobs (before 9.0.1). */
   searchApi: 'v1' | 'v2';
   /** Whether the health endpoint exists (false: 404, as on instances without the health report). */
@@ -321,6 +323,7 @@ function searchJobs(sim: SplunkSimulator, root: string, req: SimRequest, res: Se
       messages: state === 'FAILED' ? [{ type: 'FATAL', text: job.fatal }] : [],
     }));
   }
+  if (state !== 'RUNNING' && sim.control.resultsBody !== undefined) return sendText(res, 200, sim.control.resultsBody, 'text/html');
   if (state === 'RUNNING' || job.rows.length === 0) {
     res.writeHead(204);
     return void res.end();

@@ -139,7 +139,8 @@ async function jobResults(ctx: ProviderContext, job: string, o: SplunkSearchOpti
   const rows: ResultRow[] = [];
   for (let page = 0; page < o.maxPages; page++) {
     const res = await splunkRequest(ctx, { path: `${job}/results`, query: { output_mode: 'json', count: o.pageSize, offset: page * o.pageSize } });
-    if (res.status === 204 || res.text.trim() === '') return rows;
+    // Only 204 means "no results": an empty or odd 200 fails (bad_response) rather than resolve every notable.
+    if (res.status === 204) return rows;
     const body = res.json<{ results?: unknown; messages?: unknown }>();
     const fatal = fatalText(body?.messages);
     if (fatal !== undefined) throw new ProviderError('vendor_error', `Splunk search failed: ${fatal}`);
