@@ -378,6 +378,16 @@ describe('splunk provider', () => {
       assert.equal(Value.Check(definition.secretSchema, user), true);
     });
 
+    test('a login answered in XML (Splunk\'s default format) works too', async () => {
+      sim.control.loginAnswersXml = true;
+      try {
+        assert.equal((await provider.check(ctxFor(sim.url, user))).ok, true);
+        assert.equal(logins().length, 1);
+      } finally {
+        delete sim.control.loginAnswersXml;
+      }
+    });
+
     test('a session that idled out (401) logs in again once and the call succeeds', async () => {
       const userCtx = ctxFor(sim.url, user);
       await provider.fetchStatus(userCtx);

@@ -47,6 +47,8 @@ export interface SplunkSimControl {
   healthEndpoint: boolean;
   /** Whether Enterprise Security is installed (false: the `notable` macro does not exist → 400). */
   esInstalled: boolean;
+  /** The login answers XML whatever output_mode asks (as some Splunk versions do). */
+  loginAnswersXml?: boolean;
   /** A session key unused for this long answers 401 (Splunk's session timeout, 1 h by default). */
   sessionIdleMs: number;
 }
@@ -341,7 +343,7 @@ function searchJobs(sim: SplunkSimulator, root: string, req: SimRequest, res: Se
 function login(state: SplunkSimulator, req: SimRequest, res: ServerResponse): void {
   const form = new URLSearchParams(req.body);
   const username = form.get('username') ?? '';
-  const json = (form.get('output_mode') ?? req.query.get('output_mode')) === 'json';
+  const json = (form.get('output_mode') ?? req.query.get('output_mode')) === 'json' && !state.control.loginAnswersXml;
   if (username === '' || state.users[username] === undefined || state.users[username] !== form.get('password')) {
     return json
       ? sendJson(res, 401, { messages: [{ type: 'WARN', text: 'Login failed' }] })

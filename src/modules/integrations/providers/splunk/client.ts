@@ -44,9 +44,11 @@ async function login(ctx: ProviderContext, username: string, password: string): 
     retry: true,
   });
   if (res.status === 400 || res.status === 401) throw new ProviderError('auth', `Splunk rejected the username or password of user "${username}" (HTTP ${res.status})`, res.status);
-  const body = res.json<{ sessionKey?: unknown }>();
-  if (typeof body?.sessionKey !== 'string' || body.sessionKey === '') throw new ProviderError('bad_response', 'Splunk: POST /services/auth/login answered without a sessionKey');
-  return body.sessionKey;
+  // JSON as asked; Splunk's default XML (<response><sessionKey>…</sessionKey></response>) is read too.
+  const xmlKey = /<sessionKey>\s*([^<\s]+)\s*<\/sessionKey>/.exec(res.text)?.[1];
+  const key = xmlKey ?? res.json<{ sessionKey?: unknown }>()?.sessionKey;
+  if (typeof key !== 'string' || key === '') throw new ProviderError('bad_response', 'Splunk: POST /services/auth/login answered without a sessionKey');
+  return key;
 }
 
 /** The cached session key, or one login shared by concurrent calls. */
