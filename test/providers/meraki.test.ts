@@ -32,6 +32,7 @@ describe('meraki provider', () => {
     sim.data = defaultMerakiData({ organizationId: sim.organizationId });
     for (const key of Object.keys(sim.faults)) delete (sim.faults as Record<string, unknown>)[key];
     sim.requests.length = 0;
+    sim.authSchemes = 'both';
     ctx = ctxFor(sim.apiUrl, sim.apiKey, sim.organizationId);
   });
 
@@ -43,6 +44,17 @@ describe('meraki provider', () => {
       assert.equal(call.path, '/api/v1/organizations/549236');
       assert.equal(call.headers['x-cisco-meraki-api-key'], sim.apiKey);
     });
+
+    for (const scheme of ['bearer', 'header'] as const) {
+      test(`a Meraki that accepts only the ${scheme === 'bearer' ? 'Authorization: Bearer' : 'X-Cisco-Meraki-API-Key'} scheme still works`, async () => {
+        sim.authSchemes = scheme;
+        assert.equal((await provider.check(ctx)).ok, true);
+        assert.equal((await provider.fetchStatus(ctx)).assets.length, 2_500);
+        const call = sim.requests.at(-1)!;
+        assert.equal(call.headers.authorization, `Bearer ${sim.apiKey}`);
+        assert.equal(call.headers['x-cisco-meraki-api-key'], sim.apiKey);
+      });
+    }
 
     test('bad key → ok:false without the key in the detail', async () => {
       const result = await provider.check(ctxFor(sim.apiUrl, 'deadbeef-wrong', sim.organizationId));
@@ -159,6 +171,30 @@ describe('meraki provider', () => {
       assert.equal((await provider.fetchStatus(ctx)).assets.length, 2_500);
       sim.faults.status = { code: 500, count: 10 };
       await rejectsWith(provider.fetchStatus(ctx), 'vendor_error', /HTTP 500/);
+    });
+
+    test('a redirect on the same host (curl -L, as Meraki\'s docs call it) is followed with the key; POST keeps its body on 307', async () => {
+      sim.faults.redirect = { code: 308, count: 1 };
+      assert.equal((await provider.fetchStatus(ctx)).assets.length, 2_500);
+      const [moved, again] = sim.requests;
+      assert.equal(again!.path, moved!.path);
+      assert.equal(again!.query.get('perPage'), '1000');
+      assert.equal(again!.headers['x-cisco-meraki-api-key'], sim.apiKey);
+
+      sim.requests.length = 0;
+      sim.faults.redirect = { code: 307, count: 1 };
+      const writeCtx = ctxFor(sim.apiUrl, sim.apiKey, sim.organizationId);
+      const open = sim.data.alerts.find((a) => a.resolvedAt === null && a.dismissedAt === null)!;
+      assert.equal(await provider.writeBackResolutions!(writeCtx, [open.id]), 1);
+      assert.deepEqual(sim.requests.map((r) => [r.method, JSON.parse(r.body)]), [['POST', { alertIds: [open.id] }], ['POST', { alertIds: [open.id] }]]);
+      assert.notEqual(open.dismissedAt, null);
+    });
+
+    test('a redirect to another host is not followed (the key stays home) → bad_response naming the host', async () => {
+      sim.faults.redirect = { code: 302, count: 1, location: (path) => `http://127.0.0.2:9${path}` };
+      await rejectsWith(provider.fetchStatus(ctx), 'bad_response', /redirected \(HTTP 302\) to another host \(http:\/\/127\.0\.0\.2:9\)/);
+      sim.faults.redirect = { code: 301, count: 10 };
+      await rejectsWith(provider.fetchStatus(ctx), 'bad_response', /more than 5 redirects/);
     });
 
     test('bad JSON → bad_response; timeout → timeout', async () => {

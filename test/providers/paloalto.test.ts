@@ -6,7 +6,7 @@ import { createPaloAltoProvider, definition } from '../../src/modules/integratio
 import { parseUptime } from '../../src/modules/integrations/providers/paloalto/status.ts';
 import type { SecretValue } from '../../src/modules/integrations/providers/types.ts';
 import type { ProviderError } from '../../src/modules/integrations/vendor-http.ts';
-import { buildPaloAltoData, panTime, startPaloAltoSimulator, type PaloAltoSimulator } from '../simulators/paloalto.ts';
+import { buildPaloAltoData, panTime, startPaloAltoSimulator, UNAUTH_XML, type PaloAltoSimulator } from '../simulators/paloalto.ts';
 import { providerContext, rejectsWithKind } from '../helpers/providers.ts';
 
 const FAST: Partial<PaloAltoOptions> = { jobPollIntervalMs: 10, serverErrorBackoffMs: 10 };
@@ -123,7 +123,7 @@ describe('paloalto provider', () => {
       for (const r of sim.requests) assert.equal(r.headers['x-pan-key'], sim.apiKey);
     });
 
-    for (const code of [403, 22] as const) {
+    for (const code of [403, 22, 16] as const) {
       it(`re-keys once when the cached key is refused (code ${code}) and retries`, async () => {
         const ctx = userCtx();
         await provider.fetchStatus(ctx);
@@ -148,6 +148,12 @@ describe('paloalto provider', () => {
       } finally {
         sim.credentials.password = original;
       }
+    });
+
+    it('status="unauth" (code 16, HTTP 200) with an API key is auth with PAN-OS\'s words, not a malformed answer', async () => {
+      sim.faults.status = { code: 200, count: 1, body: UNAUTH_XML };
+      await rejects(provider.fetchStatus(keyCtx()), 'auth', /^PAN-OS unauthorized \(code 16\): Unauthorized request$/);
+      assert.equal(sim.stats.keygen, 0);
     });
 
     it('an API key the firewall times out (code 22) is auth (nothing to regenerate)', async () => {

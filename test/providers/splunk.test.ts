@@ -1,8 +1,9 @@
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'undici';
+import { Value } from 'typebox/value';
 import { ProviderError } from '../../src/modules/integrations/vendor-http.ts';
-import { NOTABLE_SEARCH, normalizeNotable, parseExportStream } from '../../src/modules/integrations/providers/splunk/alerts.ts';
+import { DEFAULT_SEARCH_OPTIONS, fetchAlerts, NOTABLE_SEARCH, normalizeNotable } from '../../src/modules/integrations/providers/splunk/alerts.ts';
 import { definition } from '../../src/modules/integrations/providers/splunk/index.ts';
 import type { ProviderContext } from '../../src/modules/integrations/providers/types.ts';
 import {
@@ -38,10 +39,18 @@ describe('splunk provider', () => {
     sim.control.quotaFailures = 0;
     sim.control.healthEndpoint = true;
     sim.control.esInstalled = true;
-    delete sim.control.streamFatal;
+    delete sim.control.jobFatal;
+    delete sim.control.resultsBody;
+    sim.control.jobPolls = 2;
+    sim.control.jobNeverFinishes = false;
+    sim.control.searchApi = 'v2';
+    sim.jobs.clear();
+    sim.deletedJobs.length = 0;
     for (const key of Object.keys(sim.faults)) delete (sim.faults as Record<string, unknown>)[key];
     sim.requests.length = 0;
     sim.searches.length = 0;
+    sim.sessions.clear();
+    sim.control.sessionIdleMs = 3_600_000;
     ctx = ctxFor(sim.url, sim.token);
   });
 
@@ -169,7 +178,7 @@ describe('splunk provider', () => {
   });
 
   describe('fetchAlerts', () => {
-    test('open notables of the last 30 days through the v2 export, normalised', async () => {
+    test('open notables of the last 30 days through a v2 search job (create, poll, results, delete), normalised', async () => {
       const alerts = await provider.fetchAlerts!(ctx, undefined);
       const byId = (prefix: string) => alerts.find((a) => a.external_id.startsWith(prefix))!;
       assert.equal(alerts.length, 6);
@@ -203,16 +212,23 @@ describe('splunk provider', () => {
       assert.equal(byId('40C25D9E').severity, 'info');
       assert.equal(byId('40C25D9E').vendor_severity, 'informational');
       assert.equal(byId('40C25D9E').asset, 'db-prod-01');
-      // The closed one (shown only in the preview set) is not there; the 3-day-old open one is.
+      // The closed one is not there; the 3-day-old open one is.
       assert.equal(alerts.some((a) => a.external_id.startsWith('51D36EAF')), false);
       assert.equal(alerts.some((a) => a.external_id.startsWith('62E47FB0')), true);
 
       assert.deepEqual(sim.searches, [{ search: NOTABLE_SEARCH, earliest_time: '-30d', latest_time: 'now' }]);
-      const call = sim.requests.at(-1)!;
-      assert.equal(call.method, 'POST');
-      assert.equal(call.path, '/services/search/v2/jobs/export');
-      assert.match(String(call.headers['content-type']), /application\/x-www-form-urlencoded/);
-      assert.equal(new URLSearchParams(call.body).get('output_mode'), 'json');
+      const create = sim.requests[0]!;
+      assert.equal(create.method, 'POST');
+      assert.equal(create.path, '/services/search/v2/jobs');
+      assert.match(String(create.headers['content-type']), /application\/x-www-form-urlencoded/);
+      assert.equal(new URLSearchParams(create.body).get('output_mode'), 'json');
+      assert.equal(new URLSearchParams(create.body).get('exec_mode'), 'normal');
+      const [sid] = sim.deletedJobs;
+      const job = `/services/search/v2/jobs/${sid}`;
+      // RUNNING twice, then DONE: three status polls before the results are read.
+      assert.deepEqual(sim.requests.slice(1).map((r) => `${r.method} ${r.path}`), [`GET ${job}`, `GET ${job}`, `GET ${job}`, `GET ${job}/results`, `DELETE ${job}`]);
+      const results = sim.requests[4]!;
+      assert.deepEqual([results.query.get('output_mode'), results.query.get('count'), results.query.get('offset')], ['json', '1000', '0']);
       assert.equal(sim.requests.some((r) => r.path.startsWith('/services/search/jobs')), false, 'no v1 endpoint');
     });
 
@@ -285,9 +301,54 @@ describe('splunk provider', () => {
       await rejectsWith(provider.fetchAlerts!(ctx, undefined), 'bad_response', /^Unknown search command 'notabel'\.$/);
     });
 
-    test('FATAL message inside the 200 stream → vendor_error', async () => {
-      sim.control.streamFatal = 'Search process did not exit cleanly, exit_code=255';
-      await rejectsWith(provider.fetchAlerts!(ctx, undefined), 'vendor_error', /exit_code=255/);
+    test('a FAILED job → vendor_error with its FATAL message; the job is deleted', async () => {
+      sim.control.jobFatal = 'Search process did not exit cleanly, exit_code=255';
+      await rejectsWith(provider.fetchAlerts!(ctx, undefined), 'vendor_error', /^Splunk search failed: Search process did not exit cleanly, exit_code=255$/);
+      assert.equal(sim.deletedJobs.length, 1);
+      assert.equal(sim.jobs.size, 0);
+    });
+
+    test('results are read page by page with count/offset (2,500 open notables → 3 pages)', async () => {
+      const template = sim.data.notables[0]!;
+      sim.data.notables = Array.from({ length: 2_500 }, (_, i) => ({ ...template, event_id: `bulk-${i}`, _time: splunkTime(Date.now() - (i + 1) * 1_000) }));
+      const alerts = await provider.fetchAlerts!(ctx, undefined);
+      assert.equal(alerts.length, 2_500);
+      assert.equal(new Set(alerts.map((a) => a.external_id)).size, 2_500);
+      const pages = sim.requests.filter((r) => r.path.endsWith('/results'));
+      assert.deepEqual(pages.map((r) => [r.query.get('count'), r.query.get('offset')]), [['1000', '0'], ['1000', '1000'], ['1000', '2000']]);
+    });
+
+    test('more open notables than pages allow → vendor_error, not a partial list', async () => {
+      const template = sim.data.notables[0]!;
+      sim.data.notables = Array.from({ length: 25 }, (_, i) => ({ ...template, event_id: `bulk-${i}` }));
+      await rejectsWith(fetchAlerts(ctx, undefined, { ...DEFAULT_SEARCH_OPTIONS, pollIntervalMs: 5, pageSize: 10, maxPages: 2 }), 'vendor_error', /more than 20 open notables/);
+      assert.equal(sim.deletedJobs.length, 1);
+    });
+
+    test('an empty or HTML 200 answer to the results is bad_response, not "no open notables"', async () => {
+      sim.control.jobPolls = 0;
+      for (const body of ['', '<html><body>Splunk is restarting</body></html>']) {
+        sim.control.resultsBody = body;
+        await rejectsWith(provider.fetchAlerts!(ctx, undefined), 'bad_response', /not JSON/);
+        assert.ok(sim.requests.some((r) => r.path.endsWith('/results')));
+      }
+    });
+
+    test('a Splunk before 9.0.1 (no v2 endpoints): the v1 search jobs are used', async () => {
+      sim.control.searchApi = 'v1';
+      const alerts = await provider.fetchAlerts!(ctx, undefined);
+      assert.equal(alerts.length, 6);
+      assert.deepEqual(sim.requests.slice(0, 2).map((r) => `${r.method} ${r.path} ${r.method === 'POST' ? '' : r.query.get('output_mode')}`.trim()), ['POST /services/search/v2/jobs', 'POST /services/search/jobs']);
+      assert.ok(sim.requests.slice(2).every((r) => r.path.startsWith('/services/search/jobs/')));
+    });
+
+    test('a job that never finishes is cancelled (DELETE) and the sync fails as timeout within bounds', async () => {
+      sim.control.jobNeverFinishes = true;
+      const started = Date.now();
+      await rejectsWith(fetchAlerts(ctx, undefined, { ...DEFAULT_SEARCH_OPTIONS, pollIntervalMs: 10, maxPollIntervalMs: 40, maxJobWaitMs: 300 }), 'timeout', /did not finish within 300 ms/);
+      assert.ok(Date.now() - started < 1_500);
+      assert.equal(sim.deletedJobs.length, 1);
+      assert.equal(sim.jobs.size, 0);
     });
 
     test('wrong credentials → auth; timeout → timeout', async () => {
@@ -297,20 +358,67 @@ describe('splunk provider', () => {
     });
   });
 
-  describe('NDJSON parsing', () => {
-    test('keeps final rows, skips preview rows and message-only lines', () => {
-      const text = [
-        '{"messages":[{"type":"INFO","text":"hi"}]}',
-        '{"preview":true,"offset":0,"lastrow":true,"result":{"event_id":"p"}}',
-        '',
-        '{"preview":false,"offset":0,"result":{"event_id":"a","dest":["x","y"]}}',
-        '{"preview":false,"offset":1,"lastrow":true,"result":{"event_id":"b"}}',
-        '{"preview":false,"offset":0,"lastrow":true}',
-      ].join('\n');
-      assert.deepEqual(parseExportStream(text), [{ event_id: 'a', dest: ['x', 'y'] }, { event_id: 'b' }]);
-      assert.throws(() => parseExportStream('{"preview":false,"result":{'), (e: unknown) => e instanceof ProviderError && e.kind === 'bad_response');
+  describe('username and password (session key from /services/auth/login)', () => {
+    const user = { username: 'sentinel-svc', password: 'S3ntinel!pass' };
+    const logins = () => sim.requests.filter((r) => r.path === '/services/auth/login');
+
+    test('logs in once with a form, then sends `Authorization: Splunk <key>`', async () => {
+      const userCtx = ctxFor(sim.url, user);
+      const result = await provider.check(userCtx);
+      assert.equal(result.ok, true, result.detail);
+      await provider.fetchStatus(userCtx);
+      assert.equal(logins().length, 1);
+      const form = new URLSearchParams(logins()[0]!.body);
+      assert.equal(logins()[0]!.method, 'POST');
+      assert.deepEqual([form.get('username'), form.get('password'), form.get('output_mode')], [user.username, user.password, 'json']);
+      const info = sim.requests.filter((r) => r.path === '/services/server/info');
+      assert.ok(info.length >= 2);
+      const [key] = [...sim.sessions.keys()];
+      for (const call of info) assert.equal(call.headers.authorization, `Splunk ${key}`);
+      assert.equal(Value.Check(definition.secretSchema, user), true);
     });
 
+    test('a login answered in XML (Splunk\'s default format) works too', async () => {
+      sim.control.loginAnswersXml = true;
+      try {
+        assert.equal((await provider.check(ctxFor(sim.url, user))).ok, true);
+        assert.equal(logins().length, 1);
+      } finally {
+        delete sim.control.loginAnswersXml;
+      }
+    });
+
+    test('a session that idled out (401) logs in again once and the call succeeds', async () => {
+      const userCtx = ctxFor(sim.url, user);
+      await provider.fetchStatus(userCtx);
+      sim.sessions.clear(); // Splunk forgot the session (timed out or restarted)
+      const report = await provider.fetchStatus(userCtx);
+      assert.equal(report.status, 'online');
+      assert.equal(logins().length, 2);
+      assert.equal(sim.requests.filter((r) => r.headers.authorization !== undefined && r.path === '/services/server/info').length, 3);
+      const alerts = await provider.fetchAlerts!(userCtx, undefined);
+      assert.ok(alerts.length > 0);
+      assert.equal(logins().length, 2);
+    });
+
+    test('a wrong password → auth naming the user, never the password; a fresh key refused → auth, no loop', async () => {
+      const wrong = { username: user.username, password: 'not-the-password' };
+      const result = await provider.check(ctxFor(sim.url, wrong));
+      assert.equal(result.ok, false);
+      assert.equal(result.reason, 'auth');
+      assert.match(result.detail, /rejected the username or password of user "sentinel-svc"/);
+      assert.doesNotMatch(result.detail, /not-the-password/);
+      const error = await rejectsWith(provider.fetchStatus(ctxFor(sim.url, wrong)), 'auth');
+      assert.doesNotMatch(error.message, /not-the-password/);
+
+      sim.control.sessionIdleMs = -1; // every key is refused, even a fresh one
+      sim.requests.length = 0;
+      await rejectsWith(provider.fetchStatus(ctxFor(sim.url, user)), 'auth', /fresh session key/);
+      assert.equal(logins().length, 1);
+    });
+  });
+
+  describe('normalisation', () => {
     test('a notable without event_id gets a stable derived id', () => {
       const row = { _time: '2024-05-14T10:21:33.000+00:00', rule_name: 'R', dest: 'h1', urgency: 'medium' };
       assert.equal(normalizeNotable(row).external_id, normalizeNotable({ ...row }).external_id);
@@ -320,22 +428,25 @@ describe('splunk provider', () => {
   });
 
   describe('simulator', () => {
-    test('v1 search endpoints are disabled; unknown commands answer 400', async () => {
+    test('v1 search endpoints are disabled; unknown commands answer 400; the quota answers 503', async () => {
       const headers = { authorization: `Bearer ${sim.token}`, 'content-type': 'application/x-www-form-urlencoded' };
-      const v1 = await request(`${sim.url}/services/search/jobs/export`, { method: 'POST', headers, body: 'search=search%20index%3Dmain&output_mode=json' });
+      const v1 = await request(`${sim.url}/services/search/jobs`, { method: 'POST', headers, body: 'search=search%20index%3Dmain&output_mode=json' });
       assert.equal(v1.statusCode, 404);
       await v1.body.dump();
-      const bad = await request(`${sim.url}/services/search/v2/jobs/export`, { method: 'POST', headers, body: 'search=xxx%20foo&output_mode=json' });
+      const bad = await request(`${sim.url}/services/search/v2/jobs`, { method: 'POST', headers, body: 'search=xxx%20foo&output_mode=json' });
       assert.equal(bad.statusCode, 400);
       assert.deepEqual(await bad.body.json(), { messages: [{ type: 'FATAL', text: "Unknown search command 'xxx'." }] });
       const noAuth = await request(`${sim.url}/services/server/info?output_mode=json`);
       assert.equal(noAuth.statusCode, 401);
       assert.deepEqual(await noAuth.body.json(), { messages: [{ type: 'WARN', text: 'call not properly authenticated' }] });
-      const quota = await request(`${sim.url}/services/search/v2/jobs/export`, { method: 'POST', headers, body: 'search=search%20%60notable%60&output_mode=json' });
-      assert.equal(quota.statusCode, 200);
-      assert.match(await quota.body.text(), /"preview":true/);
+      const created = await request(`${sim.url}/services/search/v2/jobs`, { method: 'POST', headers, body: 'search=search%20%60notable%60&output_mode=json' });
+      assert.equal(created.statusCode, 201);
+      const { sid } = (await created.body.json()) as { sid: string };
+      const running = await request(`${sim.url}/services/search/v2/jobs/${sid}/results?output_mode=json`, { headers });
+      assert.equal(running.statusCode, 204, 'no results while the job runs');
+      await running.body.dump();
       sim.control.quotaFailures = 1;
-      const busy = await request(`${sim.url}/services/search/v2/jobs/export`, { method: 'POST', headers, body: 'search=search%20%60notable%60&output_mode=json' });
+      const busy = await request(`${sim.url}/services/search/v2/jobs`, { method: 'POST', headers, body: 'search=search%20%60notable%60&output_mode=json' });
       assert.equal(busy.statusCode, 503);
       assert.deepEqual(await busy.body.json(), { messages: [{ type: 'ERROR', text: QUOTA_TEXT }] });
     });

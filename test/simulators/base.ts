@@ -12,6 +12,11 @@ export interface Faults {
   status?: { code: number; count: number; body?: string; headers?: Record<string, string> };
   /** The next `count` requests answer 429 with Retry-After (seconds). */
   rateLimit?: { count: number; retryAfterSeconds: number };
+  /**
+   * The next `count` requests answer this redirect status with a Location: `location(url)` given
+   * the request's path and query, or by default the same URL on this simulator (followed once).
+   */
+  redirect?: { code: number; count: number; location?: (pathAndQuery: string) => string };
   /** The next `count` requests answer 200 with a body that is not valid JSON. */
   badJson?: { count: number };
   /** Only requests whose path starts with this are affected. */
@@ -82,6 +87,12 @@ export async function startSimulator(
           faults.status.count--;
           const fallback = options.errorBody?.(faults.status.code) ?? { text: '{"error":"injected"}', contentType: 'application/json' };
           return sendText(res, faults.status.code, faults.status.body ?? fallback.text, fallback.contentType, faults.status.headers);
+        }
+        if (applies && faults.redirect && faults.redirect.count > 0) {
+          faults.redirect.count--;
+          const pathAndQuery = raw.url ?? '/';
+          const location = faults.redirect.location?.(pathAndQuery) ?? `http://127.0.0.1:${(server.address() as AddressInfo).port}${pathAndQuery}`;
+          return sendText(res, faults.redirect.code, '<html><body>Moved</body></html>', 'text/html', { location });
         }
         if (applies && faults.badJson && faults.badJson.count > 0) {
           faults.badJson.count--;

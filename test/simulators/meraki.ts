@@ -77,6 +77,12 @@ export interface MerakiSimulator extends Simulator {
   rateLimit: MerakiRateLimit;
   /** How many requests the token bucket refused. */
   throttled: number;
+  /**
+   * Which auth headers are accepted: `both` (the OpenAPI spec's two schemes), `bearer` (only
+   * `Authorization: Bearer`, what the v1 Authorization page documents), or `header` (only
+   * `X-Cisco-Meraki-API-Key`). A request without an accepted one gets 401 "Missing API key".
+   */
+  authSchemes: 'both' | 'bearer' | 'header';
 }
 
 const PRODUCTS: { productType: string; models: string[]; prefix: string }[] = [
@@ -267,7 +273,10 @@ export async function startMerakiSimulator(options: { apiKey?: string; data?: Me
   const base = await startSimulator(
     (req, res) => {
       const sim = holder.sim!;
-      const key = req.headers['x-cisco-meraki-api-key'] ?? (/^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1]);
+      const bearer = sim.authSchemes === 'header' ? undefined : /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1];
+      const header = sim.authSchemes === 'bearer' ? undefined : req.headers['x-cisco-meraki-api-key'];
+      const key = header ?? bearer;
+      if (key === undefined) return error(res, 401, 'Missing API key');
       if (key !== apiKey) return error(res, 401, 'Invalid API key');
       if (!req.path.startsWith('/api/v1/')) return error(res, 404, 'Not found');
       const path = req.path.slice('/api/v1'.length);
@@ -321,6 +330,7 @@ export async function startMerakiSimulator(options: { apiKey?: string; data?: Me
     apiUrl: `${base.url}/api/v1`,
     rateLimit: { perSecond: 10, burst: 10, ...options.rateLimit },
     throttled: 0,
+    authSchemes: 'both' as MerakiSimulator['authSchemes'],
   });
   return holder.sim;
 }

@@ -92,9 +92,9 @@ export interface PaloAltoSimulator extends Simulator {
   jobs: Map<string, { id: string; pollsLeft: number; entries: PanThreatLog[] }>;
   /**
    * Invalidates every generated key: the next call with one is refused with `code` (403 "Invalid
-   * Credential", or 22 "Session timed out").
+   * Credential", 22 "Session timed out", or 16: status="unauth" "Unauthorized request").
    */
-  expireKeys(code?: 403 | 22): void;
+  expireKeys(code?: 403 | 22 | 16): void;
   /** Adds a threat log (fields default to a realistic entry received now). */
   addThreat(partial?: Partial<PanThreatLog>): PanThreatLog;
 }
@@ -198,6 +198,9 @@ function xml(res: ServerResponse, httpStatus: number, body: string): void {
   sendText(res, httpStatus, body, 'application/xml; charset=UTF-8');
 }
 
+/** PAN-OS's answer to a request it does not authorise: status "unauth" (not "error"), code 16, HTTP 200. */
+export const UNAUTH_XML = '<response status="unauth" code="16"><msg><line>Unauthorized request</line></msg></response>';
+
 function errorXml(code: number | undefined, msg: string, inResult = true): string {
   const codeAttr = code === undefined ? '' : ` code="${code}"`;
   const m = `<msg><line>${esc(msg)}</line></msg>`;
@@ -244,7 +247,7 @@ export async function startPaloAltoSimulator(options: PaloAltoSimOptions = {}): 
   const stats = { keygen: 0, enqueued: 0, polls: 0, finished: 0 };
   const keys = new Set<string>();
   const jobs: PaloAltoSimulator['jobs'] = new Map();
-  let expiredCode: 403 | 22 = 403;
+  let expiredCode: 403 | 22 | 16 = 403;
   const expired = new Set<string>();
   let nextJob = 17;
   // eslint-disable-next-line prefer-const -- assigned once the server is listening; requests come after
@@ -276,6 +279,7 @@ export async function startPaloAltoSimulator(options: PaloAltoSimOptions = {}): 
     const headerKey = req.headers['x-pan-key'];
     const key = (Array.isArray(headerKey) ? headerKey[0] : headerKey) ?? params.get('key') ?? '';
     if (expired.has(key)) {
+      if (expiredCode === 16) return xml(res, 200, UNAUTH_XML);
       return expiredCode === 22 ? xml(res, 200, errorXml(22, 'Session timed out')) : authError(res);
     }
     if (key !== apiKey && !keys.has(key)) return authError(res);
@@ -347,7 +351,7 @@ export async function startPaloAltoSimulator(options: PaloAltoSimOptions = {}): 
     stats,
     keys,
     jobs,
-    expireKeys(code: 403 | 22 = 403) {
+    expireKeys(code: 403 | 22 | 16 = 403) {
       expiredCode = code;
       for (const k of keys) expired.add(k);
       keys.clear();

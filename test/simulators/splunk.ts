@@ -1,11 +1,14 @@
+import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { sendJson, sendText, startSimulator, type SimRequest, type Simulator } from './base.ts';
 
 /*
- * Splunk Enterprise (+ ES) management-port simulator: Bearer-token auth, server/info, the splunkd
- * health tree, and the streaming v2 export endpoint answering NDJSON in several chunks (a preview
- * set first, then the final rows) over mutable ES notables, which `notable_update` can close. The v1 search endpoints answer 404 as
- * on Splunk 9.0.1+ where they are disabled.
+ * Splunk Enterprise (+ ES) management-port simulator: Bearer-token auth or session keys from
+ * /services/auth/login (401 once idle past the session timeout), server/info, the splunkd
+ * health tree, and the search-jobs API (create → poll dispatchState → results with count/offset)
+ * over mutable ES notables, which `notable_update` can close. The jobs live under
+ * /services/search/v2/jobs with the v1 endpoints answering 404 (Splunk 9.0.1+ with v1 disabled), or
+ * under /services/search/jobs only (`control.searchApi = 'v1'`, Splunk before 9.0.1).
  */
 
 export type SplunkValue = string | string[];
@@ -23,28 +26,45 @@ export interface SplunkSimData {
   serverInfo: Record<string, unknown>;
   /** entry[0].content of /services/server/health/splunkd. */
   health: SplunkHealthNode;
-  /** Every notable in index=notable (open and closed); the export search filters them. */
+  /** Every notable in index=notable (open and closed); the search filters them. */
   notables: SplunkNotable[];
 }
 
 export interface SplunkSimControl {
-  /** The next N export searches answer 503 (search concurrency quota reached). */
+  /** The next N job creations answer 503 (search concurrency quota reached). */
   quotaFailures: number;
-  /** When set, the export stream reports this FATAL message after the first chunk. */
-  streamFatal?: string;
-  /** Delay between the chunks of an export stream, ms. */
-  chunkDelayMs: number;
+  /** Status polls a job answers RUNNING before it is DONE (or FAILED). */
+  jobPolls: number;
+  /** Jobs stay RUNNING whatever the polls. */
+  jobNeverFinishes: boolean;
+  /** When set, new jobs end FAILED with this FATAL message. */
+  jobFatal?: string;
+  /** When set, a finished job's results answer HTTP 200 with this body (an odd answer). */
+  resultsBody?: string;
+  /** `v2`: /services/search/v2/jobs (Splunk 9.0.1+, v1 disabled); `v1`: only /services/search/jobs (before 9.0.1). */
+  searchApi: 'v1' | 'v2';
   /** Whether the health endpoint exists (false: 404, as on instances without the health report). */
   healthEndpoint: boolean;
   /** Whether Enterprise Security is installed (false: the `notable` macro does not exist → 400). */
   esInstalled: boolean;
+  /** The login answers XML whatever output_mode asks (as some Splunk versions do). */
+  loginAnswersXml?: boolean;
+  /** A session key unused for this long answers 401 (Splunk's session timeout, 1 h by default). */
+  sessionIdleMs: number;
 }
 
 export interface SplunkSimulator extends Simulator {
   data: SplunkSimData;
   control: SplunkSimControl;
   token: string;
-  /** The export searches received (search, earliest_time, latest_time), for assertions. */
+  /** Users that may log in through /services/auth/login (username → password). */
+  users: Record<string, string>;
+  /** Live session keys → when each was last used (epoch ms). */
+  sessions: Map<string, number>;
+  /** Search jobs by sid, and the sids deleted by clients. */
+  jobs: Map<string, SearchJob>;
+  deletedJobs: string[];
+  /** The searches received (search, earliest_time, latest_time), for assertions. */
   searches: { search: string; earliest_time: string | null; latest_time: string | null }[];
 }
 
@@ -194,7 +214,7 @@ export function setFeatureHealth(data: SplunkSimData, path: string[], colour: He
 
 const KNOWN_COMMANDS = new Set(['search', 'where', 'table', 'fields', 'eval', 'head', 'tail', 'sort', 'stats', 'tstats', 'rename', 'dedup', 'inputlookup', 'lookup', 'rex', 'fillnull', 'makeresults']);
 
-/** Splunk relative/absolute time modifiers used by the export endpoint → epoch ms. */
+/** Splunk relative/absolute time modifiers of a search → epoch ms. */
 function parseTimeModifier(value: string | null, now: number): number | undefined {
   if (value === null || value === '' || value === '0') return undefined;
   if (value === 'now') return now;
@@ -227,78 +247,132 @@ function entryFeed(path: string, name: string, content: unknown) {
   };
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Splunk's maxresultrows: the most rows one results call returns. */
+const MAX_RESULT_ROWS = 50_000;
 
-async function streamExport(sim: { data: SplunkSimData; control: SplunkSimControl; searches: SplunkSimulator['searches'] }, req: SimRequest, res: ServerResponse): Promise<void> {
-  const params = req.method === 'POST' ? new URLSearchParams(req.body) : req.query;
+/** A search job of /services/search/v2/jobs (or v1): its rows are fixed when it is created. */
+interface SearchJob {
+  rows: SplunkNotable[];
+  /** Status polls left before the job is DONE. */
+  pollsLeft: number;
+  /** Why the job failed, when it does (dispatchState FAILED with a FATAL message). */
+  fatal?: string;
+}
+
+/** Validates a search form as Splunk does at job creation; answers the error itself, or the rows the search yields. */
+function runSearch(sim: SplunkSimulator, params: URLSearchParams, res: ServerResponse): SplunkNotable[] | undefined {
   const search = (params.get('search') ?? '').trim();
   sim.searches.push({ search, earliest_time: params.get('earliest_time'), latest_time: params.get('latest_time') });
-  if (search === '') return sendJson(res, 400, { messages: [{ type: 'FATAL', text: 'Empty search.' }] });
+  if (search === '') return void sendJson(res, 400, { messages: [{ type: 'FATAL', text: 'Empty search.' }] });
   const first = /^\S+/.exec(search)?.[0] ?? '';
-  if (first !== 'search' && !first.startsWith('|')) return sendJson(res, 400, { messages: [{ type: 'FATAL', text: `Unknown search command '${first}'.` }] });
+  if (first !== 'search' && !first.startsWith('|')) return void sendJson(res, 400, { messages: [{ type: 'FATAL', text: `Unknown search command '${first}'.` }] });
   for (const segment of search.split('|').slice(1)) {
     const cmd = /^\s*(\S+)/.exec(segment)?.[1] ?? '';
-    if (cmd !== '' && !KNOWN_COMMANDS.has(cmd)) return sendJson(res, 400, { messages: [{ type: 'FATAL', text: `Unknown search command '${cmd}'.` }] });
+    if (cmd !== '' && !KNOWN_COMMANDS.has(cmd)) return void sendJson(res, 400, { messages: [{ type: 'FATAL', text: `Unknown search command '${cmd}'.` }] });
   }
-  if (!sim.control.esInstalled && search.includes('`notable`')) return sendJson(res, 400, { messages: [{ type: 'FATAL', text: MISSING_MACRO_TEXT }] });
+  if (!sim.control.esInstalled && search.includes('`notable`')) return void sendJson(res, 400, { messages: [{ type: 'FATAL', text: MISSING_MACRO_TEXT }] });
   if (sim.control.quotaFailures > 0) {
     sim.control.quotaFailures--;
-    return sendJson(res, 503, { messages: [{ type: 'ERROR', text: QUOTA_TEXT }] });
+    return void sendJson(res, 503, { messages: [{ type: 'ERROR', text: QUOTA_TEXT }] });
   }
-  if ((params.get('output_mode') ?? 'xml') !== 'json') return sendText(res, 400, '<response><messages><msg type="ERROR">this simulator only streams output_mode=json</msg></messages></response>', 'text/xml');
-
   const now = Date.now();
   const earliest = parseTimeModifier(params.get('earliest_time'), now);
   const latest = parseTimeModifier(params.get('latest_time') ?? 'now', now);
-  if (Number.isNaN(earliest) || Number.isNaN(latest)) return sendJson(res, 400, { messages: [{ type: 'FATAL', text: `Invalid earliest_time.` }] });
+  if (Number.isNaN(earliest) || Number.isNaN(latest)) return void sendJson(res, 400, { messages: [{ type: 'FATAL', text: `Invalid earliest_time.` }] });
 
-  const usesNotables = search.includes('`notable`') || /index\s*=\s*notable/.test(search);
+  if (!search.includes('`notable`') && !/index\s*=\s*notable/.test(search)) return [];
   const statusEnd = /status_end\s*=\s*"?(true|false)"?/.exec(search)?.[1];
-  const inRange = sim.data.notables.filter((n) => {
-    const raw = Array.isArray(n._time) ? n._time[0] : n._time;
-    const t = Date.parse(raw ?? '');
-    return (earliest === undefined || t >= earliest) && (latest === undefined || t <= latest);
-  });
-  inRange.sort((a, b) => Date.parse(String(b._time)) - Date.parse(String(a._time)));
-  const finalRows = usesNotables ? inRange.filter((n) => statusEnd === undefined || n.status_end === statusEnd) : [];
-  // The preview set is what the search had before the incident-review merge: part of the rows,
-  // closed ones included. Clients must ignore it.
-  const previewRows = usesNotables ? inRange.slice(0, Math.max(1, Math.ceil(inRange.length / 2))) : [];
-
-  const lines: string[] = [];
-  lines.push(JSON.stringify({ messages: [{ type: 'INFO', text: 'Your timerange was substituted based on your search string' }] }));
-  previewRows.forEach((row, i) => {
-    lines.push(JSON.stringify({ preview: true, offset: i, ...(i === previewRows.length - 1 ? { lastrow: true } : {}), result: { ...row, urgency: 'informational' } }));
-  });
-  if (finalRows.length === 0) lines.push(JSON.stringify({ preview: false, offset: 0, lastrow: true }));
-  finalRows.forEach((row, i) => {
-    lines.push(JSON.stringify({ preview: false, offset: i, ...(i === finalRows.length - 1 ? { lastrow: true } : {}), result: row }));
-  });
-  const text = `${lines.join('\n')}\n`;
-
-  res.writeHead(200, { 'content-type': 'application/json; charset=UTF-8', 'x-content-type-options': 'nosniff' });
-  if (sim.control.streamFatal !== undefined) {
-    // The search dies after its first rows: whole lines, then the FATAL message line.
-    res.write(`${lines.slice(0, 2).join('\n')}\n`);
-    if (sim.control.chunkDelayMs > 0) await sleep(sim.control.chunkDelayMs);
-    res.end(`${JSON.stringify({ messages: [{ type: 'FATAL', text: sim.control.streamFatal }] })}\n`);
-    return;
-  }
-  // Chunks cut at arbitrary byte offsets (mid-line), as a real stream arrives.
-  const pieces = 4;
-  const size = Math.ceil(text.length / pieces);
-  for (let i = 0; i < pieces; i++) {
-    const chunk = text.slice(i * size, (i + 1) * size);
-    if (chunk !== '') res.write(chunk);
-    if (sim.control.chunkDelayMs > 0) await sleep(sim.control.chunkDelayMs);
-  }
-  res.end();
+  return sim.data.notables
+    .filter((n) => {
+      const t = Date.parse(String(Array.isArray(n._time) ? n._time[0] : n._time));
+      return (earliest === undefined || t >= earliest) && (latest === undefined || t <= latest) && (statusEnd === undefined || n.status_end === statusEnd);
+    })
+    .sort((a, b) => Date.parse(String(b._time)) - Date.parse(String(a._time)));
 }
 
-export async function startSplunkSimulator(options: { token?: string; data?: SplunkSimData; control?: Partial<SplunkSimControl> } = {}): Promise<SplunkSimulator> {
+/**
+ * The search-jobs API under `root`: POST creates a job ({"sid"}, 201); GET {sid} is the job's entry
+ * (dispatchState RUNNING until `control.jobPolls` polls, then DONE, or FAILED); GET {sid}/results
+ * pages with count (default 100, 0 = all) and offset, 204 while the job runs or when it has no
+ * results; DELETE {sid} removes it.
+ */
+function searchJobs(sim: SplunkSimulator, root: string, req: SimRequest, res: ServerResponse): void {
+  if (req.path === root && req.method === 'POST') {
+    const params = new URLSearchParams(req.body);
+    const rows = runSearch(sim, params, res);
+    if (rows === undefined) return;
+    if ((params.get('exec_mode') ?? 'normal') !== 'normal') return sendJson(res, 400, { messages: [{ type: 'FATAL', text: 'this simulator only runs exec_mode=normal jobs' }] });
+    const sid = `${(Date.now() / 1000).toFixed(3)}_${randomBytes(4).toString('hex')}`;
+    sim.jobs.set(sid, { rows, pollsLeft: sim.control.jobPolls, ...(sim.control.jobFatal !== undefined ? { fatal: sim.control.jobFatal } : {}) });
+    return params.get('output_mode') === 'json' ? sendJson(res, 201, { sid }) : sendText(res, 201, `<?xml version="1.0" encoding="UTF-8"?>\n<response>\n  <sid>${sid}</sid>\n</response>`, 'text/xml');
+  }
+  const match = new RegExp(`^${root}/([^/]+)(/results)?$`).exec(req.path);
+  const sid = match ? decodeURIComponent(match[1]!) : '';
+  const job = sim.jobs.get(sid);
+  if (!match || job === undefined) return sendJson(res, 404, { messages: [{ type: 'FATAL', text: `Unknown sid.` }] });
+  const state = job.pollsLeft > 0 ? 'RUNNING' : job.fatal !== undefined ? 'FAILED' : 'DONE';
+  if (req.method === 'DELETE' && !match[2]) {
+    sim.jobs.delete(sid);
+    sim.deletedJobs.push(sid);
+    return sendJson(res, 200, { messages: [{ type: 'INFO', text: 'Search job cancelled.' }] });
+  }
+  if (req.method !== 'GET') return sendJson(res, 405, { messages: [{ type: 'ERROR', text: 'Method not allowed' }] });
+  if (!match[2]) {
+    if (!sim.control.jobNeverFinishes && job.pollsLeft > 0) job.pollsLeft--;
+    return sendJson(res, 200, entryFeed(root, sid, {
+      sid, dispatchState: state, isDone: state !== 'RUNNING', isFailed: state === 'FAILED', doneProgress: state === 'RUNNING' ? 0.5 : 1,
+      resultCount: state === 'DONE' ? job.rows.length : 0,
+      messages: state === 'FAILED' ? [{ type: 'FATAL', text: job.fatal }] : [],
+    }));
+  }
+  if (state !== 'RUNNING' && sim.control.resultsBody !== undefined) return sendText(res, 200, sim.control.resultsBody, 'text/html');
+  if (state === 'RUNNING' || job.rows.length === 0) {
+    res.writeHead(204);
+    return void res.end();
+  }
+  const count = Number(req.query.get('count') ?? '100');
+  const offset = Number(req.query.get('offset') ?? '0');
+  if (!Number.isInteger(count) || count < 0 || !Number.isInteger(offset) || offset < 0) return sendJson(res, 400, { messages: [{ type: 'FATAL', text: 'Invalid count or offset.' }] });
+  if (req.query.get('output_mode') !== 'json') return sendText(res, 400, '<response><messages><msg type="ERROR">this simulator only answers output_mode=json</msg></messages></response>', 'text/xml');
+  const page = job.rows.slice(offset, count === 0 ? offset + MAX_RESULT_ROWS : offset + count);
+  const fields = [...new Set(page.flatMap((row) => Object.keys(row)))].map((name) => ({ name }));
+  return sendJson(res, 200, { preview: false, init_offset: offset, messages: [], fields, results: page, highlighted: {} });
+}
+
+/** POST /services/auth/login: a form with username and password → a session key (JSON with output_mode=json, else XML). */
+function login(state: SplunkSimulator, req: SimRequest, res: ServerResponse): void {
+  const form = new URLSearchParams(req.body);
+  const username = form.get('username') ?? '';
+  const json = (form.get('output_mode') ?? req.query.get('output_mode')) === 'json' && !state.control.loginAnswersXml;
+  if (username === '' || state.users[username] === undefined || state.users[username] !== form.get('password')) {
+    return json
+      ? sendJson(res, 401, { messages: [{ type: 'WARN', text: 'Login failed' }] })
+      : sendText(res, 401, '<response><messages><msg type="WARN">Login failed</msg></messages></response>', 'text/xml');
+  }
+  const key = randomBytes(24).toString('base64url');
+  state.sessions.set(key, Date.now());
+  return json ? sendJson(res, 200, { sessionKey: key, message: '', code: '' }) : sendText(res, 200, `<response><sessionKey>${key}</sessionKey></response>`, 'text/xml');
+}
+
+/** Whether the Authorization header is the token, or a session key still in use (its idle time restarts). */
+function authenticated(state: SplunkSimulator, authorization: string): boolean {
+  if (authorization === `Bearer ${state.token}`) return true;
+  const key = /^Splunk (\S+)$/.exec(authorization)?.[1];
+  const lastUsed = key === undefined ? undefined : state.sessions.get(key);
+  if (key === undefined || lastUsed === undefined) return false;
+  if (Date.now() - lastUsed > state.control.sessionIdleMs) {
+    state.sessions.delete(key);
+    return false;
+  }
+  state.sessions.set(key, Date.now());
+  return true;
+}
+
+export async function startSplunkSimulator(options: { token?: string; users?: Record<string, string>; data?: SplunkSimData; control?: Partial<SplunkSimControl> } = {}): Promise<SplunkSimulator> {
   const token = options.token ?? 'eyJraWQiOiJzcGx1bmsuc2VjcmV0IiwiYWxnIjoiSFM1MTIifQ.sim-token';
+  const users = options.users ?? { 'sentinel-svc': 'S3ntinel!pass' };
   const data = options.data ?? defaultSplunkData();
-  const control: SplunkSimControl = { quotaFailures: 0, chunkDelayMs: 5, healthEndpoint: true, esInstalled: true, ...options.control };
+  const control: SplunkSimControl = { quotaFailures: 0, jobPolls: 2, jobNeverFinishes: false, searchApi: 'v2', healthEndpoint: true, esInstalled: true, sessionIdleMs: 3_600_000, ...options.control };
   const searches: SplunkSimulator['searches'] = [];
   // The handler reads through `holder` so that tests may replace `sim.data` or `sim.control` wholesale.
   const holder: { sim?: SplunkSimulator } = {};
@@ -306,8 +380,8 @@ export async function startSplunkSimulator(options: { token?: string; data?: Spl
   const base = await startSimulator(
     async (req, res) => {
       const state = holder.sim!;
-      const auth = req.headers.authorization ?? '';
-      if (auth !== `Bearer ${token}`) return sendJson(res, 401, UNAUTHENTICATED);
+      if (req.method === 'POST' && req.path === '/services/auth/login') return login(state, req, res);
+      if (!authenticated(state, req.headers.authorization ?? '')) return sendJson(res, 401, UNAUTHENTICATED);
       const jsonMode = req.query.get('output_mode') === 'json';
 
       if (req.method === 'GET' && req.path === '/services/server/info') {
@@ -318,9 +392,8 @@ export async function startSplunkSimulator(options: { token?: string; data?: Spl
         if (!state.control.healthEndpoint) return sendJson(res, 404, { messages: [{ type: 'ERROR', text: 'Not Found' }] });
         return sendJson(res, 200, entryFeed('/services/server/health', 'splunkd', { 'eai:acl': null, ...state.data.health }));
       }
-      if (req.path === '/services/search/v2/jobs/export' && (req.method === 'POST' || req.method === 'GET')) {
-        return streamExport(state, req, res);
-      }
+      const jobsRoot = state.control.searchApi === 'v2' ? '/services/search/v2/jobs' : '/services/search/jobs';
+      if (req.path === jobsRoot || req.path.startsWith(`${jobsRoot}/`)) return searchJobs(state, jobsRoot, req, res);
       // ES incident review: close notables (status 5) by event id, as `notable_update` does.
       if (req.method === 'POST' && req.path === '/services/notable_update') {
         if (!state.control.esInstalled) return sendJson(res, 404, { messages: [{ type: 'ERROR', text: 'Not Found' }] });
@@ -337,7 +410,7 @@ export async function startSplunkSimulator(options: { token?: string; data?: Spl
         return sendJson(res, 200, { success: true, message: `${updated} event${updated === 1 ? '' : 's'} updated successfully`, details: {}, failure_count: ids.length - updated });
       }
       if (req.path.startsWith('/services/search/jobs')) {
-        // v1 search endpoints are disabled since Splunk 9.0.1.
+        // v1 search endpoints are deprecated since Splunk 9.0.1 and disabled by default in 10.
         return sendJson(res, 404, { messages: [{ type: 'ERROR', text: 'The v1 search endpoints are deprecated and disabled; use /services/search/v2/jobs.' }] });
       }
       return sendJson(res, 404, { messages: [{ type: 'ERROR', text: 'Not Found' }] });
@@ -352,6 +425,6 @@ export async function startSplunkSimulator(options: { token?: string; data?: Spl
     },
   );
 
-  holder.sim = Object.assign(base, { data, control, token, searches });
+  holder.sim = Object.assign(base, { data, control, token, users, sessions: new Map<string, number>(), jobs: new Map<string, SearchJob>(), deletedJobs: [], searches });
   return holder.sim;
 }

@@ -69,6 +69,9 @@ export interface VendorHttpOptions {
 }
 
 const RETRYABLE = new Set([429, 502, 503, 504]);
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+/** Redirects followed per call (same host only: credentials never go elsewhere). */
+const MAX_REDIRECTS = 5;
 // undici (~0.2 s of CPU to load) is imported at the first vendor call, not at start-up.
 let undici: Promise<{ request: typeof undiciRequest; agents: { strict: Dispatcher; insecure: Dispatcher } }> | undefined;
 function loadUndici() {
@@ -111,6 +114,21 @@ function classify(status: number, text: string): ProviderError {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Where a redirect leads: same origin only (the call carries credentials), at most MAX_REDIRECTS hops. */
+function redirectTarget(from: URL, location: string | string[] | undefined, status: number, followed: number): URL {
+  const raw = Array.isArray(location) ? location[0] : location;
+  if (raw === undefined || raw.trim() === '') throw new ProviderError('bad_response', `the vendor answered a redirect (HTTP ${status}) without a Location`, status);
+  let target: URL;
+  try {
+    target = new URL(raw.trim(), from);
+  } catch {
+    throw new ProviderError('bad_response', `the vendor answered a redirect (HTTP ${status}) to an unusable Location`, status);
+  }
+  if (target.origin !== from.origin) throw new ProviderError('bad_response', `the vendor redirected (HTTP ${status}) to another host (${target.origin}); set the integration's URL to that host`, status);
+  if (followed >= MAX_REDIRECTS) throw new ProviderError('bad_response', `more than ${MAX_REDIRECTS} redirects (HTTP ${status})`, status);
+  return target;
+}
+
 /**
  * The one way providers talk to vendors: every call has a timeout; 429 and 502-504 (and network
  * errors on idempotent calls) are retried with exponential backoff and jitter, honouring
@@ -127,8 +145,9 @@ export function createVendorHttp(options: VendorHttpOptions): VendorHttp {
     baseUrl: options.baseUrl,
     latencies,
     async request(req) {
-      const method = req.method ?? 'GET';
-      const url = buildUrl(options.baseUrl, req.path, req.query);
+      let method = req.method ?? 'GET';
+      let url = buildUrl(options.baseUrl, req.path, req.query);
+      let redirects = 0;
       const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'Sentinel', ...req.headers };
       let body: string | undefined;
       if (req.body instanceof URLSearchParams) {
@@ -144,7 +163,8 @@ export function createVendorHttp(options: VendorHttpOptions): VendorHttp {
       const { request, agents } = await loadUndici();
       const dispatcher = options.verifyTls ? agents.strict : agents.insecure;
 
-      for (let attempt = 0; ; attempt++) {
+      // `attempt` counts retries; a redirect followed is not one.
+      for (let attempt = 0; ;) {
         const started = performance.now();
         let status: number;
         let text: string;
@@ -162,17 +182,28 @@ export function createVendorHttp(options: VendorHttpOptions): VendorHttp {
         } catch (error) {
           const timedOut = (error as Error).name === 'TimeoutError' || (error as Error).name === 'AbortError' || /timeout/i.test((error as { code?: string }).code ?? '');
           if (retry && attempt < maxRetries && !timedOut) {
-            await sleep(backoffMs * 2 ** attempt * (0.5 + Math.random()));
+            await sleep(backoffMs * 2 ** attempt++ * (0.5 + Math.random()));
             continue;
           }
           if (timedOut) throw new ProviderError('timeout', `no answer within ${req.timeoutMs ?? timeoutMs} ms`);
           throw new ProviderError('unreachable', `cannot reach ${url.origin}: ${(error as { code?: string }).code ?? (error as Error).message}`);
         }
         const latencyMs = Math.round(performance.now() - started);
+        if (REDIRECTS.has(status) && !req.acceptStatus?.includes(status)) {
+          url = redirectTarget(url, responseHeaders.location, status, redirects++);
+          // 303 (and 301/302 after a POST, as browsers do) turns the call into a GET without a body.
+          if (status === 303 || ((status === 301 || status === 302) && method === 'POST')) {
+            method = 'GET';
+            body = undefined;
+            delete headers['content-type'];
+          }
+          continue;
+        }
         if (retry && RETRYABLE.has(status) && attempt < maxRetries && !req.acceptStatus?.includes(status)) {
           const wait = retryAfterMs(responseHeaders['retry-after']) ?? backoffMs * 2 ** attempt * (0.5 + Math.random());
           if (wait <= maxRetryAfterMs) {
             await sleep(wait);
+            attempt++;
             continue;
           }
         }

@@ -11,8 +11,13 @@ export function organizationId(ctx: ProviderContext): string {
   return id;
 }
 
+/**
+ * The API key in both schemes of the v1 OpenAPI spec: `Authorization: Bearer` (the one the v1
+ * Authorization page documents) and `X-Cisco-Meraki-API-Key` (the original one): either suffices.
+ */
 export function headers(ctx: ProviderContext): Record<string, string> {
-  return { 'x-cisco-meraki-api-key': secretString(ctx, 'a Meraki dashboard API key is required') };
+  const key = secretString(ctx, 'a Meraki dashboard API key is required');
+  return { authorization: `Bearer ${key}`, 'x-cisco-meraki-api-key': key };
 }
 
 /** The target of the `rel=next` link in an RFC 5988 Link header, if any. */

@@ -10,7 +10,7 @@ import { fetchStatus } from './status.ts';
 /*
  * Cisco Meraki Dashboard API v1 (https://api.meraki.com/api/v1).
  *
- * - Auth: the dashboard API key in `X-Cisco-Meraki-API-Key`.
+ * - Auth: the dashboard API key as `Authorization: Bearer` and in `X-Cisco-Meraki-API-Key`.
  * - Status: GET /organizations/{id}/devices/statuses, every page (RFC 5988 Link rel=next).
  * - Alerts: GET /organizations/{id}/assurance/alerts (active, not dismissed, not resolved), every page.
  * - Write-back (opt-in, write_back_resolutions): POST /organizations/{id}/assurance/alerts/dismiss.
@@ -65,7 +65,7 @@ export const definition: ProviderDefinition = {
     organization_id: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$', description: 'Meraki organization id (GET /organizations lists them)' }),
     write_back_resolutions: Type.Boolean({ default: false, description: 'Dismiss at Meraki the assurance alerts a person resolves in Sentinel (the API key needs write access)' }),
   }, { defaultUrl: 'https://api.meraki.com/api/v1' }),
-  secretSchema: Type.String({ minLength: 1, maxLength: 4096, description: 'Dashboard API key (sent as X-Cisco-Meraki-API-Key)' }),
+  secretSchema: Type.String({ minLength: 1, maxLength: 4096, description: 'Dashboard API key (sent as Authorization: Bearer and X-Cisco-Meraki-API-Key)' }),
   secretRequired: true,
   provider,
 };

@@ -113,7 +113,7 @@ export function panError(code: string | undefined, msg: string, httpStatus?: num
   const kind: ProviderErrorKind = credential || timedOut ? 'auth' : (known?.kind ?? 'vendor_error');
   const what = known ? `${known.name} (code ${code})` : code !== undefined ? `error code ${code}` : 'error';
   const message = `PAN-OS ${what}${msg ? `: ${msg}` : ''}`;
-  if (kind === 'auth' && (code === '403' || code === '22' || credential || timedOut)) return new KeyRejected('auth', message, httpStatus);
+  if (kind === 'auth' && (code === '403' || code === '22' || code === '16' || credential || timedOut)) return new KeyRejected('auth', message, httpStatus);
   return new ProviderError(kind, message, httpStatus);
 }
 
@@ -135,7 +135,8 @@ export function parseResponse(body: string, httpStatus: number, redact: (s: stri
   if (!isObject(response)) throw new ProviderError('bad_response', `the firewall answered XML without a <response> element (HTTP ${httpStatus})`, httpStatus);
   const status = text(response['@_status']);
   const code = response['@_code'] === undefined ? undefined : text(response['@_code']);
-  if (status === 'error') {
+  // A request PAN-OS does not authorise answers status="unauth" (code 16), not "error".
+  if (status === 'error' || status === 'unauth') {
     const result = isObject(response.result) ? response.result : undefined;
     const msgNode = result?.msg ?? response.msg ?? result;
     const msg = redact(allText(msgNode).join(' ').replace(/\s+/g, ' ').trim()).slice(0, 300);
@@ -252,8 +253,8 @@ async function apiKey(ctx: ProviderContext, o: PaloAltoOptions, tracker: Tracker
 
 /**
  * One authenticated XML API call (GET /api/ with X-PAN-KEY). A key generated from
- * username/password that the firewall rejects (403, Invalid Credential, session timed out) is
- * regenerated once and the call retried.
+ * username/password that the firewall rejects (403, Invalid Credential, session timed out, 16
+ * unauthorized) is regenerated once and the call retried.
  */
 export async function call(ctx: ProviderContext, o: PaloAltoOptions, tracker: Tracker, query: Record<string, string | number>): Promise<XmlNode> {
   for (let rekeyed = false; ; rekeyed = true) {
