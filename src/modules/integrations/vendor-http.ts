@@ -1,4 +1,5 @@
 import type { Dispatcher, request as undiciRequest } from 'undici';
+import { refusingForbiddenAddresses } from '../../platform/net/outbound-address.ts';
 
 /** Why a vendor call failed, in words the sync, the API and the UI can act on. */
 export const PROVIDER_ERROR_KINDS = [
@@ -75,9 +76,11 @@ const MAX_REDIRECTS = 5;
 // undici (~0.2 s of CPU to load) is imported at the first vendor call, not at start-up.
 let undici: Promise<{ request: typeof undiciRequest; agents: { strict: Dispatcher; insecure: Dispatcher } }> | undefined;
 function loadUndici() {
+  // A vendor's host name may resolve to an address no integration may reach (cloud metadata).
+  const lookup = refusingForbiddenAddresses();
   undici ??= import('undici').then(({ Agent, request }) => ({
     request,
-    agents: { strict: new Agent({ keepAliveTimeout: 10_000 }), insecure: new Agent({ keepAliveTimeout: 10_000, connect: { rejectUnauthorized: false } }) },
+    agents: { strict: new Agent({ keepAliveTimeout: 10_000, connect: { lookup } }), insecure: new Agent({ keepAliveTimeout: 10_000, connect: { lookup, rejectUnauthorized: false } }) },
   }));
   return undici;
 }

@@ -1,3 +1,4 @@
+import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
 import { isIP } from 'node:net';
 
 /**
@@ -22,4 +23,22 @@ export function isForbiddenAddress(address: string): boolean {
 /** Whether a URL names a forbidden address as its host (host names are checked when they are resolved). */
 export function urlNamesForbiddenAddress(url: string): boolean {
   return URL.canParse(url) && isForbiddenAddress(new URL(url).hostname);
+}
+
+type LookupCallback = (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
+type Resolve = (hostname: string, options: LookupOptions, callback: LookupCallback) => void;
+
+/**
+ * A `lookup` for outgoing sockets (`net.connect`'s option) that resolves as Node does and refuses a
+ * host name resolving to a forbidden address: a URL naming an ordinary host can still lead to one.
+ */
+export function refusingForbiddenAddresses(resolve: Resolve = dnsLookup as Resolve): Resolve {
+  return (hostname, options, callback) => {
+    resolve(hostname, options, (error, address, family) => {
+      if (error !== null) return callback(error, address, family);
+      const found = typeof address === 'string' ? [address] : address.map((entry) => entry.address);
+      if (found.some(isForbiddenAddress)) return callback(new Error(`${hostname} resolves to a link-local, multicast or unspecified address (refused)`), address, family);
+      callback(null, address, family);
+    });
+  };
 }
