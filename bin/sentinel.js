@@ -3,7 +3,9 @@
 // last build, with V8's on-disk compile cache so that a restart skips most parsing. Without esbuild
 // (an install without the development packages) or with SENTINEL_BUNDLE=off it runs the TypeScript
 // sources with Node's built-in type stripping.
+import { existsSync } from 'node:fs';
 import module from 'node:module';
+import path from 'node:path';
 
 if (!process.features.typescript) {
   console.error(`Sentinel needs Node.js >= 22.18, which runs TypeScript by stripping the types; this is Node.js ${process.versions.node}.`);
@@ -27,7 +29,24 @@ if (process.argv[2] === 'serve' && typeof process.execve === 'function'
     // Not replaced (a platform without execve(2) support): V8's sizing it is.
   }
 }
-module.enableCompileCache?.();
+
+/**
+ * V8's compile cache (the bundle's parsed and compiled code, ~250 ms of a start without it). A server
+ * keeps it in its data directory: Node's default, the temp directory, is emptied at every restart
+ * by systemd's PrivateTmp (docs/deploy/systemd-nginx.md) and at boot on many hosts. NODE_COMPILE_CACHE
+ * names another place; other commands, and a data directory that cannot hold it, use Node's default.
+ */
+function enableCompileCache() {
+  if (typeof module.enableCompileCache !== 'function') return;
+  if (process.argv[2] === 'serve' && process.env.NODE_COMPILE_CACHE === undefined) {
+    // The data directory may be set in .env, which the server reads too.
+    if (existsSync('.env')) process.loadEnvFile('.env');
+    const dataDir = path.resolve(process.env.SENTINEL_DATA_DIR ?? './data');
+    if (module.enableCompileCache(path.join(dataDir, 'compile-cache')).status !== module.constants.compileCacheStatus.FAILED) return;
+  }
+  module.enableCompileCache();
+}
+enableCompileCache();
 
 async function serverEntry() {
   if (process.env.SENTINEL_BUNDLE === 'off') return '../src/main.ts';

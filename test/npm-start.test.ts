@@ -51,7 +51,7 @@ async function until(condition: () => boolean | Promise<boolean>, timeoutMs: num
 // npm runs the script through a shell; stopping npm must stop the server it started, whether or
 // not that shell passes the signal on (dash does not).
 describe('npm start', { skip: process.platform !== 'linux' && 'reads /proc' }, () => {
-  it('stops the server, and frees its port, when npm gets SIGTERM', { timeout: 90_000 }, async () => {
+  it('stops the server, and frees its port, when npm gets SIGTERM; the compile cache stays with the data', { timeout: 90_000 }, async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'sentinel-npm-start-'));
     const port = 20_000 + Math.floor(Math.random() * 20_000);
     const npm = spawn('npm', ['start', '--silent'], {
@@ -78,6 +78,9 @@ describe('npm start', { skip: process.platform !== 'linux' && 'reads /proc' }, (
       await npmExited;
       assert.ok(await until(() => descendants.every((pid) => !isAlive(pid)), 15_000), `still running: ${descendants.filter(isAlive).join(', ')}`);
       assert.ok(await portIsFree(port), 'the port is free again');
+      // Not in the temp directory, which systemd's PrivateTmp empties at every restart.
+      const cache = path.join(dataDir, 'compile-cache');
+      assert.ok(readdirSync(cache).some((version) => readdirSync(path.join(cache, version)).length > 0), 'V8\'s compile cache is in the data directory');
     } finally {
       if (npm.exitCode === null && npm.signalCode === null) npm.kill('SIGKILL');
       for (const pid of descendants.filter(isAlive)) process.kill(pid, 'SIGKILL');
