@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import module from 'node:module';
 import { parseArgs } from 'node:util';
 import { buildApp } from './app.ts';
 import { jobContext, MODULE_MIGRATIONS, scheduledJobs } from './modules/index.ts';
@@ -100,6 +101,8 @@ async function serve(config: Config): Promise<void> {
   process.once('SIGINT', () => void shutdown('SIGINT'));
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   await app.listen({ port: config.port, host: config.host });
+  // Node writes the compile cache at exit; written now too, a server that is killed still restarts warm.
+  setTimeout(() => module.flushCompileCache?.(), 2_000).unref();
   // Started once the API answers: loading it is a second copy of the module graph.
   if (config.syncEnabled) syncWorker = startSyncWorker(config, secretKey, app.log, services.bus);
   await services.lineWatch.start();
