@@ -140,7 +140,7 @@ async function main(): Promise<number> {
     '',
     '| start | median ms | max ms | all runs ms | server CPU ms (median) | target | met? |',
     '| --- | ---: | ---: | --- | ---: | ---: | --- |',
-    `| cold (new data directory: database, migrations, secret key, administrator) | ${ms(coldMedian)} | ${ms(coldMax)} | ${cold.map((s) => ms(s.ms)).join(', ')} | ${cpu(cpuMedian(cold))} | ≤ ${ms(TARGETS.coldMs)} | ${verdict(coldMedian <= TARGETS.coldMs)} |`,
+    `| cold (new data directory: database, migrations, secret key, administrator, and V8 compiling the bundle for its compile cache) | ${ms(coldMedian)} | ${ms(coldMax)} | ${cold.map((s) => ms(s.ms)).join(', ')} | ${cpu(cpuMedian(cold))} | ≤ ${ms(TARGETS.coldMs)} | ${verdict(coldMedian <= TARGETS.coldMs)} |`,
     `| warm (restart on that directory) | ${ms(warmMedian)} | ${ms(warmMax)} | ${warm.map((s) => ms(s.ms)).join(', ')} | ${cpu(cpuMedian(warm))} | ≤ ${ms(TARGETS.warmMs)} | ${verdict(warmMedian <= TARGETS.warmMs)} |`,
     `| warm, with the heap flags on the command line as \`npm start\` gives them (\`node ${NPM_START_NODE_ARGS.join(' ')} bin/sentinel.js serve\`: no re-execution) | ${ms(flagsMedian)} | ${ms(Math.max(...warmWithFlags.map((s) => s.ms)))} | ${warmWithFlags.map((s) => ms(s.ms)).join(', ')} | ${cpu(cpuMedian(warmWithFlags))} | ≤ ${ms(TARGETS.warmMs)} | ${verdict(flagsMedian <= TARGETS.warmMs)} |`,
     '',
