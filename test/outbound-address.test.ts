@@ -5,7 +5,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { refusingForbiddenAddresses } from '../src/platform/net/outbound-address.ts';
-import { createVendorHttp } from '../src/modules/integrations/vendor-http.ts';
+import { createVendorHttp, ProviderError } from '../src/modules/integrations/vendor-http.ts';
 
 type Answer = { error: Error | null; address: unknown };
 const lookupWith = (address: string | { address: string; family: number }[]) =>
@@ -35,5 +35,12 @@ describe('outgoing addresses', () => {
     const http = createVendorHttp({ baseUrl: `http://localhost:${port}`, verifyTls: true, timeoutMs: 3000, maxRetries: 0 });
     const answer = await http.request({ path: '/api/health' });
     assert.deepEqual(answer.json(), { ok: true });
+  });
+
+  it('refuses a vendor call to a literal forbidden address, without connecting', async () => {
+    for (const baseUrl of ['http://169.254.169.254/latest/', 'http://[::ffff:a9fe:a9fe]/', 'http://0.0.0.0:1/']) {
+      const http = createVendorHttp({ baseUrl, verifyTls: true, timeoutMs: 3000, maxRetries: 0 });
+      await assert.rejects(http.request({ path: '/meta-data' }), (error: unknown) => error instanceof ProviderError && error.kind === 'config', baseUrl);
+    }
   });
 });

@@ -1,5 +1,5 @@
 import type { Dispatcher, request as undiciRequest } from 'undici';
-import { refusingForbiddenAddresses } from '../../platform/net/outbound-address.ts';
+import { refusingForbiddenAddresses, urlNamesForbiddenAddress } from '../../platform/net/outbound-address.ts';
 
 /** Why a vendor call failed, in words the sync, the API and the UI can act on. */
 export const PROVIDER_ERROR_KINDS = [
@@ -150,6 +150,8 @@ export function createVendorHttp(options: VendorHttpOptions): VendorHttp {
     async request(req) {
       let method = req.method ?? 'GET';
       let url = buildUrl(options.baseUrl, req.path, req.query);
+      // A literal address is never resolved, so the lookup below cannot refuse it (a URL saved before the rule).
+      if (urlNamesForbiddenAddress(url.href)) throw new ProviderError('config', `${url.hostname} is a link-local, multicast or unspecified address (refused)`);
       let redirects = 0;
       const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'Sentinel', ...req.headers };
       let body: string | undefined;
