@@ -39,8 +39,12 @@ if (process.argv[2] === 'serve' && typeof process.execve === 'function'
 function enableCompileCache() {
   if (typeof module.enableCompileCache !== 'function') return;
   if (process.argv[2] === 'serve' && process.env.NODE_COMPILE_CACHE === undefined) {
-    // The data directory may be set in .env, which the server reads too.
-    if (existsSync('.env')) process.loadEnvFile('.env');
+    // The data directory may be set in .env, which the server reads too (and reports if unreadable).
+    try {
+      if (existsSync('.env')) process.loadEnvFile('.env');
+    } catch {
+      // The server's own reading of it says what is wrong.
+    }
     const dataDir = path.resolve(process.env.SENTINEL_DATA_DIR ?? './data');
     if (module.enableCompileCache(path.join(dataDir, 'compile-cache')).status !== module.constants.compileCacheStatus.FAILED) return;
   }
