@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Severity } from '../../security-domain/vocabulary.ts';
 import { ProviderError, type ProviderErrorKind } from '../vendor-http.ts';
 import type { CheckResult, ProviderContext } from './types.ts';
@@ -56,4 +57,46 @@ export function describeFailure(vendor: string, error: ProviderError, own: Parti
   if (error.kind === 'unreachable') return `${vendor} is unreachable: ${error.message}`;
   if (error.kind === 'timeout') return `${vendor} did not answer in time: ${error.message}`;
   return error.message;
+}
+
+/** A credential a vendor issues for a username and password (a session or an API key), kept in ctx.state. */
+interface IssuedCredential {
+  /** Hash of the username and password: changed credentials never reuse what the old ones obtained. */
+  owner: string;
+  key?: string;
+  pending?: Promise<string>;
+}
+
+/**
+ * The credential kept under `stateKey` for this username and password, or a new one from `obtain`:
+ * concurrent calls share one login, and a failed login is not kept. `fresh` says it was just
+ * obtained (the vendor refusing it then means the credentials are wrong, not that it expired).
+ */
+export async function issuedCredential(ctx: ProviderContext, stateKey: string, login: { username: string; password: string }, obtain: () => Promise<string>): Promise<{ key: string; fresh: boolean }> {
+  const owner = createHash('sha256').update(`${login.username}\0${login.password}`).digest('hex');
+  const cached = ctx.state.get(stateKey) as IssuedCredential | undefined;
+  if (cached?.owner === owner && cached.key) return { key: cached.key, fresh: false };
+  if (cached?.owner === owner && cached.pending) return { key: await cached.pending, fresh: true };
+  const entry: IssuedCredential = { owner };
+  entry.pending = obtain().then(
+    (key) => {
+      entry.key = key;
+      delete entry.pending;
+      return key;
+    },
+    (error: unknown) => {
+      if (ctx.state.get(stateKey) === entry) ctx.state.delete(stateKey);
+      throw error;
+    },
+  );
+  ctx.state.set(stateKey, entry);
+  return { key: await entry.pending, fresh: true };
+}
+
+/** The credential kept under `stateKey`, if one was obtained. */
+export const keptCredential = (ctx: ProviderContext, stateKey: string): string | undefined => (ctx.state.get(stateKey) as IssuedCredential | undefined)?.key;
+
+/** Forgets the kept credential when it is `key` (the vendor refused it), so the next call obtains another. */
+export function forgetCredential(ctx: ProviderContext, stateKey: string, key: string): void {
+  if (keptCredential(ctx, stateKey) === key) ctx.state.delete(stateKey);
 }

@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type * as FastXmlParser from 'fast-xml-parser';
 import { ProviderError, type ProviderErrorKind, type VendorRequest, type VendorResponse } from '../../vendor-http.ts';
-import { isObject } from '../common.ts';
+import { forgetCredential, isObject, issuedCredential, keptCredential } from '../common.ts';
 import type { ProviderContext } from '../types.ts';
 
 export interface PaloAltoOptions {
@@ -170,16 +169,11 @@ function redactor(ctx: ProviderContext, extra: string[] = []): (s: string) => st
   const secret = ctx.secret;
   if (typeof secret === 'string') secrets.push(secret);
   else if (secret && typeof secret === 'object') secrets.push(...Object.values(secret));
-  const cached = ctx.state.get(KEY_STATE) as CachedKey | undefined;
-  if (cached?.key) secrets.push(cached.key);
+  const kept = keptCredential(ctx, KEY_STATE);
+  if (kept) secrets.push(kept);
   return (s) => secrets.filter((v) => v.length >= 4).reduce((acc, v) => acc.split(v).join('***'), s);
 }
 
-interface CachedKey {
-  fingerprint: string;
-  key?: string;
-  pending?: Promise<string>;
-}
 
 /** Latencies of the calls made for one report (for response_time_avg). */
 export type Tracker = number[];
@@ -223,32 +217,11 @@ async function keygen(ctx: ProviderContext, o: PaloAltoOptions, tracker: Tracker
   return key;
 }
 
-function fingerprint(creds: Credentials): string {
-  return createHash('sha256').update(`${creds.username}\0${creds.password}`).digest('hex');
-}
-
 /** The key to use: the secret itself, or a cached / freshly generated one. */
 async function apiKey(ctx: ProviderContext, o: PaloAltoOptions, tracker: Tracker): Promise<{ key: string; fresh: boolean }> {
   const creds = credentials(ctx);
   if ('apiKey' in creds) return { key: creds.apiKey, fresh: false };
-  const fp = fingerprint(creds);
-  const cached = ctx.state.get(KEY_STATE) as CachedKey | undefined;
-  if (cached?.fingerprint === fp && cached.key) return { key: cached.key, fresh: false };
-  if (cached?.fingerprint === fp && cached.pending) return { key: await cached.pending, fresh: true };
-  const entry: CachedKey = { fingerprint: fp };
-  entry.pending = keygen(ctx, o, tracker, creds).then(
-    (key) => {
-      entry.key = key;
-      delete entry.pending;
-      return key;
-    },
-    (error: unknown) => {
-      if (ctx.state.get(KEY_STATE) === entry) ctx.state.delete(KEY_STATE);
-      throw error;
-    },
-  );
-  ctx.state.set(KEY_STATE, entry);
-  return { key: await entry.pending, fresh: true };
+  return issuedCredential(ctx, KEY_STATE, creds, () => keygen(ctx, o, tracker, creds));
 }
 
 /**
@@ -264,8 +237,7 @@ export async function call(ctx: ProviderContext, o: PaloAltoOptions, tracker: Tr
       return parseResponse(res.text, res.status, redactor(ctx, [key]));
     } catch (error) {
       if (error instanceof KeyRejected && !rekeyed && !fresh && !('apiKey' in credentials(ctx))) {
-        const cached = ctx.state.get(KEY_STATE) as CachedKey | undefined;
-        if (cached?.key === key) ctx.state.delete(KEY_STATE);
+        forgetCredential(ctx, KEY_STATE, key);
         continue;
       }
       throw error;

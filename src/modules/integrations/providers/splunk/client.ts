@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { ProviderError, type VendorRequest, type VendorResponse } from '../../vendor-http.ts';
+import { forgetCredential, issuedCredential } from '../common.ts';
 import type { ProviderContext } from '../types.ts';
 
 export interface SplunkMessage {
@@ -17,12 +17,6 @@ const SESSION_STATE_KEY = 'splunk:session';
 
 type Credentials = { token: string } | { username: string; password: string };
 
-interface CachedSession {
-  /** hash of user + password: a credential change never reuses an old session */
-  owner: string;
-  key?: string;
-  pending?: Promise<string>;
-}
 
 /** An authentication token (a string) or a username and password (exchanged for a session key). */
 export function credentials(ctx: ProviderContext): Credentials {
@@ -51,28 +45,6 @@ async function login(ctx: ProviderContext, username: string, password: string): 
   return key;
 }
 
-/** The cached session key, or one login shared by concurrent calls. */
-async function sessionKey(ctx: ProviderContext, username: string, password: string): Promise<{ key: string; fresh: boolean }> {
-  const owner = createHash('sha256').update(`${username}\0${password}`).digest('hex');
-  const cached = ctx.state.get(SESSION_STATE_KEY) as CachedSession | undefined;
-  if (cached?.owner === owner && cached.key) return { key: cached.key, fresh: false };
-  if (cached?.owner === owner && cached.pending) return { key: await cached.pending, fresh: true };
-  const entry: CachedSession = { owner };
-  entry.pending = login(ctx, username, password).then(
-    (key) => {
-      entry.key = key;
-      delete entry.pending;
-      return key;
-    },
-    (error: unknown) => {
-      if (ctx.state.get(SESSION_STATE_KEY) === entry) ctx.state.delete(SESSION_STATE_KEY);
-      throw error;
-    },
-  );
-  ctx.state.set(SESSION_STATE_KEY, entry);
-  return { key: await entry.pending, fresh: true };
-}
-
 /**
  * An authenticated call: `Bearer <token>`, or `Splunk <session key>`. A session expires after an
  * idle time (401): the key is dropped, a new one obtained once, and the call repeated.
@@ -81,11 +53,10 @@ export async function splunkRequest(ctx: ProviderContext, req: VendorRequest): P
   const creds = credentials(ctx);
   if ('token' in creds) return ctx.http.request({ ...req, headers: { ...req.headers, authorization: `Bearer ${creds.token}` } });
   for (let relogged = false; ; relogged = true) {
-    const { key, fresh } = await sessionKey(ctx, creds.username, creds.password);
+    const { key, fresh } = await issuedCredential(ctx, SESSION_STATE_KEY, creds, () => login(ctx, creds.username, creds.password));
     const res = await ctx.http.request({ ...req, headers: { ...req.headers, authorization: `Splunk ${key}` }, acceptStatus: [...(req.acceptStatus ?? []), 401] });
     if (res.status !== 401 || req.acceptStatus?.includes(401)) return res;
-    const cached = ctx.state.get(SESSION_STATE_KEY) as CachedSession | undefined;
-    if (cached?.key === key) ctx.state.delete(SESSION_STATE_KEY);
+    forgetCredential(ctx, SESSION_STATE_KEY, key);
     if (fresh || relogged) throw new ProviderError('auth', 'Splunk rejected a fresh session key (HTTP 401)', 401);
   }
 }
