@@ -76,12 +76,14 @@ const MAX_REDIRECTS = 5;
 // undici (~0.2 s of CPU to load) is imported at the first vendor call, not at start-up.
 let undici: Promise<{ request: typeof undiciRequest; agents: { strict: Dispatcher; insecure: Dispatcher } }> | undefined;
 function loadUndici() {
-  // A vendor's host name may resolve to an address no integration may reach (cloud metadata).
-  const lookup = refusingForbiddenAddresses();
-  undici ??= import('undici').then(({ Agent, request }) => ({
-    request,
-    agents: { strict: new Agent({ keepAliveTimeout: 10_000, connect: { lookup } }), insecure: new Agent({ keepAliveTimeout: 10_000, connect: { lookup, rejectUnauthorized: false } }) },
-  }));
+  undici ??= import('undici').then(({ Agent, request }) => {
+    // A vendor's host name may resolve to an address no integration may reach (cloud metadata).
+    const lookup = refusingForbiddenAddresses();
+    return {
+      request,
+      agents: { strict: new Agent({ keepAliveTimeout: 10_000, connect: { lookup } }), insecure: new Agent({ keepAliveTimeout: 10_000, connect: { lookup, rejectUnauthorized: false } }) },
+    };
+  });
   return undici;
 }
 
