@@ -3,7 +3,7 @@ import { after, before, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { dialects } from './helpers/harness.ts';
 import { forEachDialect } from './helpers/suite.ts';
-import { inOwnContext, launchBrowser, screenshot, seedTenant, seriousViolations, signedInContext, useTheme, type WatchedContext } from './web-fixture.ts';
+import { inOwnContext, launchBrowser, screenshot, seedTenant, seriousViolations, signedInContext, until, useTheme, type WatchedContext } from './web-fixture.ts';
 
 /*
  * The overview and the security analytics in a real browser. SENTINEL_SCREENSHOTS=<dir> also saves
@@ -49,6 +49,8 @@ forEachDialect('web overview in a browser', { env: { SENTINEL_SYNC: 'off' }, ten
     await page.fill('#filter-1-to', '2020-01-07');
     await page.waitForURL(/to=2020-01-07/);
     await page.locator('[data-widget-id="quality_card"] [data-value=""]').waitFor();
+    // Charts are drawn when HTMX has set the swapped-in widgets up, a moment after they show.
+    await until(async () => { const [drawn, total] = await chartsDrawn(page); return drawn === total; }).catch(() => undefined);
     const [drawn, total] = await chartsDrawn(page);
     assert.equal(drawn, total, 'the swapped-in charts are drawn too');
     await page.reload();
