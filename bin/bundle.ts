@@ -22,6 +22,8 @@ const ENTRIES = { sentinel: 'src/main.ts', 'sync-worker': 'src/modules/integrati
  * CommonJS copy src/platform/jobs/scheduled.ts configures at run time for cron-parser.
  */
 const EXTERNAL = ['@node-rs/argon2', 'pdfkit', '@fastify/swagger-ui', 'pg-native', 'undici', 'luxon'];
+/** JSON files from this size on are parsed as JSON at run time (jsonParsePlugin). */
+const LARGE_JSON_BYTES = 10_000;
 /** Older builds kept, so that a server still running one can load its lazily imported parts. */
 const KEEP_BUILDS = 3;
 /** A build lock older than this was left by a start that died while building: it is taken over. */
@@ -86,6 +88,24 @@ function sourceLocationPlugin(outdir: string): Plugin {
 }
 
 /**
+ * Large JSON files (mime-db's 186 KB table, which @fastify/compress loads at every start) become
+ * `JSON.parse` of a string instead of esbuild's object literal: V8 parses JSON several times faster
+ * than the same data as JavaScript (~13 → ~2 ms of every start for mime-db).
+ */
+function jsonParsePlugin(): Plugin {
+  return {
+    name: 'json-parse',
+    setup(build) {
+      build.onLoad({ filter: /\.json$/ }, async ({ path: file }) => {
+        const text = await readFile(file, 'utf8');
+        if (text.length < LARGE_JSON_BYTES) return undefined;
+        return { contents: `module.exports = JSON.parse(${JSON.stringify(JSON.stringify(JSON.parse(text)))});`, loader: 'js' };
+      });
+    },
+  };
+}
+
+/**
  * Takes the lock on building `id` (an exclusive lock file): concurrent starts on stale sources build
  * once, the others wait for that build. Its release, or undefined when another start built it meanwhile.
  */
@@ -137,7 +157,7 @@ async function buildUnlocked(id: string): Promise<string> {
       platform: 'node',
       target: `node${process.versions.node.split('.')[0]}`,
       external: EXTERNAL,
-      plugins: [sourceLocationPlugin(outdir)],
+      plugins: [sourceLocationPlugin(outdir), jsonParsePlugin()],
       // CommonJS packages in an ES module bundle still call require(); the rewritten import.meta.dirname and .filename need fileURLToPath.
       banner: { js: "import { createRequire as __createRequire } from 'node:module'; import { fileURLToPath as __sourceLocationPath } from 'node:url'; const require = __createRequire(import.meta.url);" },
       // Whitespace and syntax only (names stay, for stack traces): 40 % less code to read and decode at each start.

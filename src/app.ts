@@ -9,6 +9,7 @@ import { registerTenantContext } from './platform/auth/tenant-scope.ts';
 import type { Db } from './platform/db/database.ts';
 import { buildSerializerOncePerSchema } from './platform/http/compile-once.ts';
 import { MAX_PATH_PARAMETER_LENGTH, clientErrorHandler, frameworkErrorHandler, registerErrorHandling } from './platform/http/errors.ts';
+import { serverAnsweringHeadAsGet } from './platform/http/head-requests.ts';
 import { registerOpenApi } from './platform/http/openapi.ts';
 import { registerResponseCache } from './platform/http/response-cache.ts';
 import { Problem } from './platform/http/schemas.ts';
@@ -40,6 +41,9 @@ export async function buildApp(config: Config, db: Db, services: AppServices): P
     // connections cannot pile up; Node checks every second (its default, 30 s, let them last a minute).
     requestTimeout: 30_000,
     http: { headersTimeout: 10_000, requestTimeout: 30_000, connectionsCheckingInterval: 1_000 },
+    // HEAD is answered by the GET route, body dropped (src/platform/http/head-requests.ts).
+    serverFactory: serverAnsweringHeadAsGet,
+    exposeHeadRoutes: false,
     // Accept a caller's request id only when it looks like one; otherwise mint our own.
     genReqId: (req) => {
       const given = req.headers['x-request-id'];

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
@@ -116,6 +117,29 @@ forEachDialect('HTTP conventions and hardening', { env: { SENTINEL_CORS_ORIGINS:
     assert.equal(spec.status, 200);
     assert.equal(spec.body.openapi, '3.1.0');
     assert.ok(spec.body.paths['/api/v1/tickets']);
+  });
+
+  it('answers HEAD like GET, with the same status and headers and no body', async () => {
+    const user = await ctx.server.api.createUser(ctx.superAdmin, ctx.a.id, 'head.tester', 'VIEWER');
+    const raw = (method: string, path: string, headers: Record<string, string> = {}) => new Promise<{ status: number; headers: http.IncomingHttpHeaders; bytes: number }>((resolve, reject) => {
+      const request = http.request(`${ctx.server.url}${path}`, { method, headers }, (response) => {
+        let bytes = 0;
+        response.on('data', (chunk: Buffer) => { bytes += chunk.length; });
+        response.on('end', () => resolve({ status: response.statusCode!, headers: response.headers, bytes }));
+      });
+      request.on('error', reject).end();
+    });
+    for (const [path, headers] of [['/health', {}], ['/api/v1/tickets?limit=5', { authorization: `Bearer ${user.token}` }], ['/api/v1/tickets', {}], ['/login', {}], ['/api/v1/no-such-route', {}]] as const) {
+      const get = await raw('GET', path, headers);
+      const head = await raw('HEAD', path, headers);
+      assert.equal(head.status, get.status, path);
+      assert.equal(head.bytes, 0, `${path}: no body`);
+      assert.ok(get.bytes > 0, path);
+      assert.equal(head.headers['content-type'], get.headers['content-type'], path);
+      assert.equal(head.headers['content-length'], get.headers['content-length'], path);
+    }
+    // Only GET routes answer HEAD: a POST-only route does not.
+    assert.equal((await raw('HEAD', '/api/v1/auth/login')).status, 404);
   });
 
   it('readiness reports the database', async () => {
