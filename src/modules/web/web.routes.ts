@@ -122,7 +122,7 @@ export function webRoutes(deps: WebDeps): FastifyPluginAsyncTypebox {
     // Every state change but the sign-in (which has its own token) needs the session's CSRF token,
     // checked as soon as the body is read (before its validation: a forged request learns nothing).
     app.addHook('preValidation', async (request) => {
-      if (request.method === 'GET' || request.method === 'HEAD' || request.routeOptions.url === '/login') return;
+      if (request.method === 'GET' || request.routeOptions.url === '/login') return;
       const principal = request.principal;
       const presented = request.headers['x-csrf-token'] ?? (request.body as { _csrf?: unknown } | undefined)?._csrf;
       if (principal === undefined || !sessions.csrfMatches(principal.sessionId, presented)) throw forbidden('csrf');
