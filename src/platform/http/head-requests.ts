@@ -6,7 +6,7 @@ import type { FastifyServerFactory } from 'fastify';
  * request reaches the app as the `GET` it stands for. Node created the response knowing the request
  * was `HEAD`, so it sends the `GET`'s status and headers, `Content-Length` included, and drops the
  * body (RFC 9110, 9.3.2). Fastify's own way, a `HEAD` route registered beside every `GET` route
- * (`exposeHeadRoutes`), doubled the router's work at every start (~30 ms of ~600).
+ * (`exposeHeadRoutes`), doubled the router's work at every start (building the app: 179 → 122 ms).
  */
 export const serverAnsweringHeadAsGet: FastifyServerFactory = (handler, fastifyOptions) => {
   // Fastify's options, defaults filled in (the fields its own HTTP/1.1 server takes).
