@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { DEFAULT_STATEMENTS_PER_CONNECTION } from './platform/db/pg-statement-cache.ts';
 import { nextSlot } from './platform/jobs/scheduled.ts';
 
 /** Log levels pino understands, plus `silent`. */
@@ -37,6 +38,8 @@ export interface Config {
   vaultMount: string;
   /** Memory for repeated list answers (0 = off); see registerResponseCache. */
   responseCacheBytes: number;
+  /** Prepared statements kept per PostgreSQL connection of the platform database (0 = none); see cachePgStatements. */
+  pgStatementCache: number;
   /** Whether the background integration sync runs in this process. */
   syncEnabled: boolean;
   /** How long one vendor call may take before it counts as a timeout. */
@@ -224,6 +227,7 @@ export function loadConfig(env: Env = process.env): Config {
     metricsToken: optional(env, 'SENTINEL_METRICS_TOKEN'),
     ...parseSecretStore(env),
     responseCacheBytes: integer(env, 'SENTINEL_RESPONSE_CACHE_MB', 64, 0, 4096) * 1024 * 1024,
+    pgStatementCache: integer(env, 'SENTINEL_PG_STATEMENT_CACHE', DEFAULT_STATEMENTS_PER_CONNECTION, 0, 10_000),
     syncEnabled: onOff(env, 'SENTINEL_SYNC', true),
     vendorTimeoutMs: integer(env, 'SENTINEL_VENDOR_TIMEOUT_SECONDS', 10, 1, 120) * 1000,
     plantPollMs: integer(env, 'SENTINEL_PLANT_POLL_SECONDS', 60, 5, 3600) * 1000,

@@ -10,6 +10,7 @@ import { nodeSqliteDialect } from './node-sqlite-dialect.ts';
 import type { PlatformDatabase } from './schema.ts';
 import { mysqlQueryPlugin } from './mysql-compat.ts';
 import { createMysqlPlatformDialect } from './mysql.ts';
+import { cachePgStatements, DEFAULT_STATEMENTS_PER_CONNECTION } from './pg-statement-cache.ts';
 import { createTransactionScope } from './transaction-scope.ts';
 
 export type Dialect = 'sqlite' | 'postgres' | 'mysql';
@@ -43,7 +44,7 @@ const stderrLog: DbLog = {
 const PG_INT8 = 20;
 const PG_NUMERIC = 1700;
 
-function openPostgres(url: string, log: DbLog): Db {
+function openPostgres(url: string, statementCache: number, log: DbLog): Db {
   // pg is loaded only when a PostgreSQL URL is configured (not on SQLite).
   const pg = createRequire(import.meta.url)('pg') as typeof Pg;
   // Epoch-millisecond columns are BIGINT: read them back as numbers (safe up to year 285616).
@@ -71,6 +72,7 @@ function openPostgres(url: string, log: DbLog): Db {
   });
   // The pool re-emits an idle client's error: already logged above.
   pool.on('error', () => undefined);
+  cachePgStatements(pool, statementCache);
   const scope = createTransactionScope(new Kysely<PlatformDatabase>({ dialect: new PostgresDialect({ pool }) }));
   const kysely = scope.db;
   return {
@@ -142,9 +144,11 @@ function openSqlite(file: string): Db {
   };
 }
 
-export function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>, log: DbLog = stderrLog): Db {
+export function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'> & Partial<Pick<Config, 'pgStatementCache'>>, log: DbLog = stderrLog): Db {
   if (config.databaseUrl !== undefined) {
-    return dialectOfUrl(config.databaseUrl) === 'mysql' ? openMysql(config.databaseUrl, log) : openPostgres(config.databaseUrl, log);
+    return dialectOfUrl(config.databaseUrl) === 'mysql'
+      ? openMysql(config.databaseUrl, log)
+      : openPostgres(config.databaseUrl, config.pgStatementCache ?? DEFAULT_STATEMENTS_PER_CONNECTION, log);
   }
   return openSqlite(path.join(config.dataDir, 'sentinel.db'));
 }
