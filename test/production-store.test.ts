@@ -18,6 +18,8 @@ import { createPlantRegistry, type PlantRegistry, type PlantSource } from '../sr
 import { HttpError } from '../src/platform/http/errors.ts';
 import { shiftDowntimeEvents } from '../src/modules/production/downtime.ts';
 import { type GroupBy, type ProductionCount, computeOee } from '../src/modules/production/oee.ts';
+import { getLine, lineTables } from '../src/modules/production/plant-context.ts';
+import type { ProductionRepo } from '../src/modules/production/production.repo.ts';
 import { type ProductionService, createProductionService } from '../src/modules/production/production.service.ts';
 import { shiftInstances } from '../src/modules/production/shift-calendar.ts';
 import { type StructureService, createStructureService } from '../src/modules/production/structure.service.ts';
@@ -260,6 +262,24 @@ for (const platformDialect of dialects()) {
       await h.production.settleDowntime(TENANT);
       const settled = (await h.production.listDowntime(TENANT, lineId, { from: at('2026-01-14T18:00:00Z'), to: at('2026-01-14T21:00:00Z') })).at(-1)!;
       assert.deepEqual(settled, ongoing);
+    });
+
+    it('writes a stop\'s classification and its settling to their own columns, so that neither undoes the other', async () => {
+      // An operator may classify a stop while settling ends it (no lock is shared): each writes only its fields.
+      const window = { from: at('2026-01-14T07:00:00Z'), to: at('2026-01-14T09:00:00Z') };
+      const stop = (await h.production.listDowntime(TENANT, lineId, window))[0]!;
+      const fields = (event: typeof stop) => [event.end, event.duration_seconds, event.category, event.reason, event.comment];
+      const write = (changes: Parameters<ProductionRepo['updateDowntime']>[2]) => h.production.access.withPlant(TENANT, async (plant) => {
+        const { downtime } = await lineTables(plant, await getLine(plant, lineId), h.clock.now);
+        await plant.store.updateDowntime(downtime, stop.id!, changes, h.clock.now);
+      });
+      const stored = async () => (await h.production.listDowntime(TENANT, lineId, window)).find((event) => event.id === stop.id)!;
+      await write({ category: 'planned', comment: 'feeder checked' });
+      assert.deepEqual(fields(await stored()), [stop.end, stop.duration_seconds, 'planned', stop.reason, 'feeder checked']);
+      await write({ end: Date.parse(stop.end!) + MIN, duration_seconds: stop.duration_seconds! + 60 });
+      assert.deepEqual(fields(await stored()), [new Date(Date.parse(stop.end!) + MIN).toISOString(), stop.duration_seconds! + 60, 'planned', stop.reason, 'feeder checked']);
+      await write({ end: Date.parse(stop.end!), duration_seconds: stop.duration_seconds!, category: stop.category, comment: stop.comment });
+      assert.deepEqual(fields(await stored()), fields(stop));
     });
 
     it('answers OEE from rollups and stored events exactly as computeOee over the raw rows', async () => {

@@ -275,11 +275,17 @@ export function createProductionRepo(db: Kysely<unknown>, dialect: PlantDialect)
       await sql`INSERT INTO ${sql.table(table.name)} (${sql.join(columns.map((column) => col(table, column)))}) VALUES (${sql.join(values)})`.execute(db);
     },
 
-    async updateDowntime(table: LineTable, id: number, event: Pick<StoredDowntimeEvent, 'end' | 'duration_seconds' | 'category' | 'reason' | 'comment'>, now: number): Promise<void> {
-      await sql`UPDATE ${sql.table(table.name)} SET ${col(table, 'end_at')} = ${event.end === null ? null : time(table, event.end)},
-        ${col(table, 'duration_seconds')} = ${event.duration_seconds}, ${col(table, 'category')} = ${event.category},
-        ${col(table, 'reason')} = ${event.reason}, ${col(table, 'comment')} = ${event.comment}, ${col(table, 'updated_at')} = ${time(table, now)}
-        WHERE ${col(table, 'id')} = ${id}`.execute(db);
+    /**
+     * Sets the given fields of a stop and no other: settling (its end) and an operator (its
+     * classification) may write one stop at the same moment, and neither may undo the other.
+     */
+    async updateDowntime(table: LineTable, id: number, fields: Partial<Pick<StoredDowntimeEvent, 'end' | 'duration_seconds' | 'category' | 'reason' | 'comment'>>, now: number): Promise<void> {
+      const sets = [
+        ...(fields.end === undefined ? [] : [sql`${col(table, 'end_at')} = ${fields.end === null ? null : time(table, fields.end)}`]),
+        ...(['duration_seconds', 'category', 'reason', 'comment'] as const).filter((field) => fields[field] !== undefined).map((field) => sql`${col(table, field)} = ${fields[field]}`),
+        sql`${col(table, 'updated_at')} = ${time(table, now)}`,
+      ];
+      await sql`UPDATE ${sql.table(table.name)} SET ${sql.join(sets)} WHERE ${col(table, 'id')} = ${id}`.execute(db);
     },
 
     async deleteDowntime(table: LineTable, id: number): Promise<void> {

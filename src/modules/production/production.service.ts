@@ -219,7 +219,12 @@ async function persistEvents(store: ProductionRepo, table: LineTable, lineId: nu
   const diff = diffDowntimeEvents(stored.map(toCore), next);
   for (const event of diff.changed) {
     const old = byStart.get(event.start)!;
-    await store.updateDowntime(table, old.id, { ...event, duration_seconds: durationSeconds(event.start, event.end), comment: old.comment }, now);
+    // What settling changed, and nothing an operator may be classifying at this moment.
+    await store.updateDowntime(table, old.id, {
+      end: event.end, duration_seconds: durationSeconds(event.start, event.end),
+      ...(event.category === old.category ? {} : { category: event.category }),
+      ...(event.reason === old.reason ? {} : { reason: event.reason }),
+    }, now);
   }
   for (const event of diff.added) {
     // A part of a split event keeps the comment the whole one had.
@@ -582,9 +587,10 @@ export function createProductionService(deps: ProductionDeps) {
         const tables = existingLineTables(plant, line);
         const event = tables && (await plant.store.downtimeEvent(tables.downtime, eventId));
         if (tables === undefined || event === undefined) throw notFound('Downtime event');
-        const changed = { ...event, ...input };
-        await plant.store.updateDowntime(tables.downtime, eventId, changed, clock());
-        return { ...changed, start: toIso(event.start), end: event.end === null ? null : toIso(event.end), line_id: lineId };
+        // Only the classification: the stop's end is settling's, which may be writing it right now.
+        await plant.store.updateDowntime(tables.downtime, eventId, { category: input.category, reason: input.reason, comment: input.comment }, clock());
+        const stored = (await plant.store.downtimeEvent(tables.downtime, eventId)) ?? { ...event, ...input };
+        return { ...stored, start: toIso(stored.start), end: stored.end === null ? null : toIso(stored.end), line_id: lineId };
       }),
 
     /**
