@@ -74,10 +74,42 @@ forEachDialect('web production and security work pages in a browser', { env: { S
     await ctx.server.services.downtimeReasons.classify(ctx.a.id, line.lineId, stopId, { reason: 'Jam', comment: 'Cleared by the night shift' });
     // The previous step's save announced its own downtime.updated: that refresh may still be in
     // flight when this event arrives (HTMX's queued second refresh would go with the element the
-    // first one replaces); the page announces the event again once the refresh is done. One event is enough.
+    // first one replaces); the page refreshes a part again when its refresh began before the event. One event is enough.
     ctx.server.services.bus.publish({ type: 'downtime.updated', tenant_id: ctx.a.id, id: String(stopId), line_id: line.lineId });
     await until(async () => (await savedComment(page, stopId)) === 'Cleared by the night shift', 20_000);
     await allChartsDrawn(page);
+  });
+
+  it('refreshes a part again when its event arrives while it is refreshing with an answer read before the change', async () => {
+    const { page } = operator;
+    const stopId = line.stopIds.at(-1)!;
+    const url = `**/production/lines/${line.lineId}/parts/downtime`;
+    let release = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let held = false;
+    // The first refresh gets its answer from the server now, and the page gets it once released.
+    await page.route(url, async (route) => {
+      if (held) return route.continue();
+      held = true;
+      const stale = await route.fetch();
+      await released;
+      await route.fulfill({ response: stale });
+    });
+    try {
+      ctx.server.services.bus.publish({ type: 'downtime.updated', tenant_id: ctx.a.id, id: String(stopId), line_id: line.lineId });
+      await until(async () => held);
+      await ctx.server.services.downtimeReasons.classify(ctx.a.id, line.lineId, stopId, { comment: 'Second look by the morning shift' });
+      ctx.server.services.bus.publish({ type: 'downtime.updated', tenant_id: ctx.a.id, id: String(stopId), line_id: line.lineId });
+      // Time for the event to reach the page while the refresh is held (arriving later, it would simply start one).
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      release();
+      await until(async () => (await savedComment(page, stopId)) === 'Second look by the morning shift', 20_000);
+    } finally {
+      release();
+      await page.unroute(url);
+    }
   });
 
   it('shows the live feed connected only once the server says it is subscribed (hello), not when the socket opens', async () => {

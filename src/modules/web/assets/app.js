@@ -92,42 +92,54 @@ const LIVE_TOPICS = {
 };
 
 /**
- * A part that is refreshing when its event arrives would miss it: HTMX queues a second refresh on
- * the element its first answer then replaces (outerHTML), and the replacement listens only once
- * HTMX has set it up. So the topic is announced again once no part listening to it is refreshing.
- * A part refreshes from its request until the request ends when the part stays (no swap, or its
- * content swapped), or until HTMX has set up what replaced it (htmx:load) when its answer replaced it.
+ * A part (an element with an id whose hx-trigger names a topic) must end up showing what the server
+ * had after the latest event of each topic it listens to, i.e. be refreshed by a request that
+ * started after that event. HTMX alone can miss one: an event that arrives while the part is
+ * refreshing is queued on the element its answer then replaces (outerHTML), and the replacement
+ * listens only once HTMX has set it up. So every event is also recorded, and whenever a part is
+ * idle (after each event, each refresh and each swap) a part whose last refresh started before the
+ * latest event of one of its topics is refreshed again. A failed refresh is not retried until the
+ * next event or reconnect (its error shows in the message area).
  */
-const refreshing = new Set();
-const missedTopics = new Set();
+// Moments are a counter, not a clock: an event and a request are ordered even within one clock tick.
+let moment = 0;
+const lastEventAt = new Map();
+const refreshStartedAt = new Map();
+const refreshedFrom = new Map();
 const listensTo = (element, topic) => (element.getAttribute('hx-trigger') ?? '').includes(topic);
-const isRefreshing = (topic) => [...refreshing].some((element) => listensTo(element, topic));
+const isPart = (element) => element instanceof window.Element && element.id !== '' && listensTo(element, 'sentinel:');
 
-function announce(topic) {
-  if (isRefreshing(topic)) missedTopics.add(topic);
-  window.htmx.trigger(document.body, topic);
+function isStale(part) {
+  const from = refreshedFrom.get(part.id) ?? 0;
+  return [...lastEventAt].some(([topic, at]) => at > from && listensTo(part, topic));
 }
 
-function announceMissed() {
-  for (const topic of missedTopics) {
-    if (isRefreshing(topic)) continue;
-    missedTopics.delete(topic);
-    setTimeout(() => window.htmx.trigger(document.body, topic));
+function refreshStaleParts() {
+  for (const part of document.querySelectorAll('[id][hx-trigger*="sentinel:"]')) {
+    if (refreshStartedAt.has(part.id) || !isStale(part)) continue;
+    window.htmx.ajax('GET', part.getAttribute('hx-get'), { source: part, target: part, swap: 'outerHTML' }).catch(() => undefined);
   }
 }
 
-document.addEventListener('htmx:beforeRequest', (event) => refreshing.add(event.detail.elt));
+function announce(topic) {
+  lastEventAt.set(topic, ++moment);
+  window.htmx.trigger(document.body, topic);
+  refreshStaleParts();
+}
+
+document.addEventListener('htmx:beforeRequest', (event) => {
+  if (isPart(event.detail.elt)) refreshStartedAt.set(event.detail.elt.id, ++moment);
+});
 document.addEventListener('htmx:afterRequest', (event) => {
-  // The element that asked (a replaced element reports through its parent).
+  // The element that asked (one its answer replaced reports through its parent).
   const element = event.detail.requestConfig?.elt ?? event.detail.elt;
-  if (!element.isConnected) return;
-  refreshing.delete(element);
-  announceMissed();
+  if (!isPart(element) || !refreshStartedAt.has(element.id)) return;
+  if (event.detail.successful) refreshedFrom.set(element.id, refreshStartedAt.get(element.id));
+  refreshStartedAt.delete(element.id);
+  // A replaced part is refreshed again once HTMX has set up its replacement (htmx:load).
+  if (element.isConnected) refreshStaleParts();
 });
-document.addEventListener('htmx:load', () => {
-  for (const element of refreshing) if (!element.isConnected) refreshing.delete(element);
-  announceMissed();
-});
+document.addEventListener('htmx:load', refreshStaleParts);
 
 function startLive() {
   if (!document.querySelector('[hx-trigger*="sentinel:"]')) return;
@@ -146,7 +158,7 @@ function startLive() {
       if (event.type === 'hello') {
         delay = 1000;
         indicator?.classList.add('text-green-600');
-        if (connectedBefore) for (const topic of new Set(Object.values(LIVE_TOPICS))) window.htmx.trigger(document.body, topic);
+        if (connectedBefore) for (const topic of new Set(Object.values(LIVE_TOPICS))) announce(topic);
         connectedBefore = true;
         return;
       }
