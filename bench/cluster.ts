@@ -54,6 +54,9 @@ const MIX: { method: 'GET' | 'POST'; path: string }[] = [
   ...Array.from({ length: 2 }, () => ({ method: 'POST' as const, path: '/api/v1/tickets' })),
 ];
 
+/** The plant database files of a data directory (none until a tenant has a production line). */
+const plantDatabases = (dataDir: string) => (readdirSync(dataDir).includes('tenants') ? readdirSync(path.join(dataDir, 'tenants')).length : 0);
+
 // ---------------------------------------------------------------------------------------------
 // Scale-out
 
@@ -389,7 +392,7 @@ async function backupRestore(): Promise<string[]> {
   insertAuditRows(platformFile, AUDIT_ROWS);
   console.log(`Inserted ${AUDIT_ROWS.toLocaleString('en-US')} audit entries in ${Math.round(performance.now() - seedStarted)} ms`);
   const auditRows = count(platformFile, 'audit_logs');
-  const plantFiles = readdirSync(path.join(sentinel.dataDir, 'tenants')).length;
+  const plantFiles = plantDatabases(sentinel.dataDir);
 
   const created = sentinelCli(sentinel.dataDir, 'backup', 'create');
   const archive = created.stdout.split('\n')[0]!.trim();
@@ -397,7 +400,7 @@ async function backupRestore(): Promise<string[]> {
   try {
     const restored = sentinelCli(restoreDir, 'backup', 'restore', archive);
     const restoredRows = count(path.join(restoreDir, 'sentinel.db'), 'audit_logs');
-    const restoredPlants = readdirSync(path.join(restoreDir, 'tenants')).length;
+    const restoredPlants = plantDatabases(restoreDir);
     if (restoredRows !== auditRows || restoredPlants !== plantFiles) throw new Error(`restore incomplete: ${restoredRows}/${auditRows} audit rows, ${restoredPlants}/${plantFiles} plant databases`);
     const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
     return [
