@@ -585,11 +585,12 @@ export function createProductionService(deps: ProductionDeps) {
         if (errors.length > 0) throw badRequest('The classification is not valid', errors);
         const line = await getLine(plant, lineId);
         const tables = existingLineTables(plant, line);
-        const event = tables && (await plant.store.downtimeEvent(tables.downtime, eventId));
-        if (tables === undefined || event === undefined) throw notFound('Downtime event');
+        if (tables === undefined) throw notFound('Downtime event');
         // Only the classification: the stop's end is settling's, which may be writing it right now.
+        // An unknown id updates nothing and is not found when read back.
         await plant.store.updateDowntime(tables.downtime, eventId, { category: input.category, reason: input.reason, comment: input.comment }, clock());
-        const stored = (await plant.store.downtimeEvent(tables.downtime, eventId)) ?? { ...event, ...input };
+        const stored = await plant.store.downtimeEvent(tables.downtime, eventId);
+        if (stored === undefined) throw notFound('Downtime event');
         return { ...stored, start: toIso(stored.start), end: stored.end === null ? null : toIso(stored.end), line_id: lineId };
       }),
 
