@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,8 +50,8 @@ describe('server bundle', () => {
     const entry = fileURLToPath(await buildBundle());
     const buildDir = path.dirname(entry);
     // The code that starts the worker names the bundled entry next to it, not the TypeScript source.
-    const starter = readdirSync(buildDir).map((file) => readFileSync(path.join(buildDir, file), 'utf8')).find((code) => code.includes('new Worker(new URL('));
-    assert.match(starter ?? '', /new Worker\(new URL\("\.\/sync-worker\.js", ?import\.meta\.url\)/);
+    const starter = readdirSync(buildDir).map((file) => readFileSync(path.join(buildDir, file), 'utf8')).find((code) => /new [\w$.]*Worker\(new URL\(/.test(code));
+    assert.match(starter ?? '', /new [\w$.]*Worker\(new URL\("\.\/sync-worker\.js", ?import\.meta\.url\)/);
     assert.ok(existsSync(path.join(buildDir, 'sync-worker.js')));
 
     const dataDir = mkdtempSync(path.join(tmpdir(), 'sentinel-bundle-'));
@@ -66,6 +66,20 @@ describe('server bundle', () => {
       await worker.terminate();
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('requires the built-in modules, so that loading them does not load Node\'s own undici', { timeout: 300_000 }, async () => {
+    await buildBundle();
+    // An ES module import of node:http builds its facade, which reads the lazy `WebSocket` export.
+    const dir = mkdtempSync(path.join(tmpdir(), 'sentinel-bundle-'));
+    try {
+      const probe = path.join(dir, 'probe.cjs');
+      writeFileSync(probe, "process.on('exit', () => process.stderr.write(`undici loaded: ${process.moduleLoadList.some((name) => name.includes('deps/undici'))}\\n`));");
+      const { stderr } = await run(process.execPath, ['--require', probe, 'bin/sentinel.js', 'openapi'], { cwd: REPO_DIR, env: { PATH: process.env.PATH ?? '', SENTINEL_DATA_DIR: dir, LOG_LEVEL: 'warn' } });
+      assert.match(stderr, /undici loaded: false/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
