@@ -103,7 +103,7 @@ export function createServices(config: Config, db: Db, secretKey: string, shared
   // Rule alerts go through the security dashboard's feed write API, like a vendor sync's.
   const ruleEvaluator = createRuleEvaluator({
     repo: alertRulesRepo, telemetry, production: production.production, alerts: createAlertsMerge(db.kysely), systems: createSystemsMerge(db.kysely),
-    publish: publish, audit, intervalMs: config.rulesEvalMs,
+    publish: publish, audit, transaction: (work) => db.transaction(work), intervalMs: config.rulesEvalMs,
   });
   const operations = createOperationsServices(config, db);
   // Its structure and plantDatabases replace production's: the same services, with writes dropping the cached plant metadata.

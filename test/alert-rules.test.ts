@@ -247,7 +247,7 @@ forEachDialect('alert rules', { env: { SENTINEL_RULES_EVAL_SECONDS: '1' }, tenan
     let observed = 0;
     const { telemetry, production } = s.server.services;
     const evaluators = connections.map((db) => createRuleEvaluator({
-      repo: createAlertRulesRepo(db.kysely), production, alerts: createAlertsMerge(db.kysely), systems: createSystemsMerge(db.kysely), publish: () => undefined, audit: { recordMany: async () => undefined }, intervalMs: 60_000,
+      repo: createAlertRulesRepo(db.kysely), production, alerts: createAlertsMerge(db.kysely), systems: createSystemsMerge(db.kysely), publish: () => undefined, audit: { recordMany: async () => undefined }, transaction: (work) => db.transaction(work), intervalMs: 60_000,
       telemetry: { statsAcross: (...args) => { observed++; return telemetry.statsAcross(...args); } },
     }));
     try {
@@ -260,5 +260,24 @@ forEachDialect('alert rules', { env: { SENTINEL_RULES_EVAL_SECONDS: '1' }, tenan
     } finally {
       for (const db of connections) await db.close();
     }
+  });
+
+  it('stores a rule\'s alert changes with their audit entries or not at all', async () => {
+    await driver.stop();
+    const metric = 'cold_room.temperature';
+    await rule(s.b.admin.token, { ...TEMPERATURE_RULE, name: 'Cold room too warm', metric, labels: {} });
+    assert.equal((await api().post('/api/v1/telemetry', { points: [{ metric, value: 80 }] }, s.b.admin.token)).status, 201);
+    const { db } = s.server;
+    const { telemetry, production } = s.server.services;
+    const evaluator = (recordMany: () => Promise<void>) => createRuleEvaluator({
+      repo: createAlertRulesRepo(db.kysely), telemetry, production, alerts: createAlertsMerge(db.kysely), systems: createSystemsMerge(db.kysely),
+      publish: () => undefined, audit: { recordMany }, transaction: (work) => db.transaction(work), intervalMs: 60_000,
+    });
+    const stored = async () => (await db.kysely.selectFrom('alerts').select('id').where('tenant_id', '=', s.b.id).where('title', '=', 'Cold room too warm').execute()).length;
+
+    await assert.rejects(evaluator(async () => { throw new Error('the audit log cannot be written'); }).evaluateTenant(s.b.id), /audit log/);
+    assert.equal(await stored(), 0, 'the alert was rolled back with its audit entries');
+    await evaluator(async () => undefined).evaluateTenant(s.b.id);
+    assert.equal(await stored(), 1);
   });
 });

@@ -46,6 +46,8 @@ export interface RuleEvaluatorDeps {
   publish(event: LiveEvent): void;
   /** Where the rules' resolutions and reopenings are audited. */
   audit: Pick<AuditSink, 'recordMany'>;
+  /** Runs `work` in one transaction of the platform database (`Db.transaction`): an alert change commits with its audit entries. */
+  transaction<T>(work: () => Promise<T>): Promise<T>;
   /** How often each tenant's rules are evaluated (`SENTINEL_RULES_EVAL_SECONDS`). */
   intervalMs: number;
   clock?: () => number;
@@ -154,8 +156,11 @@ export function createRuleEvaluator(deps: RuleEvaluatorDeps) {
     await deps.repo.updateMany(tenantId, verdicts);
     if (firing.length === 0 && (await deps.repo.rulesIntegration(tenantId)) === undefined) return;
     const feed = await rulesFeed(tenantId, now);
-    const changes = await deps.alerts.mergeFromFeed(tenantId, feed, firing, now);
-    await deps.audit.recordMany(auditEntries(tenantId, feed, changes));
+    const changes = await deps.transaction(async () => {
+      const merged = await deps.alerts.mergeFromFeed(tenantId, feed, firing, now);
+      await deps.audit.recordMany(auditEntries(tenantId, feed, merged));
+      return merged;
+    });
     // The same events, and the same status of the rules' system, as a vendor's sync gives.
     for (const alert of changes.created) deps.publish(alertEvent('alert.created', tenantId, alert));
     for (const alert of changes.updated) deps.publish(alertEvent('alert.updated', tenantId, alert));
