@@ -35,6 +35,7 @@ if (process.argv[2] === 'serve' && typeof process.execve === 'function'
  * keeps it in its data directory: Node's default, the temp directory, is emptied at every restart
  * by systemd's PrivateTmp (docs/deploy/systemd-nginx.md) and at boot on many hosts. NODE_COMPILE_CACHE
  * names another place; other commands, and a data directory that cannot hold it, use Node's default.
+ * The server's cache directory, or undefined when the cache is elsewhere or off.
  */
 function enableCompileCache() {
   if (typeof module.enableCompileCache !== 'function') return;
@@ -46,11 +47,13 @@ function enableCompileCache() {
       // The server's own reading of it says what is wrong.
     }
     const dataDir = path.resolve(process.env.SENTINEL_DATA_DIR ?? './data');
-    if (module.enableCompileCache(path.join(dataDir, 'compile-cache')).status !== module.constants.compileCacheStatus.FAILED) return;
+    const dir = path.join(dataDir, 'compile-cache');
+    if (module.enableCompileCache(dir).status !== module.constants.compileCacheStatus.FAILED) return dir;
   }
   module.enableCompileCache();
+  return undefined;
 }
-enableCompileCache();
+const serverCompileCache = enableCompileCache();
 
 async function serverEntry() {
   if (process.env.SENTINEL_BUNDLE === 'off') return '../src/main.ts';
@@ -72,3 +75,13 @@ async function serverEntry() {
 }
 
 await import(await serverEntry());
+
+// Once the server is up and its cache written (main.ts flushes it 2 s after listening), entries of
+// builds no longer run are pruned (bin/compile-cache.ts), off the start's path.
+if (serverCompileCache !== undefined) {
+  setTimeout(() => {
+    import('./compile-cache.ts').then(({ pruneCompileCache }) => pruneCompileCache(serverCompileCache)).catch(() => {
+      // A cache that cannot be read or pruned only costs disk space.
+    });
+  }, 30_000).unref();
+}
