@@ -98,16 +98,16 @@ forEachDialect('alert triage at scale', { env: { SENTINEL_SYNC: 'off' }, tenants
     const query = await ctx.server.api.get('/api/v1/alerts?severity=critical,urgent', ctx.a.viewer.token);
     assert.equal(query.status, 400);
     assert.match(query.headers.get('content-type') ?? '', /problem\+json/);
-    assert.deepEqual(query.body.errors, [{ field: 'severity.1', message: 'must be one of: critical, high, medium, low, info' }]);
+    assert.deepEqual(query.body.errors, [{ field: 'severity.1', message: 'must be one of: critical, high, medium, low, info', code: 'one_of', params: { allowed: 'critical, high, medium, low, info' } }]);
     const status = await ctx.server.api.get('/api/v1/tickets?status=done', ctx.a.viewer.token);
-    assert.deepEqual(status.body.errors, [{ field: 'status', message: 'must be one of: open, in_progress, resolved, closed' }]);
+    assert.deepEqual(status.body.errors, [{ field: 'status', message: 'must be one of: open, in_progress, resolved, closed', code: 'one_of', params: { allowed: 'open, in_progress, resolved, closed' } }]);
     const either = await ctx.server.api.get('/api/v1/tickets?assignee_id=bob', ctx.a.viewer.token);
-    assert.deepEqual(either.body.errors, [{ field: 'assignee_id', message: 'must match format "uuid" or must be none' }], 'one error naming each accepted form');
+    assert.deepEqual(either.body.errors, [{ field: 'assignee_id', message: 'must match format "uuid" or must be none', code: 'invalid' }], 'one error naming each accepted form');
     const integration = await ctx.server.api.post('/api/v1/integrations', { name: 'Nagios', type: 'nagios', config: {} }, ctx.a.admin.token);
-    assert.deepEqual(integration.body.errors, [{ field: 'type', message: 'must be one of: grafana, prometheus, wazuh, splunk, meraki, paloalto' }]);
+    assert.deepEqual(integration.body.errors, [{ field: 'type', message: 'must be one of: grafana, prometheus, wazuh, splunk, meraki, paloalto', code: 'one_of', params: { allowed: 'grafana, prometheus, wazuh, splunk, meraki, paloalto' } }]);
     const body = await ctx.server.api.post('/api/v1/alerts/bulk', { action: 'close', ids: [newId()] }, ctx.a.operator.token);
     assert.equal(body.status, 400);
-    assert.deepEqual(body.body.errors, [{ field: 'action', message: 'must be one of: acknowledge, resolve' }]);
+    assert.deepEqual(body.body.errors, [{ field: 'action', message: 'must be one of: acknowledge, resolve', code: 'one_of', params: { allowed: 'acknowledge, resolve' } }]);
   });
 
   it('shows the system name, the users\' names and the resolution note under the name it is sent with', async () => {

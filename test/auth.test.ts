@@ -121,9 +121,17 @@ forEachDialect('auth', { tenants: 'Auth', roles: [] }, (ctx) => {
     const other = await ctx.server.api.login('changer', PASSWORD);
     const bad = await ctx.server.api.post('/api/v1/auth/change-password', { current_password: 'Nope-Nope-1', new_password: 'Brand-New-Pass-42' }, user.token);
     assert.equal(bad.status, 400);
+    assert.deepEqual(bad.body.errors, [{ field: 'current_password', message: 'is wrong', code: 'password_wrong' }]);
     const weak = await ctx.server.api.post('/api/v1/auth/change-password', { current_password: PASSWORD, new_password: 'Password1' }, user.token);
     assert.equal(weak.status, 400);
-    assert.ok(weak.body.errors.some((e: { message: string }) => e.message === 'is too common'));
+    assert.ok(weak.body.errors.some((e: { message: string; code: string }) => e.message === 'is too common' && e.code === 'password_common'));
+    // Each rule broken has its code (and the numbers its sentence names), for a client to say it in its own language.
+    const lower = await ctx.server.api.post('/api/v1/auth/change-password', { current_password: PASSWORD, new_password: 'lower-case-only' }, user.token);
+    assert.deepEqual(lower.body.errors.map((e: { code: string }) => e.code), ['password_upper', 'password_digit']);
+    // So has a value the request schema refuses, with the numbers its sentence names.
+    const long = await ctx.server.api.post('/api/v1/auth/change-password', { current_password: PASSWORD, new_password: 'x'.repeat(1_000) }, user.token);
+    assert.equal(long.status, 400);
+    assert.deepEqual(long.body.errors.map((e: { field: string; code: string; params?: object }) => [e.field, e.code, e.params]), [['new_password', 'max_length', { limit: 128 }]]);
     const ok = await ctx.server.api.post('/api/v1/auth/change-password', { current_password: PASSWORD, new_password: 'Brand-New-Pass-42' }, user.token);
     assert.equal(ok.status, 204);
     assert.equal((await ctx.server.api.get('/api/v1/auth/me', user.token)).status, 200);

@@ -4,7 +4,7 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import { dialects, startServer, type ApiResponse, type TestServer } from './helpers/harness.ts';
 
 /** What must never reach a client: driver codes, addresses, SQL, Fastify's own error body. */
-const INTERNALS = /ECONN|57P0|22021|22P02|42P01|\b\d{1,3}(\.\d{1,3}){3}:\d+|\bSELECT\b|\bINSERT\b|audit_logs|"code"|"statusCode"|FST_ERR/;
+const INTERNALS = /ECONN|57P0|22021|22P02|42P01|\b\d{1,3}(\.\d{1,3}){3}:\d+|\bSELECT\b|\bINSERT\b|audit_logs|"code":"(?![a-z_]+")|"statusCode"|FST_ERR/;
 
 function assertProblem(response: ApiResponse | { status: number; contentType: string | null; text: string }, status: number): void {
   const contentType = 'headers' in response ? response.headers.get('content-type') : response.contentType;

@@ -321,6 +321,15 @@ forEachDialect('web UI: administration and integrations', { env: { SENTINEL_SYNC
     const weak = await admin.post('/admin/users', { username: 'adm.new.a', email: 'new@example.com', role: 'OPERATOR', password: 'short', is_active: 'true' });
     assert.equal(weak.status, 400);
     assert.ok(fieldMessage(weak.text, 'password'));
+    assert.match(weak.text, /must be at least 8 characters long/);
+    // In Spanish, the field's sentence is said by its code, and the summary is the page's own.
+    assert.equal((await admin.post('/preferences', { language: 'es', return_to: '/admin/users' })).status, 303);
+    const weakEs = await admin.post('/admin/users', { username: 'adm.new.a', email: 'new@example.com', role: 'OPERATOR', password: 'lower-case-only', is_active: 'true' });
+    assert.equal(weakEs.status, 400);
+    assert.match(weakEs.text, /debe contener una letra mayúscula; debe contener un dígito/);
+    assert.match(weakEs.text, /Algunos campos no son válidos/);
+    assert.doesNotMatch(weakEs.text, /must contain|not acceptable|not valid/);
+    assert.equal((await admin.post('/preferences', { language: 'en', return_to: '/admin/users' })).status, 303);
     assert.match(weak.text, /value="adm\.new\.a"/);
     assert.doesNotMatch(weak.text, /value="short"/, 'a password is never echoed');
     const created = await admin.post('/admin/users', { username: 'adm.new.a', email: 'new@example.com', role: 'OPERATOR', password: PASSWORD, is_active: 'true' });

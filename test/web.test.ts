@@ -292,6 +292,10 @@ forEachDialect('web UI over HTTP', { env: { SENTINEL_SYNC: 'off' }, tenants: 'We
       assert.deepEqual([forgedEs!.title, forgedEs!.detail], ['Acceso denegado', 'Solicitud rechazada: falta el token de seguridad o no es válido. Recargue la página e inténtelo de nuevo.']);
       assert.notEqual(conflictEs!.title, conflict!.title, 'the title is translated');
       assert.deepEqual([failedEs!.title, failedEs!.detail], ['Algo salió mal', 'El error quedó registrado. Inténtelo de nuevo en un momento.']);
+      // A refused field is named with its sentence in the page's language, not the API's English one.
+      const refused = await problemOf(await web.get('/security/parts/alerts?severity=urgent', { 'hx-request': 'true' }));
+      assert.equal(refused.status, 400);
+      assert.match(refused.detail, /^Algunos campos no son válidos: severity debe ser uno de: /);
     } finally {
       await web.post('/preferences', { _csrf: csrf, language: 'en', return_to: '/security' });
     }

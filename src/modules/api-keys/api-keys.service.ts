@@ -49,7 +49,7 @@ function checkScopes(creator: Principal, scopes: readonly string[]): Permission[
       throw badRequest(`${scope} is not an API key scope; allowed: ${API_KEY_SCOPES.join(', ')}`, [{ field: 'scopes', message: `must each be one of ${API_KEY_SCOPES.join(', ')}` }]);
     }
     if (!creator.permissions.has(scope as Permission)) {
-      throw badRequest(`A key cannot hold ${scope}: you do not hold it`, [{ field: 'scopes', message: `${scope} is not a permission of yours` }]);
+      throw badRequest(`A key cannot hold ${scope}: you do not hold it`, [{ field: 'scopes', message: `${scope} is not a permission of yours`, code: 'not_permitted', params: { value: scope } }]);
     }
   }
   return scopes as Permission[];
@@ -100,7 +100,7 @@ export function createApiKeysService(repo: ApiKeysRepo, lines: TenantLines) {
         // A key limited to a line the tenant does not have would write nowhere, or to whatever line gets that id later.
         const known = new Set(await lines.lineIds(tenantId));
         const unknown = input.line_ids.filter((lineId) => !known.has(lineId));
-        if (unknown.length > 0) throw badRequest(`No such production line: ${unknown.slice(0, 20).join(', ')}`, [{ field: 'line_ids', message: 'must each be a production line of the tenant' }]);
+        if (unknown.length > 0) throw badRequest(`No such production line: ${unknown.slice(0, 20).join(', ')}`, [{ field: 'line_ids', message: 'must each be a production line of the tenant', code: 'unknown_reference' }]);
       }
       const id = newId(now);
       const secret = randomBytes(32).toString('base64url');

@@ -268,10 +268,10 @@ export function createAuthService(deps: {
       const user = await repo.findUserById(principal.userId);
       if (user === undefined) throw unauthorized();
       if (!(await verifyPassword(user.password_hash, currentPassword))) {
-        throw badRequest('The current password is wrong', [{ field: 'current_password', message: 'is wrong' }]);
+        throw badRequest('The current password is wrong', [{ field: 'current_password', message: 'is wrong', code: 'password_wrong' }]);
       }
       const problems = passwordProblems(newPassword, user.username);
-      if (currentPassword === newPassword) problems.push({ field: 'new_password', message: 'must differ from the current password' });
+      if (currentPassword === newPassword) problems.push({ field: 'new_password', message: 'must differ from the current password', code: 'password_unchanged' });
       if (problems.length > 0) throw badRequest('The new password is not acceptable', problems.map((p) => ({ ...p, field: 'new_password' })));
       const passwordHash = await hashPassword(newPassword);
       const now = Date.now();

@@ -1,3 +1,5 @@
+import type { FieldError } from '../../platform/http/errors.ts';
+
 /**
  * Every string of the web UI, in English and Spanish. A page speaks the user's chosen language, else
  * the tenant's (docs/requirements.md, UI-2). Parameters are `{name}` placeholders.
@@ -212,6 +214,37 @@ const en = {
   'form.secret.keep': 'A credential is stored (never shown). Leave empty to keep it; type a new one to replace it.',
   'form.secret.either': 'Give one of these credentials:',
   'form.secret.option': 'Option {n}',
+  'form.invalid': 'Some fields are not valid',
+  'validation.required': 'is required',
+  'validation.unknown_field': 'is not a known field',
+  'validation.type': 'must be of type {type}',
+  'validation.one_of': 'must be one of: {allowed}',
+  'validation.min_length': 'must be at least {limit} characters long',
+  'validation.max_length': 'must be at most {limit} characters long',
+  'validation.minimum': 'must be {limit} or more',
+  'validation.maximum': 'must be {limit} or less',
+  'validation.greater_than': 'must be more than {limit}',
+  'validation.less_than': 'must be less than {limit}',
+  'validation.pattern': 'is not in the expected form',
+  'validation.format': 'is not a valid {format}',
+  'validation.min_items': 'must have at least {limit} items',
+  'validation.max_items': 'must have at most {limit} items',
+  'validation.unique_items': 'must not repeat an item',
+  'validation.min_properties': 'must have at least {limit} entries',
+  'validation.max_properties': 'must have at most {limit} entries',
+  'validation.multiple_of': 'must be a multiple of {limit}',
+  'validation.unstorable_text': 'must not contain NUL or unpaired surrogate characters',
+  'validation.invalid': 'is not valid',
+  'validation.password_length': 'must be {min} to {max} characters long',
+  'validation.password_upper': 'must contain an upper-case letter',
+  'validation.password_lower': 'must contain a lower-case letter',
+  'validation.password_digit': 'must contain a digit',
+  'validation.password_common': 'is too common',
+  'validation.password_username': 'must not contain the username',
+  'validation.password_unchanged': 'must differ from the current password',
+  'validation.password_wrong': 'is wrong',
+  'validation.not_permitted': '{value} is not a permission of yours',
+  'validation.unknown_reference': 'refers to something that does not exist',
   'field.url': 'URL',
   'field.verify_tls': 'Verify the TLS certificate',
   'field.poll_interval_seconds': 'Poll interval (seconds)',
@@ -618,6 +651,37 @@ const es: Record<MessageKey, string> = {
   'form.secret.keep': 'Hay una credencial guardada (nunca se muestra). Déjelo vacío para conservarla; escriba otra para sustituirla.',
   'form.secret.either': 'Indique una de estas credenciales:',
   'form.secret.option': 'Opción {n}',
+  'form.invalid': 'Algunos campos no son válidos',
+  'validation.required': 'es obligatorio',
+  'validation.unknown_field': 'no es un campo conocido',
+  'validation.type': 'debe ser de tipo {type}',
+  'validation.one_of': 'debe ser uno de: {allowed}',
+  'validation.min_length': 'debe tener al menos {limit} caracteres',
+  'validation.max_length': 'debe tener como máximo {limit} caracteres',
+  'validation.minimum': 'debe ser {limit} o más',
+  'validation.maximum': 'debe ser {limit} o menos',
+  'validation.greater_than': 'debe ser mayor que {limit}',
+  'validation.less_than': 'debe ser menor que {limit}',
+  'validation.pattern': 'no tiene la forma esperada',
+  'validation.format': 'no es un valor {format} válido',
+  'validation.min_items': 'debe tener al menos {limit} elementos',
+  'validation.max_items': 'debe tener como máximo {limit} elementos',
+  'validation.unique_items': 'no debe repetir elementos',
+  'validation.min_properties': 'debe tener al menos {limit} entradas',
+  'validation.max_properties': 'debe tener como máximo {limit} entradas',
+  'validation.multiple_of': 'debe ser múltiplo de {limit}',
+  'validation.unstorable_text': 'no debe contener caracteres NUL ni sustitutos sueltos',
+  'validation.invalid': 'no es válido',
+  'validation.password_length': 'debe tener entre {min} y {max} caracteres',
+  'validation.password_upper': 'debe contener una letra mayúscula',
+  'validation.password_lower': 'debe contener una letra minúscula',
+  'validation.password_digit': 'debe contener un dígito',
+  'validation.password_common': 'es demasiado común',
+  'validation.password_username': 'no debe contener el nombre de usuario',
+  'validation.password_unchanged': 'debe ser distinta de la contraseña actual',
+  'validation.password_wrong': 'no es correcta',
+  'validation.not_permitted': '{value} no es uno de sus permisos',
+  'validation.unknown_reference': 'hace referencia a algo que no existe',
   'field.url': 'URL',
   'field.verify_tls': 'Verificar el certificado TLS',
   'field.poll_interval_seconds': 'Intervalo de consulta (segundos)',
@@ -825,6 +889,14 @@ export function translator(language: Language): Translate {
     const text = catalog[key];
     return params === undefined ? text : text.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
   };
+}
+
+/**
+ * A field error in the page's language: by its code where it has one (`satisfies` makes a code
+ * without a sentence in the catalogs a compile error), else the API's English sentence.
+ */
+export function fieldErrorText(t: Translate, error: FieldError): string {
+  return error.code === undefined ? error.message : t(`validation.${error.code}` as const satisfies MessageKey, error.params);
 }
 
 export const isLanguage = (value: unknown): value is Language => typeof value === 'string' && (LANGUAGES as readonly string[]).includes(value);

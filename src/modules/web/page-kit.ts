@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { AppServices } from '../../services.ts';
+import type { Translate } from './i18n.ts';
 import type { Html, ViewContext } from './views/html.ts';
 import type { WebService } from './web.service.ts';
 
@@ -16,6 +17,8 @@ export interface PageKit {
   services: AppServices;
   web: WebService;
   viewOf(request: FastifyRequest): Promise<ViewContext>;
+  /** The page's translation, for a form's problem (pages/forms.ts `attempt`): read only when asked. */
+  translationOf(request: FastifyRequest): () => Promise<Translate>;
   send(reply: FastifyReply, markup: Html): FastifyReply;
   /** A finished state change: an HTMX request gets the updated fragment, a plain form goes back. */
   answer(request: FastifyRequest, reply: FastifyReply, fragment: Html | '', back: string): string;

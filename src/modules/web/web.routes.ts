@@ -8,7 +8,7 @@ import { forbidden, HttpError, MAX_PATH_PARAMETER_LENGTH, problemFor, sendProble
 import type { AppServices } from '../../services.ts';
 import { liveRoutes } from '../live/live.routes.ts';
 import type { AssetTable } from './assets.ts';
-import { translator } from './i18n.ts';
+import { fieldErrorText, translator } from './i18n.ts';
 import { languageOfBrowser, type WebService } from './web.service.ts';
 import { newLoginCsrfToken, type WebSessionCodec } from './web-session.ts';
 import type { ViewContext } from './views/html.ts';
@@ -86,6 +86,7 @@ export function webRoutes(deps: WebDeps): FastifyPluginAsyncTypebox {
 
   const kit: PageKit = {
     services, web, viewOf,
+    translationOf: (request) => async () => (await viewOf(request)).t,
     send: (reply, markup) => reply.type(HTML).send(String(markup)),
     // Returned, not sent: audited writes commit with their audit entry before anything leaves.
     answer: (request, reply, fragment, back) => {
@@ -141,7 +142,11 @@ export function webRoutes(deps: WebDeps): FastifyPluginAsyncTypebox {
       if (view === undefined) return reply.code(problem.status).type(HTML).send('<!doctype html><title>Error</title><p>Error</p>');
       // A client error shows what was wrong with the request (our own sentences); a server error never does.
       const status = problem.status === 403 || problem.status === 404 ? problem.status : problem.status < 500 ? 400 : 500;
-      const detail = problem.detail === 'csrf' ? view.t('error.csrf') : status === 400 ? problem.detail : undefined;
+      const fields = problem.errors ?? [];
+      const detail = problem.detail === 'csrf' ? view.t('error.csrf')
+        : status !== 400 ? undefined
+          // Field errors in the page's language (the API's summary of them is English).
+          : fields.length > 0 ? `${view.t('form.invalid')}: ${fields.map((field) => `${field.field} ${fieldErrorText(view.t, field)}`).join('; ')}` : problem.detail;
       // An HTMX request keeps its page: the problem, in the page's language, goes to the page's message area.
       if (isHtmx(request)) return reply.code(problem.status).type(PROBLEM).send(htmxProblem(view, problem.status, status, detail));
       return reply.code(problem.status).type(HTML).send(String(errorPage(view, status, detail, problem.status)));

@@ -1,7 +1,7 @@
 import { hash, verify } from '@node-rs/argon2';
 import { createRequire } from 'node:module';
 import type * as LanguageCommon from '@zxcvbn-ts/language-common';
-import type { FieldError } from '../http/errors.ts';
+import type { FieldError, FieldErrorCode } from '../http/errors.ts';
 
 /** OWASP Password Storage Cheat Sheet: Argon2id, m=19 MiB, t=2, p=1. */
 // `algorithm: 2` is Algorithm.Argon2id (a const enum, which isolated modules cannot import).
@@ -34,13 +34,14 @@ export function burnPasswordCheck(password: string): Promise<boolean> {
 
 /** The password policy (docs/requirements.md, PLT-4: 8-128 chars, upper, lower, digit) plus a check against common passwords. */
 export function passwordProblems(password: string, username?: string): FieldError[] {
-  const problems: string[] = [];
-  if (password.length < 8 || password.length > 128) problems.push('must be 8 to 128 characters long');
-  if (!/[A-Z]/.test(password)) problems.push('must contain an upper-case letter');
-  if (!/[a-z]/.test(password)) problems.push('must contain a lower-case letter');
-  if (!/[0-9]/.test(password)) problems.push('must contain a digit');
+  const problems: FieldError[] = [];
+  const problem = (code: FieldErrorCode, message: string, params?: FieldError['params']) => problems.push({ field: 'password', message, code, ...(params ? { params } : {}) });
+  if (password.length < 8 || password.length > 128) problem('password_length', 'must be 8 to 128 characters long', { min: 8, max: 128 });
+  if (!/[A-Z]/.test(password)) problem('password_upper', 'must contain an upper-case letter');
+  if (!/[a-z]/.test(password)) problem('password_lower', 'must contain a lower-case letter');
+  if (!/[0-9]/.test(password)) problem('password_digit', 'must contain a digit');
   const lower = password.toLowerCase();
-  if (isCommonPassword(lower)) problems.push('is too common');
-  else if (username !== undefined && username.length >= 3 && lower.includes(username.toLowerCase())) problems.push('must not contain the username');
-  return problems.map((message) => ({ field: 'password', message }));
+  if (isCommonPassword(lower)) problem('password_common', 'is too common');
+  else if (username !== undefined && username.length >= 3 && lower.includes(username.toLowerCase())) problem('password_username', 'must not contain the username');
+  return problems;
 }

@@ -7,8 +7,24 @@ export const MAX_PATH_PARAMETER_LENGTH = 200;
 
 export interface FieldError {
   field: string;
+  /** What is wrong, in English. */
   message: string;
+  /** The same as a stable code (`max_length`, `password_upper` …) a client can translate or act on; see FIELD_ERROR_CODES. */
+  code?: FieldErrorCode;
+  /** The values the code's sentence names (`{ limit: 100 }` for max_length). */
+  params?: Record<string, string | number>;
 }
+
+/**
+ * The codes of field errors, so that a client (the web UI among them) can say what is wrong in its
+ * own language. A field error without a code says it in English only.
+ */
+export const FIELD_ERROR_CODES = [
+  'required', 'unknown_field', 'type', 'one_of', 'min_length', 'max_length', 'minimum', 'maximum', 'greater_than', 'less_than',
+  'pattern', 'format', 'min_items', 'max_items', 'unique_items', 'min_properties', 'max_properties', 'multiple_of', 'unstorable_text', 'invalid',
+  'password_length', 'password_upper', 'password_lower', 'password_digit', 'password_common', 'password_username', 'password_unchanged', 'password_wrong', 'not_permitted', 'unknown_reference',
+] as const;
+export type FieldErrorCode = typeof FIELD_ERROR_CODES[number];
 
 /** An error meant for the client; rendered as RFC 9457 problem details. */
 export class HttpError extends Error {
@@ -81,8 +97,42 @@ export function fieldErrors(issues: readonly AjvIssue[], { prefix, whole }: { pr
     if (issue.keyword === 'additionalProperties') path.push(String(issue.params.additionalProperty));
     if (issue.keyword === 'required') path.push(String(issue.params.missingProperty));
     const field = [prefix, ...path].filter((part) => part !== undefined && part !== '').join('.');
-    return { field: field === '' ? whole : field, message: issueMessage(issue) };
+    return { field: field === '' ? whole : field, message: issueMessage(issue), ...issueCode(issue) };
   });
+}
+
+/** Ajv's keywords whose parameter is a number the sentence names (`limit`), by the code they become. */
+const LIMIT_CODES: Record<string, FieldErrorCode> = {
+  minLength: 'min_length', maxLength: 'max_length', minimum: 'minimum', maximum: 'maximum', exclusiveMinimum: 'greater_than', exclusiveMaximum: 'less_than',
+  minItems: 'min_items', maxItems: 'max_items', minProperties: 'min_properties', maxProperties: 'max_properties', multipleOf: 'multiple_of',
+};
+
+/** An Ajv issue's code and the values its sentence names. */
+function issueCode(issue: AjvIssue): Pick<FieldError, 'code' | 'params'> {
+  const limit = LIMIT_CODES[issue.keyword];
+  if (limit !== undefined) return { code: limit, params: { limit: Number(issue.params.limit) } };
+  switch (issue.keyword) {
+    case 'required':
+      return { code: 'required' };
+    case 'additionalProperties':
+      return { code: 'unknown_field' };
+    case 'type':
+      return { code: 'type', params: { type: String(issue.params.type) } };
+    case 'enum':
+      return { code: 'one_of', params: { allowed: allowedList(issue.params.allowedValues as unknown[]) } };
+    case 'const':
+      return { code: 'one_of', params: { allowed: String(issue.params.allowedValue) } };
+    case 'pattern':
+      return { code: 'pattern' };
+    case 'format':
+      return { code: 'format', params: { format: String(issue.params.format) } };
+    case 'uniqueItems':
+      return { code: 'unique_items' };
+    case 'storableText':
+      return { code: 'unstorable_text' };
+    default:
+      return { code: 'invalid' };
+  }
 }
 
 /**
@@ -99,10 +149,19 @@ function withAlternativesMerged(issues: readonly AjvIssue[]): readonly AjvIssue[
     .filter((issue) => !alternatives.some((parent) => about(issue, parent)))
     .map((issue) => {
       if (!alternatives.includes(issue)) return issue;
-      const branches = issues.filter((branch) => about(branch, issue)).map(issueMessage);
-      return branches.length === 0 ? issue : { ...issue, keyword: 'alternatives', message: branches.join(' or ') };
+      const branches = issues.filter((branch) => about(branch, issue));
+      if (branches.length === 0) return issue;
+      // Alternatives that are each a value or a list of values (a union of literals) are one list.
+      if (branches.every((branch) => branch.keyword === 'const' || branch.keyword === 'enum')) {
+        const allowedValues = branches.flatMap((branch) => (branch.keyword === 'const' ? [branch.params.allowedValue] : branch.params.allowedValues as unknown[]));
+        return { ...issue, keyword: 'enum', params: { allowedValues } };
+      }
+      return { ...issue, keyword: 'alternatives', message: branches.map(issueMessage).join(' or ') };
     });
 }
+
+/** Allowed values as a client reads them: an empty string shown as "". */
+const allowedList = (values: readonly unknown[]) => values.map((value) => (value === '' ? '""' : String(value))).join(', ');
 
 /** Ajv's sentence, except where the client needs more to correct the input: which values are allowed. */
 function issueMessage(issue: AjvIssue): string {
@@ -110,7 +169,7 @@ function issueMessage(issue: AjvIssue): string {
     case 'additionalProperties':
       return 'is not a known field';
     case 'enum':
-      return `must be one of: ${(issue.params.allowedValues as unknown[]).map(String).join(', ')}`;
+      return `must be one of: ${allowedList(issue.params.allowedValues as unknown[])}`;
     case 'const':
       return `must be ${String(issue.params.allowedValue)}`;
     default:

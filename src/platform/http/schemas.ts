@@ -1,4 +1,5 @@
 import { Type, type Static, type TObject, type TSchema, type TSchemaOptions } from 'typebox';
+import { FIELD_ERROR_CODES } from './errors.ts';
 
 /*
  * Enums and nullable fields are written as `enum` and `type: [..., 'null']` rather than unions
@@ -42,7 +43,12 @@ export const Problem = Type.Object(
     title: Type.String(),
     status: Type.Integer(),
     detail: Type.Optional(Type.String()),
-    errors: Type.Optional(Type.Array(Type.Object({ field: Type.String(), message: Type.String() }))),
+    errors: Type.Optional(Type.Array(Type.Object({
+      field: Type.String(),
+      message: Type.String({ description: 'What is wrong, in English' }),
+      code: Type.Optional(StringEnum(FIELD_ERROR_CODES, { description: 'The same as a stable code, for a client to translate or act on (absent where there is none yet)' })),
+      params: Type.Optional(Type.Record(Type.String(), Type.Union([Type.String(), Type.Number()]), { description: "The values the code's sentence names, e.g. { limit: 100 } for max_length" })),
+    }))),
     code: Type.Optional(Type.String({ description: 'A stable reason a client can act on, e.g. password_change_required, session_evicted' })),
     instance: Type.Optional(Type.String()),
     request_id: Type.Optional(Type.String()),

@@ -3,6 +3,7 @@ import type { ValidateFunction } from 'ajv';
 import { Type, type TSchema } from 'typebox';
 import { badRequest, fieldErrors, HttpError } from '../../../platform/http/errors.ts';
 import { buildAjv, unstorableText } from '../../../platform/http/validation.ts';
+import { fieldErrorText, type Translate } from '../i18n.ts';
 import { HTML } from '../page-kit.ts';
 import type { FormProblem } from '../views/forms.ts';
 import type { Html } from '../views/html.ts';
@@ -39,15 +40,22 @@ export function asApiBody<T>(schema: TSchema, value: T): T {
 
 /**
  * Runs a change and turns the client errors a form can show (400, 409) into a problem for the form
- * to render again; anything else goes on to the error page.
+ * to render again, in the page's language (`translation`, asked for only then); anything else goes
+ * on to the error page.
  */
-export async function attempt<T>(work: () => Promise<T>): Promise<{ value: T; problem?: never } | { problem: FormProblem; value?: never }> {
+export async function attempt<T>(translation: () => Promise<Translate>, work: () => Promise<T>): Promise<{ value: T; problem?: never } | { problem: FormProblem; value?: never }> {
   try {
     return { value: await work() };
   } catch (error) {
     if (!(error instanceof HttpError) || (error.status !== 400 && error.status !== 409)) throw error;
-    const fields = Object.fromEntries((error.errors ?? []).map((field) => [field.field, field.message]));
-    return { problem: { status: error.status, detail: error.detail ?? error.title, fields } };
+    const t = await translation();
+    const errors = error.errors ?? [];
+    // A field that breaks several rules (a password) shows them all.
+    const fields: Record<string, string> = {};
+    for (const issue of errors) fields[issue.field] = [fields[issue.field], fieldErrorText(t, issue)].filter(Boolean).join('; ');
+    // The fields say what is wrong in the page's language; the API's summary of them is English.
+    const detail = error.status === 400 && errors.length > 0 ? t('form.invalid') : error.detail ?? error.title;
+    return { problem: { status: error.status, detail, fields } };
   }
 }
 
