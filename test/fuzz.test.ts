@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { dialects, startServer, type TestServer } from './helpers/harness.ts';
+import { dialects, FOREIGN_CODE, startServer, type TestServer } from './helpers/harness.ts';
 import { WebClient } from './helpers/web-client.ts';
 
 /** A small deterministic PRNG, so that a failure can be replayed. */
@@ -46,7 +46,7 @@ const ROUNDS_PER_OPERATION = 25;
 const pct = (text: string) => [...Buffer.from(text, 'utf8')].map((b) => `%${b.toString(16).padStart(2, '0')}`).join('');
 
 /** What no answer may contain: stack frames, driver codes and messages, addresses, SQL, Fastify's default error body. */
-const INTERNALS = /at [\w.<>]+ \(.*\.ts:\d+|SQLITE_|syntax error|ECONN|57P0\d|\b22021\b|\b22P02\b|invalid byte sequence|\b\d{1,3}(\.\d{1,3}){3}:\d+|\bSELECT\b.{1,200}?\bFROM\b|\bINSERT INTO\b|\bUPDATE\s+\S+\s+SET\b|\bDELETE FROM\b|"statusCode":|"code":"/i;
+const INTERNALS = new RegExp(String.raw`at [\w.<>]+ \(.*\.ts:\d+|SQLITE_|syntax error|ECONN|57P0\d|\b22021\b|\b22P02\b|invalid byte sequence|\b\d{1,3}(\.\d{1,3}){3}:\d+|\bSELECT\b.{1,200}?\bFROM\b|\bINSERT INTO\b|\bUPDATE\s+\S+\s+SET\b|\bDELETE FROM\b|"statusCode":|${FOREIGN_CODE}`, 'i');
 
 interface Operation {
   requestBody?: { content: { 'application/json': { schema: { properties?: Record<string, unknown> } } } };

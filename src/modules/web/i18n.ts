@@ -899,6 +899,9 @@ export function fieldErrorText(t: Translate, error: FieldError): string {
   return error.code === undefined ? error.message : t(`validation.${error.code}` as const satisfies MessageKey, error.params);
 }
 
+/** Whether field errors can all be said in the page's language (each has a code). */
+export const saidByCodes = (errors: readonly FieldError[]) => errors.length > 0 && errors.every((error) => error.code !== undefined);
+
 export const isLanguage = (value: unknown): value is Language => typeof value === 'string' && (LANGUAGES as readonly string[]).includes(value);
 
 const locale = (language: Language) => (language === 'es' ? 'es-ES' : 'en-GB');

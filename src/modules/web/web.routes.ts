@@ -8,7 +8,7 @@ import { forbidden, HttpError, MAX_PATH_PARAMETER_LENGTH, problemFor, sendProble
 import type { AppServices } from '../../services.ts';
 import { liveRoutes } from '../live/live.routes.ts';
 import type { AssetTable } from './assets.ts';
-import { fieldErrorText, translator } from './i18n.ts';
+import { fieldErrorText, saidByCodes, translator } from './i18n.ts';
 import { languageOfBrowser, type WebService } from './web.service.ts';
 import { newLoginCsrfToken, type WebSessionCodec } from './web-session.ts';
 import type { ViewContext } from './views/html.ts';
@@ -145,8 +145,8 @@ export function webRoutes(deps: WebDeps): FastifyPluginAsyncTypebox {
       const fields = problem.errors ?? [];
       const detail = problem.detail === 'csrf' ? view.t('error.csrf')
         : status !== 400 ? undefined
-          // Field errors in the page's language (the API's summary of them is English).
-          : fields.length > 0 ? `${view.t('form.invalid')}: ${fields.map((field) => `${field.field} ${fieldErrorText(view.t, field)}`).join('; ')}` : problem.detail;
+          // Field errors that all have codes in the page's language (the API's summary of them is English).
+          : saidByCodes(fields) ? `${view.t('form.invalid')}: ${fields.map((field) => `${field.field} ${fieldErrorText(view.t, field)}`).join('; ')}` : problem.detail;
       // An HTMX request keeps its page: the problem, in the page's language, goes to the page's message area.
       if (isHtmx(request)) return reply.code(problem.status).type(PROBLEM).send(htmxProblem(view, problem.status, status, detail));
       return reply.code(problem.status).type(HTML).send(String(errorPage(view, status, detail, problem.status)));

@@ -3,7 +3,7 @@ import type { ValidateFunction } from 'ajv';
 import { Type, type TSchema } from 'typebox';
 import { badRequest, fieldErrors, HttpError } from '../../../platform/http/errors.ts';
 import { buildAjv, unstorableText } from '../../../platform/http/validation.ts';
-import { fieldErrorText, type Translate } from '../i18n.ts';
+import { fieldErrorText, saidByCodes, type Translate } from '../i18n.ts';
 import { HTML } from '../page-kit.ts';
 import type { FormProblem } from '../views/forms.ts';
 import type { Html } from '../views/html.ts';
@@ -53,8 +53,9 @@ export async function attempt<T>(translation: () => Promise<Translate>, work: ()
     // A field that breaks several rules (a password) shows them all.
     const fields: Record<string, string> = {};
     for (const issue of errors) fields[issue.field] = [fields[issue.field], fieldErrorText(t, issue)].filter(Boolean).join('; ');
-    // The fields say what is wrong in the page's language; the API's summary of them is English.
-    const detail = error.status === 400 && errors.length > 0 ? t('form.invalid') : error.detail ?? error.title;
+    // Fields that all have codes say what is wrong in the page's language, and the API's English
+    // summary of them gives way to the page's own; a service's own sentences stay as they are.
+    const detail = error.status === 400 && saidByCodes(errors) ? t('form.invalid') : error.detail ?? error.title;
     return { problem: { status: error.status, detail, fields } };
   }
 }
