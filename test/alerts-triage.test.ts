@@ -102,7 +102,7 @@ forEachDialect('alert triage at scale', { env: { SENTINEL_SYNC: 'off' }, tenants
     const status = await ctx.server.api.get('/api/v1/tickets?status=done', ctx.a.viewer.token);
     assert.deepEqual(status.body.errors, [{ field: 'status', message: 'must be one of: open, in_progress, resolved, closed', code: 'one_of', params: { allowed: 'open, in_progress, resolved, closed' } }]);
     const either = await ctx.server.api.get('/api/v1/tickets?assignee_id=bob', ctx.a.viewer.token);
-    assert.deepEqual(either.body.errors, [{ field: 'assignee_id', message: 'must match format "uuid" or must be none', code: 'invalid' }], 'one error naming each accepted form');
+    assert.deepEqual(either.body.errors, [{ field: 'assignee_id', message: 'must match format "uuid" or must be none' }], 'one error naming each accepted form');
     const integration = await ctx.server.api.post('/api/v1/integrations', { name: 'Nagios', type: 'nagios', config: {} }, ctx.a.admin.token);
     assert.deepEqual(integration.body.errors, [{ field: 'type', message: 'must be one of: grafana, prometheus, wazuh, splunk, meraki, paloalto', code: 'one_of', params: { allowed: 'grafana, prometheus, wazuh, splunk, meraki, paloalto' } }]);
     const body = await ctx.server.api.post('/api/v1/alerts/bulk', { action: 'close', ids: [newId()] }, ctx.a.operator.token);

@@ -130,6 +130,9 @@ function issueCode(issue: AjvIssue): Pick<FieldError, 'code' | 'params'> {
       return { code: 'unique_items' };
     case 'storableText':
       return { code: 'unstorable_text' };
+    case 'alternatives':
+      // What each alternative wanted is in the message alone: a generic code would say less.
+      return {};
     default:
       return { code: 'invalid' };
   }
