@@ -75,7 +75,9 @@ forEachDialect('integrations API', { tenants: 'Integrations' }, (ctx) => {
     assert.equal(prometheus.body.secret_set, false);
     const paloalto = await ctx.server.api.post('/api/v1/integrations', { name: 'PA', type: 'paloalto', config: { url: 'https://fw' }, secret: { username: 'api', password: 'pw' } }, ctx.a.admin.token);
     assert.equal(paloalto.status, 201, paloalto.text);
-    assert.equal((await ctx.server.api.post('/api/v1/integrations', { name: 'Meraki', type: 'meraki', config: { organization_id: '1' }, secret: 'k' }, ctx.a.admin.token)).status, 409);
+    const taken = await ctx.server.api.post('/api/v1/integrations', { name: 'Meraki', type: 'meraki', config: { organization_id: '1' }, secret: 'k' }, ctx.a.admin.token);
+    assert.equal(taken.status, 409);
+    assert.deepEqual(taken.body.errors.map((e: { field: string; code: string }) => [e.field, e.code]), [['name', 'taken']]);
   });
 
   it('patches by merging config, replaces or removes secrets, and keeps the credential rule', async () => {

@@ -22,6 +22,7 @@ forEachDialect('tenants and users', { tenants: 'Users' }, (ctx) => {
       assert.equal((await ctx.server.api.post('/api/v1/tenants', { name: 'Dup', slug: 'dup' }, ctx.superAdmin)).status, 201);
       const dup = await ctx.server.api.post('/api/v1/tenants', { name: 'Dup 2', slug: 'dup' }, ctx.superAdmin);
       assert.equal(dup.status, 409);
+      assert.deepEqual(dup.body.errors, [{ field: 'slug', message: 'is already another tenant\'s', code: 'taken' }], 'the field a form shows it under');
       const list = await ctx.server.api.get('/api/v1/tenants?q=dup', ctx.superAdmin);
       assert.equal(list.body.items.length, 1, 'the rejected duplicate created nothing');
     });

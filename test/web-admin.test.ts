@@ -310,6 +310,11 @@ forEachDialect('web UI: administration and integrations', { env: { SENTINEL_SYNC
     assert.ok(page.text.includes('Charlie &lt;Corp&gt;'));
     assert.equal((await platform.post(`/admin/tenants/${id}`, { name: 'Charlie', slug: 'charlie', 'config.timezone': 'UTC', 'config.language': 'en', 'config.theme': 'light' })).status, 303);
     assert.equal((await ctx.server.api.get(`/api/v1/tenants/${id}`, ctx.superAdmin)).body.slug, 'charlie');
+    // A slug in use: the 409 is shown under its field.
+    const duplicate = await platform.post('/admin/tenants', { name: 'Charlie 2', slug: 'charlie', 'config.timezone': 'UTC', 'config.language': 'en', 'config.theme': 'dark' });
+    assert.equal(duplicate.status, 409);
+    assert.ok(fieldMessage(duplicate.text, 'slug'));
+    assert.match(duplicate.text, /is already in use/);
     assert.equal((await platform.post(`/admin/tenants/${id}/deactivate`)).status, 303);
     assert.equal((await ctx.server.api.get(`/api/v1/tenants/${id}`, ctx.superAdmin)).body.is_active, false);
     assert.equal((await platform.post(`/admin/tenants/${id}/activate`)).status, 303);

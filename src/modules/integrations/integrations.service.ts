@@ -124,7 +124,7 @@ export function createIntegrationsService(deps: { repo: IntegrationsRepo; secret
    * goes with the rollback anyway, and an external store's leftover is unreferenced, so a failing
    * cleanup is logged, never thrown over the original error.
    */
-  const nameTaken = (name: string) => conflict(`An integration named "${name}" already exists`);
+  const nameTaken = (name: string) => conflict(`An integration named "${name}" already exists`, [{ field: 'name', message: 'is already another integration\'s', code: 'taken' }]);
 
   async function discardSecret(ref: string | null): Promise<void> {
     await forgetSecret(ref).catch((error: unknown) => console.warn(`integrations: could not discard an unused secret: ${String(error)}`));

@@ -63,7 +63,7 @@ export function createTenantsService(repo: TenantsRepo, sessions: SessionControl
     return row;
   }
 
-  const slugTaken = (slug: string) => conflict(`A tenant with slug "${slug}" already exists`);
+  const slugTaken = (slug: string) => conflict(`A tenant with slug "${slug}" already exists`, [{ field: 'slug', message: 'is already another tenant\'s', code: 'taken' }]);
 
   return {
     get: async (id: string) => tenantView(await get(id)),

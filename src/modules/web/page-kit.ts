@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { AppServices } from '../../services.ts';
-import type { Translate } from './i18n.ts';
+import type { FormOutcome } from './pages/forms.ts';
 import type { Html, ViewContext } from './views/html.ts';
 import type { WebService } from './web.service.ts';
 
@@ -17,8 +17,11 @@ export interface PageKit {
   services: AppServices;
   web: WebService;
   viewOf(request: FastifyRequest): Promise<ViewContext>;
-  /** The page's translation, for a form's problem (pages/forms.ts `attempt`): read only when asked. */
-  translationOf(request: FastifyRequest): () => Promise<Translate>;
+  /**
+   * Runs a form's change in a savepoint (a failed one is rolled back alone, and the page can still be
+   * read on PostgreSQL) and turns a 400 or 409 into the form's problem in the page's language (pages/forms.ts).
+   */
+  attempt<T>(request: FastifyRequest, work: () => Promise<T>): Promise<FormOutcome<T>>;
   send(reply: FastifyReply, markup: Html): FastifyReply;
   /** A finished state change: an HTMX request gets the updated fragment, a plain form goes back. */
   answer(request: FastifyRequest, reply: FastifyReply, fragment: Html | '', back: string): string;

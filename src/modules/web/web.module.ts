@@ -7,10 +7,11 @@ export const webModule: AppModule = {
   prefix: '',
   // Imported when the routes are registered: the background worker, which loads every module for
   // its jobs, never loads the pages, views and static files (~9 MiB of its memory).
-  routes: ({ services, config, events }) => async (app) => {
+  routes: ({ services, config, events, db }) => async (app) => {
     const [{ webRoutes }, { loadAssets }] = await Promise.all([import('./web.routes.ts'), import('./assets.ts')]);
     await app.register(webRoutes({
       services, web: services.web, sessions: services.webSessions, assets: loadAssets(), allowedOrigins: config.corsOrigins, events,
+      savepoint: (work) => db.savepoint(work),
     }));
   },
   migrations: { '20261130_web_preferences': webMigration },

@@ -9,6 +9,7 @@ import type { AppServices } from '../../services.ts';
 import { liveRoutes } from '../live/live.routes.ts';
 import type { AssetTable } from './assets.ts';
 import { fieldErrorText, saidByCodes, translator } from './i18n.ts';
+import { attempt } from './pages/forms.ts';
 import { languageOfBrowser, type WebService } from './web.service.ts';
 import { newLoginCsrfToken, type WebSessionCodec } from './web-session.ts';
 import type { ViewContext } from './views/html.ts';
@@ -31,6 +32,8 @@ export interface WebDeps {
   assets: AssetTable;
   allowedOrigins: string[];
   events: readonly string[];
+  /** `Db.savepoint`: a form's change that fails is rolled back alone, and the page is still read in the request's transaction. */
+  savepoint<T>(work: () => Promise<T>): Promise<T>;
 }
 
 /** Only a path of this site is a place to return to after signing in (no `//evil.example`). */
@@ -86,7 +89,7 @@ export function webRoutes(deps: WebDeps): FastifyPluginAsyncTypebox {
 
   const kit: PageKit = {
     services, web, viewOf,
-    translationOf: (request) => async () => (await viewOf(request)).t,
+    attempt: (request, work) => attempt(async () => (await viewOf(request)).t, () => deps.savepoint(work)),
     send: (reply, markup) => reply.type(HTML).send(String(markup)),
     // Returned, not sent: audited writes commit with their audit entry before anything leaves.
     answer: (request, reply, fragment, back) => {

@@ -22,7 +22,7 @@ export interface FieldError {
 export const FIELD_ERROR_CODES = [
   'required', 'unknown_field', 'type', 'one_of', 'min_length', 'max_length', 'minimum', 'maximum', 'greater_than', 'less_than',
   'pattern', 'format', 'min_items', 'max_items', 'unique_items', 'min_properties', 'max_properties', 'multiple_of', 'unstorable_text', 'invalid',
-  'password_length', 'password_upper', 'password_lower', 'password_digit', 'password_common', 'password_username', 'password_unchanged', 'password_wrong', 'not_permitted', 'unknown_reference',
+  'password_length', 'password_upper', 'password_lower', 'password_digit', 'password_common', 'password_username', 'password_unchanged', 'password_wrong', 'not_permitted', 'unknown_reference', 'taken',
 ] as const;
 export type FieldErrorCode = typeof FIELD_ERROR_CODES[number];
 
@@ -52,7 +52,7 @@ export const unauthorized = (detail = 'Authentication is required', code?: strin
   new HttpError(401, 'Unauthorized', detail, undefined, { 'WWW-Authenticate': 'Bearer' }, code);
 export const forbidden = (detail = 'You do not have permission to do this', code?: string) => new HttpError(403, 'Forbidden', detail, undefined, undefined, code);
 export const notFound = (what = 'Resource') => new HttpError(404, 'Not Found', `${what} not found`);
-export const conflict = (detail: string) => new HttpError(409, 'Conflict', detail);
+export const conflict = (detail: string, errors?: FieldError[]) => new HttpError(409, 'Conflict', detail, errors);
 export const tooManyRequests = (retryAfterSeconds: number, detail: string) =>
   new HttpError(429, 'Too Many Requests', detail, undefined, { 'Retry-After': String(retryAfterSeconds) });
 

@@ -12,7 +12,7 @@ import {
   type TenantForm, tenantPage, tenantSettingsPage, tenantsPage, type UserForm, userPage, usersPage,
 } from '../views/admin.ts';
 import { first, type FormBody, type FormProblem } from '../views/forms.ts';
-import { again, asApiBody, attempt, FormBodySchema } from './forms.ts';
+import { again, asApiBody, FormBodySchema } from './forms.ts';
 
 const text = (body: FormBody, name: string) => (first(body[name]) ?? '').trim();
 const listOf = (value: string | string[] | undefined) => (value === undefined ? [] : [value].flat());
@@ -76,7 +76,7 @@ function postedLayout(body: FormBody, catalog: { widget_id: string; default_size
 }
 
 /** The administration pages: users, sessions, API keys, dashboard templates, tenant settings, tenants, the audit log. */
-export function adminPages(app: WebApp, { services, viewOf, translationOf, send, answer }: PageKit): void {
+export function adminPages(app: WebApp, { services, viewOf, attempt, send, answer }: PageKit): void {
   // A tenant's user administrator also creates users here (a platform administrator does it per tenant, over the API).
   const creatingUsers = (actor: { tenantId: string | null; permissions: ReadonlySet<string> }) => actor.tenantId !== null && actor.permissions.has('users:write');
   const NEW_USER: UserForm = { username: '', email: '', role: 'VIEWER', is_active: true };
@@ -98,7 +98,7 @@ export function adminPages(app: WebApp, { services, viewOf, translationOf, send,
   }, async (request, reply) => {
     const { password, ...form } = postedUser(request.body);
     const input = { username: form.username, ...(form.email !== '' ? { email: form.email } : {}), password, role: form.role as 'VIEWER', is_active: form.is_active };
-    const outcome = await attempt(translationOf(request), () => services.users.create(request.tenantId, asApiBody(CreateUserBody, input)));
+    const outcome = await attempt(request, () => services.users.create(request.tenantId, asApiBody(CreateUserBody, input)));
     if (outcome.problem !== undefined) {
       const page = await services.users.list(request.tenantId, { limit: 100 });
       return again(reply, outcome.problem.status, usersPage(await viewOf(request), page.items, { form, problem: outcome.problem }));
@@ -130,7 +130,7 @@ export function adminPages(app: WebApp, { services, viewOf, translationOf, send,
     const changes = { ...shown, ...(password !== '' ? { password } : {}) };
     request.auditTarget = { tenantId: current.tenant_id, detail: { changes: shown, password_changed: password !== '' } };
     if (Object.keys(changes).length === 0) return answer(request, reply, '', '/admin/users');
-    const outcome = await attempt(translationOf(request), () => services.users.update(request.actor, current.id, asApiBody(UpdateUserBody, changes)));
+    const outcome = await attempt(request, () => services.users.update(request.actor, current.id, asApiBody(UpdateUserBody, changes)));
     if (outcome.problem !== undefined) return again(reply, outcome.problem.status, userPage(await viewOf(request), current, { ...form, username: current.username }, outcome.problem));
     return answer(request, reply, '', '/admin/users');
   });
@@ -199,7 +199,7 @@ export function adminPages(app: WebApp, { services, viewOf, translationOf, send,
   }, async (request, reply) => {
     const form = { name: text(request.body, 'name'), scopes: listOf(request.body.scopes), line_ids: text(request.body, 'line_ids') };
     const lines = lineIds(form.line_ids);
-    const outcome = await attempt(translationOf(request), () => services.apiKeys.create(request.actor, request.tenantId,
+    const outcome = await attempt(request, () => services.apiKeys.create(request.actor, request.tenantId,
       asApiBody(CreateApiKeyBody, { name: form.name, scopes: form.scopes, ...(lines !== undefined ? { line_ids: lines as number[] } : {}) })));
     if (outcome.problem !== undefined) {
       const keys = await services.apiKeys.list(request.tenantId, { limit: 100 });
@@ -254,7 +254,7 @@ export function adminPages(app: WebApp, { services, viewOf, translationOf, send,
     if (text(request.body, 'intent') === 'add' || posted.problem !== undefined) {
       return again(reply, posted.problem === undefined ? 200 : 400, dashboardEditor(await viewOf(request), edited, widgets, { layout: posted.layout, params: posted.params, ...(posted.problem ? { problem: posted.problem } : {}) }));
     }
-    const outcome = await attempt(translationOf(request), () => (template.tenant_id === null
+    const outcome = await attempt(request, () => (template.tenant_id === null
       ? services.widgets.createTemplate(request.tenantId, asApiBody(CreateTemplateBody, { role: template.role as 'ADMIN', name, layout: posted.layout }))
       : services.widgets.updateTemplate(request.tenantId, template.template_id, asApiBody(UpdateTemplateBody, { name, layout: posted.layout }))));
     if (outcome.problem !== undefined) {
@@ -286,7 +286,7 @@ export function adminPages(app: WebApp, { services, viewOf, translationOf, send,
     config: { access: 'tenant_settings:write', tenant: 'required', audit: audit('tenant.settings_update', 'tenant') },
   }, async (request, reply) => {
     const form = { timezone: text(request.body, 'config.timezone'), language: text(request.body, 'config.language'), theme: text(request.body, 'config.theme') };
-    const outcome = await attempt(translationOf(request), () => services.tenants.update(request.tenantId, { config: asApiBody(TenantConfigPatch, settingsOf(form)) }));
+    const outcome = await attempt(request, () => services.tenants.update(request.tenantId, { config: asApiBody(TenantConfigPatch, settingsOf(form)) }));
     request.auditTarget = { resourceId: request.tenantId, detail: { changes: form } };
     const tenant = outcome.value ?? await services.tenants.get(request.tenantId);
     // Shown again rather than redirected: the page's own language and theme may just have changed.
@@ -305,7 +305,7 @@ export function adminPages(app: WebApp, { services, viewOf, translationOf, send,
     config: { access: 'tenants:write', audit: audit('tenant.create', 'tenant') },
   }, async (request, reply) => {
     const form = postedTenant(request.body);
-    const outcome = await attempt(translationOf(request), () => services.tenants.create(asApiBody(CreateTenantBody, { name: form.name, ...(form.slug !== '' ? { slug: form.slug } : {}), config: settingsOf(form) })));
+    const outcome = await attempt(request, () => services.tenants.create(asApiBody(CreateTenantBody, { name: form.name, ...(form.slug !== '' ? { slug: form.slug } : {}), config: settingsOf(form) })));
     if (outcome.problem !== undefined) {
       const tenants = await services.tenants.list({ limit: 100 });
       return again(reply, outcome.problem.status, tenantsPage(await viewOf(request), tenants.items, form, outcome.problem));
@@ -329,7 +329,7 @@ export function adminPages(app: WebApp, { services, viewOf, translationOf, send,
     const form = postedTenant(request.body);
     const changes = { name: form.name, ...(form.slug !== '' ? { slug: form.slug } : {}), config: settingsOf(form) };
     request.auditTarget = { tenantId: request.params.id, detail: { changes } };
-    const outcome = await attempt(translationOf(request), () => services.tenants.update(request.params.id, asApiBody(UpdateTenantBody, changes)));
+    const outcome = await attempt(request, () => services.tenants.update(request.params.id, asApiBody(UpdateTenantBody, changes)));
     if (outcome.problem !== undefined) {
       return again(reply, outcome.problem.status, tenantPage(await viewOf(request), await services.tenants.get(request.params.id), form, outcome.problem));
     }

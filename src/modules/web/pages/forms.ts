@@ -38,12 +38,15 @@ export function asApiBody<T>(schema: TSchema, value: T): T {
   return value;
 }
 
+/** A form's change: its value, or the problem the form shows. */
+export type FormOutcome<T> = { value: T; problem?: never } | { problem: FormProblem; value?: never };
+
 /**
  * Runs a change and turns the client errors a form can show (400, 409) into a problem for the form
  * to render again, in the page's language (`translation`, asked for only then); anything else goes
  * on to the error page.
  */
-export async function attempt<T>(translation: () => Promise<Translate>, work: () => Promise<T>): Promise<{ value: T; problem?: never } | { problem: FormProblem; value?: never }> {
+export async function attempt<T>(translation: () => Promise<Translate>, work: () => Promise<T>): Promise<FormOutcome<T>> {
   try {
     return { value: await work() };
   } catch (error) {
@@ -55,7 +58,7 @@ export async function attempt<T>(translation: () => Promise<Translate>, work: ()
     for (const issue of errors) fields[issue.field] = [fields[issue.field], fieldErrorText(t, issue)].filter(Boolean).join('; ');
     // Fields that all have codes say what is wrong in the page's language, and the API's English
     // summary of them gives way to the page's own; a service's own sentences stay as they are.
-    const detail = error.status === 400 && saidByCodes(errors) ? t('form.invalid') : error.detail ?? error.title;
+    const detail = saidByCodes(errors) ? t('form.invalid') : error.detail ?? error.title;
     return { problem: { status: error.status, detail, fields } };
   }
 }

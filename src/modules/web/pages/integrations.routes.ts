@@ -8,7 +8,7 @@ import type { Capability } from '../../integrations/providers/types.ts';
 import type { IntegrationType } from '../../security-domain/vocabulary.ts';
 import { audit, isHtmx, type PageKit, type WebApp } from '../page-kit.ts';
 import { first, type FormBody, formValues, type JsonSchema, secretValue } from '../views/forms.ts';
-import { again, asApiBody, attempt, FormBodySchema } from './forms.ts';
+import { again, asApiBody, FormBodySchema } from './forms.ts';
 import { integrationPage, integrationResult, integrationsPage, newIntegrationPage } from '../views/integrations.ts';
 
 const TypeQuery = Type.Object({ type: Type.Optional(Type.String({ maxLength: 40 })) });
@@ -28,7 +28,7 @@ const vendorCall = (action: string) => ({ ...audit(action, 'integration'), trans
  * The integrations pages (docs/requirements.md, UI-4): the list with each one's last sync and
  * error, forms generated from each type's config JSON Schema, test, sync now and delete.
  */
-export function integrationPages(app: WebApp, { services, viewOf, translationOf, send, answer }: PageKit): void {
+export function integrationPages(app: WebApp, { services, viewOf, attempt, send, answer }: PageKit): void {
   const { integrations, sync } = services;
 
   app.get('/integrations', {
@@ -56,7 +56,7 @@ export function integrationPages(app: WebApp, { services, viewOf, translationOf,
     const common = commonInput(body);
     const config = formValues(definition.configSchema as JsonSchema, body, 'config');
     const secret = secretValue(definition.secretSchema as JsonSchema, body);
-    const outcome = await attempt(translationOf(request), () => integrations.create(request.tenantId, asApiBody(CreateIntegrationBody, { ...common, type: definition.type, config, ...(secret !== undefined ? { secret } : {}) })));
+    const outcome = await attempt(request, () => integrations.create(request.tenantId, asApiBody(CreateIntegrationBody, { ...common, type: definition.type, config, ...(secret !== undefined ? { secret } : {}) })));
     if (outcome.problem !== undefined) {
       return again(reply, outcome.problem.status, newIntegrationPage(await viewOf(request), PROVIDERS, definition.type, { ...common, config }, outcome.problem));
     }
@@ -82,7 +82,7 @@ export function integrationPages(app: WebApp, { services, viewOf, translationOf,
     const common = commonInput(body);
     const config = definition === undefined ? {} : formValues(definition.configSchema as JsonSchema, body, 'config');
     const secret = definition === undefined ? undefined : secretValue(definition.secretSchema as JsonSchema, body);
-    const outcome = await attempt(translationOf(request), () => integrations.update(request.tenantId, current.id, asApiBody(UpdateIntegrationBody, { ...common, config, ...(secret !== undefined ? { secret } : {}) })));
+    const outcome = await attempt(request, () => integrations.update(request.tenantId, current.id, asApiBody(UpdateIntegrationBody, { ...common, config, ...(secret !== undefined ? { secret } : {}) })));
     request.auditTarget = { detail: { changes: { ...common, config }, secret_changed: secret !== undefined } };
     if (outcome.problem !== undefined) {
       return again(reply, outcome.problem.status, integrationPage(await viewOf(request), current, definition, { problem: outcome.problem, form: { ...common, config } }));
