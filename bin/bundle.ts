@@ -115,7 +115,7 @@ function builtinRequirePlugin(): Plugin {
   return {
     name: 'builtin-require',
     setup(build) {
-      build.onResolve({ filter: /^[a-z:_/]+$/ }, ({ path: name, kind }) => (kind === 'import-statement' && isBuiltin(name) ? { path: name, namespace: 'builtin-require' } : undefined));
+      build.onResolve({ filter: /^[a-z0-9:_/]+$/ }, ({ path: name, kind }) => (kind === 'import-statement' && isBuiltin(name) ? { path: name, namespace: 'builtin-require' } : undefined));
       build.onLoad({ filter: /.*/, namespace: 'builtin-require' }, ({ path: name }) => ({ contents: `module.exports = require(${JSON.stringify(name)});`, loader: 'js' }));
     },
   };
