@@ -4,7 +4,7 @@
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 
-/** Past this size the cache is pruned to half of it: a dozen builds' worth. */
+/** Past this size the cache is pruned to half of it: about eight builds' worth. */
 export const COMPILE_CACHE_MAX_BYTES = 32 * 1024 * 1024;
 
 /**

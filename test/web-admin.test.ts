@@ -179,6 +179,7 @@ forEachDialect('web UI: administration and integrations', { env: { SENTINEL_SYNC
     const unknownLine = await admin.post('/admin/api-keys', [['name', 'Press 1'], ['scopes', 'production:write'], ['line_ids', '3']]);
     assert.equal(unknownLine.status, 400, 'a line the tenant does not have');
     assert.ok(fieldMessage(unknownLine.text, 'line_ids'));
+    assert.match(unknownLine.text, /names what does not exist: 3</, 'which lines');
     const lineIds: number[] = [];
     for (const name of ['Press', 'Packing']) lineIds.push((await ctx.server.api.post('/api/v1/production/lines', { line_name: name }, ctx.a.admin.token)).body.line_id);
     const created = await admin.post('/admin/api-keys', [['name', 'Press 1'], ['scopes', 'production:write'], ['scopes', 'telemetry:write'], ['line_ids', lineIds.join(', ')]]);

@@ -17,7 +17,7 @@ import { createUsersRepo } from '../../src/modules/users/users.repo.ts';
 import { FIELD_ERROR_CODES } from '../../src/platform/http/errors.ts';
 
 export const ADMIN_PASSWORD = 'Bootstrap-Root-Pass-9';
-/** A `"code"` in an answer that is not one of the field error codes the API documents: a driver's or Node's, leaked. */
+/** A `"code"` string in an answer that is not one of the field error codes the API documents: a driver's or Node's, leaked. */
 export const FOREIGN_CODE = String.raw`"code":"(?!(?:${FIELD_ERROR_CODES.join('|')})")`;
 export const PASSWORD = 'Correct-Horse-7-Battery';
 

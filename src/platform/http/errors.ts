@@ -110,7 +110,8 @@ const LIMIT_CODES: Record<string, FieldErrorCode> = {
 /** An Ajv issue's code and the values its sentence names. */
 function issueCode(issue: AjvIssue): Pick<FieldError, 'code' | 'params'> {
   const limit = LIMIT_CODES[issue.keyword];
-  if (limit !== undefined) return { code: limit, params: { limit: Number(issue.params.limit) } };
+  // Ajv names the number `limit`, except for multipleOf.
+  if (limit !== undefined) return { code: limit, params: { limit: Number(issue.keyword === 'multipleOf' ? issue.params.multipleOf : issue.params.limit) } };
   switch (issue.keyword) {
     case 'required':
       return { code: 'required' };
@@ -121,7 +122,7 @@ function issueCode(issue: AjvIssue): Pick<FieldError, 'code' | 'params'> {
     case 'enum':
       return { code: 'one_of', params: { allowed: allowedList(issue.params.allowedValues as unknown[]) } };
     case 'const':
-      return { code: 'one_of', params: { allowed: String(issue.params.allowedValue) } };
+      return { code: 'one_of', params: { allowed: allowedList([issue.params.allowedValue]) } };
     case 'pattern':
       return { code: 'pattern' };
     case 'format':
@@ -174,7 +175,7 @@ function issueMessage(issue: AjvIssue): string {
     case 'enum':
       return `must be one of: ${allowedList(issue.params.allowedValues as unknown[])}`;
     case 'const':
-      return `must be ${String(issue.params.allowedValue)}`;
+      return `must be ${allowedList([issue.params.allowedValue])}`;
     default:
       return issue.message ?? 'is invalid';
   }
