@@ -18,7 +18,7 @@ import { startPaloAltoSimulator, type PaloAltoSimulator } from './simulators/pal
 
 const SECRET = 'three-nodes-share-this-secret-key-0123456789';
 const RATE_LIMIT_PER_MINUTE = 600;
-/** How long another node may still accept an ended session: its principal cache (README, Deployment). */
+/** How long another node may still accept an ended session while Redis is up: pub/sub delivery, well inside it (docs/deploy/scale-out.md). */
 const SESSION_BOUND_MS = 2_000;
 /** How often a live socket checks its session (the live module's SESSION_CHECK_MS). */
 const LIVE_SESSION_CHECK_MS = 5_000;

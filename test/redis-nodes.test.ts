@@ -20,7 +20,7 @@ const REDIS_URL = process.env.TEST_REDIS_URL === undefined ? undefined : (() => 
   url.pathname = '/13';
   return url.toString();
 })();
-/** How soon another node must see a logout or a role change: Redis delivery, well inside the principal cache's 2 s TTL. */
+/** How soon another node must see a logout or a role change: Redis delivery, well inside the principal cache's TTLs (2 s and 15 s). */
 const INVALIDATION_BOUND_MS = 500;
 const RATE_LIMIT = 200;
 
@@ -181,6 +181,33 @@ for (const dialect of dialects()) {
         const list = await b.server.api.get('/api/v1/tickets', operator.token);
         assert.ok(list.body.items.some((ticket: { id: string }) => ticket.id === created.body.id), `ticket ${i} is in node B's list at once`);
       }
+    });
+
+    it('keeps a principal past the short TTL only while it hears every message, and drops it once its subscription broke', async (t) => {
+      const user = await a.api.createUser(admin, tenantId, 'nodes.unheard', 'VIEWER');
+      const heard = () => b.server.services.shared.broadcast('principals').deliveryEpoch() !== undefined;
+      assert.ok(heard(), 'node B hears the other nodes');
+      assert.equal((await b.server.api.get('/api/v1/auth/me', user.token)).status, 200);
+      // Ended behind the nodes' backs: no message says so, so node B keeps what it read.
+      await a.db.kysely.updateTable('user_logins').set({ ended_at: Date.now(), end_reason: 'revoked' }).where('user_id', '=', user.id).execute();
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      assert.equal((await b.server.api.get('/api/v1/auth/me', user.token)).status, 200, 'still cached past the short TTL while every message is heard');
+      // Redis drops this suite's subscribers (its database only: other suites share the server).
+      // What was sent meanwhile could be lost, so B falls back to the short TTL at once.
+      const { Redis } = await import('ioredis');
+      const killer = new Redis(REDIS_URL!);
+      try {
+        const clients = (await killer.call('CLIENT', 'LIST', 'TYPE', 'pubsub') as string).split('\n');
+        const ours = clients.filter((line) => / name=sentinel-sub-/.test(line) && / db=13 /.test(line)).map((line) => /^id=(\d+)/.exec(line)![1]!);
+        assert.equal(ours.length, 2, 'one subscriber per node');
+        for (const id of ours) await killer.call('CLIENT', 'KILL', 'ID', id);
+      } finally {
+        killer.disconnect();
+      }
+      const elapsed = await eventually(async () => (await b.server.api.get('/api/v1/auth/me', user.token)).status === 401, 3_000);
+      t.diagnostic(`refused ${elapsed} ms after the subscription broke`);
+      assert.ok(elapsed <= INVALIDATION_BOUND_MS, `refused ${elapsed} ms after the subscription broke`);
+      assert.ok(await eventually(async () => heard() && a.services.shared.broadcast('principals').deliveryEpoch() !== undefined, 5_000) < Infinity, 'both nodes hear again');
     });
   });
 

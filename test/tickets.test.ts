@@ -14,6 +14,11 @@ forEachDialect('tickets', { tenants: 'Tickets' }, (ctx) => {
     assert.equal(ticket.tenant_id, ctx.a.id);
     assert.equal(ticket.created_by, ctx.a.operator.id);
     assert.equal(ticket.resolved_at, null);
+    // The answer is built from what was written, not read back: it must say what a read says.
+    const { comments, ...stored } = (await ctx.server.api.get(`/api/v1/tickets/${ticket.id}`, ctx.a.operator.token)).body;
+    assert.deepEqual(comments, []);
+    assert.deepEqual(ticket, stored);
+    assert.ok(ticket.created_by_username !== null && ticket.assignee_username !== null);
 
     const resolved = await ctx.server.api.patch(`/api/v1/tickets/${ticket.id}`, { status: 'resolved', assignee_id: null }, ctx.a.operator.token);
     assert.equal(resolved.status, 200);

@@ -59,12 +59,16 @@ const END_REASONS: Record<string, string> = {
 };
 
 /**
- * Resolved principals are cached briefly so that a burst of requests costs one query. Changes made
+ * Resolved principals are cached so that a user's requests do not each cost a query. Changes made
  * through this process invalidate the cache at once; other nodes drop their entries when the
- * change's message reaches them (REDIS_URL), and at the latest when the TTL runs out (no Redis, or
- * a message lost while Redis was away).
+ * change's message reaches them (REDIS_URL). An entry lives for the long TTL while this node has
+ * heard every message since it was read (an unbroken subscription: the same delivery epoch), and
+ * for the short TTL otherwise (no Redis, Redis away, the subscription interrupted since). A message
+ * lost on the sender's side (the changing node lost Redis, or died between its commit and its
+ * message) is therefore noticed within the long TTL at worst.
  */
 const PRINCIPAL_CACHE_TTL_MS = 2_000;
+const PRINCIPAL_CACHE_HEARD_TTL_MS = 15_000;
 const PRINCIPAL_CACHE_MAX = 50_000;
 /** last_seen_at is written at most this often per session; idle timeouts are this precise. */
 const TOUCH_INTERVAL_MS = 30_000;
@@ -72,6 +76,8 @@ const TOUCH_INTERVAL_MS = 30_000;
 interface CachedPrincipal {
   principal: Principal;
   fetchedAt: number;
+  /** The other nodes' delivery epoch when it was read (undefined: their messages were not heard). */
+  deliveryEpoch: number | undefined;
   lastSeenAt: number;
   expiresAt: number;
 }
@@ -297,7 +303,7 @@ export function createAuthService(deps: {
     async resolvePrincipal(claims: AccessClaims): Promise<Principal | undefined> {
       const now = Date.now();
       const cached = cache.get(claims.sid);
-      if (cached !== undefined && now - cached.fetchedAt < PRINCIPAL_CACHE_TTL_MS && cached.expiresAt > now) {
+      if (cached !== undefined && now - cached.fetchedAt < cachedPrincipalTtl(cached) && cached.expiresAt > now) {
         if (cached.principal.userId !== claims.sub) return undefined;
         if (now - cached.lastSeenAt > TOUCH_INTERVAL_MS) {
           cached.lastSeenAt = now;
@@ -306,6 +312,7 @@ export function createAuthService(deps: {
         return cached.principal;
       }
       const invalidationsBefore = invalidations;
+      const deliveryEpoch = otherNodes.deliveryEpoch();
       const row = await repo.findSessionPrincipal(repo.db, claims.sid);
       if (row === undefined || row.user_id !== claims.sub || !sessionIsLive(row, now)) {
         cache.delete(claims.sid);
@@ -330,7 +337,7 @@ export function createAuthService(deps: {
       };
       if (invalidations !== invalidationsBefore) return principal;
       if (cache.size >= PRINCIPAL_CACHE_MAX) cache.delete(cache.keys().next().value as string);
-      cache.set(claims.sid, { principal, fetchedAt: now, lastSeenAt, expiresAt: Math.min(row.expires_at, lastSeenAt + idleMs) });
+      cache.set(claims.sid, { principal, fetchedAt: now, deliveryEpoch, lastSeenAt, expiresAt: Math.min(row.expires_at, lastSeenAt + idleMs) });
       return principal;
     },
 
@@ -375,6 +382,10 @@ export function createAuthService(deps: {
       invalidateUser(userId);
     },
   };
+
+  function cachedPrincipalTtl(cached: CachedPrincipal): number {
+    return cached.deliveryEpoch !== undefined && cached.deliveryEpoch === otherNodes.deliveryEpoch() ? PRINCIPAL_CACHE_HEARD_TTL_MS : PRINCIPAL_CACHE_TTL_MS;
+  }
 
   function sessionIsLive(row: { ended_at: number | null; last_seen_at: number; expires_at: number; is_active: number; tenant_id: string | null; tenant_is_active: number | null }, now: number): boolean {
     return (

@@ -92,8 +92,9 @@ export function createTicketsRepo(db: Kysely<PlatformDatabase>) {
     vulnerabilityInTenant: async (tenantId: string, vulnerabilityId: string) =>
       (await db.selectFrom('vulnerabilities').select('id').where('tenant_id', '=', tenantId).where('id', '=', vulnerabilityId).executeTakeFirst()) !== undefined,
 
-    userInTenant: async (tenantId: string, userId: string) =>
-      (await db.selectFrom('users').select('id').where('tenant_id', '=', tenantId).where('id', '=', userId).executeTakeFirst()) !== undefined,
+    /** The username of a user of the tenant, or undefined when the tenant has no such user. */
+    usernameInTenant: async (tenantId: string, userId: string) =>
+      (await db.selectFrom('users').select('username').where('tenant_id', '=', tenantId).where('id', '=', userId).executeTakeFirst())?.username,
   };
 }
 

@@ -46,13 +46,18 @@ export function createTicketsService(repo: TicketsRepo) {
     return row;
   }
 
-  /** The assignee and the linked alert and vulnerability must all belong to the ticket's tenant. */
-  async function assertReferences(tenantId: string, input: { assignee_id?: string | null; alert_id?: string | null; vulnerability_id?: string | null }): Promise<void> {
+  /**
+   * The assignee and the linked alert and vulnerability must all belong to the ticket's tenant.
+   * Answers the assignee's username (null without one), which a new ticket's answer shows.
+   */
+  async function assertReferences(tenantId: string, input: { assignee_id?: string | null; alert_id?: string | null; vulnerability_id?: string | null }): Promise<string | null> {
     const errors = [];
-    if (input.assignee_id != null && !(await repo.userInTenant(tenantId, input.assignee_id))) errors.push({ field: 'assignee_id', message: 'is not a user of this tenant' });
+    const assigneeUsername = input.assignee_id == null ? null : await repo.usernameInTenant(tenantId, input.assignee_id);
+    if (assigneeUsername === undefined) errors.push({ field: 'assignee_id', message: 'is not a user of this tenant' });
     if (input.alert_id != null && !(await repo.alertInTenant(tenantId, input.alert_id))) errors.push({ field: 'alert_id', message: 'is not an alert of this tenant' });
     if (input.vulnerability_id != null && !(await repo.vulnerabilityInTenant(tenantId, input.vulnerability_id))) errors.push({ field: 'vulnerability_id', message: 'is not a vulnerability of this tenant' });
     if (errors.length > 0) throw badRequest('The ticket refers to something this tenant does not have', errors);
+    return assigneeUsername ?? null;
   }
 
   return {
@@ -79,7 +84,7 @@ export function createTicketsService(repo: TicketsRepo) {
     },
 
     async create(tenantId: string, principal: Principal, input: CreateTicketInput): Promise<TicketView> {
-      await assertReferences(tenantId, input);
+      const assigneeUsername = await assertReferences(tenantId, input);
       const now = Date.now();
       const status = input.status ?? 'open';
       const row: TicketRow = {
@@ -99,7 +104,9 @@ export function createTicketsService(repo: TicketsRepo) {
         resolved_at: isDone(status) ? now : null,
       };
       await repo.insert(row);
-      return ticketView(await get(tenantId, row.id));
+      // Answered from what was written: reading the row back would cost a query per ticket (API
+      // keys have no ticket scopes, so the creator is a signed-in user).
+      return ticketView({ ...row, created_by_username: row.created_by === null ? null : principal.username, assignee_username: assigneeUsername });
     },
 
     /** The alert's open ticket, if it has one. */

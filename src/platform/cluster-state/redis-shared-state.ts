@@ -87,6 +87,24 @@ export function createRedisSharedState(url: string, log: SharedStateLog) {
   subscriber.on('error', onTrouble);
 
   const listeners = new Map<string, Set<(message: string) => void>>();
+  // Messages are heard from the moment every channel's SUBSCRIBE is confirmed until the
+  // subscriber's connection closes; each close starts a new epoch (what was sent meanwhile is lost).
+  let epoch = 0;
+  let hearing = false;
+  subscriber.on('close', () => {
+    epoch += 1;
+    hearing = false;
+  });
+  /** (Re)subscribes to every channel and, once Redis has confirmed it in this epoch, hears again. */
+  const confirmSubscriptions = () => {
+    const subscribedIn = epoch;
+    subscriber.subscribe(...listeners.keys()).then(() => {
+      if (epoch === subscribedIn && subscriber.status === 'ready') hearing = true;
+    }, onTrouble);
+  };
+  subscriber.on('ready', () => {
+    if (listeners.size > 0) confirmSubscriptions();
+  });
   subscriber.on('message', (channel: string, raw: string) => {
     let envelope: { from: string; message: string };
     try {
@@ -151,10 +169,12 @@ export function createRedisSharedState(url: string, log: SharedStateLog) {
           if (set === undefined) {
             set = new Set();
             listeners.set(channel, set);
-            subscriber.subscribe(channel).catch(onTrouble);
+            hearing = false;
+            confirmSubscriptions();
           }
           set.add(listener);
         },
+        deliveryEpoch: () => (hearing ? epoch : undefined),
       };
     },
 

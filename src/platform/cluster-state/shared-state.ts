@@ -6,6 +6,13 @@ import { createRedisSharedState } from './redis-shared-state.ts';
 export interface NodeBroadcast {
   send(message: string): void;
   receive(listener: (message: string) => void): void;
+  /**
+   * While this node hears every message sent to it: a number that changes whenever it may have
+   * missed one (its subscription was interrupted). Undefined while it cannot hear them (no Redis,
+   * Redis away, subscription not yet confirmed). What a receiver cached under one epoch is only as
+   * fresh as that epoch is current.
+   */
+  deliveryEpoch(): number | undefined;
 }
 
 export interface SharedStateLog {
@@ -44,7 +51,7 @@ export function createLocalSharedState(): SharedState {
   return {
     bus: createMemoryEventBus(),
     counters: (namespace) => mapOnce(counters, namespace, createMemoryCounterStore),
-    broadcast: () => ({ send: () => undefined, receive: () => undefined }),
+    broadcast: () => ({ send: () => undefined, receive: () => undefined, deliveryEpoch: () => undefined }),
     close: async () => undefined,
   };
 }
