@@ -198,7 +198,7 @@ forEachDialect('MCP server', { tenants: 'Mcp' }, (s) => {
     const bad = await call(client, 'list_active_alerts', { limit: '5', colour: 'red' });
     assert.equal(bad.isError, true);
     assert.equal(bad.data.status, 400);
-    assert.deepEqual(bad.data.errors.map((e: { field: string }) => e.field).sort(), ['colour', 'limit']);
+    assert.deepEqual(bad.data.errors.map((e: { field: string; code: string }) => `${e.field}:${e.code}`).sort(), ['colour:unknown_field', 'limit:type'], 'the codes of the REST API\'s field errors');
     const notUuid = await call(client, 'acknowledge_alert', { id: 'nope' });
     assert.equal(notUuid.data.status, 400);
     await assert.rejects(client.callTool({ name: 'drop_tables', arguments: {} }), /Unknown tool/);

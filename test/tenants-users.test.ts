@@ -23,6 +23,10 @@ forEachDialect('tenants and users', { tenants: 'Users' }, (ctx) => {
       const dup = await ctx.server.api.post('/api/v1/tenants', { name: 'Dup 2', slug: 'dup' }, ctx.superAdmin);
       assert.equal(dup.status, 409);
       assert.deepEqual(dup.body.errors, [{ field: 'slug', message: 'is already another tenant\'s', code: 'taken' }], 'the field a form shows it under');
+      // Without a slug, it comes from the name: the name is the field to change.
+      const derived = await ctx.server.api.post('/api/v1/tenants', { name: 'DUP' }, ctx.superAdmin);
+      assert.equal(derived.status, 409);
+      assert.deepEqual(derived.body.errors, [{ field: 'name', message: 'gives the slug "dup", which is already another tenant\'s', code: 'taken' }]);
       const list = await ctx.server.api.get('/api/v1/tenants?q=dup', ctx.superAdmin);
       assert.equal(list.body.items.length, 1, 'the rejected duplicate created nothing');
     });

@@ -128,7 +128,8 @@ forEachDialect('web overview and analytics over HTTP', { env: { SENTINEL_SYNC: '
     const page = await get(ctx.server, operator, '/overview');
     assert.equal(page.status, 200);
     assert.match(widgetData(page.text, 'shift_comparison'), /data-widget-error="400"/);
-    assert.match(widgetData(page.text, 'shift_comparison'), /line_id/);
+    // Said by the field error's code, in the page's language (not the API's English sentence).
+    assert.match(widgetData(page.text, 'shift_comparison'), /Some fields are not valid[\s\S]*params\.line_id: is required/);
     assert.match(widgetData(page.text, 'systems_status'), /<canvas data-chart=/);
     assert.ok(page.text.includes('Floor &lt;img src=x onerror=alert(1)&gt;'), 'the template\'s name is text');
     assert.equal(page.text.includes(XSS), false);

@@ -206,10 +206,11 @@ forEachDialect('widgets and dashboards', { tenants: 'Widgets' }, (ctx) => {
     assert.deepEqual(bad.body.errors.map((error: { field: string }) => error.field), ['params.line_id']);
     const unknown = await api().get(`${W}/oee_gauge/data?colour=red`, ctx.a.viewer.token);
     assert.equal(unknown.status, 400);
-    assert.equal(unknown.body.errors[0].field, 'params.colour');
+    assert.deepEqual(unknown.body.errors, [{ field: 'params.colour', message: 'is not a known field', code: 'unknown_field' }]);
     const missing = await api().get(`${W}/shift_comparison/data?${window}`, ctx.a.viewer.token);
     assert.equal(missing.status, 400);
     assert.equal(missing.body.errors[0].field, 'params.line_id');
+    assert.equal(missing.body.errors[0].code, 'required');
     const shiftWithoutLine = await api().get(`${W}/production_by_time/data?interval=shift`, ctx.a.viewer.token);
     assert.equal(shiftWithoutLine.status, 400);
     assert.match(shiftWithoutLine.body.detail, /production_by_time: line_id/);
@@ -356,6 +357,11 @@ forEachDialect('widgets and dashboards', { tenants: 'Widgets' }, (ctx) => {
     assert.equal(foreign.body.widgets.find((widget: { widget_id: string }) => widget.widget_id === 'oee_gauge').error.status, 404);
     assert.equal(foreign.body.widgets.find((widget: { widget_id: string }) => widget.widget_id === 'line_comparison').error, null);
 
+    // A filter no widget can take is each widget's problem, with the field error a client can translate.
+    const typo = await api().get(`${D}/${manager.template_id}/data?line_id=abc&${window}`, ctx.a.manager.token);
+    assert.equal(typo.status, 200);
+    assert.deepEqual(typo.body.widgets.find((widget: { widget_id: string }) => widget.widget_id === 'oee_gauge').error.errors,
+      [{ field: 'params.line_id', message: 'must be integer', code: 'type', params: { type: 'integer' } }]);
     const bad = await api().get(`${D}/${manager.template_id}/data?colour=red`, ctx.a.manager.token);
     assert.equal(bad.status, 400);
     assert.equal(bad.body.errors[0].field, 'colour');

@@ -6,7 +6,7 @@ import type { AuditEntry } from '../../platform/audit-sink.ts';
 import type { Permission } from '../../platform/auth/permissions.ts';
 import type { Principal } from '../../platform/auth/principal.ts';
 import { isDatabaseUnavailable } from '../../platform/db/errors.ts';
-import { badRequest, forbidden, HttpError, notFound, unauthorized, type FieldError } from '../../platform/http/errors.ts';
+import { badRequest, fieldErrors, forbidden, HttpError, notFound, unauthorized, type FieldError } from '../../platform/http/errors.ts';
 import { buildAjv, unstorableText } from '../../platform/http/validation.ts';
 import type { AppServices } from '../../services.ts';
 import { TOOLS, type ToolDefinition } from './mcp.tools.ts';
@@ -57,13 +57,7 @@ function problemAnswer(status: number, detail: string | undefined, errors?: Fiel
 }
 
 function validationErrors(validate: ValidateFunction, args: unknown): FieldError[] {
-  const issues = validate(args) ? unstorableText(args) : (validate.errors ?? []);
-  return issues.map((issue) => {
-    let field = issue.instancePath.replace(/^\//, '').replaceAll('/', '.');
-    if (issue.keyword === 'additionalProperties') field = [field, String(issue.params.additionalProperty)].filter(Boolean).join('.');
-    if (issue.keyword === 'required') field = [field, String(issue.params.missingProperty)].filter(Boolean).join('.');
-    return { field: field === '' ? 'arguments' : field, message: issue.keyword === 'additionalProperties' ? 'is not a known field' : (issue.message ?? 'is invalid') };
-  });
+  return fieldErrors(validate(args) ? unstorableText(args) : (validate.errors ?? []), { whole: 'arguments' });
 }
 
 /**

@@ -63,7 +63,12 @@ export function createTenantsService(repo: TenantsRepo, sessions: SessionControl
     return row;
   }
 
-  const slugTaken = (slug: string) => conflict(`A tenant with slug "${slug}" already exists`, [{ field: 'slug', message: 'is already another tenant\'s', code: 'taken' }]);
+  /** The field named is the one the caller sent: a slug derived from the name is the name's fault. */
+  const slugTaken = (slug: string, derived: boolean) => conflict(`A tenant with slug "${slug}" already exists`, [
+    derived
+      ? { field: 'name', message: `gives the slug "${slug}", which is already another tenant's`, code: 'taken' }
+      : { field: 'slug', message: 'is already another tenant\'s', code: 'taken' },
+  ]);
 
   return {
     get: async (id: string) => tenantView(await get(id)),
@@ -94,7 +99,7 @@ export function createTenantsService(repo: TenantsRepo, sessions: SessionControl
       try {
         await repo.insert(row);
       } catch (error) {
-        if (isUniqueViolation(error)) throw slugTaken(slug);
+        if (isUniqueViolation(error)) throw slugTaken(slug, input.slug === undefined);
         throw error;
       }
       return tenantView(row);
@@ -113,7 +118,7 @@ export function createTenantsService(repo: TenantsRepo, sessions: SessionControl
           updated_at: now,
         });
       } catch (error) {
-        if (isUniqueViolation(error)) throw slugTaken(input.slug ?? current.slug);
+        if (isUniqueViolation(error)) throw slugTaken(input.slug ?? current.slug, false);
         throw error;
       }
       if (input.is_active === false && current.is_active === 1) await sessions.endTenantSessions(id, 'tenant_disabled');

@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import { TENANT_ROLES } from '../../platform/auth/permissions.ts';
-import { Id, NullableId, NullableString, StringEnum, TenantQuery, Timestamp } from '../../platform/http/schemas.ts';
+import { FieldErrorItem, Id, NullableId, NullableString, StringEnum, TenantQuery, Timestamp } from '../../platform/http/schemas.ts';
 import { FILTER_TYPES } from './filters.ts';
 import { WIDGET_TYPES } from './sources/types.ts';
 import { GRID_COLUMNS, type WidgetProblem } from './widgets.service.ts';
@@ -81,7 +81,7 @@ const WidgetProblemSchema = Type.Unsafe<WidgetProblem | null>({
   type: ['object', 'null'],
   properties: {
     status: { type: 'integer' }, title: { type: 'string' }, detail: { type: ['string', 'null'] },
-    errors: { type: 'array', items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } } },
+    errors: { type: 'array', items: FieldErrorItem },
   },
   description: 'Why this widget has no data (the others still do)',
 });

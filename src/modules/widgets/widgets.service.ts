@@ -7,7 +7,7 @@
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { Principal } from '../../platform/auth/principal.ts';
 import { TENANT_ROLES, type TenantRole } from '../../platform/auth/permissions.ts';
-import { badRequest, forbidden, HttpError, notFound, type FieldError } from '../../platform/http/errors.ts';
+import { badRequest, fieldErrors, forbidden, HttpError, notFound, type FieldError } from '../../platform/http/errors.ts';
 import { buildAjv, type SchemaCompiler } from '../../platform/http/validation.ts';
 import { newId, toIso } from '../../platform/ids.ts';
 import { plantProblem } from '../production/plant-problems.ts';
@@ -67,15 +67,7 @@ export interface WidgetProblem {
 }
 
 /** The params' problems as field errors under `prefix`, the way the API names fields. */
-function paramErrors(prefix: string, errors: ErrorObject[] | null | undefined): FieldError[] {
-  return (errors ?? []).map((error) => {
-    let path = error.instancePath.replace(/^\//, '').replaceAll('/', '.');
-    if (error.keyword === 'required') path = [path, String(error.params.missingProperty)].filter(Boolean).join('.');
-    if (error.keyword === 'additionalProperties') path = [path, String(error.params.additionalProperty)].filter(Boolean).join('.');
-    const message = error.keyword === 'additionalProperties' ? 'is not a parameter of this widget' : (error.message ?? 'is invalid');
-    return { field: path === '' ? prefix : `${prefix}.${path}`, message };
-  });
-}
+const paramErrors = (prefix: string, errors: ErrorObject[] | null | undefined): FieldError[] => fieldErrors(errors ?? [], { prefix, whole: prefix });
 
 /** A 400 from a widget's source names the widget and its parameter. */
 function inWidget(widgetId: string, error: unknown): unknown {

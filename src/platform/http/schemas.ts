@@ -37,18 +37,21 @@ export const IdParams = Type.Object({ id: Id });
 export const Timestamp = Type.String({ format: 'date-time' });
 export const NullableTimestamp = NullableString({ format: 'date-time' });
 
+/** One field's problem in a 400 or 409 (`errors[]` of a problem document). */
+export const FieldErrorItem = Type.Object({
+  field: Type.String(),
+  message: Type.String({ description: 'What is wrong, in English' }),
+  code: Type.Optional(StringEnum(FIELD_ERROR_CODES, { description: 'The same as a stable code, for a client to translate or act on (absent where there is none yet)' })),
+  params: Type.Optional(Type.Record(Type.String(), Type.Union([Type.String(), Type.Number()]), { description: "The values the code's sentence names, e.g. { limit: 100 } for max_length" })),
+});
+
 export const Problem = Type.Object(
   {
     type: Type.String(),
     title: Type.String(),
     status: Type.Integer(),
     detail: Type.Optional(Type.String()),
-    errors: Type.Optional(Type.Array(Type.Object({
-      field: Type.String(),
-      message: Type.String({ description: 'What is wrong, in English' }),
-      code: Type.Optional(StringEnum(FIELD_ERROR_CODES, { description: 'The same as a stable code, for a client to translate or act on (absent where there is none yet)' })),
-      params: Type.Optional(Type.Record(Type.String(), Type.Union([Type.String(), Type.Number()]), { description: "The values the code's sentence names, e.g. { limit: 100 } for max_length" })),
-    }))),
+    errors: Type.Optional(Type.Array(FieldErrorItem)),
     code: Type.Optional(Type.String({ description: 'A stable reason a client can act on, e.g. password_change_required, session_evicted' })),
     instance: Type.Optional(Type.String()),
     request_id: Type.Optional(Type.String()),

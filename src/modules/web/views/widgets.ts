@@ -1,6 +1,6 @@
 import { WIDGETS } from '../../widgets/catalog.ts';
 import type { WidgetProblem } from '../../widgets/widgets.service.ts';
-import { dateTimeFormat, type MessageKey, numberFormat } from '../i18n.ts';
+import { dateTimeFormat, fieldErrorText, type MessageKey, numberFormat, saidByCodes } from '../i18n.ts';
 import { chart, type ChartSpec } from './charts.ts';
 import { h, type Html, type ViewContext } from './html.ts';
 import { icon, severityBadge, statusBadge, table } from './layout.ts';
@@ -130,13 +130,13 @@ function tableBody(view: ViewContext, data: WidgetDataView): Html {
 /** Why a widget has no data, in the card: our own sentences for a refused request, nothing internal for a failure. */
 function problemBody(view: ViewContext, problem: WidgetProblem): Html {
   const { t } = view;
+  const fields = problem.status === 400 ? (problem.errors ?? []) : [];
   const message = problem.status === 403 ? t('widget.error.forbidden')
     : problem.status >= 500 ? t('widget.error.unavailable')
       : problem.status === 404 ? t('widget.error.missing')
-        : problem.detail ?? problem.title;
-  const fields = problem.status === 400 ? (problem.errors ?? []) : [];
+        : saidByCodes(fields) ? t('form.invalid') : problem.detail ?? problem.title;
   return h`<div class="flex flex-1 items-start gap-2 rounded-lg bg-red-50 p-3 text-sm text-red-800 dark:bg-red-950/40 dark:text-red-200" data-widget-error="${problem.status}">
-    ${icon('error', 'text-[20px]')}<div><p>${message}</p>${fields.length === 0 ? '' : h`<ul class="mt-1 text-xs">${fields.map((error) => h`<li>${error.field}: ${error.message}</li>`)}</ul>`}</div></div>`;
+    ${icon('error', 'text-[20px]')}<div><p>${message}</p>${fields.length === 0 ? '' : h`<ul class="mt-1 text-xs">${fields.map((error) => h`<li>${error.field}: ${fieldErrorText(t, error)}</li>`)}</ul>`}</div></div>`;
 }
 
 function widgetBody(view: ViewContext, widget: WidgetView, title: string): Html {
