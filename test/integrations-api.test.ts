@@ -55,6 +55,7 @@ forEachDialect('integrations API', { tenants: 'Integrations' }, (ctx) => {
       const response = await ctx.server.api.post('/api/v1/integrations', body, ctx.a.admin.token);
       assert.equal(response.status, 400, `${JSON.stringify(body)}: ${response.text}`);
       assert.ok(response.body.errors?.some((e: { field: string }) => e.field.startsWith(field)), `${field}: ${response.text}`);
+      assert.ok(response.body.errors.every((e: { code?: string }) => e.code !== undefined), `every field error has a code a client can translate: ${response.text}`);
       assert.doesNotMatch(response.text, /"p"|just-a-string|"q"/, 'secret values are not echoed');
     }
     assert.equal(await count(), before);

@@ -193,7 +193,8 @@ for (const platformDialect of dialects()) {
 
       const area = (name: string, type: 'input' | 'output' | 'reject') => h.structure.createArea(TENANT, { line_id: lineId, area_name: name, area_type: type });
       areas = { input: (await area('Infeed', 'input')).area_id, output: (await area('Outfeed', 'output')).area_id, reject: (await area('Scrap', 'reject')).area_id };
-      await rejects(h.structure.createArea(TENANT, { line_id: 999, area_name: 'X', area_type: 'output' }), 400, /line_id/);
+      const missingLine = await rejects(h.structure.createArea(TENANT, { line_id: 999, area_name: 'X', area_type: 'output' }), 400, /line_id/);
+      assert.deepEqual(missingLine.errors, [{ field: 'line_id', message: 'is not a line of this plant', code: 'unknown_reference', params: { value: '999' } }]);
 
       const a = await h.structure.createProduct(TENANT, { product_name: 'Bracket', product_code: 'BR-1', ideal_cycle_seconds: 20 });
       const b = await h.structure.createProduct(TENANT, { product_name: 'Plate', product_code: 'PL-1' });
@@ -202,7 +203,10 @@ for (const platformDialect of dialects()) {
 
       await h.structure.createShift(TENANT, { shift_name: 'Morning', start_time: '06:00', end_time: '14:00', line_id: lineId });
       await h.structure.createShift(TENANT, { shift_name: 'Afternoon', start_time: '14:00', end_time: '22:00' });
-      await rejects(h.structure.createShift(TENANT, { shift_name: 'Overlap', start_time: '13:00', end_time: '15:00', line_id: lineId }), 400, /overlaps/);
+      const overlap = await rejects(h.structure.createShift(TENANT, { shift_name: 'Overlap', start_time: '13:00', end_time: '15:00', line_id: lineId }), 400, /overlaps/);
+      assert.deepEqual(overlap.errors, [
+        { field: 'start_time', message: 'overlaps shift "Morning" (06:00-14:00)', code: 'overlaps', params: { other: '"Morning" (06:00-14:00)' } },
+      ]);
       await rejects(h.structure.createShift(TENANT, { shift_name: 'Bad', start_time: '25:00', end_time: '03:00' }), 400, /start_time/);
 
       const filter = await h.structure.createFilter(TENANT, { filter_name: 'Date range', default_value: { days_back: 7 }, additional_filter: { type: 'daterange', required: true } });
@@ -215,7 +219,10 @@ for (const platformDialect of dialects()) {
       h.clock.now = at('2026-01-14T20:00:00Z');
       const bad = rows.slice(0, 40).map((row, index) => (index === 17 ? { ...row, area_id: 424242 } : row));
       await rejects(h.production.ingest(TENANT, lineId, { batch_id: 'bad', detections: bad }), 400, /detections\[17\]\.area_id/);
-      await rejects(h.production.ingest(TENANT, lineId, { detections: [{ detected_at: '2026-01-14T20:06:00Z', area_id: areas.output }] }), 400, /detections\[0\]\.detected_at.*future/);
+      const ahead = await rejects(h.production.ingest(TENANT, lineId, { detections: [{ detected_at: '2026-01-14T20:06:00Z', area_id: areas.output }] }), 400, /detections\[0\]\.detected_at.*future/);
+      assert.deepEqual(ahead.errors, [
+        { field: 'detections[0].detected_at', message: 'is more than 5 minutes in the future', code: 'too_far_ahead', params: { minutes: 5 } },
+      ]);
       await rejects(h.production.ingest(TENANT, lineId, { detections: [{ detected_at: '2026-01-14T10:00:00', area_id: areas.output }] }), 400, /detected_at/);
       await rejects(h.production.ingest(TENANT, lineId, { detections: [{ detected_at: at('2026-01-14T10:00:00Z'), area_id: areas.output, quantity: 0 }] }), 400, /quantity/);
       assert.equal((await allDetections(h.production, lineId)).length, 0);

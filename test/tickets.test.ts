@@ -121,8 +121,11 @@ forEachDialect('tickets', { tenants: 'Tickets' }, (ctx) => {
     for (const body of bodies) {
       const response = await ctx.server.api.request('PATCH', `/api/v1/tickets/${id}`, { token: ctx.a.operator.token, rawBody: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
       assert.equal(response.status, 400, JSON.stringify(body));
+      assert.ok(response.body.errors?.every((e: { code?: string }) => e.code !== undefined), `every field error has a code: ${response.text}`);
     }
-    assert.equal((await ctx.server.api.post('/api/v1/tickets', { title: 'x', assignee_id: ctx.b.admin.id }, ctx.a.operator.token)).status, 400);
+    const foreignAssignee = await ctx.server.api.post('/api/v1/tickets', { title: 'x', assignee_id: ctx.b.admin.id }, ctx.a.operator.token);
+    assert.equal(foreignAssignee.status, 400);
+    assert.deepEqual(foreignAssignee.body.errors, [{ field: 'assignee_id', message: 'is not a user of this tenant', code: 'unknown_reference', params: { value: ctx.b.admin.id } }]);
     const after = await ctx.server.api.get(`/api/v1/tickets/${id}`, ctx.a.operator.token);
     const { comments: _comments, ...unchanged } = after.body;
     assert.deepEqual(unchanged, created.body);

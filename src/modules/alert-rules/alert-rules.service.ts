@@ -45,8 +45,8 @@ export function ruleView(row: AlertRuleRow): RuleView {
 function definitionOf(kind: RuleKind, input: RuleInput): RuleDefinition {
   const errors: FieldError[] = [];
   const { required, optional } = KIND_FIELDS[kind];
-  for (const field of required) if (input[field] === undefined) errors.push({ field, message: `is required for ${kind} rules` });
-  for (const field of ALL_KIND_FIELDS) if (input[field] !== undefined && !required.includes(field) && !optional.includes(field)) errors.push({ field, message: `is not a field of ${kind} rules` });
+  for (const field of required) if (input[field] === undefined) errors.push({ field, message: `is required for ${kind} rules`, code: 'required' });
+  for (const field of ALL_KIND_FIELDS) if (input[field] !== undefined && !required.includes(field) && !optional.includes(field)) errors.push({ field, message: `is not a field of ${kind} rules`, code: 'unknown_field' });
   if (errors.length > 0) throw badRequest(`The ${kind} rule is not complete`, errors);
   return {
     kind,
@@ -92,7 +92,7 @@ export function createAlertRulesService(deps: AlertRulesDeps) {
     try {
       await deps.production.lineStatus(tenantId, definition.line_id);
     } catch (error) {
-      if (error instanceof HttpError && error.status === 404) throw badRequest('The line does not exist', [{ field: 'line_id', message: 'is not a line of this tenant' }]);
+      if (error instanceof HttpError && error.status === 404) throw badRequest('The line does not exist', [{ field: 'line_id', message: 'is not a line of this tenant', code: 'unknown_reference', params: { value: String(definition.line_id) } }]);
       throw error;
     }
   }

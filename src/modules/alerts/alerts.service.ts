@@ -52,7 +52,7 @@ type Filterable = Pick<ListAlertsInput, 'severity' | 'source' | 'system_id' | 'q
 function filterOf(input: Filterable, statuses: readonly string[] | undefined): AlertFilter {
   const fromMs = input.from === undefined ? undefined : Date.parse(input.from);
   const toMs = input.to === undefined ? undefined : Date.parse(input.to);
-  if (fromMs !== undefined && toMs !== undefined && fromMs > toMs) throw badRequest('from must not be after to', [{ field: 'from', message: 'is after to' }]);
+  if (fromMs !== undefined && toMs !== undefined && fromMs > toMs) throw badRequest('from must not be after to', [{ field: 'from', message: 'is after to', code: 'not_after', params: { other: 'to' } }]);
   return {
     ...(statuses !== undefined ? { statuses } : {}),
     ...(input.severity !== undefined ? { severities: input.severity } : {}),
@@ -68,7 +68,7 @@ function filterOf(input: Filterable, statuses: readonly string[] | undefined): A
 /** The resolution note, under its name or its deprecated one (not both, unless they agree). */
 function noteOf(body: { resolution_note?: string | undefined; note?: string | undefined }): string | undefined {
   if (body.note !== undefined && body.resolution_note !== undefined && body.note !== body.resolution_note) {
-    throw badRequest('Send the note once, as resolution_note', [{ field: 'note', message: 'is the deprecated name of resolution_note; send only resolution_note' }]);
+    throw badRequest('Send the note once, as resolution_note', [{ field: 'note', message: 'is the deprecated name of resolution_note; send only resolution_note', code: 'deprecated', params: { replacement: 'resolution_note' } }]);
   }
   return body.resolution_note ?? body.note;
 }
@@ -154,7 +154,7 @@ export function createAlertsService(repo: AlertsRepo, tickets: TicketsService, p
      */
     async bulk(tenantId: string, principal: Principal, input: BulkInput, audit: (entries: RequestAuditEntry[]) => Promise<void>): Promise<BulkResultView> {
       if ((input.ids === undefined) === (input.filter === undefined)) {
-        throw badRequest('Send either ids or filter', [{ field: input.ids === undefined ? 'body' : 'filter', message: 'exactly one of ids and filter is required' }]);
+        throw badRequest('Send either ids or filter', [{ field: input.ids === undefined ? 'body' : 'filter', message: 'exactly one of ids and filter is required', code: 'exactly_one', params: { fields: 'ids, filter' } }]);
       }
       const note = noteOf(input);
       const rule = ACTIONS[input.action];

@@ -46,7 +46,7 @@ export function apiKeyView(row: ApiKeyRow, now = Date.now()) {
 function checkScopes(creator: Principal, scopes: readonly string[]): Permission[] {
   for (const scope of scopes) {
     if (!(API_KEY_SCOPES as readonly string[]).includes(scope)) {
-      throw badRequest(`${scope} is not an API key scope; allowed: ${API_KEY_SCOPES.join(', ')}`, [{ field: 'scopes', message: `must each be one of ${API_KEY_SCOPES.join(', ')}` }]);
+      throw badRequest(`${scope} is not an API key scope; allowed: ${API_KEY_SCOPES.join(', ')}`, [{ field: 'scopes', message: `must each be one of ${API_KEY_SCOPES.join(', ')}`, code: 'one_of', params: { allowed: API_KEY_SCOPES.join(', ') } }]);
     }
     if (!creator.permissions.has(scope as Permission)) {
       throw badRequest(`A key cannot hold ${scope}: you do not hold it`, [{ field: 'scopes', message: `${scope} is not a permission of yours`, code: 'not_permitted', params: { value: scope } }]);
@@ -95,7 +95,7 @@ export function createApiKeysService(repo: ApiKeysRepo, lines: TenantLines) {
       const scopes = checkScopes(creator, input.scopes);
       const now = Date.now();
       const expiresAt = input.expires_at === undefined ? null : Date.parse(input.expires_at);
-      if (expiresAt !== null && expiresAt <= now) throw badRequest('expires_at must be in the future', [{ field: 'expires_at', message: 'is in the past' }]);
+      if (expiresAt !== null && expiresAt <= now) throw badRequest('expires_at must be in the future', [{ field: 'expires_at', message: 'is in the past', code: 'future' }]);
       if (input.line_ids !== undefined) {
         // A key limited to a line the tenant does not have would write nowhere, or to whatever line gets that id later.
         const known = new Set(await lines.lineIds(tenantId));

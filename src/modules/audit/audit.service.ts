@@ -105,7 +105,7 @@ export function createAuditService(repo: AuditRepo) {
       await flushReads();
       const fromMs = q.from === undefined ? undefined : Date.parse(q.from);
       const toMs = q.to === undefined ? undefined : Date.parse(q.to);
-      if (fromMs !== undefined && toMs !== undefined && fromMs > toMs) throw badRequest('from must not be after to', [{ field: 'from', message: 'is after to' }]);
+      if (fromMs !== undefined && toMs !== undefined && fromMs > toMs) throw badRequest('from must not be after to', [{ field: 'from', message: 'is after to', code: 'not_after', params: { other: 'to' } }]);
       const limit = q.limit ?? 50;
       const filter: AuditFilter = {
         tenantId,

@@ -34,7 +34,7 @@ function validConfig(definition: ProviderDefinition, config: Record<string, unkn
   const validate = validatorFor(`config:${definition.type}`, definition.configSchema);
   if (!validate(copy)) throw badRequest(`The config is not valid for a ${definition.type} integration`, schemaErrors('config', validate));
   if (urlNamesForbiddenAddress(String(copy.url))) {
-    throw badRequest(`The config is not valid for a ${definition.type} integration`, [{ field: 'config.url', message: 'must not be a link-local, multicast or unspecified address' }]);
+    throw badRequest(`The config is not valid for a ${definition.type} integration`, [{ field: 'config.url', message: 'must not be a link-local, multicast or unspecified address', code: 'address_not_allowed' }]);
   }
   return copy;
 }
@@ -50,7 +50,7 @@ function resolveCapabilities(definition: ProviderDefinition, requested: readonly
   const unsupported = requested.filter((c) => !definition.capabilities.includes(c));
   if (unsupported.length > 0) {
     throw badRequest(`${definition.label} does not support ${unsupported.join(', ')}`, [
-      { field: 'capabilities', message: `${definition.type} supports ${definition.capabilities.join(', ')}` },
+      { field: 'capabilities', message: `${definition.type} supports ${definition.capabilities.join(', ')}`, code: 'one_of', params: { allowed: definition.capabilities.join(', ') } },
     ]);
   }
   return [...requested];
@@ -108,7 +108,7 @@ export function createIntegrationsService(deps: { repo: IntegrationsRepo; secret
 
   async function storeSecret(tenantId: string, name: string, value: SecretValue): Promise<string> {
     if (!secrets.writable) {
-      throw badRequest(`The ${secrets.kind} secret store is read-only: reference an existing secret with keyvault_secret_id`, [{ field: 'secret', message: 'cannot be stored in this secret store' }]);
+      throw badRequest(`The ${secrets.kind} secret store is read-only: reference an existing secret with keyvault_secret_id`, [{ field: 'secret', message: 'cannot be stored in this secret store', code: 'read_only_store' }]);
     }
     try {
       return await secrets.put(tenantId, name, value);
@@ -197,11 +197,11 @@ export function createIntegrationsService(deps: { repo: IntegrationsRepo; secret
       const capabilities = resolveCapabilities(definition, input.capabilities);
       const config = validConfig(definition, input.config);
       if (input.secret !== undefined && input.keyvault_secret_id != null) {
-        throw badRequest('Give either secret or keyvault_secret_id, not both', [{ field: 'secret', message: 'conflicts with keyvault_secret_id' }]);
+        throw badRequest('Give either secret or keyvault_secret_id, not both', [{ field: 'secret', message: 'conflicts with keyvault_secret_id', code: 'exclusive', params: { other: 'keyvault_secret_id' } }]);
       }
       if (input.secret !== undefined) assertValidSecret(definition, input.secret);
       if (definition.secretRequired && input.secret === undefined && input.keyvault_secret_id == null) {
-        throw badRequest(`A ${definition.label} integration needs a credential`, [{ field: 'secret', message: 'is required (or keyvault_secret_id)' }]);
+        throw badRequest(`A ${definition.label} integration needs a credential`, [{ field: 'secret', message: 'is required (or keyvault_secret_id)', code: 'required' }]);
       }
       // Checked before a secret is stored for nothing; the unique index still decides a race.
       if (await repo.nameTaken(tenantId, input.name.trim())) throw nameTaken(input.name.trim());
@@ -229,7 +229,7 @@ export function createIntegrationsService(deps: { repo: IntegrationsRepo; secret
       const capabilities = input.capabilities === undefined ? undefined : resolveCapabilities(definition, input.capabilities);
       const config = input.config === undefined ? undefined : validConfig(definition, { ...(JSON.parse(current.config) as Record<string, unknown>), ...input.config });
       if (input.secret != null && input.keyvault_secret_id != null) {
-        throw badRequest('Give either secret or keyvault_secret_id, not both', [{ field: 'secret', message: 'conflicts with keyvault_secret_id' }]);
+        throw badRequest('Give either secret or keyvault_secret_id, not both', [{ field: 'secret', message: 'conflicts with keyvault_secret_id', code: 'exclusive', params: { other: 'keyvault_secret_id' } }]);
       }
       if (input.secret != null) assertValidSecret(definition, input.secret);
       if (input.name !== undefined && (await repo.nameTaken(tenantId, input.name.trim(), id))) throw nameTaken(input.name.trim());
@@ -247,7 +247,7 @@ export function createIntegrationsService(deps: { repo: IntegrationsRepo; secret
       const leavesNoCredential = (secretChanges.secret_ref === null || (secretChanges.secret_ref === undefined && current.secret_ref === null))
         && (secretChanges.keyvault_secret_id === null || (secretChanges.keyvault_secret_id === undefined && current.keyvault_secret_id === null));
       if (definition.secretRequired && leavesNoCredential) {
-        throw badRequest(`A ${definition.label} integration needs a credential`, [{ field: 'secret', message: 'cannot be removed' }]);
+        throw badRequest(`A ${definition.label} integration needs a credential`, [{ field: 'secret', message: 'cannot be removed', code: 'not_removable' }]);
       }
       try {
         await repo.update(tenantId, id, {

@@ -1,4 +1,4 @@
-import { badRequest } from '../../platform/http/errors.ts';
+import { badRequest, type FieldError } from '../../platform/http/errors.ts';
 
 const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 /** Grafana's range cap keeps a single panel query bounded. */
@@ -20,12 +20,12 @@ export function parseInstant(value: string, now: number): number | undefined {
 export function parseRange(from: string | undefined, to: string | undefined, now = Date.now()): { from: number; to: number } {
   const start = parseInstant(from ?? 'now-6h', now);
   const end = parseInstant(to ?? 'now', now);
-  const errors = [];
-  if (start === undefined) errors.push({ field: 'from', message: 'must be an ISO time, epoch milliseconds, or now-<n><s|m|h|d|w>' });
-  if (end === undefined) errors.push({ field: 'to', message: 'must be an ISO time, epoch milliseconds, or now-<n><s|m|h|d|w>' });
+  const errors: FieldError[] = [];
+  if (start === undefined) errors.push({ field: 'from', message: 'must be an ISO time, epoch milliseconds, or now-<n><s|m|h|d|w>', code: 'time_expression' });
+  if (end === undefined) errors.push({ field: 'to', message: 'must be an ISO time, epoch milliseconds, or now-<n><s|m|h|d|w>', code: 'time_expression' });
   if (start !== undefined && end !== undefined) {
-    if (start >= end) errors.push({ field: 'from', message: 'must be before to' });
-    else if (end - start > MAX_RANGE_MS) errors.push({ field: 'from', message: 'the range may span at most 400 days' });
+    if (start >= end) errors.push({ field: 'from', message: 'must be before to', code: 'before', params: { other: 'to' } });
+    else if (end - start > MAX_RANGE_MS) errors.push({ field: 'from', message: 'the range may span at most 400 days', code: 'span_days', params: { limit: MAX_RANGE_MS / 86_400_000 } });
   }
   if (errors.length > 0) throw badRequest('The time range is not valid', errors);
   return { from: start!, to: end! };

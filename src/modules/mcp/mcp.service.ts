@@ -88,7 +88,7 @@ export function createMcpService(deps: { services: AppServices; transaction: <T>
   async function tenantOf(principal: Principal, args: Record<string, unknown>): Promise<string> {
     if (principal.tenantId !== null) return principal.tenantId;
     const requested = args.tenant_id;
-    if (typeof requested !== 'string') throw badRequest('tenant_id is required', [{ field: 'tenant_id', message: 'is required for a SUPER_ADMIN' }]);
+    if (typeof requested !== 'string') throw badRequest('tenant_id is required', [{ field: 'tenant_id', message: 'is required for a SUPER_ADMIN', code: 'required' }]);
     if (!(await services.tenantExists(requested))) throw notFound('Tenant');
     return requested;
   }

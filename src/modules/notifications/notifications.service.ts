@@ -27,11 +27,11 @@ function checkSettings(type: ChannelType, config: Partial<Record<ConfigKey, unkn
   const settings = TYPE_SETTINGS[type];
   const errors: FieldError[] = [];
   for (const [key, value] of Object.entries(config)) {
-    if (value != null && !settings.allowed.includes(key as ConfigKey)) errors.push({ field: `config.${key}`, message: `is not a setting of ${type} channels` });
+    if (value != null && !settings.allowed.includes(key as ConfigKey)) errors.push({ field: `config.${key}`, message: `is not a setting of ${type} channels`, code: 'unknown_field' });
   }
-  for (const key of settings.required) if (config[key] == null) errors.push({ field: `config.${key}`, message: `is required for ${type} channels` });
+  for (const key of settings.required) if (config[key] == null) errors.push({ field: `config.${key}`, message: `is required for ${type} channels`, code: 'required' });
   if (typeof config.url === 'string' && urlNamesForbiddenAddress(config.url)) {
-    errors.push({ field: 'config.url', message: 'must not be a link-local, multicast or unspecified address' });
+    errors.push({ field: 'config.url', message: 'must not be a link-local, multicast or unspecified address', code: 'address_not_allowed' });
   }
   if (errors.length > 0) throw badRequest(`The config is not valid for a ${type} channel`, errors);
 }
@@ -97,7 +97,7 @@ export function createNotificationsService(deps: { repo: NotificationsRepo; secr
 
   async function storeSecret(tenantId: string, channelId: string, values: Record<string, string>): Promise<string | null> {
     if (Object.keys(values).length === 0) return null;
-    if (!secrets.writable) throw badRequest(`The ${secrets.kind} secret store is read-only: channels with secret settings cannot be stored`, Object.keys(values).map((key) => ({ field: `config.${key}`, message: 'cannot be stored in this secret store' })));
+    if (!secrets.writable) throw badRequest(`The ${secrets.kind} secret store is read-only: channels with secret settings cannot be stored`, Object.keys(values).map((key) => ({ field: `config.${key}`, message: 'cannot be stored in this secret store', code: 'read_only_store' })));
     try {
       return await secrets.put(tenantId, `notification-channel:${channelId}`, values);
     } catch (error) {

@@ -36,7 +36,7 @@ export function createDowntimeReasonsService(deps: { repo: ProductionPlatformRep
 
     async create(tenantId: string, input: { reason: string; category: DowntimeCategory }): Promise<DowntimeReasonView> {
       const reason = input.reason.trim();
-      if (reason === '') throw badRequest('The reason is empty', [{ field: 'reason', message: 'must not be blank' }]);
+      if (reason === '') throw badRequest('The reason is empty', [{ field: 'reason', message: 'must not be blank', code: 'blank' }]);
       const at = now();
       const id = newId(at);
       try {
@@ -59,7 +59,8 @@ export function createDowntimeReasonsService(deps: { repo: ProductionPlatformRep
         const reasons = await repo.downtimeReasons(tenantId);
         const listed = reasons.find((candidate) => candidate.reason === input.reason);
         if (reasons.length > 0 && listed === undefined) {
-          throw badRequest('The reason is not on the tenant\'s list', [{ field: 'reason', message: 'must be one of GET /production/downtime-reasons' }]);
+          const allowed = reasons.map((candidate) => candidate.reason).join(', ');
+          throw badRequest('The reason is not on the tenant\'s list', [{ field: 'reason', message: 'must be one of GET /production/downtime-reasons', code: 'one_of', params: { allowed } }]);
         }
         if (listed !== undefined && input.category === undefined) classification = { ...input, category: listed.category as DowntimeCategory };
       }

@@ -3,7 +3,7 @@
  * default, or the client's own PostgreSQL or MySQL/MariaDB database. The URL carries a password, so
  * it is kept in the secret store and never returned; the registry's open handle is dropped on change.
  */
-import { HttpError, badRequest, type FieldError } from '../../platform/http/errors.ts';
+import { HttpError, badRequest, type FieldError, type FieldErrorCode } from '../../platform/http/errors.ts';
 import { toIso } from '../../platform/ids.ts';
 import type { PlantDialect, PlantRegistry, PlantSource } from '../../platform/db/plant-registry.ts';
 import { SecretStoreError, type SecretStore } from '../../platform/secrets/types.ts';
@@ -32,19 +32,19 @@ const secretStoreFailure = (error: SecretStoreError) =>
 
 /** The dialect of a URL Sentinel can open; a 400 naming `url` otherwise (never echoing the URL: it has a password). */
 function dialectOf(url: string): PlantDialect {
-  const invalid = (message: string): never => {
-    throw badRequest('The plant database URL is not usable', [{ field: 'url', message } satisfies FieldError]);
+  const invalid = (message: string, code: FieldErrorCode, params?: FieldError['params']): never => {
+    throw badRequest('The plant database URL is not usable', [{ field: 'url', message, code, ...(params === undefined ? {} : { params }) } satisfies FieldError]);
   };
-  if (url.length > MAX_URL_LENGTH || !isStorableText(url)) invalid(`must be at most ${MAX_URL_LENGTH} characters`);
+  if (url.length > MAX_URL_LENGTH || !isStorableText(url)) invalid(`must be at most ${MAX_URL_LENGTH} characters`, 'max_length', { limit: MAX_URL_LENGTH });
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    return invalid('must be a URL such as postgres://user:password@host:5432/plant or mysql://user:password@host:3306/plant');
+    return invalid('must be a URL such as postgres://user:password@host:5432/plant or mysql://user:password@host:3306/plant', 'format', { format: 'uri' });
   }
   const dialect = DIALECTS[parsed.protocol];
-  if (dialect === undefined) return invalid('must start with postgres://, postgresql://, mysql:// or mariadb://');
-  if (parsed.hostname === '' || parsed.pathname.length <= 1) invalid('must name a host and a database');
+  if (dialect === undefined) return invalid('must start with postgres://, postgresql://, mysql:// or mariadb://', 'invalid');
+  if (parsed.hostname === '' || parsed.pathname.length <= 1) invalid('must name a host and a database', 'invalid');
   return dialect;
 }
 
@@ -87,14 +87,14 @@ export function createPlantDatabasesService(deps: { repo: ProductionPlatformRepo
     /** `{url}` switches to the client's database, `{mode: 'embedded'}` back to the embedded one (its data is kept). */
     async set(tenantId: string, input: PlantDatabaseInput): Promise<PlantDatabaseView> {
       if ((input.url === undefined) === (input.mode === undefined)) {
-        throw badRequest('Give either url or mode: "embedded"', [{ field: input.url === undefined ? 'url' : 'mode', message: 'exactly one of url and mode is required' }]);
+        throw badRequest('Give either url or mode: "embedded"', [{ field: input.url === undefined ? 'url' : 'mode', message: 'exactly one of url and mode is required', code: 'exactly_one', params: { fields: 'url, mode' } }]);
       }
       const previous = await repo.plantDatabase(tenantId);
       const at = now();
       if (input.url !== undefined) {
         const dialect = dialectOf(input.url);
         if (!secrets.writable) {
-          throw badRequest(`The ${secrets.kind} secret store is read-only: the plant database URL cannot be stored`, [{ field: 'url', message: 'cannot be stored in this secret store' }]);
+          throw badRequest(`The ${secrets.kind} secret store is read-only: the plant database URL cannot be stored`, [{ field: 'url', message: 'cannot be stored in this secret store', code: 'read_only_store' }]);
         }
         let ref;
         try {

@@ -34,6 +34,10 @@ export const MAX_BATCH_DETECTIONS = 10_000;
 const FUTURE_TOLERANCE_MS = 5 * MINUTE_MS;
 const MAX_QUANTITY = 1_000_000;
 const MAX_BATCH_ID_LENGTH = 100;
+const MAX_DETECTION_PAGE = 1_000;
+const MAX_REASON_LENGTH = 200;
+const MAX_COMMENT_LENGTH = 2_000;
+const GROUPINGS: readonly GroupBy[] = ['none', 'shift', 'hour', 'day', 'week', 'month'];
 /** An automatic event never crosses a shift occurrence, and none lasts more than a day and an hour. */
 const AUTO_EVENT_LOOKBACK_MS = 2 * DAY_MS;
 /** Shift occurrences settled per line and call: a line left alone for a long time catches up over several calls. */
@@ -142,11 +146,13 @@ function validateBatch(batch: DetectionBatch, areas: Map<number, Area>, products
   let batchId: string | null = null;
   if (batch.batch_id !== undefined && batch.batch_id !== null) {
     if (typeof batch.batch_id !== 'string' || batch.batch_id.length === 0 || batch.batch_id.length > MAX_BATCH_ID_LENGTH || !isStorableText(batch.batch_id)) {
-      errors.push({ field: 'batch_id', message: `must be a string of 1-${MAX_BATCH_ID_LENGTH} characters` });
+      errors.push({ field: 'batch_id', message: `must be a string of 1-${MAX_BATCH_ID_LENGTH} characters`, code: 'length_range', params: { min: 1, max: MAX_BATCH_ID_LENGTH } });
     } else batchId = batch.batch_id;
   }
   if (!Array.isArray(batch.detections) || batch.detections.length === 0 || batch.detections.length > MAX_BATCH_DETECTIONS) {
-    throw badRequest('The batch was not stored', [{ field: 'detections', message: `must be a list of 1-${MAX_BATCH_DETECTIONS} detections` }]);
+    throw badRequest('The batch was not stored', [
+      { field: 'detections', message: `must be a list of 1-${MAX_BATCH_DETECTIONS} detections`, code: 'items_range', params: { min: 1, max: MAX_BATCH_DETECTIONS } },
+    ]);
   }
   const rows: ValidDetection[] = [];
   (batch.detections as unknown[]).forEach((item, index) => {
@@ -154,14 +160,21 @@ function validateBatch(batch: DetectionBatch, areas: Map<number, Area>, products
     const detection = (typeof item === 'object' && item !== null ? item : {}) as DetectionInput;
     const rowErrors: FieldError[] = [];
     const at = parseInstant(detection.detected_at);
-    if (at === undefined) rowErrors.push({ field: field('detected_at'), message: 'must be an ISO 8601 time with its offset, or epoch milliseconds' });
-    else if (at > now + FUTURE_TOLERANCE_MS) rowErrors.push({ field: field('detected_at'), message: 'is more than 5 minutes in the future' });
-    if (!isId(detection.area_id) || !areas.has(detection.area_id)) rowErrors.push({ field: field('area_id'), message: 'is not an area of this line' });
+    if (at === undefined) rowErrors.push({ field: field('detected_at'), message: 'must be an ISO 8601 time with its offset, or epoch milliseconds', code: 'timestamp' });
+    else if (at > now + FUTURE_TOLERANCE_MS) {
+      const minutes = FUTURE_TOLERANCE_MS / MINUTE_MS;
+      rowErrors.push({ field: field('detected_at'), message: `is more than ${minutes} minutes in the future`, code: 'too_far_ahead', params: { minutes } });
+    }
+    if (!isId(detection.area_id) || !areas.has(detection.area_id)) {
+      rowErrors.push({ field: field('area_id'), message: 'is not an area of this line', code: 'unknown_reference', params: { value: String(detection.area_id) } });
+    }
     const product = detection.product_id ?? null;
-    if (product !== null && (!isId(product) || !products.has(product))) rowErrors.push({ field: field('product_id'), message: 'is not a product of this plant' });
+    if (product !== null && (!isId(product) || !products.has(product))) {
+      rowErrors.push({ field: field('product_id'), message: 'is not a product of this plant', code: 'unknown_reference', params: { value: String(product) } });
+    }
     const quantity = detection.quantity ?? 1;
     if (typeof quantity !== 'number' || !Number.isInteger(quantity) || quantity < 1 || quantity > MAX_QUANTITY) {
-      rowErrors.push({ field: field('quantity'), message: `must be an integer from 1 to ${MAX_QUANTITY}` });
+      rowErrors.push({ field: field('quantity'), message: `must be an integer from 1 to ${MAX_QUANTITY}`, code: 'range', params: { min: 1, max: MAX_QUANTITY } });
     }
     if (rowErrors.length > 0) errors.push(...rowErrors);
     else rows.push({ at: at!, area_id: detection.area_id as number, product_id: product as number | null, quantity: quantity as number });
@@ -178,7 +191,7 @@ function encodeCursor(detection: { at: number; detection_id: number }): string {
 
 function decodeDetectionCursor(cursor: string): { at: number; id: number } {
   const match = /^(\d{1,16}):(\d{1,16})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (match === null) throw badRequest('cursor is not valid', [{ field: 'cursor', message: 'is not a cursor this API issued' }]);
+  if (match === null) throw badRequest('cursor is not valid', [{ field: 'cursor', message: 'is not a cursor this API issued', code: 'cursor' }]);
   return { at: Number(match[1]), id: Number(match[2]) };
 }
 
@@ -409,13 +422,19 @@ export function createProductionService(deps: ProductionDeps) {
 
   function checkWindow(from: number, to: number, groupBy: GroupBy): void {
     const errors: FieldError[] = [];
-    if (!Number.isSafeInteger(from) || !Number.isSafeInteger(to) || from < 0) errors.push({ field: 'from', message: 'must be a valid time' });
-    else if (to <= from) errors.push({ field: 'to', message: 'must be after from' });
-    else if (to - from > MAX_OEE_WINDOW_DAYS * DAY_MS) errors.push({ field: 'from', message: `must be at most ${MAX_OEE_WINDOW_DAYS} days before to` });
-    if (!['none', 'shift', 'hour', 'day', 'week', 'month'].includes(groupBy)) errors.push({ field: 'group_by', message: 'must be none, shift, hour, day, week or month' });
+    if (!Number.isSafeInteger(from) || !Number.isSafeInteger(to) || from < 0) errors.push({ field: 'from', message: 'must be a valid time', code: 'timestamp' });
+    else if (to <= from) errors.push({ field: 'to', message: 'must be after from', code: 'after', params: { other: 'from' } });
+    else if (to - from > MAX_OEE_WINDOW_DAYS * DAY_MS) {
+      errors.push({ field: 'from', message: `must be at most ${MAX_OEE_WINDOW_DAYS} days before to`, code: 'span_days', params: { limit: MAX_OEE_WINDOW_DAYS } });
+    }
+    if (!GROUPINGS.includes(groupBy)) {
+      errors.push({ field: 'group_by', message: 'must be none, shift, hour, day, week or month', code: 'one_of', params: { allowed: GROUPINGS.join(', ') } });
+    }
     if (errors.length > 0) throw badRequest('The OEE window is not valid', errors);
     if (groupBy === 'hour' && (to - from) / HOUR_MS > MAX_OEE_BUCKETS) {
-      throw badRequest('Too many buckets', [{ field: 'group_by', message: `hourly buckets cover at most ${MAX_OEE_BUCKETS} hours; choose a coarser grouping` }]);
+      throw badRequest('Too many buckets', [
+        { field: 'group_by', message: `hourly buckets cover at most ${MAX_OEE_BUCKETS} hours; choose a coarser grouping`, code: 'too_many_buckets', params: { limit: MAX_OEE_BUCKETS } },
+      ]);
     }
   }
 
@@ -491,7 +510,9 @@ export function createProductionService(deps: ProductionDeps) {
         const line = await getLine(plant, lineId);
         const tables = existingLineTables(plant, line);
         const limit = query.limit ?? 100;
-        if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw badRequest('limit is not valid', [{ field: 'limit', message: 'must be an integer from 1 to 1000' }]);
+        if (!Number.isInteger(limit) || limit < 1 || limit > MAX_DETECTION_PAGE) {
+          throw badRequest('limit is not valid', [{ field: 'limit', message: `must be an integer from 1 to ${MAX_DETECTION_PAGE}`, code: 'range', params: { min: 1, max: MAX_DETECTION_PAGE } }]);
+        }
         if (tables === undefined) return { items: [], next_cursor: null };
         const rows = await plant.store.listDetections(tables.detections, {
           from: query.from, to: query.to, areaId: query.area_id, productId: query.product_id,
@@ -560,10 +581,14 @@ export function createProductionService(deps: ProductionDeps) {
     /** The line's stops reaching `[from, to)`, oldest first. */
     listDowntime: (tenantId: string, lineId: number, window: { from: number; to: number }) =>
       withPlant(tenantId, async (plant): Promise<DowntimeView[]> => {
-        if (!Number.isSafeInteger(window.from) || !Number.isSafeInteger(window.to) || window.from < 0) throw badRequest('The window is not valid', [{ field: 'from', message: 'must be a valid time' }]);
-        if (!(window.to > window.from)) throw badRequest('The window is not valid', [{ field: 'to', message: 'must be after from' }]);
+        if (!Number.isSafeInteger(window.from) || !Number.isSafeInteger(window.to) || window.from < 0) {
+          throw badRequest('The window is not valid', [{ field: 'from', message: 'must be a valid time', code: 'timestamp' }]);
+        }
+        if (!(window.to > window.from)) throw badRequest('The window is not valid', [{ field: 'to', message: 'must be after from', code: 'after', params: { other: 'from' } }]);
         if (window.to - window.from > MAX_DOWNTIME_WINDOW_DAYS * DAY_MS) {
-          throw badRequest('The window is not valid', [{ field: 'from', message: `must be at most ${MAX_DOWNTIME_WINDOW_DAYS} days before to` }]);
+          throw badRequest('The window is not valid', [
+            { field: 'from', message: `must be at most ${MAX_DOWNTIME_WINDOW_DAYS} days before to`, code: 'span_days', params: { limit: MAX_DOWNTIME_WINDOW_DAYS } },
+          ]);
         }
         const line = await getLine(plant, lineId);
         const tables = existingLineTables(plant, line);
@@ -579,9 +604,15 @@ export function createProductionService(deps: ProductionDeps) {
     classifyDowntime: (tenantId: string, lineId: number, eventId: number, input: { category?: DowntimeCategory; reason?: string | null; comment?: string | null }) =>
       withPlant(tenantId, async (plant) => {
         const errors: FieldError[] = [];
-        if (input.category !== undefined && input.category !== 'planned' && input.category !== 'unplanned') errors.push({ field: 'category', message: 'must be planned or unplanned' });
-        if (input.reason != null && (typeof input.reason !== 'string' || input.reason.length > 200 || !isStorableText(input.reason))) errors.push({ field: 'reason', message: 'must be at most 200 characters' });
-        if (input.comment != null && (typeof input.comment !== 'string' || input.comment.length > 2000 || !isStorableText(input.comment))) errors.push({ field: 'comment', message: 'must be at most 2000 characters' });
+        if (input.category !== undefined && input.category !== 'planned' && input.category !== 'unplanned') {
+          errors.push({ field: 'category', message: 'must be planned or unplanned', code: 'one_of', params: { allowed: 'planned, unplanned' } });
+        }
+        if (input.reason != null && (typeof input.reason !== 'string' || input.reason.length > MAX_REASON_LENGTH || !isStorableText(input.reason))) {
+          errors.push({ field: 'reason', message: `must be at most ${MAX_REASON_LENGTH} characters`, code: 'max_length', params: { limit: MAX_REASON_LENGTH } });
+        }
+        if (input.comment != null && (typeof input.comment !== 'string' || input.comment.length > MAX_COMMENT_LENGTH || !isStorableText(input.comment))) {
+          errors.push({ field: 'comment', message: `must be at most ${MAX_COMMENT_LENGTH} characters`, code: 'max_length', params: { limit: MAX_COMMENT_LENGTH } });
+        }
         if (errors.length > 0) throw badRequest('The classification is not valid', errors);
         const line = await getLine(plant, lineId);
         const tables = existingLineTables(plant, line);
@@ -605,7 +636,7 @@ export function createProductionService(deps: ProductionDeps) {
         const now = scope?.now ?? clock();
         const lines = query.line_id === undefined ? (await allLines(plant)).filter((line) => line.is_active) : [await getLine(plant, query.line_id)];
         const zones = new Set(lines.map((line) => line.timezone));
-        if (zones.size > 1) throw badRequest('The lines are in different time zones; ask for one line at a time', [{ field: 'line_id', message: 'is required when lines differ in time zone' }]);
+        if (zones.size > 1) throw badRequest('The lines are in different time zones; ask for one line at a time', [{ field: 'line_id', message: 'is required when lines differ in time zone', code: 'required' }]);
         const timezone = lines[0]?.timezone ?? plant.tenantTimeZone;
         const reports: OeeReport[] = [];
         for (const line of lines) {
@@ -625,7 +656,7 @@ export function createProductionService(deps: ProductionDeps) {
           return { line_id: lines[0]!.line_id, from: toIso(query.from), to: toIso(query.to), timezone, totals: report!.totals, buckets: report!.buckets.map((bucket) => view(bucket, bucket)) };
         }
         if (query.group_by === 'shift' && reports.length > 1) {
-          throw badRequest('Shifts differ from line to line', [{ field: 'group_by', message: 'shift needs a line_id' }]);
+          throw badRequest('Shifts differ from line to line', [{ field: 'group_by', message: 'shift needs a line_id', code: 'requires', params: { other: 'line_id' } }]);
         }
         const buckets = query.group_by === 'none' ? [] : calendarBuckets(query.from, query.to, query.group_by as Exclude<GroupBy, 'none' | 'shift'>, timezone);
         return {

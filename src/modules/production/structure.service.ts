@@ -58,6 +58,7 @@ export interface FilterInput {
 }
 
 const MAX_DOWNTIME_THRESHOLD_SECONDS = 86_400;
+const MAX_NAME_LENGTH = 200;
 
 export const clientOwnsStructure = (what: string) =>
   conflict(`The client's plant database is the source of truth for ${what}: change it there; Sentinel only reads it`);
@@ -66,24 +67,32 @@ function invalid(errors: FieldError[]): void {
   if (errors.length > 0) throw badRequest('The plant structure values are not valid', errors);
 }
 
+const AREA_TYPE_LIST = AREA_TYPES.join(', ');
+const areaTypeError = (): FieldError => ({ field: 'area_type', message: `must be one of ${AREA_TYPE_LIST}`, code: 'one_of', params: { allowed: AREA_TYPE_LIST } });
+
 function checkName(errors: FieldError[], field: string, value: string | undefined): void {
-  if (value !== undefined && (typeof value !== 'string' || value.trim() === '' || value.length > 200 || !isStorableText(value))) errors.push({ field, message: 'must be 1-200 storable characters' });
+  if (value !== undefined && (typeof value !== 'string' || value.trim() === '' || value.length > MAX_NAME_LENGTH || !isStorableText(value))) {
+    errors.push({ field, message: `must be 1-${MAX_NAME_LENGTH} storable characters`, code: 'length_range', params: { min: 1, max: MAX_NAME_LENGTH } });
+  }
 }
 
 function checkCycle(errors: FieldError[], field: string, value: number | null | undefined): void {
-  if (value != null && !(Number.isFinite(value) && value > 0 && value <= 86_400)) errors.push({ field, message: 'must be a number of seconds > 0 and <= 86400' });
+  if (value != null && !(Number.isFinite(value) && value > 0 && value <= 86_400)) errors.push({ field, message: 'must be a number of seconds > 0 and <= 86400', code: 'invalid' });
 }
 
 function checkLine(input: LineInput): void {
   const errors: FieldError[] = [];
   checkName(errors, 'line_name', input.line_name);
-  if (input.line_code !== undefined && !LINE_CODE_PATTERN.test(input.line_code)) errors.push({ field: 'line_code', message: 'must match ^[a-z0-9_]{1,32}$' });
+  if (input.line_code !== undefined && !LINE_CODE_PATTERN.test(input.line_code)) errors.push({ field: 'line_code', message: 'must match ^[a-z0-9_]{1,32}$', code: 'pattern' });
   checkCycle(errors, 'ideal_cycle_seconds', input.ideal_cycle_seconds);
   const threshold = input.downtime_threshold_seconds;
   if (threshold != null && !(Number.isInteger(threshold) && threshold >= 1 && threshold <= MAX_DOWNTIME_THRESHOLD_SECONDS)) {
-    errors.push({ field: 'downtime_threshold_seconds', message: `must be an integer from 1 to ${MAX_DOWNTIME_THRESHOLD_SECONDS}` });
+    errors.push({
+      field: 'downtime_threshold_seconds', message: `must be an integer from 1 to ${MAX_DOWNTIME_THRESHOLD_SECONDS}`,
+      code: 'range', params: { min: 1, max: MAX_DOWNTIME_THRESHOLD_SECONDS },
+    });
   }
-  if (input.timezone != null && !isTimeZone(input.timezone)) errors.push({ field: 'timezone', message: 'must be an IANA time zone such as Europe/Madrid' });
+  if (input.timezone != null && !isTimeZone(input.timezone)) errors.push({ field: 'timezone', message: 'must be an IANA time zone such as Europe/Madrid', code: 'time_zone' });
   invalid(errors);
 }
 
@@ -94,7 +103,7 @@ function checkShiftTimes(errors: FieldError[], input: ShiftInput): void {
     try {
       parseTimeOfDay(value);
     } catch {
-      errors.push({ field, message: 'must be a time of day HH:MM (00:00-23:59)' });
+      errors.push({ field, message: 'must be a time of day HH:MM (00:00-23:59)', code: 'time_of_day' });
     }
   }
 }
@@ -132,7 +141,9 @@ export function createStructureService(access: PlantAccess) {
   }
 
   async function assertLineExists(plant: Plant, lineId: number, field = 'line_id'): Promise<void> {
-    if ((await plant.core.line(lineId)) === undefined) throw badRequest('The line does not exist', [{ field, message: 'is not a line of this plant' }]);
+    if ((await plant.core.line(lineId)) === undefined) {
+      throw badRequest('The line does not exist', [{ field, message: 'is not a line of this plant', code: 'unknown_reference', params: { value: String(lineId) } }]);
+    }
   }
 
   async function product(plant: Plant, productId: number): Promise<Product> {
@@ -150,7 +161,8 @@ export function createStructureService(access: PlantAccess) {
     const clash = pairs.find(([a, b]) => a.id === candidate.shift_id || b.id === candidate.shift_id);
     if (clash !== undefined) {
       const other = clash[0].id === candidate.shift_id ? clash[1] : clash[0];
-      throw badRequest('The shift overlaps another active shift of the same line', [{ field: 'start_time', message: `overlaps shift "${other.shift_name}" (${other.start_time}-${other.end_time})` }]);
+      const shift = `"${other.shift_name}" (${other.start_time}-${other.end_time})`;
+      throw badRequest('The shift overlaps another active shift of the same line', [{ field: 'start_time', message: `overlaps shift ${shift}`, code: 'overlaps', params: { other: shift } }]);
     }
   }
 
@@ -226,7 +238,7 @@ export function createStructureService(access: PlantAccess) {
         const writer = embeddedOnly(plant, 'areas');
         const errors: FieldError[] = [];
         checkName(errors, 'area_name', input.area_name);
-        if (!AREA_TYPES.includes(input.area_type)) errors.push({ field: 'area_type', message: `must be one of ${AREA_TYPES.join(', ')}` });
+        if (!AREA_TYPES.includes(input.area_type)) errors.push(areaTypeError());
         invalid(errors);
         await assertLineExists(plant, input.line_id);
         const id = await writer.insert('area', { line_id: input.line_id, area_name: input.area_name.trim(), area_type: input.area_type }, now());
@@ -239,7 +251,7 @@ export function createStructureService(access: PlantAccess) {
         if ((await plant.core.area(areaId)) === undefined) throw notFound('Area');
         const errors: FieldError[] = [];
         checkName(errors, 'area_name', input.area_name);
-        if (input.area_type !== undefined && !AREA_TYPES.includes(input.area_type)) errors.push({ field: 'area_type', message: `must be one of ${AREA_TYPES.join(', ')}` });
+        if (input.area_type !== undefined && !AREA_TYPES.includes(input.area_type)) errors.push(areaTypeError());
         invalid(errors);
         if (input.line_id !== undefined) await assertLineExists(plant, input.line_id);
         await writer.update('area', areaId, pick(input, ['line_id', 'area_name', 'area_type'] as const), now());

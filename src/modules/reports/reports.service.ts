@@ -173,8 +173,9 @@ export function createReportsService(deps: { repo: ReportsRepo; production: Prod
       const tenant = await repo.tenant(tenantId);
       const timeZone = (JSON.parse(tenant.config) as { timezone?: string }).timezone ?? 'UTC';
       const target = day ?? previousLocalDay(now, timeZone);
-      if (Number.isNaN(Date.parse(`${target}T00:00:00Z`)) || wallDate(Date.parse(`${target}T00:00:00Z`)) !== target) throw badRequest('day is not a date', [{ field: 'day', message: 'must be a date (YYYY-MM-DD)' }]);
-      if (target >= wallDate(toWall(now, timeZone))) throw badRequest('Only a day that has ended has a report', [{ field: 'day', message: `must be before today (${wallDate(toWall(now, timeZone))} in ${timeZone})` }]);
+      if (Number.isNaN(Date.parse(`${target}T00:00:00Z`)) || wallDate(Date.parse(`${target}T00:00:00Z`)) !== target) throw badRequest('day is not a date', [{ field: 'day', message: 'must be a date (YYYY-MM-DD)', code: 'format', params: { format: 'date' } }]);
+      const today = wallDate(toWall(now, timeZone));
+      if (target >= today) throw badRequest('Only a day that has ended has a report', [{ field: 'day', message: `must be before today (${today} in ${timeZone})`, code: 'before', params: { other: today } }]);
       const built = await build(tenantId, target, now);
       const existing = await repo.findDay(tenantId, target);
       if (existing !== undefined) {

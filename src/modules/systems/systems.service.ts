@@ -135,7 +135,7 @@ export function createSystemsService(repo: SystemsRepo, merge: Pick<SystemsMerge
       const settings: SystemSettings = { ...(await repo.settings(tenantId)), ...input };
       const both = settings.alert_severities.filter((s) => settings.warning_severities.includes(s));
       if (both.length > 0) {
-        throw badRequest('A severity cannot make a system both alert and warning', [{ field: 'warning_severities', message: `also in alert_severities: ${both.join(', ')}` }]);
+        throw badRequest('A severity cannot make a system both alert and warning', [{ field: 'warning_severities', message: `also in alert_severities: ${both.join(', ')}`, code: 'also_in', params: { other: 'alert_severities', value: both.join(', ') } }]);
       }
       await repo.saveSettings(tenantId, settings, principal.tenantId === null ? null : principal.userId, Date.now());
       await refreshStatus(tenantId);

@@ -17,7 +17,7 @@ const INGEST_AUDIT = { action: 'telemetry.ingest', resourceType: 'telemetry' } a
 /** A label filter from the query string: a JSON object, or key=value pairs separated by commas. */
 export function parseLabelsFilter(text: string | undefined): Record<string, string> {
   if (text === undefined || text.trim() === '') return {};
-  const invalid = () => badRequest('labels is not valid', [{ field: 'labels', message: 'must be a JSON object of strings or key=value pairs separated by commas' }]);
+  const invalid = () => badRequest('labels is not valid', [{ field: 'labels', message: 'must be a JSON object of strings or key=value pairs separated by commas', code: 'invalid' }]);
   let labels: Record<string, unknown>;
   if (text.trimStart().startsWith('{')) {
     try {

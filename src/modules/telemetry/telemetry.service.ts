@@ -266,7 +266,7 @@ export function createTelemetryService(deps: { repo: TelemetryRepo; db: Pick<Db,
   function validate(batch: TelemetryBatch, now: number): ValidPoints {
     const input = batch.points;
     if (!Array.isArray(input) || input.length === 0 || input.length > MAX_BATCH_POINTS) {
-      throw badRequest('The batch was not stored', [{ field: 'points', message: `must be a list of 1-${MAX_BATCH_POINTS} points` }]);
+      throw badRequest('The batch was not stored', [{ field: 'points', message: `must be a list of 1-${MAX_BATCH_POINTS} points`, code: 'items_range', params: { min: 1, max: MAX_BATCH_POINTS } }]);
     }
     const errors: FieldError[] = [];
     const points: ValidPoints = { metrics: [], labels: [], times: [], values: [] };
@@ -275,11 +275,11 @@ export function createTelemetryService(deps: { repo: TelemetryRepo; db: Pick<Db,
       let ts = now;
       if (point.timestamp !== undefined) {
         const parsed = parseInstant(point.timestamp);
-        if (parsed === undefined) errors.push({ field: `points[${index}].timestamp`, message: 'must be an ISO 8601 time with its offset, or epoch milliseconds' });
-        else if (parsed > now + FUTURE_TOLERANCE_MS) errors.push({ field: `points[${index}].timestamp`, message: 'is more than 5 minutes in the future' });
+        if (parsed === undefined) errors.push({ field: `points[${index}].timestamp`, message: 'must be an ISO 8601 time with its offset, or epoch milliseconds', code: 'timestamp' });
+        else if (parsed > now + FUTURE_TOLERANCE_MS) errors.push({ field: `points[${index}].timestamp`, message: 'is more than 5 minutes in the future', code: 'too_far_ahead', params: { minutes: FUTURE_TOLERANCE_MS / 60_000 } });
         else ts = parsed;
       }
-      if (!Number.isFinite(point.value)) errors.push({ field: `points[${index}].value`, message: 'must be a finite number' });
+      if (!Number.isFinite(point.value)) errors.push({ field: `points[${index}].value`, message: 'must be a finite number', code: 'type', params: { type: 'number' } });
       points.metrics.push(point.metric);
       points.labels.push(labelsOf(point.labels));
       points.times.push(ts);
@@ -330,7 +330,7 @@ export function createTelemetryService(deps: { repo: TelemetryRepo; db: Pick<Db,
         const state = await repo.tenantState(tenantId);
         const firstNew = Math.min(...absent.map((series) => unknown.get(`${series.metric}\n${series.labels}`)!.rows[0]!));
         throw new HttpError(422, 'Unprocessable Content', `The batch was not stored: it adds ${created.length} new series (metric and label set) and the tenant has ${state?.series_count ?? 0} of its ${limits.max_series}`, [
-          { field: `points[${firstNew}]`, message: 'starts a new series past the tenant\'s series limit; reuse existing label sets or ask for a higher limit' },
+          { field: `points[${firstNew}]`, message: 'starts a new series past the tenant\'s series limit; reuse existing label sets or ask for a higher limit', code: 'too_many_series' },
         ]);
       }
       // Series another writer created meanwhile are found again.
@@ -505,13 +505,14 @@ export function createTelemetryService(deps: { repo: TelemetryRepo; db: Pick<Db,
     async query(tenantId: string, input: QueryInput) {
       const from = input.from - (input.from % input.stepMs);
       const to = Math.ceil(input.to / input.stepMs) * input.stepMs;
-      if (to <= from) throw badRequest('from must be before to', [{ field: 'from', message: 'is not before to' }]);
+      if (to <= from) throw badRequest('from must be before to', [{ field: 'from', message: 'is not before to', code: 'before', params: { other: 'to' } }]);
       if ((to - from) / input.stepMs > MAX_QUERY_BUCKETS) {
-        throw badRequest(`The range holds more than ${MAX_QUERY_BUCKETS} steps`, [{ field: 'step', message: `must be at least ${Math.ceil((to - from) / MAX_QUERY_BUCKETS / 1000)} seconds for this range` }]);
+        const minimumStepS = Math.ceil((to - from) / MAX_QUERY_BUCKETS / 1000);
+        throw badRequest(`The range holds more than ${MAX_QUERY_BUCKETS} steps`, [{ field: 'step', message: `must be at least ${minimumStepS} seconds for this range`, code: 'minimum', params: { limit: minimumStepS } }]);
       }
       const source = sourceFor(input.stepMs);
       if (source === 'telemetry_points' && to - from > MAX_RAW_RANGE_MS) {
-        throw badRequest('Ranges over a day are answered from rollups', [{ field: 'step', message: 'must be a multiple of 60 seconds for a range over 24 hours' }]);
+        throw badRequest('Ranges over a day are answered from rollups', [{ field: 'step', message: 'must be a multiple of 60 seconds for a range over 24 hours', code: 'multiple_of', params: { limit: 60 } }]);
       }
       const all = await matchingSeries(tenantId, input);
       const series = all.slice(0, MAX_QUERY_SERIES);
@@ -558,7 +559,7 @@ export function createTelemetryService(deps: { repo: TelemetryRepo; db: Pick<Db,
       let afterId: number | undefined;
       if (filter.cursor !== undefined) {
         afterId = Number(Buffer.from(filter.cursor, 'base64url').toString('utf8'));
-        if (!Number.isSafeInteger(afterId) || afterId < 0) throw badRequest('cursor is not valid', [{ field: 'cursor', message: 'is not a cursor this API issued' }]);
+        if (!Number.isSafeInteger(afterId) || afterId < 0) throw badRequest('cursor is not valid', [{ field: 'cursor', message: 'is not a cursor this API issued', code: 'cursor' }]);
       }
       const found: { id: number; metric: string; labels: Record<string, string>; created_at: string }[] = [];
       // Label filters are applied here, so pages are read until one is full or the series run out.

@@ -26,7 +26,7 @@ function mergeConfig(current: TenantConfigValue, patch: Partial<TenantConfigValu
   const merged = { ...current, ...patch };
   const timezone = canonicalTimeZone(merged.timezone);
   if (timezone === undefined) {
-    throw badRequest('Unknown time zone', [{ field: 'config.timezone', message: 'must be an IANA time zone name such as Europe/Madrid' }]);
+    throw badRequest('Unknown time zone', [{ field: 'config.timezone', message: 'must be an IANA time zone name such as Europe/Madrid', code: 'time_zone' }]);
   }
   return { ...merged, timezone };
 }
@@ -40,7 +40,7 @@ function slugify(name: string): string {
     .replace(/^-+|-+$/g, '')
     .slice(0, 64)
     .replace(/-+$/g, '');
-  if (slug === '') throw badRequest('A slug cannot be derived from this name', [{ field: 'slug', message: 'is required for this name' }]);
+  if (slug === '') throw badRequest('A slug cannot be derived from this name', [{ field: 'slug', message: 'is required for this name', code: 'required' }]);
   return slug;
 }
 

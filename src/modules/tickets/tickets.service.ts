@@ -1,4 +1,4 @@
-import { badRequest, notFound } from '../../platform/http/errors.ts';
+import { badRequest, notFound, type FieldError } from '../../platform/http/errors.ts';
 import { decodeCursor, toPage } from '../../platform/http/pagination.ts';
 import { newId, toIso, toIsoOrNull } from '../../platform/ids.ts';
 import type { Principal } from '../../platform/auth/principal.ts';
@@ -51,11 +51,11 @@ export function createTicketsService(repo: TicketsRepo) {
    * Answers the assignee's username (null without one), which a new ticket's answer shows.
    */
   async function assertReferences(tenantId: string, input: { assignee_id?: string | null; alert_id?: string | null; vulnerability_id?: string | null }): Promise<string | null> {
-    const errors = [];
+    const errors: FieldError[] = [];
     const assigneeUsername = input.assignee_id == null ? null : await repo.usernameInTenant(tenantId, input.assignee_id);
-    if (assigneeUsername === undefined) errors.push({ field: 'assignee_id', message: 'is not a user of this tenant' });
-    if (input.alert_id != null && !(await repo.alertInTenant(tenantId, input.alert_id))) errors.push({ field: 'alert_id', message: 'is not an alert of this tenant' });
-    if (input.vulnerability_id != null && !(await repo.vulnerabilityInTenant(tenantId, input.vulnerability_id))) errors.push({ field: 'vulnerability_id', message: 'is not a vulnerability of this tenant' });
+    if (assigneeUsername === undefined) errors.push({ field: 'assignee_id', message: 'is not a user of this tenant', code: 'unknown_reference', params: { value: input.assignee_id! } });
+    if (input.alert_id != null && !(await repo.alertInTenant(tenantId, input.alert_id))) errors.push({ field: 'alert_id', message: 'is not an alert of this tenant', code: 'unknown_reference', params: { value: input.alert_id } });
+    if (input.vulnerability_id != null && !(await repo.vulnerabilityInTenant(tenantId, input.vulnerability_id))) errors.push({ field: 'vulnerability_id', message: 'is not a vulnerability of this tenant', code: 'unknown_reference', params: { value: input.vulnerability_id } });
     if (errors.length > 0) throw badRequest('The ticket refers to something this tenant does not have', errors);
     return assigneeUsername ?? null;
   }

@@ -122,7 +122,7 @@ export function createVulnerabilitiesService(repo: VulnerabilitiesRepo, publish:
       const current = await get(tenantId, id);
       const now = Date.now();
       const until = input.until === undefined ? null : Date.parse(input.until);
-      if (until !== null && until <= now) throw badRequest('until must be in the future', [{ field: 'until', message: 'is not in the future' }]);
+      if (until !== null && until <= now) throw badRequest('until must be in the future', [{ field: 'until', message: 'is not in the future', code: 'future' }]);
       const accepted = await repo.acceptRisk(tenantId, id, { accepted_by: actor(principal), accepted_at: now, acceptance_reason: input.reason, accepted_until: until, updated_at: now });
       if (!accepted) throw conflict(current.status === 'patching' ? 'The vulnerability is being patched; cancel its patch job first' : `The vulnerability is ${current.status === 'open' ? 'changing' : current.status}`);
       changed(tenantId, id, 'accepted_risk', 'accepted_risk');

@@ -1,4 +1,4 @@
-import { badRequest } from '../../platform/http/errors.ts';
+import { badRequest, type FieldError, type FieldErrorCode } from '../../platform/http/errors.ts';
 import { DAY_MS, fromWall, toWall, wallDate, wallTime } from '../production/local-time.ts';
 import { localIso, type ResolvedFilter } from '../widgets/filters.ts';
 
@@ -18,14 +18,15 @@ export interface FilterState {
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/;
 
-const invalid = (field: string, message: string) => badRequest(`${field} ${message}`, [{ field, message }]);
+const invalid = (field: string, message: string, code: FieldErrorCode, params?: FieldError['params']) =>
+  badRequest(`${field} ${message}`, [{ field, message, code, ...(params === undefined ? {} : { params }) }]);
 
 /** A date (or date and time) field as a wall-clock value, refusing what no calendar has (2026-02-31). */
 function wallOf(field: string, value: string, showTime: boolean): number {
-  if (!(showTime ? DATE_TIME : DATE).test(value)) throw invalid(field, showTime ? 'must be a date and time (YYYY-MM-DDTHH:MM)' : 'must be a date (YYYY-MM-DD)');
+  if (!(showTime ? DATE_TIME : DATE).test(value)) throw invalid(field, showTime ? 'must be a date and time (YYYY-MM-DDTHH:MM)' : 'must be a date (YYYY-MM-DD)', 'format', { format: showTime ? 'date-time' : 'date' });
   const wall = Date.parse(`${showTime ? value : `${value}T00:00`}:00Z`);
   const again = Number.isNaN(wall) ? '' : showTime ? `${wallDate(wall)}T${wallTime(wall)}` : wallDate(wall);
-  if (again !== value) throw invalid(field, 'is not a date of the calendar');
+  if (again !== value) throw invalid(field, 'is not a date of the calendar', 'format', { format: 'date' });
   return wall;
 }
 
@@ -45,7 +46,7 @@ function rangeFields(filter: ResolvedFilter, timeZone: string): { from: string; 
 }
 
 const single = (field: string, value: string | string[]): string => {
-  if (Array.isArray(value)) throw invalid(field, 'takes one value');
+  if (Array.isArray(value)) throw invalid(field, 'takes one value', 'max_items', { limit: 1 });
   return value;
 };
 
@@ -58,7 +59,7 @@ const single = (field: string, value: string | string[]): string => {
 export function filterState(filters: ResolvedFilter[], query: QueryValues, timeZone: string): FilterState {
   const known = new Set(filters.flatMap((filter) => filter.params));
   const stray = Object.keys(query).find((key) => !known.has(key));
-  if (stray !== undefined) throw invalid(stray, 'is not a filter of this dashboard');
+  if (stray !== undefined) throw invalid(stray, 'is not a filter of this dashboard', 'unknown_field');
   const form: FilterState['form'] = {};
   const params: FilterState['params'] = {};
   const url = new URLSearchParams();
@@ -74,7 +75,7 @@ export function filterState(filters: ResolvedFilter[], query: QueryValues, timeZ
       const fromWallTime = from === '' ? undefined : wallOf('from', from, filter.show_time);
       // The last day is included: the range ends at the midnight after it.
       const toWallTime = to === '' ? undefined : wallOf('to', to, filter.show_time) + (filter.show_time ? 0 : DAY_MS);
-      if (fromWallTime !== undefined && toWallTime !== undefined && toWallTime <= fromWallTime) throw invalid('to', 'must be after from');
+      if (fromWallTime !== undefined && toWallTime !== undefined && toWallTime <= fromWallTime) throw invalid('to', 'must be after from', 'after', { other: 'from' });
       if (fromWallTime !== undefined) params.from = localIso(fromWall(fromWallTime, timeZone), timeZone);
       if (toWallTime !== undefined) params.to = localIso(fromWall(toWallTime, timeZone), timeZone);
       form.from = from;
@@ -87,7 +88,7 @@ export function filterState(filters: ResolvedFilter[], query: QueryValues, timeZ
     const options = filter.options ?? [];
     const optionOf = (value: string) => {
       const option = options.find((candidate) => String(candidate.value) === value);
-      if (option === undefined) throw invalid(param, `has no option ${JSON.stringify(value.slice(0, 40))}`);
+      if (option === undefined) throw invalid(param, `has no option ${JSON.stringify(value.slice(0, 40))}`, 'unknown_reference', { value: value.slice(0, 40) });
       return option.value;
     };
     const fallback = filter.default?.[param];

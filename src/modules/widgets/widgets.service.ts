@@ -197,7 +197,7 @@ export function createWidgetsService(deps: WidgetsDeps) {
   /** Saved params: each must be one the widget takes, of its type (400 naming the layout item and the parameter). */
   async function checkLayout(layout: LayoutItem[]): Promise<void> {
     const errors: FieldError[] = [];
-    if (layout.length > MAX_LAYOUT_ITEMS) errors.push({ field: 'layout', message: `must have at most ${MAX_LAYOUT_ITEMS} widgets` });
+    if (layout.length > MAX_LAYOUT_ITEMS) errors.push({ field: 'layout', message: `must have at most ${MAX_LAYOUT_ITEMS} widgets`, code: 'max_items', params: { limit: MAX_LAYOUT_ITEMS } });
     await ensureSeeded();
     const catalog = new Map((await repo.catalog()).map((row) => [row.widget_id, row]));
     let firstWidget: string | undefined;
@@ -206,8 +206,8 @@ export function createWidgetsService(deps: WidgetsDeps) {
       const row = catalog.get(item.widget_id);
       const source = row === undefined ? undefined : DATA_SOURCES.get(row.data_source);
       const before = errors.length;
-      if (row === undefined || source === undefined) errors.push({ field: `${at}.widget_id`, message: `${item.widget_id} is not a widget of the catalog` });
-      if (item.x + item.w > GRID_COLUMNS) errors.push({ field: `${at}.w`, message: `x + w must be at most ${GRID_COLUMNS} (the grid's columns)` });
+      if (row === undefined || source === undefined) errors.push({ field: `${at}.widget_id`, message: `${item.widget_id} is not a widget of the catalog`, code: 'unknown_reference', params: { value: item.widget_id } });
+      if (item.x + item.w > GRID_COLUMNS) errors.push({ field: `${at}.w`, message: `x + w must be at most ${GRID_COLUMNS} (the grid's columns)`, code: 'grid_overflow', params: { limit: GRID_COLUMNS } });
       if (source !== undefined) {
         const validate = validator(savedValidators, strict, source, { ...source.params, required: [] });
         if (!validate(item.params)) errors.push(...paramErrors(`${at}.params`, validate.errors).map((error) => ({ ...error, message: `${error.message} (widget ${item.widget_id})` })));
@@ -311,7 +311,7 @@ export function createWidgetsService(deps: WidgetsDeps) {
         const filterParams = new Set(resolveFilters(plant, 'UTC', clock()).flatMap((filter) => filter.params));
         unknown = unknown.filter((key) => !filterParams.has(key));
       }
-      if (unknown.length > 0) throw badRequest(`${unknown[0]} is not a parameter of any widget`, unknown.map((field) => ({ field, message: 'is not a parameter of any widget' })));
+      if (unknown.length > 0) throw badRequest(`${unknown[0]} is not a parameter of any widget`, unknown.map((field) => ({ field, message: 'is not a parameter of any widget', code: 'unknown_field' as const })));
       const usage = newScope();
       const widgets = await Promise.all(template.layout.map(async (item) => {
         const row = catalog.get(item.widget_id);

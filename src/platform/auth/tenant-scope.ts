@@ -62,7 +62,7 @@ export function registerTenantContext(app: FastifyInstance, deps: TenantContextD
     } else {
       const requested = requestedTenant(request);
       if (requested === undefined) {
-        if (tenancy === 'required') throw badRequest('tenant_id is required', [{ field: 'tenant_id', message: 'is required for a SUPER_ADMIN' }]);
+        if (tenancy === 'required') throw badRequest('tenant_id is required', [{ field: 'tenant_id', message: 'is required for a SUPER_ADMIN', code: 'required' }]);
         return;
       }
       if (!(await deps.tenantExists(requested))) throw notFound('Tenant');

@@ -2,7 +2,7 @@
  * What the production pages show, read from the production services behind the API (the line
  * status, `/production/oee` and the line's downtime), so that a page shows the API's numbers.
  */
-import { badRequest } from '../../../platform/http/errors.ts';
+import { badRequest, type FieldError } from '../../../platform/http/errors.ts';
 import type { DowntimeReasonView } from '../../production/downtime-reasons.service.ts';
 import { DAY_MS, fromWall, startOfWallDay, toWall, wallDate } from '../../production/local-time.ts';
 import { plantProblem } from '../../production/plant-problems.ts';
@@ -103,9 +103,11 @@ export async function oeeReport(services: ProductionServices, tenantId: string, 
     const toDay = query.to === undefined ? today : wallOfDate(query.to);
     const fromDay = query.from === undefined ? toDay - (DEFAULT_REPORT_DAYS - 1) * DAY_MS : wallOfDate(query.from);
     const invalid = ([['from', fromDay], ['to', toDay]] as const).filter(([, day]) => !Number.isFinite(day));
-    if (invalid.length > 0) throw badRequest('The dates are not valid', invalid.map(([field]) => ({ field, message: 'must be a date (YYYY-MM-DD)' })));
-    if (toDay < fromDay) throw badRequest('The report ends before it starts', [{ field: 'to', message: 'must not be before from' }]);
-    if (toDay - fromDay >= MAX_REPORT_DAYS * DAY_MS) throw badRequest('The report covers too many days', [{ field: 'from', message: `at most ${MAX_REPORT_DAYS} days` }]);
+    if (invalid.length > 0) throw badRequest('The dates are not valid', invalid.map(([field]): FieldError => ({ field, message: 'must be a date (YYYY-MM-DD)', code: 'format', params: { format: 'date' } })));
+    if (toDay < fromDay) throw badRequest('The report ends before it starts', [{ field: 'to', message: 'must not be before from', code: 'not_before', params: { other: 'from' } }]);
+    if (toDay - fromDay >= MAX_REPORT_DAYS * DAY_MS) {
+      throw badRequest('The report covers too many days', [{ field: 'from', message: `at most ${MAX_REPORT_DAYS} days`, code: 'span_days', params: { limit: MAX_REPORT_DAYS } }]);
+    }
     const report = await services.production.oee(tenantId, {
       line_id: line.line_id, from: fromWall(fromDay, line.timezone), to: fromWall(toDay + DAY_MS, line.timezone), group_by: groupBy,
     });

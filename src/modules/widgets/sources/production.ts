@@ -23,7 +23,7 @@ const RATIOS: { metric: OeeMetric; label: string }[] = [
 const optionalLine = (params: Params) => (params.line_id === undefined ? {} : { line_id: params.line_id as number });
 
 function oee(context: SourceContext, params: Params, groupBy: 'none' | 'hour' | 'shift' | 'day' | 'week' | 'month', window = windowOf(params, context.now)): Promise<OeeView> {
-  if (groupBy === 'shift' && params.line_id === undefined) throw paramProblem('line_id', 'is required with interval shift (lines have their own shifts)');
+  if (groupBy === 'shift' && params.line_id === undefined) throw paramProblem('line_id', 'is required with interval shift (lines have their own shifts)', 'required');
   const query = { ...optionalLine(params), from: window.from, to: window.to, group_by: groupBy };
   return context.shared(['oee', query], () => context.services.production.oee(context.tenantId, query, context.oeeScope));
 }
