@@ -232,6 +232,25 @@ for (const dialect of dialects()) {
       redis?.child.kill('SIGKILL');
     });
 
+    it('notices a subscription that went silent (Redis frozen, no reset) and falls back to the short TTL', async (t) => {
+      const user = await a.api.createUser(admin, tenantId, 'outage.frozen', 'VIEWER');
+      const hears = (server: TestServer) => server.services.shared.broadcast('principals').deliveryEpoch() !== undefined;
+      assert.ok(await eventually(async () => hears(b.server), 5_000) < Infinity, 'node B hears the other nodes');
+      assert.equal((await b.server.api.get('/api/v1/auth/me', user.token)).status, 200);
+      await a.db.kysely.updateTable('user_logins').set({ ended_at: Date.now(), end_reason: 'revoked' }).where('user_id', '=', user.id).execute();
+      // Frozen, Redis keeps its sockets open and answers nothing: only the subscriber's PING can tell.
+      redis.child.kill('SIGSTOP');
+      try {
+        // Each request waits out the rate limit's 1 s command timeout meanwhile; without the PING it would take the 15 s TTL.
+        const elapsed = await eventually(async () => (await b.server.api.get('/api/v1/auth/me', user.token)).status === 401, 14_000);
+        t.diagnostic(`refused ${elapsed} ms after Redis froze`);
+        assert.ok(elapsed <= 8_000, `refused ${elapsed} ms after Redis froze (a silent subscriber kept the 15 s TTL)`);
+      } finally {
+        redis.child.kill('SIGCONT');
+      }
+      assert.ok(await eventually(async () => hears(a) && hears(b.server), 10_000) < Infinity, 'both nodes hear again once Redis answers');
+    });
+
     it('keeps serving, counting and delivering locally while Redis is down, and shares again once it is back', async () => {
       const operator = await a.api.createUser(admin, tenantId, 'outage.operator', 'OPERATOR');
       const onA = await connectLive(a, operator.token);

@@ -26,7 +26,7 @@ forEachDialect('tenants and users', { tenants: 'Users' }, (ctx) => {
       // Without a slug, it comes from the name: the name is the field to change.
       const derived = await ctx.server.api.post('/api/v1/tenants', { name: 'DUP' }, ctx.superAdmin);
       assert.equal(derived.status, 409);
-      assert.deepEqual(derived.body.errors, [{ field: 'name', message: 'gives the slug "dup", which is already another tenant\'s', code: 'taken' }]);
+      assert.deepEqual(derived.body.errors, [{ field: 'name', message: 'gives the slug "dup", which is already another tenant\'s', code: 'slug_taken', params: { value: 'dup' } }]);
       const list = await ctx.server.api.get('/api/v1/tenants?q=dup', ctx.superAdmin);
       assert.equal(list.body.items.length, 1, 'the rejected duplicate created nothing');
     });

@@ -3,12 +3,17 @@
  * classify a stop. Once a tenant has a list, a classification's reason must be on it, and a reason
  * given without a category takes the reason's.
  */
-import { badRequest, conflict, notFound } from '../../platform/http/errors.ts';
+import { badRequest, conflict, notFound, type FieldError } from '../../platform/http/errors.ts';
 import { isUniqueViolation } from '../../platform/db/errors.ts';
 import { newId, toIso } from '../../platform/ids.ts';
 import type { DowntimeCategory } from './downtime.ts';
 import type { ProductionPlatformRepo } from './production-platform.repo.ts';
 import type { DowntimeView, ProductionService } from './production.service.ts';
+
+/** Up to this many reasons, a refused one is answered with the whole list (`one_of`). */
+const MAX_REASONS_NAMED = 30;
+/** How much of a refused reason the answer repeats. */
+const MAX_REASON_ECHO = 64;
 
 export interface DowntimeReasonView {
   id: string;
@@ -59,8 +64,12 @@ export function createDowntimeReasonsService(deps: { repo: ProductionPlatformRep
         const reasons = await repo.downtimeReasons(tenantId);
         const listed = reasons.find((candidate) => candidate.reason === input.reason);
         if (reasons.length > 0 && listed === undefined) {
-          const allowed = reasons.map((candidate) => candidate.reason).join(', ');
-          throw badRequest('The reason is not on the tenant\'s list', [{ field: 'reason', message: 'must be one of GET /production/downtime-reasons', code: 'one_of', params: { allowed } }]);
+          const message = 'must be one of GET /production/downtime-reasons';
+          // A short list is said in full; a long one would make the answer a catalogue.
+          const problem: FieldError = reasons.length <= MAX_REASONS_NAMED
+            ? { field: 'reason', message, code: 'one_of', params: { allowed: reasons.map((candidate) => candidate.reason).join(', ') } }
+            : { field: 'reason', message, code: 'unknown_reference', params: { value: input.reason.slice(0, MAX_REASON_ECHO) } };
+          throw badRequest('The reason is not on the tenant\'s list', [problem]);
         }
         if (listed !== undefined && input.category === undefined) classification = { ...input, category: listed.category as DowntimeCategory };
       }

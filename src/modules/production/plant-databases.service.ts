@@ -35,7 +35,8 @@ function dialectOf(url: string): PlantDialect {
   const invalid = (message: string, code: FieldErrorCode, params?: FieldError['params']): never => {
     throw badRequest('The plant database URL is not usable', [{ field: 'url', message, code, ...(params === undefined ? {} : { params }) } satisfies FieldError]);
   };
-  if (url.length > MAX_URL_LENGTH || !isStorableText(url)) invalid(`must be at most ${MAX_URL_LENGTH} characters`, 'max_length', { limit: MAX_URL_LENGTH });
+  if (url.length > MAX_URL_LENGTH) invalid(`must be at most ${MAX_URL_LENGTH} characters`, 'max_length', { limit: MAX_URL_LENGTH });
+  if (!isStorableText(url)) invalid('must not contain NUL or unpaired surrogate characters', 'unstorable_text');
   let parsed: URL;
   try {
     parsed = new URL(url);

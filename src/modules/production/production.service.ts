@@ -141,13 +141,24 @@ export interface VerifyReport {
 
 const isId = (value: unknown): value is number => typeof value === 'number' && Number.isSafeInteger(value) && value > 0;
 
+/** An optional text of at most `limit` characters, each problem with its own code. */
+function checkText(errors: FieldError[], field: string, value: unknown, limit: number): void {
+  if (value == null) return;
+  const message = `must be at most ${limit} characters`;
+  if (typeof value !== 'string') errors.push({ field, message, code: 'type', params: { type: 'string' } });
+  else if (value.length > limit) errors.push({ field, message, code: 'max_length', params: { limit } });
+  else if (!isStorableText(value)) errors.push({ field, message, code: 'unstorable_text' });
+}
+
 function validateBatch(batch: DetectionBatch, areas: Map<number, Area>, products: Set<number>, now: number): { batchId: string | null; rows: ValidDetection[] } {
   const errors: FieldError[] = [];
   let batchId: string | null = null;
   if (batch.batch_id !== undefined && batch.batch_id !== null) {
-    if (typeof batch.batch_id !== 'string' || batch.batch_id.length === 0 || batch.batch_id.length > MAX_BATCH_ID_LENGTH || !isStorableText(batch.batch_id)) {
-      errors.push({ field: 'batch_id', message: `must be a string of 1-${MAX_BATCH_ID_LENGTH} characters`, code: 'length_range', params: { min: 1, max: MAX_BATCH_ID_LENGTH } });
-    } else batchId = batch.batch_id;
+    const message = `must be a string of 1-${MAX_BATCH_ID_LENGTH} characters`;
+    if (typeof batch.batch_id !== 'string') errors.push({ field: 'batch_id', message, code: 'type', params: { type: 'string' } });
+    else if (batch.batch_id.length === 0 || batch.batch_id.length > MAX_BATCH_ID_LENGTH) errors.push({ field: 'batch_id', message, code: 'length_range', params: { min: 1, max: MAX_BATCH_ID_LENGTH } });
+    else if (!isStorableText(batch.batch_id)) errors.push({ field: 'batch_id', message, code: 'unstorable_text' });
+    else batchId = batch.batch_id;
   }
   if (!Array.isArray(batch.detections) || batch.detections.length === 0 || batch.detections.length > MAX_BATCH_DETECTIONS) {
     throw badRequest('The batch was not stored', [
@@ -166,11 +177,11 @@ function validateBatch(batch: DetectionBatch, areas: Map<number, Area>, products
       rowErrors.push({ field: field('detected_at'), message: `is more than ${minutes} minutes in the future`, code: 'too_far_ahead', params: { minutes } });
     }
     if (!isId(detection.area_id) || !areas.has(detection.area_id)) {
-      rowErrors.push({ field: field('area_id'), message: 'is not an area of this line', code: 'unknown_reference', params: { value: String(detection.area_id) } });
+      rowErrors.push({ field: field('area_id'), message: 'is not an area of this line', code: 'unknown_reference', params: { value: String(detection.area_id).slice(0, 64) } });
     }
     const product = detection.product_id ?? null;
     if (product !== null && (!isId(product) || !products.has(product))) {
-      rowErrors.push({ field: field('product_id'), message: 'is not a product of this plant', code: 'unknown_reference', params: { value: String(product) } });
+      rowErrors.push({ field: field('product_id'), message: 'is not a product of this plant', code: 'unknown_reference', params: { value: String(product).slice(0, 64) } });
     }
     const quantity = detection.quantity ?? 1;
     if (typeof quantity !== 'number' || !Number.isInteger(quantity) || quantity < 1 || quantity > MAX_QUANTITY) {
@@ -607,12 +618,8 @@ export function createProductionService(deps: ProductionDeps) {
         if (input.category !== undefined && input.category !== 'planned' && input.category !== 'unplanned') {
           errors.push({ field: 'category', message: 'must be planned or unplanned', code: 'one_of', params: { allowed: 'planned, unplanned' } });
         }
-        if (input.reason != null && (typeof input.reason !== 'string' || input.reason.length > MAX_REASON_LENGTH || !isStorableText(input.reason))) {
-          errors.push({ field: 'reason', message: `must be at most ${MAX_REASON_LENGTH} characters`, code: 'max_length', params: { limit: MAX_REASON_LENGTH } });
-        }
-        if (input.comment != null && (typeof input.comment !== 'string' || input.comment.length > MAX_COMMENT_LENGTH || !isStorableText(input.comment))) {
-          errors.push({ field: 'comment', message: `must be at most ${MAX_COMMENT_LENGTH} characters`, code: 'max_length', params: { limit: MAX_COMMENT_LENGTH } });
-        }
+        checkText(errors, 'reason', input.reason, MAX_REASON_LENGTH);
+        checkText(errors, 'comment', input.comment, MAX_COMMENT_LENGTH);
         if (errors.length > 0) throw badRequest('The classification is not valid', errors);
         const line = await getLine(plant, lineId);
         const tables = existingLineTables(plant, line);

@@ -71,9 +71,12 @@ const AREA_TYPE_LIST = AREA_TYPES.join(', ');
 const areaTypeError = (): FieldError => ({ field: 'area_type', message: `must be one of ${AREA_TYPE_LIST}`, code: 'one_of', params: { allowed: AREA_TYPE_LIST } });
 
 function checkName(errors: FieldError[], field: string, value: string | undefined): void {
-  if (value !== undefined && (typeof value !== 'string' || value.trim() === '' || value.length > MAX_NAME_LENGTH || !isStorableText(value))) {
-    errors.push({ field, message: `must be 1-${MAX_NAME_LENGTH} storable characters`, code: 'length_range', params: { min: 1, max: MAX_NAME_LENGTH } });
-  }
+  if (value === undefined) return;
+  const message = `must be 1-${MAX_NAME_LENGTH} storable characters`;
+  if (typeof value !== 'string') errors.push({ field, message, code: 'type', params: { type: 'string' } });
+  else if (value.trim() === '') errors.push({ field, message, code: 'blank' });
+  else if (value.length > MAX_NAME_LENGTH) errors.push({ field, message, code: 'length_range', params: { min: 1, max: MAX_NAME_LENGTH } });
+  else if (!isStorableText(value)) errors.push({ field, message, code: 'unstorable_text' });
 }
 
 function checkCycle(errors: FieldError[], field: string, value: number | null | undefined): void {

@@ -66,7 +66,7 @@ export function createTenantsService(repo: TenantsRepo, sessions: SessionControl
   /** The field named is the one the caller sent: a slug derived from the name is the name's fault. */
   const slugTaken = (slug: string, derived: boolean) => conflict(`A tenant with slug "${slug}" already exists`, [
     derived
-      ? { field: 'name', message: `gives the slug "${slug}", which is already another tenant's`, code: 'taken' }
+      ? { field: 'name', message: `gives the slug "${slug}", which is already another tenant's`, code: 'slug_taken', params: { value: slug } }
       : { field: 'slug', message: 'is already another tenant\'s', code: 'taken' },
   ]);
 

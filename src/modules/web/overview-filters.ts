@@ -26,7 +26,7 @@ function wallOf(field: string, value: string, showTime: boolean): number {
   if (!(showTime ? DATE_TIME : DATE).test(value)) throw invalid(field, showTime ? 'must be a date and time (YYYY-MM-DDTHH:MM)' : 'must be a date (YYYY-MM-DD)', 'format', { format: showTime ? 'date-time' : 'date' });
   const wall = Date.parse(`${showTime ? value : `${value}T00:00`}:00Z`);
   const again = Number.isNaN(wall) ? '' : showTime ? `${wallDate(wall)}T${wallTime(wall)}` : wallDate(wall);
-  if (again !== value) throw invalid(field, 'is not a date of the calendar', 'format', { format: 'date' });
+  if (again !== value) throw invalid(field, 'is not a date of the calendar', 'format', { format: showTime ? 'date-time' : 'date' });
   return wall;
 }
 
@@ -46,7 +46,7 @@ function rangeFields(filter: ResolvedFilter, timeZone: string): { from: string; 
 }
 
 const single = (field: string, value: string | string[]): string => {
-  if (Array.isArray(value)) throw invalid(field, 'takes one value', 'max_items', { limit: 1 });
+  if (Array.isArray(value)) throw invalid(field, 'takes one value', 'invalid');
   return value;
 };
 

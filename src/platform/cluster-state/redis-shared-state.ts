@@ -8,6 +8,13 @@ const PREFIX = 'sentinel:';
 /** A command that takes longer fails and the caller falls back to this node's own state. */
 const COMMAND_TIMEOUT_MS = 1_000;
 const MAX_RECONNECT_DELAY_MS = 5_000;
+/**
+ * How often a subscriber that hears proves its connection alive, and how long its PING may take: a
+ * connection that died without a reset (a host crash, a dropped flow) would otherwise look alive
+ * until TCP keepalive gave up, hours later.
+ */
+const SUBSCRIBER_PING_MS = 1_000;
+const SUBSCRIBER_PING_TIMEOUT_MS = 1_000;
 
 /**
  * Fixed window: the first hit starts it (with its expiry); the answer is the count and the time
@@ -91,17 +98,38 @@ export function createRedisSharedState(url: string, log: SharedStateLog) {
   // subscriber's connection closes; each close starts a new epoch (what was sent meanwhile is lost).
   let epoch = 0;
   let hearing = false;
-  subscriber.on('close', () => {
+  let subscribeRequests = 0;
+  const stopHearing = () => {
     epoch += 1;
     hearing = false;
-  });
+  };
+  subscriber.on('close', stopHearing);
   /** (Re)subscribes to every channel and, once Redis has confirmed it in this epoch, hears again. */
   const confirmSubscriptions = () => {
     const subscribedIn = epoch;
+    // Only the latest request names every channel registered so far.
+    const request = ++subscribeRequests;
     subscriber.subscribe(...listeners.keys()).then(() => {
-      if (epoch === subscribedIn && subscriber.status === 'ready') hearing = true;
+      if (epoch === subscribedIn && request === subscribeRequests && subscriber.status === 'ready') hearing = true;
     }, onTrouble);
   };
+  const liveness = setInterval(() => {
+    if (!hearing) return;
+    const pingedIn = epoch;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new Error('the Redis subscriber did not answer a PING in time')), SUBSCRIBER_PING_TIMEOUT_MS);
+    });
+    Promise.race([subscriber.ping(), late]).then(() => clearTimeout(timer), (error: unknown) => {
+      clearTimeout(timer);
+      if (epoch !== pingedIn) return;
+      // Whatever was sent meanwhile may be lost: stop hearing now, and connect again.
+      stopHearing();
+      onTrouble(error instanceof Error ? error : new Error(String(error)));
+      subscriber.disconnect(true);
+    });
+  }, SUBSCRIBER_PING_MS);
+  liveness.unref();
   subscriber.on('ready', () => {
     if (listeners.size > 0) confirmSubscriptions();
   });
@@ -181,6 +209,7 @@ export function createRedisSharedState(url: string, log: SharedStateLog) {
     /** Waits for what was sent (a last invalidation from a CLI command), then disconnects. */
     async close(): Promise<void> {
       closing = true;
+      clearInterval(liveness);
       subscriber.disconnect();
       if (available()) await commands.quit().catch(() => undefined);
       commands.disconnect();

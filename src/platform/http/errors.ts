@@ -25,7 +25,7 @@ export const FIELD_ERROR_CODES = [
   'password_length', 'password_upper', 'password_lower', 'password_digit', 'password_common', 'password_username', 'password_unchanged', 'password_wrong', 'not_permitted', 'unknown_reference', 'taken',
   'before', 'after', 'not_after', 'not_before', 'future', 'too_far_ahead', 'span_days', 'time_zone', 'time_of_day', 'timestamp',
   'time_expression', 'cursor', 'exclusive', 'exactly_one', 'read_only_store', 'not_removable', 'address_not_allowed', 'range', 'length_range', 'items_range',
-  'blank', 'overlaps', 'too_many_series', 'too_many_buckets', 'deprecated', 'grid_overflow', 'requires', 'also_in',
+  'blank', 'overlaps', 'too_many_series', 'too_many_buckets', 'deprecated', 'grid_overflow', 'requires', 'also_in', 'slug_taken',
 ] as const;
 export type FieldErrorCode = typeof FIELD_ERROR_CODES[number];
 
