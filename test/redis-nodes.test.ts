@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { buildApp, createServices } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { openDatabase } from '../src/platform/db/database.ts';
+import { createRedisSharedState } from '../src/platform/cluster-state/redis-shared-state.ts';
 import { ADMIN_PASSWORD, ApiClient, createPostgresDatabase, dialects, PASSWORD, startServer, type TestServer } from './helpers/harness.ts';
 import { startServerProcess } from './helpers/server-process.ts';
 import { makeAlert } from './helpers/factories.ts';
@@ -334,6 +335,38 @@ for (const dialect of dialects()) {
 }
 
 /** A throwaway redis-server without persistence on a free loopback port (or the given one). */
+describe('Redis outages in the log', { skip: REDIS_URL === undefined && 'TEST_REDIS_URL is not set' }, () => {
+  it('logs each outage once and its end, whichever connection noticed it', async () => {
+    let redis = await startRedis();
+    const lines: string[] = [];
+    const state = createRedisSharedState(`redis://127.0.0.1:${redis.port}`, {
+      warn: (_details, message) => lines.push(`warn ${message}`),
+      info: (_details, message) => lines.push(`info ${message}`),
+    });
+    const channel = state.broadcast('outages');
+    channel.receive(() => undefined);
+    const logged = (level: string, count: number) => eventually(async () => lines.filter((line) => line.startsWith(level)).length >= count, 10_000);
+    try {
+      assert.ok(await eventually(async () => channel.deliveryEpoch() !== undefined, 5_000) < Infinity, 'subscribed');
+      // Frozen: only the subscriber's PING notices; the command connection stays open throughout.
+      redis.child.kill('SIGSTOP');
+      assert.ok(await logged('warn', 1) < Infinity, 'the silent outage is logged');
+      redis.child.kill('SIGCONT');
+      assert.ok(await logged('info', 1) < Infinity, 'and its end, once the subscriber is back');
+      // The next outage is logged again.
+      redis.child.kill('SIGKILL');
+      await once(redis.child, 'exit');
+      assert.ok(await logged('warn', 2) < Infinity, `the next outage is logged too: ${lines.join(' | ')}`);
+      redis = await startRedis(redis.port);
+      assert.ok(await logged('info', 2) < Infinity, 'and its end');
+      assert.equal(lines.length, 4, lines.join(' | '));
+    } finally {
+      await state.close();
+      redis.child.kill('SIGKILL');
+    }
+  });
+});
+
 async function startRedis(port?: number): Promise<{ port: number; child: ChildProcess }> {
   if (port === undefined) {
     const probe = createServer().listen(0, '127.0.0.1');

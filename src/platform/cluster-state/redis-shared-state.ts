@@ -86,10 +86,13 @@ export function createRedisSharedState(url: string, log: SharedStateLog) {
     troubleLogged = true;
     log.warn({ err: error.message }, 'Redis is unreachable or failing: this node counts and delivers on its own until it is back');
   };
-  commands.on('ready', () => {
+  // Either connection coming back ends the logged outage, so the next trouble of either is logged.
+  const onReachable = () => {
     if (troubleLogged) log.info({}, 'Redis is reachable again: shared state resumed');
     troubleLogged = false;
-  });
+  };
+  commands.on('ready', onReachable);
+  subscriber.on('ready', onReachable);
   commands.on('error', onTrouble);
   subscriber.on('error', onTrouble);
 
