@@ -200,6 +200,11 @@ for (const platformDialect of dialects()) {
       const b = await h.structure.createProduct(TENANT, { product_name: 'Plate', product_code: 'PL-1' });
       products = [a.product_id, b.product_id];
       await rejects(h.structure.createProduct(TENANT, { product_name: 'Again', product_code: 'BR-1' }), 409);
+      // One check, one code: what is wrong with a name is said by its own code.
+      for (const [name, code] of [['   ', 'blank'], ['x'.repeat(201), 'length_range'], ['Nul\u0000', 'unstorable_text']] as const) {
+        const refused = await rejects(h.structure.createProduct(TENANT, { product_name: name, product_code: 'NEW-1' }), 400, /product_name/);
+        assert.deepEqual(refused.errors?.map((error) => error.code), [code], JSON.stringify(name));
+      }
 
       await h.structure.createShift(TENANT, { shift_name: 'Morning', start_time: '06:00', end_time: '14:00', line_id: lineId });
       await h.structure.createShift(TENANT, { shift_name: 'Afternoon', start_time: '14:00', end_time: '22:00' });

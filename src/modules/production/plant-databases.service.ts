@@ -3,7 +3,7 @@
  * default, or the client's own PostgreSQL or MySQL/MariaDB database. The URL carries a password, so
  * it is kept in the secret store and never returned; the registry's open handle is dropped on change.
  */
-import { HttpError, badRequest, type FieldError, type FieldErrorCode } from '../../platform/http/errors.ts';
+import { HttpError, badRequest, fieldError, type FieldError, type FieldErrorCode } from '../../platform/http/errors.ts';
 import { toIso } from '../../platform/ids.ts';
 import type { PlantDialect, PlantRegistry, PlantSource } from '../../platform/db/plant-registry.ts';
 import { SecretStoreError, type SecretStore } from '../../platform/secrets/types.ts';
@@ -33,7 +33,7 @@ const secretStoreFailure = (error: SecretStoreError) =>
 /** The dialect of a URL Sentinel can open; a 400 naming `url` otherwise (never echoing the URL: it has a password). */
 function dialectOf(url: string): PlantDialect {
   const invalid = (message: string, code: FieldErrorCode, params?: FieldError['params']): never => {
-    throw badRequest('The plant database URL is not usable', [{ field: 'url', message, code, ...(params === undefined ? {} : { params }) } satisfies FieldError]);
+    throw badRequest('The plant database URL is not usable', [fieldError('url', message, code, params)]);
   };
   if (url.length > MAX_URL_LENGTH) invalid(`must be at most ${MAX_URL_LENGTH} characters`, 'max_length', { limit: MAX_URL_LENGTH });
   if (!isStorableText(url)) invalid('must not contain NUL or unpaired surrogate characters', 'unstorable_text');

@@ -6,7 +6,7 @@
  * table set-up and partition maintenance of a tenant's plant database.
  */
 import { batchRejected, parseInstant } from '../../platform/batches.ts';
-import { badRequest, conflict, notFound, type FieldError } from '../../platform/http/errors.ts';
+import { badRequest, conflict, notFound, textFieldError, type FieldError } from '../../platform/http/errors.ts';
 import type { PlantDialect } from '../../platform/db/plant-registry.ts';
 import { toIso } from '../../platform/ids.ts';
 import { isStorableText } from '../../platform/text.ts';
@@ -141,13 +141,10 @@ export interface VerifyReport {
 
 const isId = (value: unknown): value is number => typeof value === 'number' && Number.isSafeInteger(value) && value > 0;
 
-/** An optional text of at most `limit` characters, each problem with its own code. */
+/** An optional text of at most `limit` characters. */
 function checkText(errors: FieldError[], field: string, value: unknown, limit: number): void {
-  if (value == null) return;
-  const message = `must be at most ${limit} characters`;
-  if (typeof value !== 'string') errors.push({ field, message, code: 'type', params: { type: 'string' } });
-  else if (value.length > limit) errors.push({ field, message, code: 'max_length', params: { limit } });
-  else if (!isStorableText(value)) errors.push({ field, message, code: 'unstorable_text' });
+  const problem = value == null ? undefined : textFieldError(field, value, { max: limit, message: `must be at most ${limit} characters` });
+  if (problem !== undefined) errors.push(problem);
 }
 
 function validateBatch(batch: DetectionBatch, areas: Map<number, Area>, products: Set<number>, now: number): { batchId: string | null; rows: ValidDetection[] } {

@@ -4,9 +4,8 @@
  * the client's and read-only here (409), while the settings the client's schema lacks (line code,
  * ideal cycle times, downtime threshold, time zone) stay writable in the platform overlay.
  */
-import { badRequest, conflict, notFound, type FieldError } from '../../platform/http/errors.ts';
+import { badRequest, conflict, notFound, textFieldError, type FieldError } from '../../platform/http/errors.ts';
 import { isUniqueViolation } from '../../platform/db/errors.ts';
-import { isStorableText } from '../../platform/text.ts';
 import { LINE_CODE_PATTERN, ensureLineTables } from './line-tables.ts';
 import { isTimeZone } from './local-time.ts';
 import { type Line, type Plant, type PlantAccess, allLines, getLine, lineTablesExist } from './plant-context.ts';
@@ -71,12 +70,8 @@ const AREA_TYPE_LIST = AREA_TYPES.join(', ');
 const areaTypeError = (): FieldError => ({ field: 'area_type', message: `must be one of ${AREA_TYPE_LIST}`, code: 'one_of', params: { allowed: AREA_TYPE_LIST } });
 
 function checkName(errors: FieldError[], field: string, value: string | undefined): void {
-  if (value === undefined) return;
-  const message = `must be 1-${MAX_NAME_LENGTH} storable characters`;
-  if (typeof value !== 'string') errors.push({ field, message, code: 'type', params: { type: 'string' } });
-  else if (value.trim() === '') errors.push({ field, message, code: 'blank' });
-  else if (value.length > MAX_NAME_LENGTH) errors.push({ field, message, code: 'length_range', params: { min: 1, max: MAX_NAME_LENGTH } });
-  else if (!isStorableText(value)) errors.push({ field, message, code: 'unstorable_text' });
+  const problem = value === undefined ? undefined : textFieldError(field, value, { max: MAX_NAME_LENGTH, message: `must be 1-${MAX_NAME_LENGTH} storable characters`, nonBlank: true });
+  if (problem !== undefined) errors.push(problem);
 }
 
 function checkCycle(errors: FieldError[], field: string, value: number | null | undefined): void {

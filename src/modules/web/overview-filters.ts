@@ -1,4 +1,4 @@
-import { badRequest, type FieldError, type FieldErrorCode } from '../../platform/http/errors.ts';
+import { badRequest, fieldError, type FieldError, type FieldErrorCode } from '../../platform/http/errors.ts';
 import { DAY_MS, fromWall, toWall, wallDate, wallTime } from '../production/local-time.ts';
 import { localIso, type ResolvedFilter } from '../widgets/filters.ts';
 
@@ -18,8 +18,7 @@ export interface FilterState {
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/;
 
-const invalid = (field: string, message: string, code: FieldErrorCode, params?: FieldError['params']) =>
-  badRequest(`${field} ${message}`, [{ field, message, code, ...(params === undefined ? {} : { params }) }]);
+const invalid = (field: string, message: string, code: FieldErrorCode, params?: FieldError['params']) => badRequest(`${field} ${message}`, [fieldError(field, message, code, params)]);
 
 /** A date (or date and time) field as a wall-clock value, refusing what no calendar has (2026-02-31). */
 function wallOf(field: string, value: string, showTime: boolean): number {

@@ -1,6 +1,7 @@
 import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isDatabaseUnavailable, isInvalidValue } from '../db/errors.ts';
+import { isStorableText } from '../text.ts';
 
 /** The router's bound on one path parameter; a longer one is 414 URI Too Long, not a lookup. */
 export const MAX_PATH_PARAMETER_LENGTH = 200;
@@ -51,6 +52,22 @@ export class HttpError extends Error {
 }
 
 export const badRequest = (detail: string, errors?: FieldError[]) => new HttpError(400, 'Bad Request', detail, errors);
+
+/** A field error with its code, and the values its sentence names when there are any. */
+export const fieldError = (field: string, message: string, code: FieldErrorCode, params?: FieldError['params']): FieldError =>
+  params === undefined ? { field, message, code } : { field, message, code, params };
+
+/**
+ * What is wrong with a text a service checks by hand, each problem with its own code: not a
+ * string, blank (when `nonBlank`), longer than `max`, or not storable. Undefined when it is fine.
+ */
+export function textFieldError(field: string, value: unknown, { max, message, nonBlank = false }: { max: number; message: string; nonBlank?: boolean }): FieldError | undefined {
+  if (typeof value !== 'string') return fieldError(field, message, 'type', { type: 'string' });
+  if (nonBlank && value.trim() === '') return fieldError(field, message, 'blank');
+  if (value.length > max) return nonBlank ? fieldError(field, message, 'length_range', { min: 1, max }) : fieldError(field, message, 'max_length', { limit: max });
+  if (!isStorableText(value)) return fieldError(field, message, 'unstorable_text');
+  return undefined;
+}
 export const unauthorized = (detail = 'Authentication is required', code?: string) =>
   new HttpError(401, 'Unauthorized', detail, undefined, { 'WWW-Authenticate': 'Bearer' }, code);
 export const forbidden = (detail = 'You do not have permission to do this', code?: string) => new HttpError(403, 'Forbidden', detail, undefined, undefined, code);

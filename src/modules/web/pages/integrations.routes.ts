@@ -52,7 +52,7 @@ export function integrationPages(app: WebApp, { services, viewOf, attempt, send,
   }, async (request, reply) => {
     const body = request.body;
     const definition = definitionOf(first(body.type) ?? '');
-    if (definition === undefined) throw badRequest('Unknown integration type', [{ field: 'type', message: 'is not a type Sentinel connects to', code: 'unknown_reference', params: { value: first(body.type) ?? '' } }]);
+    if (definition === undefined) throw badRequest('Unknown integration type', [{ field: 'type', message: 'is not a type Sentinel connects to', code: 'unknown_reference', params: { value: (first(body.type) ?? '').slice(0, 64) } }]);
     const common = commonInput(body);
     const config = formValues(definition.configSchema as JsonSchema, body, 'config');
     const secret = secretValue(definition.secretSchema as JsonSchema, body);

@@ -4,7 +4,7 @@
  * that a widget always shows that API's numbers.
  */
 import type { Permission } from '../../../platform/auth/permissions.ts';
-import { badRequest, type FieldError, type FieldErrorCode } from '../../../platform/http/errors.ts';
+import { badRequest, fieldError, type FieldError, type FieldErrorCode } from '../../../platform/http/errors.ts';
 import type { AlertsService } from '../../alerts/alerts.service.ts';
 import type { AnalyticsService } from '../../analytics/analytics.service.ts';
 import type { IntegrationsService } from '../../integrations/integrations.service.ts';
@@ -75,8 +75,7 @@ export function paramsSchema(properties: ParamsSchema['properties'], required: s
 }
 
 /** A parameter that is valid on its own but not with the others. */
-export const paramProblem = (param: string, message: string, code: FieldErrorCode, params?: FieldError['params']) =>
-  badRequest(`${param} ${message}`, [{ field: param, message, code, ...(params === undefined ? {} : { params }) }]);
+export const paramProblem = (param: string, message: string, code: FieldErrorCode, params?: FieldError['params']) => badRequest(`${param} ${message}`, [fieldError(param, message, code, params)]);
 
 export const DAY_MS = 86_400_000;
 /** Without `from`/`to` a window is the last 7 days up to now. */
