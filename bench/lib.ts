@@ -264,21 +264,35 @@ export async function provision(base: string): Promise<{ token: string; tenantId
 
 export interface Latencies {
   count: number;
+  /** Answers other than 2xx, plus `failed`. */
   errors: number;
+  /** Requests that got no answer (a socket error or a timeout). */
+  failed: number;
   p50: number;
+  p95: number;
   p99: number;
   max: number;
   rps: number;
 }
 
+/** One request of a paced load; `n` counts the load's requests from 0. */
+export interface PacedRequest {
+  method: 'GET' | 'POST';
+  path: string;
+  headers: Record<string, string>;
+  body?: string;
+}
+
 /**
- * `load.clients` readers sending `load.rate` GETs per second in all (each on its own schedule, so a
- * slow answer does not lower the offered load: latency is measured from the scheduled time) until
- * `until()` says stop; latencies in ms.
+ * `load.clients` clients sending `load.rate` requests per second in all against `origin`, each on its
+ * own schedule, until `until()` says stop. A slow answer does not lower the offered load unnoticed:
+ * latency is measured from the scheduled time (no coordinated omission). Latencies in ms.
  */
-export async function readLoad(url: string, token: string, load: { clients: number; rate: number }, until: () => boolean): Promise<Latencies> {
+export async function pacedLoad(origin: string, load: { clients: number; rate: number }, until: () => boolean, next: (n: number) => PacedRequest): Promise<Latencies> {
   const samples: number[] = [];
   let errors = 0;
+  let failed = 0;
+  let sent = 0;
   const started = performance.now();
   const periodMs = (1000 * load.clients) / load.rate;
   await Promise.all(Array.from({ length: load.clients }, async (_, client) => {
@@ -286,16 +300,28 @@ export async function readLoad(url: string, token: string, load: { clients: numb
       const t = started + (n + client / load.clients) * periodMs;
       const wait = t - performance.now();
       if (wait > 0) await sleep(wait);
-      const response = await request(url, { headers: { authorization: `Bearer ${token}` } });
-      await response.body.dump();
+      const { path: route, ...options } = next(sent++);
+      try {
+        const response = await request(origin + route, options);
+        await response.body.dump();
+        if (response.statusCode < 200 || response.statusCode > 299) errors++;
+      } catch {
+        errors++;
+        failed++;
+      }
       samples.push(performance.now() - t);
-      if (response.statusCode !== 200) errors++;
     }
   }));
   const seconds = (performance.now() - started) / 1000;
   samples.sort((a, b) => a - b);
   const pick = (q: number) => Math.round(samples[Math.min(samples.length - 1, Math.floor(q * samples.length))]! * 10) / 10;
-  return { count: samples.length, errors, p50: pick(0.5), p99: pick(0.99), max: Math.round(samples.at(-1)! * 10) / 10, rps: Math.round(samples.length / seconds) };
+  return { count: samples.length, errors, failed, p50: pick(0.5), p95: pick(0.95), p99: pick(0.99), max: Math.round(samples.at(-1)! * 10) / 10, rps: Math.round(samples.length / seconds) };
+}
+
+/** `pacedLoad` of one GET `url` with a bearer token. */
+export function readLoad(url: string, token: string, load: { clients: number; rate: number }, until: () => boolean): Promise<Latencies> {
+  const { origin, pathname, search } = new URL(url);
+  return pacedLoad(origin, load, until, () => ({ method: 'GET', path: pathname + search, headers: { authorization: `Bearer ${token}` } }));
 }
 
 export const README = path.join(REPO_DIR, 'bench', 'README.md');

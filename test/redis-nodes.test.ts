@@ -233,23 +233,40 @@ for (const dialect of dialects()) {
       redis?.child.kill('SIGKILL');
     });
 
-    it('notices a subscription that went silent (Redis frozen, no reset) and falls back to the short TTL', async (t) => {
+    it('notices a subscription that went silent (Redis frozen, no reset), falls back to the short TTL and its own counters, and resumes on the same connections', async (t) => {
       const user = await a.api.createUser(admin, tenantId, 'outage.frozen', 'VIEWER');
       const hears = (server: TestServer) => server.services.shared.broadcast('principals').deliveryEpoch() !== undefined;
       assert.ok(await eventually(async () => hears(b.server), 5_000) < Infinity, 'node B hears the other nodes');
+      const subscribers = await subscriberIds(redis.port);
+      assert.equal(subscribers.length, 2, 'one subscriber per node');
       assert.equal((await b.server.api.get('/api/v1/auth/me', user.token)).status, 200);
       await a.db.kysely.updateTable('user_logins').set({ ended_at: Date.now(), end_reason: 'revoked' }).where('user_id', '=', user.id).execute();
       // Frozen, Redis keeps its sockets open and answers nothing: only the subscriber's PING can tell.
       redis.child.kill('SIGSTOP');
       try {
-        // Each request waits out the rate limit's 1 s command timeout meanwhile; without the PING it would take the 15 s TTL.
+        // Without the PING the principal would be kept for the 15 s TTL.
         const elapsed = await eventually(async () => (await b.server.api.get('/api/v1/auth/me', user.token)).status === 401, 14_000);
         t.diagnostic(`refused ${elapsed} ms after Redis froze`);
         assert.ok(elapsed <= 8_000, `refused ${elapsed} ms after Redis froze (a silent subscriber kept the 15 s TTL)`);
+        // The first rate-limit count waited out the command timeout; the node now counts alone.
+        const started = Date.now();
+        assert.equal((await b.server.api.get('/api/v1/auth/me', admin)).status, 200);
+        const waited = Date.now() - started;
+        t.diagnostic(`a request during the freeze took ${waited} ms`);
+        assert.ok(waited < 900, `a request waited ${waited} ms for the frozen Redis (the command timeout is 1 s)`);
       } finally {
         redis.child.kill('SIGCONT');
       }
       assert.ok(await eventually(async () => hears(a) && hears(b.server), 10_000) < Infinity, 'both nodes hear again once Redis answers');
+      assert.deepEqual(await subscriberIds(redis.port), subscribers, 'a late answer is waited for, not taken for a dead connection');
+      // Counted together again: node A's count includes the request made on B in between.
+      const remaining = async (server: TestServer) => Number((await server.api.get('/api/v1/auth/me', admin)).headers.get('ratelimit-remaining'));
+      const shared = await eventually(async () => {
+        const before = await remaining(a);
+        await remaining(b.server);
+        return (await remaining(a)) === before - 2;
+      }, 3_000);
+      assert.ok(shared < Infinity, 'both nodes count in Redis again');
     });
 
     it('keeps serving, counting and delivering locally while Redis is down, and shares again once it is back', async () => {
@@ -334,7 +351,6 @@ for (const dialect of dialects()) {
   });
 }
 
-/** A throwaway redis-server without persistence on a free loopback port (or the given one). */
 describe('Redis outages in the log', { skip: REDIS_URL === undefined && 'TEST_REDIS_URL is not set' }, () => {
   it('logs each outage once and its end, whichever connection noticed it', async () => {
     let redis = await startRedis();
@@ -367,6 +383,19 @@ describe('Redis outages in the log', { skip: REDIS_URL === undefined && 'TEST_RE
   });
 });
 
+/** The ids of Sentinel's subscriber connections on the Redis at `port`. */
+async function subscriberIds(port: number): Promise<string[]> {
+  const { Redis } = await import('ioredis');
+  const client = new Redis(port, '127.0.0.1');
+  try {
+    const clients = (await client.call('CLIENT', 'LIST', 'TYPE', 'pubsub') as string).split('\n');
+    return clients.filter((line) => / name=sentinel-sub-/.test(line)).map((line) => /^id=(\d+)/.exec(line)![1]!).sort();
+  } finally {
+    client.disconnect();
+  }
+}
+
+/** A throwaway redis-server without persistence on a free loopback port (or the given one). */
 async function startRedis(port?: number): Promise<{ port: number; child: ChildProcess }> {
   if (port === undefined) {
     const probe = createServer().listen(0, '127.0.0.1');

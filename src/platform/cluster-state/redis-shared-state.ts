@@ -11,11 +11,19 @@ const MAX_RECONNECT_DELAY_MS = 5_000;
 /**
  * How often a subscriber that hears proves its connection alive, and how long its PING may take: a
  * connection that died without a reset (a host crash, a dropped flow) would otherwise look alive
- * until TCP keepalive gave up, hours later. The timeout leaves room for a busy event loop: a false
- * alarm costs a reconnect, in which other nodes' live events are lost.
+ * until TCP keepalive gave up, hours later. A late answer makes the node stop hearing (its caches
+ * fall back to their short TTL) but keeps the connection, whose messages still arrive in order once
+ * Redis or this node's event loop catches up; only a PING unanswered for SUBSCRIBER_DEAD_MS
+ * reconnects, losing what was sent meanwhile.
  */
 const SUBSCRIBER_PING_MS = 1_000;
 const SUBSCRIBER_PING_TIMEOUT_MS = 2_000;
+const SUBSCRIBER_DEAD_MS = 10_000;
+/**
+ * After a counter command failed, this node counts on its own until Redis answers a PING (tried this
+ * often): a frozen or overloaded Redis would otherwise make every request wait out the command timeout.
+ */
+const COMMANDS_PROBE_MS = 500;
 
 /**
  * Fixed window: the first hit starts it (with its expiry); the answer is the count and the time
@@ -79,7 +87,8 @@ export function createRedisSharedState(url: string, log: SharedStateLog) {
   const subscriber = new Redis(url, { retryStrategy, connectionName: `sentinel-sub-${nodeId}` });
   commands.defineCommand('sentinelHit', { numberOfKeys: 1, lua: HIT_SCRIPT });
   commands.defineCommand('sentinelReserve', { lua: RESERVE_SCRIPT });
-  const available = () => commands.status === 'ready';
+  const connected = () => commands.status === 'ready';
+  let countersSuspended = false;
 
   /** Logged once until Redis answers again: an outage is one line, not one per request. */
   const onTrouble = (error: Error) => {
@@ -92,43 +101,76 @@ export function createRedisSharedState(url: string, log: SharedStateLog) {
     if (troubleLogged) log.info({}, 'Redis is reachable again: shared state resumed');
     troubleLogged = false;
   };
-  commands.on('ready', onReachable);
+  commands.on('ready', () => {
+    countersSuspended = false;
+    onReachable();
+  });
   subscriber.on('ready', onReachable);
   commands.on('error', onTrouble);
   subscriber.on('error', onTrouble);
 
   const listeners = new Map<string, Set<(message: string) => void>>();
-  // Messages are heard from the moment every channel's SUBSCRIBE is confirmed until the
-  // subscriber's connection closes; each close starts a new epoch (what was sent meanwhile is lost).
+  // Messages are heard while every channel's SUBSCRIBE is confirmed on the subscriber's current
+  // connection and its last PING was answered in time. Each time hearing stops, a new epoch begins.
   let epoch = 0;
   let hearing = false;
+  let connection = 0;
   let subscribeRequests = 0;
-  const stopHearing = () => {
-    epoch += 1;
-    hearing = false;
+  let confirmedRequest = 0;
+  /** The PING in flight on the subscriber's connection, if any, with its two deadlines. */
+  let pendingPing: { late: NodeJS.Timeout; dead: NodeJS.Timeout } | undefined;
+  let pingLate = false;
+  const updateHearing = () => {
+    const hears = subscribeRequests > 0 && confirmedRequest === subscribeRequests && !pingLate && subscriber.status === 'ready';
+    if (hearing && !hears) epoch += 1;
+    hearing = hears;
   };
-  subscriber.on('close', stopHearing);
-  /** (Re)subscribes to every channel and, once Redis has confirmed it in this epoch, hears again. */
+  const endPing = () => {
+    if (pendingPing !== undefined) {
+      clearTimeout(pendingPing.late);
+      clearTimeout(pendingPing.dead);
+    }
+    pendingPing = undefined;
+    pingLate = false;
+  };
+  subscriber.on('close', () => {
+    // Whatever was sent after the closed connection's last message is lost.
+    connection += 1;
+    confirmedRequest = 0;
+    endPing();
+    updateHearing();
+  });
+  /** (Re)subscribes to every channel; only the latest request names every channel registered so far. */
   const confirmSubscriptions = () => {
-    const subscribedIn = epoch;
-    // Only the latest request names every channel registered so far.
+    const subscribedOn = connection;
     const request = ++subscribeRequests;
+    updateHearing();
     subscriber.subscribe(...listeners.keys()).then(() => {
-      if (epoch === subscribedIn && request === subscribeRequests && subscriber.status === 'ready') hearing = true;
+      if (connection !== subscribedOn) return;
+      confirmedRequest = Math.max(confirmedRequest, request);
+      updateHearing();
     }, onTrouble);
   };
   const liveness = setInterval(() => {
-    if (!hearing) return;
-    const pingedIn = epoch;
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => reject(new Error('the Redis subscriber did not answer a PING in time')), SUBSCRIBER_PING_TIMEOUT_MS);
-    });
-    Promise.race([subscriber.ping(), late]).then(() => clearTimeout(timer), (error: unknown) => {
-      clearTimeout(timer);
-      if (epoch !== pingedIn) return;
-      // Whatever was sent meanwhile may be lost: stop hearing now, and connect again.
-      stopHearing();
+    if (!hearing || pendingPing !== undefined) return;
+    const ping = {
+      late: setTimeout(() => {
+        pingLate = true;
+        updateHearing();
+        onTrouble(new Error('the Redis subscriber did not answer a PING in time'));
+      }, SUBSCRIBER_PING_TIMEOUT_MS),
+      // A connection this silent is gone (a dropped flow, a crashed host): connect again.
+      dead: setTimeout(() => subscriber.disconnect(true), SUBSCRIBER_DEAD_MS),
+    };
+    pendingPing = ping;
+    subscriber.ping().then(() => {
+      if (pendingPing !== ping) return;
+      // Everything sent before the answer has arrived: hearing resumes on the same connection.
+      if (pingLate) onReachable();
+      endPing();
+      updateHearing();
+    }, (error: unknown) => {
+      if (pendingPing !== ping) return;
       onTrouble(error instanceof Error ? error : new Error(String(error)));
       subscriber.disconnect(true);
     });
@@ -154,14 +196,28 @@ export function createRedisSharedState(url: string, log: SharedStateLog) {
     }
   });
 
+  /** Counts on this node until a PING on the command connection is answered (or it reconnects). */
+  const suspendCounters = () => {
+    if (countersSuspended) return;
+    countersSuspended = true;
+    const probe = () => {
+      if (!countersSuspended || closing) return;
+      commands.ping().then(() => {
+        countersSuspended = false;
+      }, () => setTimeout(probe, COMMANDS_PROBE_MS).unref());
+    };
+    setTimeout(probe, COMMANDS_PROBE_MS).unref();
+  };
+
   /** Runs `shared` against Redis, or `local` when Redis is not there (or fails on the way). */
   async function withFallback<T>(shared: () => Promise<T>, local: () => Promise<T>): Promise<T> {
-    if (!available()) return local();
+    if (!connected() || countersSuspended) return local();
     try {
       return await shared();
     } catch (error) {
-      // A slow or failing command: this one counts here; the next tries Redis again.
+      // A slow or failing command: this one and those after it count here until Redis answers again.
       onTrouble(error instanceof Error ? error : new Error(String(error)));
+      suspendCounters();
       return local();
     }
   }
@@ -192,7 +248,7 @@ export function createRedisSharedState(url: string, log: SharedStateLog) {
       const channel = `${PREFIX}${name}`;
       return {
         send(message) {
-          if (!available()) return;
+          if (!connected()) return;
           // Lost while Redis is away: the other nodes' fallbacks bound what that costs (documented).
           commands.publish(channel, JSON.stringify({ from: nodeId, message })).catch(onTrouble);
         },
@@ -201,7 +257,6 @@ export function createRedisSharedState(url: string, log: SharedStateLog) {
           if (set === undefined) {
             set = new Set();
             listeners.set(channel, set);
-            hearing = false;
             confirmSubscriptions();
           }
           set.add(listener);
@@ -214,8 +269,9 @@ export function createRedisSharedState(url: string, log: SharedStateLog) {
     async close(): Promise<void> {
       closing = true;
       clearInterval(liveness);
+      endPing();
       subscriber.disconnect();
-      if (available()) await commands.quit().catch(() => undefined);
+      if (connected()) await commands.quit().catch(() => undefined);
       commands.disconnect();
     },
   };
