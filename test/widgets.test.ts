@@ -309,13 +309,13 @@ forEachDialect('widgets and dashboards', { tenants: 'Widgets' }, (ctx) => {
     const badType = await api().post(D, { role: 'VIEWER', name: 'Bad', layout: [{ widget_id: 'oee_gauge', x: 0, y: 0, w: 3, h: 3, params: { line_id: 'one' } }] }, ctx.a.admin.token);
     assert.equal(badType.status, 400);
     assert.match(badType.body.detail, /oee_gauge/);
-    assert.equal(badType.body.errors[0].field, 'layout[0].params.line_id');
+    assert.equal(badType.body.errors[0].field, 'layout.0.params.line_id');
     const badParam = await api().post(D, { role: 'VIEWER', name: 'Bad', layout: [{ widget_id: 'alerts_by_severity', x: 0, y: 0, w: 4, h: 4, params: { hours: 24, line_id: 1 } }] }, ctx.a.admin.token);
     assert.equal(badParam.status, 400);
-    assert.equal(badParam.body.errors[0].field, 'layout[0].params.line_id');
+    assert.equal(badParam.body.errors[0].field, 'layout.0.params.line_id');
     const badWidget = await api().post(D, { role: 'VIEWER', name: 'Bad', layout: [{ widget_id: 'nope', x: 0, y: 0, w: 4, h: 4 }] }, ctx.a.admin.token);
     assert.equal(badWidget.status, 400);
-    assert.equal(badWidget.body.errors[0].field, 'layout[0].widget_id');
+    assert.equal(badWidget.body.errors[0].field, 'layout.0.widget_id');
     const offGrid = await api().post(D, { role: 'VIEWER', name: 'Bad', layout: [{ widget_id: 'oee_gauge', x: 10, y: 0, w: 3, h: 3 }] }, ctx.a.admin.token);
     assert.equal(offGrid.status, 400);
     assert.equal((await api().get(D, ctx.a.admin.token)).body.items.filter((template: { role: string; tenant_id: string | null }) => template.role === 'VIEWER' && template.tenant_id !== null).length, 0, 'nothing was saved');

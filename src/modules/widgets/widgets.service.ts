@@ -202,7 +202,7 @@ export function createWidgetsService(deps: WidgetsDeps) {
     const catalog = new Map((await repo.catalog()).map((row) => [row.widget_id, row]));
     let firstWidget: string | undefined;
     layout.forEach((item, index) => {
-      const at = `layout[${index}]`;
+      const at = `layout.${index}`;
       const row = catalog.get(item.widget_id);
       const source = row === undefined ? undefined : DATA_SOURCES.get(row.data_source);
       const before = errors.length;

@@ -237,10 +237,10 @@ export function dashboardEditor(view: ViewContext, template: TemplateEntry, cata
   const own = template.tenant_id !== null;
   const names = new Map(catalog.map((widget) => [widget.widget_id, widget.widget_name]));
   const problem = options.problem;
-  // The request schema names an item's fields `layout.0.w`, the widgets service `layout[0].w`.
+  // An item's fields are named `layout.0.w`, by the request schema and the widgets service alike.
   const itemProblem = (index: number) => Object.entries(problem?.fields ?? {}).flatMap(([field, message]) => {
-    const item = [`layout.${index}`, `layout[${index}]`].find((prefix) => field === prefix || field.startsWith(`${prefix}.`));
-    return item === undefined ? [] : [`${field.slice(item.length + 1) || field}: ${message}`];
+    const item = `layout.${index}`;
+    return field === item || field.startsWith(`${item}.`) ? [`${field.slice(item.length + 1) || field}: ${message}`] : [];
   });
   const number = (index: number, key: 'x' | 'y' | 'w' | 'h', value: number, max: number, min: number) => h`<label class="text-xs">${key}<input name="layout.${index}.${key}" type="number" min="${min}" max="${max}" value="${value}" aria-label="${t(`admin.dash.${key}`)}" class="${NUMBER}"></label>`;
   const rows = layout.map((item, index) => {
