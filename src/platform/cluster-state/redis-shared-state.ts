@@ -151,16 +151,17 @@ export function createRedisSharedState(url: string, log: SharedStateLog) {
       updateHearing();
     }, onTrouble);
   };
+  // Also while a SUBSCRIBE is unconfirmed: on a connection that died silently it would never be.
   const liveness = setInterval(() => {
-    if (!hearing || pendingPing !== undefined) return;
+    if (subscribeRequests === 0 || subscriber.status !== 'ready' || pendingPing !== undefined) return;
     const ping = {
       late: setTimeout(() => {
         pingLate = true;
         updateHearing();
         onTrouble(new Error('the Redis subscriber did not answer a PING in time'));
-      }, SUBSCRIBER_PING_TIMEOUT_MS),
+      }, SUBSCRIBER_PING_TIMEOUT_MS).unref(),
       // A connection this silent is gone (a dropped flow, a crashed host): connect again.
-      dead: setTimeout(() => subscriber.disconnect(true), SUBSCRIBER_DEAD_MS),
+      dead: setTimeout(() => subscriber.disconnect(true), SUBSCRIBER_DEAD_MS).unref(),
     };
     pendingPing = ping;
     subscriber.ping().then(() => {
@@ -197,13 +198,18 @@ export function createRedisSharedState(url: string, log: SharedStateLog) {
   });
 
   /** Counts on this node until a PING on the command connection is answered (or it reconnects). */
+  let suspensions = 0;
   const suspendCounters = () => {
     if (countersSuspended) return;
     countersSuspended = true;
+    // A probe of an earlier suspension must not end this one.
+    const suspension = ++suspensions;
     const probe = () => {
-      if (!countersSuspended || closing) return;
+      if (!countersSuspended || suspension !== suspensions || closing) return;
       commands.ping().then(() => {
+        if (suspension !== suspensions) return;
         countersSuspended = false;
+        onReachable();
       }, () => setTimeout(probe, COMMANDS_PROBE_MS).unref());
     };
     setTimeout(probe, COMMANDS_PROBE_MS).unref();
