@@ -42,6 +42,7 @@ const WARMUP_S = 5;
 const STEP_S = envInt('BENCH_STEP_DURATION', 10, 1, 600);
 /** Steps of that search (a bisection between nothing and the closed loop's rate). */
 const SEARCH_STEPS = 5;
+const SETTLE_MS = 5_000;
 const ALERTS_PER_TENANT = 100;
 const OPEN_PER_TENANT = 10;
 const DETECTIONS_PER_PLANT = 5_000;
@@ -288,16 +289,23 @@ interface Search {
 
 /**
  * The highest offered rate (open loop) carried within the target: a bisection between 0 and the
- * closed loop's rate, SEARCH_STEPS steps of STEP_S seconds.
+ * closed loop's rate, SEARCH_STEPS steps of STEP_S seconds (a failed step is tried twice).
  */
 async function highestRateWithinTarget(label: string, ceiling: number, step: (rate: number) => Promise<LoadResult>): Promise<Search> {
   let carried = 0;
   let failed = ceiling;
   const search: Search = { best: undefined, steps: [] };
+  // What the closed loop left behind (autovacuum after its inserts, queues draining) settles first.
+  await sleep(SETTLE_MS);
   for (let i = 0; i < SEARCH_STEPS; i++) {
     const offered = Math.max(1, Math.round((carried + failed) / 2));
-    const result = await step(offered);
+    let result = await step(offered);
     search.steps.push({ offered, result });
+    // A failed step is tried once more: one noisy step would otherwise halve the answer.
+    if (!withinTarget(result, offered)) {
+      result = await step(offered);
+      search.steps.push({ offered, result });
+    }
     if (withinTarget(result, offered)) {
       carried = offered;
       search.best = { ...result, name: `${label}, ${offered.toLocaleString('en-US')} req/s offered (the highest carried with p95 < ${TARGET.p95Ms} ms)` };
@@ -377,7 +385,7 @@ async function scaleOut(): Promise<{ lines: string[]; failed: boolean }> {
     const carried = (search: Search) => (search.best === undefined ? 'none of the rates tried' : `${search.best.rps.toLocaleString('en-US')} req/s (p95 ${search.best.p95} ms)`);
     const met = (threeClosed.rps >= TARGET.rps && threeClosed.p95 < TARGET.p95Ms) || (threeOpen.best?.rps ?? 0) >= TARGET.rps;
     const lines = [
-      `${TENANTS.toLocaleString('en-US')} tenants (each: one OPERATOR signed in, one system, ${ALERTS_PER_TENANT} alerts of which ${OPEN_PER_TENANT} open), seeded in ${seedSeconds} s. ${CONNECTIONS} connections, ${DURATION_S} s per scenario after a ${WARMUP_S} s warm-up; closed loop (each connection sends its next request on the answer: the most the nodes serve) or open loop (a rate offered on a fixed schedule, latency counted from each request's scheduled time; the highest rate carried with p95 < ${TARGET.p95Ms} ms found in ${SEARCH_STEPS} steps of ${STEP_S} s); 80 % reads (\`GET /api/v1/alerts/active?limit=50\` 40 %, \`/systems/status\` 20 %, \`/alerts?limit=20\` 20 %), 20 % writes (\`POST /api/v1/tickets\`), every request as a random tenant's user.`,
+      `${TENANTS.toLocaleString('en-US')} tenants (each: one OPERATOR signed in, one system, ${ALERTS_PER_TENANT} alerts of which ${OPEN_PER_TENANT} open), seeded in ${seedSeconds} s. ${CONNECTIONS} connections, ${DURATION_S} s per scenario after a ${WARMUP_S} s warm-up; closed loop (each connection sends its next request on the answer: the most the nodes serve) or open loop (a rate offered on a fixed schedule, latency counted from each request's scheduled time; the highest rate carried with p95 < ${TARGET.p95Ms} ms found in ${SEARCH_STEPS} steps of ${STEP_S} s, a failed step tried twice); 80 % reads (\`GET /api/v1/alerts/active?limit=50\` 40 %, \`/systems/status\` 20 %, \`/alerts?limit=20\` 20 %), 20 % writes (\`POST /api/v1/tickets\`), every request as a random tenant's user.`,
       '',
       '| scenario | req/s | p50 ms | p95 ms | p99 ms | requests | non-2xx | errors | nodes CPU | nodes waiting for a CPU | PostgreSQL CPU | load generator CPU | machine CPU | nodes + PostgreSQL CPU ms per request |',
       '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
