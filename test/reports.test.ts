@@ -161,6 +161,9 @@ forEachDialect('daily reports', { tenants: 'Reports', env: { SENTINEL_SMTP_URL: 
     assert.equal((await api.request('PUT', '/api/v1/reports/settings', { token: ctx.b.admin.token, body: { enabled: false } })).status, 200);
     const mailsBefore = sink.messages().length;
 
+    // The 15th was over long before tenant A was created (today): nothing to report, whatever the hour.
+    assert.equal(await ctx.server.services.reports.runSchedule(at('2026-01-16T06:00:00Z')), 0);
+    await ctx.server.db.kysely.updateTable('tenants').set({ created_at: at('2026-01-01T00:00:00Z') }).where('id', '=', ctx.a.id).execute();
     // 06:30 in Madrid on the 16th: not yet.
     assert.equal(await ctx.server.services.reports.runSchedule(at('2026-01-16T05:30:00Z')), 0);
     // 07:00 in Madrid: the 15th's report, once, however often the schedule runs.

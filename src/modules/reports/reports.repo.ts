@@ -39,7 +39,7 @@ export function createReportsRepo(db: Kysely<PlatformDatabase>) {
     /** Active tenants with their settings (null: the defaults), for the schedule. */
     tenantsWithSettings: () =>
       db.selectFrom('tenants').leftJoin('report_settings', 'report_settings.tenant_id', 'tenants.id')
-        .select(['tenants.id', 'tenants.name', 'tenants.config', 'report_settings.send_at', 'report_settings.enabled'])
+        .select(['tenants.id', 'tenants.name', 'tenants.config', 'tenants.created_at', 'report_settings.send_at', 'report_settings.enabled'])
         .where('tenants.is_active', '=', 1).orderBy('tenants.id').execute(),
 
     tenant: (tenantId: string) => db.selectFrom('tenants').select(['id', 'name', 'config']).where('id', '=', tenantId).executeTakeFirstOrThrow(),

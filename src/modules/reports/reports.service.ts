@@ -199,6 +199,9 @@ export function createReportsService(deps: { repo: ReportsRepo; production: Prod
         const timeZone = (JSON.parse(tenant.config) as { timezone?: string }).timezone ?? 'UTC';
         if (wallTime(toWall(now, timeZone)) < (tenant.send_at ?? DEFAULT_SEND_AT)) continue;
         const day = previousLocalDay(now, timeZone);
+        // A day that was over before the tenant existed has nothing to report (a new tenant would
+        // otherwise get an empty report at once; a thousand new tenants, a thousand PDFs).
+        if (localDay(day, timeZone).to <= Number(tenant.created_at)) continue;
         try {
           if ((await repo.findDay(tenant.id, day)) !== undefined) continue;
           const built = await build(tenant.id, day, now);
