@@ -289,7 +289,7 @@ interface Search {
 
 /**
  * The highest offered rate (open loop) carried within the target: a bisection between 0 and the
- * closed loop's rate, SEARCH_STEPS steps of STEP_S seconds (a failed step is tried twice).
+ * closed loop's rate, SEARCH_STEPS steps of STEP_S seconds (a failed step is run at most twice).
  */
 async function highestRateWithinTarget(label: string, ceiling: number, step: (rate: number) => Promise<LoadResult>): Promise<Search> {
   let carried = 0;
@@ -385,7 +385,7 @@ async function scaleOut(): Promise<{ lines: string[]; failed: boolean }> {
     const carried = (search: Search) => (search.best === undefined ? 'none of the rates tried' : `${search.best.rps.toLocaleString('en-US')} req/s (p95 ${search.best.p95} ms)`);
     const met = (threeClosed.rps >= TARGET.rps && threeClosed.p95 < TARGET.p95Ms) || (threeOpen.best?.rps ?? 0) >= TARGET.rps;
     const lines = [
-      `${TENANTS.toLocaleString('en-US')} tenants (each: one OPERATOR signed in, one system, ${ALERTS_PER_TENANT} alerts of which ${OPEN_PER_TENANT} open), seeded in ${seedSeconds} s. ${CONNECTIONS} connections, ${DURATION_S} s per scenario after a ${WARMUP_S} s warm-up; closed loop (each connection sends its next request on the answer: the most the nodes serve) or open loop (a rate offered on a fixed schedule, latency counted from each request's scheduled time; the highest rate carried with p95 < ${TARGET.p95Ms} ms found in ${SEARCH_STEPS} steps of ${STEP_S} s, a failed step tried twice); 80 % reads (\`GET /api/v1/alerts/active?limit=50\` 40 %, \`/systems/status\` 20 %, \`/alerts?limit=20\` 20 %), 20 % writes (\`POST /api/v1/tickets\`), every request as a random tenant's user.`,
+      `${TENANTS.toLocaleString('en-US')} tenants (each: one OPERATOR signed in, one system, ${ALERTS_PER_TENANT} alerts of which ${OPEN_PER_TENANT} open), seeded in ${seedSeconds} s. ${CONNECTIONS} connections, ${DURATION_S} s per scenario after a ${WARMUP_S} s warm-up; closed loop (each connection sends its next request on the answer: the most the nodes serve) or open loop (a rate offered on a fixed schedule, latency counted from each request's scheduled time; the highest rate carried with p95 < ${TARGET.p95Ms} ms found in ${SEARCH_STEPS} steps of ${STEP_S} s, a failed step run at most twice); 80 % reads (\`GET /api/v1/alerts/active?limit=50\` 40 %, \`/systems/status\` 20 %, \`/alerts?limit=20\` 20 %), 20 % writes (\`POST /api/v1/tickets\`), every request as a random tenant's user.`,
       '',
       '| scenario | req/s | p50 ms | p95 ms | p99 ms | requests | non-2xx | errors | nodes CPU | nodes waiting for a CPU | PostgreSQL CPU | load generator CPU | machine CPU | nodes + PostgreSQL CPU ms per request |',
       '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',

@@ -302,7 +302,8 @@ export async function pacedLoad(origin: string, load: { clients: number; rate: n
       if (wait > 0) await sleep(wait);
       const { path: route, ...options } = next(sent++);
       try {
-        const response = await request(origin + route, options);
+        // As autocannon's timeout here: a request unanswered for 10 s fails the run.
+        const response = await request(origin + route, { ...options, headersTimeout: 10_000, bodyTimeout: 10_000 });
         await response.body.dump();
         if (response.statusCode < 200 || response.statusCode > 299) errors++;
       } catch {

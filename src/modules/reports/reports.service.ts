@@ -194,7 +194,11 @@ export function createReportsService(deps: { repo: ReportsRepo; production: Prod
     async runSchedule(now = Date.now()): Promise<number> {
       let made = 0;
       const failures: unknown[] = [];
-      for (const tenant of await repo.tenantsWithSettings()) {
+      const tenants = await repo.tenantsWithSettings();
+      // From a random tenant on: a run that outlives its minute overlaps the next one (on another
+      // node), and two runs in the same order would render the same reports side by side.
+      const start = Math.floor(Math.random() * tenants.length);
+      for (const tenant of [...tenants.slice(start), ...tenants.slice(0, start)]) {
         if (tenant.enabled === 0) continue;
         const timeZone = (JSON.parse(tenant.config) as { timezone?: string }).timezone ?? 'UTC';
         if (wallTime(toWall(now, timeZone)) < (tenant.send_at ?? DEFAULT_SEND_AT)) continue;

@@ -54,7 +54,7 @@ function openPostgres(url: string, statementCache: number, log: DbLog): Db {
       return pg.types.getTypeParser(oid, format);
     },
   };
-  const pool = new pg.Pool({ connectionString: url, max: Number(process.env.EXPERIMENT_POOL ?? 10), types, connectionTimeoutMillis: 3000, idleTimeoutMillis: 30_000 });
+  const pool = new pg.Pool({ connectionString: url, max: 10, types, connectionTimeoutMillis: 3000, idleTimeoutMillis: 30_000 });
   /*
    * A connection can die at any moment (PostgreSQL restarting or stopped, a network cut). pg emits
    * 'error' on the client when no query is running to receive it, which crashes the process unless
