@@ -1,5 +1,4 @@
 import type { Kysely } from 'kysely';
-import { isUniqueViolation } from '../../platform/db/errors.ts';
 import type { PlatformDatabase } from '../../platform/db/schema.ts';
 import { newId } from '../../platform/ids.ts';
 import { nextSlot, type JobLedger } from '../../platform/jobs/scheduled.ts';
@@ -34,14 +33,13 @@ export function createJobsRepo(db: Kysely<PlatformDatabase>) {
     },
 
     async claimSlot(job, slot, owner) {
-      try {
-        await db.insertInto('job_slots').values({ job, slot, owner, claimed_at: Date.now() }).execute();
-        return true;
-      } catch (error) {
-        if (!isUniqueViolation(error)) throw error;
-        const held = await db.selectFrom('job_slots').select('owner').where('job', '=', job).where('slot', '=', slot).executeTakeFirst();
-        return held?.owner === owner;
-      }
+      // Losing the race is the usual case for all nodes but one (every minute for daily-reports): no
+      // unique violation, which PostgreSQL would write to its log each time.
+      const inserted = await db.insertInto('job_slots').values({ job, slot, owner, claimed_at: Date.now() })
+        .onConflict((oc) => oc.columns(['job', 'slot']).doNothing()).executeTakeFirst();
+      if (Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0) return true;
+      const held = await db.selectFrom('job_slots').select('owner').where('job', '=', job).where('slot', '=', slot).executeTakeFirst();
+      return held?.owner === owner;
     },
 
     async started(run) {
