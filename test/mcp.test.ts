@@ -35,9 +35,9 @@ function withoutVolatile(tool: string, body: any) {
 forEachDialect('MCP server', { tenants: 'Mcp' }, (s) => {
   const clients: Client[] = [];
   /** An SDK client connected to /mcp with this bearer token (an access token or an API key). */
-  async function connect(token: string): Promise<Client> {
+  async function connect(token: string, headers: Record<string, string> = {}): Promise<Client> {
     const client = new Client({ name: 'test-assistant', version: '1.0.0' });
-    await client.connect(new StreamableHTTPClientTransport(new URL(`${s.server.url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
+    await client.connect(new StreamableHTTPClientTransport(new URL(`${s.server.url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${token}`, ...headers } } }));
     clients.push(client);
     return client;
   }
@@ -201,6 +201,11 @@ forEachDialect('MCP server', { tenants: 'Mcp' }, (s) => {
     assert.deepEqual(bad.data.errors.map((e: { field: string; code: string }) => `${e.field}:${e.code}`).sort(), ['colour:unknown_field', 'limit:type'], 'the codes of the REST API\'s field errors');
     const notUuid = await call(client, 'acknowledge_alert', { id: 'nope' });
     assert.equal(notUuid.data.status, 400);
+    // A refusal speaks the language the HTTP request asks for, as the REST API's problems do.
+    const spanish = await connect(s.a.operator.token, { 'accept-language': 'es' });
+    assert.equal((await call(spanish, 'list_active_alerts', { colour: 'red' })).data.detail, 'Los argumentos de la herramienta no son válidos');
+    assert.equal((await call(spanish, 'get_alert', { id: alertB })).data.detail, 'No se ha encontrado la alerta');
+    assert.equal((await call(client, 'get_alert', { id: alertB })).data.detail, 'Alert not found');
     await assert.rejects(client.callTool({ name: 'drop_tables', arguments: {} }), /Unknown tool/);
   });
 

@@ -3,6 +3,7 @@
  * and the one 400 that rejects a whole batch naming its bad rows.
  */
 import { badRequest, type FieldError, type HttpError } from './http/errors.ts';
+import { say } from './languages.ts';
 
 /** Field errors listed in one 400: enough to fix a batch, not a second copy of it. */
 const MAX_REPORTED_ERRORS = 50;
@@ -17,5 +18,9 @@ export function parseInstant(value: unknown): number | undefined {
 
 /** The answer to a batch with bad rows: nothing of it is stored, and the first problems are named. */
 export function batchRejected(errors: FieldError[]): HttpError {
-  return badRequest(`The batch was not stored: ${errors.length} problem(s), the first in ${errors[0]!.field}`, errors.slice(0, MAX_REPORTED_ERRORS));
+  const first = errors[0]!.field;
+  return badRequest(
+    say(`The batch was not stored: ${errors.length} problem(s), the first in ${first}`, `El lote no se guardó: ${errors.length} problema(s), el primero en ${first}`),
+    errors.slice(0, MAX_REPORTED_ERRORS),
+  );
 }

@@ -6,6 +6,7 @@
  */
 import type { Principal } from '../../platform/auth/principal.ts';
 import { HttpError, badRequest, notFound, type FieldError } from '../../platform/http/errors.ts';
+import { say } from '../../platform/languages.ts';
 import { decodeCursor, toPage } from '../../platform/http/pagination.ts';
 import { newId, toIso, toIsoOrNull } from '../../platform/ids.ts';
 import type { ProductionService } from '../production/production.service.ts';
@@ -47,7 +48,7 @@ function definitionOf(kind: RuleKind, input: RuleInput): RuleDefinition {
   const { required, optional } = KIND_FIELDS[kind];
   for (const field of required) if (input[field] === undefined) errors.push({ field, message: `is required for ${kind} rules`, code: 'required' });
   for (const field of ALL_KIND_FIELDS) if (input[field] !== undefined && !required.includes(field) && !optional.includes(field)) errors.push({ field, message: `is not a field of ${kind} rules`, code: 'unknown_field' });
-  if (errors.length > 0) throw badRequest(`The ${kind} rule is not complete`, errors);
+  if (errors.length > 0) throw badRequest(say(`The ${kind} rule is not complete`, `La regla de tipo ${kind} no está completa`), errors);
   return {
     kind,
     metric: input.metric ?? null,
@@ -82,7 +83,7 @@ export function createAlertRulesService(deps: AlertRulesDeps) {
 
   async function get(tenantId: string, id: string): Promise<AlertRuleRow> {
     const row = await repo.find(tenantId, id);
-    if (row === undefined) throw notFound('Alert rule');
+    if (row === undefined) throw notFound(say('Alert rule not found', 'No se ha encontrado la regla de alerta'));
     return row;
   }
 
@@ -92,7 +93,7 @@ export function createAlertRulesService(deps: AlertRulesDeps) {
     try {
       await deps.production.lineStatus(tenantId, definition.line_id);
     } catch (error) {
-      if (error instanceof HttpError && error.status === 404) throw badRequest('The line does not exist', [{ field: 'line_id', message: 'is not a line of this tenant', code: 'unknown_reference', params: { value: String(definition.line_id) } }]);
+      if (error instanceof HttpError && error.status === 404) throw badRequest(say('The line does not exist', 'La línea no existe'), [{ field: 'line_id', message: 'is not a line of this tenant', code: 'unknown_reference', params: { value: String(definition.line_id) } }]);
       throw error;
     }
   }
@@ -200,7 +201,7 @@ export function createAlertRulesService(deps: AlertRulesDeps) {
 
     /** The rule goes; its open alert is resolved by the next evaluation of the tenant. */
     async delete(tenantId: string, id: string) {
-      if (!(await repo.delete(tenantId, id))) throw notFound('Alert rule');
+      if (!(await repo.delete(tenantId, id))) throw notFound(say('Alert rule not found', 'No se ha encontrado la regla de alerta'));
       await repo.schedule(tenantId, clock());
     },
 

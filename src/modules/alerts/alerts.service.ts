@@ -1,6 +1,7 @@
 import type { Principal } from '../../platform/auth/principal.ts';
 import type { RequestAuditEntry } from '../../platform/audit-sink.ts';
 import { badRequest, conflict, notFound } from '../../platform/http/errors.ts';
+import { say } from '../../platform/languages.ts';
 import { decodeTimeCursor, timeCursorOf, toPage } from '../../platform/http/pagination.ts';
 import { toIso, toIsoOrNull } from '../../platform/ids.ts';
 import type { TicketsService } from '../tickets/tickets.service.ts';
@@ -52,7 +53,7 @@ type Filterable = Pick<ListAlertsInput, 'severity' | 'source' | 'system_id' | 'q
 function filterOf(input: Filterable, statuses: readonly string[] | undefined): AlertFilter {
   const fromMs = input.from === undefined ? undefined : Date.parse(input.from);
   const toMs = input.to === undefined ? undefined : Date.parse(input.to);
-  if (fromMs !== undefined && toMs !== undefined && fromMs > toMs) throw badRequest('from must not be after to', [{ field: 'from', message: 'is after to', code: 'not_after', params: { other: 'to' } }]);
+  if (fromMs !== undefined && toMs !== undefined && fromMs > toMs) throw badRequest(say('from must not be after to', 'from no debe ser posterior a to'), [{ field: 'from', message: 'is after to', code: 'not_after', params: { other: 'to' } }]);
   return {
     ...(statuses !== undefined ? { statuses } : {}),
     ...(input.severity !== undefined ? { severities: input.severity } : {}),
@@ -68,7 +69,7 @@ function filterOf(input: Filterable, statuses: readonly string[] | undefined): A
 /** The resolution note, under its name or its deprecated one (not both, unless they agree). */
 function noteOf(body: { resolution_note?: string | undefined; note?: string | undefined }): string | undefined {
   if (body.note !== undefined && body.resolution_note !== undefined && body.note !== body.resolution_note) {
-    throw badRequest('Send the note once, as resolution_note', [{ field: 'note', message: 'is the deprecated name of resolution_note; send only resolution_note', code: 'deprecated', params: { replacement: 'resolution_note' } }]);
+    throw badRequest(say('Send the note once, as resolution_note', 'Envíe la nota una sola vez, como resolution_note'), [{ field: 'note', message: 'is the deprecated name of resolution_note; send only resolution_note', code: 'deprecated', params: { replacement: 'resolution_note' } }]);
   }
   return body.resolution_note ?? body.note;
 }
@@ -92,7 +93,7 @@ const ACTIONS = {
 };
 type Action = keyof typeof ACTIONS;
 
-const skipDetail = (status: string) => `The alert is already ${status}`;
+const skipDetail = (status: string) => say(`The alert is already ${status}`, `La alerta ya está en estado ${status}`);
 
 /** A resolution can change its system's status (open alerts count towards it): the systems module brings it up to date. */
 type RefreshSystemStatus = (tenantId: string, systemIds: string[]) => Promise<void>;
@@ -100,7 +101,7 @@ type RefreshSystemStatus = (tenantId: string, systemIds: string[]) => Promise<vo
 export function createAlertsService(repo: AlertsRepo, tickets: TicketsService, publish: (event: LiveEvent) => void, refreshSystemStatus: RefreshSystemStatus) {
   async function get(tenantId: string, id: string): Promise<AlertDetailRow> {
     const row = await repo.find(tenantId, id);
-    if (row === undefined) throw notFound('Alert');
+    if (row === undefined) throw notFound(say('Alert not found', 'No se ha encontrado la alerta'));
     return row;
   }
 
@@ -132,7 +133,7 @@ export function createAlertsService(repo: AlertsRepo, tickets: TicketsService, p
   async function applyOne(tenantId: string, principal: Principal, action: Action, id: string, note: string | undefined) {
     const { unchanged } = await apply(tenantId, principal, action, [id], note);
     const status = unchanged[0]?.status;
-    if (unchanged.length > 0) throw status === undefined ? notFound('Alert') : conflict(skipDetail(status));
+    if (unchanged.length > 0) throw status === undefined ? notFound(say('Alert not found', 'No se ha encontrado la alerta')) : conflict(skipDetail(status));
     return alertView(await get(tenantId, id));
   }
 
@@ -154,7 +155,7 @@ export function createAlertsService(repo: AlertsRepo, tickets: TicketsService, p
      */
     async bulk(tenantId: string, principal: Principal, input: BulkInput, audit: (entries: RequestAuditEntry[]) => Promise<void>): Promise<BulkResultView> {
       if ((input.ids === undefined) === (input.filter === undefined)) {
-        throw badRequest('Send either ids or filter', [{ field: input.ids === undefined ? 'body' : 'filter', message: 'exactly one of ids and filter is required', code: 'exactly_one', params: { fields: 'ids, filter' } }]);
+        throw badRequest(say('Send either ids or filter', 'Envíe o bien ids o bien filter'), [{ field: input.ids === undefined ? 'body' : 'filter', message: 'exactly one of ids and filter is required', code: 'exactly_one', params: { fields: 'ids, filter' } }]);
       }
       const note = noteOf(input);
       const rule = ACTIONS[input.action];
@@ -175,7 +176,7 @@ export function createAlertsService(repo: AlertsRepo, tickets: TicketsService, p
       await audit(changed.map(({ id }) => ({ action: `alert.${input.action}`, outcome: 'success', tenantId, resourceType: 'alert', resourceId: id, detail })));
       const skipped = unchanged.map(({ id, status }) => status === undefined
         ? { id, reason: 'not_found' as const, detail: 'No such alert in this tenant' }
-        : { id, reason: `already_${status}` as SkipReason, detail: skipDetail(status) });
+        : { id, reason: `already_${status}` as SkipReason, detail: skipDetail(status).en });
       return { action: input.action, changed, skipped, has_more: hasMore };
     },
 
@@ -184,7 +185,7 @@ export function createAlertsService(repo: AlertsRepo, tickets: TicketsService, p
      * it. Requests for the same alert run one after the other, so two never open two tickets.
      */
     async openTicket(tenantId: string, principal: Principal, id: string, input: AlertTicketInput) {
-      if (!(await repo.lock(tenantId, id))) throw notFound('Alert');
+      if (!(await repo.lock(tenantId, id))) throw notFound(say('Alert not found', 'No se ha encontrado la alerta'));
       const existing = await tickets.openTicketOfAlert(tenantId, id);
       if (existing !== undefined) return { ticket: existing, created: false };
       const alert = await get(tenantId, id);

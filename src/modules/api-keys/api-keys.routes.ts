@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { forbidden } from '../../platform/http/errors.ts';
+import { say } from '../../platform/languages.ts';
 import { IdParams, NoContent, problems } from '../../platform/http/schemas.ts';
 import { ApiKey, ApiKeyPage, ApiKeyQuery, CreateApiKeyBody, CreatedApiKey, ListApiKeysQuery } from './api-keys.schemas.ts';
 import type { ApiKeysService } from './api-keys.service.ts';
@@ -29,7 +30,7 @@ export function apiKeysRoutes(service: ApiKeysService): FastifyPluginAsyncTypebo
       config: { access: 'authenticated', apiKeys: 'allowed', tenant: 'required' },
     }, async (request) => {
       const apiKey = request.actor.apiKey;
-      if (apiKey === undefined) throw forbidden('Only an API key has a self view');
+      if (apiKey === undefined) throw forbidden(say('Only an API key has a self view', 'Solo una clave de API puede consultarse a sí misma'));
       return service.get(request.tenantId, apiKey.id);
     });
 

@@ -2,6 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { API_KEY_SCOPES, TENANT_PERMISSIONS, type Permission } from '../../platform/auth/permissions.ts';
 import type { Principal } from '../../platform/auth/principal.ts';
 import { badRequest, notFound } from '../../platform/http/errors.ts';
+import { say } from '../../platform/languages.ts';
 import { decodeCursor, DEFAULT_LIMIT, toPage } from '../../platform/http/pagination.ts';
 import { newId, toIso, toIsoOrNull } from '../../platform/ids.ts';
 import type { ApiKeysRepo } from './api-keys.repo.ts';
@@ -46,10 +47,10 @@ export function apiKeyView(row: ApiKeyRow, now = Date.now()) {
 function checkScopes(creator: Principal, scopes: readonly string[]): Permission[] {
   for (const scope of scopes) {
     if (!(API_KEY_SCOPES as readonly string[]).includes(scope)) {
-      throw badRequest(`${scope} is not an API key scope; allowed: ${API_KEY_SCOPES.join(', ')}`, [{ field: 'scopes', message: `must each be one of ${API_KEY_SCOPES.join(', ')}`, code: 'one_of', params: { allowed: API_KEY_SCOPES.join(', ') } }]);
+      throw badRequest(say(`${scope} is not an API key scope; allowed: ${API_KEY_SCOPES.join(', ')}`, `${scope} no es un ámbito de clave de API; permitidos: ${API_KEY_SCOPES.join(', ')}`), [{ field: 'scopes', message: `must each be one of ${API_KEY_SCOPES.join(', ')}`, code: 'one_of', params: { allowed: API_KEY_SCOPES.join(', ') } }]);
     }
     if (!creator.permissions.has(scope as Permission)) {
-      throw badRequest(`A key cannot hold ${scope}: you do not hold it`, [{ field: 'scopes', message: `${scope} is not a permission of yours`, code: 'not_permitted', params: { value: scope } }]);
+      throw badRequest(say(`A key cannot hold ${scope}: you do not hold it`, `Una clave no puede tener el permiso ${scope}: usted no lo tiene`), [{ field: 'scopes', message: `${scope} is not a permission of yours`, code: 'not_permitted', params: { value: scope } }]);
     }
   }
   return scopes as Permission[];
@@ -95,12 +96,12 @@ export function createApiKeysService(repo: ApiKeysRepo, lines: TenantLines) {
       const scopes = checkScopes(creator, input.scopes);
       const now = Date.now();
       const expiresAt = input.expires_at === undefined ? null : Date.parse(input.expires_at);
-      if (expiresAt !== null && expiresAt <= now) throw badRequest('expires_at must be in the future', [{ field: 'expires_at', message: 'is in the past', code: 'future' }]);
+      if (expiresAt !== null && expiresAt <= now) throw badRequest(say('expires_at must be in the future', 'expires_at debe estar en el futuro'), [{ field: 'expires_at', message: 'is in the past', code: 'future' }]);
       if (input.line_ids !== undefined) {
         // A key limited to a line the tenant does not have would write nowhere, or to whatever line gets that id later.
         const known = new Set(await lines.lineIds(tenantId));
         const unknown = input.line_ids.filter((lineId) => !known.has(lineId));
-        if (unknown.length > 0) throw badRequest(`No such production line: ${unknown.slice(0, 20).join(', ')}`, [{ field: 'line_ids', message: 'must each be a production line of the tenant', code: 'unknown_reference', params: { value: unknown.slice(0, 20).join(', ') } }]);
+        if (unknown.length > 0) throw badRequest(say(`No such production line: ${unknown.slice(0, 20).join(', ')}`, `No existe la línea: ${unknown.slice(0, 20).join(', ')}`), [{ field: 'line_ids', message: 'must each be a production line of the tenant', code: 'unknown_reference', params: { value: unknown.slice(0, 20).join(', ') } }]);
       }
       const id = newId(now);
       const secret = randomBytes(32).toString('base64url');
@@ -124,14 +125,14 @@ export function createApiKeysService(repo: ApiKeysRepo, lines: TenantLines) {
 
     async get(tenantId: string, id: string) {
       const row = await repo.find(tenantId, id);
-      if (row === undefined) throw notFound('API key');
+      if (row === undefined) throw notFound(say('API key not found', 'No se ha encontrado la clave de API'));
       return apiKeyView(row);
     },
 
     /** Revokes a key (kept, with `revoked_at`, for the record); revoking it again changes nothing. */
     async revoke(tenantId: string, id: string) {
       const row = await repo.find(tenantId, id);
-      if (row === undefined) throw notFound('API key');
+      if (row === undefined) throw notFound(say('API key not found', 'No se ha encontrado la clave de API'));
       await repo.revoke(tenantId, id, Date.now());
       cache.delete(id);
       return row;

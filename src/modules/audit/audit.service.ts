@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import { newId, toIso } from '../../platform/ids.ts';
 import type { AuditRow, NewAuditRow } from './audit.tables.ts';
 import { badRequest } from '../../platform/http/errors.ts';
+import { say } from '../../platform/languages.ts';
 import { decodeCursor, toPage } from '../../platform/http/pagination.ts';
 import type { AuditEntry, AuditOutcome, RequestAuditEntry } from '../../platform/audit-sink.ts';
 import { toStorableText } from '../../platform/text.ts';
@@ -105,7 +106,7 @@ export function createAuditService(repo: AuditRepo) {
       await flushReads();
       const fromMs = q.from === undefined ? undefined : Date.parse(q.from);
       const toMs = q.to === undefined ? undefined : Date.parse(q.to);
-      if (fromMs !== undefined && toMs !== undefined && fromMs > toMs) throw badRequest('from must not be after to', [{ field: 'from', message: 'is after to', code: 'not_after', params: { other: 'to' } }]);
+      if (fromMs !== undefined && toMs !== undefined && fromMs > toMs) throw badRequest(say('from must not be after to', 'from no debe ser posterior a to'), [{ field: 'from', message: 'is after to', code: 'not_after', params: { other: 'to' } }]);
       const limit = q.limit ?? 50;
       const filter: AuditFilter = {
         tenantId,

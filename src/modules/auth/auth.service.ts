@@ -1,5 +1,6 @@
 import type { Config } from '../../config.ts';
 import { badRequest, notFound, tooManyRequests, unauthorized, type HttpError } from '../../platform/http/errors.ts';
+import { say, type Localized } from '../../platform/languages.ts';
 import { newId, toIso, toIsoOrNull } from '../../platform/ids.ts';
 import type { SessionRow } from './auth.tables.ts';
 import { burnPasswordCheck, hashPassword, passwordProblems, verifyPassword } from '../../platform/auth/passwords.ts';
@@ -47,15 +48,15 @@ export interface LoginAnswer extends TokenPair {
 }
 
 /** Why a session ended (`user_logins.end_reason`), as a client is told. */
-const END_REASONS: Record<string, string> = {
-  logout: 'it was signed out',
-  password_changed: 'the password was changed in another session',
-  password_reset: 'an administrator set a new password',
-  revoked: 'it was ended from another session',
-  refresh_token_reuse: 'a refresh token of it was used twice (possible theft)',
-  user_disabled: 'the account was disabled',
-  user_deleted: 'the account was deleted',
-  ended_by_admin: 'an administrator ended it',
+const END_REASONS: Record<string, Localized> = {
+  logout: say('it was signed out', 'se cerró la sesión'),
+  password_changed: say('the password was changed in another session', 'se cambió la contraseña en otra sesión'),
+  password_reset: say('an administrator set a new password', 'un administrador estableció una contraseña nueva'),
+  revoked: say('it was ended from another session', 'se cerró desde otra sesión'),
+  refresh_token_reuse: say('a refresh token of it was used twice (possible theft)', 'uno de sus tokens de actualización se usó dos veces (posible robo)'),
+  user_disabled: say('the account was disabled', 'se desactivó la cuenta'),
+  user_deleted: say('the account was deleted', 'se eliminó la cuenta'),
+  ended_by_admin: say('an administrator ended it', 'un administrador la cerró'),
 };
 
 /**
@@ -182,7 +183,7 @@ export function createAuthService(deps: {
           action: 'auth.login', outcome: 'denied', actorUsername: login.slice(0, 128), resourceType: 'session',
           detail: { reason: 'throttled', retry_after: wait }, ip: client.ip, userAgent: client.userAgent, requestId: client.requestId,
         });
-        throw tooManyRequests(wait, 'Too many failed sign-in attempts; try again later');
+        throw tooManyRequests(wait, say('Too many failed sign-in attempts; try again later', 'Demasiados intentos fallidos de inicio de sesión; inténtelo de nuevo más tarde'));
       }
       let verdict: CredentialVerdict;
       try {
@@ -194,7 +195,9 @@ export function createAuthService(deps: {
       }
       if ('failure' in verdict) {
         await loginFailed(login, client, verdict.failure, verdict.user);
-        throw unauthorized(verdict.failure === 'user_disabled' || verdict.failure === 'tenant_disabled' ? 'This account is disabled' : 'Invalid username or password');
+        throw verdict.failure === 'user_disabled' || verdict.failure === 'tenant_disabled'
+          ? unauthorized(say('This account is disabled', 'Esta cuenta está desactivada'), 'account_disabled')
+          : unauthorized(say('Invalid username or password', 'Usuario o contraseña incorrectos'));
       }
       const { user } = verdict;
       await reservation.attempt.succeeded();
@@ -262,7 +265,9 @@ export function createAuthService(deps: {
         resourceType: 'session', resourceId: outcome.session?.id ?? null, detail: { reason: outcome.error },
         ip: client.ip, userAgent: client.userAgent, requestId: client.requestId,
       });
-      throw unauthorized(outcome.error === 'reuse' ? 'This refresh token was already used; the session has been ended' : 'The refresh token is invalid or expired');
+      throw unauthorized(outcome.error === 'reuse'
+        ? say('This refresh token was already used; the session has been ended', 'Este token de actualización ya se usó; la sesión se ha cerrado')
+        : say('The refresh token is invalid or expired', 'El token de actualización no es válido o ha caducado'));
     },
 
     async logout(principal: Principal): Promise<void> {
@@ -274,11 +279,11 @@ export function createAuthService(deps: {
       const user = await repo.findUserById(principal.userId);
       if (user === undefined) throw unauthorized();
       if (!(await verifyPassword(user.password_hash, currentPassword))) {
-        throw badRequest('The current password is wrong', [{ field: 'current_password', message: 'is wrong', code: 'password_wrong' }]);
+        throw badRequest(say('The current password is wrong', 'La contraseña actual es incorrecta'), [{ field: 'current_password', message: 'is wrong', code: 'password_wrong' }]);
       }
       const problems = passwordProblems(newPassword, user.username);
       if (currentPassword === newPassword) problems.push({ field: 'new_password', message: 'must differ from the current password', code: 'password_unchanged' });
-      if (problems.length > 0) throw badRequest('The new password is not acceptable', problems.map((p) => ({ ...p, field: 'new_password' })));
+      if (problems.length > 0) throw badRequest(say('The new password is not acceptable', 'La contraseña nueva no es aceptable'), problems.map((p) => ({ ...p, field: 'new_password' })));
       const passwordHash = await hashPassword(newPassword);
       const now = Date.now();
       await repo.transaction(async (trx) => {
@@ -294,7 +299,7 @@ export function createAuthService(deps: {
     /** Ends one of the caller's own sessions. */
     async revokeSession(principal: Principal, sessionId: string): Promise<void> {
       const session = await repo.findSession(repo.db, sessionId);
-      if (session === undefined || session.user_id !== principal.userId || session.ended_at !== null) throw notFound('Session');
+      if (session === undefined || session.user_id !== principal.userId || session.ended_at !== null) throw notFound(say('Session not found', 'No se ha encontrado la sesión'));
       await repo.transaction((trx) => repo.endSessions(trx, [sessionId], 'revoked', Date.now()));
       invalidate('session', sessionId);
     },
@@ -359,14 +364,19 @@ export function createAuthService(deps: {
       if (session === undefined || session.user_id !== claims.sub) return undefined;
       const endedAt = toIsoOrNull(session.ended_at);
       if (session.end_reason === 'session_limit') {
-        return unauthorized(`This session was ended at ${endedAt} by a newer sign-in of the same user: at most ${settings.maxSessions} sessions may be open at once. Sign in again.`, 'session_evicted');
+        return unauthorized(say(
+          `This session was ended at ${endedAt} by a newer sign-in of the same user: at most ${settings.maxSessions} sessions may be open at once. Sign in again.`,
+          `Esta sesión se cerró el ${endedAt} por un inicio de sesión más reciente del mismo usuario: puede haber como máximo ${settings.maxSessions} sesiones abiertas a la vez. Inicie sesión de nuevo.`,
+        ), 'session_evicted');
       }
       if (session.ended_at !== null) {
-        const reason = session.end_reason === null ? 'it was ended' : (END_REASONS[session.end_reason] ?? session.end_reason.replaceAll('_', ' '));
-        return unauthorized(`This session ended at ${endedAt}: ${reason}. Sign in again.`, 'session_ended');
+        // A reason without a sentence is shown as it is stored, in both languages.
+        const stored = session.end_reason?.replaceAll('_', ' ') ?? '';
+        const reason = session.end_reason === null ? say('it was ended', 'se cerró') : (END_REASONS[session.end_reason] ?? say(stored, stored));
+        return unauthorized(say(`This session ended at ${endedAt}: ${reason.en}. Sign in again.`, `Esta sesión terminó el ${endedAt}: ${reason.es}. Inicie sesión de nuevo.`), 'session_ended');
       }
       const now = Date.now();
-      if (session.expires_at <= now || session.last_seen_at + idleMs <= now) return unauthorized('This session has expired; sign in again', 'session_expired');
+      if (session.expires_at <= now || session.last_seen_at + idleMs <= now) return unauthorized(say('This session has expired; sign in again', 'Esta sesión ha caducado; inicie sesión de nuevo'), 'session_expired');
       return undefined;
     },
 

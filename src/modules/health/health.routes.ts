@@ -5,6 +5,7 @@ import type { Registry } from 'prom-client';
 import type { Db } from '../../platform/db/database.ts';
 import { HttpError, unauthorized } from '../../platform/http/errors.ts';
 import { problems } from '../../platform/http/schemas.ts';
+import { say } from '../../platform/languages.ts';
 
 const READY_TIMEOUT_MS = 2_000;
 const tags = ['health'];
@@ -50,7 +51,7 @@ export function healthRoutes(deps: { db: Db; registry: Registry; metricsToken: s
         return { status: 'ready', database: deps.db.dialect };
       } catch (error) {
         request.log.warn({ err: error }, 'readiness check failed');
-        throw new HttpError(503, 'Service Unavailable', 'The database is not reachable', undefined, { 'Retry-After': '5' });
+        throw new HttpError(503, say('The database is not reachable', 'No se puede acceder a la base de datos'), { headers: { 'Retry-After': '5' } });
       }
     });
 
@@ -61,7 +62,7 @@ export function healthRoutes(deps: { db: Db; registry: Registry; metricsToken: s
     }, async (request, reply) => {
       if (deps.metricsToken !== undefined) {
         const given = /^Bearer\s+(.+)$/i.exec(request.headers.authorization ?? '')?.[1] ?? '';
-        if (!sameSecret(given, deps.metricsToken)) throw unauthorized('A metrics token is required');
+        if (!sameSecret(given, deps.metricsToken)) throw unauthorized(say('A metrics token is required', 'Se requiere un token de métricas'));
       }
       return reply.type(deps.registry.contentType).send(await deps.registry.metrics());
     });

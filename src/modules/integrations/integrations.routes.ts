@@ -3,6 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { HttpError } from '../../platform/http/errors.ts';
 import { IdParams, NoContent, problems } from '../../platform/http/schemas.ts';
 import { toIso } from '../../platform/ids.ts';
+import { say } from '../../platform/languages.ts';
 import {
   CheckResult, CreateIntegrationBody, DashboardDetailSchema, DashboardList, DashboardParams, Integration, IntegrationPage,
   ListIntegrationsQuery, PanelData, PanelDataQuery, PanelParams, SyncOutcome, TenantOnlyQuery, UpdateIntegrationBody,
@@ -103,7 +104,7 @@ export function integrationsRoutes(service: IntegrationsService, sync: SyncRunne
     async function metricsTarget(request: FastifyRequest, id: string): Promise<{ provider: Provider; ctx: ProviderContext }> {
       const row = await service.getRow(request.tenantId, id);
       const provider = service.definitionOf(row).provider;
-      if (row.type !== 'grafana' || !provider.listDashboards) throw new HttpError(404, 'Not Found', 'This integration is not a Grafana integration');
+      if (row.type !== 'grafana' || !provider.listDashboards) throw new HttpError(404, say('This integration is not a Grafana integration', 'Esta integración no es una integración de Grafana'));
       return { provider, ctx: await callVendor(() => service.contextFor(row)) };
     }
 

@@ -3,6 +3,7 @@ import { isUniqueViolation } from '../../platform/db/errors.ts';
 import type { IntegrationRow } from './integrations.tables.ts';
 import { HttpError, badRequest, conflict, fieldErrors, notFound, type FieldError } from '../../platform/http/errors.ts';
 import { decodeCursor, toPage } from '../../platform/http/pagination.ts';
+import { say } from '../../platform/languages.ts';
 import { urlNamesForbiddenAddress } from '../../platform/net/outbound-address.ts';
 import { buildAjv } from '../../platform/http/validation.ts';
 import { newId, toIso, toIsoOrNull } from '../../platform/ids.ts';
@@ -32,9 +33,9 @@ const schemaErrors = (prefix: string, validate: ValidateFunction): FieldError[] 
 function validConfig(definition: ProviderDefinition, config: Record<string, unknown>): Record<string, unknown> {
   const copy = structuredClone(config);
   const validate = validatorFor(`config:${definition.type}`, definition.configSchema);
-  if (!validate(copy)) throw badRequest(`The config is not valid for a ${definition.type} integration`, schemaErrors('config', validate));
+  if (!validate(copy)) throw badRequest(say(`The config is not valid for a ${definition.type} integration`, `La configuración no es válida para una integración de tipo ${definition.type}`), schemaErrors('config', validate));
   if (urlNamesForbiddenAddress(String(copy.url))) {
-    throw badRequest(`The config is not valid for a ${definition.type} integration`, [{ field: 'config.url', message: 'must not be a link-local, multicast or unspecified address', code: 'address_not_allowed' }]);
+    throw badRequest(say(`The config is not valid for a ${definition.type} integration`, `La configuración no es válida para una integración de tipo ${definition.type}`), [{ field: 'config.url', message: 'must not be a link-local, multicast or unspecified address', code: 'address_not_allowed' }]);
   }
   return copy;
 }
@@ -42,14 +43,14 @@ function validConfig(definition: ProviderDefinition, config: Record<string, unkn
 function assertValidSecret(definition: ProviderDefinition, secret: SecretValue): void {
   const validate = validatorFor(`secret:${definition.type}`, definition.secretSchema);
   // Report the shape that is wrong, never the value.
-  if (!validate(secret)) throw badRequest(`The secret is not valid for a ${definition.type} integration`, schemaErrors('secret', validate).map((e) => ({ ...e, message: e.message.replace(/"[^"]*"/g, '…') })));
+  if (!validate(secret)) throw badRequest(say(`The secret is not valid for a ${definition.type} integration`, `La credencial no es válida para una integración de tipo ${definition.type}`), schemaErrors('secret', validate).map((e) => ({ ...e, message: e.message.replace(/"[^"]*"/g, '…') })));
 }
 
 function resolveCapabilities(definition: ProviderDefinition, requested: readonly Capability[] | undefined): Capability[] {
   if (requested === undefined) return [...definition.defaultCapabilities];
   const unsupported = requested.filter((c) => !definition.capabilities.includes(c));
   if (unsupported.length > 0) {
-    throw badRequest(`${definition.label} does not support ${unsupported.join(', ')}`, [
+    throw badRequest(say(`${definition.label} does not support ${unsupported.join(', ')}`, `${definition.label} no admite ${unsupported.join(', ')}`), [
       { field: 'capabilities', message: `${definition.type} supports ${definition.capabilities.join(', ')}`, code: 'one_of', params: { allowed: definition.capabilities.join(', ') } },
     ]);
   }
@@ -77,9 +78,9 @@ export function integrationView(row: IntegrationRow): IntegrationView {
 
 /** A provider failure as an API answer: the vendor is the problem, so 502 (or 504 for a timeout). */
 export function vendorFailure(error: ProviderError): HttpError {
-  if (error.kind === 'timeout') return new HttpError(504, 'Gateway Timeout', `The vendor did not answer in time: ${error.message}`);
-  if (error.kind === 'not_found') return new HttpError(404, 'Not Found', error.message);
-  return new HttpError(502, 'Bad Gateway', `The vendor call failed (${error.kind}): ${error.message}`);
+  if (error.kind === 'timeout') return new HttpError(504, say(`The vendor did not answer in time: ${error.message}`, `El proveedor no respondió a tiempo: ${error.message}`));
+  if (error.kind === 'not_found') return new HttpError(404, say(error.message, error.message));
+  return new HttpError(502, say(`The vendor call failed (${error.kind}): ${error.message}`, `La llamada al proveedor falló (${error.kind}): ${error.message}`));
 }
 
 export function createIntegrationsService(deps: { repo: IntegrationsRepo; secrets: SecretStore; vendorTimeoutMs: number }) {
@@ -89,7 +90,7 @@ export function createIntegrationsService(deps: { repo: IntegrationsRepo; secret
 
   async function get(tenantId: string, id: string): Promise<IntegrationRow> {
     const row = await repo.find(tenantId, id);
-    if (row === undefined) throw notFound('Integration');
+    if (row === undefined) throw notFound(say('Integration not found', 'No se ha encontrado la integración'));
     return row;
   }
 
@@ -101,19 +102,25 @@ export function createIntegrationsService(deps: { repo: IntegrationsRepo; secret
   async function vendorIntegration(tenantId: string, id: string): Promise<IntegrationRow> {
     const row = await get(tenantId, id);
     if (!Object.hasOwn(PROVIDERS, row.type)) {
-      throw conflict(`"${row.name}" is kept by Sentinel itself, not a vendor: it cannot be changed, tested, synced or deleted (manage what feeds it instead)`);
+      throw conflict(say(
+        `"${row.name}" is kept by Sentinel itself, not a vendor: it cannot be changed, tested, synced or deleted (manage what feeds it instead)`,
+        `La integración "${row.name}" pertenece al propio Sentinel, no a un proveedor: no se puede modificar, probar, sincronizar ni eliminar (gestione en su lugar lo que la alimenta)`,
+      ));
     }
     return row;
   }
 
   async function storeSecret(tenantId: string, name: string, value: SecretValue): Promise<string> {
     if (!secrets.writable) {
-      throw badRequest(`The ${secrets.kind} secret store is read-only: reference an existing secret with keyvault_secret_id`, [{ field: 'secret', message: 'cannot be stored in this secret store', code: 'read_only_store' }]);
+      throw badRequest(say(
+        `The ${secrets.kind} secret store is read-only: reference an existing secret with keyvault_secret_id`,
+        `El almacén de secretos ${secrets.kind} es de solo lectura: haga referencia a un secreto existente con keyvault_secret_id`,
+      ), [{ field: 'secret', message: 'cannot be stored in this secret store', code: 'read_only_store' }]);
     }
     try {
       return await secrets.put(tenantId, name, value);
     } catch (error) {
-      if (error instanceof SecretStoreError) throw new HttpError(503, 'Service Unavailable', `The secret store refused the secret: ${error.message}`);
+      if (error instanceof SecretStoreError) throw new HttpError(503, say(`The secret store refused the secret: ${error.message}`, `El almacén de secretos rechazó el secreto: ${error.message}`));
       throw error;
     }
   }
@@ -124,7 +131,7 @@ export function createIntegrationsService(deps: { repo: IntegrationsRepo; secret
    * goes with the rollback anyway, and an external store's leftover is unreferenced, so a failing
    * cleanup is logged, never thrown over the original error.
    */
-  const nameTaken = (name: string) => conflict(`An integration named "${name}" already exists`, [{ field: 'name', message: 'is already another integration\'s', code: 'taken' }]);
+  const nameTaken = (name: string) => conflict(say(`An integration named "${name}" already exists`, `Ya existe una integración llamada "${name}"`), [{ field: 'name', message: 'is already another integration\'s', code: 'taken' }]);
 
   async function discardSecret(ref: string | null): Promise<void> {
     await forgetSecret(ref).catch((error: unknown) => console.warn(`integrations: could not discard an unused secret: ${String(error)}`));
@@ -197,11 +204,11 @@ export function createIntegrationsService(deps: { repo: IntegrationsRepo; secret
       const capabilities = resolveCapabilities(definition, input.capabilities);
       const config = validConfig(definition, input.config);
       if (input.secret !== undefined && input.keyvault_secret_id != null) {
-        throw badRequest('Give either secret or keyvault_secret_id, not both', [{ field: 'secret', message: 'conflicts with keyvault_secret_id', code: 'exclusive', params: { other: 'keyvault_secret_id' } }]);
+        throw badRequest(say('Give either secret or keyvault_secret_id, not both', 'Indique secret o keyvault_secret_id, no ambos'), [{ field: 'secret', message: 'conflicts with keyvault_secret_id', code: 'exclusive', params: { other: 'keyvault_secret_id' } }]);
       }
       if (input.secret !== undefined) assertValidSecret(definition, input.secret);
       if (definition.secretRequired && input.secret === undefined && input.keyvault_secret_id == null) {
-        throw badRequest(`A ${definition.label} integration needs a credential`, [{ field: 'secret', message: 'is required (or keyvault_secret_id)', code: 'required' }]);
+        throw badRequest(say(`A ${definition.label} integration needs a credential`, `Una integración de ${definition.label} necesita una credencial`), [{ field: 'secret', message: 'is required (or keyvault_secret_id)', code: 'required' }]);
       }
       // Checked before a secret is stored for nothing; the unique index still decides a race.
       if (await repo.nameTaken(tenantId, input.name.trim())) throw nameTaken(input.name.trim());
@@ -229,7 +236,7 @@ export function createIntegrationsService(deps: { repo: IntegrationsRepo; secret
       const capabilities = input.capabilities === undefined ? undefined : resolveCapabilities(definition, input.capabilities);
       const config = input.config === undefined ? undefined : validConfig(definition, { ...(JSON.parse(current.config) as Record<string, unknown>), ...input.config });
       if (input.secret != null && input.keyvault_secret_id != null) {
-        throw badRequest('Give either secret or keyvault_secret_id, not both', [{ field: 'secret', message: 'conflicts with keyvault_secret_id', code: 'exclusive', params: { other: 'keyvault_secret_id' } }]);
+        throw badRequest(say('Give either secret or keyvault_secret_id, not both', 'Indique secret o keyvault_secret_id, no ambos'), [{ field: 'secret', message: 'conflicts with keyvault_secret_id', code: 'exclusive', params: { other: 'keyvault_secret_id' } }]);
       }
       if (input.secret != null) assertValidSecret(definition, input.secret);
       if (input.name !== undefined && (await repo.nameTaken(tenantId, input.name.trim(), id))) throw nameTaken(input.name.trim());
@@ -247,7 +254,7 @@ export function createIntegrationsService(deps: { repo: IntegrationsRepo; secret
       const leavesNoCredential = (secretChanges.secret_ref === null || (secretChanges.secret_ref === undefined && current.secret_ref === null))
         && (secretChanges.keyvault_secret_id === null || (secretChanges.keyvault_secret_id === undefined && current.keyvault_secret_id === null));
       if (definition.secretRequired && leavesNoCredential) {
-        throw badRequest(`A ${definition.label} integration needs a credential`, [{ field: 'secret', message: 'cannot be removed', code: 'not_removable' }]);
+        throw badRequest(say(`A ${definition.label} integration needs a credential`, `Una integración de ${definition.label} necesita una credencial`), [{ field: 'secret', message: 'cannot be removed', code: 'not_removable' }]);
       }
       try {
         await repo.update(tenantId, id, {
@@ -273,7 +280,7 @@ export function createIntegrationsService(deps: { repo: IntegrationsRepo; secret
 
     async delete(tenantId: string, id: string): Promise<void> {
       const current = await vendorIntegration(tenantId, id);
-      if (!(await repo.delete(tenantId, id))) throw notFound('Integration');
+      if (!(await repo.delete(tenantId, id))) throw notFound(say('Integration not found', 'No se ha encontrado la integración'));
       providerState.delete(id);
       await forgetSecret(current.secret_ref);
     },

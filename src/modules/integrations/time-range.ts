@@ -1,4 +1,5 @@
 import { badRequest, type FieldError } from '../../platform/http/errors.ts';
+import { say } from '../../platform/languages.ts';
 
 const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 /** Grafana's range cap keeps a single panel query bounded. */
@@ -27,6 +28,6 @@ export function parseRange(from: string | undefined, to: string | undefined, now
     if (start >= end) errors.push({ field: 'from', message: 'must be before to', code: 'before', params: { other: 'to' } });
     else if (end - start > MAX_RANGE_MS) errors.push({ field: 'from', message: 'the range may span at most 400 days', code: 'span_days', params: { limit: MAX_RANGE_MS / 86_400_000 } });
   }
-  if (errors.length > 0) throw badRequest('The time range is not valid', errors);
+  if (errors.length > 0) throw badRequest(say('The time range is not valid', 'El intervalo de tiempo no es válido'), errors);
   return { from: start!, to: end! };
 }

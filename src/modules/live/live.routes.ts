@@ -5,6 +5,7 @@ import type { EventBus, LiveEvent } from '../../platform/events/event-bus.ts';
 import type { Principal } from '../../platform/auth/principal.ts';
 import { forbidden, HttpError } from '../../platform/http/errors.ts';
 import { problems, TenantQuery } from '../../platform/http/schemas.ts';
+import { say } from '../../platform/languages.ts';
 
 const LiveQuery = Type.Object(
   {
@@ -18,6 +19,8 @@ const LiveQuery = Type.Object(
  * A page may only open the live feed from an allowed origin (SENTINEL_CORS_ORIGINS) or from this
  * server itself: otherwise any site could read a signed-in user's events (cross-site WebSocket hijacking).
  */
+const FOREIGN_ORIGIN = say('This origin may not open the live feed', 'Este origen no puede abrir el canal en vivo');
+
 function originCheck(allowedOrigins: string[]) {
   return async (request: FastifyRequest, _reply: FastifyReply) => {
     const origin = request.headers.origin;
@@ -26,17 +29,17 @@ function originCheck(allowedOrigins: string[]) {
     try {
       host = new URL(origin).host;
     } catch {
-      throw forbidden('This origin may not open the live feed');
+      throw forbidden(FOREIGN_ORIGIN);
     }
-    if (!allowedOrigins.includes(origin) && host !== request.headers.host) throw forbidden('This origin may not open the live feed');
+    if (!allowedOrigins.includes(origin) && host !== request.headers.host) throw forbidden(FOREIGN_ORIGIN);
   };
 }
 
 const upgradeRequired = () =>
-  new HttpError(426, 'Upgrade Required', 'This is a WebSocket endpoint: open it with a WebSocket client (ws:// or wss://, the access token in Authorization or ?access_token=), not a plain HTTP request', undefined, {
-    Upgrade: 'websocket',
-    Connection: 'Upgrade',
-  });
+  new HttpError(426, say(
+    'This is a WebSocket endpoint: open it with a WebSocket client (ws:// or wss://, the access token in Authorization or ?access_token=), not a plain HTTP request',
+    'Este es un punto de conexión WebSocket: ábralo con un cliente WebSocket (ws:// o wss://, con el token de acceso en Authorization o en ?access_token=), no con una solicitud HTTP normal',
+  ), { headers: { Upgrade: 'websocket', Connection: 'Upgrade' } });
 
 /**
  * A plain HTTP request is told to upgrade, before authentication (the hint is the same for

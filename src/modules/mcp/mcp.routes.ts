@@ -3,6 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { HttpError, unauthorized } from '../../platform/http/errors.ts';
 import { problems } from '../../platform/http/schemas.ts';
 import type { McpService } from './mcp.service.ts';
+import { preferredLanguage, say } from '../../platform/languages.ts';
 
 const tags = ['mcp'];
 
@@ -29,8 +30,8 @@ export function mcpRoutes(mcp: McpService): FastifyPluginAsyncTypebox {
       const token = bearer(request);
       const client = { ip: request.ip, userAgent: request.headers['user-agent'] ?? null, requestId: request.id };
       const principal = request.principal !== undefined ? await mcp.admit(request.principal, client) : token !== undefined ? await mcp.authenticate(token, client) : undefined;
-      if (principal === undefined) throw unauthorized('Send Authorization: Bearer <access token or API key with the assistant scope>');
-      const caller = { principal, client };
+      if (principal === undefined) throw unauthorized(say('Send Authorization: Bearer <access token or API key with the assistant scope>', 'Envíe Authorization: Bearer <token de acceso o clave de API con el ámbito de asistente>'));
+      const caller = { principal, client, language: preferredLanguage(request.headers['accept-language']) };
       const server = await mcp.createServer(async () => caller, request.log);
       const { StreamableHTTPServerTransport } = await import('@modelcontextprotocol/sdk/server/streamableHttp.js');
       const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
@@ -51,7 +52,7 @@ export function mcpRoutes(mcp: McpService): FastifyPluginAsyncTypebox {
         schema: { tags, summary: 'Not supported: the MCP endpoint is stateless (405)', response: problems(405) },
         config: { access: 'public' },
         handler: async () => {
-          throw new HttpError(405, 'Method Not Allowed', 'The MCP endpoint is stateless: send JSON-RPC messages with POST', undefined, { Allow: 'POST' });
+          throw new HttpError(405, say('The MCP endpoint is stateless: send JSON-RPC messages with POST', 'El punto de conexión MCP no guarda estado: envíe los mensajes JSON-RPC con POST'), { headers: { Allow: 'POST' } });
         },
       });
     }

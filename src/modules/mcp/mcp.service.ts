@@ -6,10 +6,13 @@ import type { AuditEntry } from '../../platform/audit-sink.ts';
 import type { Permission } from '../../platform/auth/permissions.ts';
 import type { Principal } from '../../platform/auth/principal.ts';
 import { isDatabaseUnavailable } from '../../platform/db/errors.ts';
-import { badRequest, fieldErrors, forbidden, HttpError, notFound, unauthorized, type FieldError } from '../../platform/http/errors.ts';
+import { fieldErrors, forbidden, HttpError, statusTitle, unauthorized, type FieldError } from '../../platform/http/errors.ts';
 import { buildAjv, unstorableText } from '../../platform/http/validation.ts';
 import type { AppServices } from '../../services.ts';
 import { TOOLS, type ToolDefinition } from './mcp.tools.ts';
+import { say, type Language, type Localized } from '../../platform/languages.ts';
+import { passwordChangeFirst } from '../../platform/auth/guard.ts';
+import { tenantIdRequired, tenantNotFound } from '../../platform/auth/tenant-scope.ts';
 
 /** Where a call comes from, for the audit log. */
 export interface McpClient {
@@ -22,6 +25,8 @@ export interface McpClient {
 export interface McpCaller {
   principal: Principal;
   client: McpClient;
+  /** The language of the refusals (over HTTP, as Accept-Language asks); English when absent. */
+  language?: Language;
 }
 
 interface Log {
@@ -51,9 +56,10 @@ function answer(data: object, isError = false): CallToolResult {
   return { content: [{ type: 'text', text }], structuredContent: JSON.parse(text) as Record<string, unknown>, ...(isError ? { isError } : {}) };
 }
 
-/** A refusal as a problem document (RFC 9457 fields, as the REST API answers). */
-function problemAnswer(status: number, detail: string | undefined, errors?: FieldError[]): CallToolResult {
-  return answer({ type: 'about:blank', status, ...(detail !== undefined ? { detail } : {}), ...(errors !== undefined ? { errors } : {}) }, true);
+/** A refusal as a problem document (RFC 9457 fields, as the REST API answers), in the caller's language. */
+function problemAnswer(caller: McpCaller, status: number, detail: Localized | undefined, errors?: FieldError[]): CallToolResult {
+  const language = caller.language ?? 'en';
+  return answer({ type: 'about:blank', status, ...(detail !== undefined ? { detail: detail[language] } : {}), ...(errors !== undefined ? { errors } : {}) }, true);
 }
 
 function validationErrors(validate: ValidateFunction, args: unknown): FieldError[] {
@@ -88,8 +94,8 @@ export function createMcpService(deps: { services: AppServices; transaction: <T>
   async function tenantOf(principal: Principal, args: Record<string, unknown>): Promise<string> {
     if (principal.tenantId !== null) return principal.tenantId;
     const requested = args.tenant_id;
-    if (typeof requested !== 'string') throw badRequest('tenant_id is required', [{ field: 'tenant_id', message: 'is required for a SUPER_ADMIN', code: 'required' }]);
-    if (!(await services.tenantExists(requested))) throw notFound('Tenant');
+    if (typeof requested !== 'string') throw tenantIdRequired();
+    if (!(await services.tenantExists(requested))) throw tenantNotFound();
     return requested;
   }
 
@@ -100,10 +106,14 @@ export function createMcpService(deps: { services: AppServices; transaction: <T>
         action: 'permission.denied', outcome: 'denied', tenantId: principal.tenantId, resourceType: tool.audit?.resourceType ?? null,
         resourceId: null, detail: { permission: tool.permission },
       }));
-      return problemAnswer(403, `${tool.name} needs the ${tool.permission} permission${principal.apiKey !== undefined ? ' (API keys with the assistant scope use the read-only tools)' : ''}`);
+      const byKey = principal.apiKey !== undefined;
+      return problemAnswer(caller, 403, say(
+        `${tool.name} needs the ${tool.permission} permission${byKey ? ' (API keys with the assistant scope use the read-only tools)' : ''}`,
+        `${tool.name} requiere el permiso ${tool.permission}${byKey ? ' (las claves de API con el ámbito de asistente usan las herramientas de solo lectura)' : ''}`,
+      ));
     }
     const errors = validationErrors(validatorOf(tool), args);
-    if (errors.length > 0) return problemAnswer(400, 'The tool arguments are invalid', errors);
+    if (errors.length > 0) return problemAnswer(caller, 400, say('The tool arguments are invalid', 'Los argumentos de la herramienta no son válidos'), errors);
     let tenantId: string | undefined;
     try {
       tenantId = await tenantOf(principal, args);
@@ -133,14 +143,14 @@ export function createMcpService(deps: { services: AppServices; transaction: <T>
             action: tool.audit.action, outcome: 'failure', tenantId, resourceType: tool.audit.resourceType, resourceId: tool.resourceId?.(args) ?? null, detail: { status: error.status },
           }));
         }
-        return problemAnswer(error.status, error.detail ?? error.title, error.errors);
+        return problemAnswer(caller, error.status, error.localizedDetail ?? statusTitle(error.status), error.errors);
       }
       if (isDatabaseUnavailable(error)) {
         log.error({ err: error }, 'database unavailable');
-        return problemAnswer(503, 'The database is not reachable; try again shortly');
+        return problemAnswer(caller, 503, say('The database is not reachable; try again shortly', 'No se puede acceder a la base de datos; inténtelo de nuevo en unos instantes'));
       }
       log.error({ err: error, tool: tool.name }, 'unhandled error in an MCP tool');
-      return problemAnswer(500, 'An unexpected error occurred; it has been logged');
+      return problemAnswer(caller, 500, say('An unexpected error occurred; it has been logged', 'Se produjo un error inesperado; quedó registrado'));
     }
   }
 
@@ -200,15 +210,15 @@ export function createMcpService(deps: { services: AppServices; transaction: <T>
   };
 
   async function admit(principal: Principal | undefined, client: McpClient): Promise<Principal> {
-    if (principal === undefined) throw unauthorized('The access token or API key is invalid, expired or revoked');
+    if (principal === undefined) throw unauthorized(say('The access token or API key is invalid, expired or revoked', 'El token de acceso o la clave de API no es válido, caducó o fue revocado'));
     if (principal.apiKey !== undefined && !principal.permissions.has(ASSISTANT_SCOPE)) {
       await services.audit.record({
         action: 'permission.denied', outcome: 'denied', tenantId: principal.tenantId, actorId: principal.userId, actorUsername: principal.username,
         detail: { permission: ASSISTANT_SCOPE, channel: 'mcp' }, ip: client.ip, userAgent: client.userAgent, requestId: client.requestId ?? randomUUID(),
       });
-      throw forbidden('This API key does not have the assistant scope');
+      throw forbidden(say('This API key does not have the assistant scope', 'Esta clave de API no tiene el ámbito de asistente'));
     }
-    if (principal.passwordChangeRequired === true) throw forbidden('Your password was generated for you: change it first (POST /api/v1/auth/change-password)', 'password_change_required');
+    if (principal.passwordChangeRequired === true) throw passwordChangeFirst();
     return principal;
   }
 }

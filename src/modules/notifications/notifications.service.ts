@@ -2,6 +2,7 @@ import { isUniqueViolation } from '../../platform/db/errors.ts';
 import { HttpError, badRequest, conflict, notFound, type FieldError } from '../../platform/http/errors.ts';
 import { decodeCursor, toPage } from '../../platform/http/pagination.ts';
 import { newId, toIso, toIsoOrNull } from '../../platform/ids.ts';
+import { say } from '../../platform/languages.ts';
 import { SecretStoreError, type SecretStore } from '../../platform/secrets/types.ts';
 import type { Severity } from '../security-domain/vocabulary.ts';
 import type { NotificationsDispatch } from './notifications.dispatch.ts';
@@ -33,7 +34,7 @@ function checkSettings(type: ChannelType, config: Partial<Record<ConfigKey, unkn
   if (typeof config.url === 'string' && urlNamesForbiddenAddress(config.url)) {
     errors.push({ field: 'config.url', message: 'must not be a link-local, multicast or unspecified address', code: 'address_not_allowed' });
   }
-  if (errors.length > 0) throw badRequest(`The config is not valid for a ${type} channel`, errors);
+  if (errors.length > 0) throw badRequest(say(`The config is not valid for a ${type} channel`, `La configuración no es válida para un canal de tipo ${type}`), errors);
 }
 
 /** Splits settings into what the row keeps and what goes to the secret store. */
@@ -87,21 +88,24 @@ export function deliveryView(row: NotificationDeliveryRow): DeliveryView {
 /** Channels (the rules), the test message and the delivery log. */
 export function createNotificationsService(deps: { repo: NotificationsRepo; secrets: SecretStore; dispatch: NotificationsDispatch }) {
   const { repo, secrets, dispatch } = deps;
-  const nameTaken = (name: string) => conflict(`A notification channel named "${name}" already exists`);
+  const nameTaken = (name: string) => conflict(say(`A notification channel named "${name}" already exists`, `Ya existe un canal de notificación llamado "${name}"`));
 
   async function find(tenantId: string, id: string): Promise<NotificationChannelRow> {
     const row = await repo.findChannel(tenantId, id);
-    if (row === undefined) throw notFound('Notification channel');
+    if (row === undefined) throw notFound(say('Notification channel not found', 'No se ha encontrado el canal de notificación'));
     return row;
   }
 
   async function storeSecret(tenantId: string, channelId: string, values: Record<string, string>): Promise<string | null> {
     if (Object.keys(values).length === 0) return null;
-    if (!secrets.writable) throw badRequest(`The ${secrets.kind} secret store is read-only: channels with secret settings cannot be stored`, Object.keys(values).map((key) => ({ field: `config.${key}`, message: 'cannot be stored in this secret store', code: 'read_only_store' })));
+    if (!secrets.writable) throw badRequest(say(
+      `The ${secrets.kind} secret store is read-only: channels with secret settings cannot be stored`,
+      `El almacén de secretos ${secrets.kind} es de solo lectura: no se pueden guardar canales con ajustes secretos`,
+    ), Object.keys(values).map((key) => ({ field: `config.${key}`, message: 'cannot be stored in this secret store', code: 'read_only_store' })));
     try {
       return await secrets.put(tenantId, `notification-channel:${channelId}`, values);
     } catch (error) {
-      if (error instanceof SecretStoreError) throw new HttpError(503, 'Service Unavailable', `The secret store refused the secret: ${error.message}`);
+      if (error instanceof SecretStoreError) throw new HttpError(503, say(`The secret store refused the secret: ${error.message}`, `El almacén de secretos rechazó el secreto: ${error.message}`));
       throw error;
     }
   }
@@ -208,7 +212,10 @@ export function createNotificationsService(deps: { repo: NotificationsRepo; secr
     try {
       return (await secrets.get(ref)) as Record<string, string>;
     } catch (error) {
-      if (error instanceof SecretStoreError) throw new HttpError(503, 'Service Unavailable', `The channel's secret settings cannot be read from the secret store (${error.kind})`);
+      if (error instanceof SecretStoreError) throw new HttpError(503, say(
+        `The channel's secret settings cannot be read from the secret store (${error.kind})`,
+        `Los ajustes secretos del canal no se pueden leer del almacén de secretos (${error.kind})`,
+      ));
       throw error;
     }
   }

@@ -1,4 +1,5 @@
 import { notFound } from '../../platform/http/errors.ts';
+import { say } from '../../platform/languages.ts';
 import { toIso } from '../../platform/ids.ts';
 import { nextSlot } from '../../platform/jobs/scheduled.ts';
 import type { JobRunRow } from '../integrations/integrations.tables.ts';
@@ -45,7 +46,7 @@ export function createJobsService(repo: JobsRepo, clock: () => number = Date.now
 
     async requestRun(name: string, tenantId: string | undefined, requestedBy: string) {
       const definition = await repo.definition(name);
-      if (definition === undefined || (tenantId !== undefined && definition.tenant_runnable !== 1)) throw notFound('Job');
+      if (definition === undefined || (tenantId !== undefined && definition.tenant_runnable !== 1)) throw notFound(say('Job not found', 'No se ha encontrado la tarea'));
       const request = await repo.requestRun(name, tenantId ?? null, requestedBy, clock());
       return { job: name, request_id: request.id, requested_at: toIso(request.requestedAt), scope: tenantId === undefined ? 'platform' : 'tenant' } as const;
     },

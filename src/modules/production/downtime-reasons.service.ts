@@ -6,6 +6,7 @@
 import { badRequest, conflict, notFound, type FieldError } from '../../platform/http/errors.ts';
 import { isUniqueViolation } from '../../platform/db/errors.ts';
 import { newId, toIso } from '../../platform/ids.ts';
+import { say } from '../../platform/languages.ts';
 import type { DowntimeCategory } from './downtime.ts';
 import type { ProductionPlatformRepo } from './production-platform.repo.ts';
 import type { DowntimeView, ProductionService } from './production.service.ts';
@@ -41,20 +42,20 @@ export function createDowntimeReasonsService(deps: { repo: ProductionPlatformRep
 
     async create(tenantId: string, input: { reason: string; category: DowntimeCategory }): Promise<DowntimeReasonView> {
       const reason = input.reason.trim();
-      if (reason === '') throw badRequest('The reason is empty', [{ field: 'reason', message: 'must not be blank', code: 'blank' }]);
+      if (reason === '') throw badRequest(say('The reason is empty', 'El motivo está vacío'), [{ field: 'reason', message: 'must not be blank', code: 'blank' }]);
       const at = now();
       const id = newId(at);
       try {
         await repo.insertDowntimeReason({ id, tenant_id: tenantId, reason, category: input.category, created_at: at });
       } catch (error) {
-        if (isUniqueViolation(error)) throw conflict(`The reason "${reason}" is already on the list`);
+        if (isUniqueViolation(error)) throw conflict(say(`The reason "${reason}" is already on the list`, `El motivo "${reason}" ya está en la lista`));
         throw error;
       }
       return { id, reason, category: input.category, created_at: toIso(at) };
     },
 
     async delete(tenantId: string, id: string): Promise<void> {
-      if (!(await repo.deleteDowntimeReason(tenantId, id))) throw notFound('Downtime reason');
+      if (!(await repo.deleteDowntimeReason(tenantId, id))) throw notFound(say('Downtime reason not found', 'No se ha encontrado el motivo de parada'));
     },
 
     /** An operator's classification of a stop, checked against the tenant's reasons. */
@@ -69,7 +70,7 @@ export function createDowntimeReasonsService(deps: { repo: ProductionPlatformRep
           const problem: FieldError = reasons.length <= MAX_REASONS_NAMED
             ? { field: 'reason', message, code: 'one_of', params: { allowed: reasons.map((candidate) => candidate.reason).join(', ') } }
             : { field: 'reason', message, code: 'unknown_reference', params: { value: input.reason.slice(0, MAX_REASON_ECHO) } };
-          throw badRequest('The reason is not on the tenant\'s list', [problem]);
+          throw badRequest(say('The reason is not on the tenant\'s list', 'El motivo no está en la lista del cliente'), [problem]);
         }
         if (listed !== undefined && input.category === undefined) classification = { ...input, category: listed.category as DowntimeCategory };
       }

@@ -8,6 +8,7 @@ import { migrateExternalPlant } from '../../migrations/plant/index.ts';
 import type { PlantDialect, PlantRegistry, PlantSource } from '../../platform/db/plant-registry.ts';
 import type { PlatformDatabase } from '../../platform/db/schema.ts';
 import { conflict, notFound } from '../../platform/http/errors.ts';
+import { say } from '../../platform/languages.ts';
 import { DEFAULT_DOWNTIME_THRESHOLD_SECONDS } from './downtime.ts';
 import { LINE_CODE_PATTERN, type LineTables, ensureLineTables } from './line-tables.ts';
 import { type Catalog, type ResolvedStructure, readCatalog, resolveStructure } from './plant-catalog.ts';
@@ -76,7 +77,10 @@ function ensureExternalTables(db: Kysely<unknown>, dialect: PlantDialect): Promi
 }
 
 export const structureMissing = () =>
-  conflict("The plant database lacks tables or columns Sentinel needs (PRODUCTION_LINE, AREA, PRODUCT, FILTER, SHIFT); the verify report lists them");
+  conflict(say(
+    'The plant database lacks tables or columns Sentinel needs (PRODUCTION_LINE, AREA, PRODUCT, FILTER, SHIFT); the verify report lists them',
+    'A la base de datos de planta le faltan tablas o columnas que Sentinel necesita (PRODUCTION_LINE, AREA, PRODUCT, FILTER, SHIFT); el informe de verificación las enumera',
+  ));
 
 export function createPlantAccess(deps: ProductionDeps) {
   const now = deps.clock ?? Date.now;
@@ -139,7 +143,7 @@ export async function allLines(plant: Plant): Promise<Line[]> {
 
 export async function getLine(plant: Plant, lineId: number): Promise<Line> {
   const core = await plant.core.line(lineId);
-  if (core === undefined) throw notFound('Production line');
+  if (core === undefined) throw notFound(say('Production line not found', 'No se ha encontrado la línea'));
   return applySettings(core, (await plant.settings.lines()).get(lineId), plant.tenantTimeZone);
 }
 
@@ -154,7 +158,10 @@ export async function lineTables(plant: Plant, line: Line, now: number): Promise
     ensured = await ensureLineTables(plant.db, plant.dialect, plant.catalog, line.line_code, now).catch(() => Promise.reject(error));
   }
   if ('problems' in ensured) {
-    throw conflict(`The tables of line ${line.line_id} cannot be used as they are (${ensured.problems.join('; ')}); Sentinel does not alter existing tables`);
+    throw conflict(say(
+      `The tables of line ${line.line_id} cannot be used as they are (${ensured.problems.join('; ')}); Sentinel does not alter existing tables`,
+      `Las tablas de la línea ${line.line_id} no se pueden usar tal como están (${ensured.problems.join('; ')}); Sentinel no modifica tablas existentes`,
+    ));
   }
   if (ensured.created) plant.catalog = await catalogOf(plant.db, plant.dialect, true);
   return ensured.tables;

@@ -5,6 +5,7 @@
  */
 import { HttpError, badRequest, fieldError, type FieldError, type FieldErrorCode } from '../../platform/http/errors.ts';
 import { toIso } from '../../platform/ids.ts';
+import { say } from '../../platform/languages.ts';
 import type { PlantDialect, PlantRegistry, PlantSource } from '../../platform/db/plant-registry.ts';
 import { SecretStoreError, type SecretStore } from '../../platform/secrets/types.ts';
 import { isStorableText } from '../../platform/text.ts';
@@ -28,12 +29,15 @@ export interface PlantDatabaseView {
 }
 
 const secretStoreFailure = (error: SecretStoreError) =>
-  new HttpError(503, 'Service Unavailable', `The secret store holding the plant database URL failed (${error.kind})`, undefined, { 'Retry-After': '5' });
+  new HttpError(503, say(
+    `The secret store holding the plant database URL failed (${error.kind})`,
+    `Falló el almacén de secretos que guarda la URL de la base de datos de planta (${error.kind})`,
+  ), { headers: { 'Retry-After': '5' } });
 
 /** The dialect of a URL Sentinel can open; a 400 naming `url` otherwise (never echoing the URL: it has a password). */
 function dialectOf(url: string): PlantDialect {
   const invalid = (message: string, code: FieldErrorCode, params?: FieldError['params']): never => {
-    throw badRequest('The plant database URL is not usable', [fieldError('url', message, code, params)]);
+    throw badRequest(say('The plant database URL is not usable', 'La URL de la base de datos de planta no se puede usar'), [fieldError('url', message, code, params)]);
   };
   if (url.length > MAX_URL_LENGTH) invalid(`must be at most ${MAX_URL_LENGTH} characters`, 'max_length', { limit: MAX_URL_LENGTH });
   if (!isStorableText(url)) invalid('must not contain NUL or unpaired surrogate characters', 'unstorable_text');
@@ -81,21 +85,24 @@ export function createPlantDatabasesService(deps: { repo: ProductionPlatformRepo
         if (error instanceof SecretStoreError) throw secretStoreFailure(error);
         throw error;
       }
-      if (typeof url !== 'string') throw new HttpError(503, 'Service Unavailable', 'The stored plant database URL is not a string; set it again');
+      if (typeof url !== 'string') throw new HttpError(503, say('The stored plant database URL is not a string; set it again', 'La URL guardada de la base de datos de planta no es una cadena de texto; configúrela de nuevo'));
       return { mode: 'external', url };
     },
 
     /** `{url}` switches to the client's database, `{mode: 'embedded'}` back to the embedded one (its data is kept). */
     async set(tenantId: string, input: PlantDatabaseInput): Promise<PlantDatabaseView> {
       if ((input.url === undefined) === (input.mode === undefined)) {
-        throw badRequest('Give either url or mode: "embedded"', [{ field: input.url === undefined ? 'url' : 'mode', message: 'exactly one of url and mode is required', code: 'exactly_one', params: { fields: 'url, mode' } }]);
+        throw badRequest(say('Give either url or mode: "embedded"', 'Indique url o bien mode: "embedded"'), [{ field: input.url === undefined ? 'url' : 'mode', message: 'exactly one of url and mode is required', code: 'exactly_one', params: { fields: 'url, mode' } }]);
       }
       const previous = await repo.plantDatabase(tenantId);
       const at = now();
       if (input.url !== undefined) {
         const dialect = dialectOf(input.url);
         if (!secrets.writable) {
-          throw badRequest(`The ${secrets.kind} secret store is read-only: the plant database URL cannot be stored`, [{ field: 'url', message: 'cannot be stored in this secret store', code: 'read_only_store' }]);
+          throw badRequest(say(
+            `The ${secrets.kind} secret store is read-only: the plant database URL cannot be stored`,
+            `El almacén de secretos ${secrets.kind} es de solo lectura: no se puede guardar la URL de la base de datos de planta`,
+          ), [{ field: 'url', message: 'cannot be stored in this secret store', code: 'read_only_store' }]);
         }
         let ref;
         try {

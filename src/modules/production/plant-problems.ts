@@ -7,6 +7,8 @@
  */
 import { PlantRegistryError } from '../../platform/db/plant-registry.ts';
 import { HttpError } from '../../platform/http/errors.ts';
+import { say } from '../../platform/languages.ts';
+import { tenantNotFound } from '../../platform/auth/tenant-scope.ts';
 
 const RETRY = { 'Retry-After': '5' };
 
@@ -25,17 +27,20 @@ export function plantProblem(error: unknown): unknown {
   if (error instanceof PlantRegistryError) {
     switch (error.kind) {
       case 'busy':
-        return new HttpError(503, 'Service Unavailable', 'Too many plant databases are in use at once; try again shortly', undefined, RETRY);
+        return new HttpError(503, say('Too many plant databases are in use at once; try again shortly', 'Hay demasiadas bases de datos de planta en uso a la vez; inténtelo de nuevo en breve'), { headers: RETRY });
       case 'closed':
-        return new HttpError(503, 'Service Unavailable', 'The server is shutting down', undefined, RETRY);
+        return new HttpError(503, say('The server is shutting down', 'El servidor se está deteniendo'), { headers: RETRY });
       case 'invalid_tenant_id':
-        return new HttpError(404, 'Not Found', 'Tenant not found');
+        return tenantNotFound();
       default:
-        return new HttpError(409, 'Conflict', 'The tenant\'s plant database URL cannot be used; set it again (PUT /tenants/{id}/plant-database)');
+        return new HttpError(409, say('The tenant\'s plant database URL cannot be used; set it again (PUT /tenants/{id}/plant-database)', 'La URL de la base de datos de planta del cliente no se puede usar; configúrela de nuevo (PUT /tenants/{id}/plant-database)'));
     }
   }
   if (isRefusal(error)) {
-    return new HttpError(502, 'Bad Gateway', 'The tenant\'s plant database refused the connection or the access (credentials, database name or privileges); check its URL and grants');
+    return new HttpError(502, say(
+      'The tenant\'s plant database refused the connection or the access (credentials, database name or privileges); check its URL and grants',
+      'La base de datos de planta del cliente rechazó la conexión o el acceso (credenciales, nombre de la base de datos o privilegios); compruebe su URL y sus permisos',
+    ));
   }
   return error;
 }

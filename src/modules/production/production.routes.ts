@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { assertLineAllowed } from '../../platform/auth/api-key-access.ts';
-import { notFound } from '../../platform/http/errors.ts';
 import { NoContent, problems } from '../../platform/http/schemas.ts';
 import type { AppServices } from '../../services.ts';
 import { plantProblem } from './plant-problems.ts';
@@ -12,6 +11,7 @@ import {
   OeeQuery, PlantDatabase, PlantDatabaseBody, PlantDatabaseParams, PlantReport, Product, ProductList, ProductParams, ReasonParams, Shift, ShiftList,
   ShiftParams, TenantOnlyQuery, UpdateAreaBody, UpdateFilterBody, UpdateLineBody, UpdateProductBody, UpdateShiftBody,
 } from './production.schemas.ts';
+import { tenantNotFound } from '../../platform/auth/tenant-scope.ts';
 
 const tags = ['production'];
 const audit = (action: string, resourceType: string) => ({ action, resourceType });
@@ -44,7 +44,7 @@ export function productionRoutes(services: ProductionServices): FastifyPluginAsy
       config: { access: 'tenants:write', audit: audit('tenant.plant_database.update', 'tenant') },
     }, async (request) => {
       const { id } = request.params;
-      if (!(await services.tenantExists(id))) throw notFound('Tenant');
+      if (!(await services.tenantExists(id))) throw tenantNotFound();
       const view = await plantDatabases.set(id, request.body);
       request.auditTarget = { tenantId: id, detail: { mode: view.mode, dialect: view.dialect } };
       return view;

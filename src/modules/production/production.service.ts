@@ -9,6 +9,7 @@ import { batchRejected, parseInstant } from '../../platform/batches.ts';
 import { badRequest, conflict, notFound, textFieldError, type FieldError } from '../../platform/http/errors.ts';
 import type { PlantDialect } from '../../platform/db/plant-registry.ts';
 import { toIso } from '../../platform/ids.ts';
+import { say } from '../../platform/languages.ts';
 import { isStorableText } from '../../platform/text.ts';
 import {
   type DowntimeCategory, type DowntimeEvent, type ShiftDowntime, advanceShiftDowntime, diffDowntimeEvents, emptyShiftDowntime,
@@ -158,7 +159,7 @@ function validateBatch(batch: DetectionBatch, areas: Map<number, Area>, products
     else batchId = batch.batch_id;
   }
   if (!Array.isArray(batch.detections) || batch.detections.length === 0 || batch.detections.length > MAX_BATCH_DETECTIONS) {
-    throw badRequest('The batch was not stored', [
+    throw badRequest(say('The batch was not stored', 'El lote no se guardó'), [
       { field: 'detections', message: `must be a list of 1-${MAX_BATCH_DETECTIONS} detections`, code: 'items_range', params: { min: 1, max: MAX_BATCH_DETECTIONS } },
     ]);
   }
@@ -199,7 +200,7 @@ function encodeCursor(detection: { at: number; detection_id: number }): string {
 
 function decodeDetectionCursor(cursor: string): { at: number; id: number } {
   const match = /^(\d{1,16}):(\d{1,16})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (match === null) throw badRequest('cursor is not valid', [{ field: 'cursor', message: 'is not a cursor this API issued', code: 'cursor' }]);
+  if (match === null) throw badRequest(say('cursor is not valid', 'cursor no es válido'), [{ field: 'cursor', message: 'is not a cursor this API issued', code: 'cursor' }]);
   return { at: Number(match[1]), id: Number(match[2]) };
 }
 
@@ -438,9 +439,9 @@ export function createProductionService(deps: ProductionDeps) {
     if (!GROUPINGS.includes(groupBy)) {
       errors.push({ field: 'group_by', message: 'must be none, shift, hour, day, week or month', code: 'one_of', params: { allowed: GROUPINGS.join(', ') } });
     }
-    if (errors.length > 0) throw badRequest('The OEE window is not valid', errors);
+    if (errors.length > 0) throw badRequest(say('The OEE window is not valid', 'La ventana del OEE no es válida'), errors);
     if (groupBy === 'hour' && (to - from) / HOUR_MS > MAX_OEE_BUCKETS) {
-      throw badRequest('Too many buckets', [
+      throw badRequest(say('Too many buckets', 'Demasiados intervalos'), [
         { field: 'group_by', message: `hourly buckets cover at most ${MAX_OEE_BUCKETS} hours; choose a coarser grouping`, code: 'too_many_buckets', params: { limit: MAX_OEE_BUCKETS } },
       ]);
     }
@@ -486,7 +487,7 @@ export function createProductionService(deps: ProductionDeps) {
       withPlant(tenantId, async (plant): Promise<IngestResult> => {
         const now = clock();
         const line = await getLine(plant, lineId);
-        if (!line.is_active) throw conflict('The line is inactive; activate it to record detections');
+        if (!line.is_active) throw conflict(say('The line is inactive; activate it to record detections', 'La línea está inactiva; actívela para registrar detecciones'));
         const [areaList, productList] = await Promise.all([plant.core.areas(lineId), plant.core.products()]);
         const areas = new Map(areaList.map((area) => [area.area_id, area]));
         const { batchId, rows } = validateBatch(batch, areas, new Set(productList.map((product) => product.product_id)), now);
@@ -519,7 +520,7 @@ export function createProductionService(deps: ProductionDeps) {
         const tables = existingLineTables(plant, line);
         const limit = query.limit ?? 100;
         if (!Number.isInteger(limit) || limit < 1 || limit > MAX_DETECTION_PAGE) {
-          throw badRequest('limit is not valid', [{ field: 'limit', message: `must be an integer from 1 to ${MAX_DETECTION_PAGE}`, code: 'range', params: { min: 1, max: MAX_DETECTION_PAGE } }]);
+          throw badRequest(say('limit is not valid', 'limit no es válido'), [{ field: 'limit', message: `must be an integer from 1 to ${MAX_DETECTION_PAGE}`, code: 'range', params: { min: 1, max: MAX_DETECTION_PAGE } }]);
         }
         if (tables === undefined) return { items: [], next_cursor: null };
         const rows = await plant.store.listDetections(tables.detections, {
@@ -590,11 +591,11 @@ export function createProductionService(deps: ProductionDeps) {
     listDowntime: (tenantId: string, lineId: number, window: { from: number; to: number }) =>
       withPlant(tenantId, async (plant): Promise<DowntimeView[]> => {
         if (!Number.isSafeInteger(window.from) || !Number.isSafeInteger(window.to) || window.from < 0) {
-          throw badRequest('The window is not valid', [{ field: 'from', message: 'must be a valid time', code: 'timestamp' }]);
+          throw badRequest(say('The window is not valid', 'La ventana no es válida'), [{ field: 'from', message: 'must be a valid time', code: 'timestamp' }]);
         }
-        if (!(window.to > window.from)) throw badRequest('The window is not valid', [{ field: 'to', message: 'must be after from', code: 'after', params: { other: 'from' } }]);
+        if (!(window.to > window.from)) throw badRequest(say('The window is not valid', 'La ventana no es válida'), [{ field: 'to', message: 'must be after from', code: 'after', params: { other: 'from' } }]);
         if (window.to - window.from > MAX_DOWNTIME_WINDOW_DAYS * DAY_MS) {
-          throw badRequest('The window is not valid', [
+          throw badRequest(say('The window is not valid', 'La ventana no es válida'), [
             { field: 'from', message: `must be at most ${MAX_DOWNTIME_WINDOW_DAYS} days before to`, code: 'span_days', params: { limit: MAX_DOWNTIME_WINDOW_DAYS } },
           ]);
         }
@@ -617,15 +618,15 @@ export function createProductionService(deps: ProductionDeps) {
         }
         checkText(errors, 'reason', input.reason, MAX_REASON_LENGTH);
         checkText(errors, 'comment', input.comment, MAX_COMMENT_LENGTH);
-        if (errors.length > 0) throw badRequest('The classification is not valid', errors);
+        if (errors.length > 0) throw badRequest(say('The classification is not valid', 'La clasificación no es válida'), errors);
         const line = await getLine(plant, lineId);
         const tables = existingLineTables(plant, line);
-        if (tables === undefined) throw notFound('Downtime event');
+        if (tables === undefined) throw notFound(say('Downtime event not found', 'No se ha encontrado la parada'));
         // Only the classification: the stop's end is settling's, which may be writing it right now.
         // An unknown id updates nothing and is not found when read back.
         await plant.store.updateDowntime(tables.downtime, eventId, { category: input.category, reason: input.reason, comment: input.comment }, clock());
         const stored = await plant.store.downtimeEvent(tables.downtime, eventId);
-        if (stored === undefined) throw notFound('Downtime event');
+        if (stored === undefined) throw notFound(say('Downtime event not found', 'No se ha encontrado la parada'));
         return { ...stored, start: toIso(stored.start), end: stored.end === null ? null : toIso(stored.end), line_id: lineId };
       }),
 
@@ -640,7 +641,7 @@ export function createProductionService(deps: ProductionDeps) {
         const now = scope?.now ?? clock();
         const lines = query.line_id === undefined ? (await allLines(plant)).filter((line) => line.is_active) : [await getLine(plant, query.line_id)];
         const zones = new Set(lines.map((line) => line.timezone));
-        if (zones.size > 1) throw badRequest('The lines are in different time zones; ask for one line at a time', [{ field: 'line_id', message: 'is required when lines differ in time zone', code: 'required' }]);
+        if (zones.size > 1) throw badRequest(say('The lines are in different time zones; ask for one line at a time', 'Las líneas están en zonas horarias distintas; pida una línea cada vez'), [{ field: 'line_id', message: 'is required when lines differ in time zone', code: 'required' }]);
         const timezone = lines[0]?.timezone ?? plant.tenantTimeZone;
         const reports: OeeReport[] = [];
         for (const line of lines) {
@@ -660,7 +661,7 @@ export function createProductionService(deps: ProductionDeps) {
           return { line_id: lines[0]!.line_id, from: toIso(query.from), to: toIso(query.to), timezone, totals: report!.totals, buckets: report!.buckets.map((bucket) => view(bucket, bucket)) };
         }
         if (query.group_by === 'shift' && reports.length > 1) {
-          throw badRequest('Shifts differ from line to line', [{ field: 'group_by', message: 'shift needs a line_id', code: 'requires', params: { other: 'line_id' } }]);
+          throw badRequest(say('Shifts differ from line to line', 'Los turnos difieren de una línea a otra'), [{ field: 'group_by', message: 'shift needs a line_id', code: 'requires', params: { other: 'line_id' } }]);
         }
         const buckets = query.group_by === 'none' ? [] : calendarBuckets(query.from, query.to, query.group_by as Exclude<GroupBy, 'none' | 'shift'>, timezone);
         return {

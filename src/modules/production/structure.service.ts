@@ -6,6 +6,7 @@
  */
 import { badRequest, conflict, notFound, textFieldError, type FieldError } from '../../platform/http/errors.ts';
 import { isUniqueViolation } from '../../platform/db/errors.ts';
+import { type Localized, say } from '../../platform/languages.ts';
 import { LINE_CODE_PATTERN, ensureLineTables } from './line-tables.ts';
 import { isTimeZone } from './local-time.ts';
 import { type Line, type Plant, type PlantAccess, allLines, getLine, lineTablesExist } from './plant-context.ts';
@@ -59,11 +60,15 @@ export interface FilterInput {
 const MAX_DOWNTIME_THRESHOLD_SECONDS = 86_400;
 const MAX_NAME_LENGTH = 200;
 
-export const clientOwnsStructure = (what: string) =>
-  conflict(`The client's plant database is the source of truth for ${what}: change it there; Sentinel only reads it`);
+/** `what` names the structure in each language (the Spanish with its article: `las áreas`). */
+export const clientOwnsStructure = (what: Localized) =>
+  conflict(say(
+    `The client's plant database is the source of truth for ${what.en}: change it there; Sentinel only reads it`,
+    `La base de datos de planta del cliente es la fuente de verdad para ${what.es}: haga los cambios allí; Sentinel solo la lee`,
+  ));
 
 function invalid(errors: FieldError[]): void {
-  if (errors.length > 0) throw badRequest('The plant structure values are not valid', errors);
+  if (errors.length > 0) throw badRequest(say('The plant structure values are not valid', 'Los valores de la estructura de planta no son válidos'), errors);
 }
 
 const AREA_TYPE_LIST = AREA_TYPES.join(', ');
@@ -113,8 +118,8 @@ function pick<T extends object, K extends keyof T>(input: T, keys: readonly K[])
   return picked;
 }
 
-function found<T>(value: T | undefined, what: string): T {
-  if (value === undefined) throw notFound(what);
+function found<T>(value: T | undefined, detail: Localized): T {
+  if (value === undefined) throw notFound(detail);
   return value;
 }
 
@@ -123,7 +128,7 @@ const flag = (value: boolean | undefined) => (value === undefined ? undefined : 
 export function createStructureService(access: PlantAccess) {
   const { withPlant, now } = access;
 
-  function embeddedOnly(plant: Plant, what: string) {
+  function embeddedOnly(plant: Plant, what: Localized) {
     if (plant.mode !== 'embedded') throw clientOwnsStructure(what);
     return createEmbeddedWriter(plant.db);
   }
@@ -133,20 +138,20 @@ export function createStructureService(access: PlantAccess) {
     try {
       return await write();
     } catch (error) {
-      if (isUniqueViolation(error)) throw conflict(`Another row already has this ${field}`);
+      if (isUniqueViolation(error)) throw conflict(say(`Another row already has this ${field}`, `Otra fila ya tiene este valor de ${field}`));
       throw error;
     }
   }
 
   async function assertLineExists(plant: Plant, lineId: number, field = 'line_id'): Promise<void> {
     if ((await plant.core.line(lineId)) === undefined) {
-      throw badRequest('The line does not exist', [{ field, message: 'is not a line of this plant', code: 'unknown_reference', params: { value: String(lineId) } }]);
+      throw badRequest(say('The line does not exist', 'La línea no existe'), [{ field, message: 'is not a line of this plant', code: 'unknown_reference', params: { value: String(lineId) } }]);
     }
   }
 
   async function product(plant: Plant, productId: number): Promise<Product> {
     const core = await plant.core.product(productId);
-    if (core === undefined) throw notFound('Product');
+    if (core === undefined) throw notFound(say('Product not found', 'No se ha encontrado el producto'));
     return { ...core, ideal_cycle_seconds: (await plant.settings.products()).get(productId) ?? null };
   }
 
@@ -160,13 +165,16 @@ export function createStructureService(access: PlantAccess) {
     if (clash !== undefined) {
       const other = clash[0].id === candidate.shift_id ? clash[1] : clash[0];
       const shift = `"${other.shift_name}" (${other.start_time}-${other.end_time})`;
-      throw badRequest('The shift overlaps another active shift of the same line', [{ field: 'start_time', message: `overlaps shift ${shift}`, code: 'overlaps', params: { other: shift } }]);
+      throw badRequest(say('The shift overlaps another active shift of the same line', 'El turno se solapa con otro turno activo de la misma línea'), [{ field: 'start_time', message: `overlaps shift ${shift}`, code: 'overlaps', params: { other: shift } }]);
     }
   }
 
-  async function removeUnused(plant: Plant, table: EmbeddedTable, id: number, what: string, usedBy?: 'line_id' | 'area_id' | 'product_id'): Promise<void> {
+  /** `what` as in clientOwnsStructure: the Spanish with its article (`el área`). */
+  async function removeUnused(plant: Plant, table: EmbeddedTable, id: number, what: Localized, usedBy?: 'line_id' | 'area_id' | 'product_id'): Promise<void> {
     const writer = embeddedOnly(plant, what);
-    if (usedBy !== undefined && (await plant.store.hasDetections(usedBy, id))) throw conflict(`The ${what} has detections; it cannot be deleted`);
+    if (usedBy !== undefined && (await plant.store.hasDetections(usedBy, id))) {
+      throw conflict(say(`The ${what.en} has detections; it cannot be deleted`, `No se puede eliminar ${what.es}: tiene detecciones`));
+    }
     await writer.delete(table, id);
   }
 
@@ -177,7 +185,7 @@ export function createStructureService(access: PlantAccess) {
     /** Embedded only. The line's tables are created with it, so its code is fixed from then on. */
     createLine: (tenantId: string, input: LineInput & { line_name: string }) =>
       withPlant(tenantId, async (plant): Promise<Line> => {
-        const writer = embeddedOnly(plant, 'production lines');
+        const writer = embeddedOnly(plant, say('production lines', 'las líneas'));
         checkLine(input);
         const at = now();
         const lineId = await uniquely('line_code', async () => {
@@ -194,7 +202,12 @@ export function createStructureService(access: PlantAccess) {
         });
         const line = await getLine(plant, lineId);
         const ensured = await ensureLineTables(plant.db, plant.dialect, plant.catalog, line.line_code, at);
-        if ('problems' in ensured) throw conflict(`Tables named after line code ${line.line_code} already exist and do not fit: ${ensured.problems.join('; ')}`);
+        if ('problems' in ensured) {
+          throw conflict(say(
+            `Tables named after line code ${line.line_code} already exist and do not fit: ${ensured.problems.join('; ')}`,
+            `Ya existen tablas con el nombre del código de línea ${line.line_code} y no encajan: ${ensured.problems.join('; ')}`,
+          ));
+        }
         await access.refreshCatalog(plant);
         return line;
       }),
@@ -206,12 +219,19 @@ export function createStructureService(access: PlantAccess) {
         const before = await getLine(plant, lineId);
         const core = pick(input, ['line_name', 'is_active'] as const);
         if (Object.keys(core).length > 0) {
-          const writer = embeddedOnly(plant, 'its production lines (line_name, is_active)');
+          const writer = embeddedOnly(plant, say('its production lines (line_name, is_active)', 'sus líneas (line_name, is_active)'));
           await writer.update('line', lineId, { ...core, ...(core.is_active === undefined ? {} : { is_active: flag(core.is_active) }) }, now());
         }
         if (input.line_code !== undefined && input.line_code !== before.line_code) {
-          if (lineTablesExist(plant, before.line_code)) throw conflict(`The line's tables are named after its code ${before.line_code}; it cannot change any more`);
-          if ((await allLines(plant)).some((line) => line.line_code === input.line_code)) throw conflict('Another line already has this line_code');
+          if (lineTablesExist(plant, before.line_code)) {
+            throw conflict(say(
+              `The line's tables are named after its code ${before.line_code}; it cannot change any more`,
+              `Las tablas de la línea llevan el nombre de su código ${before.line_code}; ya no se puede cambiar`,
+            ));
+          }
+          if ((await allLines(plant)).some((line) => line.line_code === input.line_code)) {
+            throw conflict(say('Another line already has this line_code', 'Otra línea ya tiene este line_code'));
+          }
         }
         const settings = pick(input, ['line_code', 'ideal_cycle_seconds', 'downtime_threshold_seconds', 'timezone'] as const);
         if (Object.keys(settings).length > 0) await uniquely('line_code', () => plant.settings.saveLine(lineId, settings, now()));
@@ -224,16 +244,16 @@ export function createStructureService(access: PlantAccess) {
     deleteLine: (tenantId: string, lineId: number) =>
       withPlant(tenantId, async (plant) => {
         await getLine(plant, lineId);
-        await removeUnused(plant, 'line', lineId, 'production line', 'line_id');
+        await removeUnused(plant, 'line', lineId, say('production line', 'la línea'), 'line_id');
       }),
 
     listAreas: (tenantId: string, lineId?: number) => withPlant(tenantId, (plant) => plant.core.areas(lineId)),
 
-    getArea: (tenantId: string, areaId: number) => withPlant(tenantId, async (plant) => found(await plant.core.area(areaId), 'Area')),
+    getArea: (tenantId: string, areaId: number) => withPlant(tenantId, async (plant) => found(await plant.core.area(areaId), say('Area not found', 'No se ha encontrado el área'))),
 
     createArea: (tenantId: string, input: Required<AreaInput>) =>
       withPlant(tenantId, async (plant): Promise<Area> => {
-        const writer = embeddedOnly(plant, 'areas');
+        const writer = embeddedOnly(plant, say('areas', 'las áreas'));
         const errors: FieldError[] = [];
         checkName(errors, 'area_name', input.area_name);
         if (!AREA_TYPES.includes(input.area_type)) errors.push(areaTypeError());
@@ -245,8 +265,8 @@ export function createStructureService(access: PlantAccess) {
 
     updateArea: (tenantId: string, areaId: number, input: AreaInput) =>
       withPlant(tenantId, async (plant): Promise<Area> => {
-        const writer = embeddedOnly(plant, 'areas');
-        if ((await plant.core.area(areaId)) === undefined) throw notFound('Area');
+        const writer = embeddedOnly(plant, say('areas', 'las áreas'));
+        if ((await plant.core.area(areaId)) === undefined) throw notFound(say('Area not found', 'No se ha encontrado el área'));
         const errors: FieldError[] = [];
         checkName(errors, 'area_name', input.area_name);
         if (input.area_type !== undefined && !AREA_TYPES.includes(input.area_type)) errors.push(areaTypeError());
@@ -258,8 +278,8 @@ export function createStructureService(access: PlantAccess) {
 
     deleteArea: (tenantId: string, areaId: number) =>
       withPlant(tenantId, async (plant) => {
-        if ((await plant.core.area(areaId)) === undefined) throw notFound('Area');
-        await removeUnused(plant, 'area', areaId, 'area', 'area_id');
+        if ((await plant.core.area(areaId)) === undefined) throw notFound(say('Area not found', 'No se ha encontrado el área'));
+        await removeUnused(plant, 'area', areaId, say('area', 'el área'), 'area_id');
       }),
 
     listProducts: (tenantId: string) =>
@@ -272,7 +292,7 @@ export function createStructureService(access: PlantAccess) {
 
     createProduct: (tenantId: string, input: ProductInput & { product_name: string; product_code: string }) =>
       withPlant(tenantId, async (plant): Promise<Product> => {
-        const writer = embeddedOnly(plant, 'products');
+        const writer = embeddedOnly(plant, say('products', 'los productos'));
         const errors: FieldError[] = [];
         checkName(errors, 'product_name', input.product_name);
         checkName(errors, 'product_code', input.product_code);
@@ -293,7 +313,7 @@ export function createStructureService(access: PlantAccess) {
         checkCycle(errors, 'ideal_cycle_seconds', input.ideal_cycle_seconds);
         invalid(errors);
         const core = pick(input, ['product_name', 'product_code'] as const);
-        if (Object.keys(core).length > 0) await uniquely('product_code', () => embeddedOnly(plant, 'its products').update('product', productId, core, now()));
+        if (Object.keys(core).length > 0) await uniquely('product_code', () => embeddedOnly(plant, say('its products', 'sus productos')).update('product', productId, core, now()));
         if (input.ideal_cycle_seconds !== undefined) await plant.settings.saveProduct(productId, input.ideal_cycle_seconds, now());
         return product(plant, productId);
       }),
@@ -301,18 +321,18 @@ export function createStructureService(access: PlantAccess) {
     deleteProduct: (tenantId: string, productId: number) =>
       withPlant(tenantId, async (plant) => {
         await product(plant, productId);
-        await removeUnused(plant, 'product', productId, 'product', 'product_id');
+        await removeUnused(plant, 'product', productId, say('product', 'el producto'), 'product_id');
       }),
 
     /** With `lineId`: the shifts that line works (its own and those of every line). */
     listShifts: (tenantId: string, lineId?: number) =>
       withPlant(tenantId, async (plant) => (await plant.core.shifts()).filter((shift) => lineId === undefined || shift.line_id === null || shift.line_id === lineId)),
 
-    getShift: (tenantId: string, shiftId: number) => withPlant(tenantId, async (plant) => found(await plant.core.shift(shiftId), 'Shift')),
+    getShift: (tenantId: string, shiftId: number) => withPlant(tenantId, async (plant) => found(await plant.core.shift(shiftId), say('Shift not found', 'No se ha encontrado el turno'))),
 
     createShift: (tenantId: string, input: ShiftInput & { shift_name: string; start_time: string; end_time: string }) =>
       withPlant(tenantId, async (plant): Promise<Shift> => {
-        const writer = embeddedOnly(plant, 'shifts');
+        const writer = embeddedOnly(plant, say('shifts', 'los turnos'));
         const errors: FieldError[] = [];
         checkName(errors, 'shift_name', input.shift_name);
         checkShiftTimes(errors, input);
@@ -327,9 +347,9 @@ export function createStructureService(access: PlantAccess) {
 
     updateShift: (tenantId: string, shiftId: number, input: ShiftInput) =>
       withPlant(tenantId, async (plant): Promise<Shift> => {
-        const writer = embeddedOnly(plant, 'shifts');
+        const writer = embeddedOnly(plant, say('shifts', 'los turnos'));
         const current = await plant.core.shift(shiftId);
-        if (current === undefined) throw notFound('Shift');
+        if (current === undefined) throw notFound(say('Shift not found', 'No se ha encontrado el turno'));
         const errors: FieldError[] = [];
         checkName(errors, 'shift_name', input.shift_name);
         checkShiftTimes(errors, input);
@@ -343,17 +363,17 @@ export function createStructureService(access: PlantAccess) {
 
     deleteShift: (tenantId: string, shiftId: number) =>
       withPlant(tenantId, async (plant) => {
-        if ((await plant.core.shift(shiftId)) === undefined) throw notFound('Shift');
-        await removeUnused(plant, 'shift', shiftId, 'shift');
+        if ((await plant.core.shift(shiftId)) === undefined) throw notFound(say('Shift not found', 'No se ha encontrado el turno'));
+        await removeUnused(plant, 'shift', shiftId, say('shift', 'el turno'));
       }),
 
     listFilters: (tenantId: string) => withPlant(tenantId, (plant) => plant.core.filters()),
 
-    getFilter: (tenantId: string, filterId: number) => withPlant(tenantId, async (plant) => found(await plant.core.filter(filterId), 'Filter')),
+    getFilter: (tenantId: string, filterId: number) => withPlant(tenantId, async (plant) => found(await plant.core.filter(filterId), say('Filter not found', 'No se ha encontrado el filtro'))),
 
     createFilter: (tenantId: string, input: FilterInput & { filter_name: string }) =>
       withPlant(tenantId, async (plant): Promise<Filter> => {
-        const writer = embeddedOnly(plant, 'filters');
+        const writer = embeddedOnly(plant, say('filters', 'los filtros'));
         const errors: FieldError[] = [];
         checkName(errors, 'filter_name', input.filter_name);
         invalid(errors);
@@ -368,8 +388,8 @@ export function createStructureService(access: PlantAccess) {
 
     updateFilter: (tenantId: string, filterId: number, input: FilterInput) =>
       withPlant(tenantId, async (plant): Promise<Filter> => {
-        const writer = embeddedOnly(plant, 'filters');
-        if ((await plant.core.filter(filterId)) === undefined) throw notFound('Filter');
+        const writer = embeddedOnly(plant, say('filters', 'los filtros'));
+        if ((await plant.core.filter(filterId)) === undefined) throw notFound(say('Filter not found', 'No se ha encontrado el filtro'));
         const errors: FieldError[] = [];
         checkName(errors, 'filter_name', input.filter_name);
         invalid(errors);
@@ -384,8 +404,8 @@ export function createStructureService(access: PlantAccess) {
 
     deleteFilter: (tenantId: string, filterId: number) =>
       withPlant(tenantId, async (plant) => {
-        if ((await plant.core.filter(filterId)) === undefined) throw notFound('Filter');
-        await removeUnused(plant, 'filter', filterId, 'filter');
+        if ((await plant.core.filter(filterId)) === undefined) throw notFound(say('Filter not found', 'No se ha encontrado el filtro'));
+        await removeUnused(plant, 'filter', filterId, say('filter', 'el filtro'));
       }),
   };
 }

@@ -1,4 +1,5 @@
 import { HttpError, badRequest, forbidden, notFound } from '../../platform/http/errors.ts';
+import { say } from '../../platform/languages.ts';
 import { decodeCursor, toPage } from '../../platform/http/pagination.ts';
 import { newId, toIso } from '../../platform/ids.ts';
 import type { NotificationsDispatch } from '../notifications/notifications.dispatch.ts';
@@ -143,7 +144,7 @@ export function createReportsService(deps: { repo: ReportsRepo; production: Prod
 
   async function get(tenantId: string, id: string): Promise<ReportView> {
     const row = await repo.find(tenantId, id);
-    if (row === undefined) throw notFound('Report');
+    if (row === undefined) throw notFound(say('Report not found', 'No se ha encontrado el informe'));
     return reportView(row);
   }
 
@@ -164,7 +165,7 @@ export function createReportsService(deps: { repo: ReportsRepo; production: Prod
 
     async file(tenantId: string, id: string, format: 'pdf' | 'csv'): Promise<{ day: string; body: Buffer | string }> {
       const row = await repo.find(tenantId, id);
-      if (row === undefined) throw notFound('Report');
+      if (row === undefined) throw notFound(say('Report not found', 'No se ha encontrado el informe'));
       return { day: row.day, body: format === 'pdf' ? Buffer.from(row.pdf) : row.csv };
     },
 
@@ -173,9 +174,9 @@ export function createReportsService(deps: { repo: ReportsRepo; production: Prod
       const tenant = await repo.tenant(tenantId);
       const timeZone = (JSON.parse(tenant.config) as { timezone?: string }).timezone ?? 'UTC';
       const target = day ?? previousLocalDay(now, timeZone);
-      if (Number.isNaN(Date.parse(`${target}T00:00:00Z`)) || wallDate(Date.parse(`${target}T00:00:00Z`)) !== target) throw badRequest('day is not a date', [{ field: 'day', message: 'must be a date (YYYY-MM-DD)', code: 'format', params: { format: 'date' } }]);
+      if (Number.isNaN(Date.parse(`${target}T00:00:00Z`)) || wallDate(Date.parse(`${target}T00:00:00Z`)) !== target) throw badRequest(say('day is not a date', 'day no es una fecha'), [{ field: 'day', message: 'must be a date (YYYY-MM-DD)', code: 'format', params: { format: 'date' } }]);
       const today = wallDate(toWall(now, timeZone));
-      if (target >= today) throw badRequest('Only a day that has ended has a report', [{ field: 'day', message: `must be before today (${today} in ${timeZone})`, code: 'before', params: { other: today } }]);
+      if (target >= today) throw badRequest(say('Only a day that has ended has a report', 'Solo un día que ya ha terminado tiene informe'), [{ field: 'day', message: `must be before today (${today} in ${timeZone})`, code: 'before', params: { other: today } }]);
       const built = await build(tenantId, target, now);
       const existing = await repo.findDay(tenantId, target);
       if (existing !== undefined) {
@@ -241,7 +242,7 @@ export function createReportsService(deps: { repo: ReportsRepo; production: Prod
   };
 
   async function assertTenantUser(tenantId: string, userId: string): Promise<void> {
-    if (!(await repo.userInTenant(tenantId, userId))) throw forbidden('Only the tenant\'s own users subscribe to its reports');
+    if (!(await repo.userInTenant(tenantId, userId))) throw forbidden(say('Only the tenant\'s own users subscribe to its reports', 'Solo los usuarios del propio cliente se suscriben a sus informes'));
   }
 }
 

@@ -1,6 +1,7 @@
 import type { Principal } from '../../platform/auth/principal.ts';
 import type { LiveEvent } from '../../platform/events/event-bus.ts';
 import { badRequest, notFound } from '../../platform/http/errors.ts';
+import { say } from '../../platform/languages.ts';
 import { decodeCursor, toPage } from '../../platform/http/pagination.ts';
 import { toIso, toIsoOrNull } from '../../platform/ids.ts';
 import type { SystemRow } from './systems.tables.ts';
@@ -115,7 +116,7 @@ export function createSystemsService(repo: SystemsRepo, merge: Pick<SystemsMerge
 
     async get(tenantId: string, id: string) {
       const row = await repo.find(tenantId, id);
-      if (row === undefined) throw notFound('System');
+      if (row === undefined) throw notFound(say('System not found', 'No se ha encontrado el sistema'));
       const [built, assets] = await Promise.all([views(tenantId, [row]), repo.assets(tenantId, id)]);
       return {
         ...built.get(row.id)!,
@@ -135,7 +136,7 @@ export function createSystemsService(repo: SystemsRepo, merge: Pick<SystemsMerge
       const settings: SystemSettings = { ...(await repo.settings(tenantId)), ...input };
       const both = settings.alert_severities.filter((s) => settings.warning_severities.includes(s));
       if (both.length > 0) {
-        throw badRequest('A severity cannot make a system both alert and warning', [{ field: 'warning_severities', message: `also in alert_severities: ${both.join(', ')}`, code: 'also_in', params: { other: 'alert_severities', value: both.join(', ') } }]);
+        throw badRequest(say('A severity cannot make a system both alert and warning', 'Una severidad no puede poner un sistema a la vez en alerta y en aviso'), [{ field: 'warning_severities', message: `also in alert_severities: ${both.join(', ')}`, code: 'also_in', params: { other: 'alert_severities', value: both.join(', ') } }]);
       }
       await repo.saveSettings(tenantId, settings, principal.tenantId === null ? null : principal.userId, Date.now());
       await refreshStatus(tenantId);

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AuditSink } from '../../platform/audit-sink.ts';
 import { badRequest } from '../../platform/http/errors.ts';
 import { problems } from '../../platform/http/schemas.ts';
+import { say } from '../../platform/languages.ts';
 import {
   LABEL_KEY_PATTERN, ListSeriesQuery, MAX_LABELS, SeriesPage, TelemetryBatchBody, TelemetryIngestResult, TelemetryQuery, TelemetryQueryResult,
   TelemetrySettings, TenantOnlyQuery, UpdateTelemetrySettingsBody,
@@ -17,7 +18,7 @@ const INGEST_AUDIT = { action: 'telemetry.ingest', resourceType: 'telemetry' } a
 /** A label filter from the query string: a JSON object, or key=value pairs separated by commas. */
 export function parseLabelsFilter(text: string | undefined): Record<string, string> {
   if (text === undefined || text.trim() === '') return {};
-  const invalid = () => badRequest('labels is not valid', [{ field: 'labels', message: 'must be a JSON object of strings or key=value pairs separated by commas', code: 'invalid' }]);
+  const invalid = () => badRequest(say('labels is not valid', 'labels no es válido'), [{ field: 'labels', message: 'must be a JSON object of strings or key=value pairs separated by commas', code: 'invalid' }]);
   let labels: Record<string, unknown>;
   if (text.trimStart().startsWith('{')) {
     try {

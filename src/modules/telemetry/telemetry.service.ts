@@ -8,6 +8,7 @@ import { batchRejected, parseInstant } from '../../platform/batches.ts';
 import type { Db } from '../../platform/db/database.ts';
 import { HttpError, badRequest, type FieldError } from '../../platform/http/errors.ts';
 import { toIso } from '../../platform/ids.ts';
+import { say } from '../../platform/languages.ts';
 import type { AggregateRow, RollupCell, SeriesKey, TelemetryRepo, TelemetrySource } from './telemetry.repo.ts';
 import type { TelemetryTenantRow } from './telemetry.tables.ts';
 
@@ -266,7 +267,7 @@ export function createTelemetryService(deps: { repo: TelemetryRepo; db: Pick<Db,
   function validate(batch: TelemetryBatch, now: number): ValidPoints {
     const input = batch.points;
     if (!Array.isArray(input) || input.length === 0 || input.length > MAX_BATCH_POINTS) {
-      throw badRequest('The batch was not stored', [{ field: 'points', message: `must be a list of 1-${MAX_BATCH_POINTS} points`, code: 'items_range', params: { min: 1, max: MAX_BATCH_POINTS } }]);
+      throw badRequest(say('The batch was not stored', 'El lote no se guardó'), [{ field: 'points', message: `must be a list of 1-${MAX_BATCH_POINTS} points`, code: 'items_range', params: { min: 1, max: MAX_BATCH_POINTS } }]);
     }
     const errors: FieldError[] = [];
     const points: ValidPoints = { metrics: [], labels: [], times: [], values: [] };
@@ -329,9 +330,12 @@ export function createTelemetryService(deps: { repo: TelemetryRepo; db: Pick<Db,
       if (created.length > 0 && !(await repo.countSeries(tenantId, created.length, limits.max_series, now))) {
         const state = await repo.tenantState(tenantId);
         const firstNew = Math.min(...absent.map((series) => unknown.get(`${series.metric}\n${series.labels}`)!.rows[0]!));
-        throw new HttpError(422, 'Unprocessable Content', `The batch was not stored: it adds ${created.length} new series (metric and label set) and the tenant has ${state?.series_count ?? 0} of its ${limits.max_series}`, [
+        throw new HttpError(422, say(
+          `The batch was not stored: it adds ${created.length} new series (metric and label set) and the tenant has ${state?.series_count ?? 0} of its ${limits.max_series}`,
+          `El lote no se guardó: añade ${created.length} series nuevas (métrica y conjunto de etiquetas) y el cliente ya tiene ${state?.series_count ?? 0} de sus ${limits.max_series}`,
+        ), { errors: [
           { field: `points[${firstNew}]`, message: 'starts a new series past the tenant\'s series limit; reuse existing label sets or ask for a higher limit', code: 'too_many_series' },
-        ]);
+        ] });
       }
       // Series another writer created meanwhile are found again.
       const raced = created.length < absent.length ? await repo.findSeries(tenantId, absent.filter((s) => !created.some((c) => c.metric === s.metric && c.labels === s.labels))) : [];
@@ -505,14 +509,14 @@ export function createTelemetryService(deps: { repo: TelemetryRepo; db: Pick<Db,
     async query(tenantId: string, input: QueryInput) {
       const from = input.from - (input.from % input.stepMs);
       const to = Math.ceil(input.to / input.stepMs) * input.stepMs;
-      if (to <= from) throw badRequest('from must be before to', [{ field: 'from', message: 'is not before to', code: 'before', params: { other: 'to' } }]);
+      if (to <= from) throw badRequest(say('from must be before to', 'from debe ser anterior a to'), [{ field: 'from', message: 'is not before to', code: 'before', params: { other: 'to' } }]);
       if ((to - from) / input.stepMs > MAX_QUERY_BUCKETS) {
         const minimumStepS = Math.ceil((to - from) / MAX_QUERY_BUCKETS / 1000);
-        throw badRequest(`The range holds more than ${MAX_QUERY_BUCKETS} steps`, [{ field: 'step', message: `must be at least ${minimumStepS} seconds for this range`, code: 'minimum', params: { limit: minimumStepS } }]);
+        throw badRequest(say(`The range holds more than ${MAX_QUERY_BUCKETS} steps`, `El intervalo abarca más de ${MAX_QUERY_BUCKETS} pasos`), [{ field: 'step', message: `must be at least ${minimumStepS} seconds for this range`, code: 'minimum', params: { limit: minimumStepS } }]);
       }
       const source = sourceFor(input.stepMs);
       if (source === 'telemetry_points' && to - from > MAX_RAW_RANGE_MS) {
-        throw badRequest('Ranges over a day are answered from rollups', [{ field: 'step', message: 'must be a multiple of 60 seconds for a range over 24 hours', code: 'multiple_of', params: { limit: 60 } }]);
+        throw badRequest(say('Ranges over a day are answered from rollups', 'Los intervalos de más de un día se responden con datos agregados'), [{ field: 'step', message: 'must be a multiple of 60 seconds for a range over 24 hours', code: 'multiple_of', params: { limit: 60 } }]);
       }
       const all = await matchingSeries(tenantId, input);
       const series = all.slice(0, MAX_QUERY_SERIES);
@@ -559,7 +563,7 @@ export function createTelemetryService(deps: { repo: TelemetryRepo; db: Pick<Db,
       let afterId: number | undefined;
       if (filter.cursor !== undefined) {
         afterId = Number(Buffer.from(filter.cursor, 'base64url').toString('utf8'));
-        if (!Number.isSafeInteger(afterId) || afterId < 0) throw badRequest('cursor is not valid', [{ field: 'cursor', message: 'is not a cursor this API issued', code: 'cursor' }]);
+        if (!Number.isSafeInteger(afterId) || afterId < 0) throw badRequest(say('cursor is not valid', 'cursor no es válido'), [{ field: 'cursor', message: 'is not a cursor this API issued', code: 'cursor' }]);
       }
       const found: { id: number; metric: string; labels: Record<string, string>; created_at: string }[] = [];
       // Label filters are applied here, so pages are read until one is full or the series run out.

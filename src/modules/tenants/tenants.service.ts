@@ -1,10 +1,12 @@
 import { isUniqueViolation } from '../../platform/db/errors.ts';
-import { badRequest, conflict, notFound } from '../../platform/http/errors.ts';
+import { badRequest, conflict } from '../../platform/http/errors.ts';
+import { say } from '../../platform/languages.ts';
 import { decodeCursor, toPage } from '../../platform/http/pagination.ts';
 import { newId, toIso } from '../../platform/ids.ts';
 import type { TenantRow } from './tenants.tables.ts';
 import type { TenantsRepo } from './tenants.repo.ts';
 import type { CreateTenantInput, ListTenantsInput, TenantConfigValue, TenantView, UpdateTenantInput } from './tenants.schemas.ts';
+import { tenantNotFound } from '../../platform/auth/tenant-scope.ts';
 
 const DEFAULT_CONFIG: TenantConfigValue = { timezone: 'UTC', language: 'en', theme: 'system' };
 
@@ -26,7 +28,7 @@ function mergeConfig(current: TenantConfigValue, patch: Partial<TenantConfigValu
   const merged = { ...current, ...patch };
   const timezone = canonicalTimeZone(merged.timezone);
   if (timezone === undefined) {
-    throw badRequest('Unknown time zone', [{ field: 'config.timezone', message: 'must be an IANA time zone name such as Europe/Madrid', code: 'time_zone' }]);
+    throw badRequest(say('Unknown time zone', 'Zona horaria desconocida'), [{ field: 'config.timezone', message: 'must be an IANA time zone name such as Europe/Madrid', code: 'time_zone' }]);
   }
   return { ...merged, timezone };
 }
@@ -40,7 +42,7 @@ function slugify(name: string): string {
     .replace(/^-+|-+$/g, '')
     .slice(0, 64)
     .replace(/-+$/g, '');
-  if (slug === '') throw badRequest('A slug cannot be derived from this name', [{ field: 'slug', message: 'is required for this name', code: 'required' }]);
+  if (slug === '') throw badRequest(say('A slug cannot be derived from this name', 'No se puede derivar un slug de este nombre'), [{ field: 'slug', message: 'is required for this name', code: 'required' }]);
   return slug;
 }
 
@@ -59,12 +61,12 @@ export function tenantView(row: TenantRow): TenantView {
 export function createTenantsService(repo: TenantsRepo, sessions: SessionControl) {
   async function get(id: string): Promise<TenantRow> {
     const row = await repo.findById(id);
-    if (row === undefined) throw notFound('Tenant');
+    if (row === undefined) throw tenantNotFound();
     return row;
   }
 
   /** The field named is the one the caller sent: a slug derived from the name is the name's fault. */
-  const slugTaken = (slug: string, derived: boolean) => conflict(`A tenant with slug "${slug}" already exists`, [
+  const slugTaken = (slug: string, derived: boolean) => conflict(say(`A tenant with slug "${slug}" already exists`, `Ya existe un cliente con el slug "${slug}"`), [
     derived
       ? { field: 'name', message: `gives the slug "${slug}", which is already another tenant's`, code: 'slug_taken', params: { value: slug } }
       : { field: 'slug', message: 'is already another tenant\'s', code: 'taken' },
@@ -128,7 +130,7 @@ export function createTenantsService(repo: TenantsRepo, sessions: SessionControl
     async delete(id: string): Promise<void> {
       await get(id);
       await sessions.endTenantSessions(id, 'tenant_deleted');
-      if (!(await repo.delete(id))) throw notFound('Tenant');
+      if (!(await repo.delete(id))) throw tenantNotFound();
     },
   };
 }

@@ -1,4 +1,5 @@
 import { badRequest, notFound, type FieldError } from '../../platform/http/errors.ts';
+import { say } from '../../platform/languages.ts';
 import { decodeCursor, toPage } from '../../platform/http/pagination.ts';
 import { newId, toIso, toIsoOrNull } from '../../platform/ids.ts';
 import type { Principal } from '../../platform/auth/principal.ts';
@@ -42,7 +43,7 @@ const commentView = (row: CommentDetailRow) => ({
 export function createTicketsService(repo: TicketsRepo) {
   async function get(tenantId: string, id: string): Promise<TicketDetailRow> {
     const row = await repo.find(tenantId, id);
-    if (row === undefined) throw notFound('Ticket');
+    if (row === undefined) throw notFound(say('Ticket not found', 'No se ha encontrado el ticket'));
     return row;
   }
 
@@ -56,7 +57,7 @@ export function createTicketsService(repo: TicketsRepo) {
     if (assigneeUsername === undefined) errors.push({ field: 'assignee_id', message: 'is not a user of this tenant', code: 'unknown_reference', params: { value: input.assignee_id! } });
     if (input.alert_id != null && !(await repo.alertInTenant(tenantId, input.alert_id))) errors.push({ field: 'alert_id', message: 'is not an alert of this tenant', code: 'unknown_reference', params: { value: input.alert_id } });
     if (input.vulnerability_id != null && !(await repo.vulnerabilityInTenant(tenantId, input.vulnerability_id))) errors.push({ field: 'vulnerability_id', message: 'is not a vulnerability of this tenant', code: 'unknown_reference', params: { value: input.vulnerability_id } });
-    if (errors.length > 0) throw badRequest('The ticket refers to something this tenant does not have', errors);
+    if (errors.length > 0) throw badRequest(say('The ticket refers to something this tenant does not have', 'El ticket hace referencia a algo que este cliente no tiene'), errors);
     return assigneeUsername ?? null;
   }
 
@@ -136,7 +137,7 @@ export function createTicketsService(repo: TicketsRepo) {
     },
 
     async delete(tenantId: string, id: string): Promise<void> {
-      if (!(await repo.delete(tenantId, id))) throw notFound('Ticket');
+      if (!(await repo.delete(tenantId, id))) throw notFound(say('Ticket not found', 'No se ha encontrado el ticket'));
     },
 
     async addComment(tenantId: string, principal: Principal, ticketId: string, body: string) {

@@ -1,5 +1,6 @@
 import { isUniqueViolation } from '../../platform/db/errors.ts';
 import { badRequest, conflict, notFound } from '../../platform/http/errors.ts';
+import { say } from '../../platform/languages.ts';
 import { decodeCursor, toPage } from '../../platform/http/pagination.ts';
 import { newId, toIso } from '../../platform/ids.ts';
 import { hashPassword, passwordProblems } from '../../platform/auth/passwords.ts';
@@ -34,10 +35,10 @@ export function userView(row: UserRow): UserView {
 
 function assertAcceptablePassword(password: string, username: string): void {
   const problems = passwordProblems(password, username);
-  if (problems.length > 0) throw badRequest('The password is not acceptable', problems);
+  if (problems.length > 0) throw badRequest(say('The password is not acceptable', 'La contraseña no es aceptable'), problems);
 }
 
-const taken = () => conflict('That username or e-mail is already in use');
+const taken = () => conflict(say('That username or e-mail is already in use', 'Ese nombre de usuario o correo electrónico ya está en uso'));
 
 /**
  * Users of a tenant. A tenant ADMIN works inside its own tenant; SUPER_ADMIN reaches every tenant
@@ -47,7 +48,7 @@ export function createUsersService(repo: UsersRepo, sessions: SessionControl) {
   /** A user the caller may manage: one of its own tenant, or (SUPER_ADMIN) any. */
   async function get(principal: Principal, id: string): Promise<UserRow> {
     const row = await repo.find(principal.tenantId ?? undefined, id);
-    if (row === undefined) throw notFound('User');
+    if (row === undefined) throw notFound(say('User not found', 'No se ha encontrado el usuario'));
     return row;
   }
 
@@ -111,10 +112,10 @@ export function createUsersService(repo: UsersRepo, sessions: SessionControl) {
       const current = await get(principal, id);
       const self = current.id === principal.userId;
       if (self && (input.role !== undefined || input.is_active === false || input.permissions !== undefined)) {
-        throw badRequest('You cannot change your own role, permissions or status; ask another administrator');
+        throw badRequest(say('You cannot change your own role, permissions or status; ask another administrator', 'No puede cambiar su propio rol, sus permisos ni su estado; pídaselo a otro administrador'));
       }
       if (current.role === 'SUPER_ADMIN' && (input.role !== undefined || input.permissions !== undefined)) {
-        throw badRequest('A platform SUPER_ADMIN has no tenant role or extra permissions');
+        throw badRequest(say('A platform SUPER_ADMIN has no tenant role or extra permissions', 'Un SUPER_ADMIN de la plataforma no tiene rol de cliente ni permisos adicionales'));
       }
       if (input.password !== undefined) assertAcceptablePassword(input.password, current.username);
       const now = Date.now();
@@ -139,9 +140,9 @@ export function createUsersService(repo: UsersRepo, sessions: SessionControl) {
 
     async delete(principal: Principal, id: string): Promise<UserRow> {
       const current = await get(principal, id);
-      if (current.id === principal.userId) throw badRequest('You cannot delete your own account');
+      if (current.id === principal.userId) throw badRequest(say('You cannot delete your own account', 'No puede eliminar su propia cuenta'));
       await sessions.endUserSessions(id, 'user_deleted');
-      if (!(await repo.delete(current.tenant_id ?? undefined, id))) throw notFound('User');
+      if (!(await repo.delete(current.tenant_id ?? undefined, id))) throw notFound(say('User not found', 'No se ha encontrado el usuario'));
       return current;
     },
 
@@ -160,7 +161,7 @@ export function createUsersService(repo: UsersRepo, sessions: SessionControl) {
     /** CLI: set a password without knowing the old one; ends the user's sessions. */
     async resetPassword(username: string, password: string): Promise<void> {
       const user = await repo.findByUsername(username.toLowerCase());
-      if (user === undefined) throw notFound('User');
+      if (user === undefined) throw notFound(say('User not found', 'No se ha encontrado el usuario'));
       assertAcceptablePassword(password, user.username);
       await repo.update(undefined, user.id, { password_hash: await hashPassword(password), updated_at: Date.now() });
       await sessions.endUserSessions(user.id, 'password_reset');

@@ -2,6 +2,7 @@ import type { Updateable } from 'kysely';
 import type { Principal } from '../../platform/auth/principal.ts';
 import type { PatchJobRow, PatchJobsTable, VulnerabilitiesTable } from './vulnerabilities.tables.ts';
 import { badRequest, conflict, notFound } from '../../platform/http/errors.ts';
+import { say } from '../../platform/languages.ts';
 import { decodeCursor, toPage } from '../../platform/http/pagination.ts';
 import { newId, toIso, toIsoOrNull } from '../../platform/ids.ts';
 import type { PatchJobStatus, Severity } from '../security-domain/vocabulary.ts';
@@ -46,7 +47,7 @@ const actor = (principal: Principal) => (principal.tenantId === null ? null : pr
 export function createVulnerabilitiesService(repo: VulnerabilitiesRepo, publish: (event: LiveEvent) => void) {
   async function get(tenantId: string, id: string): Promise<VulnerabilityDetailRow> {
     const row = await repo.find(tenantId, id);
-    if (row === undefined) throw notFound('Vulnerability');
+    if (row === undefined) throw notFound(say('Vulnerability not found', 'No se ha encontrado la vulnerabilidad'));
     return row;
   }
 
@@ -83,7 +84,11 @@ export function createVulnerabilitiesService(repo: VulnerabilitiesRepo, publish:
         note: input.note ?? null, scheduled_at: input.scheduled_at === undefined ? now : Date.parse(input.scheduled_at),
         started_at: null, started_by: null, completed_at: null, completed_by: null, created_at: now, updated_at: now,
       };
-      if (!(await repo.startPatch(tenantId, id, job))) throw conflict(`The vulnerability is ${current.status === 'open' ? 'changing' : `already ${current.status}`}`);
+      if (!(await repo.startPatch(tenantId, id, job))) {
+        throw conflict(current.status === 'open'
+          ? say('The vulnerability is changing', 'La vulnerabilidad está cambiando en este momento')
+          : say(`The vulnerability is already ${current.status}`, `La vulnerabilidad ya está en estado ${current.status}`));
+      }
       changed(tenantId, id, 'patching', 'patching');
       return detail(tenantId, id);
     },
@@ -95,11 +100,12 @@ export function createVulnerabilitiesService(repo: VulnerabilitiesRepo, publish:
     async updatePatchJob(tenantId: string, principal: Principal, id: string, jobId: string, input: UpdatePatchJobInput) {
       await get(tenantId, id);
       const job = await repo.findPatchJob(tenantId, id, jobId);
-      if (job === undefined) throw notFound('Patch job');
+      if (job === undefined) throw notFound(say('Patch job not found', 'No se ha encontrado la tarea de parche'));
       const from = job.status as PatchJobStatus;
       const allowed = NEXT_PATCH_STATES[from] ?? [];
       if (!allowed.includes(input.status)) {
-        throw conflict(`A ${from} patch job cannot become ${input.status}${allowed.length > 0 ? ` (allowed: ${allowed.join(', ')})` : ' (it is finished)'}`);
+        const why = allowed.length > 0 ? say(` (allowed: ${allowed.join(', ')})`, ` (permitidos: ${allowed.join(', ')})`) : say(' (it is finished)', ' (ya ha terminado)');
+        throw conflict(say(`A ${from} patch job cannot become ${input.status}${why.en}`, `Una tarea de parche en estado ${from} no puede pasar a ${input.status}${why.es}`));
       }
       const now = Date.now();
       const by = actor(principal);
@@ -112,7 +118,7 @@ export function createVulnerabilitiesService(repo: VulnerabilitiesRepo, publish:
         jobChanges = { status: input.status, completed_at: now, completed_by: by, updated_at: now, ...note };
         vulnerability = input.status === 'succeeded' ? { status: 'resolved', resolved_at: now, resolved_by: by, updated_at: now } : { status: 'open', updated_at: now };
       }
-      if (!(await repo.advancePatchJob(tenantId, id, jobId, from, jobChanges, vulnerability))) throw conflict('The patch job changed meanwhile; read it again');
+      if (!(await repo.advancePatchJob(tenantId, id, jobId, from, jobChanges, vulnerability))) throw conflict(say('The patch job changed meanwhile; read it again', 'La tarea de parche cambió mientras tanto; léala de nuevo'));
       if (vulnerability !== null) changed(tenantId, id, `patch_${input.status}`, vulnerability.status as string);
       return detail(tenantId, id);
     },
@@ -122,16 +128,22 @@ export function createVulnerabilitiesService(repo: VulnerabilitiesRepo, publish:
       const current = await get(tenantId, id);
       const now = Date.now();
       const until = input.until === undefined ? null : Date.parse(input.until);
-      if (until !== null && until <= now) throw badRequest('until must be in the future', [{ field: 'until', message: 'is not in the future', code: 'future' }]);
+      if (until !== null && until <= now) throw badRequest(say('until must be in the future', 'until debe estar en el futuro'), [{ field: 'until', message: 'is not in the future', code: 'future' }]);
       const accepted = await repo.acceptRisk(tenantId, id, { accepted_by: actor(principal), accepted_at: now, acceptance_reason: input.reason, accepted_until: until, updated_at: now });
-      if (!accepted) throw conflict(current.status === 'patching' ? 'The vulnerability is being patched; cancel its patch job first' : `The vulnerability is ${current.status === 'open' ? 'changing' : current.status}`);
+      if (!accepted) {
+        throw conflict(current.status === 'patching'
+          ? say('The vulnerability is being patched; cancel its patch job first', 'Se está aplicando un parche a la vulnerabilidad; cancele antes su tarea de parche')
+          : current.status === 'open'
+            ? say('The vulnerability is changing', 'La vulnerabilidad está cambiando en este momento')
+            : say(`The vulnerability is ${current.status}`, `La vulnerabilidad está en estado ${current.status}`));
+      }
       changed(tenantId, id, 'accepted_risk', 'accepted_risk');
       return detail(tenantId, id);
     },
 
     async resolve(tenantId: string, principal: Principal, id: string, note: string | undefined) {
       await get(tenantId, id);
-      if (!(await repo.resolve(tenantId, id, Date.now(), actor(principal), note ?? null))) throw conflict('The vulnerability is already resolved');
+      if (!(await repo.resolve(tenantId, id, Date.now(), actor(principal), note ?? null))) throw conflict(say('The vulnerability is already resolved', 'La vulnerabilidad ya está resuelta'));
       changed(tenantId, id, 'resolved', 'resolved');
       return detail(tenantId, id);
     },

@@ -1,4 +1,5 @@
 import type { FieldError } from '../../platform/http/errors.ts';
+import type { Language } from '../../platform/languages.ts';
 
 /**
  * Every string of the web UI, in English and Spanish. A page speaks the user's chosen language, else
@@ -936,8 +937,6 @@ const es: Record<MessageKey, string> = {
   'tickets.comments.submit': 'Comentar',
 };
 
-export const LANGUAGES = ['es', 'en'] as const;
-export type Language = (typeof LANGUAGES)[number];
 
 const CATALOGS: Record<Language, Record<MessageKey, string>> = { en, es };
 
@@ -961,8 +960,6 @@ export function fieldErrorText(t: Translate, error: FieldError): string {
 
 /** Whether field errors can all be said in the page's language (each has a code). */
 export const saidByCodes = (errors: readonly FieldError[]) => errors.length > 0 && errors.every((error) => error.code !== undefined);
-
-export const isLanguage = (value: unknown): value is Language => typeof value === 'string' && (LANGUAGES as readonly string[]).includes(value);
 
 const locale = (language: Language) => (language === 'es' ? 'es-ES' : 'en-GB');
 

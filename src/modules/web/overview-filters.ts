@@ -1,6 +1,7 @@
 import { badRequest, fieldError, type FieldError, type FieldErrorCode } from '../../platform/http/errors.ts';
 import { DAY_MS, fromWall, toWall, wallDate, wallTime } from '../production/local-time.ts';
 import { localIso, type ResolvedFilter } from '../widgets/filters.ts';
+import { say } from '../../platform/languages.ts';
 
 /** A query string as Fastify parses it: a repeated key is a list. */
 export type QueryValues = Record<string, string | string[]>;
@@ -18,7 +19,9 @@ export interface FilterState {
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/;
 
-const invalid = (field: string, message: string, code: FieldErrorCode, params?: FieldError['params']) => badRequest(`${field} ${message}`, [fieldError(field, message, code, params)]);
+// The page says the field error in its language (by its code); the summary names the field.
+const invalid = (field: string, message: string, code: FieldErrorCode, params?: FieldError['params']) =>
+  badRequest(say(`${field} ${message}`, `${field}: valor no válido`), [fieldError(field, message, code, params)]);
 
 /** A date (or date and time) field as a wall-clock value, refusing what no calendar has (2026-02-31). */
 function wallOf(field: string, value: string, showTime: boolean): number {

@@ -10,7 +10,8 @@ import { liveRoutes } from '../live/live.routes.ts';
 import type { AssetTable } from './assets.ts';
 import { fieldErrorText, saidByCodes, translator } from './i18n.ts';
 import { attempt } from './pages/forms.ts';
-import { languageOfBrowser, type WebService } from './web.service.ts';
+import { preferredLanguage, say } from '../../platform/languages.ts';
+import type { WebService } from './web.service.ts';
 import { newLoginCsrfToken, type WebSessionCodec } from './web-session.ts';
 import type { ViewContext } from './views/html.ts';
 import { audit, HTML, isHtmx, type PageKit, PROBLEM, StateBody } from './page-kit.ts';
@@ -75,7 +76,7 @@ export function webRoutes(deps: WebDeps): FastifyPluginAsyncTypebox {
   async function viewOf(request: FastifyRequest): Promise<ViewContext> {
     const principal = request.principal;
     const settings = principal === undefined
-      ? { language: languageOfBrowser(request.headers['accept-language']), theme: 'dark' as const, timeZone: 'UTC' }
+      ? { language: preferredLanguage(request.headers['accept-language']), theme: 'dark' as const, timeZone: 'UTC' }
       : await web.viewSettings(principal);
     return {
       ...settings,
@@ -89,7 +90,7 @@ export function webRoutes(deps: WebDeps): FastifyPluginAsyncTypebox {
 
   const kit: PageKit = {
     services, web, viewOf,
-    attempt: (request, work) => attempt(async () => (await viewOf(request)).t, () => deps.savepoint(work)),
+    attempt: (request, work) => attempt(() => viewOf(request), () => deps.savepoint(work)),
     send: (reply, markup) => reply.type(HTML).send(String(markup)),
     // Returned, not sent: audited writes commit with their audit entry before anything leaves.
     answer: (request, reply, fragment, back) => {
@@ -129,7 +130,7 @@ export function webRoutes(deps: WebDeps): FastifyPluginAsyncTypebox {
       if (request.method === 'GET' || request.routeOptions.url === '/login') return;
       const principal = request.principal;
       const presented = request.headers['x-csrf-token'] ?? (request.body as { _csrf?: unknown } | undefined)?._csrf;
-      if (principal === undefined || !sessions.csrfMatches(principal.sessionId, presented)) throw forbidden('csrf');
+      if (principal === undefined || !sessions.csrfMatches(principal.sessionId, presented)) throw forbidden(say('The form has expired; try again', 'El formulario caducó; inténtelo de nuevo'), 'csrf');
     });
 
     app.setErrorHandler(async (error, request, reply) => {
@@ -146,10 +147,10 @@ export function webRoutes(deps: WebDeps): FastifyPluginAsyncTypebox {
       // A client error shows what was wrong with the request (our own sentences); a server error never does.
       const status = problem.status === 403 || problem.status === 404 ? problem.status : problem.status < 500 ? 400 : 500;
       const fields = problem.errors ?? [];
-      const detail = problem.detail === 'csrf' ? view.t('error.csrf')
+      const detail = problem.code === 'csrf' ? view.t('error.csrf')
         : status !== 400 ? undefined
           // Field errors that all have codes in the page's language (the API's summary of them is English).
-          : saidByCodes(fields) ? `${view.t('form.invalid')}: ${fields.map((field) => `${field.field} ${fieldErrorText(view.t, field)}`).join('; ')}` : problem.detail;
+          : saidByCodes(fields) ? `${view.t('form.invalid')}: ${fields.map((field) => `${field.field} ${fieldErrorText(view.t, field)}`).join('; ')}` : problem.detail?.[view.language];
       // An HTMX request keeps its page: the problem, in the page's language, goes to the page's message area.
       if (isHtmx(request)) return reply.code(problem.status).type(PROBLEM).send(htmxProblem(view, problem.status, status, detail));
       return reply.code(problem.status).type(HTML).send(String(errorPage(view, status, detail, problem.status)));
@@ -209,7 +210,7 @@ export function webRoutes(deps: WebDeps): FastifyPluginAsyncTypebox {
       } catch (error) {
         if (!(error instanceof HttpError)) throw error;
         if (error.status === 429) return again(view.t('login.throttled', { seconds: error.headers?.['Retry-After'] ?? '60' }), 429);
-        if (error.status === 401) return again(view.t(/disabled/.test(error.detail ?? '') ? 'login.disabled' : 'login.failed'), 401);
+        if (error.status === 401) return again(view.t(error.code === 'account_disabled' ? 'login.disabled' : 'login.failed'), 401);
         throw error;
       }
     });
@@ -263,7 +264,10 @@ export function webRoutes(deps: WebDeps): FastifyPluginAsyncTypebox {
     app.get('/*', { config: { access: 'public' } }, async (request, reply) => {
       // The router lands here, not on its 414, when a path parameter of another route is too long.
       if (request.url.split('?')[0]!.split('/').some((segment) => segment.length > MAX_PATH_PARAMETER_LENGTH)) {
-        return sendProblem(request, reply, { status: 414, detail: `A path segment is longer than ${MAX_PATH_PARAMETER_LENGTH} characters` });
+        return sendProblem(request, reply, {
+          status: 414,
+          detail: say(`A path segment is longer than ${MAX_PATH_PARAMETER_LENGTH} characters`, `Un segmento de la ruta tiene más de ${MAX_PATH_PARAMETER_LENGTH} caracteres`),
+        });
       }
       if (!(request.headers.accept ?? '').includes('text/html') || request.url.startsWith('/api/')) return reply.callNotFound();
       return reply.code(404).type(HTML).send(String(errorPage(await viewOf(request), 404)));

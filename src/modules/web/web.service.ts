@@ -3,7 +3,7 @@ import { HttpError } from '../../platform/http/errors.ts';
 import type { ProductionService } from '../production/production.service.ts';
 import type { StructureService } from '../production/structure.service.ts';
 import type { TenantsService } from '../tenants/tenants.service.ts';
-import { isLanguage, type Language } from './i18n.ts';
+import { isLanguage, type Language } from '../../platform/languages.ts';
 import type { WebRepo } from './web.repo.ts';
 import type { Theme } from './views/html.ts';
 import type { LineTile } from './views/production.ts';
@@ -15,12 +15,6 @@ export interface ViewSettings {
 }
 
 const isTheme = (value: unknown): value is Theme => value === 'dark' || value === 'light';
-
-/** The language a browser asks for first, among ours; English otherwise. */
-export function languageOfBrowser(acceptLanguage: string | undefined): Language {
-  const first = acceptLanguage?.split(',')[0]?.trim().slice(0, 2).toLowerCase();
-  return isLanguage(first) ? first : 'en';
-}
 
 export function createWebService(deps: { repo: WebRepo; tenants: TenantsService; production: ProductionService; structure: StructureService }) {
   const { repo, tenants, production, structure } = deps;

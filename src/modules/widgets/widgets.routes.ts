@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { Type } from 'typebox';
 import { NoContent, problems } from '../../platform/http/schemas.ts';
+import { preferredLanguage } from '../../platform/languages.ts';
 import { plantProblem } from '../production/plant-problems.ts';
 import { toCsv } from './csv.ts';
 import type { MetadataCache } from './metadata-cache.ts';
@@ -156,7 +157,7 @@ export function widgetsRoutes(deps: WidgetsRouteDeps): FastifyPluginAsyncTypebox
     }, (request) => {
       const filters = widgetParams(request.query as Record<string, unknown>);
       request.auditTarget = { detail: { filters } };
-      return widgets.dashboardData(request.actor, request.tenantId, request.params.id, filters);
+      return widgets.dashboardData(request.actor, request.tenantId, request.params.id, filters, preferredLanguage(request.headers['accept-language']));
     });
 
     // Filters and the query record

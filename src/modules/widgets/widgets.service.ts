@@ -7,9 +7,10 @@
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { Principal } from '../../platform/auth/principal.ts';
 import { TENANT_ROLES, type TenantRole } from '../../platform/auth/permissions.ts';
-import { badRequest, fieldErrors, forbidden, HttpError, notFound, type FieldError } from '../../platform/http/errors.ts';
+import { badRequest, fieldErrors, forbidden, HttpError, notFound, statusTitle, type FieldError } from '../../platform/http/errors.ts';
 import { buildAjv, type SchemaCompiler } from '../../platform/http/validation.ts';
 import { newId, toIso } from '../../platform/ids.ts';
+import { say, type Language } from '../../platform/languages.ts';
 import { plantProblem } from '../production/plant-problems.ts';
 import type { OeeScope } from '../production/production.service.ts';
 import { DATA_SOURCES, DEFAULT_TEMPLATES, WIDGETS, type LayoutItem } from './catalog.ts';
@@ -73,7 +74,8 @@ const paramErrors = (prefix: string, errors: ErrorObject[] | null | undefined): 
 function inWidget(widgetId: string, error: unknown): unknown {
   const mapped = plantProblem(error);
   if (!(mapped instanceof HttpError) || mapped.status !== 400) return mapped;
-  return new HttpError(400, mapped.title, `Widget ${widgetId}: ${mapped.detail ?? 'invalid params'}`, mapped.errors?.map((e) => ({ ...e, field: `params.${e.field}` })), mapped.headers);
+  const detail = say(`Widget ${widgetId}: ${mapped.localizedDetail?.en ?? 'invalid params'}`, `Widget ${widgetId}: ${mapped.localizedDetail?.es ?? 'parámetros no válidos'}`);
+  return new HttpError(400, detail, { errors: mapped.errors?.map((e) => ({ ...e, field: `params.${e.field}` })), headers: mapped.headers });
 }
 
 function rowsOf(data: WidgetData): number {
@@ -140,7 +142,7 @@ export function createWidgetsService(deps: WidgetsDeps) {
     await ensureSeeded();
     const row = await repo.widget(widgetId);
     const source = row === undefined ? undefined : DATA_SOURCES.get(row.data_source);
-    if (row === undefined || source === undefined) throw notFound('Widget');
+    if (row === undefined || source === undefined) throw notFound(say('Widget not found', 'No se ha encontrado el widget'));
     return { row, source };
   }
 
@@ -158,10 +160,10 @@ export function createWidgetsService(deps: WidgetsDeps) {
   };
 
   async function load(principal: Principal, tenantId: string, widgetId: string, source: DataSource, rawParams: Record<string, unknown>, usage: RequestScope) {
-    if (!principal.permissions.has(source.permission)) throw forbidden(`Widget ${widgetId} needs the ${source.permission} permission`);
+    if (!principal.permissions.has(source.permission)) throw forbidden(say(`Widget ${widgetId} needs the ${source.permission} permission`, `El widget ${widgetId} necesita el permiso ${source.permission}`));
     const params = structuredClone(rawParams);
     const validate = validator(requestValidators, coercing, source, source.params);
-    if (!validate(params)) throw badRequest(`Widget ${widgetId}: the params are not valid`, paramErrors('params', validate.errors));
+    if (!validate(params)) throw badRequest(say(`Widget ${widgetId}: the params are not valid`, `Widget ${widgetId}: los parámetros no son válidos`), paramErrors('params', validate.errors));
     const context = {
       tenantId, services, now: usage.now, oeeScope: usage.oee,
       async metadata(): Promise<PlantMetadata> {
@@ -214,13 +216,21 @@ export function createWidgetsService(deps: WidgetsDeps) {
       }
       if (errors.length > before) firstWidget ??= item.widget_id;
     });
-    if (errors.length > 0) throw badRequest(`The layout is not valid${firstWidget === undefined ? '' : `: widget ${firstWidget}, ${errors[0]!.field} ${errors[0]!.message}`}`, errors);
+    if (errors.length > 0) {
+      throw badRequest(say(
+        `The layout is not valid${firstWidget === undefined ? '' : `: widget ${firstWidget}, ${errors[0]!.field} ${errors[0]!.message}`}`,
+        `La disposición no es válida${firstWidget === undefined ? '' : `: widget ${firstWidget}, campo ${errors[0]!.field}`}`,
+      ), errors);
+    }
   }
 
   async function ownTemplate(tenantId: string, id: string): Promise<DashboardTemplateRow> {
     const row = await repo.template(tenantId, id);
-    if (row === undefined) throw notFound('Dashboard template');
-    if (row.tenant_id === null) throw forbidden('The platform\'s default templates cannot be changed; create one for your tenant and role instead');
+    if (row === undefined) throw notFound(say('Dashboard template not found', 'No se ha encontrado la plantilla de panel'));
+    if (row.tenant_id === null) throw forbidden(say(
+      'The platform\'s default templates cannot be changed; create one for your tenant and role instead',
+      'Las plantillas predeterminadas de la plataforma no se pueden modificar; cree en su lugar una para su cliente y su rol',
+    ));
     return row;
   }
 
@@ -252,20 +262,20 @@ export function createWidgetsService(deps: WidgetsDeps) {
     getTemplate: async (tenantId: string, id: string) => {
       await ensureSeeded();
       const row = await repo.template(tenantId, id);
-      if (row === undefined) throw notFound('Dashboard template');
+      if (row === undefined) throw notFound(say('Dashboard template not found', 'No se ha encontrado la plantilla de panel'));
       return templateView(row);
     },
     /** The caller's dashboard: its tenant's template for its role, else the platform's (a SUPER_ADMIN gets the ADMIN's). */
     async mine(principal: Principal, tenantId: string) {
       await ensureSeeded();
       const row = await repo.templateForRole(tenantId, roleOf(principal));
-      if (row === undefined) throw notFound('Dashboard template');
+      if (row === undefined) throw notFound(say('Dashboard template not found', 'No se ha encontrado la plantilla de panel'));
       return templateView(row);
     },
 
     async createTemplate(tenantId: string, input: Required<TemplateInput>) {
       await checkLayout(input.layout);
-      if (await repo.tenantHasRole(tenantId, input.role)) throw new HttpError(409, 'Conflict', `The tenant already has a template for ${input.role}; change that one`);
+      if (await repo.tenantHasRole(tenantId, input.role)) throw new HttpError(409, say(`The tenant already has a template for ${input.role}; change that one`, `El cliente ya tiene una plantilla para ${input.role}; modifique esa`));
       const now = clock();
       const row = { id: newId(now), tenant_id: tenantId, role: input.role, name: input.name, layout: JSON.stringify(input.layout), created_at: now, updated_at: now };
       await repo.insertTemplate(row);
@@ -275,7 +285,7 @@ export function createWidgetsService(deps: WidgetsDeps) {
     async updateTemplate(tenantId: string, id: string, input: TemplateInput) {
       const current = await ownTemplate(tenantId, id);
       if (input.layout !== undefined) await checkLayout(input.layout);
-      if (input.role !== undefined && await repo.tenantHasRole(tenantId, input.role, id)) throw new HttpError(409, 'Conflict', `The tenant already has a template for ${input.role}`);
+      if (input.role !== undefined && await repo.tenantHasRole(tenantId, input.role, id)) throw new HttpError(409, say(`The tenant already has a template for ${input.role}`, `El cliente ya tiene una plantilla para ${input.role}`));
       const changes = {
         ...(input.name !== undefined ? { name: input.name } : {}),
         ...(input.role !== undefined ? { role: input.role } : {}),
@@ -296,11 +306,11 @@ export function createWidgetsService(deps: WidgetsDeps) {
      * widget takes and its layout does not fix; a widget that fails (no permission, bad params,
      * another tenant's line) carries its problem and the others still show.
      */
-    async dashboardData(principal: Principal, tenantId: string, id: string, filters: Record<string, unknown>) {
+    async dashboardData(principal: Principal, tenantId: string, id: string, filters: Record<string, unknown>, language: Language = 'en') {
       const started = performance.now();
       await ensureSeeded();
       const stored = await repo.template(tenantId, id);
-      if (stored === undefined) throw notFound('Dashboard template');
+      if (stored === undefined) throw notFound(say('Dashboard template not found', 'No se ha encontrado la plantilla de panel'));
       const template = templateView(stored);
       const catalog = new Map((await repo.catalog()).map((row) => [row.widget_id, row]));
       const known = new Set([...DATA_SOURCES.values()].flatMap((source) => Object.keys(source.params.properties)));
@@ -311,20 +321,23 @@ export function createWidgetsService(deps: WidgetsDeps) {
         const filterParams = new Set(resolveFilters(plant, 'UTC', clock()).flatMap((filter) => filter.params));
         unknown = unknown.filter((key) => !filterParams.has(key));
       }
-      if (unknown.length > 0) throw badRequest(`${unknown[0]} is not a parameter of any widget`, unknown.map((field) => ({ field, message: 'is not a parameter of any widget', code: 'unknown_field' as const })));
+      if (unknown.length > 0) throw badRequest(say(`${unknown[0]} is not a parameter of any widget`, `${unknown[0]} no es un parámetro de ningún widget`), unknown.map((field) => ({ field, message: 'is not a parameter of any widget', code: 'unknown_field' as const })));
       const usage = newScope();
       const widgets = await Promise.all(template.layout.map(async (item) => {
         const row = catalog.get(item.widget_id);
         const source = row === undefined ? undefined : DATA_SOURCES.get(row.data_source);
         const placed = { widget_id: item.widget_id, widget_type: row?.widget_type ?? null, x: item.x, y: item.y, w: item.w, h: item.h, title: item.title ?? row?.widget_name ?? item.widget_id };
         try {
-          if (row === undefined || source === undefined) throw notFound('Widget');
+          if (row === undefined || source === undefined) throw notFound(say('Widget not found', 'No se ha encontrado el widget'));
           const fromFilters = Object.fromEntries(Object.entries(filters).filter(([key]) => key in source.params.properties));
           const { params, data } = await load(principal, tenantId, item.widget_id, source, { ...fromFilters, ...item.params }, usage);
           return { ...placed, params, data: { widget_type: row.widget_type as WidgetType, ...data }, error: null };
         } catch (error) {
           if (!(error instanceof HttpError)) throw error;
-          const problem: WidgetProblem = { status: error.status, title: error.title, detail: error.detail ?? null, ...(error.errors ? { errors: error.errors } : {}) };
+          // A widget's problem is said in the caller's language, as a problem answer would be.
+          const problem: WidgetProblem = {
+            status: error.status, title: statusTitle(error.status)[language], detail: error.localizedDetail?.[language] ?? null, ...(error.errors ? { errors: error.errors } : {}),
+          };
           return { ...placed, params: item.params, data: null, error: problem };
         }
       }));

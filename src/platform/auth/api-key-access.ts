@@ -1,5 +1,6 @@
 import { forbidden } from '../http/errors.ts';
 import type { Principal } from './principal.ts';
+import { say } from '../languages.ts';
 
 /** The request header that carries an API key. */
 export const API_KEY_HEADER = 'x-api-key';
@@ -12,5 +13,6 @@ export const API_KEY_HEADER = 'x-api-key';
 export function assertLineAllowed(principal: Principal, lineId: number): void {
   const lineIds = principal.apiKey?.lineIds;
   if (lineIds == null || lineIds.includes(lineId)) return;
-  throw forbidden(`This API key may not write line ${lineId}: it is limited to lines ${lineIds.join(', ')}`);
+  const allowed = lineIds.join(', ');
+  throw forbidden(say(`This API key may not write line ${lineId}: it is limited to lines ${allowed}`, `Esta clave de API no puede escribir en la línea ${lineId}: está limitada a las líneas ${allowed}`));
 }

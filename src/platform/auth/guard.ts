@@ -5,6 +5,7 @@ import type { AccessClaims, TokenService } from './tokens.ts';
 import type { AuditSink, RequestAuditEntry } from '../audit-sink.ts';
 import type { RouteAudit } from './principal.ts';
 import { API_KEY_HEADER } from './api-key-access.ts';
+import { say } from '../languages.ts';
 
 interface GuardDeps {
   tokens: TokenService;
@@ -93,6 +94,12 @@ function apiKey(request: FastifyRequest): string | undefined {
  *    too (batched). The entry names the tenant the request acted on (`request.tenantScope`) unless
  *    the handler's `auditTarget` names another.
  */
+
+/** A signed-in user whose password was generated for them may do nothing else until they change it. */
+export const passwordChangeFirst = () => forbidden(
+  say('Your password was generated for you: change it first (POST /api/v1/auth/change-password)', 'Su contraseña se generó para usted: cámbiela primero (POST /api/v1/auth/change-password)'),
+  'password_change_required',
+);
 export function registerGuard(app: FastifyInstance, deps: GuardDeps): void {
   app.decorateRequest('principal', undefined);
   app.decorateRequest('auditTarget', undefined);
@@ -135,17 +142,17 @@ export function registerGuard(app: FastifyInstance, deps: GuardDeps): void {
     if (principal === undefined) {
       if (request.headers.authorization !== undefined || request.rejectedClaims !== undefined) {
         const explained = request.rejectedClaims === undefined ? undefined : await deps.explainRejection(request.rejectedClaims);
-        throw explained ?? unauthorized('The access token is invalid, expired or revoked');
+        throw explained ?? unauthorized(say('The access token is invalid, expired or revoked', 'El token de acceso no es válido, caducó o fue revocado'));
       }
-      throw unauthorized(apiKey(request) === undefined ? 'Authentication is required' : 'The API key is invalid, expired or revoked');
+      throw unauthorized(apiKey(request) === undefined ? undefined : say('The API key is invalid, expired or revoked', 'La clave de API no es válida, caducó o fue revocada'));
     }
     // A generated password is changed before anything else is done with it.
     if (principal.passwordChangeRequired === true && request.routeOptions.config.duringPasswordChange !== true) {
-      throw forbidden('Your password was generated for you: change it first (POST /api/v1/auth/change-password)', 'password_change_required');
+      throw passwordChangeFirst();
     }
     // A key does only what its scopes say: routes open to any signed-in user are for people.
     if (access === 'authenticated' && principal.apiKey !== undefined && request.routeOptions.config.apiKeys !== 'allowed') {
-      throw forbidden('API keys cannot call this route');
+      throw forbidden(say('API keys cannot call this route', 'Las claves de API no pueden llamar a esta ruta'));
     }
     if (access !== 'authenticated' && !principal.permissions.has(access)) {
       await deps.audit.fromRequest(request, {
@@ -155,7 +162,7 @@ export function registerGuard(app: FastifyInstance, deps: GuardDeps): void {
         resourceId: (request.params as { id?: string } | undefined)?.id ?? null,
         detail: { permission: access, method: request.method, route: request.routeOptions.url },
       });
-      throw forbidden(`This needs the ${access} permission`);
+      throw forbidden(say(`This needs the ${access} permission`, `Esto requiere el permiso ${access}`));
     }
   });
 

@@ -1,10 +1,18 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { badRequest, notFound } from '../http/errors.ts';
+import { say } from '../languages.ts';
 
 /**
  * How a route relates to tenants: `required` for tenant-owned data (a SUPER_ADMIN must name the
  * tenant), `optional` where a SUPER_ADMIN may also read across every tenant (GET /users).
  */
+
+/** A tenant named by id that does not exist. */
+export const tenantNotFound = () => notFound(say('Tenant not found', 'No se ha encontrado el cliente'));
+
+/** A SUPER_ADMIN acts on a tenant they name: without one, the call is refused. */
+export const tenantIdRequired = () =>
+  badRequest(say('tenant_id is required', 'tenant_id es obligatorio'), [{ field: 'tenant_id', message: 'is required for a SUPER_ADMIN', code: 'required' }]);
 export type RouteTenancy = 'required' | 'optional';
 
 declare module 'fastify' {
@@ -62,10 +70,10 @@ export function registerTenantContext(app: FastifyInstance, deps: TenantContextD
     } else {
       const requested = requestedTenant(request);
       if (requested === undefined) {
-        if (tenancy === 'required') throw badRequest('tenant_id is required', [{ field: 'tenant_id', message: 'is required for a SUPER_ADMIN', code: 'required' }]);
+        if (tenancy === 'required') throw tenantIdRequired();
         return;
       }
-      if (!(await deps.tenantExists(requested))) throw notFound('Tenant');
+      if (!(await deps.tenantExists(requested))) throw tenantNotFound();
       request.tenantScope = requested;
     }
     // Hook point for `request.plantDb`: lease the tenant's plant database here (PlantRegistry.get,

@@ -1,6 +1,7 @@
 import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isDatabaseUnavailable, isInvalidValue } from '../db/errors.ts';
+import { say, type Language, type Localized, preferredLanguage } from '../languages.ts';
 import { isStorableText } from '../text.ts';
 
 /** The router's bound on one path parameter; a longer one is 414 URI Too Long, not a lookup. */
@@ -30,28 +31,46 @@ export const FIELD_ERROR_CODES = [
 ] as const;
 export type FieldErrorCode = typeof FIELD_ERROR_CODES[number];
 
-/** An error meant for the client; rendered as RFC 9457 problem details. */
+/** What an HttpError carries besides its status and sentence. */
+export interface HttpErrorOptions {
+  errors?: FieldError[];
+  headers?: Record<string, string>;
+  /** A stable, machine-readable reason a client can act on (`password_change_required`, `session_evicted` …). */
+  code?: string;
+}
+
+/**
+ * An error meant for the client; rendered as RFC 9457 problem details, its title and detail in the
+ * language the request prefers.
+ */
 export class HttpError extends Error {
   readonly status: number;
-  readonly title: string;
-  readonly detail?: string;
+  /** The sentence in every language; `detail` is the English one (logs, the CLI). */
+  readonly localizedDetail?: Localized;
   readonly errors?: FieldError[];
   readonly headers?: Record<string, string>;
-  /** A stable, machine-readable reason a client can act on (`password_change_required`, `session_evicted` …). */
   readonly code?: string;
 
-  constructor(status: number, title: string, detail?: string, errors?: FieldError[], headers?: Record<string, string>, code?: string) {
-    super(detail ?? title);
+  constructor(status: number, detail?: Localized, options: HttpErrorOptions = {}) {
+    super(detail?.en ?? statusTitle(status).en);
     this.status = status;
-    this.title = title;
-    this.detail = detail;
-    this.errors = errors;
-    this.headers = headers;
-    this.code = code;
+    this.localizedDetail = detail;
+    this.errors = options.errors;
+    this.headers = options.headers;
+    this.code = options.code;
+  }
+
+  /** The status's title, in English. */
+  get title(): string {
+    return statusTitle(this.status).en;
+  }
+
+  get detail(): string | undefined {
+    return this.localizedDetail?.en;
   }
 }
 
-export const badRequest = (detail: string, errors?: FieldError[]) => new HttpError(400, 'Bad Request', detail, errors);
+export const badRequest = (detail: Localized, errors?: FieldError[]) => new HttpError(400, detail, { errors });
 
 /** A field error with its code, and the values its sentence names when there are any. */
 export const fieldError = (field: string, message: string, code: FieldErrorCode, params?: FieldError['params']): FieldError =>
@@ -68,35 +87,38 @@ export function textFieldError(field: string, value: unknown, { max, message, no
   if (!isStorableText(value)) return fieldError(field, message, 'unstorable_text');
   return undefined;
 }
-export const unauthorized = (detail = 'Authentication is required', code?: string) =>
-  new HttpError(401, 'Unauthorized', detail, undefined, { 'WWW-Authenticate': 'Bearer' }, code);
-export const forbidden = (detail = 'You do not have permission to do this', code?: string) => new HttpError(403, 'Forbidden', detail, undefined, undefined, code);
-export const notFound = (what = 'Resource') => new HttpError(404, 'Not Found', `${what} not found`);
-export const conflict = (detail: string, errors?: FieldError[]) => new HttpError(409, 'Conflict', detail, errors);
-export const tooManyRequests = (retryAfterSeconds: number, detail: string) =>
-  new HttpError(429, 'Too Many Requests', detail, undefined, { 'Retry-After': String(retryAfterSeconds) });
+export const unauthorized = (detail = say('Authentication is required', 'Se requiere autenticación'), code?: string) =>
+  new HttpError(401, detail, { headers: { 'WWW-Authenticate': 'Bearer' }, code });
+export const forbidden = (detail = say('You do not have permission to do this', 'No tiene permiso para hacer esto'), code?: string) => new HttpError(403, detail, { code });
+export const notFound = (detail = say('Resource not found', 'No se ha encontrado el recurso')) => new HttpError(404, detail);
+export const conflict = (detail: Localized, errors?: FieldError[]) => new HttpError(409, detail, { errors });
+export const tooManyRequests = (retryAfterSeconds: number, detail: Localized) =>
+  new HttpError(429, detail, { headers: { 'Retry-After': String(retryAfterSeconds) } });
 
-const TITLES: Record<number, string> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  405: 'Method Not Allowed',
-  406: 'Not Acceptable',
-  408: 'Request Timeout',
-  409: 'Conflict',
-  413: 'Content Too Large',
-  414: 'URI Too Long',
-  415: 'Unsupported Media Type',
-  422: 'Unprocessable Content',
-  426: 'Upgrade Required',
-  431: 'Request Header Fields Too Large',
-  429: 'Too Many Requests',
-  500: 'Internal Server Error',
-  502: 'Bad Gateway',
-  503: 'Service Unavailable',
-  504: 'Gateway Timeout',
+/** Each status's title (its reason phrase in English). */
+const TITLES: Record<number, Localized> = {
+  400: say('Bad Request', 'Solicitud incorrecta'),
+  401: say('Unauthorized', 'No autenticado'),
+  403: say('Forbidden', 'Prohibido'),
+  404: say('Not Found', 'No encontrado'),
+  405: say('Method Not Allowed', 'Método no permitido'),
+  406: say('Not Acceptable', 'No aceptable'),
+  408: say('Request Timeout', 'Tiempo de solicitud agotado'),
+  409: say('Conflict', 'Conflicto'),
+  413: say('Content Too Large', 'Contenido demasiado grande'),
+  414: say('URI Too Long', 'URI demasiado larga'),
+  415: say('Unsupported Media Type', 'Tipo de contenido no admitido'),
+  422: say('Unprocessable Content', 'Contenido no procesable'),
+  426: say('Upgrade Required', 'Se requiere actualizar el protocolo'),
+  431: say('Request Header Fields Too Large', 'Cabeceras de la solicitud demasiado grandes'),
+  429: say('Too Many Requests', 'Demasiadas solicitudes'),
+  500: say('Internal Server Error', 'Error interno del servidor'),
+  502: say('Bad Gateway', 'Puerta de enlace incorrecta'),
+  503: say('Service Unavailable', 'Servicio no disponible'),
+  504: say('Gateway Timeout', 'Tiempo de espera de la puerta de enlace agotado'),
 };
+
+export const statusTitle = (status: number): Localized => TITLES[status] ?? say('Error', 'Error');
 
 /** An Ajv validation error (the fields Sentinel reads). */
 export interface AjvIssue {
@@ -206,14 +228,25 @@ const PROBLEM_TYPE = 'application/problem+json; charset=utf-8';
 /** What a client is told about an error. */
 export interface ProblemAnswer {
   status: number;
-  detail?: string;
+  detail?: Localized;
   errors?: FieldError[];
   headers?: Record<string, string>;
   code?: string;
 }
 
-const UNAVAILABLE: ProblemAnswer = { status: 503, detail: 'The database is not reachable; try again shortly', headers: { 'Retry-After': '5' } };
-const INTERNAL: ProblemAnswer = { status: 500, detail: 'An unexpected error occurred; it has been logged with this request id' };
+const UNAVAILABLE: ProblemAnswer = {
+  status: 503, detail: say('The database is not reachable; try again shortly', 'No se puede acceder a la base de datos; inténtelo de nuevo en unos instantes'), headers: { 'Retry-After': '5' },
+};
+const INTERNAL: ProblemAnswer = {
+  status: 500, detail: say('An unexpected error occurred; it has been logged with this request id', 'Se produjo un error inesperado; quedó registrado con el identificador de esta solicitud'),
+};
+
+const VALIDATED_PARTS: Record<string, Localized> = {
+  body: say('The request body is invalid', 'El cuerpo de la solicitud no es válido'),
+  querystring: say('The request querystring is invalid', 'Los parámetros de consulta de la solicitud no son válidos'),
+  params: say('The request params are invalid', 'Los parámetros de ruta de la solicitud no son válidos'),
+  headers: say('The request headers are invalid', 'Las cabeceras de la solicitud no son válidas'),
+};
 
 /**
  * The one place that decides what any error becomes for the client: its own message only for
@@ -223,14 +256,17 @@ const INTERNAL: ProblemAnswer = { status: 500, detail: 'An unexpected error occu
 export function problemFor(error: unknown, request: FastifyRequest, reply: FastifyReply): ProblemAnswer {
   if (error instanceof HttpError) {
     return {
-      status: error.status, ...(error.detail !== undefined ? { detail: error.detail } : {}), ...(error.errors ? { errors: error.errors } : {}),
+      status: error.status, ...(error.localizedDetail !== undefined ? { detail: error.localizedDetail } : {}), ...(error.errors ? { errors: error.errors } : {}),
       ...(error.headers ? { headers: error.headers } : {}), ...(error.code !== undefined ? { code: error.code } : {}),
     };
   }
   const fastifyError = (typeof error === 'object' && error !== null ? error : {}) as Partial<FastifyError> & { validation?: AjvIssue[]; validationContext?: string };
   if (fastifyError.validation) {
     const part = fastifyError.validationContext;
-    return { status: 400, detail: `The request ${part ?? 'input'} is invalid`, errors: fieldErrors(fastifyError.validation, { whole: part ?? 'body' }) };
+    return {
+      status: 400, detail: VALIDATED_PARTS[part ?? ''] ?? say('The request input is invalid', 'Los datos de la solicitud no son válidos'),
+      errors: fieldErrors(fastifyError.validation, { whole: part ?? 'body' }),
+    };
   }
   const status = fastifyError.statusCode ?? 500;
   if (status >= 400 && status < 500) {
@@ -240,7 +276,7 @@ export function problemFor(error: unknown, request: FastifyRequest, reply: Fasti
   }
   if (isInvalidValue(error)) {
     request.log.warn({ err: error }, 'the database refused a value from the request');
-    return { status: 400, detail: 'A value in the request cannot be stored (invalid characters, too long, or out of range)' };
+    return { status: 400, detail: say('A value in the request cannot be stored (invalid characters, too long, or out of range)', 'Un valor de la solicitud no se puede guardar (caracteres no válidos, demasiado largo o fuera de rango)') };
   }
   if (isDatabaseUnavailable(error)) {
     request.log.error({ err: error }, 'database unavailable');
@@ -250,21 +286,28 @@ export function problemFor(error: unknown, request: FastifyRequest, reply: Fasti
   return INTERNAL;
 }
 
-function problemBody(answer: ProblemAnswer, request?: FastifyRequest) {
+function problemBody(answer: ProblemAnswer, language: Language, request?: FastifyRequest) {
   return {
     type: 'about:blank',
-    title: TITLES[answer.status] ?? 'Error',
+    title: statusTitle(answer.status)[language],
     status: answer.status,
-    ...(answer.detail === undefined ? {} : { detail: answer.detail }),
+    ...(answer.detail === undefined ? {} : { detail: answer.detail[language] }),
     ...(answer.errors === undefined ? {} : { errors: answer.errors }),
     ...(answer.code === undefined ? {} : { code: answer.code }),
     ...(request === undefined ? {} : { instance: request.url.split('?')[0], request_id: request.id }),
   };
 }
 
-export function sendProblem(request: FastifyRequest, reply: FastifyReply, answer: ProblemAnswer) {
+/** The problem's headers, and its language, which the request's Accept-Language chooses. */
+function problemLanguage(request: FastifyRequest, reply: FastifyReply, answer: ProblemAnswer): Language {
   if (answer.headers) reply.headers(answer.headers);
-  return reply.code(answer.status).type(PROBLEM_TYPE).send(problemBody(answer, request));
+  const language = preferredLanguage(request.headers['accept-language']);
+  reply.code(answer.status).type(PROBLEM_TYPE).header('content-language', language).header('vary', 'accept-language');
+  return language;
+}
+
+export function sendProblem(request: FastifyRequest, reply: FastifyReply, answer: ProblemAnswer) {
+  return reply.send(problemBody(answer, problemLanguage(request, reply, answer), request));
 }
 
 /**
@@ -274,15 +317,16 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, answer
  */
 export function problemPayload(request: FastifyRequest, reply: FastifyReply, error: unknown): string {
   const answer = problemFor(error, request, reply);
-  if (answer.headers) reply.headers(answer.headers);
-  reply.code(answer.status).type(PROBLEM_TYPE);
-  return JSON.stringify(problemBody(answer, request));
+  return JSON.stringify(problemBody(answer, problemLanguage(request, reply, answer), request));
 }
 
 /** Every error leaves as problem+json; a 5xx never carries internal details. */
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error, request, reply) => sendProblem(request, reply, problemFor(error, request, reply)));
-  app.setNotFoundHandler((request, reply) => sendProblem(request, reply, { status: 404, detail: `No route for ${request.method} ${request.url.split('?')[0]}` }));
+  app.setNotFoundHandler((request, reply) => {
+    const route = `${request.method} ${request.url.split('?')[0]}`;
+    return sendProblem(request, reply, { status: 404, detail: say(`No route for ${route}`, `No existe la ruta ${route}`) });
+  });
 }
 
 /**
@@ -295,40 +339,43 @@ export function frameworkErrorHandler(error: FastifyError, request: FastifyReque
 
 /**
  * Fastify's `clientErrorHandler`: requests Node's HTTP parser refuses or cuts (malformed, headers
- * too large, too slow) never reach Fastify; they are answered on the socket, as problem+json.
+ * too large, too slow) never reach Fastify; they are answered on the socket, as problem+json, in
+ * English (no header of such a request can be trusted to say which language).
  */
 export function clientErrorHandler(error: NodeJS.ErrnoException, socket: Duplex): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
   const status = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
   const detail = status === 408
-    ? 'The request did not arrive in time'
-    : status === 431 ? 'The request headers are too large' : 'The request is not valid HTTP';
-  const body = JSON.stringify(problemBody({ status, detail }));
+    ? say('The request did not arrive in time', 'La solicitud no llegó a tiempo')
+    : status === 431 ? say('The request headers are too large', 'Las cabeceras de la solicitud son demasiado grandes') : say('The request is not valid HTTP', 'La solicitud no es HTTP válido');
+  const body = JSON.stringify(problemBody({ status, detail }, 'en'));
   // Not when a response has started on this connection: it would corrupt it.
   const response = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
   if (socket.writable && response?.headersSent !== true) {
-    socket.write(`HTTP/1.1 ${status} ${TITLES[status]}\r\nContent-Type: ${PROBLEM_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    socket.write(`HTTP/1.1 ${status} ${statusTitle(status).en}\r\nContent-Type: ${PROBLEM_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
   }
   socket.destroy(error);
 }
 
 /** Fixed sentences for Fastify's client errors: their own messages may repeat the input. */
-function clientMessage(code: string | undefined, status: number): string {
+function clientMessage(code: string | undefined, status: number): Localized {
   switch (code) {
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return 'The request body is not valid JSON';
+      return say('The request body is not valid JSON', 'El cuerpo de la solicitud no es JSON válido');
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return 'The request body is too large';
+      return say('The request body is too large', 'El cuerpo de la solicitud es demasiado grande');
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return 'Send the request body as application/json';
+      return say('Send the request body as application/json', 'Envíe el cuerpo de la solicitud como application/json');
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      return 'The request body does not match its Content-Length';
+      return say('The request body does not match its Content-Length', 'El cuerpo de la solicitud no coincide con su Content-Length');
     case 'FST_ERR_BAD_URL':
-      return 'The URL is not valid (malformed percent-encoding)';
+      return say('The URL is not valid (malformed percent-encoding)', 'La URL no es válida (codificación porcentual incorrecta)');
     case 'FST_ERR_MAX_PARAM_LENGTH':
-      return 'A path segment of the URL is too long';
-    default:
-      return `The request cannot be processed (${TITLES[status] ?? status})`;
+      return say('A path segment of the URL is too long', 'Un segmento de la ruta de la URL es demasiado largo');
+    default: {
+      const title = statusTitle(status);
+      return say(`The request cannot be processed (${title.en})`, `No se puede procesar la solicitud (${title.es})`);
+    }
   }
 }

@@ -14,7 +14,8 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         version: API_VERSION,
         description:
           'Multi-tenant operations dashboard: security operations, production lines, telemetry and alerting. ' +
-          'Errors are RFC 9457 problem details (application/problem+json). Lists page with `limit` and an opaque `cursor`.',
+          'Errors are RFC 9457 problem details (application/problem+json), their title and detail in Spanish or English as Accept-Language asks (English by default). ' +
+          'Lists page with `limit` and an opaque `cursor`.',
       },
       components: {
         securitySchemes: {

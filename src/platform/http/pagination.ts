@@ -1,6 +1,7 @@
 import { Type, type TSchema } from 'typebox';
 import { badRequest } from './errors.ts';
 import { NullableString } from './schemas.ts';
+import { say } from '../languages.ts';
 
 export const DEFAULT_LIMIT = 50;
 export const MAX_LIMIT = 500;
@@ -17,7 +18,7 @@ export function pageOf<T extends TSchema>(item: T) {
 const ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 const encode = (key: string) => Buffer.from(key, 'utf8').toString('base64url');
-const notIssued = () => badRequest('cursor is not valid', [{ field: 'cursor', message: 'is not a cursor this API issued', code: 'cursor' }]);
+const notIssued = () => badRequest(say('cursor is not valid', 'cursor no es válido'), [{ field: 'cursor', message: 'is not a cursor this API issued', code: 'cursor' }]);
 
 /** Cursors page on the (time-ordered) id of the last item; the encoding keeps them opaque to clients. */
 export function decodeCursor(cursor: string | undefined): string | undefined {

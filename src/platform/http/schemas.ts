@@ -48,9 +48,9 @@ export const FieldErrorItem = Type.Object({
 export const Problem = Type.Object(
   {
     type: Type.String(),
-    title: Type.String(),
+    title: Type.String({ description: 'The status\'s title, in the language the request prefers (Accept-Language: es or en; English by default)' }),
     status: Type.Integer(),
-    detail: Type.Optional(Type.String()),
+    detail: Type.Optional(Type.String({ description: 'What went wrong, in the language the request prefers (Accept-Language: es or en; English by default); the answer\'s Content-Language says which' })),
     errors: Type.Optional(Type.Array(FieldErrorItem)),
     code: Type.Optional(Type.String({ description: 'A stable reason a client can act on, e.g. password_change_required, session_evicted' })),
     instance: Type.Optional(Type.String()),

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../../config.ts';
 import type { CounterStore } from '../cluster-state/counter-store.ts';
 import { tooManyRequests } from './errors.ts';
+import { say } from '../languages.ts';
 
 /**
  * Security headers, the same on every response, computed once: the helmet plugin rebuilt them (and
@@ -85,6 +86,6 @@ export async function registerSecurity(app: FastifyInstance, config: Config, rat
     keyGenerator: (request) => (request.principal ? `user:${request.principal.userId}` : `ip:${request.ip}`),
     enableDraftSpec: true,
     errorResponseBuilder: (_request, context) =>
-      tooManyRequests(Math.max(1, Math.ceil(context.ttl / 1000)), `Rate limit of ${context.max} requests per minute exceeded`),
+      tooManyRequests(Math.max(1, Math.ceil(context.ttl / 1000)), say(`Rate limit of ${context.max} requests per minute exceeded`, `Se superó el límite de ${context.max} solicitudes por minuto`)),
   });
 }

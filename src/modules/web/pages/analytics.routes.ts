@@ -18,6 +18,7 @@ export function analyticsPages(app: WebApp, { services, viewOf, send }: PageKit)
       ['alerts_by_severity', { hours: window.hours }], ['incidents_trend', { hours: window.hours }],
       ['response_times', { days: window.days }], ['vulnerability_distribution', {}],
     ];
+    const view = await viewOf(request);
     const widgets = await Promise.all(charts.map(async ([widgetId, params]): Promise<WidgetView> => {
       const title = WIDGETS.find((widget) => widget.widget_id === widgetId)!.widget_name;
       try {
@@ -25,10 +26,10 @@ export function analyticsPages(app: WebApp, { services, viewOf, send }: PageKit)
       } catch (error) {
         // A chart that cannot be drawn says so in its card; the others still show.
         if (!(error instanceof HttpError)) throw error;
-        return { widget_id: widgetId, title, data: null, error: { status: error.status, title: error.title, detail: error.detail ?? null } };
+        return { widget_id: widgetId, title, data: null, error: { status: error.status, title: error.title, detail: error.localizedDetail?.[view.language] ?? null } };
       }
     }));
     request.auditTarget = { detail: window };
-    return send(reply, analyticsPage(await viewOf(request), window, widgets));
+    return send(reply, analyticsPage(view, window, widgets));
   });
 }

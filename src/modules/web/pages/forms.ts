@@ -1,12 +1,13 @@
 import type { FastifyReply } from 'fastify';
 import type { ValidateFunction } from 'ajv';
 import { Type, type TSchema } from 'typebox';
-import { badRequest, fieldErrors, HttpError } from '../../../platform/http/errors.ts';
+import { badRequest, fieldErrors, HttpError, statusTitle } from '../../../platform/http/errors.ts';
 import { buildAjv, unstorableText } from '../../../platform/http/validation.ts';
-import { fieldErrorText, saidByCodes, type Translate } from '../i18n.ts';
+import { fieldErrorText, saidByCodes } from '../i18n.ts';
 import { HTML } from '../page-kit.ts';
 import type { FormProblem } from '../views/forms.ts';
-import type { Html } from '../views/html.ts';
+import type { Html, ViewContext } from '../views/html.ts';
+import { say } from '../../../platform/languages.ts';
 
 /* What the pages with forms share: the posted body's shape, and a form shown again with its 400. */
 
@@ -34,7 +35,7 @@ export function asApiBody<T>(schema: TSchema, value: T): T {
     validators.set(schema, validate);
   }
   const issues = [...(validate(value) ? [] : (validate.errors ?? [])), ...unstorableText(value)];
-  if (issues.length > 0) throw badRequest('Some fields are not valid', fieldErrors(issues, { whole: 'body' }));
+  if (issues.length > 0) throw badRequest(say('Some fields are not valid', 'Algunos campos no son válidos'), fieldErrors(issues, { whole: 'body' }));
   return value;
 }
 
@@ -43,22 +44,22 @@ export type FormOutcome<T> = { value: T; problem?: never } | { problem: FormProb
 
 /**
  * Runs a change and turns the client errors a form can show (400, 409) into a problem for the form
- * to render again, in the page's language (`translation`, asked for only then); anything else goes
- * on to the error page.
+ * to render again, in the page's language (`view`, asked for only then); anything else goes on to
+ * the error page.
  */
-export async function attempt<T>(translation: () => Promise<Translate>, work: () => Promise<T>): Promise<FormOutcome<T>> {
+export async function attempt<T>(view: () => Promise<Pick<ViewContext, 't' | 'language'>>, work: () => Promise<T>): Promise<FormOutcome<T>> {
   try {
     return { value: await work() };
   } catch (error) {
     if (!(error instanceof HttpError) || (error.status !== 400 && error.status !== 409)) throw error;
-    const t = await translation();
+    const { t, language } = await view();
     const errors = error.errors ?? [];
     // A field that breaks several rules (a password) shows them all.
     const fields: Record<string, string> = {};
     for (const issue of errors) fields[issue.field] = [fields[issue.field], fieldErrorText(t, issue)].filter(Boolean).join('; ');
     // Fields that all have codes say what is wrong in the page's language, and the API's English
     // summary of them gives way to the page's own; a service's own sentences stay as they are.
-    const detail = saidByCodes(errors) ? t('form.invalid') : error.detail ?? error.title;
+    const detail = saidByCodes(errors) ? t('form.invalid') : (error.localizedDetail ?? statusTitle(error.status))[language];
     return { problem: { status: error.status, detail, fields } };
   }
 }

@@ -10,6 +10,7 @@ import { audit, isHtmx, type PageKit, type WebApp } from '../page-kit.ts';
 import { first, type FormBody, formValues, type JsonSchema, secretValue } from '../views/forms.ts';
 import { again, asApiBody, FormBodySchema } from './forms.ts';
 import { integrationPage, integrationResult, integrationsPage, newIntegrationPage } from '../views/integrations.ts';
+import { say } from '../../../platform/languages.ts';
 
 const TypeQuery = Type.Object({ type: Type.Optional(Type.String({ maxLength: 40 })) });
 
@@ -52,7 +53,7 @@ export function integrationPages(app: WebApp, { services, viewOf, attempt, send,
   }, async (request, reply) => {
     const body = request.body;
     const definition = definitionOf(first(body.type) ?? '');
-    if (definition === undefined) throw badRequest('Unknown integration type', [{ field: 'type', message: 'is not a type Sentinel connects to', code: 'unknown_reference', params: { value: (first(body.type) ?? '').slice(0, 64) } }]);
+    if (definition === undefined) throw badRequest(say('Unknown integration type', 'Tipo de integración desconocido'), [{ field: 'type', message: 'is not a type Sentinel connects to', code: 'unknown_reference', params: { value: (first(body.type) ?? '').slice(0, 64) } }]);
     const common = commonInput(body);
     const config = formValues(definition.configSchema as JsonSchema, body, 'config');
     const secret = secretValue(definition.secretSchema as JsonSchema, body);

@@ -4,6 +4,7 @@ import { HttpError } from '../../../platform/http/errors.ts';
 import { filterState, type QueryValues } from '../overview-filters.ts';
 import { audit, type PageKit, type WebApp } from '../page-kit.ts';
 import type { FilterPanel } from '../views/filters.ts';
+import type { ViewContext } from '../views/html.ts';
 import { overviewPage } from '../views/overview.ts';
 import { widgetGrid } from '../views/widgets.ts';
 
@@ -35,21 +36,24 @@ export function overviewPages(app: WebApp, { services, viewOf, send }: PageKit):
   }
 
   /** The dashboard as GET /dashboards/mine and GET /dashboards/{id}/data give it, with the panel's filters. */
-  async function overview(request: FastifyRequest, query: QueryValues) {
+  async function overview(request: FastifyRequest, query: QueryValues, view: ViewContext) {
     const [template, panel] = await Promise.all([widgets.mine(request.actor, request.tenantId), panelOf(request)]);
     const state = typeof panel === 'object' ? filterState(panel.items, query, panel.timezone) : { form: {}, params: {}, query: '' };
-    const data = await widgets.dashboardData(request.actor, request.tenantId, template.template_id, state.params);
+    const data = await widgets.dashboardData(request.actor, request.tenantId, template.template_id, state.params, view.language);
     request.auditTarget = { resourceId: template.template_id, detail: { filters: state.params } };
     return { name: data.name, panel: typeof panel === 'object' ? { filters: panel.items } : panel, state, widgets: data.widgets };
   }
 
-  app.get('/overview', { schema: { querystring: OverviewQuery }, config }, async (request, reply) =>
-    send(reply, overviewPage(await viewOf(request), await overview(request, request.query))));
+  app.get('/overview', { schema: { querystring: OverviewQuery }, config }, async (request, reply) => {
+    const view = await viewOf(request);
+    return send(reply, overviewPage(view, await overview(request, request.query, view)));
+  });
 
   // The widgets alone, for the panel's HTMX requests; the address bar gets the page's URL with the filters.
   app.get('/overview/parts/widgets', { schema: { querystring: OverviewQuery }, config }, async (request, reply) => {
-    const data = await overview(request, request.query);
+    const view = await viewOf(request);
+    const data = await overview(request, request.query, view);
     reply.header('hx-push-url', data.state.query === '' ? '/overview' : `/overview?${data.state.query}`);
-    return send(reply, widgetGrid(await viewOf(request), data.widgets));
+    return send(reply, widgetGrid(view, data.widgets));
   });
 }

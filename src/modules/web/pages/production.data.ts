@@ -3,6 +3,7 @@
  * status, `/production/oee` and the line's downtime), so that a page shows the API's numbers.
  */
 import { badRequest, type FieldError } from '../../../platform/http/errors.ts';
+import { say } from '../../../platform/languages.ts';
 import type { DowntimeReasonView } from '../../production/downtime-reasons.service.ts';
 import { DAY_MS, fromWall, startOfWallDay, toWall, wallDate } from '../../production/local-time.ts';
 import { plantProblem } from '../../production/plant-problems.ts';
@@ -103,10 +104,10 @@ export async function oeeReport(services: ProductionServices, tenantId: string, 
     const toDay = query.to === undefined ? today : wallOfDate(query.to);
     const fromDay = query.from === undefined ? toDay - (DEFAULT_REPORT_DAYS - 1) * DAY_MS : wallOfDate(query.from);
     const invalid = ([['from', fromDay], ['to', toDay]] as const).filter(([, day]) => !Number.isFinite(day));
-    if (invalid.length > 0) throw badRequest('The dates are not valid', invalid.map(([field]): FieldError => ({ field, message: 'must be a date (YYYY-MM-DD)', code: 'format', params: { format: 'date' } })));
-    if (toDay < fromDay) throw badRequest('The report ends before it starts', [{ field: 'to', message: 'must not be before from', code: 'not_before', params: { other: 'from' } }]);
+    if (invalid.length > 0) throw badRequest(say('The dates are not valid', 'Las fechas no son válidas'), invalid.map(([field]): FieldError => ({ field, message: 'must be a date (YYYY-MM-DD)', code: 'format', params: { format: 'date' } })));
+    if (toDay < fromDay) throw badRequest(say('The report ends before it starts', 'El informe termina antes de empezar'), [{ field: 'to', message: 'must not be before from', code: 'not_before', params: { other: 'from' } }]);
     if (toDay - fromDay >= MAX_REPORT_DAYS * DAY_MS) {
-      throw badRequest('The report covers too many days', [{ field: 'from', message: `at most ${MAX_REPORT_DAYS} days`, code: 'span_days', params: { limit: MAX_REPORT_DAYS } }]);
+      throw badRequest(say('The report covers too many days', 'El informe abarca demasiados días'), [{ field: 'from', message: `at most ${MAX_REPORT_DAYS} days`, code: 'span_days', params: { limit: MAX_REPORT_DAYS } }]);
     }
     const report = await services.production.oee(tenantId, {
       line_id: line.line_id, from: fromWall(fromDay, line.timezone), to: fromWall(toDay + DAY_MS, line.timezone), group_by: groupBy,

@@ -2,7 +2,8 @@ import { html } from 'hono/html';
 import type { Principal } from '../../../platform/auth/principal.ts';
 import type { Permission } from '../../../platform/auth/permissions.ts';
 import type { AssetTable } from '../assets.ts';
-import type { Language, Translate } from '../i18n.ts';
+import type { Language } from '../../../platform/languages.ts';
+import type { Translate } from '../i18n.ts';
 
 /** Markup whose every interpolated value was escaped (text and attributes alike). */
 export type Html = Exclude<ReturnType<typeof html>, Promise<unknown>>;

@@ -1,5 +1,6 @@
 /** A Grafana panel through a tenant's Grafana integration, as `/integrations/{id}/grafana/…/panels/{panel_id}/data` gives it. */
 import { HttpError } from '../../../platform/http/errors.ts';
+import { say } from '../../../platform/languages.ts';
 import { vendorFailure } from '../../integrations/integrations.service.ts';
 import type { Series } from '../../integrations/providers/types.ts';
 import { ProviderError } from '../../integrations/vendor-http.ts';
@@ -11,7 +12,7 @@ async function panelSeries(context: SourceContext, integrationId: string, dashbo
   const { integrations } = context.services;
   const row = await integrations.getRow(context.tenantId, integrationId);
   const provider = integrations.definitionOf(row).provider;
-  if (row.type !== 'grafana' || provider.fetchPanelData === undefined) throw new HttpError(404, 'Not Found', 'This integration is not a Grafana integration');
+  if (row.type !== 'grafana' || provider.fetchPanelData === undefined) throw new HttpError(404, say('This integration is not a Grafana integration', 'Esta integración no es una integración de Grafana'));
   try {
     return await provider.fetchPanelData(await integrations.contextFor(row), dashboardUid, panelId, window.from, window.to);
   } catch (error) {

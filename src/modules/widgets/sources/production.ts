@@ -3,6 +3,7 @@
  * `/production/lines/{id}/downtime` and the plant structure, with the same params.
  */
 import { notFound } from '../../../platform/http/errors.ts';
+import { say } from '../../../platform/languages.ts';
 import type { OeeFigures } from '../../production/oee.ts';
 import { combineFigures, type OeeBucketView, type OeeView } from '../../production/production.service.ts';
 import { type DataSource, type SourceContext, chart, paramProblem, paramsSchema, windowOf } from './types.ts';
@@ -23,7 +24,7 @@ const RATIOS: { metric: OeeMetric; label: string }[] = [
 const optionalLine = (params: Params) => (params.line_id === undefined ? {} : { line_id: params.line_id as number });
 
 function oee(context: SourceContext, params: Params, groupBy: 'none' | 'hour' | 'shift' | 'day' | 'week' | 'month', window = windowOf(params, context.now)): Promise<OeeView> {
-  if (groupBy === 'shift' && params.line_id === undefined) throw paramProblem('line_id', 'is required with interval shift (lines have their own shifts)', 'required');
+  if (groupBy === 'shift' && params.line_id === undefined) throw paramProblem('line_id', say('is required with interval shift (lines have their own shifts)', 'es obligatorio con interval shift (cada línea tiene sus propios turnos)'), 'required');
   const query = { ...optionalLine(params), from: window.from, to: window.to, group_by: groupBy };
   return context.shared(['oee', query], () => context.services.production.oee(context.tenantId, query, context.oeeScope));
 }
@@ -35,7 +36,7 @@ async function linesOf(context: SourceContext, params: Params) {
   const { lines } = await context.metadata();
   if (params.line_id === undefined) return lines.filter((line) => line.is_active);
   const line = lines.find((candidate) => candidate.line_id === params.line_id);
-  if (line === undefined) throw notFound('Production line');
+  if (line === undefined) throw notFound(say('Production line not found', 'No se ha encontrado la línea'));
   return [line];
 }
 

@@ -5,6 +5,7 @@
  */
 import type { Permission } from '../../../platform/auth/permissions.ts';
 import { badRequest, fieldError, type FieldError, type FieldErrorCode } from '../../../platform/http/errors.ts';
+import { say, type Localized } from '../../../platform/languages.ts';
 import type { AlertsService } from '../../alerts/alerts.service.ts';
 import type { AnalyticsService } from '../../analytics/analytics.service.ts';
 import type { IntegrationsService } from '../../integrations/integrations.service.ts';
@@ -74,8 +75,9 @@ export function paramsSchema(properties: ParamsSchema['properties'], required: s
   return { type: 'object', properties, required, additionalProperties: false };
 }
 
-/** A parameter that is valid on its own but not with the others. */
-export const paramProblem = (param: string, message: string, code: FieldErrorCode, params?: FieldError['params']) => badRequest(`${param} ${message}`, [fieldError(param, message, code, params)]);
+/** A parameter that is valid on its own but not with the others; its field error says `message` in English. */
+export const paramProblem = (param: string, message: Localized, code: FieldErrorCode, params?: FieldError['params']) =>
+  badRequest(say(`${param} ${message.en}`, `${param} ${message.es}`), [fieldError(param, message.en, code, params)]);
 
 export const DAY_MS = 86_400_000;
 /** Without `from`/`to` a window is the last 7 days up to now. */
@@ -84,6 +86,6 @@ export const DEFAULT_WINDOW_MS = 7 * DAY_MS;
 export function windowOf(params: Record<string, unknown>, now: number): { from: number; to: number } {
   const to = typeof params.to === 'string' ? Date.parse(params.to) : now;
   const from = typeof params.from === 'string' ? Date.parse(params.from) : to - DEFAULT_WINDOW_MS;
-  if (!(to > from)) throw paramProblem('to', 'must be after from', 'after', { other: 'from' });
+  if (!(to > from)) throw paramProblem('to', say('must be after from', 'debe ser posterior a from'), 'after', { other: 'from' });
   return { from, to };
 }
