@@ -17,6 +17,12 @@ export function createReportsRepo(db: Kysely<PlatformDatabase>) {
 
     find: (tenantId: string, id: string) => db.selectFrom('reports').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst(),
 
+    /** Which tenants have the report of each of these days, as `tenantId day` keys (the day's index entries only). */
+    async reportedDays(days: string[]): Promise<Set<string>> {
+      const rows = await db.selectFrom('reports').select(['tenant_id', 'day']).where('day', 'in', days).execute();
+      return new Set(rows.map((row) => `${row.tenant_id} ${row.day}`));
+    },
+
     findDay: (tenantId: string, day: string) => db.selectFrom('reports').select(['id', 'created_at']).where('tenant_id', '=', tenantId).where('day', '=', day).executeTakeFirst(),
 
     /** Stores a new day's report; false when one for that day exists (another worker made it). */

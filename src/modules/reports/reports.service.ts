@@ -195,11 +195,8 @@ export function createReportsService(deps: { repo: ReportsRepo; production: Prod
     async runSchedule(now = Date.now()): Promise<number> {
       let made = 0;
       const failures: unknown[] = [];
-      const tenants = await repo.tenantsWithSettings();
-      // From a random tenant on: a run that outlives its minute overlaps the next one (on another
-      // node), and two runs in the same order would render the same reports side by side.
-      const start = Math.floor(Math.random() * tenants.length);
-      for (const tenant of [...tenants.slice(start), ...tenants.slice(0, start)]) {
+      const due: Array<{ tenantId: string; day: string }> = [];
+      for (const tenant of await repo.tenantsWithSettings()) {
         if (tenant.enabled === 0) continue;
         const timeZone = (JSON.parse(tenant.config) as { timezone?: string }).timezone ?? 'UTC';
         if (wallTime(toWall(now, timeZone)) < (tenant.send_at ?? DEFAULT_SEND_AT)) continue;
@@ -207,14 +204,25 @@ export function createReportsService(deps: { repo: ReportsRepo; production: Prod
         // A day that was over before the tenant existed has nothing to report (a new tenant would
         // otherwise get an empty report at once; a thousand new tenants, a thousand PDFs).
         if (localDay(day, timeZone).to <= Number(tenant.created_at)) continue;
+        due.push({ tenantId: tenant.id, day });
+      }
+      if (due.length === 0) return 0;
+      // One query for what is made already: after the send time, every minute finds most tenants done.
+      const reported = await repo.reportedDays([...new Set(due.map((item) => item.day))]);
+      const missing = due.filter((item) => !reported.has(`${item.tenantId} ${item.day}`));
+      // From a random tenant on: a run that outlives its minute overlaps the next one (on another
+      // node), and two runs in the same order would render the same reports side by side.
+      const start = Math.floor(Math.random() * missing.length);
+      for (const { tenantId, day } of [...missing.slice(start), ...missing.slice(0, start)]) {
         try {
-          if ((await repo.findDay(tenant.id, day)) !== undefined) continue;
-          const built = await build(tenant.id, day, now);
-          const stored = await repo.transaction(async () => (await repo.insert(rowOf(tenant.id, day, built, now))) && (await mailReport(tenant.id, built, now), true));
+          // Made meanwhile by an overlapping run: skipped rather than rendered again.
+          if ((await repo.findDay(tenantId, day)) !== undefined) continue;
+          const built = await build(tenantId, day, now);
+          const stored = await repo.transaction(async () => (await repo.insert(rowOf(tenantId, day, built, now))) && (await mailReport(tenantId, built, now), true));
           if (stored) made++;
         } catch (error) {
           // One tenant's failure (its plant database is down …) does not hold up the others; it is tried again next time.
-          failures.push(new Error(`tenant ${tenant.id}: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
+          failures.push(new Error(`tenant ${tenantId}: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
         }
       }
       if (failures.length > 0) throw new AggregateError(failures, `daily reports failed for ${failures.length} tenant(s)`);
