@@ -106,6 +106,65 @@ for (const dialect of dialects()) {
       assert.ok(flakyRuns.every((run) => run.duration_ms !== null && run.finished_at !== null));
     });
 
+    it('holds a job for one owner at a time: renewed by its holder, taken over once expired, let go by its holder only', async () => {
+      const ledger = createJobsRepo(server.db.kysely).ledger;
+      const other = createJobsRepo(second.kysely).ledger;
+      const now = Date.now();
+      assert.equal(await ledger.lease('lease-test', 'node-a', now, now + 60_000), true);
+      assert.equal(await other.lease('lease-test', 'node-b', now, now + 60_000), false, 'held by another owner');
+      assert.equal(await ledger.lease('lease-test', 'node-a', now + 1, now + 60_001), true, 'renewed by its holder');
+      await other.release('lease-test', 'node-b');
+      assert.equal(await other.lease('lease-test', 'node-b', now + 2, now + 60_002), false, 'another owner cannot let it go');
+      assert.equal(await other.lease('lease-test', 'node-b', now + 60_001, now + 120_000), true, 'taken over once expired');
+      assert.equal(await ledger.lease('lease-test', 'node-a', now + 60_002, now + 120_000), false, 'and the old holder has lost it');
+      await other.release('lease-test', 'node-b');
+      assert.equal(await ledger.lease('lease-test', 'node-a', now + 60_003, now + 120_000), true, 'free once let go');
+      await ledger.release('lease-test', 'node-a');
+    });
+
+    it('starts no slot of a job while a run of it goes on, on either node', async () => {
+      const running = new Set<number>();
+      const runs: { node: number; slot: number; overlapped: boolean }[] = [];
+      for (const [index, db] of [server.db, second].entries()) {
+        const driver = node(db);
+        // Every second, each run taking 2.5 s: without the job's lease the other node starts the next slots beside it.
+        driver.schedule({
+          name: 'outlives-its-slot', description: 'test', cron: '* * * * * *', retries: 0,
+          run: async ({ slot }) => {
+            runs.push({ node: index, slot, overlapped: running.size > 0 });
+            running.add(slot);
+            await sleep(2_500);
+            running.delete(slot);
+          },
+        });
+        driver.start();
+      }
+      await sleep(6_000);
+      for (const driver of drivers.splice(0)) await driver.stop(3000);
+      assert.ok(runs.length >= 2, `ran ${runs.length} times: ${JSON.stringify(runs)}`);
+      assert.ok(runs.length <= 3, `at most one run at a time: ${JSON.stringify(runs)}`);
+      assert.deepEqual(runs.filter((run) => run.overlapped), [], 'no run began while another was under way');
+      assert.equal((await server.db.kysely.selectFrom('job_leases').select('job').where('job', '=', 'outlives-its-slot').execute()).length, 0, 'the last run let the job go');
+    });
+
+    it('sentinel jobs run-due skips a job another run holds, and says so', async () => {
+      const ledger = createJobsRepo(second.kysely).ledger;
+      const now = Date.now();
+      assert.equal(await ledger.lease('backup', 'a-long-backup', now, now + 60_000), true);
+      const printed: string[] = [];
+      const quietConsole = console.log;
+      console.log = (line: string) => void printed.push(line);
+      const before = (await server.db.kysely.selectFrom('job_runs').select('id').where('job', '=', 'backup').execute()).length;
+      try {
+        await jobsCommand(server.config, server.services, server.db, 'run-due', undefined);
+      } finally {
+        console.log = quietConsole;
+        await ledger.release('backup', 'a-long-backup');
+      }
+      assert.ok(printed.includes('backup: skipped, a run of it is under way'), printed.join('\n'));
+      assert.equal((await server.db.kysely.selectFrom('job_runs').select('id').where('job', '=', 'backup').execute()).length, before, 'no backup run started');
+    });
+
     it('lists jobs by scope and runs one on request, on one node only', async () => {
       // Both nodes run the application's own jobs (backup, retention).
       for (const db of [server.db, second]) {

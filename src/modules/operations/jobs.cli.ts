@@ -6,7 +6,7 @@
 import type { Config } from '../../config.ts';
 import type { Db } from '../../platform/db/database.ts';
 import { randomUUID } from 'node:crypto';
-import { NODE_NAME, runWithRetries, slotAtOrBefore, type Log, type ScheduledJob } from '../../platform/jobs/scheduled.ts';
+import { NODE_NAME, runWithRetries, slotAtOrBefore, whileHoldingJob, type Log, type ScheduledJob } from '../../platform/jobs/scheduled.ts';
 import type { Services } from '../../services.ts';
 import { jobContext, scheduledJobs } from '../index.ts';
 
@@ -37,7 +37,11 @@ export async function jobsCommand(config: Config, services: Services, db: Db, su
       const now = Date.now();
       for (const job of jobs) {
         const slot = slotAtOrBefore(job.cron, now);
-        if (await ledger.claimSlot(job.name, slot, owner)) await run(job, 'schedule', slot);
+        // A run still going on from an earlier invocation (cron starts one every minute) holds the job.
+        const held = await whileHoldingJob(ledger, job.name, owner, log, async () => {
+          if (await ledger.claimSlot(job.name, slot, owner)) await run(job, 'schedule', slot);
+        });
+        if (!held) console.log(`${job.name}: skipped, a run of it is under way`);
       }
       return;
     }

@@ -42,6 +42,21 @@ export function createJobsRepo(db: Kysely<PlatformDatabase>) {
       return held?.owner === owner;
     },
 
+    async lease(job, owner, now, expiresAt) {
+      const inserted = await db.insertInto('job_leases').values({ job, owner, expires_at: expiresAt })
+        .onConflict((oc) => oc.column('job').doNothing()).executeTakeFirst();
+      if (Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0) return true;
+      // Renewed by its holder, or taken over once expired; of two nodes taking it over, the row's
+      // lock lets one update match.
+      const updated = await db.updateTable('job_leases').set({ owner, expires_at: expiresAt }).where('job', '=', job)
+        .where((eb) => eb.or([eb('owner', '=', owner), eb('expires_at', '<=', now)])).executeTakeFirst();
+      return Number(updated.numUpdatedRows) > 0;
+    },
+
+    async release(job, owner) {
+      await db.deleteFrom('job_leases').where('job', '=', job).where('owner', '=', owner).execute();
+    },
+
     async started(run) {
       const id = newId(run.startedAt);
       const detail: RunDetail = { slot: run.slot, attempt: run.attempt, trigger: run.trigger, node: run.node };

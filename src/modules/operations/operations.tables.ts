@@ -19,6 +19,13 @@ export interface JobSlotsTable {
   claimed_at: number;
 }
 
+/** A job some run holds, so that a slot due meanwhile (on any node) does not start a second run of it. */
+export interface JobLeasesTable {
+  job: string;
+  owner: string;
+  expires_at: number;
+}
+
 /** "Run now" requests waiting for a node to take them. */
 export interface JobRequestsTable {
   id: string;
@@ -32,6 +39,7 @@ declare module '../../platform/db/schema.ts' {
   interface PlatformDatabase {
     scheduled_jobs: ScheduledJobsTable;
     job_slots: JobSlotsTable;
+    job_leases: JobLeasesTable;
     job_requests: JobRequestsTable;
   }
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { nextSlot, runWithRetries, slotAtOrBefore, validateScheduledJob, NODE_NAME, type JobLedger, type Log, type ScheduledJob } from './scheduled.ts';
+import { nextSlot, runWithRetries, slotAtOrBefore, validateScheduledJob, whileHoldingJob, NODE_NAME, type JobLedger, type Log, type ScheduledJob } from './scheduled.ts';
 
 /**
  * Background work behind one interface, with two drivers: `local` runs everything in this process
@@ -99,9 +99,12 @@ export function createLocalJobDriver(log: Log, options: LocalDriverOptions = {})
       const slot = slotAtOrBefore(entry.job.cron, now);
       entry.next = nextSlot(entry.job.cron, now);
       if (entry.running || options.dispatch !== undefined) continue;
-      if (await ledger.claimSlot(entry.job.name, slot, owner)) {
-        launch(entry, () => runWithRetries(ledger, entry.job, { slot, trigger: 'schedule' }, log, () => stopping));
-      }
+      const name = entry.job.name;
+      launch(entry, async () => {
+        await whileHoldingJob(ledger, name, owner, log, async () => {
+          if (await ledger.claimSlot(name, slot, owner)) await runWithRetries(ledger, entry.job, { slot, trigger: 'schedule' }, log, () => stopping);
+        });
+      });
     }
     for (const request of await ledger.takeRequests([...scheduled.keys()])) {
       const entry = scheduled.get(request.job)!;

@@ -8,7 +8,7 @@
  */
 import type { PgBoss } from 'pg-boss';
 import { createLocalJobDriver, type JobDriver } from './job-driver.ts';
-import { runAttempt, slotAtOrBefore, type JobLedger, type Log, type ScheduledJob } from './scheduled.ts';
+import { runAttempt, slotAtOrBefore, whileHoldingJob, type JobLedger, type Log, type ScheduledJob } from './scheduled.ts';
 
 export interface PgBossDriverOptions {
   connectionString: string;
@@ -64,13 +64,21 @@ export function createPgBossJobDriver(options: PgBossDriverOptions): JobDriver {
         if (delivered === undefined || stopping) return;
         const manual = delivered.data.manual === true;
         const slot = manual ? delivered.data.requestedAt! : slotAtOrBefore(job.cron, delivered.createdOn.getTime());
-        // A redelivery of the same pg-boss job holds the claim already; another job for a slot that ran is dropped.
-        if (!manual && !(await ledger.claimSlot(job.name, slot, `pg-boss:${delivered.id}`))) return;
-        const outcome = await runAttempt(ledger, job, {
+        const attempt = () => runAttempt(ledger, job, {
           slot, attempt: delivered.retryCount + 1, trigger: manual ? 'manual' : 'schedule', tenantId: manual ? delivered.data.tenantId ?? undefined : undefined,
         }, log);
+        let outcome: Awaited<ReturnType<typeof attempt>> | undefined;
+        if (manual) outcome = await attempt();
+        else {
+          const owner = `pg-boss:${delivered.id}`;
+          // While a run of the job goes on, its next slots are skipped. A redelivery of the same
+          // pg-boss job holds the claim already; another job for a slot that ran is dropped.
+          await whileHoldingJob(ledger, job.name, owner, log, async () => {
+            if (await ledger.claimSlot(job.name, slot, owner)) outcome = await attempt();
+          });
+        }
         // Failing the job is what makes pg-boss retry it.
-        if (!outcome.ok) throw new Error(outcome.error);
+        if (outcome?.ok === false) throw new Error(outcome.error);
       });
     }
   }

@@ -86,6 +86,13 @@ export interface JobLedger {
   define(jobs: readonly ScheduledJob[], now: number): Promise<void>;
   /** Claims a slot for `owner`; false when another owner has it. Claiming again as the same owner succeeds. */
   claimSlot(job: string, slot: number, owner: string): Promise<boolean>;
+  /**
+   * Holds the job for `owner` until `expiresAt` (taking it when free or expired, renewing it when
+   * `owner` holds it already); false while another owner's lease lasts.
+   */
+  lease(job: string, owner: string, now: number, expiresAt: number): Promise<boolean>;
+  /** Lets the job go, if `owner` still holds it. */
+  release(job: string, owner: string): Promise<void>;
   /** Records a run starting; returns its id. */
   started(run: JobRunRecord): Promise<string>;
   finished(runId: string, outcome: { status: 'success' | 'error'; finishedAt: number; report?: JobReport | undefined; error?: string | undefined }): Promise<void>;
@@ -104,6 +111,32 @@ const sleep = (ms: number) => new Promise<void>((resolve) => void setTimeout(res
 
 function errorText(error: unknown): string {
   return (error instanceof Error ? error.message : String(error)).slice(0, 2000);
+}
+
+/** How long a run holds its job without renewing: a node that died in a run frees the job within this. */
+export const JOB_LEASE_MS = 60_000;
+
+/**
+ * Runs `work` holding the job's lease, renewed while it runs, so that one run of a scheduled job
+ * is under way at a time across nodes: a slot that comes due while the previous run still goes on
+ * (a report run that outlives its minute, a backup its six hours) is skipped, not run beside it.
+ * False, without running `work`, while another run holds the job.
+ */
+export async function whileHoldingJob(ledger: JobLedger, job: string, owner: string, log: Log, work: () => Promise<void>): Promise<boolean> {
+  const renew = () => {
+    const now = Date.now();
+    return ledger.lease(job, owner, now, now + JOB_LEASE_MS);
+  };
+  if (!(await renew())) return false;
+  const renewal = setInterval(() => void renew().catch((error: unknown) => log.error({ err: error, job }, 'could not renew a job lease')), JOB_LEASE_MS / 3);
+  renewal.unref();
+  try {
+    await work();
+  } finally {
+    clearInterval(renewal);
+    await ledger.release(job, owner).catch((error: unknown) => log.error({ err: error, job }, 'could not release a job lease'));
+  }
+  return true;
 }
 
 /**
