@@ -203,7 +203,9 @@ forEachDialect('MCP server', { tenants: 'Mcp' }, (s) => {
     assert.equal(notUuid.data.status, 400);
     // A refusal speaks the language the HTTP request asks for, as the REST API's problems do.
     const spanish = await connect(s.a.operator.token, { 'accept-language': 'es' });
-    assert.equal((await call(spanish, 'list_active_alerts', { colour: 'red' })).data.detail, 'Los argumentos de la herramienta no son válidos');
+    const refused = await call(spanish, 'list_active_alerts', { colour: 'red' });
+    assert.equal(refused.data.detail, 'Los argumentos de la herramienta no son válidos');
+    assert.deepEqual(refused.data.errors, [{ field: 'colour', message: 'no es un campo conocido', code: 'unknown_field' }]);
     assert.equal((await call(spanish, 'get_alert', { id: alertB })).data.detail, 'No se ha encontrado la alerta');
     assert.equal((await call(client, 'get_alert', { id: alertB })).data.detail, 'Alert not found');
     await assert.rejects(client.callTool({ name: 'drop_tables', arguments: {} }), /Unknown tool/);

@@ -49,7 +49,12 @@ describe('problem details speak the request\'s language', () => {
   it('says the platform\'s own answers in Spanish: validation, bad JSON, unknown route, no credentials, missing resource', async () => {
     const invalid = await inSpanish('POST', '/api/v1/tenants', { body: { name: 'x', extra: 1 }, token: admin });
     assertSpanish(invalid, 400, 'Solicitud incorrecta', /^El cuerpo de la solicitud no es válido$/);
-    assert.ok(invalid.body.errors.every((error: { code?: string }) => typeof error.code === 'string'), 'field errors keep their codes for the client to translate');
+    assert.deepEqual(invalid.body.errors, [{ field: 'extra', message: 'no es un campo conocido', code: 'unknown_field' }], 'a field error is said by its code');
+    const english = await server.api.post('/api/v1/tenants', { name: 'x', extra: 1 }, admin);
+    assert.deepEqual(english.body.errors, [{ field: 'extra', message: 'is not a known field', code: 'unknown_field' }]);
+    const tooLong = await inSpanish('POST', '/api/v1/tenants', { body: { name: 'x'.repeat(500) }, token: admin });
+    assert.equal(tooLong.status, 400, tooLong.text);
+    assert.match(tooLong.body.errors[0].message, /^debe tener como máximo \d+ caracteres$/, 'with the values its sentence names');
     assertSpanish(await inSpanish('POST', '/api/v1/tenants', { rawBody: '{"name":', token: admin }), 400, 'Solicitud incorrecta', /no es JSON válido/);
     assertSpanish(await inSpanish('GET', '/api/v1/no-such-thing'), 404, 'No encontrado', /^No existe la ruta GET \/api\/v1\/no-such-thing$/);
     assertSpanish(await inSpanish('GET', '/api/v1/alerts'), 401, 'No autenticado', /^Se requiere autenticación$/);

@@ -12,6 +12,10 @@ export type Localized = Readonly<Record<Language, string>>;
 
 export const say = (en: string, es: string): Localized => ({ en, es });
 
+/** A sentence with its `{name}` placeholders filled from `params` (one without a value stays as it is). */
+export const withParams = (text: string, params: Readonly<Record<string, string | number>> | undefined): string =>
+  params === undefined ? text : text.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
+
 /**
  * The language a client prefers among ours (`Accept-Language`, RFC 9110: by weight, then order;
  * `es-MX` counts as `es`); English when it names none of them or sends no header.

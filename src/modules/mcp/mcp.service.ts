@@ -7,6 +7,7 @@ import type { Permission } from '../../platform/auth/permissions.ts';
 import type { Principal } from '../../platform/auth/principal.ts';
 import { isDatabaseUnavailable } from '../../platform/db/errors.ts';
 import { fieldErrors, forbidden, HttpError, statusTitle, unauthorized, type FieldError } from '../../platform/http/errors.ts';
+import { fieldErrorsIn } from '../../platform/http/field-error-text.ts';
 import { buildAjv, unstorableText } from '../../platform/http/validation.ts';
 import type { AppServices } from '../../services.ts';
 import { TOOLS, type ToolDefinition } from './mcp.tools.ts';
@@ -59,7 +60,7 @@ function answer(data: object, isError = false): CallToolResult {
 /** A refusal as a problem document (RFC 9457 fields, as the REST API answers), in the caller's language. */
 function problemAnswer(caller: McpCaller, status: number, detail: Localized | undefined, errors?: FieldError[]): CallToolResult {
   const language = caller.language ?? 'en';
-  return answer({ type: 'about:blank', status, ...(detail !== undefined ? { detail: detail[language] } : {}), ...(errors !== undefined ? { errors } : {}) }, true);
+  return answer({ type: 'about:blank', status, ...(detail !== undefined ? { detail: detail[language] } : {}), ...(errors !== undefined ? { errors: fieldErrorsIn(errors, language) } : {}) }, true);
 }
 
 function validationErrors(validate: ValidateFunction, args: unknown): FieldError[] {

@@ -5,10 +5,11 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { forbidden, HttpError, MAX_PATH_PARAMETER_LENGTH, problemFor, sendProblem } from '../../platform/http/errors.ts';
+import { fieldErrorSentence } from '../../platform/http/field-error-text.ts';
 import type { AppServices } from '../../services.ts';
 import { liveRoutes } from '../live/live.routes.ts';
 import type { AssetTable } from './assets.ts';
-import { fieldErrorText, saidByCodes, translator } from './i18n.ts';
+import { saidByCodes, translator } from './i18n.ts';
 import { attempt } from './pages/forms.ts';
 import { preferredLanguage, say } from '../../platform/languages.ts';
 import type { WebService } from './web.service.ts';
@@ -150,7 +151,7 @@ export function webRoutes(deps: WebDeps): FastifyPluginAsyncTypebox {
       const detail = problem.code === 'csrf' ? view.t('error.csrf')
         : status !== 400 ? undefined
           // Field errors that all have codes in the page's language (the API's summary of them is English).
-          : saidByCodes(fields) ? `${view.t('form.invalid')}: ${fields.map((field) => `${field.field} ${fieldErrorText(view.t, field)}`).join('; ')}` : problem.detail?.[view.language];
+          : saidByCodes(fields) ? `${view.t('form.invalid')}: ${fields.map((field) => `${field.field} ${fieldErrorSentence(field, view.language)}`).join('; ')}` : problem.detail?.[view.language];
       // An HTMX request keeps its page: the problem, in the page's language, goes to the page's message area.
       if (isHtmx(request)) return reply.code(problem.status).type(PROBLEM).send(htmxProblem(view, problem.status, status, detail));
       return reply.code(problem.status).type(HTML).send(String(errorPage(view, status, detail, problem.status)));

@@ -2,6 +2,7 @@ import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isDatabaseUnavailable, isInvalidValue } from '../db/errors.ts';
 import { say, type Language, type Localized, preferredLanguage } from '../languages.ts';
+import { fieldErrorsIn } from './field-error-text.ts';
 import { isStorableText } from '../text.ts';
 
 /** The router's bound on one path parameter; a longer one is 414 URI Too Long, not a lookup. */
@@ -9,7 +10,7 @@ export const MAX_PATH_PARAMETER_LENGTH = 200;
 
 export interface FieldError {
   field: string;
-  /** What is wrong, in English. */
+  /** What is wrong: in English, or in the language the request asked for when the error has a code. */
   message: string;
   /** The same as a stable code (`max_length`, `password_upper` …) a client can translate or act on; see FIELD_ERROR_CODES. */
   code?: FieldErrorCode;
@@ -292,7 +293,7 @@ function problemBody(answer: ProblemAnswer, language: Language, request?: Fastif
     title: statusTitle(answer.status)[language],
     status: answer.status,
     ...(answer.detail === undefined ? {} : { detail: answer.detail[language] }),
-    ...(answer.errors === undefined ? {} : { errors: answer.errors }),
+    ...(answer.errors === undefined ? {} : { errors: fieldErrorsIn(answer.errors, language) }),
     ...(answer.code === undefined ? {} : { code: answer.code }),
     ...(request === undefined ? {} : { instance: request.url.split('?')[0], request_id: request.id }),
   };

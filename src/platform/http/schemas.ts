@@ -40,7 +40,7 @@ export const NullableTimestamp = NullableString({ format: 'date-time' });
 /** One field's problem in a 400 or 409 (`errors[]` of a problem document). */
 export const FieldErrorItem = Type.Object({
   field: Type.String(),
-  message: Type.String({ description: 'What is wrong, in English' }),
+  message: Type.String({ description: 'What is wrong, after the field\'s name: in English, or in the language Accept-Language asks for (Spanish) when the error has a code' }),
   code: Type.Optional(StringEnum(FIELD_ERROR_CODES, { description: 'The same as a stable code, for a client to translate or act on (absent only for a value that fits none of several alternative shapes)' })),
   params: Type.Optional(Type.Record(Type.String(), Type.Union([Type.String(), Type.Number()]), { description: "The values the code's sentence names, e.g. { limit: 100 } for max_length" })),
 });

@@ -3,7 +3,8 @@ import type { ValidateFunction } from 'ajv';
 import { Type, type TSchema } from 'typebox';
 import { badRequest, fieldErrors, HttpError, statusTitle } from '../../../platform/http/errors.ts';
 import { buildAjv, unstorableText } from '../../../platform/http/validation.ts';
-import { fieldErrorText, saidByCodes } from '../i18n.ts';
+import { fieldErrorSentence } from '../../../platform/http/field-error-text.ts';
+import { saidByCodes } from '../i18n.ts';
 import { HTML } from '../page-kit.ts';
 import type { FormProblem } from '../views/forms.ts';
 import type { Html, ViewContext } from '../views/html.ts';
@@ -56,7 +57,7 @@ export async function attempt<T>(view: () => Promise<Pick<ViewContext, 't' | 'la
     const errors = error.errors ?? [];
     // A field that breaks several rules (a password) shows them all.
     const fields: Record<string, string> = {};
-    for (const issue of errors) fields[issue.field] = [fields[issue.field], fieldErrorText(t, issue)].filter(Boolean).join('; ');
+    for (const issue of errors) fields[issue.field] = [fields[issue.field], fieldErrorSentence(issue, language)].filter(Boolean).join('; ');
     // Fields that all have codes say what is wrong in the page's language, and the API's English
     // summary of them gives way to the page's own; a service's own sentences stay as they are.
     const detail = saidByCodes(errors) ? t('form.invalid') : (error.localizedDetail ?? statusTitle(error.status))[language];

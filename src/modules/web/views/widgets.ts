@@ -1,6 +1,7 @@
 import { WIDGETS } from '../../widgets/catalog.ts';
 import type { WidgetProblem } from '../../widgets/widgets.service.ts';
-import { dateTimeFormat, fieldErrorText, type MessageKey, numberFormat, saidByCodes } from '../i18n.ts';
+import { fieldErrorSentence } from '../../../platform/http/field-error-text.ts';
+import { dateTimeFormat, type MessageKey, numberFormat, saidByCodes } from '../i18n.ts';
 import { chart, type ChartSpec } from './charts.ts';
 import { h, type Html, type ViewContext } from './html.ts';
 import { icon, severityBadge, statusBadge, table } from './layout.ts';
@@ -136,7 +137,7 @@ function problemBody(view: ViewContext, problem: WidgetProblem): Html {
       : problem.status === 404 ? t('widget.error.missing')
         : saidByCodes(fields) ? t('form.invalid') : problem.detail ?? problem.title;
   return h`<div class="flex flex-1 items-start gap-2 rounded-lg bg-red-50 p-3 text-sm text-red-800 dark:bg-red-950/40 dark:text-red-200" data-widget-error="${problem.status}">
-    ${icon('error', 'text-[20px]')}<div><p>${message}</p>${fields.length === 0 ? '' : h`<ul class="mt-1 text-xs">${fields.map((error) => h`<li>${error.field}: ${fieldErrorText(t, error)}</li>`)}</ul>`}</div></div>`;
+    ${icon('error', 'text-[20px]')}<div><p>${message}</p>${fields.length === 0 ? '' : h`<ul class="mt-1 text-xs">${fields.map((error) => h`<li>${error.field}: ${fieldErrorSentence(error, view.language)}</li>`)}</ul>`}</div></div>`;
 }
 
 function widgetBody(view: ViewContext, widget: WidgetView, title: string): Html {
