@@ -10,6 +10,7 @@ describe('the language a client prefers (Accept-Language)', () => {
       [undefined, 'en'], ['', 'en'], ['es', 'es'], ['es-MX', 'es'], ['ES-es', 'es'], ['fr-FR, es;q=0.5', 'es'],
       ['en-US, es;q=0.9', 'en'], ['es;q=0.4, en;q=0.8', 'en'], ['es;q=0', 'en'], ['fr, de', 'en'], ['*', 'en'],
       ['eso, es-419', 'es'], ['es;q=abc, en;q=0.1', 'en'], [`${'x,'.repeat(1000)}es`, 'en'],
+      ['es;Q=0.1, en;q=0.5', 'en'], ['es;q=2, en;q=0.1', 'en'], ['es;q', 'en'], ['es;q=1.000', 'es'],
     ];
     for (const [header, expected] of cases) assert.equal(preferredLanguage(header), expected, String(header));
   });
@@ -20,7 +21,7 @@ describe('problem details speak the request\'s language', () => {
   let admin: string;
 
   before(async () => {
-    server = await startServer('sqlite');
+    server = await startServer('sqlite', { SENTINEL_CORS_ORIGINS: 'https://console.example' });
     admin = await server.api.adminToken();
     await server.api.createTenant(admin, 'Idiomas');
   });
@@ -58,6 +59,10 @@ describe('problem details speak the request\'s language', () => {
     assertSpanish(await inSpanish('POST', '/api/v1/tenants', { rawBody: '{"name":', token: admin }), 400, 'Solicitud incorrecta', /no es JSON válido/);
     assertSpanish(await inSpanish('GET', '/api/v1/no-such-thing'), 404, 'No encontrado', /^No existe la ruta GET \/api\/v1\/no-such-thing$/);
     assertSpanish(await inSpanish('GET', '/api/v1/alerts'), 401, 'No autenticado', /^Se requiere autenticación$/);
+    // A shared cache keys the answer on the language, and still on the origin CORS answered for.
+    const fromConsole = await server.api.request('GET', '/api/v1/alerts', { headers: { origin: 'https://console.example', 'accept-language': 'es' } });
+    assert.equal(fromConsole.headers.get('access-control-allow-origin'), 'https://console.example');
+    assert.deepEqual(fromConsole.headers.get('vary')?.split(/,\s*/).map((name) => name.toLowerCase()).sort(), ['accept-language', 'origin']);
     assertSpanish(await inSpanish('GET', '/api/v1/tenants/00000000-0000-7000-8000-000000000000', { token: admin }), 404, 'No encontrado', /^No se ha encontrado el cliente$/);
   });
 });

@@ -117,7 +117,10 @@ for (const dialect of dialects()) {
       assert.equal(await other.lease('lease-test', 'node-b', now + 2, now + 60_002), false, 'another owner cannot let it go');
       assert.equal(await other.lease('lease-test', 'node-b', now + 60_001, now + 120_000), true, 'taken over once expired');
       assert.equal(await ledger.lease('lease-test', 'node-a', now + 60_002, now + 120_000), false, 'and the old holder has lost it');
+      assert.equal(await ledger.renew('lease-test', 'node-a', now + 130_000), false, 'nor can it renew it');
+      assert.equal(await other.renew('lease-test', 'node-b', now + 130_000), true, 'its holder can');
       await other.release('lease-test', 'node-b');
+      assert.equal(await other.renew('lease-test', 'node-b', now + 140_000), false, 'a renewal after the release brings nothing back');
       assert.equal(await ledger.lease('lease-test', 'node-a', now + 60_003, now + 120_000), true, 'free once let go');
       await ledger.release('lease-test', 'node-a');
     });
@@ -155,6 +158,8 @@ for (const dialect of dialects()) {
       const quietConsole = console.log;
       console.log = (line: string) => void printed.push(line);
       const before = (await server.db.kysely.selectFrom('job_runs').select('id').where('job', '=', 'backup').execute()).length;
+      // A slot of its own: the earlier run-due test ran the current one.
+      await server.db.kysely.deleteFrom('job_slots').where('job', '=', 'backup').execute();
       try {
         await jobsCommand(server.config, server.services, server.db, 'run-due', undefined);
       } finally {

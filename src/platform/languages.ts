@@ -29,9 +29,10 @@ export function preferredLanguage(acceptLanguage: string | undefined): Language 
     const [tag = '', ...parameters] = range.split(';');
     const language = tag.trim().split('-')[0]?.toLowerCase();
     if (!isLanguage(language)) continue;
-    const weightParameter = parameters.map((parameter) => parameter.trim()).find((parameter) => parameter.startsWith('q='));
-    const weight = weightParameter === undefined ? 1 : Number(weightParameter.slice(2));
-    if (Number.isFinite(weight) && weight > bestWeight) {
+    const weightParameter = parameters.map((parameter) => parameter.trim().toLowerCase()).find((parameter) => parameter.startsWith('q'));
+    // A weight is q=0 to q=1; one that is not (or a range cut short) does not count.
+    const weight = weightParameter === undefined ? 1 : /^q=(0(\.\d{0,3})?|1(\.0{0,3})?)$/.test(weightParameter) ? Number(weightParameter.slice(2)) : 0;
+    if (weight > bestWeight) {
       best = language;
       bestWeight = weight;
     }

@@ -101,7 +101,7 @@ export function createApiKeysService(repo: ApiKeysRepo, lines: TenantLines) {
         // A key limited to a line the tenant does not have would write nowhere, or to whatever line gets that id later.
         const known = new Set(await lines.lineIds(tenantId));
         const unknown = input.line_ids.filter((lineId) => !known.has(lineId));
-        if (unknown.length > 0) throw badRequest(say(`No such production line: ${unknown.slice(0, 20).join(', ')}`, `No existe la línea: ${unknown.slice(0, 20).join(', ')}`), [{ field: 'line_ids', message: 'must each be a production line of the tenant', code: 'unknown_reference', params: { value: unknown.slice(0, 20).join(', ') } }]);
+        if (unknown.length > 0) throw badRequest(say(`No such production line: ${unknown.slice(0, 20).join(', ')}`, `Estas líneas no existen: ${unknown.slice(0, 20).join(', ')}`), [{ field: 'line_ids', message: 'must each be a production line of the tenant', code: 'unknown_reference', params: { value: unknown.slice(0, 20).join(', ') } }]);
       }
       const id = newId(now);
       const secret = randomBytes(32).toString('base64url');

@@ -57,6 +57,8 @@ const END_REASONS: Record<string, Localized> = {
   user_disabled: say('the account was disabled', 'se desactivó la cuenta'),
   user_deleted: say('the account was deleted', 'se eliminó la cuenta'),
   ended_by_admin: say('an administrator ended it', 'un administrador la cerró'),
+  tenant_disabled: say('tenant disabled', 'se desactivó el cliente'),
+  tenant_deleted: say('tenant deleted', 'se eliminó el cliente'),
 };
 
 /**

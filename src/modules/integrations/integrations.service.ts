@@ -79,7 +79,7 @@ export function integrationView(row: IntegrationRow): IntegrationView {
 /** A provider failure as an API answer: the vendor is the problem, so 502 (or 504 for a timeout). */
 export function vendorFailure(error: ProviderError): HttpError {
   if (error.kind === 'timeout') return new HttpError(504, say(`The vendor did not answer in time: ${error.message}`, `El proveedor no respondió a tiempo: ${error.message}`));
-  if (error.kind === 'not_found') return new HttpError(404, say(error.message, error.message));
+  if (error.kind === 'not_found') return new HttpError(404, error.localized ?? say(error.message, error.message));
   return new HttpError(502, say(`The vendor call failed (${error.kind}): ${error.message}`, `La llamada al proveedor falló (${error.kind}): ${error.message}`));
 }
 

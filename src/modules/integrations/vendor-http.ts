@@ -1,5 +1,6 @@
 import type { Dispatcher, request as undiciRequest } from 'undici';
 import { refusingForbiddenAddresses, urlNamesForbiddenAddress } from '../../platform/net/outbound-address.ts';
+import { say, type Localized } from '../../platform/languages.ts';
 
 /** Why a vendor call failed, in words the sync, the API and the UI can act on. */
 export const PROVIDER_ERROR_KINDS = [
@@ -18,11 +19,14 @@ export class ProviderError extends Error {
   override name = 'ProviderError';
   readonly kind: ProviderErrorKind;
   readonly status?: number;
+  /** The message in every language, where Sentinel says it (a vendor's own words stay as they are). */
+  readonly localized?: Localized;
 
-  constructor(kind: ProviderErrorKind, message: string, status?: number) {
-    super(message);
+  constructor(kind: ProviderErrorKind, message: string | Localized, status?: number) {
+    super(typeof message === 'string' ? message : message.en);
     this.kind = kind;
     this.status = status;
+    if (typeof message !== 'string') this.localized = message;
   }
 }
 
@@ -111,7 +115,7 @@ function buildUrl(baseUrl: string, path: string, query: VendorRequest['query']):
 function classify(status: number, text: string): ProviderError {
   const snippet = text.slice(0, 200).replace(/\s+/g, ' ').trim();
   if (status === 401 || status === 403) return new ProviderError('auth', `credentials rejected (HTTP ${status})${snippet ? `: ${snippet}` : ''}`, status);
-  if (status === 404) return new ProviderError('not_found', `not found (HTTP 404)`, status);
+  if (status === 404) return new ProviderError('not_found', say('not found (HTTP 404)', 'no encontrado (HTTP 404)'), status);
   if (status === 429) return new ProviderError('rate_limited', 'rate limited by the vendor (HTTP 429)', status);
   if (status >= 500) return new ProviderError('vendor_error', `vendor error (HTTP ${status})${snippet ? `: ${snippet}` : ''}`, status);
   return new ProviderError('bad_response', `unexpected HTTP ${status}${snippet ? `: ${snippet}` : ''}`, status);

@@ -211,7 +211,7 @@ export function createMcpService(deps: { services: AppServices; transaction: <T>
   };
 
   async function admit(principal: Principal | undefined, client: McpClient): Promise<Principal> {
-    if (principal === undefined) throw unauthorized(say('The access token or API key is invalid, expired or revoked', 'El token de acceso o la clave de API no es válido, caducó o fue revocado'));
+    if (principal === undefined) throw unauthorized(say('The access token or API key is invalid, expired or revoked', 'El token de acceso o la clave de API no son válidos, caducaron o fueron revocados'));
     if (principal.apiKey !== undefined && !principal.permissions.has(ASSISTANT_SCOPE)) {
       await services.audit.record({
         action: 'permission.denied', outcome: 'denied', tenantId: principal.tenantId, actorId: principal.userId, actorUsername: principal.username,

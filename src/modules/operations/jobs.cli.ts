@@ -37,10 +37,9 @@ export async function jobsCommand(config: Config, services: Services, db: Db, su
       const now = Date.now();
       for (const job of jobs) {
         const slot = slotAtOrBefore(job.cron, now);
+        if (!(await ledger.claimSlot(job.name, slot, owner))) continue;
         // A run still going on from an earlier invocation (cron starts one every minute) holds the job.
-        const held = await whileHoldingJob(ledger, job.name, owner, log, async () => {
-          if (await ledger.claimSlot(job.name, slot, owner)) await run(job, 'schedule', slot);
-        });
+        const held = await whileHoldingJob(ledger, job.name, owner, log, () => run(job, 'schedule', slot));
         if (!held) console.log(`${job.name}: skipped, a run of it is under way`);
       }
       return;

@@ -53,6 +53,11 @@ export function createJobsRepo(db: Kysely<PlatformDatabase>) {
       return Number(updated.numUpdatedRows) > 0;
     },
 
+    async renew(job, owner, expiresAt) {
+      const updated = await db.updateTable('job_leases').set({ expires_at: expiresAt }).where('job', '=', job).where('owner', '=', owner).executeTakeFirst();
+      return Number(updated.numUpdatedRows) > 0;
+    },
+
     async release(job, owner) {
       await db.deleteFrom('job_leases').where('job', '=', job).where('owner', '=', owner).execute();
     },

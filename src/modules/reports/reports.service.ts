@@ -215,7 +215,7 @@ export function createReportsService(deps: { repo: ReportsRepo; production: Prod
       const start = Math.floor(Math.random() * missing.length);
       for (const { tenantId, day } of [...missing.slice(start), ...missing.slice(0, start)]) {
         try {
-          // Made meanwhile by an overlapping run: skipped rather than rendered again.
+          // Made meanwhile by a run asked for by hand: skipped rather than rendered again.
           if ((await repo.findDay(tenantId, day)) !== undefined) continue;
           const built = await build(tenantId, day, now);
           const stored = await repo.transaction(async () => (await repo.insert(rowOf(tenantId, day, built, now))) && (await mailReport(tenantId, built, now), true));
@@ -250,7 +250,7 @@ export function createReportsService(deps: { repo: ReportsRepo; production: Prod
   };
 
   async function assertTenantUser(tenantId: string, userId: string): Promise<void> {
-    if (!(await repo.userInTenant(tenantId, userId))) throw forbidden(say('Only the tenant\'s own users subscribe to its reports', 'Solo los usuarios del propio cliente se suscriben a sus informes'));
+    if (!(await repo.userInTenant(tenantId, userId))) throw forbidden(say('Only the tenant\'s own users subscribe to its reports', 'Solo los usuarios del propio cliente pueden suscribirse a sus informes'));
   }
 }
 

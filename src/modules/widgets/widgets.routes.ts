@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { Type } from 'typebox';
 import { NoContent, problems } from '../../platform/http/schemas.ts';
-import { preferredLanguage } from '../../platform/languages.ts';
+import { answerLanguage } from '../../platform/http/content-language.ts';
 import { plantProblem } from '../production/plant-problems.ts';
 import { toCsv } from './csv.ts';
 import type { MetadataCache } from './metadata-cache.ts';
@@ -154,10 +154,10 @@ export function widgetsRoutes(deps: WidgetsRouteDeps): FastifyPluginAsyncTypebox
         params: TemplateParams, querystring: DashboardDataQuery, response: { 200: DashboardData, ...problems(400, 401, 403, 404, 409, 502, 503) },
       },
       config: { access: 'dashboards:read', tenant: 'required', audit: audit('dashboard.data', true) },
-    }, (request) => {
+    }, (request, reply) => {
       const filters = widgetParams(request.query as Record<string, unknown>);
       request.auditTarget = { detail: { filters } };
-      return widgets.dashboardData(request.actor, request.tenantId, request.params.id, filters, preferredLanguage(request.headers['accept-language']));
+      return widgets.dashboardData(request.actor, request.tenantId, request.params.id, filters, answerLanguage(request, reply));
     });
 
     // Filters and the query record

@@ -78,6 +78,12 @@ function apiKey(request: FastifyRequest): string | undefined {
   return typeof header === 'string' ? header.trim() : undefined;
 }
 
+/** A signed-in user whose password was generated for them may do nothing else until they change it. */
+export const passwordChangeFirst = () => forbidden(
+  say('Your password was generated for you: change it first (POST /api/v1/auth/change-password)', 'Su contraseña se generó para usted: cámbiela primero (POST /api/v1/auth/change-password)'),
+  'password_change_required',
+);
+
 /**
  * Authentication, authorisation and the write audit, as hooks around every route:
  *  - onRequest: a bearer token, or else an `X-API-Key`, becomes request.principal (before the rate
@@ -94,12 +100,6 @@ function apiKey(request: FastifyRequest): string | undefined {
  *    too (batched). The entry names the tenant the request acted on (`request.tenantScope`) unless
  *    the handler's `auditTarget` names another.
  */
-
-/** A signed-in user whose password was generated for them may do nothing else until they change it. */
-export const passwordChangeFirst = () => forbidden(
-  say('Your password was generated for you: change it first (POST /api/v1/auth/change-password)', 'Su contraseña se generó para usted: cámbiela primero (POST /api/v1/auth/change-password)'),
-  'password_change_required',
-);
 export function registerGuard(app: FastifyInstance, deps: GuardDeps): void {
   app.decorateRequest('principal', undefined);
   app.decorateRequest('auditTarget', undefined);

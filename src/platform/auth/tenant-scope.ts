@@ -2,17 +2,17 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { badRequest, notFound } from '../http/errors.ts';
 import { say } from '../languages.ts';
 
-/**
- * How a route relates to tenants: `required` for tenant-owned data (a SUPER_ADMIN must name the
- * tenant), `optional` where a SUPER_ADMIN may also read across every tenant (GET /users).
- */
-
 /** A tenant named by id that does not exist. */
 export const tenantNotFound = () => notFound(say('Tenant not found', 'No se ha encontrado el cliente'));
 
 /** A SUPER_ADMIN acts on a tenant they name: without one, the call is refused. */
 export const tenantIdRequired = () =>
   badRequest(say('tenant_id is required', 'tenant_id es obligatorio'), [{ field: 'tenant_id', message: 'is required for a SUPER_ADMIN', code: 'required' }]);
+
+/**
+ * How a route relates to tenants: `required` for tenant-owned data (a SUPER_ADMIN must name the
+ * tenant), `optional` where a SUPER_ADMIN may also read across every tenant (GET /users).
+ */
 export type RouteTenancy = 'required' | 'optional';
 
 declare module 'fastify' {

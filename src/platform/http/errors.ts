@@ -1,7 +1,8 @@
 import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isDatabaseUnavailable, isInvalidValue } from '../db/errors.ts';
-import { say, type Language, type Localized, preferredLanguage } from '../languages.ts';
+import { say, type Language, type Localized } from '../languages.ts';
+import { answerLanguage } from './content-language.ts';
 import { fieldErrorsIn } from './field-error-text.ts';
 import { isStorableText } from '../text.ts';
 
@@ -302,9 +303,8 @@ function problemBody(answer: ProblemAnswer, language: Language, request?: Fastif
 /** The problem's headers, and its language, which the request's Accept-Language chooses. */
 function problemLanguage(request: FastifyRequest, reply: FastifyReply, answer: ProblemAnswer): Language {
   if (answer.headers) reply.headers(answer.headers);
-  const language = preferredLanguage(request.headers['accept-language']);
-  reply.code(answer.status).type(PROBLEM_TYPE).header('content-language', language).header('vary', 'accept-language');
-  return language;
+  reply.code(answer.status).type(PROBLEM_TYPE);
+  return answerLanguage(request, reply);
 }
 
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, answer: ProblemAnswer) {
@@ -348,7 +348,7 @@ export function clientErrorHandler(error: NodeJS.ErrnoException, socket: Duplex)
   const status = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
   const detail = status === 408
     ? say('The request did not arrive in time', 'La solicitud no llegó a tiempo')
-    : status === 431 ? say('The request headers are too large', 'Las cabeceras de la solicitud son demasiado grandes') : say('The request is not valid HTTP', 'La solicitud no es HTTP válido');
+    : status === 431 ? say('The request headers are too large', 'Las cabeceras de la solicitud son demasiado grandes') : say('The request is not valid HTTP', 'No es una solicitud HTTP válida');
   const body = JSON.stringify(problemBody({ status, detail }, 'en'));
   // Not when a response has started on this connection: it would corrupt it.
   const response = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
@@ -375,8 +375,10 @@ function clientMessage(code: string | undefined, status: number): Localized {
     case 'FST_ERR_MAX_PARAM_LENGTH':
       return say('A path segment of the URL is too long', 'Un segmento de la ruta de la URL es demasiado largo');
     default: {
-      const title = statusTitle(status);
-      return say(`The request cannot be processed (${title.en})`, `No se puede procesar la solicitud (${title.es})`);
+      const title = TITLES[status];
+      return title === undefined
+        ? say(`The request cannot be processed (${status})`, `No se puede procesar la solicitud (${status})`)
+        : say(`The request cannot be processed (${title.en})`, `No se puede procesar la solicitud (${title.es})`);
     }
   }
 }

@@ -52,7 +52,7 @@ export const Problem = Type.Object(
     status: Type.Integer(),
     detail: Type.Optional(Type.String({ description: 'What went wrong, in the language the request prefers (Accept-Language: es or en; English by default); the answer\'s Content-Language says which' })),
     errors: Type.Optional(Type.Array(FieldErrorItem)),
-    code: Type.Optional(Type.String({ description: 'A stable reason a client can act on, e.g. password_change_required, session_evicted' })),
+    code: Type.Optional(Type.String({ description: 'A stable reason a client can act on, e.g. password_change_required, session_evicted, session_ended, session_expired, account_disabled' })),
     instance: Type.Optional(Type.String()),
     request_id: Type.Optional(Type.String()),
   },

@@ -101,9 +101,9 @@ export function createLocalJobDriver(log: Log, options: LocalDriverOptions = {})
       if (entry.running || options.dispatch !== undefined) continue;
       const name = entry.job.name;
       launch(entry, async () => {
-        await whileHoldingJob(ledger, name, owner, log, async () => {
-          if (await ledger.claimSlot(name, slot, owner)) await runWithRetries(ledger, entry.job, { slot, trigger: 'schedule' }, log, () => stopping);
-        });
+        // The node that claims the slot runs it, unless a run of the job still goes on.
+        if (!(await ledger.claimSlot(name, slot, owner))) return;
+        await whileHoldingJob(ledger, name, owner, log, () => runWithRetries(ledger, entry.job, { slot, trigger: 'schedule' }, log, () => stopping));
       });
     }
     for (const request of await ledger.takeRequests([...scheduled.keys()])) {

@@ -71,11 +71,13 @@ export function createPgBossJobDriver(options: PgBossDriverOptions): JobDriver {
         if (manual) outcome = await attempt();
         else {
           const owner = `pg-boss:${delivered.id}`;
-          // While a run of the job goes on, its next slots are skipped. A redelivery of the same
-          // pg-boss job holds the claim already; another job for a slot that ran is dropped.
-          await whileHoldingJob(ledger, job.name, owner, log, async () => {
-            if (await ledger.claimSlot(job.name, slot, owner)) outcome = await attempt();
-          });
+          // A redelivery of the same pg-boss job holds the claim already; another job for a slot
+          // that ran is dropped, and so is a slot due while a run of the job still goes on.
+          if (await ledger.claimSlot(job.name, slot, owner)) {
+            await whileHoldingJob(ledger, job.name, owner, log, async () => {
+              outcome = await attempt();
+            });
+          }
         }
         // Failing the job is what makes pg-boss retry it.
         if (outcome?.ok === false) throw new Error(outcome.error);

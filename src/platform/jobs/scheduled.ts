@@ -91,6 +91,8 @@ export interface JobLedger {
    * `owner` holds it already); false while another owner's lease lasts.
    */
   lease(job: string, owner: string, now: number, expiresAt: number): Promise<boolean>;
+  /** Extends `owner`'s lease; false when it no longer holds the job (it ran out and was taken). */
+  renew(job: string, owner: string, expiresAt: number): Promise<boolean>;
   /** Lets the job go, if `owner` still holds it. */
   release(job: string, owner: string): Promise<void>;
   /** Records a run starting; returns its id. */
@@ -123,17 +125,25 @@ export const JOB_LEASE_MS = 60_000;
  * False, without running `work`, while another run holds the job.
  */
 export async function whileHoldingJob(ledger: JobLedger, job: string, owner: string, log: Log, work: () => Promise<void>): Promise<boolean> {
-  const renew = () => {
-    const now = Date.now();
-    return ledger.lease(job, owner, now, now + JOB_LEASE_MS);
-  };
-  if (!(await renew())) return false;
-  const renewal = setInterval(() => void renew().catch((error: unknown) => log.error({ err: error, job }, 'could not renew a job lease')), JOB_LEASE_MS / 3);
+  const taken = Date.now();
+  if (!(await ledger.lease(job, owner, taken, taken + JOB_LEASE_MS))) return false;
+  // A renewal only extends the holder's own row: one still on its way when the run ends cannot
+  // bring back the row the end deletes, which would hold the job for nothing.
+  let renewing: Promise<void> = Promise.resolve();
+  const renewal = setInterval(() => {
+    renewing = ledger.renew(job, owner, Date.now() + JOB_LEASE_MS).then(
+      (held) => {
+        if (!held) log.error({ job }, 'a job lease ran out during its run (another node may start the job)');
+      },
+      (error: unknown) => log.error({ err: error, job }, 'could not renew a job lease'),
+    );
+  }, JOB_LEASE_MS / 3);
   renewal.unref();
   try {
     await work();
   } finally {
     clearInterval(renewal);
+    await renewing;
     await ledger.release(job, owner).catch((error: unknown) => log.error({ err: error, job }, 'could not release a job lease'));
   }
   return true;

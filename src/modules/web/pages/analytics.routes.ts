@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { HttpError } from '../../../platform/http/errors.ts';
+import { HttpError, statusTitle } from '../../../platform/http/errors.ts';
 import { WIDGETS } from '../../widgets/catalog.ts';
 import { audit, type PageKit, type WebApp } from '../page-kit.ts';
 import { ANALYTICS_DAYS, ANALYTICS_HOURS, analyticsPage } from '../views/analytics.ts';
@@ -26,7 +26,7 @@ export function analyticsPages(app: WebApp, { services, viewOf, send }: PageKit)
       } catch (error) {
         // A chart that cannot be drawn says so in its card; the others still show.
         if (!(error instanceof HttpError)) throw error;
-        return { widget_id: widgetId, title, data: null, error: { status: error.status, title: error.title, detail: error.localizedDetail?.[view.language] ?? null } };
+        return { widget_id: widgetId, title, data: null, error: { status: error.status, title: statusTitle(error.status)[view.language], detail: error.localizedDetail?.[view.language] ?? null } };
       }
     }));
     request.auditTarget = { detail: window };

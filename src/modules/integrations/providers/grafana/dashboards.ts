@@ -2,6 +2,7 @@ import { ProviderError, type VendorResponse } from '../../vendor-http.ts';
 import { isObject } from '../common.ts';
 import type { DashboardDetail, DashboardSummary, PanelSummary, ProviderContext } from '../types.ts';
 import { call, str } from './client.ts';
+import { say } from '../../../../platform/languages.ts';
 
 export type Json = Record<string, unknown>;
 
@@ -43,7 +44,7 @@ export async function rawDashboard(ctx: ProviderContext, uid: string): Promise<J
   try {
     response = await call(ctx, { path: `/api/dashboards/uid/${encodeURIComponent(uid)}` });
   } catch (error) {
-    if (error instanceof ProviderError && error.kind === 'not_found') throw new ProviderError('not_found', `Grafana has no dashboard with uid "${uid}"`, 404);
+    if (error instanceof ProviderError && error.kind === 'not_found') throw new ProviderError('not_found', say(`Grafana has no dashboard with uid "${uid}"`, `Grafana no tiene ningún dashboard con uid "${uid}"`), 404);
     throw error;
   }
   const body = response.json<unknown>();

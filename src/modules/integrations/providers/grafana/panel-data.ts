@@ -4,6 +4,7 @@ import { isObject, stringRecord } from '../common.ts';
 import type { ProviderContext, Series } from '../types.ts';
 import { call, str } from './client.ts';
 import { flattenPanels, rawDashboard, type Json } from './dashboards.ts';
+import { say } from '../../../../platform/languages.ts';
 
 // A panel's data: its targets through POST /api/ds/query, frames → Series.
 
@@ -138,7 +139,7 @@ function frameSeries(refId: string, frame: Frame): Series[] {
 export async function fetchPanelData(ctx: ProviderContext, dashboardUid: string, panelId: number, from: number, to: number): Promise<Series[]> {
   const dashboard = await rawDashboard(ctx, dashboardUid);
   const panel = findPanel(dashboard, panelId);
-  if (!panel) throw new ProviderError('not_found', `dashboard "${dashboardUid}" has no panel ${panelId}`, 404);
+  if (!panel) throw new ProviderError('not_found', say(`dashboard "${dashboardUid}" has no panel ${panelId}`, `el dashboard "${dashboardUid}" no tiene el panel ${panelId}`), 404);
   const resolver: Resolver = { vars: dashboardVariables(dashboard), byName: new Map() };
 
   const maxDataPoints = typeof panel.maxDataPoints === 'number' && panel.maxDataPoints > 0 ? Math.round(panel.maxDataPoints) : DEFAULT_MAX_DATA_POINTS;

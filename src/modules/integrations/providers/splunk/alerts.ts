@@ -4,6 +4,7 @@ import { ProviderError } from '../../vendor-http.ts';
 import { plainSeverity } from '../common.ts';
 import type { NormalizedAlert, ProviderContext } from '../types.ts';
 import { firstContent, getJson, splunkRequest, type EntryList, type SplunkMessage } from './client.ts';
+import { say } from '../../../../platform/languages.ts';
 
 /** The search that lists open notables: the `notable` macro merges the incident-review state. */
 export const NOTABLE_SEARCH = 'search `notable` | search status_end="false"';
@@ -110,7 +111,10 @@ async function createJob(ctx: ProviderContext, form: URLSearchParams): Promise<s
     if (typeof sid !== 'string' || sid === '') throw new ProviderError('bad_response', `Splunk: POST ${root} answered without a sid`);
     return `${root}/${encodeURIComponent(sid)}`;
   }
-  throw new ProviderError('not_found', 'Splunk: no search jobs endpoint (neither /services/search/v2/jobs nor /services/search/jobs)', 404);
+  throw new ProviderError('not_found', say(
+    'Splunk: no search jobs endpoint (neither /services/search/v2/jobs nor /services/search/jobs)',
+    'Splunk: no hay punto de conexión de búsquedas (ni /services/search/v2/jobs ni /services/search/jobs)',
+  ), 404);
 }
 
 interface JobContent {
