@@ -182,6 +182,12 @@ forEachDialect('alert triage at scale', { env: { SENTINEL_SYNC: 'off' }, tenants
     assert.ok(!skippedAudit.body.items.some((e: Item) => e.action === 'alert.acknowledge'), 'a skipped alert has no entry of a change');
     const summary = (await ctx.server.api.get('/api/v1/audit-logs?action=alert.bulk', ctx.a.admin.token)).body.items[0];
     assert.deepEqual(summary.detail, { action: 'acknowledge', changed: 1, skipped: 4, has_more: false });
+    // Sent again in Spanish: nothing left to change, each reason in Spanish.
+    const again = await ctx.server.api.request('POST', '/api/v1/alerts/bulk', {
+      token: ctx.a.operator.token, body: { action: 'acknowledge', ids: [active, unknown] }, headers: { 'accept-language': 'es' },
+    });
+    assert.equal(again.headers.get('content-language'), 'es');
+    assert.deepEqual(again.body.skipped.map((s: Item) => s.detail).sort(), ['Este cliente no tiene esa alerta', 'La alerta ya está en estado acknowledged']);
 
     // A SUPER_ADMIN names the tenant; the entries are that tenant's.
     const byPlatform = await ctx.server.api.post(`/api/v1/alerts/bulk?tenant_id=${ctx.b.id}`, { action: 'resolve', ids: [theirs, active] }, ctx.superAdmin);

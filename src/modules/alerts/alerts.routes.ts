@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AuditSink } from '../../platform/audit-sink.ts';
+import { answerLanguage } from '../../platform/http/content-language.ts';
 import { IdParams, OptionalBody, problems } from '../../platform/http/schemas.ts';
 import { Ticket } from '../tickets/tickets.schemas.ts';
 import { AcknowledgeBody, Alert, AlertPage, AlertTenantQuery, AlertTicketBody, BulkBody, BulkResult, ListActiveAlertsQuery, ListAlertsQuery, MAX_BULK, ResolveBody } from './alerts.schemas.ts';
@@ -50,8 +51,8 @@ export function alertsRoutes(service: AlertsService, auditSink: AuditSink): Fast
         querystring: AlertTenantQuery, body: BulkBody, response: { 200: BulkResult, ...problems(400, 401, 403, 404) },
       },
       config: { access: 'alerts:write', tenant: 'required', audit: { action: 'alert.bulk', resourceType: 'alert' } },
-    }, async (request) => {
-      const result = await service.bulk(request.tenantId, request.actor, request.body, (entries) => auditSink.manyFromRequest(request, entries));
+    }, async (request, reply) => {
+      const result = await service.bulk(request.tenantId, request.actor, request.body, (entries) => auditSink.manyFromRequest(request, entries), answerLanguage(request, reply));
       request.auditTarget = { detail: { action: result.action, changed: result.changed.length, skipped: result.skipped.length, has_more: result.has_more } };
       return result;
     });

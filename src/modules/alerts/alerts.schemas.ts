@@ -109,7 +109,7 @@ export type SkipReason = (typeof SKIP_REASONS)[number];
 export const BulkResult = Type.Object({
   action: StringEnum(['acknowledge', 'resolve'] as const),
   changed: Type.Array(Type.Object({ id: Id, status: StringEnum(ALERT_STATUSES) }), { description: 'The alerts this request changed' }),
-  skipped: Type.Array(Type.Object({ id: Id, reason: StringEnum(SKIP_REASONS), detail: Type.String() }), { description: 'The alerts left as they were, and why' }),
+  skipped: Type.Array(Type.Object({ id: Id, reason: StringEnum(SKIP_REASONS), detail: Type.String({ description: 'The reason in words, in the language Accept-Language asks for (Spanish or English)' }) }), { description: 'The alerts left as they were, and why' }),
   has_more: Type.Boolean({ description: `With a filter: more alerts matched than one request handles (${MAX_BULK}); send it again` }),
 });
 

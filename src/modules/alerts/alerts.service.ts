@@ -1,7 +1,7 @@
 import type { Principal } from '../../platform/auth/principal.ts';
 import type { RequestAuditEntry } from '../../platform/audit-sink.ts';
 import { badRequest, conflict, notFound } from '../../platform/http/errors.ts';
-import { say } from '../../platform/languages.ts';
+import { say, type Language } from '../../platform/languages.ts';
 import { decodeTimeCursor, timeCursorOf, toPage } from '../../platform/http/pagination.ts';
 import { toIso, toIsoOrNull } from '../../platform/ids.ts';
 import type { TicketsService } from '../tickets/tickets.service.ts';
@@ -153,7 +153,7 @@ export function createAlertsService(repo: AlertsRepo, tickets: TicketsService, p
      * action applies to (at most MAX_BULK, newest first). Each is changed, with its own audit entry
      * and live event, or reported as skipped with the reason.
      */
-    async bulk(tenantId: string, principal: Principal, input: BulkInput, audit: (entries: RequestAuditEntry[]) => Promise<void>): Promise<BulkResultView> {
+    async bulk(tenantId: string, principal: Principal, input: BulkInput, audit: (entries: RequestAuditEntry[]) => Promise<void>, language: Language = 'en'): Promise<BulkResultView> {
       if ((input.ids === undefined) === (input.filter === undefined)) {
         throw badRequest(say('Send either ids or filter', 'Envíe o bien ids o bien filter'), [{ field: input.ids === undefined ? 'body' : 'filter', message: 'exactly one of ids and filter is required', code: 'exactly_one', params: { fields: 'ids, filter' } }]);
       }
@@ -175,8 +175,8 @@ export function createAlertsService(repo: AlertsRepo, tickets: TicketsService, p
       const detail = { bulk: true, ...(note !== undefined ? { note } : {}) };
       await audit(changed.map(({ id }) => ({ action: `alert.${input.action}`, outcome: 'success', tenantId, resourceType: 'alert', resourceId: id, detail })));
       const skipped = unchanged.map(({ id, status }) => status === undefined
-        ? { id, reason: 'not_found' as const, detail: 'No such alert in this tenant' }
-        : { id, reason: `already_${status}` as SkipReason, detail: skipDetail(status).en });
+        ? { id, reason: 'not_found' as const, detail: say('No such alert in this tenant', 'Este cliente no tiene esa alerta')[language] }
+        : { id, reason: `already_${status}` as SkipReason, detail: skipDetail(status)[language] });
       return { action: input.action, changed, skipped, has_more: hasMore };
     },
 
