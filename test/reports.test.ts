@@ -220,4 +220,17 @@ forEachDialect('daily reports', { tenants: 'Reports', env: { SENTINEL_SMTP_URL: 
     const audit = await api.get(`/api/v1/audit-logs?resource_id=${ours[0].id}`, ctx.a.admin.token);
     assert.ok(audit.body.items.some((e: { action: string }) => e.action === 'report.download'));
   });
+
+  it('writes the PDF in the tenant\'s language', async () => {
+    const api = ctx.server.api;
+    assert.equal((await api.patch('/api/v1/tenant/settings', { language: 'es' }, ctx.b.admin.token)).status, 200);
+    const made = await api.post('/api/v1/reports', { day: '2026-01-13' }, ctx.b.admin.token);
+    assert.equal(made.status, 201, made.text);
+    const text = pdfText((await download(ctx, made.body.pdf_url, ctx.b.admin.token)).body);
+    for (const expected of ['Informe diario', 'Seguridad', 'Alertas nuevas', 'Alertas abiertas al final', 'Resolución media', 'Gravedad', 'Crítica', 'Producción', 'No hay líneas de producción.', 'Página 1 de 1']) {
+      assert.ok(text.includes(expected), `the PDF shows ${expected}:\n${text}`);
+    }
+    assert.doesNotMatch(text, /Daily report|Alerts opened/);
+    assert.equal((await api.patch('/api/v1/tenant/settings', { language: 'en' }, ctx.b.admin.token)).status, 200);
+  });
 });

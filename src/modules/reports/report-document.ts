@@ -2,6 +2,7 @@
  * The daily report as files: a PDF for people (pdfkit, its built-in Helvetica, so nothing is read
  * from disk) and a CSV for spreadsheets, both from the same figures.
  */
+import type { Language } from '../../platform/languages.ts';
 import type { OeeFigures } from '../production/oee.ts';
 import { SEVERITIES, type Severity } from '../security-domain/vocabulary.ts';
 
@@ -35,10 +36,46 @@ export interface DailyFigures {
   production: { lines: LineFigures[]; totals: Omit<LineFigures, 'line_id' | 'line_name'> | null } | null;
 }
 
-export const percent = (value: number | null) => (value === null ? '—' : `${(value * 100).toFixed(1)} %`);
-const hours = (seconds: number) => `${(seconds / 3600).toFixed(1)} h`;
-const integer = (value: number) => value.toLocaleString('en-US');
+const LOCALES: Record<Language, string> = { en: 'en-US', es: 'es-ES' };
+const oneDecimal = (language: Language, value: number) => value.toLocaleString(LOCALES[language], { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+export const percent = (value: number | null, language: Language = 'en') => (value === null ? '—' : `${oneDecimal(language, value * 100)} %`);
 const capitalise = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+
+/** What the PDF says, in the tenant's language; values of the API (statuses in the tables) are named, the rest is prose. */
+const WORDS = {
+  en: {
+    title: 'Daily report', security: 'Security', production: 'Production',
+    localDay: (from: string, to: string, generated: string) => `The local day from midnight to midnight: ${from} to ${to} UTC. Generated ${generated} UTC.`,
+    alertsOpened: 'Alerts opened', alertsResolved: 'Alerts resolved', openAtEnd: 'Open at end of day', meanTimeToResolve: 'Mean time to resolve',
+    severity: 'Severity', alertsOpenAtEnd: 'Alerts open at end', vulnerabilitiesOpenAtEnd: 'Vulnerabilities open at end',
+    vulnerabilities: (found: string, resolved: string, open: string) => `Vulnerabilities: ${found} found, ${resolved} resolved, ${open} open at the end of the day.`,
+    systemsNow: (list: string) => `Systems now: ${list}.`, noSystems: 'none connected',
+    mostSevere: 'Most severe alerts opened', alert: 'Alert', source: 'Source', firstSeen: 'First seen (UTC)', status: 'Status',
+    noLines: 'No production lines.',
+    oeeNote: 'OEE = availability × performance × quality over the lines\' planned shift time of the day. "—": no planned time or no output.',
+    availability: 'Availability', performance: 'Performance', quality: 'Quality',
+    line: 'Line', planned: 'Planned', downtime: 'Downtime', stops: 'Stops', good: 'Good', rejects: 'Rejects', availabilityShort: 'Avail.', performanceShort: 'Perf.',
+    page: (page: number, pages: number) => `Page ${page} of ${pages}`,
+    severities: { critical: 'Critical', high: 'High', medium: 'Medium', low: 'Low', info: 'Info' } as Record<string, string>,
+    statuses: {} as Record<string, string>,
+  },
+  es: {
+    title: 'Informe diario', security: 'Seguridad', production: 'Producción',
+    localDay: (from: string, to: string, generated: string) => `El día local de medianoche a medianoche: de ${from} a ${to} UTC. Generado el ${generated} UTC.`,
+    alertsOpened: 'Alertas nuevas', alertsResolved: 'Alertas resueltas', openAtEnd: 'Abiertas al final del día', meanTimeToResolve: 'Resolución media',
+    severity: 'Gravedad', alertsOpenAtEnd: 'Alertas abiertas al final', vulnerabilitiesOpenAtEnd: 'Vulnerabilidades abiertas al final',
+    vulnerabilities: (found: string, resolved: string, open: string) => `Vulnerabilidades: ${found} encontradas, ${resolved} resueltas, ${open} abiertas al final del día.`,
+    systemsNow: (list: string) => `Sistemas ahora: ${list}.`, noSystems: 'ninguno conectado',
+    mostSevere: 'Alertas nuevas más graves', alert: 'Alerta', source: 'Origen', firstSeen: 'Primera vez (UTC)', status: 'Estado',
+    noLines: 'No hay líneas de producción.',
+    oeeNote: 'OEE = disponibilidad × rendimiento × calidad sobre el tiempo de turno planificado de las líneas en el día. "—": sin tiempo planificado o sin producción.',
+    availability: 'Disponibilidad', performance: 'Rendimiento', quality: 'Calidad',
+    line: 'Línea', planned: 'Planif.', downtime: 'Parada', stops: 'Paros', good: 'Buenas', rejects: 'Malas', availabilityShort: 'Disp.', performanceShort: 'Rend.',
+    page: (page: number, pages: number) => `Página ${page} de ${pages}`,
+    severities: { critical: 'Crítica', high: 'Alta', medium: 'Media', low: 'Baja', info: 'Info' } as Record<string, string>,
+    statuses: { active: 'activa', acknowledged: 'reconocida', resolved: 'resuelta', online: 'en línea', warning: 'con aviso', alert: 'en alerta' } as Record<string, string>,
+  },
+} satisfies Record<Language, unknown>;
 
 const INK = '#111827';
 const MUTED = '#6B7280';
@@ -57,10 +94,16 @@ interface Column {
   align?: 'left' | 'right';
 }
 
-export async function renderPdf(figures: DailyFigures): Promise<Buffer> {
+export async function renderPdf(figures: DailyFigures, language: Language = 'en'): Promise<Buffer> {
+  const words = WORDS[language];
+  const integer = (value: number) => value.toLocaleString(LOCALES[language]);
+  const hours = (seconds: number) => `${oneDecimal(language, seconds / 3600)} h`;
+  const share = (value: number | null) => percent(value, language);
+  const severityName = (severity: string) => words.severities[severity] ?? capitalise(severity);
+  const statusName = (status: string) => words.statuses[status] ?? status;
   // pdfkit loads with the first report, not with every start of the service.
   const { default: PDFDocument } = await import('pdfkit');
-  const doc = new PDFDocument({ size: 'A4', margins: { top: 50, bottom: 60, left: 50, right: 50 }, bufferPages: true, info: { Title: `Daily report ${figures.day} - ${printable(figures.tenant.name)}`, Author: 'Sentinel' } });
+  const doc = new PDFDocument({ size: 'A4', margins: { top: 50, bottom: 60, left: 50, right: 50 }, bufferPages: true, info: { Title: `${words.title} ${figures.day} - ${printable(figures.tenant.name)}`, Author: 'Sentinel' } });
   const chunks: Buffer[] = [];
   doc.on('data', (chunk: Buffer) => chunks.push(chunk));
   const done = new Promise<Buffer>((resolve, reject) => {
@@ -130,68 +173,68 @@ export async function renderPdf(figures: DailyFigures): Promise<Buffer> {
 
   // Title block.
   doc.rect(0, 0, doc.page.width, 90).fill(ACCENT);
-  doc.font('Helvetica-Bold').fontSize(20).fillColor('#FFFFFF').text('Daily report', left, 28, { width });
+  doc.font('Helvetica-Bold').fontSize(20).fillColor('#FFFFFF').text(words.title, left, 28, { width });
   doc.font('Helvetica').fontSize(11).fillColor('#DBEAFE').text(`${printable(figures.tenant.name)}  •  ${figures.day}  (${figures.time_zone})`, left, 56, { width });
   doc.x = left;
   doc.y = 110;
   const utc = (iso: string) => `${iso.slice(0, 10)} ${iso.slice(11, 16)}`;
-  note(`The local day from midnight to midnight: ${utc(figures.from)} to ${utc(figures.to)} UTC. Generated ${utc(figures.generated_at)} UTC.`);
+  note(words.localDay(utc(figures.from), utc(figures.to), utc(figures.generated_at)));
 
   const security = figures.security;
-  heading('Security');
+  heading(words.security);
   tiles([
-    ['Alerts opened', integer(security.alerts_opened)],
-    ['Alerts resolved', integer(security.alerts_resolved)],
-    ['Open at end of day', integer(security.alerts_open_at_end)],
-    ['Mean time to resolve', security.mean_time_to_resolve_minutes === null ? '—' : `${security.mean_time_to_resolve_minutes.toFixed(0)} min`],
+    [words.alertsOpened, integer(security.alerts_opened)],
+    [words.alertsResolved, integer(security.alerts_resolved)],
+    [words.openAtEnd, integer(security.alerts_open_at_end)],
+    [words.meanTimeToResolve, security.mean_time_to_resolve_minutes === null ? '—' : `${security.mean_time_to_resolve_minutes.toFixed(0)} min`],
   ]);
   table(
-    [{ title: 'Severity', width: 2 }, { title: 'Alerts opened', width: 2, align: 'right' }, { title: 'Alerts open at end', width: 2, align: 'right' }, { title: 'Vulnerabilities open at end', width: 3, align: 'right' }],
+    [{ title: words.severity, width: 2 }, { title: words.alertsOpened, width: 2, align: 'right' }, { title: words.alertsOpenAtEnd, width: 2, align: 'right' }, { title: words.vulnerabilitiesOpenAtEnd, width: 3, align: 'right' }],
     SEVERITIES.map((severity) => ({
-      cells: [capitalise(severity), integer(security.alerts_opened_by_severity[severity]), integer(security.alerts_open_at_end_by_severity[severity]), integer(security.vulnerabilities_open_at_end_by_severity[severity])],
+      cells: [severityName(severity), integer(security.alerts_opened_by_severity[severity]), integer(security.alerts_open_at_end_by_severity[severity]), integer(security.vulnerabilities_open_at_end_by_severity[severity])],
       colour: SEVERITY_COLOURS[severity],
     })),
   );
   doc.font('Helvetica').fontSize(10).fillColor(INK)
-    .text(`Vulnerabilities: ${integer(security.vulnerabilities_found)} found, ${integer(security.vulnerabilities_resolved)} resolved, ${integer(security.vulnerabilities_open_at_end)} open at the end of the day.`, left, doc.y, { width });
+    .text(words.vulnerabilities(integer(security.vulnerabilities_found), integer(security.vulnerabilities_resolved), integer(security.vulnerabilities_open_at_end)), left, doc.y, { width });
   const systems = Object.entries(security.systems);
-  doc.text(`Systems now: ${systems.length === 0 ? 'none connected' : systems.map(([status, n]) => `${integer(n)} ${status}`).join(', ')}.`, left, doc.y, { width });
+  doc.text(words.systemsNow(systems.length === 0 ? words.noSystems : systems.map(([status, n]) => `${integer(n)} ${statusName(status)}`).join(', ')), left, doc.y, { width });
   doc.moveDown(0.6);
   if (security.top_alerts.length > 0) {
-    doc.font('Helvetica-Bold').fontSize(11).fillColor(INK).text('Most severe alerts opened', left, doc.y);
+    doc.font('Helvetica-Bold').fontSize(11).fillColor(INK).text(words.mostSevere, left, doc.y);
     doc.moveDown(0.3);
     table(
-      [{ title: 'Severity', width: 1.2 }, { title: 'Alert', width: 4 }, { title: 'Source', width: 2 }, { title: 'First seen (UTC)', width: 1.6 }, { title: 'Status', width: 1.3 }],
+      [{ title: words.severity, width: 1.2 }, { title: words.alert, width: 4 }, { title: words.source, width: 2 }, { title: words.firstSeen, width: 1.6 }, { title: words.status, width: 1.3 }],
       security.top_alerts.map((alert) => ({
-        cells: [capitalise(alert.severity), alert.asset ? `${alert.title} (${alert.asset})` : alert.title, alert.source, alert.first_seen.slice(11, 16), alert.status],
+        cells: [severityName(alert.severity), alert.asset ? `${alert.title} (${alert.asset})` : alert.title, alert.source, alert.first_seen.slice(11, 16), statusName(alert.status)],
         colour: SEVERITY_COLOURS[alert.severity],
       })),
     );
   }
 
   const production = figures.production;
-  heading('Production', 120 + ((production?.lines.length ?? 0) + 1) * 20);
+  heading(words.production, 120 + ((production?.lines.length ?? 0) + 1) * 20);
   if (production === null || production.lines.length === 0) {
-    note('No production lines.');
+    note(words.noLines);
   } else {
-    note('OEE = availability × performance × quality over the lines\' planned shift time of the day. "—": no planned time or no output.');
+    note(words.oeeNote);
     doc.moveDown(0.5);
     if (production.totals !== null) {
       tiles([
-        ['OEE', percent(production.totals.oee)],
-        ['Availability', percent(production.totals.availability)],
-        ['Performance', percent(production.totals.performance)],
-        ['Quality', percent(production.totals.quality)],
+        ['OEE', share(production.totals.oee)],
+        [words.availability, share(production.totals.availability)],
+        [words.performance, share(production.totals.performance)],
+        [words.quality, share(production.totals.quality)],
       ]);
     }
     table(
       [
-        { title: 'Line', width: 2.4 }, { title: 'Planned', width: 1.2, align: 'right' }, { title: 'Downtime', width: 1.5, align: 'right' }, { title: 'Stops', width: 0.9, align: 'right' },
-        { title: 'Good', width: 1.2, align: 'right' }, { title: 'Rejects', width: 1.2, align: 'right' }, { title: 'Avail.', width: 1.1, align: 'right' },
-        { title: 'Perf.', width: 1.1, align: 'right' }, { title: 'Quality', width: 1.1, align: 'right' }, { title: 'OEE', width: 1.1, align: 'right' },
+        { title: words.line, width: 2.4 }, { title: words.planned, width: 1.2, align: 'right' }, { title: words.downtime, width: 1.5, align: 'right' }, { title: words.stops, width: 0.9, align: 'right' },
+        { title: words.good, width: 1.2, align: 'right' }, { title: words.rejects, width: 1.2, align: 'right' }, { title: words.availabilityShort, width: 1.1, align: 'right' },
+        { title: words.performanceShort, width: 1.1, align: 'right' }, { title: words.quality, width: 1.1, align: 'right' }, { title: 'OEE', width: 1.1, align: 'right' },
       ],
       production.lines.map((line) => ({
-        cells: [line.line_name, hours(line.planned_seconds), hours(line.downtime_seconds), integer(line.stops), integer(line.good_count), integer(line.reject_count), percent(line.availability), percent(line.performance), percent(line.quality), percent(line.oee)],
+        cells: [line.line_name, hours(line.planned_seconds), hours(line.downtime_seconds), integer(line.stops), integer(line.good_count), integer(line.reject_count), share(line.availability), share(line.performance), share(line.quality), share(line.oee)],
       })),
     );
   }
@@ -204,7 +247,7 @@ export async function renderPdf(figures: DailyFigures): Promise<Buffer> {
     doc.page.margins.bottom = 0;
     doc.font('Helvetica').fontSize(8).fillColor(MUTED)
       .text(`Sentinel  •  ${printable(figures.tenant.name)}  •  ${figures.day}`, left, doc.page.height - 40, { width, align: 'left', lineBreak: false })
-      .text(`Page ${i - range.start + 1} of ${range.count}`, left, doc.page.height - 40, { width, align: 'right', lineBreak: false });
+      .text(words.page(i - range.start + 1, range.count), left, doc.page.height - 40, { width, align: 'right', lineBreak: false });
     doc.page.margins.bottom = bottom;
   }
   doc.end();

@@ -1,5 +1,5 @@
 import { HttpError, badRequest, forbidden, notFound } from '../../platform/http/errors.ts';
-import { say } from '../../platform/languages.ts';
+import { isLanguage, say, type Language } from '../../platform/languages.ts';
 import { decodeCursor, toPage } from '../../platform/http/pagination.ts';
 import { newId, toIso } from '../../platform/ids.ts';
 import type { NotificationsDispatch } from '../notifications/notifications.dispatch.ts';
@@ -8,6 +8,9 @@ import { isSeverity, SEVERITIES, zeroSeverityCounts, type Severity } from '../se
 import { percent, renderCsv, renderPdf, type DailyFigures, type LineFigures } from './report-document.ts';
 import type { ReportsRepo } from './reports.repo.ts';
 import type { ReportRow } from './reports.tables.ts';
+
+/** Severities as the Spanish e-mail counts alerts (feminine plural). */
+const SEVERITIES_ES: Record<(typeof SEVERITIES)[number], string> = { critical: 'críticas', high: 'altas', medium: 'medias', low: 'bajas', info: 'informativas' };
 
 const DEFAULT_SEND_AT = '07:00';
 const TOP_ALERTS = 10;
@@ -103,35 +106,48 @@ export function createReportsService(deps: { repo: ReportsRepo; production: Prod
   /** Makes the report of a local day (figures, PDF, CSV). */
   async function build(tenantId: string, day: string, now: number) {
     const tenant = await repo.tenant(tenantId);
-    const timeZone = (JSON.parse(tenant.config) as { timezone?: string }).timezone ?? 'UTC';
+    const config = JSON.parse(tenant.config) as { timezone?: string; language?: string };
+    const timeZone = config.timezone ?? 'UTC';
+    // In the tenant's language, as its people read the UI by default.
+    const language = isLanguage(config.language) ? config.language : 'en';
     const { from, to } = localDay(day, timeZone);
     const figures: DailyFigures = {
       tenant: { id: tenantId, name: tenant.name }, day, time_zone: timeZone, from: toIso(from), to: toIso(to), generated_at: toIso(now),
       security: await security(tenantId, from, to),
       production: await productionOf(tenantId, from, to),
     };
-    return { figures, timeZone, from, to, pdf: await renderPdf(figures), csv: renderCsv(figures) };
+    return { figures, timeZone, language, from, to, pdf: await renderPdf(figures, language), csv: renderCsv(figures) };
   }
 
-  /** Queues the report's e-mail to each subscriber (in the caller's transaction). */
+  /** Queues the report's e-mail to each subscriber (in the caller's transaction), in the report's language. */
   async function mailReport(tenantId: string, built: Awaited<ReturnType<typeof build>>, now: number): Promise<number> {
     if (!deps.smtpConfigured) return 0;
     const recipients = await repo.subscriberEmails(tenantId);
-    const { figures } = built;
+    const { figures, language } = built;
     const s = figures.security;
     const oee = figures.production?.totals?.oee;
+    const bySeverity = (language: Language) => SEVERITIES.map((sev) => `${s.alerts_opened_by_severity[sev]} ${language === 'es' ? SEVERITIES_ES[sev] : sev}`).join(', ');
+    const oeeText = oee === undefined ? '—' : percent(oee, language);
+    const lineCount = figures.production?.lines.length ?? 0;
     const text = [
-      `Daily report of ${figures.tenant.name} for ${figures.day} (${figures.time_zone}).`, '',
-      `Alerts: ${s.alerts_opened} opened (${SEVERITIES.map((sev) => `${s.alerts_opened_by_severity[sev]} ${sev}`).join(', ')}), ${s.alerts_resolved} resolved, ${s.alerts_open_at_end} open at the end of the day.`,
-      `Vulnerabilities: ${s.vulnerabilities_found} found, ${s.vulnerabilities_resolved} resolved, ${s.vulnerabilities_open_at_end} open.`,
-      ...(figures.production === null ? [] : [`Production: OEE ${oee === undefined ? '—' : percent(oee)} over ${figures.production.lines.length} line(s).`]),
-      '', 'The PDF and the CSV are attached.',
-    ].join('\n');
+      say(`Daily report of ${figures.tenant.name} for ${figures.day} (${figures.time_zone}).`, `Informe diario de ${figures.tenant.name} del ${figures.day} (${figures.time_zone}).`), '',
+      say(
+        `Alerts: ${s.alerts_opened} opened (${bySeverity('en')}), ${s.alerts_resolved} resolved, ${s.alerts_open_at_end} open at the end of the day.`,
+        `Alertas: ${s.alerts_opened} nuevas (${bySeverity('es')}), ${s.alerts_resolved} resueltas, ${s.alerts_open_at_end} abiertas al final del día.`,
+      ),
+      say(
+        `Vulnerabilities: ${s.vulnerabilities_found} found, ${s.vulnerabilities_resolved} resolved, ${s.vulnerabilities_open_at_end} open.`,
+        `Vulnerabilidades: ${s.vulnerabilities_found} encontradas, ${s.vulnerabilities_resolved} resueltas, ${s.vulnerabilities_open_at_end} abiertas.`,
+      ),
+      ...(figures.production === null ? [] : [say(`Production: OEE ${oeeText} over ${lineCount} line(s).`, `Producción: OEE ${oeeText} en ${lineCount} línea(s).`)]),
+      '', say('The PDF and the CSV are attached.', 'Se adjuntan el PDF y el CSV.'),
+    ].map((line) => (typeof line === 'string' ? line : line[language])).join('\n');
+    const subject = `[Sentinel] ${say('Daily report', 'Informe diario')[language]} ${figures.day} - ${figures.tenant.name}`;
     const attachments = [
       { filename: `sentinel-report-${figures.day}.pdf`, content_type: 'application/pdf', content_base64: built.pdf.toString('base64') },
       { filename: `sentinel-report-${figures.day}.csv`, content_type: 'text/csv', content_base64: Buffer.from(built.csv, 'utf8').toString('base64') },
     ];
-    for (const to of recipients) await mail.queueEmail(tenantId, 'report.daily', { to: [to], subject: `[Sentinel] Daily report ${figures.day} - ${figures.tenant.name}`, text, attachments }, now);
+    for (const to of recipients) await mail.queueEmail(tenantId, 'report.daily', { to: [to], subject, text, attachments }, now);
     return recipients.length;
   }
 
