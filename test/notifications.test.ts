@@ -366,6 +366,28 @@ forEachDialect('notifications', { tenants: 'Notify', env: { SENTINEL_SMTP_URL: s
     assert.ok(card.content.body[1].facts.some((f: { title: string; value: string }) => f.title === 'Severity' && f.value === 'high'));
   });
 
+  it('writes what people read in the tenant\'s language; a webhook\'s JSON stays data', async () => {
+    assert.equal((await ctx.server.api.patch('/api/v1/tenant/settings', { language: 'es' }, ctx.b.admin.token)).status, 200);
+    try {
+      await channel(ctx, ctx.b.admin.token, { name: 'Slack es', type: 'slack', config: { url: `${hook.url}/slack-es` } });
+      await channel(ctx, ctx.b.admin.token, { name: 'Hook es', type: 'webhook', config: { url: `${hook.url}/hook-es`, secret: SECRET } });
+      await makeAlert(ctx.server, ctx.b.id, { severity: 'high', title: 'Disco lleno' });
+      await dispatch().scan();
+      await dispatch().deliverDue();
+      const slack = hook.received.find((r) => r.path === '/slack-es')!;
+      assert.equal(slack.body.text, 'Alerta abierta: [HIGH] Disco lleno');
+      assert.match(slack.body.attachments[0].blocks[0].text.text, /Gravedad: high\nEstado: active/);
+      const json = hook.received.find((r) => r.path === '/hook-es')!;
+      assert.equal(json.body.type, 'alert.opened');
+      assert.equal(json.body.alert.title, 'Disco lleno');
+      const testChannel = await channel(ctx, ctx.b.admin.token, { name: 'Prueba', type: 'slack', config: { url: `${hook.url}/slack-test-es` } });
+      assert.equal((await ctx.server.api.post(`/api/v1/notification-channels/${testChannel.id}/test`, undefined, ctx.b.admin.token)).body.status, 'delivered');
+      assert.equal(hook.received.find((r) => r.path === '/slack-test-es')!.body.text, 'Mensaje de prueba de Sentinel al canal "Prueba"');
+    } finally {
+      assert.equal((await ctx.server.api.patch('/api/v1/tenant/settings', { language: 'en' }, ctx.b.admin.token)).status, 200);
+    }
+  });
+
   it('test sends a message now, through a channel\'s own SMTP server with its login, and logs it', async () => {
     const own = await channel(ctx, ctx.a.admin.token, { name: 'Own SMTP', type: 'email', config: { recipients: ['team@example.com'], smtp_url: authSink.url } });
     assert.deepEqual(own.secrets_set, ['smtp_url']);

@@ -4,6 +4,7 @@
  * so a retry sends the same message.
  */
 import { toIso } from '../../platform/ids.ts';
+import type { Language } from '../../platform/languages.ts';
 import type { ChannelType, DeliveryEvent } from './notifications.schemas.ts';
 
 /** The alert as the messages describe it. */
@@ -40,26 +41,37 @@ export interface EmailMessage {
 /** The outbox payload: an e-mail, or the JSON body POSTed to a webhook. */
 export type Payload = { email: EmailMessage } | { body: Record<string, unknown> };
 
-const HEADLINES: Record<DeliveryEvent, string> = {
-  'alert.opened': 'Alert opened',
-  'alert.reopened': 'Alert re-opened',
-  'alert.resolved': 'Alert resolved',
-  'channel.test': 'Test message',
-  'report.daily': 'Daily report',
-};
+/** What people read, in the tenant's language; a webhook's JSON is data and keeps its English keys. */
+const WORDS = {
+  en: {
+    headlines: { 'alert.opened': 'Alert opened', 'alert.reopened': 'Alert re-opened', 'alert.resolved': 'Alert resolved', 'channel.test': 'Test message', 'report.daily': 'Daily report' },
+    severity: 'Severity', status: 'Status', source: 'Source', asset: 'Asset', firstSeen: 'First seen', resolved: 'Resolved', alertId: 'Alert id',
+    lastSeen: (time: string, occurrences: number) => `Last seen: ${time} (${occurrences} occurrence${occurrences === 1 ? '' : 's'})`,
+    testHeadline: (channel: string) => `Test message from Sentinel to the channel "${channel}"`,
+    sent: 'Sent', testWorks: 'If you can read this, the channel works.',
+  },
+  es: {
+    headlines: { 'alert.opened': 'Alerta abierta', 'alert.reopened': 'Alerta reabierta', 'alert.resolved': 'Alerta resuelta', 'channel.test': 'Mensaje de prueba', 'report.daily': 'Informe diario' },
+    severity: 'Gravedad', status: 'Estado', source: 'Origen', asset: 'Activo', firstSeen: 'Primera vez', resolved: 'Resuelta', alertId: 'Id de la alerta',
+    lastSeen: (time: string, occurrences: number) => `Última vez: ${time} (${occurrences} ${occurrences === 1 ? 'ocurrencia' : 'ocurrencias'})`,
+    testHeadline: (channel: string) => `Mensaje de prueba de Sentinel al canal "${channel}"`,
+    sent: 'Enviado', testWorks: 'Si puede leer esto, el canal funciona.',
+  },
+} satisfies Record<Language, { headlines: Record<DeliveryEvent, string> } & Record<string, unknown>>;
 
 const COLOURS: Record<string, string> = { critical: '#B91C1C', high: '#EA580C', medium: '#CA8A04', low: '#2563EB', info: '#6B7280' };
 const RESOLVED_COLOUR = '#15803D';
 
-function lines(alert: AlertSnapshot): string[] {
+function lines(alert: AlertSnapshot, language: Language): string[] {
+  const words = WORDS[language];
   return [
-    `Severity: ${alert.severity}`,
-    `Status: ${alert.status}`,
-    `Source: ${alert.source}${alert.integration_type ? ` (${alert.integration_type})` : ''}`,
-    ...(alert.asset ? [`Asset: ${alert.asset}`] : []),
-    `First seen: ${toIso(alert.first_seen)}`,
-    `Last seen: ${toIso(alert.last_seen)} (${alert.occurrences} occurrence${alert.occurrences === 1 ? '' : 's'})`,
-    ...(alert.resolved_at !== null ? [`Resolved: ${toIso(alert.resolved_at)}`] : []),
+    `${words.severity}: ${alert.severity}`,
+    `${words.status}: ${alert.status}`,
+    `${words.source}: ${alert.source}${alert.integration_type ? ` (${alert.integration_type})` : ''}`,
+    ...(alert.asset ? [`${words.asset}: ${alert.asset}`] : []),
+    `${words.firstSeen}: ${toIso(alert.first_seen)}`,
+    words.lastSeen(toIso(alert.last_seen), alert.occurrences),
+    ...(alert.resolved_at !== null ? [`${words.resolved}: ${toIso(alert.resolved_at)}`] : []),
   ];
 }
 
@@ -71,14 +83,14 @@ function alertJson(alert: AlertSnapshot) {
   };
 }
 
-/** The message about an alert's change for a channel type. */
-export function alertPayload(type: ChannelType, event: DeliveryEvent, alert: AlertSnapshot, now: number): Payload {
-  const headline = `${HEADLINES[event]}: [${alert.severity.toUpperCase()}] ${alert.title}`;
-  const details = lines(alert);
+/** The message about an alert's change for a channel type, in the tenant's language. */
+export function alertPayload(type: ChannelType, event: DeliveryEvent, alert: AlertSnapshot, now: number, language: Language = 'en'): Payload {
+  const headline = `${WORDS[language].headlines[event]}: [${alert.severity.toUpperCase()}] ${alert.title}`;
+  const details = lines(alert, language);
   const colour = event === 'alert.resolved' ? RESOLVED_COLOUR : (COLOURS[alert.severity] ?? COLOURS.info!);
   switch (type) {
     case 'email':
-      return { email: { subject: `[Sentinel] ${headline}`, text: `${headline}\n\n${details.join('\n')}\n\n${alert.description}\n\nAlert id: ${alert.id}\n` } };
+      return { email: { subject: `[Sentinel] ${headline}`, text: `${headline}\n\n${details.join('\n')}\n\n${alert.description}\n\n${WORDS[language].alertId}: ${alert.id}\n` } };
     case 'webhook':
       return { body: { type: event, tenant_id: alert.tenant_id, occurred_at: toIso(now), alert: alertJson(alert) } };
     case 'slack':
@@ -93,10 +105,11 @@ export function alertPayload(type: ChannelType, event: DeliveryEvent, alert: Ale
   }
 }
 
-/** The test message a channel is sent on request. */
-export function testPayload(type: ChannelType, tenantId: string, channelName: string, now: number): Payload {
-  const headline = `Test message from Sentinel to the channel "${channelName}"`;
-  const details = [`Sent: ${toIso(now)}`, 'If you can read this, the channel works.'];
+/** The test message a channel is sent on request, in the tenant's language. */
+export function testPayload(type: ChannelType, tenantId: string, channelName: string, now: number, language: Language = 'en'): Payload {
+  const words = WORDS[language];
+  const headline = words.testHeadline(channelName);
+  const details = [`${words.sent}: ${toIso(now)}`, words.testWorks];
   switch (type) {
     case 'email':
       return { email: { subject: `[Sentinel] ${headline}`, text: `${headline}\n\n${details.join('\n')}\n` } };

@@ -74,10 +74,11 @@ export function createNotificationsDispatch(deps: { repo: NotificationsRepo; sec
    */
   async function announce(alerts: AlertSnapshot[], channelsOf: (tenantId: string) => Promise<NotificationChannelRow[]>, now: number): Promise<number> {
     const states = new Map((await repo.alertStates(alerts.map((alert) => alert.id))).map((state) => [`${state.channel_id}/${state.alert_id}`, state]));
+    const languages = await repo.tenantLanguages([...new Set(alerts.map((alert) => alert.tenant_id))]);
     const firsts: { channel: NotificationChannelRow; alert: AlertSnapshot }[] = [];
     const deliveries: NotificationDeliveryRow[] = [];
     const message = (channel: NotificationChannelRow, alert: AlertSnapshot, event: DeliveryEvent) =>
-      newDelivery(alert.tenant_id, channel, event, alert.id, alertPayload(channel.type as ChannelType, event, alert, now), now);
+      newDelivery(alert.tenant_id, channel, event, alert.id, alertPayload(channel.type as ChannelType, event, alert, now, languages.get(alert.tenant_id)), now);
     for (const alert of alerts) {
       const open = isOpenAlert(alert.status);
       const to = { notified_status: open ? 'open' : 'resolved', notified_at: now };
@@ -184,7 +185,9 @@ export function createNotificationsDispatch(deps: { repo: NotificationsRepo; sec
     /** Sends a channel's test message now (one attempt, no retry) and logs it. */
     async sendTest(channel: NotificationChannelRow): Promise<NotificationDeliveryRow> {
       const now = Date.now();
-      const row = { ...newDelivery(channel.tenant_id, channel, 'channel.test', null, testPayload(channel.type as ChannelType, channel.tenant_id, channel.name, now), now), status: 'sending', attempts: 1, locked_until: now + SEND_LEASE_MS };
+      const language = (await repo.tenantLanguages([channel.tenant_id])).get(channel.tenant_id);
+      const payload = testPayload(channel.type as ChannelType, channel.tenant_id, channel.name, now, language);
+      const row = { ...newDelivery(channel.tenant_id, channel, 'channel.test', null, payload, now), status: 'sending', attempts: 1, locked_until: now + SEND_LEASE_MS };
       await repo.insertDelivery(row);
       return attempt(row, 1, now, false);
     },

@@ -1,5 +1,6 @@
 import type { Kysely, Updateable } from 'kysely';
 import type { PlatformDatabase } from '../../platform/db/schema.ts';
+import { isLanguage, type Language } from '../../platform/languages.ts';
 import { OPEN_ALERT_STATUSES } from '../security-domain/vocabulary.ts';
 import type { AlertSnapshot } from './messages.ts';
 import type { NotificationChannelRow, NotificationChannelsTable, NotificationDeliveriesTable, NotificationDeliveryRow } from './notifications.tables.ts';
@@ -141,6 +142,15 @@ export function createNotificationsRepo(db: Kysely<PlatformDatabase>) {
 
     alertSnapshots: async (alertIds: string[]): Promise<AlertSnapshot[]> =>
       alertIds.length === 0 ? [] : alertSnapshots().where('alerts.id', 'in', alertIds).execute(),
+
+    /** Each tenant's language setting, for the messages people read (English when unset). */
+    async tenantLanguages(tenantIds: string[]): Promise<Map<string, Language>> {
+      const rows = tenantIds.length === 0 ? [] : await db.selectFrom('tenants').select(['id', 'config']).where('id', 'in', tenantIds).execute();
+      return new Map(rows.map((row) => {
+        const { language } = JSON.parse(row.config) as { language?: unknown };
+        return [row.id, isLanguage(language) ? language : 'en'];
+      }));
+    },
 
     alertStates: async (alertIds: string[]) =>
       alertIds.length === 0 ? [] : db.selectFrom('notification_alert_state').selectAll().where('alert_id', 'in', alertIds).execute(),
