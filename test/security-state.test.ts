@@ -120,6 +120,19 @@ forEachDialect('security state against the simulators', { env: { SENTINEL_SYNC: 
   it('a new occurrence reopens it: audited, live with its new status, note erased', async () => {
     const highCpu = grafanaAlert(HIGH_CPU);
     highCpu.startsAt = new Date(Date.now() - 60_000).toISOString();
+    // A reopening and its audit entry commit together: when the entry cannot be written, neither is.
+    const auditService = ctx.server.services.audit;
+    const recordMany = auditService.recordMany;
+    auditService.recordMany = async () => {
+      throw new Error('the audit log is unavailable');
+    };
+    try {
+      const failed = await ctx.server.api.post(`/api/v1/integrations/${grafanaId}/sync`, undefined, ctx.a.admin.token);
+      assert.equal(failed.status, 500, failed.text);
+    } finally {
+      auditService.recordMany = recordMany;
+    }
+    assert.equal((await alertOf(grafanaId, HIGH_CPU)).status, 'resolved', 'not reopened without its audit entry');
     events.length = 0;
     await sync(grafanaId);
     const reopened = await alertOf(grafanaId, HIGH_CPU);

@@ -73,7 +73,11 @@ export function createAlertsMerge(db: Kysely<PlatformDatabase>) {
       return rows.map((r) => r.external_id);
     },
 
-    async mergeFromFeed(tenantId: string, feed: AlertFeed, alerts: NormalizedAlert[], now: number): Promise<AlertChanges> {
+    /**
+     * `onReopened` runs in the transaction of each chunk of updates with the alerts it reopened, so
+     * that what records them (the audit entries) commits with them or not at all.
+     */
+    async mergeFromFeed(tenantId: string, feed: AlertFeed, alerts: NormalizedAlert[], now: number, onReopened?: (reopened: ReopenedAlert[]) => Promise<void>): Promise<AlertChanges> {
       const { integrationId, systemId } = feed;
       const byExternal = new Map<string, NormalizedAlert>();
       for (const alert of alerts) byExternal.set(alert.external_id, alert);
@@ -135,9 +139,12 @@ export function createAlertsMerge(db: Kysely<PlatformDatabase>) {
       const cleared = stillReported.filter((row) => !byExternal.has(row.external_id));
       const toResolve = cleared.filter((row) => isOpenAlert(row.status));
       for await (const batch of chunks(inserts)) await db.insertInto('alerts').values(batch).execute();
+      const reopenedById = new Map(reopened.map((alert) => [alert.id, alert]));
       for await (const batch of chunks(updates)) {
         await db.transaction().execute(async (trx) => {
           for (const { id, values } of batch) await trx.updateTable('alerts').set(values).where('tenant_id', '=', tenantId).where('id', '=', id).execute();
+          const reopenedHere = batch.flatMap(({ id }) => reopenedById.get(id) ?? []);
+          if (onReopened !== undefined && reopenedHere.length > 0) await onReopened(reopenedHere);
         });
       }
       for await (const batch of chunks(toResolve.map((r) => r.id))) {

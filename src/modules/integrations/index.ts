@@ -12,7 +12,7 @@ import { createSyncRepo } from './sync.repo.ts';
 import { createSyncService } from './sync.service.ts';
 
 /** The integrations services over one database connection (the API's, or the sync worker's own). */
-export function createIntegrationServices(config: Config, db: Db, secretKey: string, publish: (event: LiveEvent) => void, audit: Pick<AuditSink, 'record'>) {
+export function createIntegrationServices(config: Config, db: Db, secretKey: string, publish: (event: LiveEvent) => void, audit: Pick<AuditSink, 'recordMany'>) {
   const integrationsRepo = createIntegrationsRepo(db.kysely);
   const integrations = createIntegrationsService({ repo: integrationsRepo, secrets: createSecretStore(config, db.kysely, secretKey), vendorTimeoutMs: config.vendorTimeoutMs });
   const sync = createSyncService({

@@ -33,7 +33,7 @@ interface SyncDeps {
   /** Where live events about what the sync changed go (the event bus, or the worker's parent). */
   publish(event: LiveEvent): void;
   /** Where what the sync does on its own that people must be able to trace (a reopened alert) is recorded. */
-  audit: Pick<AuditSink, 'record'>;
+  audit: Pick<AuditSink, 'recordMany'>;
   syncRepo: SyncRepo;
   /** The owning modules' write APIs, over the same connection as syncRepo. */
   systems: SystemsMerge;
@@ -115,12 +115,12 @@ export function createSyncService(deps: SyncDeps) {
     }
   }
 
-  /** A reopening the feed caused, in the audit log under the integration's name. */
-  async function auditReopen(tenantId: string, row: IntegrationRow, resourceType: 'alert' | 'vulnerability', id: string, detail: { previous_status: string; reason: string }) {
-    await deps.audit.record({
+  /** Reopenings the feed caused, in the audit log under the integration's name (in the merge's transaction). */
+  function auditReopened(tenantId: string, row: IntegrationRow, resourceType: 'alert' | 'vulnerability') {
+    return (reopened: { id: string; previous_status: string; reason: string }[]) => deps.audit.recordMany(reopened.map(({ id, previous_status, reason }) => ({
       action: `${resourceType}.reopen`, outcome: 'success', tenantId, actorId: null, actorUsername: `integration:${row.name}`.slice(0, 200),
-      resourceType, resourceId: id, detail: { integration_id: row.id, ...detail },
-    });
+      resourceType, resourceId: id, detail: { integration_id: row.id, previous_status, reason },
+    })));
   }
 
   /** The system's status after its vendor's health or its alerts changed; a change goes live. */
@@ -147,22 +147,22 @@ export function createSyncService(deps: SyncDeps) {
         if (found.status !== undefined) await deps.systems.replaceAssets(tenant, system.id, found.status.assets, now);
         if (found.alerts !== undefined) {
           const feed = { integrationId: row.id, systemId: system.id, resolveMissing: definition.alertMode !== 'events' };
-          const changes = await deps.alerts.mergeFromFeed(tenant, feed, found.alerts, now);
+          const changes = await deps.alerts.mergeFromFeed(tenant, feed, found.alerts, now, auditReopened(tenant, row, 'alert'));
           for (const alert of changes.created) deps.publish(alertEvent('alert.created', tenant, alert));
           for (const alert of changes.updated) deps.publish(alertEvent('alert.updated', tenant, alert));
           for (const alert of changes.resolved) deps.publish(alertEvent('alert.resolved', tenant, alert));
           for (const { previous_status, reason, ...alert } of changes.reopened) {
             deps.publish({ ...alertEvent('alert.updated', tenant, alert), change: 'reopened', previous_status, reason });
-            await auditReopen(tenant, row, 'alert', alert.id, { previous_status, reason });
           }
         }
         if (found.vulnerabilities !== undefined) {
-          const changes = await deps.vulnerabilities.mergeFromFeed(tenant, { integrationId: row.id, systemId: system.id }, found.vulnerabilities, now);
+          const auditVulnerabilities = auditReopened(tenant, row, 'vulnerability');
+          const changes = await deps.vulnerabilities.mergeFromFeed(tenant, { integrationId: row.id, systemId: system.id }, found.vulnerabilities, now, (reopened) =>
+            auditVulnerabilities(reopened.map(({ id, previous_status }) => ({ id, previous_status, reason: previous_status === 'resolved' ? 'reported_again' : 'acceptance_expired' }))));
           for (const id of changes.created) deps.publish({ type: 'vulnerability.updated', tenant_id: tenant, id, change: 'created', status: 'open' });
           for (const id of changes.resolved) deps.publish({ type: 'vulnerability.updated', tenant_id: tenant, id, change: 'resolved', status: 'resolved' });
           for (const { id, previous_status } of changes.reopened) {
             deps.publish({ type: 'vulnerability.updated', tenant_id: tenant, id, change: 'reopened', status: 'open', previous_status });
-            await auditReopen(tenant, row, 'vulnerability', id, { previous_status, reason: previous_status === 'resolved' ? 'reported_again' : 'acceptance_expired' });
           }
         }
         await publishStatusChanges(tenant, system.id, now);

@@ -44,9 +44,13 @@ export function createVulnerabilitiesMerge(db: Kysely<PlatformDatabase>) {
      * A feed reports every open finding: new ones are created open, ones seen again are updated
      * (a resolved one reopens: it is not fixed; an accepted risk stays accepted until its
      * acceptance expires), and an open or accepted one the feed no longer reports is resolved,
-     * its running patch job succeeded (confirmed by the feed).
+     * its running patch job succeeded (confirmed by the feed). `onReopened` runs in the transaction
+     * of each chunk of updates with the findings it reopened, so their audit entries commit with them.
      */
-    async mergeFromFeed(tenantId: string, feed: { integrationId: string; systemId: string }, findings: NormalizedVulnerability[], now: number): Promise<VulnerabilityChanges> {
+    async mergeFromFeed(
+      tenantId: string, feed: { integrationId: string; systemId: string }, findings: NormalizedVulnerability[], now: number,
+      onReopened?: (reopened: VulnerabilityChanges['reopened']) => Promise<void>,
+    ): Promise<VulnerabilityChanges> {
       const { integrationId, systemId } = feed;
       const byExternal = new Map<string, NormalizedVulnerability>();
       for (const finding of findings) byExternal.set(finding.external_id, finding);
@@ -83,6 +87,8 @@ export function createVulnerabilitiesMerge(db: Kysely<PlatformDatabase>) {
       for await (const batch of chunks(updates)) {
         await db.transaction().execute(async (trx) => {
           for (const { id, values } of batch) await trx.updateTable('vulnerabilities').set(values).where('tenant_id', '=', tenantId).where('id', '=', id).execute();
+          const reopenedHere = batch.filter((update) => update.values.status === 'open').map((update) => ({ id: update.id, previous_status: update.previousStatus }));
+          if (onReopened !== undefined && reopenedHere.length > 0) await onReopened(reopenedHere);
         });
       }
       for await (const batch of chunks(toResolve)) {
