@@ -187,7 +187,7 @@ forEachDialect('alert triage at scale', { env: { SENTINEL_SYNC: 'off' }, tenants
       token: ctx.a.operator.token, body: { action: 'acknowledge', ids: [active, unknown] }, headers: { 'accept-language': 'es' },
     });
     assert.equal(again.headers.get('content-language'), 'es');
-    assert.deepEqual(again.body.skipped.map((s: Item) => s.detail).sort(), ['Este cliente no tiene esa alerta', 'La alerta ya está en estado acknowledged']);
+    assert.deepEqual(again.body.skipped.map((s: Item) => s.detail).sort(), ['Este cliente no tiene esa alerta', 'La alerta ya está reconocida']);
 
     // A SUPER_ADMIN names the tenant; the entries are that tenant's.
     const byPlatform = await ctx.server.api.post(`/api/v1/alerts/bulk?tenant_id=${ctx.b.id}`, { action: 'resolve', ids: [theirs, active] }, ctx.superAdmin);

@@ -375,8 +375,8 @@ forEachDialect('notifications', { tenants: 'Notify', env: { SENTINEL_SMTP_URL: s
       await dispatch().scan();
       await dispatch().deliverDue();
       const slack = hook.received.find((r) => r.path === '/slack-es')!;
-      assert.equal(slack.body.text, 'Alerta abierta: [HIGH] Disco lleno');
-      assert.match(slack.body.attachments[0].blocks[0].text.text, /Gravedad: high\nEstado: active/);
+      assert.equal(slack.body.text, 'Alerta abierta: [ALTA] Disco lleno');
+      assert.match(slack.body.attachments[0].blocks[0].text.text, /Severidad: alta\nEstado: activa/);
       const json = hook.received.find((r) => r.path === '/hook-es')!;
       assert.equal(json.body.type, 'alert.opened');
       assert.equal(json.body.alert.title, 'Disco lleno');

@@ -227,7 +227,7 @@ forEachDialect('daily reports', { tenants: 'Reports', env: { SENTINEL_SMTP_URL: 
     const made = await api.post('/api/v1/reports', { day: '2026-01-13' }, ctx.b.admin.token);
     assert.equal(made.status, 201, made.text);
     const text = pdfText((await download(ctx, made.body.pdf_url, ctx.b.admin.token)).body);
-    for (const expected of ['Informe diario', 'Seguridad', 'Alertas nuevas', 'Alertas abiertas al final', 'Resolución media', 'Gravedad', 'Crítica', 'Producción', 'No hay líneas de producción.', 'Página 1 de 1']) {
+    for (const expected of ['Informe diario', 'Seguridad', 'Alertas nuevas', 'Alertas abiertas al final', 'T. medio resolución', 'Severidad', 'Crítica', 'Producción', 'No hay líneas de producción.', 'Página 1 de 1']) {
       assert.ok(text.includes(expected), `the PDF shows ${expected}:\n${text}`);
     }
     assert.doesNotMatch(text, /Daily report|Alerts opened/);

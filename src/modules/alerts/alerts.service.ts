@@ -9,7 +9,7 @@ import type { LiveEvent } from '../../platform/events/event-bus.ts';
 import type { AlertDetailRow, AlertFilter, AlertsRepo } from './alerts.repo.ts';
 import type { AlertTicketInput, AlertView, BulkInput, BulkResultView, ListAlertsInput, SkipReason } from './alerts.schemas.ts';
 import { MAX_BULK } from './alerts.schemas.ts';
-import { OPEN_ALERT_STATUSES, type AlertStatus, type Severity } from '../security-domain/vocabulary.ts';
+import { nameIn, OPEN_ALERT_STATUSES, type AlertStatus, type Severity } from '../security-domain/vocabulary.ts';
 
 const TICKET_PRIORITY: Record<Severity, 'critical' | 'high' | 'medium' | 'low'> = { critical: 'critical', high: 'high', medium: 'medium', low: 'low', info: 'low' };
 
@@ -93,7 +93,7 @@ const ACTIONS = {
 };
 type Action = keyof typeof ACTIONS;
 
-const skipDetail = (status: string) => say(`The alert is already ${status}`, `La alerta ya está en estado ${status}`);
+const skipDetail = (status: string) => say(`The alert is already ${status}`, `La alerta ya está ${nameIn('es', status)}`);
 
 /** A resolution can change its system's status (open alerts count towards it): the systems module brings it up to date. */
 type RefreshSystemStatus = (tenantId: string, systemIds: string[]) => Promise<void>;

@@ -5,6 +5,7 @@
  */
 import { toIso } from '../../platform/ids.ts';
 import type { Language } from '../../platform/languages.ts';
+import { nameIn } from '../security-domain/vocabulary.ts';
 import type { ChannelType, DeliveryEvent } from './notifications.schemas.ts';
 
 /** The alert as the messages describe it. */
@@ -52,7 +53,7 @@ const WORDS = {
   },
   es: {
     headlines: { 'alert.opened': 'Alerta abierta', 'alert.reopened': 'Alerta reabierta', 'alert.resolved': 'Alerta resuelta', 'channel.test': 'Mensaje de prueba', 'report.daily': 'Informe diario' },
-    severity: 'Gravedad', status: 'Estado', source: 'Origen', asset: 'Activo', firstSeen: 'Primera vez', resolved: 'Resuelta', alertId: 'Id de la alerta',
+    severity: 'Severidad', status: 'Estado', source: 'Origen', asset: 'Activo', firstSeen: 'Primera vez', resolved: 'Resuelta', alertId: 'Id de la alerta',
     lastSeen: (time: string, occurrences: number) => `Última vez: ${time} (${occurrences} ${occurrences === 1 ? 'ocurrencia' : 'ocurrencias'})`,
     testHeadline: (channel: string) => `Mensaje de prueba de Sentinel al canal "${channel}"`,
     sent: 'Enviado', testWorks: 'Si puede leer esto, el canal funciona.',
@@ -65,8 +66,8 @@ const RESOLVED_COLOUR = '#15803D';
 function lines(alert: AlertSnapshot, language: Language): string[] {
   const words = WORDS[language];
   return [
-    `${words.severity}: ${alert.severity}`,
-    `${words.status}: ${alert.status}`,
+    `${words.severity}: ${nameIn(language, alert.severity)}`,
+    `${words.status}: ${nameIn(language, alert.status)}`,
     `${words.source}: ${alert.source}${alert.integration_type ? ` (${alert.integration_type})` : ''}`,
     ...(alert.asset ? [`${words.asset}: ${alert.asset}`] : []),
     `${words.firstSeen}: ${toIso(alert.first_seen)}`,
@@ -85,7 +86,7 @@ function alertJson(alert: AlertSnapshot) {
 
 /** The message about an alert's change for a channel type, in the tenant's language. */
 export function alertPayload(type: ChannelType, event: DeliveryEvent, alert: AlertSnapshot, now: number, language: Language = 'en'): Payload {
-  const headline = `${WORDS[language].headlines[event]}: [${alert.severity.toUpperCase()}] ${alert.title}`;
+  const headline = `${WORDS[language].headlines[event]}: [${nameIn(language, alert.severity).toUpperCase()}] ${alert.title}`;
   const details = lines(alert, language);
   const colour = event === 'alert.resolved' ? RESOLVED_COLOUR : (COLOURS[alert.severity] ?? COLOURS.info!);
   switch (type) {

@@ -74,11 +74,8 @@ export function createNotificationsDispatch(deps: { repo: NotificationsRepo; sec
    */
   async function announce(alerts: AlertSnapshot[], channelsOf: (tenantId: string) => Promise<NotificationChannelRow[]>, now: number): Promise<number> {
     const states = new Map((await repo.alertStates(alerts.map((alert) => alert.id))).map((state) => [`${state.channel_id}/${state.alert_id}`, state]));
-    const languages = await repo.tenantLanguages([...new Set(alerts.map((alert) => alert.tenant_id))]);
     const firsts: { channel: NotificationChannelRow; alert: AlertSnapshot }[] = [];
-    const deliveries: NotificationDeliveryRow[] = [];
-    const message = (channel: NotificationChannelRow, alert: AlertSnapshot, event: DeliveryEvent) =>
-      newDelivery(alert.tenant_id, channel, event, alert.id, alertPayload(channel.type as ChannelType, event, alert, now, languages.get(alert.tenant_id)), now);
+    const messages: { channel: NotificationChannelRow; alert: AlertSnapshot; event: DeliveryEvent }[] = [];
     for (const alert of alerts) {
       const open = isOpenAlert(alert.status);
       const to = { notified_status: open ? 'open' : 'resolved', notified_at: now };
@@ -92,14 +89,18 @@ export function createNotificationsDispatch(deps: { repo: NotificationsRepo; sec
         // The resolution of an alert the channel was told about is always news; a re-opening only once the quiet time since the last message is up.
         if (open && (!matches(channel, alert) || now - Number(state.notified_at) < channel.quiet_minutes * 60_000)) continue;
         if (await repo.advanceAlertState(channel.id, alert.id, { notified_status: state.notified_status, notified_at: Number(state.notified_at) }, to)) {
-          deliveries.push(message(channel, alert, open ? 'alert.reopened' : 'alert.resolved'));
+          messages.push({ channel, alert, event: open ? 'alert.reopened' : 'alert.resolved' });
         }
       }
     }
     const won = new Set(await repo.insertAlertStates(firsts.map(({ channel, alert }) => ({ channel_id: channel.id, alert_id: alert.id, tenant_id: alert.tenant_id, notified_status: 'open', notified_at: now }))));
-    for (const { channel, alert } of firsts) if (won.has(`${channel.id}/${alert.id}`)) deliveries.push(message(channel, alert, 'alert.opened'));
-    await repo.insertDeliveries(deliveries);
-    return deliveries.length;
+    for (const { channel, alert } of firsts) if (won.has(`${channel.id}/${alert.id}`)) messages.push({ channel, alert, event: 'alert.opened' });
+    if (messages.length === 0) return 0;
+    // Written in each tenant's language: looked up only when there is something to say.
+    const languages = await repo.tenantLanguages([...new Set(messages.map(({ alert }) => alert.tenant_id))]);
+    await repo.insertDeliveries(messages.map(({ channel, alert, event }) =>
+      newDelivery(alert.tenant_id, channel, event, alert.id, alertPayload(channel.type as ChannelType, event, alert, now, languages.get(alert.tenant_id)), now)));
+    return messages.length;
   }
 
   async function destinationFor(row: NotificationDeliveryRow): Promise<Destination> {

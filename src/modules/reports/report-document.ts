@@ -4,7 +4,7 @@
  */
 import type { Language } from '../../platform/languages.ts';
 import type { OeeFigures } from '../production/oee.ts';
-import { SEVERITIES, type Severity } from '../security-domain/vocabulary.ts';
+import { nameIn, SEVERITIES, type Severity } from '../security-domain/vocabulary.ts';
 
 /** A line's OEE figures of the day, as the OEE API reports them. */
 export type LineFigures = { line_id: number; line_name: string } & Pick<OeeFigures,
@@ -37,7 +37,8 @@ export interface DailyFigures {
 }
 
 const LOCALES: Record<Language, string> = { en: 'en-US', es: 'es-ES' };
-const oneDecimal = (language: Language, value: number) => value.toLocaleString(LOCALES[language], { minimumFractionDigits: 1, maximumFractionDigits: 1 });
+// toFixed, as the English report always had; Spanish writes its decimal comma.
+const oneDecimal = (language: Language, value: number) => (language === 'es' ? value.toFixed(1).replace('.', ',') : value.toFixed(1));
 export const percent = (value: number | null, language: Language = 'en') => (value === null ? '—' : `${oneDecimal(language, value * 100)} %`);
 const capitalise = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
@@ -56,24 +57,20 @@ const WORDS = {
     availability: 'Availability', performance: 'Performance', quality: 'Quality',
     line: 'Line', planned: 'Planned', downtime: 'Downtime', stops: 'Stops', good: 'Good', rejects: 'Rejects', availabilityShort: 'Avail.', performanceShort: 'Perf.',
     page: (page: number, pages: number) => `Page ${page} of ${pages}`,
-    severities: { critical: 'Critical', high: 'High', medium: 'Medium', low: 'Low', info: 'Info' } as Record<string, string>,
-    statuses: {} as Record<string, string>,
   },
   es: {
     title: 'Informe diario', security: 'Seguridad', production: 'Producción',
     localDay: (from: string, to: string, generated: string) => `El día local de medianoche a medianoche: de ${from} a ${to} UTC. Generado el ${generated} UTC.`,
-    alertsOpened: 'Alertas nuevas', alertsResolved: 'Alertas resueltas', openAtEnd: 'Abiertas al final del día', meanTimeToResolve: 'Resolución media',
-    severity: 'Gravedad', alertsOpenAtEnd: 'Alertas abiertas al final', vulnerabilitiesOpenAtEnd: 'Vulnerabilidades abiertas al final',
-    vulnerabilities: (found: string, resolved: string, open: string) => `Vulnerabilidades: ${found} encontradas, ${resolved} resueltas, ${open} abiertas al final del día.`,
+    alertsOpened: 'Alertas nuevas', alertsResolved: 'Alertas resueltas', openAtEnd: 'Abiertas al final del día', meanTimeToResolve: 'T. medio resolución',
+    severity: 'Severidad', alertsOpenAtEnd: 'Alertas abiertas al final', vulnerabilitiesOpenAtEnd: 'Vulnerabilidades abiertas al final',
+    vulnerabilities: (found: string, resolved: string, open: string) => `Vulnerabilidades encontradas: ${found}; resueltas: ${resolved}; abiertas al final del día: ${open}.`,
     systemsNow: (list: string) => `Sistemas ahora: ${list}.`, noSystems: 'ninguno conectado',
-    mostSevere: 'Alertas nuevas más graves', alert: 'Alerta', source: 'Origen', firstSeen: 'Primera vez (UTC)', status: 'Estado',
+    mostSevere: 'Alertas nuevas más graves', alert: 'Alerta', source: 'Origen', firstSeen: 'Detectada (UTC)', status: 'Estado',
     noLines: 'No hay líneas de producción.',
     oeeNote: 'OEE = disponibilidad × rendimiento × calidad sobre el tiempo de turno planificado de las líneas en el día. "—": sin tiempo planificado o sin producción.',
     availability: 'Disponibilidad', performance: 'Rendimiento', quality: 'Calidad',
-    line: 'Línea', planned: 'Planif.', downtime: 'Parada', stops: 'Paros', good: 'Buenas', rejects: 'Malas', availabilityShort: 'Disp.', performanceShort: 'Rend.',
+    line: 'Línea', planned: 'Planif.', downtime: 'T. parado', stops: 'Paros', good: 'Buenas', rejects: 'Malas', availabilityShort: 'Disp.', performanceShort: 'Rend.',
     page: (page: number, pages: number) => `Página ${page} de ${pages}`,
-    severities: { critical: 'Crítica', high: 'Alta', medium: 'Media', low: 'Baja', info: 'Info' } as Record<string, string>,
-    statuses: { active: 'activa', acknowledged: 'reconocida', resolved: 'resuelta', online: 'en línea', warning: 'con aviso', alert: 'en alerta' } as Record<string, string>,
   },
 } satisfies Record<Language, unknown>;
 
@@ -99,8 +96,8 @@ export async function renderPdf(figures: DailyFigures, language: Language = 'en'
   const integer = (value: number) => value.toLocaleString(LOCALES[language]);
   const hours = (seconds: number) => `${oneDecimal(language, seconds / 3600)} h`;
   const share = (value: number | null) => percent(value, language);
-  const severityName = (severity: string) => words.severities[severity] ?? capitalise(severity);
-  const statusName = (status: string) => words.statuses[status] ?? status;
+  const severityName = (severity: string) => capitalise(nameIn(language, severity));
+  const statusName = (status: string) => nameIn(language, status);
   // pdfkit loads with the first report, not with every start of the service.
   const { default: PDFDocument } = await import('pdfkit');
   const doc = new PDFDocument({ size: 'A4', margins: { top: 50, bottom: 60, left: 50, right: 50 }, bufferPages: true, info: { Title: `${words.title} ${figures.day} - ${printable(figures.tenant.name)}`, Author: 'Sentinel' } });

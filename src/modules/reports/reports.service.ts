@@ -1,16 +1,13 @@
 import { HttpError, badRequest, forbidden, notFound } from '../../platform/http/errors.ts';
-import { isLanguage, say, type Language } from '../../platform/languages.ts';
+import { isLanguage, say } from '../../platform/languages.ts';
 import { decodeCursor, toPage } from '../../platform/http/pagination.ts';
 import { newId, toIso } from '../../platform/ids.ts';
 import type { NotificationsDispatch } from '../notifications/notifications.dispatch.ts';
 import { DAY_MS, fromWall, startOfWallDay, toWall, wallDate, wallTime } from '../production/local-time.ts';
-import { isSeverity, SEVERITIES, zeroSeverityCounts, type Severity } from '../security-domain/vocabulary.ts';
+import { isSeverity, nameIn, SEVERITIES, zeroSeverityCounts, type Severity } from '../security-domain/vocabulary.ts';
 import { percent, renderCsv, renderPdf, type DailyFigures, type LineFigures } from './report-document.ts';
 import type { ReportsRepo } from './reports.repo.ts';
 import type { ReportRow } from './reports.tables.ts';
-
-/** Severities as the Spanish e-mail counts alerts (feminine plural). */
-const SEVERITIES_ES: Record<(typeof SEVERITIES)[number], string> = { critical: 'críticas', high: 'altas', medium: 'medias', low: 'bajas', info: 'informativas' };
 
 const DEFAULT_SEND_AT = '07:00';
 const TOP_ALERTS = 10;
@@ -126,20 +123,23 @@ export function createReportsService(deps: { repo: ReportsRepo; production: Prod
     const { figures, language } = built;
     const s = figures.security;
     const oee = figures.production?.totals?.oee;
-    const bySeverity = (language: Language) => SEVERITIES.map((sev) => `${s.alerts_opened_by_severity[sev]} ${language === 'es' ? SEVERITIES_ES[sev] : sev}`).join(', ');
+    const bySeverity = {
+      en: SEVERITIES.map((sev) => `${s.alerts_opened_by_severity[sev]} ${sev}`).join(', '),
+      es: SEVERITIES.map((sev) => `${nameIn('es', sev)}: ${s.alerts_opened_by_severity[sev]}`).join(', '),
+    };
     const oeeText = oee === undefined ? '—' : percent(oee, language);
     const lineCount = figures.production?.lines.length ?? 0;
     const text = [
       say(`Daily report of ${figures.tenant.name} for ${figures.day} (${figures.time_zone}).`, `Informe diario de ${figures.tenant.name} del ${figures.day} (${figures.time_zone}).`), '',
       say(
-        `Alerts: ${s.alerts_opened} opened (${bySeverity('en')}), ${s.alerts_resolved} resolved, ${s.alerts_open_at_end} open at the end of the day.`,
-        `Alertas: ${s.alerts_opened} nuevas (${bySeverity('es')}), ${s.alerts_resolved} resueltas, ${s.alerts_open_at_end} abiertas al final del día.`,
+        `Alerts: ${s.alerts_opened} opened (${bySeverity.en}), ${s.alerts_resolved} resolved, ${s.alerts_open_at_end} open at the end of the day.`,
+        `Alertas nuevas: ${s.alerts_opened} (${bySeverity.es}); resueltas: ${s.alerts_resolved}; abiertas al final del día: ${s.alerts_open_at_end}.`,
       ),
       say(
         `Vulnerabilities: ${s.vulnerabilities_found} found, ${s.vulnerabilities_resolved} resolved, ${s.vulnerabilities_open_at_end} open.`,
-        `Vulnerabilidades: ${s.vulnerabilities_found} encontradas, ${s.vulnerabilities_resolved} resueltas, ${s.vulnerabilities_open_at_end} abiertas.`,
+        `Vulnerabilidades encontradas: ${s.vulnerabilities_found}; resueltas: ${s.vulnerabilities_resolved}; abiertas: ${s.vulnerabilities_open_at_end}.`,
       ),
-      ...(figures.production === null ? [] : [say(`Production: OEE ${oeeText} over ${lineCount} line(s).`, `Producción: OEE ${oeeText} en ${lineCount} línea(s).`)]),
+      ...(figures.production === null ? [] : [say(`Production: OEE ${oeeText} over ${lineCount} line(s).`, `Producción: OEE ${oeeText}; líneas: ${lineCount}.`)]),
       '', say('The PDF and the CSV are attached.', 'Se adjuntan el PDF y el CSV.'),
     ].map((line) => (typeof line === 'string' ? line : line[language])).join('\n');
     const subject = `[Sentinel] ${say('Daily report', 'Informe diario')[language]} ${figures.day} - ${figures.tenant.name}`;

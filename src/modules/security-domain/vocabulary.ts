@@ -65,3 +65,17 @@ export const isOpenVulnerability = (status: string): boolean => (OPEN_VULNERABIL
 
 /** A count per severity, every severity present (most severe first). */
 export const zeroSeverityCounts = (): Record<Severity, number> => Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
+
+/**
+ * Severities and statuses as Spanish messages name them (reports, notifications, problems); the
+ * English names are the values themselves.
+ */
+export const SPANISH_NAMES: Readonly<Record<Severity | AlertStatus | SystemStatus, string>> = {
+  critical: 'crítica', high: 'alta', medium: 'media', low: 'baja', info: 'info',
+  active: 'activa', acknowledged: 'reconocida', resolved: 'resuelta',
+  online: 'en línea', warning: 'con aviso', alert: 'en alerta',
+};
+
+/** A severity or status in a language: Spanish by its name, English (and anything unknown) as it is. */
+export const nameIn = (language: 'en' | 'es', value: string): string =>
+  (language === 'es' ? (SPANISH_NAMES as Record<string, string | undefined>)[value] ?? value : value);
