@@ -91,7 +91,10 @@ export function createAlertsMerge(db: Kysely<PlatformDatabase>) {
         : [];
 
       const inserts: AlertRow[] = [];
-      const updates: { id: string; values: Partial<AlertRow> & Pick<AlertRow, 'severity' | 'title' | 'status' | 'last_seen'> }[] = [];
+      // `status` is what the alert will show; it is written only by a reopening, and only over the
+      // status it was read with (`reopens`): a person's acknowledgement or resolution made while
+      // the merge runs is never overwritten with the status read before it.
+      const updates: { id: string; status: string; reopens?: string; values: Partial<AlertRow> & Pick<AlertRow, 'severity' | 'title' | 'last_seen'> }[] = [];
       const reopened: ReopenedAlert[] = [];
       for (const alert of byExternal.values()) {
         const row = existing.get(alert.external_id);
@@ -117,14 +120,15 @@ export function createAlertsMerge(db: Kysely<PlatformDatabase>) {
         const status = reopen ? 'active' : row.status;
         updates.push({
           id: row.id,
+          status,
+          ...(reopen ? { reopens: row.status } : {}),
           values: {
             ...fields,
-            status,
             last_seen: Math.max(row.last_seen, sourceTime ?? row.last_seen),
             occurrences: row.occurrences + (newOccurrence ? 1 : 0),
             source_active: 1,
             ...(reopen
-              ? { opened_at: timeMovedOn ? sourceTime : now, resolved_at: null, resolved_by: null, resolution_note: null, resolved_automatically: 0, acknowledged_at: null, acknowledged_by: null }
+              ? { status, opened_at: timeMovedOn ? sourceTime : now, resolved_at: null, resolved_by: null, resolution_note: null, resolved_automatically: 0, acknowledged_at: null, acknowledged_by: null }
               : {}),
             updated_at: now,
           },
@@ -140,10 +144,17 @@ export function createAlertsMerge(db: Kysely<PlatformDatabase>) {
       const toResolve = cleared.filter((row) => isOpenAlert(row.status));
       for await (const batch of chunks(inserts)) await db.insertInto('alerts').values(batch).execute();
       const reopenedById = new Map(reopened.map((alert) => [alert.id, alert]));
+      /** Reopenings a person's change overtook (the status moved on since it was read): not made. */
+      const overtaken = new Set<string>();
       for await (const batch of chunks(updates)) {
         await db.transaction().execute(async (trx) => {
-          for (const { id, values } of batch) await trx.updateTable('alerts').set(values).where('tenant_id', '=', tenantId).where('id', '=', id).execute();
-          const reopenedHere = batch.flatMap(({ id }) => reopenedById.get(id) ?? []);
+          for (const { id, reopens, values } of batch) {
+            let update = trx.updateTable('alerts').set(values).where('tenant_id', '=', tenantId).where('id', '=', id);
+            if (reopens !== undefined) update = update.where('status', '=', reopens);
+            const { numUpdatedRows } = await update.executeTakeFirst();
+            if (reopens !== undefined && numUpdatedRows === 0n) overtaken.add(id);
+          }
+          const reopenedHere = batch.flatMap(({ id }) => (overtaken.has(id) ? [] : reopenedById.get(id) ?? []));
           if (onReopened !== undefined && reopenedHere.length > 0) await onReopened(reopenedHere);
         });
       }
@@ -163,8 +174,8 @@ export function createAlertsMerge(db: Kysely<PlatformDatabase>) {
       const reopenedIds = new Set(reopened.map((r) => r.id));
       return {
         created: inserts.map(ref),
-        updated: updates.filter((u) => !reopenedIds.has(u.id)).map((u) => ref({ id: u.id, system_id: systemId, ...u.values })),
-        reopened,
+        updated: updates.filter((u) => !reopenedIds.has(u.id)).map((u) => ref({ id: u.id, system_id: systemId, ...u.values, status: u.status })),
+        reopened: reopened.filter((alert) => !overtaken.has(alert.id)),
         resolved: toResolve.map((r) => ref({ ...r, status: 'resolved' })),
       };
     },

@@ -84,10 +84,19 @@ export function createVulnerabilitiesMerge(db: Kysely<PlatformDatabase>) {
       }
       const toResolve = open.filter((row) => !byExternal.has(row.external_id)).map((row) => row.id);
       for await (const batch of chunks(inserts)) await db.insertInto('vulnerabilities').values(batch).execute();
+      // A reopening is written only over the status it was read with: a person's change made while
+      // the merge runs (a risk accepted, a patch started) is not overwritten, and is not reopened.
+      const overtaken = new Set<string>();
+      const reopens = (update: (typeof updates)[number]) => update.values.status === 'open' && !overtaken.has(update.id);
       for await (const batch of chunks(updates)) {
         await db.transaction().execute(async (trx) => {
-          for (const { id, values } of batch) await trx.updateTable('vulnerabilities').set(values).where('tenant_id', '=', tenantId).where('id', '=', id).execute();
-          const reopenedHere = batch.filter((update) => update.values.status === 'open').map((update) => ({ id: update.id, previous_status: update.previousStatus }));
+          for (const { id, previousStatus, values } of batch) {
+            let update = trx.updateTable('vulnerabilities').set(values).where('tenant_id', '=', tenantId).where('id', '=', id);
+            if (values.status === 'open') update = update.where('status', '=', previousStatus);
+            const { numUpdatedRows } = await update.executeTakeFirst();
+            if (values.status === 'open' && numUpdatedRows === 0n) overtaken.add(id);
+          }
+          const reopenedHere = batch.filter(reopens).map((update) => ({ id: update.id, previous_status: update.previousStatus }));
           if (onReopened !== undefined && reopenedHere.length > 0) await onReopened(reopenedHere);
         });
       }
@@ -99,7 +108,7 @@ export function createVulnerabilitiesMerge(db: Kysely<PlatformDatabase>) {
       }
       return {
         created: inserts.map((r) => r.id),
-        reopened: updates.filter((u) => u.values.status === 'open').map((u) => ({ id: u.id, previous_status: u.previousStatus })),
+        reopened: updates.filter(reopens).map((u) => ({ id: u.id, previous_status: u.previousStatus })),
         resolved: toResolve,
       };
     },
