@@ -3,7 +3,7 @@ import { chunks } from '../../platform/db/chunks.ts';
 import type { PlatformDatabase } from '../../platform/db/schema.ts';
 import type { AlertRow } from './alerts.tables.ts';
 import { newId } from '../../platform/ids.ts';
-import { isOpenAlert, type Severity } from '../security-domain/vocabulary.ts';
+import { isOpenAlert, OPEN_ALERT_STATUSES, type Severity } from '../security-domain/vocabulary.ts';
 
 /** An alert as a feed reports it. */
 export interface NormalizedAlert {
@@ -164,6 +164,8 @@ export function createAlertsMerge(db: Kysely<PlatformDatabase>) {
           .set({ status: 'resolved', resolved_at: now, resolved_by: null, resolution_note: CLEARED_AT_SOURCE_NOTE, resolved_automatically: 1, updated_at: now })
           .where('tenant_id', '=', tenantId)
           .where('id', 'in', batch)
+          // Still open: a person's resolution made meanwhile keeps its author and note.
+          .where('status', 'in', OPEN_ALERT_STATUSES)
           .execute();
       }
       // Cleared, whatever its status: if the vendor reports it again, that is a new occurrence.

@@ -101,7 +101,9 @@ export function createVulnerabilitiesMerge(db: Kysely<PlatformDatabase>) {
         });
       }
       for await (const batch of chunks(toResolve)) {
-        await db.updateTable('vulnerabilities').set({ status: 'resolved', resolved_at: now, resolved_by: null, updated_at: now }).where('tenant_id', '=', tenantId).where('id', 'in', batch).execute();
+        // Not already resolved: a person's resolution made meanwhile keeps its author.
+        await db.updateTable('vulnerabilities').set({ status: 'resolved', resolved_at: now, resolved_by: null, updated_at: now })
+          .where('tenant_id', '=', tenantId).where('id', 'in', batch).where('status', '!=', 'resolved').execute();
         // The feed no longer reports it: a running patch job has done its job (completed_by null: confirmed by the feed).
         await db.updateTable('patch_jobs').set({ status: 'succeeded', completed_at: now, completed_by: null, updated_at: now })
           .where('tenant_id', '=', tenantId).where('vulnerability_id', 'in', batch).where('status', 'in', ACTIVE_PATCH_JOB_STATUSES).execute();
