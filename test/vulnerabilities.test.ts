@@ -154,6 +154,8 @@ forEachDialect('vulnerabilities and patching', { env: { SENTINEL_SYNC: 'off' }, 
     const move = (vulnerabilityId: string, jobId: string, body: unknown, token = ctx.a.operator.token) =>
       ctx.server.api.request('PATCH', `/api/v1/vulnerabilities/${vulnerabilityId}/patch-jobs/${jobId}`, { token, body });
     assert.equal((await move(a.id, job.id, { status: 'succeeded' })).status, 409, 'not started yet');
+    const inSpanish = await ctx.server.api.request('PATCH', `/api/v1/vulnerabilities/${a.id}/patch-jobs/${job.id}`, { token: ctx.a.operator.token, body: { status: 'succeeded' }, headers: { 'accept-language': 'es' } });
+    assert.equal(inSpanish.body.detail, 'Una tarea de parche pendiente no puede pasar a completada (permitidos: en curso, fallida, cancelada)');
     for (const bad of [{}, { status: 'done' }, { status: 'pending' }, { status: 'in_progress', extra: true }]) assert.equal((await move(a.id, job.id, bad)).status, 400, JSON.stringify(bad));
     assert.equal((await move(a.id, job.id, { status: 'in_progress' }, ctx.a.viewer.token)).status, 403);
     assert.equal((await move(b.id, job.id, { status: 'in_progress' })).status, 404, 'the job belongs to another vulnerability');

@@ -67,13 +67,16 @@ export const isOpenVulnerability = (status: string): boolean => (OPEN_VULNERABIL
 export const zeroSeverityCounts = (): Record<Severity, number> => Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
 
 /**
- * Severities and statuses as Spanish messages name them (reports, notifications, problems); the
- * English names are the values themselves.
+ * Severities and statuses as Spanish messages name them (reports, notifications, problems), in
+ * the feminine of the words they describe (alerta, vulnerabilidad, tarea); the English names are
+ * the values themselves.
  */
-export const SPANISH_NAMES: Readonly<Record<Severity | AlertStatus | SystemStatus, string>> = {
+export const SPANISH_NAMES: Readonly<Record<Severity | AlertStatus | SystemStatus | VulnerabilityStatus | PatchJobStatus, string>> = {
   critical: 'crítica', high: 'alta', medium: 'media', low: 'baja', info: 'info',
   active: 'activa', acknowledged: 'reconocida', resolved: 'resuelta',
   online: 'en línea', warning: 'con aviso', alert: 'en alerta',
+  open: 'abierta', patching: 'en parcheo', accepted_risk: 'aceptada como riesgo',
+  pending: 'pendiente', in_progress: 'en curso', succeeded: 'completada', failed: 'fallida', cancelled: 'cancelada',
 };
 
 /** A severity or status in a language: Spanish by its name, English (and anything unknown) as it is. */

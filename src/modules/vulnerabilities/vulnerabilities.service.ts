@@ -5,7 +5,7 @@ import { badRequest, conflict, notFound } from '../../platform/http/errors.ts';
 import { say } from '../../platform/languages.ts';
 import { decodeCursor, toPage } from '../../platform/http/pagination.ts';
 import { newId, toIso, toIsoOrNull } from '../../platform/ids.ts';
-import type { PatchJobStatus, Severity } from '../security-domain/vocabulary.ts';
+import { nameIn, type PatchJobStatus, type Severity } from '../security-domain/vocabulary.ts';
 import type { PatchJobDetailRow, VulnerabilitiesRepo, VulnerabilityDetailRow } from './vulnerabilities.repo.ts';
 import type { LiveEvent } from '../../platform/events/event-bus.ts';
 import type { AcceptRiskInput, ListVulnerabilitiesInput, UpdatePatchJobInput, VulnerabilityView } from './vulnerabilities.schemas.ts';
@@ -87,7 +87,7 @@ export function createVulnerabilitiesService(repo: VulnerabilitiesRepo, publish:
       if (!(await repo.startPatch(tenantId, id, job))) {
         throw conflict(current.status === 'open'
           ? say('The vulnerability is changing', 'La vulnerabilidad está cambiando en este momento')
-          : say(`The vulnerability is already ${current.status}`, `La vulnerabilidad ya está en estado ${current.status}`));
+          : say(`The vulnerability is already ${current.status}`, `La vulnerabilidad ya está ${nameIn('es', current.status)}`));
       }
       changed(tenantId, id, 'patching', 'patching');
       return detail(tenantId, id);
@@ -104,8 +104,10 @@ export function createVulnerabilitiesService(repo: VulnerabilitiesRepo, publish:
       const from = job.status as PatchJobStatus;
       const allowed = NEXT_PATCH_STATES[from] ?? [];
       if (!allowed.includes(input.status)) {
-        const why = allowed.length > 0 ? say(` (allowed: ${allowed.join(', ')})`, ` (permitidos: ${allowed.join(', ')})`) : say(' (it is finished)', ' (ya ha terminado)');
-        throw conflict(say(`A ${from} patch job cannot become ${input.status}${why.en}`, `Una tarea de parche en estado ${from} no puede pasar a ${input.status}${why.es}`));
+        const why = allowed.length > 0
+          ? say(` (allowed: ${allowed.join(', ')})`, ` (permitidos: ${allowed.map((status) => nameIn('es', status)).join(', ')})`)
+          : say(' (it is finished)', ' (ya ha terminado)');
+        throw conflict(say(`A ${from} patch job cannot become ${input.status}${why.en}`, `Una tarea de parche ${nameIn('es', from)} no puede pasar a ${nameIn('es', input.status)}${why.es}`));
       }
       const now = Date.now();
       const by = actor(principal);
@@ -135,7 +137,7 @@ export function createVulnerabilitiesService(repo: VulnerabilitiesRepo, publish:
           ? say('The vulnerability is being patched; cancel its patch job first', 'Se está aplicando un parche a la vulnerabilidad; cancele antes su tarea de parche')
           : current.status === 'open'
             ? say('The vulnerability is changing', 'La vulnerabilidad está cambiando en este momento')
-            : say(`The vulnerability is ${current.status}`, `La vulnerabilidad está en estado ${current.status}`));
+            : say(`The vulnerability is ${current.status}`, `La vulnerabilidad está ${nameIn('es', current.status)}`));
       }
       changed(tenantId, id, 'accepted_risk', 'accepted_risk');
       return detail(tenantId, id);

@@ -150,7 +150,7 @@ export function webRoutes(deps: WebDeps): FastifyPluginAsyncTypebox {
       const fields = problem.errors ?? [];
       const detail = problem.code === 'csrf' ? view.t('error.csrf')
         : status !== 400 ? undefined
-          // Field errors that all have codes in the page's language (the API's summary of them is English).
+          // Field errors that all have codes, each said in the page's language by its code.
           : saidByCodes(fields) ? `${view.t('form.invalid')}: ${fields.map((field) => `${field.field} ${fieldErrorSentence(field, view.language)}`).join('; ')}` : problem.detail?.[view.language];
       // An HTMX request keeps its page: the problem, in the page's language, goes to the page's message area.
       if (isHtmx(request)) return reply.code(problem.status).type(PROBLEM).send(htmxProblem(view, problem.status, status, detail));
