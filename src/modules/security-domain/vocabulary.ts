@@ -71,7 +71,7 @@ export const zeroSeverityCounts = (): Record<Severity, number> => Object.fromEnt
  * the feminine of the words they describe (alerta, vulnerabilidad, tarea); the English names are
  * the values themselves.
  */
-export const SPANISH_NAMES: Readonly<Record<Severity | AlertStatus | SystemStatus | VulnerabilityStatus | PatchJobStatus, string>> = {
+const SPANISH_NAMES: Readonly<Record<Severity | AlertStatus | SystemStatus | VulnerabilityStatus | PatchJobStatus, string>> = {
   critical: 'crítica', high: 'alta', medium: 'media', low: 'baja', info: 'info',
   active: 'activa', acknowledged: 'reconocida', resolved: 'resuelta',
   online: 'en línea', warning: 'con aviso', alert: 'en alerta',

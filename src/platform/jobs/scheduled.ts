@@ -116,7 +116,7 @@ function errorText(error: unknown): string {
 }
 
 /** How long a run holds its job without renewing: a node that died in a run frees the job within this. */
-export const JOB_LEASE_MS = 60_000;
+const JOB_LEASE_MS = 60_000;
 
 /**
  * Runs `work` holding the job's lease, renewed while it runs, so that one run of a scheduled job
