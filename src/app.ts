@@ -70,7 +70,7 @@ export async function buildApp(config: Config, db: Db, services: AppServices): P
   const metrics = registerMetrics(app);
   registerGuard(app, { tokens: services.tokens, resolvePrincipal: services.auth.resolvePrincipal, explainRejection: services.auth.explainRejection, resolveApiKey: services.apiKeys.resolve, audit: services.audit, transaction: (work) => db.transaction(work) });
   registerTenantContext(app, { tenantExists: services.tenantExists });
-  registerResponseCache(app, { resources: CACHED_RESOURCES, maxBytes: config.responseCacheBytes, dataVersion: db.dataVersion, registry: metrics.registry });
+  registerResponseCache(app, { resources: CACHED_RESOURCES, maxBytes: config.responseCacheBytes, dataVersions: db.dataVersions, registry: metrics.registry });
   app.addHook('onClose', async () => services.audit.flushReads());
   await registerSecurity(app, config, services.shared.counters('rate'));
   await registerOpenApi(app);

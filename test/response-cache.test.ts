@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { after, before, describe, it } from 'node:test';
-import { sqliteDataVersionReader } from '../src/platform/db/data-versions.ts';
+import { sql } from 'kysely';
+import pg from 'pg';
+import { pgDataVersions, sqliteDataVersions } from '../src/platform/db/data-versions.ts';
 import { newId } from '../src/platform/ids.ts';
 import { dialects, startServer, type TestServer } from './helpers/harness.ts';
 import { setupTenants } from './helpers/suite.ts';
@@ -16,40 +18,61 @@ async function lookups(server: TestServer): Promise<{ hit: number; miss: number;
   return { hit: count('hit'), miss: count('miss'), bypass: count('bypass') };
 }
 
-describe('response cache (sqlite)', () => {
+/** A connection of its own to the server's database: how the sync worker, another node or a client's own writer writes. */
+interface OtherConnection {
+  run(text: string, ...params: unknown[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function otherConnectionTo(server: TestServer): Promise<OtherConnection> {
+  if (server.db.dialect === 'sqlite') {
+    const database = new DatabaseSync(path.join(server.config.dataDir, 'sentinel.db'));
+    database.exec('PRAGMA busy_timeout = 5000');
+    return { run: async (text, ...params) => void database.prepare(text).run(...(params as string[])), close: async () => database.close() };
+  }
+  const client = new pg.Client({ connectionString: server.config.databaseUrl });
+  await client.connect();
+  return {
+    run: async (text, ...params) => {
+      let n = 0;
+      await client.query(text.replace(/\?/g, () => `$${++n}`), params);
+    },
+    close: () => client.end(),
+  };
+}
+
+for (const dialect of dialects().filter((name) => name !== 'mysql')) describe(`response cache (${dialect})`, () => {
   let server: TestServer;
   let admin: string;
   let tenantA: string;
   let tenantB: string;
   let userA: { id: string; token: string };
   let userB: { id: string; token: string };
-  let otherConnection: DatabaseSync;
+  let otherConnection: OtherConnection;
 
-  function insertAlert(tenantId: string, title: string): string {
+  const insertAlertSql = `INSERT INTO alerts (id, tenant_id, integration_id, system_id, external_id, title, description, severity, vendor_severity, source, asset, status,
+      first_seen, last_seen, occurrences, acknowledged_at, acknowledged_by, resolved_at, resolved_by, resolution_note, created_at, updated_at)
+      VALUES (?, ?, NULL, NULL, ?, ?, '', 'high', NULL, 'test', NULL, 'active', ?, ?, 1, NULL, NULL, NULL, NULL, NULL, ?, ?)`;
+  async function insertAlert(tenantId: string, title: string, connection = otherConnection): Promise<string> {
     const id = newId();
     const now = Date.now();
-    otherConnection.prepare(`INSERT INTO alerts (id, tenant_id, integration_id, system_id, external_id, title, description, severity, vendor_severity, source, asset, status,
-      first_seen, last_seen, occurrences, acknowledged_at, acknowledged_by, resolved_at, resolved_by, resolution_note, created_at, updated_at)
-      VALUES (?, ?, NULL, NULL, ?, ?, '', 'high', NULL, 'test', NULL, 'active', ?, ?, 1, NULL, NULL, NULL, NULL, NULL, ?, ?)`)
-      .run(id, tenantId, id, title, now, now, now, now);
+    await connection.run(insertAlertSql, id, tenantId, id, title, now, now, now, now);
     return id;
   }
 
   before(async () => {
-    server = await startServer('sqlite', { SENTINEL_SYNC: 'off' });
+    server = await startServer(dialect, { SENTINEL_SYNC: 'off' });
     const tenants = await setupTenants(server, 'Cache', ['ADMIN']);
     ({ superAdmin: admin, a: { id: tenantA, admin: userA }, b: { id: tenantB, admin: userB } } = tenants);
-    // Another connection to the same file: how the sync worker and other processes write.
-    otherConnection = new DatabaseSync(path.join(server.config.dataDir, 'sentinel.db'));
-    otherConnection.exec('PRAGMA busy_timeout = 5000');
+    otherConnection = await otherConnectionTo(server);
   });
   after(async () => {
-    otherConnection.close();
+    await otherConnection.close();
     await server.close();
   });
 
   it('answers a repeated read from memory, byte for byte, and still audits it', async () => {
-    insertAlert(tenantA, 'Disk full on db-01');
+    await insertAlert(tenantA, 'Disk full on db-01');
     const before = await lookups(server);
     const first = await server.api.get('/api/v1/alerts/active?limit=50', userA.token);
     const second = await server.api.get('/api/v1/alerts/active?limit=50', userA.token);
@@ -74,7 +97,7 @@ describe('response cache (sqlite)', () => {
     const list = await server.api.get(url, userA.token);
     assert.deepEqual(list.body.items.map((t: { id: string }) => t.id), [created.body.id]);
 
-    const alertId = insertAlert(tenantA, 'CPU saturated');
+    const alertId = await insertAlert(tenantA, 'CPU saturated');
     assert.equal((await server.api.get('/api/v1/alerts/active?limit=50', userA.token)).body.items[0].status, 'active');
     assert.equal((await server.api.post(`/api/v1/alerts/${alertId}/acknowledge`, {}, userA.token)).status, 200);
     const open = await server.api.get('/api/v1/alerts/active?limit=50', userA.token);
@@ -85,18 +108,18 @@ describe('response cache (sqlite)', () => {
     const url = '/api/v1/alerts?limit=50';
     const before = (await server.api.get(url, userA.token)).body.items.length;
     assert.equal((await server.api.get(url, userA.token)).body.items.length, before);
-    const id = insertAlert(tenantA, 'Link down');
+    const id = await insertAlert(tenantA, 'Link down');
     const list = await server.api.get(url, userA.token);
     assert.equal(list.body.items.length, before + 1);
     assert.equal(list.body.items[0].id, id);
-    otherConnection.prepare('DELETE FROM alerts WHERE id = ?').run(id);
+    await otherConnection.run('DELETE FROM alerts WHERE id = ?', id);
     assert.equal((await server.api.get(url, userA.token)).body.items.length, before);
-    otherConnection.prepare(`UPDATE alerts SET title = 'Renamed' WHERE tenant_id = ?`).run(tenantA);
+    await otherConnection.run(`UPDATE alerts SET title = 'Renamed' WHERE tenant_id = ?`, tenantA);
     assert.ok((await server.api.get(url, userA.token)).body.items.every((a: { title: string }) => a.title === 'Renamed'));
   });
 
   it('each tenant gets its own page for the same URL, and another tenant\'s writes do not touch it', async () => {
-    insertAlert(tenantB, 'Only in B');
+    await insertAlert(tenantB, 'Only in B');
     for (let round = 0; round < 2; round++) {
       const a = await server.api.get('/api/v1/alerts/active?limit=50', userA.token);
       const b = await server.api.get('/api/v1/alerts/active?limit=50', userB.token);
@@ -104,10 +127,46 @@ describe('response cache (sqlite)', () => {
       assert.ok(!a.body.items.some((alert: { title: string }) => alert.title === 'Only in B'));
       assert.equal(b.body.items[0].title, 'Only in B');
     }
-    const versions = sqliteDataVersionReader(otherConnection);
-    const versionA = versions(tenantA, ['alerts']);
-    insertAlert(tenantB, 'Another in B');
-    assert.equal(versions(tenantA, ['alerts']), versionA);
+    const versions = server.db.dataVersions!;
+    const current = async (resources: string[]) => (await versions.check(tenantA, resources, undefined))!.current;
+    const [alertsVersion, otherVersion] = [await current(['alerts']), await current(['systems', 'tickets'])];
+    await insertAlert(tenantB, 'Another in B');
+    assert.equal((await versions.check(tenantA, ['alerts'], alertsVersion))?.unchanged, true, 'another tenant\'s write leaves the version alone');
+    await insertAlert(tenantA, 'Another in A');
+    assert.equal((await versions.check(tenantA, ['systems', 'tickets'], otherVersion))?.unchanged, true, 'as does a write to another resource');
+    assert.equal((await versions.check(tenantA, ['alerts'], alertsVersion))?.unchanged, false);
+  });
+
+  // PostgreSQL's case: a version is a snapshot, and this write is in progress when it is taken (on SQLite the open write would hold the file's lock).
+  if (dialect === 'postgres') it('a write that began before a page was stored and commits after it shows on the next read', async () => {
+    const url = '/api/v1/alerts?limit=50';
+    const writer = await otherConnectionTo(server);
+    try {
+      await writer.run('BEGIN');
+      const id = await insertAlert(tenantA, 'Slow commit', writer);
+      // A later transaction commits first, so snapshots list the slow one as in progress below their xmax.
+      await insertAlert(tenantB, 'Committed meanwhile');
+      const before = await server.api.get(url, userA.token);
+      assert.ok(!before.body.items.some((alert: { id: string }) => alert.id === id));
+      assert.equal((await server.api.get(url, userA.token)).text, before.text, 'stored and served without the uncommitted alert');
+      await writer.run('COMMIT');
+      const after = await server.api.get(url, userA.token);
+      assert.equal(after.body.items[0].id, id);
+      // A rolled-back write changes nothing that was read, and the page is served from memory again.
+      await writer.run('BEGIN');
+      await insertAlert(tenantA, 'Rolled back', writer);
+      await writer.run('ROLLBACK');
+      const misses = (await lookups(server)).miss;
+      assert.equal((await server.api.get(url, userA.token)).text, after.text);
+      assert.equal((await lookups(server)).miss, misses, 'a rolled-back transaction is never seen as a change');
+    } finally {
+      await writer.close();
+    }
+  });
+
+  it('reads no version inside the request\'s open transaction', async () => {
+    const check = await server.db.transaction(async () => server.db.dataVersions!.check(tenantA, ['alerts'], undefined));
+    assert.equal(check, undefined);
   });
 
   it('authentication, permissions and validation still come first', async () => {
@@ -149,21 +208,43 @@ describe('response cache (sqlite)', () => {
     assert.deepEqual(afterReads, before);
   });
 
-  it('does not read a version inside an open transaction on its connection', () => {
+  if (dialect === 'postgres') it('compaction keeps every record a version younger than its maximum age may need', async () => {
+    let clock = 0;
+    const versions = pgDataVersions(server.db.kysely, () => false, () => clock);
+    const horizonPassed = async () => {
+      clock += 2 * versions.maxAgeMs! + 1;
+      await versions.compact!();
+    };
+    const count = async () => Number((await sql<{ n: string }>`SELECT count(*) AS n FROM data_changes WHERE tenant_id = ${tenantA}`.execute(server.db.kysely)).rows[0]!.n);
+    await versions.compact!();
+    await horizonPassed();
+    assert.equal(await count(), 0, 'every snapshot younger than the first horizon saw the earlier writes: deleted');
+    const version = (await versions.check(tenantA, ['alerts'], undefined))!.current;
+    await insertAlert(tenantA, 'After the horizon');
+    assert.equal(await count(), 1);
+    await horizonPassed();
+    assert.equal(await count(), 1, 'the write came after the only horizon old enough: kept');
+    assert.equal((await versions.check(tenantA, ['alerts'], version))?.unchanged, false);
+    await horizonPassed();
+    assert.equal(await count(), 0);
+  });
+
+  if (dialect === 'sqlite') it('does not read a version inside an open transaction on its connection', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'sentinel-versions-'));
     const database = new DatabaseSync(path.join(dir, 'v.db'));
     try {
       database.exec('CREATE TABLE data_versions (tenant_id TEXT, resource TEXT, version INTEGER, PRIMARY KEY (tenant_id, resource))');
       database.exec(`INSERT INTO data_versions VALUES ('t', 'alerts', 3), ('t', 'systems', 4), ('u', 'alerts', 9)`);
-      const read = sqliteDataVersionReader(database);
-      assert.equal(read('t', ['alerts']), 3);
-      assert.equal(read('t', ['alerts', 'systems']), 7);
-      assert.equal(read('nobody', ['alerts']), 0);
+      const versions = sqliteDataVersions(database);
+      const read = (tenantId: string, resources: string[]) => (versions.check(tenantId, resources, undefined) as { current: string } | undefined)?.current;
+      assert.equal(read('t', ['alerts']), '3');
+      assert.equal(read('t', ['alerts', 'systems']), '7');
+      assert.equal(read('nobody', ['alerts']), '0');
       database.exec('BEGIN');
       database.exec(`UPDATE data_versions SET version = 5 WHERE tenant_id = 't' AND resource = 'alerts'`);
       assert.equal(read('t', ['alerts']), undefined);
       database.exec('ROLLBACK');
-      assert.equal(read('t', ['alerts']), 3);
+      assert.equal(read('t', ['alerts']), '3');
     } finally {
       database.close();
       rmSync(dir, { recursive: true, force: true });
@@ -173,8 +254,8 @@ describe('response cache (sqlite)', () => {
 
 describe('response cache: off', () => {
   for (const dialect of dialects()) {
-    it(`is off with SENTINEL_RESPONSE_CACHE_MB=0, and on PostgreSQL (${dialect})`, async () => {
-      const server = await startServer(dialect, { SENTINEL_SYNC: 'off', ...(dialect === 'sqlite' ? { SENTINEL_RESPONSE_CACHE_MB: '0' } : {}) });
+    it(`is off with SENTINEL_RESPONSE_CACHE_MB=0, and on MySQL (${dialect})`, async () => {
+      const server = await startServer(dialect, { SENTINEL_SYNC: 'off', ...(dialect === 'mysql' ? {} : { SENTINEL_RESPONSE_CACHE_MB: '0' }) });
       try {
         const admin = await server.api.adminToken();
         const tenant = (await server.api.createTenant(admin, 'No cache')).id;

@@ -1,31 +1,105 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import { sql, type Kysely } from 'kysely';
+
+/** What a version check found: the data's version now, and whether a stored page's version still stands for the same data. */
+export interface VersionCheck {
+  current: string;
+  unchanged: boolean;
+}
 
 /**
- * A tenant's change counter over some resources (the sum of their per-resource counters, each of
- * which only grows), or undefined when it cannot be read safely: then the caller must not cache.
+ * Versions of a tenant's data per resource, for the response cache: a stored page is served again
+ * only while the version it was read under still holds.
  */
-export type DataVersionReader = (tenantId: string, resources: readonly string[]) => number | undefined;
+export interface DataVersions {
+  /**
+   * `stored` is a `current` an earlier check answered, taken before the page was read (undefined: no
+   * page stored). Answers undefined when the version cannot be read safely: then the caller must
+   * neither serve nor store a page.
+   */
+  check(tenantId: string, resources: readonly string[], stored: string | undefined): VersionCheck | undefined | Promise<VersionCheck | undefined>;
+  /** How long a version may be kept at most; a page older than this must be read again. */
+  maxAgeMs?: number;
+  /** Drops what no version younger than `maxAgeMs` can need; every API process runs it each `compactEveryMs`. */
+  compact?(): Promise<void>;
+  compactEveryMs?: number;
+}
 
 /**
- * Reads the trigger-maintained counters of migration 0004 straight from the SQLite connection,
- * without Kysely: this runs on every cacheable request, so it must cost microseconds. Inside an
- * open transaction on this connection it answers undefined, because it would see that
+ * SQLite: the sum of the trigger-maintained counters of migration 0004, read straight from the
+ * connection without Kysely: this runs on every cacheable request, so it must cost microseconds.
+ * Inside an open transaction on this connection it answers undefined, because it would see that
  * transaction's uncommitted bump, and a rollback would later let the same number stand for other
  * data. Node releases without `isTransaction` (before 22.16) never cache for the same reason.
  */
-export function sqliteDataVersionReader(database: DatabaseSync): DataVersionReader {
+export function sqliteDataVersions(database: DatabaseSync): DataVersions {
   const statements = new Map<string, StatementSync>();
-  return (tenantId, resources) => {
-    if (database.isTransaction !== false) return undefined;
-    const key = resources.join(',');
-    let statement = statements.get(key);
-    if (statement === undefined) {
-      const placeholders = resources.map(() => '?').join(', ');
-      statement = database.prepare(`SELECT COALESCE(SUM(version), 0) FROM data_versions WHERE tenant_id = ? AND resource IN (${placeholders})`);
-      statement.setReturnArrays(true);
-      statements.set(key, statement);
-    }
-    const row = statement.get(tenantId, ...resources) as unknown as [number];
-    return row[0];
+  return {
+    check(tenantId, resources, stored) {
+      if (database.isTransaction !== false) return undefined;
+      const key = resources.join(',');
+      let statement = statements.get(key);
+      if (statement === undefined) {
+        const placeholders = resources.map(() => '?').join(', ');
+        statement = database.prepare(`SELECT COALESCE(SUM(version), 0) FROM data_versions WHERE tenant_id = ? AND resource IN (${placeholders})`);
+        statement.setReturnArrays(true);
+        statements.set(key, statement);
+      }
+      const current = String((statement.get(tenantId, ...resources) as unknown as [number])[0]);
+      return { current, unchanged: current === stored };
+    },
+  };
+}
+
+/** A stored page on PostgreSQL is read again after this, so change records older than the horizon below can go. */
+const PG_VERSION_MAX_AGE_MS = 5 * 60_000;
+const PG_COMPACTION_HORIZON_MS = 2 * PG_VERSION_MAX_AGE_MS;
+const PG_COMPACT_EVERY_MS = 60_000;
+
+/**
+ * PostgreSQL: a version is the snapshot (`pg_current_snapshot()`) of the check, which runs before
+ * the page is read, so the page sees at least what that snapshot saw. The stored version still holds
+ * when no `data_changes` record (migration 0006) of the tenant and resources belongs to a
+ * transaction that snapshot did not see and that has committed since: one index range from the
+ * snapshot's xmin, in the same statement that takes the new snapshot. A check that finds the page
+ * unchanged answers that new snapshot, so a page read often keeps its range short.
+ *
+ * Compaction deletes records of transactions that had all ended before a snapshot taken more than
+ * twice `maxAgeMs` ago, which every snapshot younger than that saw. Each process samples its own
+ * horizons, so nodes need no shared clock.
+ *
+ * `inTransaction`: a check inside a request's open transaction answers undefined, since the page
+ * would be read in that transaction, seeing its uncommitted writes. `now`: a monotonic clock in ms.
+ */
+export function pgDataVersions<DB>(kysely: Kysely<DB>, inTransaction: () => boolean, now: () => number = () => performance.now()): DataVersions {
+  const horizons: { takenAt: number; xmin: string }[] = [];
+  return {
+    async check(tenantId, resources, stored) {
+      if (inTransaction()) return undefined;
+      const changed = stored === undefined
+        ? sql<boolean>`true`
+        : sql<boolean>`EXISTS (SELECT 1 FROM data_changes WHERE tenant_id = ${tenantId} AND resource = ANY(${resources}::text[])
+            AND xid >= pg_snapshot_xmin(${stored}::pg_snapshot) AND NOT pg_visible_in_snapshot(xid, ${stored}::pg_snapshot))`;
+      try {
+        const { rows } = await sql<{ current: string; changed: boolean }>`SELECT pg_current_snapshot()::text AS current, ${changed} AS changed`.execute(kysely);
+        const row = rows[0]!;
+        return { current: row.current, unchanged: !row.changed };
+      } catch {
+        // The page's own query meets the same fault and answers it; nothing is served from memory meanwhile.
+        return undefined;
+      }
+    },
+    maxAgeMs: PG_VERSION_MAX_AGE_MS,
+    compactEveryMs: PG_COMPACT_EVERY_MS,
+    async compact() {
+      let horizon: string | undefined;
+      while (horizons.length > 0 && horizons[0]!.takenAt <= now() - PG_COMPACTION_HORIZON_MS) horizon = horizons.shift()!.xmin;
+      const { rows } = horizon === undefined
+        ? await sql<{ xmin: string }>`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin`.execute(kysely)
+        : await sql<{ xmin: string }>`WITH gone AS (DELETE FROM data_changes WHERE xid < ${horizon}::xid8)
+            SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin`.execute(kysely);
+      // Taken once the snapshot surely exists: every version checked after this time saw what ended before xmin.
+      horizons.push({ takenAt: now(), xmin: rows[0]!.xmin });
+    },
   };
 }

@@ -5,7 +5,7 @@ import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
 import { createRequire } from 'node:module';
 import type * as Pg from 'pg';
 import type { Config } from '../../config.ts';
-import { sqliteDataVersionReader, type DataVersionReader } from './data-versions.ts';
+import { pgDataVersions, sqliteDataVersions, type DataVersions } from './data-versions.ts';
 import { nodeSqliteDialect } from './node-sqlite-dialect.ts';
 import type { PlatformDatabase } from './schema.ts';
 import { mysqlQueryPlugin } from './mysql-compat.ts';
@@ -27,8 +27,8 @@ export interface Db {
   dialect: Dialect;
   /** Cheap round trip used by /ready. */
   ping(timeoutMs: number): Promise<void>;
-  /** Per-tenant change counters for the response cache; undefined where there are none (PostgreSQL, MySQL). */
-  dataVersion: DataVersionReader | undefined;
+  /** Versions of each tenant's data for the response cache; undefined where there are none (MySQL). */
+  dataVersions: DataVersions | undefined;
   close(): Promise<void>;
 }
 
@@ -73,7 +73,8 @@ function openPostgres(url: string, statementCache: number, log: DbLog): Db {
   // The pool re-emits an idle client's error: already logged above.
   pool.on('error', () => undefined);
   cachePgStatements(pool, statementCache);
-  const scope = createTransactionScope(new Kysely<PlatformDatabase>({ dialect: new PostgresDialect({ pool }) }));
+  const raw = new Kysely<PlatformDatabase>({ dialect: new PostgresDialect({ pool }) });
+  const scope = createTransactionScope(raw);
   const kysely = scope.db;
   return {
     kysely,
@@ -84,7 +85,7 @@ function openPostgres(url: string, statementCache: number, log: DbLog): Db {
     async ping(timeoutMs) {
       await withTimeout(pool.query('SELECT 1'), timeoutMs);
     },
-    dataVersion: undefined,
+    dataVersions: pgDataVersions(raw, scope.inTransaction),
     close: () => kysely.destroy(),
   };
 }
@@ -100,7 +101,7 @@ function openMysql(url: string, log: DbLog): Db {
     savepoint: scope.savepoint,
     dialect: 'mysql',
     ping: (timeoutMs) => withTimeout(mysql.ping(), timeoutMs),
-    dataVersion: undefined,
+    dataVersions: undefined,
     close: () => kysely.destroy(),
   };
 }
@@ -139,7 +140,7 @@ function openSqlite(file: string): Db {
     async ping() {
       await sql`SELECT 1`.execute(kysely);
     },
-    dataVersion: sqliteDataVersionReader(database),
+    dataVersions: sqliteDataVersions(database),
     close: () => kysely.destroy(),
   };
 }

@@ -1,31 +1,32 @@
 import type { FastifyInstance } from 'fastify';
 import { LRUCache } from 'lru-cache';
 import { Counter, type Registry } from 'prom-client';
-import type { DataVersionReader } from '../db/data-versions.ts';
+import type { DataVersions } from '../db/data-versions.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
     /**
      * The GET answer depends only on the caller's tenant, the URL and these resources: it may be
-     * served again, byte for byte, while their change counter is unchanged.
+     * served again, byte for byte, while their version is unchanged.
      */
     cache?: readonly string[];
   }
   interface FastifyRequest {
-    cacheSlot: { key: string; version: number } | undefined;
+    cacheSlot: { key: string; version: string } | undefined;
   }
 }
 
 interface CachedPage {
-  version: number;
+  /** The version checked before the page was read; a later check that finds it unchanged may put its own. */
+  version: string;
   body: Buffer;
 }
 
 export interface ResponseCacheOptions {
-  /** The resources with per-tenant change counters that modules declare (`cachedResources`). */
+  /** The resources with per-tenant versions that modules declare (`cachedResources`). */
   resources: ReadonlySet<string>;
   maxBytes: number;
-  dataVersion: DataVersionReader | undefined;
+  dataVersions: DataVersions | undefined;
   registry: Registry;
 }
 
@@ -59,15 +60,15 @@ function ownBuffer(text: string): Buffer {
 /**
  * Serves repeated list reads (dashboards polling the same page) from memory while the data under
  * them is unchanged. Every request still goes through authentication, permissions, rate limiting
- * and the read audit; only the query, mapping and serialisation are skipped. The version is read
- * before the data, so a change racing with a miss makes the stored page look older, never newer,
- * than it is. Only tenant users' requests are cached (a SUPER_ADMIN names the tenant per request
- * and is rare), and not one-off reads (`since`, `cursor`, `q`). Off when maxBytes is 0 or the database keeps no counters
- * (PostgreSQL: a counter row or NOTIFY would slow every write there; measured in docs/operations.md, "Across nodes").
- * A cached route must act on one tenant (`config.tenant: 'required'`) and name declared resources.
+ * and the read audit; only the query, mapping and serialisation are skipped. The version is checked
+ * before the data is read, so a change racing with a miss makes the stored page look older, never
+ * newer, than it is. Only tenant users' requests are cached (a SUPER_ADMIN names the tenant per
+ * request and is rare), and not one-off reads (`since`, `cursor`, `q`). Off when maxBytes is 0 or
+ * the database keeps no versions (MySQL). A cached route must act on one tenant
+ * (`config.tenant: 'required'`) and name declared resources.
  */
 export function registerResponseCache(app: FastifyInstance, options: ResponseCacheOptions): void {
-  const { dataVersion } = options;
+  const { dataVersions } = options;
   app.addHook('onRoute', (route) => {
     const resources = route.config?.cache;
     if (resources === undefined) return;
@@ -75,13 +76,16 @@ export function registerResponseCache(app: FastifyInstance, options: ResponseCac
     const unknown = resources.filter((resource) => !options.resources.has(resource));
     if (unknown.length > 0) throw new Error(`${route.url}: no module declares the cached resource ${unknown.join(', ')}`);
   });
-  if (options.maxBytes === 0 || dataVersion === undefined) return;
+  if (dataVersions === undefined) return;
+  scheduleCompaction(app, dataVersions);
+  if (options.maxBytes === 0) return;
   app.decorateRequest('cacheSlot', undefined);
   const pages = new LRUCache<string, CachedPage>({
     maxSize: options.maxBytes,
     // One huge page must not evict everything else.
     maxEntrySize: Math.max(1, Math.floor(options.maxBytes / 8)),
     sizeCalculation: (page, key) => page.body.length + key.length + ENTRY_OVERHEAD_BYTES,
+    ...(dataVersions.maxAgeMs === undefined ? {} : { ttl: dataVersions.maxAgeMs }),
   });
   const lookups = new Counter({
     name: 'sentinel_response_cache_lookups_total',
@@ -96,18 +100,19 @@ export function registerResponseCache(app: FastifyInstance, options: ResponseCac
     const tenantId = request.tenantId;
     const key = cacheKey(tenantId, request.routeOptions.url ?? request.url, request.query as Record<string, unknown>);
     if (key === undefined) return;
-    const version = dataVersion(tenantId, resources);
-    if (version === undefined) {
+    const page = pages.get(key);
+    const check = await dataVersions.check(tenantId, resources, page?.version);
+    if (check === undefined) {
       lookups.inc({ result: 'bypass' });
       return;
     }
-    const page = pages.get(key);
-    if (page?.version === version) {
+    if (page !== undefined && check.unchanged) {
+      page.version = check.current;
       lookups.inc({ result: 'hit' });
       return reply.type(JSON_TYPE).send(page.body);
     }
     lookups.inc({ result: 'miss' });
-    request.cacheSlot = { key, version };
+    request.cacheSlot = { key, version: check.current };
   });
 
   app.addHook('onSend', async (request, reply, payload) => {
@@ -117,4 +122,15 @@ export function registerResponseCache(app: FastifyInstance, options: ResponseCac
     }
     return payload;
   });
+}
+
+/** Runs the versions' compaction while the app is up, whether or not this process caches (another node may). */
+function scheduleCompaction(app: FastifyInstance, dataVersions: DataVersions): void {
+  const { compact, compactEveryMs } = dataVersions;
+  if (compact === undefined || compactEveryMs === undefined) return;
+  const timer = setInterval(() => {
+    compact.call(dataVersions).catch((error: unknown) => app.log.warn({ reason: error instanceof Error ? error.message : String(error) }, 'response cache: compacting change records failed'));
+  }, compactEveryMs);
+  timer.unref();
+  app.addHook('onClose', async () => clearInterval(timer));
 }
