@@ -77,7 +77,13 @@ async function withAdminClient<T>(work: (client: pg.Client) => Promise<T>): Prom
   }
 }
 
-async function startNode(databaseUrl: string, node: number, nodesDir: string): Promise<{ child: Child; address: string }> {
+/** A Sentinel node: its process and the address nginx (and the bench, for /metrics) reaches it at. */
+interface Node {
+  child: Child;
+  address: string;
+}
+
+async function startNode(databaseUrl: string, node: number, nodesDir: string): Promise<Node> {
   const dataDir = path.join(nodesDir, `node${node}`);
   mkdirSync(dataDir);
   const port = await freePort();
@@ -184,6 +190,8 @@ interface Usage {
   loadGenerator: number;
   /** Everything, including what else ran on the machine. */
   machine: number | undefined;
+  /** Share of the cacheable reads the nodes answered from their response caches, in %. */
+  cacheHits: number | undefined;
 }
 
 const cpu = (share: number | undefined) => (share === undefined ? 'n/a' : `${share} %`);
@@ -211,12 +219,24 @@ async function postgresCpuMs(admin: pg.Client, database: string): Promise<Map<nu
   return cpuByPid;
 }
 
-/** CPU, waiting and PostgreSQL counters now; the difference of two snapshots is a Usage. */
-async function snapshot(nodes: Child[], admin: pg.Client, database: string) {
-  const pids = nodes.map((node) => node.process.pid);
+/** The nodes' response cache lookups so far (`sentinel_response_cache_lookups_total`), summed. */
+async function cacheLookups(nodes: Node[]): Promise<{ hit: number; miss: number }> {
+  const totals = { hit: 0, miss: 0 };
+  for (const node of nodes) {
+    const text = await (await fetch(`http://${node.address}/metrics`)).text();
+    for (const result of ['hit', 'miss'] as const) {
+      totals[result] += Number(new RegExp(`sentinel_response_cache_lookups_total\\{result="${result}"\\} (\\d+)`).exec(text)?.[1] ?? 0);
+    }
+  }
+  return totals;
+}
+
+/** CPU, waiting, PostgreSQL and response cache counters now; the difference of two snapshots is a Usage. */
+async function snapshot(nodes: Node[], admin: pg.Client, database: string) {
+  const pids = nodes.map((node) => node.child.process.pid);
   return {
     at: performance.now(), nodes: sumOver(pids, processCpuMs), nodesWaiting: sumOver(pids, processRunQueueMs),
-    postgres: await postgresCpuMs(admin, database), self: process.cpuUsage(), machine: systemBusyMs(),
+    postgres: await postgresCpuMs(admin, database), self: process.cpuUsage(), machine: systemBusyMs(), cache: await cacheLookups(nodes),
   };
 }
 
@@ -228,9 +248,12 @@ function usageBetween(before: Awaited<ReturnType<typeof snapshot>>, after: Await
   let postgres = 0;
   for (const [pid, ms] of after.postgres) postgres += ms - (before.postgres.get(pid) ?? 0);
   const self = process.cpuUsage(before.self);
+  const hits = after.cache.hit - before.cache.hit;
+  const lookups = hits + after.cache.miss - before.cache.miss;
   return {
     nodes: share(delta(before.nodes, after.nodes)), nodesWaiting: share(delta(before.nodesWaiting, after.nodesWaiting)),
     postgres: share(postgres), loadGenerator: share((self.user + self.system) / 1000)!, machine: share(delta(before.machine, after.machine)),
+    cacheHits: lookups === 0 ? undefined : Math.round((hits / lookups) * 100),
   };
 }
 
@@ -320,16 +343,16 @@ async function highestRateWithinTarget(label: string, ceiling: number, step: (ra
 const searchSteps = (label: string, search: Search) => `${label}: ${search.steps.map(({ offered, result }) => `${offered.toLocaleString('en-US')} offered → ${result.rps.toLocaleString('en-US')} served, p95 ${result.p95} ms ${withinTarget(result, offered) ? '✓' : '✗'}`).join('; ')}.`;
 
 /** Runs `drive` and reports its latencies with what the nodes, PostgreSQL and the machine spent meanwhile. */
-async function measured(name: string, nodes: Child[], admin: pg.Client, database: string, drive: () => Promise<Load>): Promise<LoadResult> {
+async function measured(name: string, nodes: Node[], admin: pg.Client, database: string, drive: () => Promise<Load>): Promise<LoadResult> {
   const before = await snapshot(nodes, admin, database);
   const load = await drive();
   const usage = usageBetween(before, await snapshot(nodes, admin, database));
-  console.log(`${name}: ${load.rps} req/s, p95 ${load.p95} ms; CPU in % of one core: nodes ${cpu(usage.nodes)} (waiting for a CPU ${cpu(usage.nodesWaiting)}), PostgreSQL ${cpu(usage.postgres)}, load generator ${cpu(usage.loadGenerator)}, machine ${cpu(usage.machine)}`);
+  console.log(`${name}: ${load.rps} req/s, p95 ${load.p95} ms; CPU in % of one core: nodes ${cpu(usage.nodes)} (waiting for a CPU ${cpu(usage.nodesWaiting)}), PostgreSQL ${cpu(usage.postgres)}, load generator ${cpu(usage.loadGenerator)}, machine ${cpu(usage.machine)}; response cache hits ${cpu(usage.cacheHits)}`);
   return { name, ...load, usage };
 }
 
 /** What the three nodes and PostgreSQL spend with no traffic at all (background jobs, pg-boss): the floor under every figure. */
-async function idleUsage(nodes: Child[], admin: pg.Client, database: string): Promise<Usage> {
+async function idleUsage(nodes: Node[], admin: pg.Client, database: string): Promise<Usage> {
   const before = await snapshot(nodes, admin, database);
   await sleep(WARMUP_S * 1000);
   const usage = usageBetween(before, await snapshot(nodes, admin, database));
@@ -361,21 +384,20 @@ async function scaleOut(): Promise<{ lines: string[]; failed: boolean }> {
 
     let idle: Usage | undefined;
     const { threeClosed, threeOpen, oneClosed, oneOpen } = await withAdminClient(async (admin) => {
-      const closed = (label: string, nginx: Nginx, children: Child[], seconds: number) => measured(label, children, admin, name, () => closedLoop(nginx, tokens, seconds));
-      const search = async (label: string, nginx: Nginx, children: Child[], closedLoopRate: number) => highestRateWithinTarget(label, closedLoopRate,
-        (rate) => measured(`${label}, ${rate} req/s offered`, children, admin, name, () => openLoop(nginx, tokens, STEP_S, rate)));
-      const children = nodes.map((node) => node.child);
-      idle = await idleUsage(children, admin, name);
-      await closed('warm-up', three, children, WARMUP_S);
-      const threeClosed = await closed('three nodes behind nginx', three, children, DURATION_S);
-      const threeOpen = await search('three nodes', three, children, threeClosed.rps);
+      const closed = (label: string, nginx: Nginx, serving: Node[], seconds: number) => measured(label, serving, admin, name, () => closedLoop(nginx, tokens, seconds));
+      const search = async (label: string, nginx: Nginx, serving: Node[], closedLoopRate: number) => highestRateWithinTarget(label, closedLoopRate,
+        (rate) => measured(`${label}, ${rate} req/s offered`, serving, admin, name, () => openLoop(nginx, tokens, STEP_S, rate)));
+      idle = await idleUsage(nodes, admin, name);
+      await closed('warm-up', three, nodes, WARMUP_S);
+      const threeClosed = await closed('three nodes behind nginx', three, nodes, DURATION_S);
+      const threeOpen = await search('three nodes', three, nodes, threeClosed.rps);
       for (const node of nodes.slice(1)) await stopChild(node.child);
       if (!isRunning(first.child)) throw new Error(`node 1 exited: ${first.child.output()}`);
       const one = await startNginx([first.address], { workers: 2 });
       nginxes.push(one);
-      await closed('warm-up', one, [first.child], WARMUP_S);
-      const oneClosed = await closed('one node behind nginx', one, [first.child], DURATION_S);
-      const oneOpen = await search('one node', one, [first.child], oneClosed.rps);
+      await closed('warm-up', one, [first], WARMUP_S);
+      const oneClosed = await closed('one node behind nginx', one, [first], DURATION_S);
+      const oneOpen = await search('one node', one, [first], oneClosed.rps);
       return { threeClosed, threeOpen, oneClosed, oneOpen };
     });
     await stopChild(first.child);
@@ -387,16 +409,16 @@ async function scaleOut(): Promise<{ lines: string[]; failed: boolean }> {
     const lines = [
       `${TENANTS.toLocaleString('en-US')} tenants (each: one OPERATOR signed in, one system, ${ALERTS_PER_TENANT} alerts of which ${OPEN_PER_TENANT} open), seeded in ${seedSeconds} s. ${CONNECTIONS} connections, ${DURATION_S} s per scenario after a ${WARMUP_S} s warm-up; closed loop (each connection sends its next request on the answer: the most the nodes serve) or open loop (a rate offered on a fixed schedule, latency counted from each request's scheduled time; the highest rate carried with p95 < ${TARGET.p95Ms} ms found in ${SEARCH_STEPS} steps of ${STEP_S} s, a failed step run at most twice); 80 % reads (\`GET /api/v1/alerts/active?limit=50\` 40 %, \`/systems/status\` 20 %, \`/alerts?limit=20\` 20 %), 20 % writes (\`POST /api/v1/tickets\`), every request as a random tenant's user.`,
       '',
-      '| scenario | req/s | p50 ms | p95 ms | p99 ms | requests | non-2xx | errors | nodes CPU | nodes waiting for a CPU | PostgreSQL CPU | load generator CPU | machine CPU | nodes + PostgreSQL CPU ms per request |',
-      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+      '| scenario | req/s | p50 ms | p95 ms | p99 ms | requests | non-2xx | errors | nodes CPU | nodes waiting for a CPU | PostgreSQL CPU | load generator CPU | machine CPU | nodes + PostgreSQL CPU ms per request | reads from the response cache |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
       ...results.map((r) => {
         const u = r.usage;
-        return `| ${r.name} | ${r.rps.toLocaleString('en-US')} | ${r.p50} | ${r.p95} | ${r.p99} | ${r.requests.toLocaleString('en-US')} | ${r.non2xx} | ${r.errors} | ${cpu(u.nodes)} | ${cpu(u.nodesWaiting)} | ${cpu(u.postgres)} | ${cpu(u.loadGenerator)} | ${cpu(u.machine)} | ${perRequest(u.nodes, r.rps)} + ${perRequest(u.postgres, r.rps)} |`;
+        return `| ${r.name} | ${r.rps.toLocaleString('en-US')} | ${r.p50} | ${r.p95} | ${r.p99} | ${r.requests.toLocaleString('en-US')} | ${r.non2xx} | ${r.errors} | ${cpu(u.nodes)} | ${cpu(u.nodesWaiting)} | ${cpu(u.postgres)} | ${cpu(u.loadGenerator)} | ${cpu(u.machine)} | ${perRequest(u.nodes, r.rps)} + ${perRequest(u.postgres, r.rps)} | ${cpu(u.cacheHits)} |`;
       }),
       '',
       `With no traffic, over ${WARMUP_S} s before the warm-up, the three nodes used ${cpu(idle?.nodes)} of one core and PostgreSQL ${cpu(idle?.postgres)} (background jobs, pg-boss), the machine ${cpu(idle?.machine)}.`,
       '',
-      'CPU columns: time over the measured window in % of one core (the machine has 2 cores: 200 % in all). Nodes: the Sentinel processes together; waiting for a CPU: the time they were ready to run while other processes held both cores (/proc/PID/schedstat); PostgreSQL: the backends of the bench\'s database (pg-boss included); load generator: this process (autocannon, or undici\'s paced clients); machine: everything, including nginx, Redis and whatever else ran.',
+      'CPU columns: time over the measured window in % of one core (the machine has 2 cores: 200 % in all). Nodes: the Sentinel processes together; waiting for a CPU: the time they were ready to run while other processes held both cores (/proc/PID/schedstat); PostgreSQL: the backends of the bench\'s database (pg-boss included); load generator: this process (autocannon, or undici\'s paced clients); machine: everything, including nginx, Redis and whatever else ran. Reads from the response cache: the share of the cacheable reads (all reads of this mix) that the nodes answered from memory (`sentinel_response_cache_lookups_total`); each node has its own cache.',
       '',
       `Target on three nodes: ≥ ${TARGET.rps.toLocaleString('en-US')} req/s with p95 < ${TARGET.p95Ms} ms: **${met ? 'met' : 'not met'}** (closed loop ${threeClosed.rps.toLocaleString('en-US')} req/s, p95 ${threeClosed.p95} ms). Highest rate carried with p95 < ${TARGET.p95Ms} ms: ${carried(threeOpen)} on three nodes, ${carried(oneOpen)} on one.`,
       '',

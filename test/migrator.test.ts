@@ -20,7 +20,7 @@ describe('platform migrations', () => {
     const db = openMemoryDatabase();
     try {
       assert.deepEqual(await migrateToLatest(db, { '20261130_production_x': creates('production_x') }), [
-        '0001_core', '0002_integrations', '0003_patch_jobs', '0004_data_versions', '0005_plant_overlay', '0006_data_changes', '20261130_production_x',
+        '0001_core', '0002_integrations', '0003_patch_jobs', '0004_data_versions', '0005_plant_overlay', '0006_cache_versions', '20261130_production_x',
       ]);
       // An upgrade brings a module whose migration names sort before the applied one.
       const applied = await migrateToLatest(db, {
@@ -40,7 +40,7 @@ describe('platform migrations', () => {
   it('refuses a module migration that would sort among the platform ones', async () => {
     const db = openMemoryDatabase();
     try {
-      await assert.rejects(async () => migrateToLatest(db, { '0004_early': creates('early') }), /must sort after the platform's 0006_data_changes/);
+      await assert.rejects(async () => migrateToLatest(db, { '0004_early': creates('early') }), /must sort after the platform's 0006_cache_versions/);
     } finally {
       await db.close();
     }

@@ -104,6 +104,23 @@ for (const dialect of dialects().filter((name) => name !== 'mysql')) describe(`r
     assert.equal(open.body.items.find((a: { id: string }) => a.id === alertId).status, 'acknowledged');
   });
 
+  it('an alert page changes with the tickets linked to its alerts, not with every ticket filed', async () => {
+    const url = '/api/v1/alerts/active?limit=50';
+    const alertId = await insertAlert(tenantA, 'Needs a ticket');
+    await server.api.get(url, userA.token);
+    const before = await lookups(server);
+    assert.equal((await server.api.post('/api/v1/tickets', { title: 'Unrelated chore' }, userA.token)).status, 201);
+    assert.equal((await server.api.get(url, userA.token)).status, 200);
+    assert.equal((await lookups(server)).hit - before.hit, 1, 'served from memory after a ticket about no alert');
+    const ticket = await server.api.post('/api/v1/tickets', { title: 'About the alert', alert_id: alertId }, userA.token);
+    assert.equal(ticket.status, 201, ticket.text);
+    const linked = await server.api.get(url, userA.token);
+    assert.equal(linked.body.items.find((alert: { id: string }) => alert.id === alertId).ticket_id, ticket.body.id);
+    assert.equal((await server.api.patch(`/api/v1/tickets/${ticket.body.id}`, { alert_id: null }, userA.token)).status, 200);
+    const unlinked = await server.api.get(url, userA.token);
+    assert.equal(unlinked.body.items.find((alert: { id: string }) => alert.id === alertId).ticket_id, null);
+  });
+
   it('a write from another connection (the sync worker, another process) shows on the next read', async () => {
     const url = '/api/v1/alerts?limit=50';
     const before = (await server.api.get(url, userA.token)).body.items.length;

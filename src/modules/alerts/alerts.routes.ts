@@ -10,8 +10,9 @@ const tags = ['alerts'];
 // Every alert query is audited, reads included (docs/requirements.md, SEC-11).
 const audit = (action: string, reads = false) => ({ action, resourceType: 'alert', reads });
 
-// Lists show system names and ticket ids too: a change to either is a change to the page.
-const cache = ['alerts', 'systems', 'tickets'];
+// Lists show system names and ticket ids too: a change to a system or to a ticket linked to an
+// alert is a change to the page (a ticket filed on its own is not).
+const cache = ['alerts', 'systems', 'alert_tickets'];
 
 export function alertsRoutes(service: AlertsService, auditSink: AuditSink): FastifyPluginAsyncTypebox {
   return async (app) => {

@@ -5,7 +5,7 @@ import * as integrations from '../../migrations/platform/0002_integrations.ts';
 import * as patchJobs from '../../migrations/platform/0003_patch_jobs.ts';
 import * as dataVersions from '../../migrations/platform/0004_data_versions.ts';
 import * as plantOverlay from '../../migrations/platform/0005_plant_overlay.ts';
-import * as dataChanges from '../../migrations/platform/0006_data_changes.ts';
+import * as cacheVersions from '../../migrations/platform/0006_cache_versions.ts';
 import type { Db, Dialect } from './database.ts';
 import { collectMysqlKeyColumns, mysqlSchemaPlugin } from './mysql-compat.ts';
 
@@ -21,7 +21,7 @@ const PLATFORM_MIGRATIONS: Record<string, DialectMigration> = {
   '0003_patch_jobs': patchJobs,
   '0004_data_versions': dataVersions,
   '0005_plant_overlay': plantOverlay,
-  '0006_data_changes': dataChanges,
+  '0006_cache_versions': cacheVersions,
 };
 
 function provider<D extends string>(migrations: Record<string, DialectMigration<D>>, dialect: D): MigrationProvider {
