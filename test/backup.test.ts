@@ -111,6 +111,13 @@ for (const dialect of dialects()) {
       } else {
         const [restored, original] = await Promise.all([serverTables(dialect, target.pg!.url), serverTables(dialect, server.config.databaseUrl!)]);
         assert.ok(Object.keys(original).length > 10);
+        if (dialect === 'postgres') {
+          // The response cache's change records name the original cluster's transactions: left out on purpose.
+          assert.ok(original.data_changes!.length > 0);
+          assert.deepEqual(restored.data_changes, []);
+          delete original.data_changes;
+          delete restored.data_changes;
+        }
         assert.deepEqual(restored, original);
       }
       assert.deepEqual(plantFiles(target.dataDir), [...tenantIds].sort());

@@ -184,7 +184,9 @@ export function createBackupService(settings: BackupSettings, clock: () => numbe
           await runMysqlTool('mysqldump', settings.databaseUrl, ['--single-transaction', '--skip-lock-tables', '--triggers', '--no-tablespaces', `--result-file=${path.join(staging, 'platform.mysql.sql')}`]);
           entries.push({ name: 'platform.mysql.sql', path: path.join(staging, 'platform.mysql.sql') });
         } else {
-          await runPgTool('pg_dump', settings.databaseUrl, ['--format=custom', '--no-owner', '--no-privileges', `--file=${path.join(staging, 'platform.pgdump')}`]);
+          // The response cache's change records name this cluster's transaction ids, which mean nothing
+          // (or the far future) to the cluster a backup is restored into; the restored service starts with no cached pages.
+          await runPgTool('pg_dump', settings.databaseUrl, ['--format=custom', '--no-owner', '--no-privileges', '--exclude-table-data=data_changes', `--file=${path.join(staging, 'platform.pgdump')}`]);
           entries.push({ name: 'platform.pgdump', path: path.join(staging, 'platform.pgdump') });
         }
         for (const tenantId of embeddedPlants(settings.dataDir)) {
