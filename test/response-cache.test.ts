@@ -24,6 +24,12 @@ interface OtherConnection {
   close(): Promise<void>;
 }
 
+/** SQLite's `?` placeholders as PostgreSQL's `$1…`. */
+function numbered(text: string): string {
+  let n = 0;
+  return text.replace(/\?/g, () => `$${++n}`);
+}
+
 async function otherConnectionTo(server: TestServer): Promise<OtherConnection> {
   if (server.db.dialect === 'sqlite') {
     const database = new DatabaseSync(path.join(server.config.dataDir, 'sentinel.db'));
@@ -33,10 +39,7 @@ async function otherConnectionTo(server: TestServer): Promise<OtherConnection> {
   const client = new pg.Client({ connectionString: server.config.databaseUrl });
   await client.connect();
   return {
-    run: async (text, ...params) => {
-      let n = 0;
-      await client.query(text.replace(/\?/g, () => `$${++n}`), params);
-    },
+    run: async (text, ...params) => void await client.query(numbered(text), params),
     close: () => client.end(),
   };
 }
@@ -119,6 +122,31 @@ for (const dialect of dialects().filter((name) => name !== 'mysql')) describe(`r
     assert.equal((await server.api.patch(`/api/v1/tickets/${ticket.body.id}`, { alert_id: null }, userA.token)).status, 200);
     const unlinked = await server.api.get(url, userA.token);
     assert.equal(unlinked.body.items.find((alert: { id: string }) => alert.id === alertId).ticket_id, null);
+  });
+
+  it('a deleted user\'s name leaves the alert pages, a platform user\'s on every tenant\'s', async () => {
+    const url = '/api/v1/alerts?limit=50';
+    const username = async (id: string) => (await server.api.get(url, userA.token)).body.items.find((alert: { id: string }) => alert.id === id).acknowledged_by_username;
+    const operator = await server.api.createUser(admin, tenantA, 'cache.operator.a', 'OPERATOR');
+    const byOperator = await insertAlert(tenantA, 'Acknowledged by a tenant user');
+    assert.equal((await server.api.post(`/api/v1/alerts/${byOperator}/acknowledge`, {}, operator.token)).status, 200);
+    assert.equal(await username(byOperator), 'cache.operator.a');
+    assert.equal((await server.api.delete(`/api/v1/users/${operator.id}`, admin)).status, 204);
+    assert.equal(await username(byOperator), null);
+
+    // A platform user (no tenant) can act on any tenant; it is made and deleted by the database's other writers here.
+    const platformUser = newId();
+    const now = Date.now();
+    await otherConnection.run(`INSERT INTO users (id, tenant_id, username, role, permissions, password_hash, is_active, created_at, updated_at)
+      VALUES (?, NULL, 'cache.platform', 'SUPER_ADMIN', '[]', 'not-a-hash', 1, ?, ?)`, platformUser, now, now);
+    const byPlatform = await insertAlert(tenantA, 'Acknowledged by a platform user');
+    await otherConnection.run(`UPDATE alerts SET status = 'acknowledged', acknowledged_by = ?, acknowledged_at = ? WHERE id = ?`, platformUser, now, byPlatform);
+    assert.equal(await username(byPlatform), 'cache.platform');
+    const before = await lookups(server);
+    assert.equal(await username(byPlatform), 'cache.platform');
+    assert.equal((await lookups(server)).hit - before.hit, 1);
+    await otherConnection.run('DELETE FROM users WHERE id = ?', platformUser);
+    assert.equal(await username(byPlatform), null);
   });
 
   it('a write from another connection (the sync worker, another process) shows on the next read', async () => {
@@ -223,6 +251,48 @@ for (const dialect of dialects().filter((name) => name !== 'mysql')) describe(`r
     for (let i = 0; i < 2; i++) assert.equal((await server.api.get(`/api/v1/alerts/active?tenant_id=${tenantA}`, admin)).status, 200);
     const afterReads = await lookups(server);
     assert.deepEqual(afterReads, before);
+  });
+
+  if (dialect === 'postgres') it('a TRUNCATE counts as a change for every tenant, and a version from another server start never holds', async () => {
+    const versions = server.db.dataVersions!;
+    // A tenant with no tickets: the rows put back below record nothing for it, only the TRUNCATE can.
+    const tenantC = (await server.api.createTenant(admin, 'Cache C')).id;
+    const version = (await versions.check(tenantC, ['tickets'], undefined))!.current;
+    assert.equal((await versions.check(tenantC, ['tickets'], version))?.unchanged, true);
+    await otherConnection.run('BEGIN');
+    await otherConnection.run('CREATE TEMP TABLE kept_tickets ON COMMIT DROP AS SELECT * FROM tickets');
+    await otherConnection.run('TRUNCATE tickets CASCADE');
+    await otherConnection.run('INSERT INTO tickets SELECT * FROM kept_tickets');
+    await otherConnection.run('COMMIT');
+    assert.equal((await versions.check(tenantC, ['tickets'], version))?.unchanged, false);
+    const fresh = (await versions.check(tenantC, ['tickets'], undefined))!.current;
+    const [snapshot, started] = [fresh.slice(0, fresh.lastIndexOf('@')), fresh.slice(fresh.lastIndexOf('@') + 1)];
+    assert.equal((await versions.check(tenantC, ['tickets'], `${snapshot}@${Number(started) - 60}`))?.unchanged, false);
+  });
+
+  if (dialect === 'postgres') it('records the writes of another database role that has no rights on the change records', async () => {
+    const role = `sentinel_t_writer_${process.pid}`;
+    await otherConnection.run(`CREATE ROLE ${role} LOGIN PASSWORD 'writer'`);
+    try {
+      await otherConnection.run(`GRANT INSERT ON alerts TO ${role}`);
+      const url = new URL(server.config.databaseUrl!);
+      [url.username, url.password] = [role, 'writer'];
+      const client = new pg.Client({ connectionString: url.toString() });
+      await client.connect();
+      try {
+        const page = '/api/v1/alerts?limit=50';
+        await server.api.get(page, userA.token);
+        const id = newId();
+        const now = Date.now();
+        await client.query(numbered(insertAlertSql), [id, tenantA, id, 'From another role', now, now, now, now]);
+        assert.equal((await server.api.get(page, userA.token)).body.items[0].id, id);
+      } finally {
+        await client.end();
+      }
+    } finally {
+      await otherConnection.run(`REVOKE ALL ON alerts FROM ${role}`);
+      await otherConnection.run(`DROP ROLE ${role}`);
+    }
   });
 
   if (dialect === 'postgres') it('compaction keeps every record a version younger than its maximum age may need', async () => {

@@ -10,30 +10,39 @@ const RECORDED_TABLES = ['alerts', 'systems'];
  * - `alert_tickets`: writes of tickets linked to an alert. An alert page shows each alert's ticket,
  *   so it must change with those, but not with every ticket a tenant files (0004 bumps `tickets`
  *   for all of them, which made the alert pages of a tenant filing tickets almost never reusable).
+ * - `users`: deleted users. Alert pages name the users who acknowledged and resolved each alert, by
+ *   a lookup (no foreign key), so a deleted user's name must leave them; usernames never change. A
+ *   platform user (no tenant) may appear on any tenant's page, so it is recorded under `*`, which
+ *   every tenant's check reads too.
  *
  * - On PostgreSQL, 0004's counters are replaced by change records: every statement that writes one
  *   of these tables records, in its own transaction, which tenants it touched under which
- *   transaction id. A stored page carries the snapshot it was read under; it still holds while no
- *   record of its tenant and resources belongs to a transaction that snapshot did not see and that
- *   has committed since (src/platform/db/data-versions.ts). Why not 0004's counter row or NOTIFY:
- *   concurrent writers of a tenant would queue on the row's lock, and notifying commits are
- *   serialised (docs/operations.md, "Across nodes"). Here two transactions never write the same key
- *   (the transaction id is part of it), so nothing waits; a statement adds one row per tenant and
- *   resource it touched, whatever the number of rows it wrote. The API processes delete records no
- *   stored page can need any more every minute.
+ *   transaction id (a TRUNCATE records `*`). A stored page carries the snapshot it was read under; it
+ *   still holds while no record of its tenant and resources belongs to a transaction that snapshot
+ *   did not see and that has committed since (src/platform/db/data-versions.ts). Why not 0004's
+ *   counter row or NOTIFY: concurrent writers of a tenant would queue on the row's lock, and
+ *   notifying commits are serialised (docs/operations.md, "Across nodes"). Here two transactions
+ *   never write the same key (the transaction id is part of it), so nothing waits; a statement adds
+ *   one row per tenant and resource it touched, whatever the number of rows it wrote. The functions
+ *   run as their owner with the search path of this migration, so a writer under another role (a
+ *   client's own tool) needs no rights on `data_changes` and records into this schema's table. The
+ *   API processes delete records no stored page can need any more every minute.
  */
 export async function up(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
-  if (dialect === 'sqlite') await alertTicketCounters(db);
+  if (dialect === 'sqlite') await sqliteCounters(db);
   if (dialect === 'postgres') await changeRecords(db);
 }
 
-async function alertTicketCounters(db: Kysely<unknown>): Promise<void> {
-  const bump = (row: 'NEW' | 'OLD') => sql.raw(`INSERT INTO data_versions (tenant_id, resource, version) VALUES (${row}.tenant_id, 'alert_tickets', 1)
+async function sqliteCounters(db: Kysely<unknown>): Promise<void> {
+  const bump = (tenant: string, resource: string) => sql.raw(`INSERT INTO data_versions (tenant_id, resource, version) VALUES (${tenant}, '${resource}', 1)
     ON CONFLICT (tenant_id, resource) DO UPDATE SET version = version + 1;`);
-  await sql`CREATE TRIGGER tickets_alert_version_insert AFTER INSERT ON tickets WHEN NEW.alert_id IS NOT NULL BEGIN ${bump('NEW')} END`.execute(db);
+  await sql`CREATE TRIGGER tickets_alert_version_insert AFTER INSERT ON tickets WHEN NEW.alert_id IS NOT NULL
+    BEGIN ${bump('NEW.tenant_id', 'alert_tickets')} END`.execute(db);
   await sql`CREATE TRIGGER tickets_alert_version_update AFTER UPDATE ON tickets WHEN OLD.alert_id IS NOT NULL OR NEW.alert_id IS NOT NULL
-    BEGIN ${bump('OLD')} ${bump('NEW')} END`.execute(db);
-  await sql`CREATE TRIGGER tickets_alert_version_delete AFTER DELETE ON tickets WHEN OLD.alert_id IS NOT NULL BEGIN ${bump('OLD')} END`.execute(db);
+    BEGIN ${bump('OLD.tenant_id', 'alert_tickets')} ${bump('NEW.tenant_id', 'alert_tickets')} END`.execute(db);
+  await sql`CREATE TRIGGER tickets_alert_version_delete AFTER DELETE ON tickets WHEN OLD.alert_id IS NOT NULL
+    BEGIN ${bump('OLD.tenant_id', 'alert_tickets')} END`.execute(db);
+  await sql`CREATE TRIGGER users_version_delete AFTER DELETE ON users BEGIN ${bump(`COALESCE(OLD.tenant_id, '*')`, 'users')} END`.execute(db);
 }
 
 async function changeRecords(db: Kysely<unknown>): Promise<void> {
@@ -43,49 +52,37 @@ async function changeRecords(db: Kysely<unknown>): Promise<void> {
     xid XID8 NOT NULL DEFAULT pg_current_xact_id(),
     PRIMARY KEY (tenant_id, resource, xid)
   )`.execute(db);
-  // Inserts and deletes see their rows as one transition table; updates record old and new rows alike.
-  await sql`CREATE FUNCTION record_data_change() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-      INSERT INTO data_changes (tenant_id, resource) SELECT DISTINCT tenant_id, TG_ARGV[0] FROM changed_rows ON CONFLICT DO NOTHING;
-      RETURN NULL;
-    END $$`.execute(db);
-  await sql`CREATE FUNCTION record_data_update() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-      INSERT INTO data_changes (tenant_id, resource)
-        SELECT tenant_id, TG_ARGV[0] FROM old_rows UNION SELECT tenant_id, TG_ARGV[0] FROM new_rows
-        ON CONFLICT DO NOTHING;
-      RETURN NULL;
-    END $$`.execute(db);
-  // Tickets: every one under `tickets`, those linked to an alert under `alert_tickets` too.
-  await sql`CREATE FUNCTION record_ticket_change() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-      INSERT INTO data_changes (tenant_id, resource)
-        SELECT DISTINCT tenant_id, resource FROM changed_rows,
-          LATERAL (VALUES ('tickets'), (CASE WHEN alert_id IS NOT NULL THEN 'alert_tickets' END)) AS recorded (resource)
-        WHERE resource IS NOT NULL
-        ON CONFLICT DO NOTHING;
-      RETURN NULL;
-    END $$`.execute(db);
-  await sql`CREATE FUNCTION record_ticket_update() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-      INSERT INTO data_changes (tenant_id, resource)
-        SELECT DISTINCT tenant_id, resource FROM (SELECT tenant_id, alert_id FROM old_rows UNION ALL SELECT tenant_id, alert_id FROM new_rows) AS changed_rows,
-          LATERAL (VALUES ('tickets'), (CASE WHEN alert_id IS NOT NULL THEN 'alert_tickets' END)) AS recorded (resource)
-        WHERE resource IS NOT NULL
-        ON CONFLICT DO NOTHING;
-      RETURN NULL;
-    END $$`.execute(db);
-  const triggers = [
-    ...RECORDED_TABLES.map((table) => ({ table, change: sql.raw(`record_data_change('${table}')`), update: sql.raw(`record_data_update('${table}')`) })),
-    { table: 'tickets', change: sql.raw('record_ticket_change()'), update: sql.raw('record_ticket_update()') },
+  const recorder = (name: string, body: string) => sql`CREATE FUNCTION ${sql.raw(name)}() RETURNS trigger LANGUAGE plpgsql
+    SECURITY DEFINER SET search_path FROM CURRENT AS ${sql.lit(`BEGIN ${body} RETURN NULL; END`)}`.execute(db);
+  // Inserts and deletes see their rows as one transition table (changed_rows); updates see old_rows and new_rows.
+  const updated = 'SELECT tenant_id, alert_id FROM old_rows UNION ALL SELECT tenant_id, alert_id FROM new_rows';
+  const ticketResources = `LATERAL (VALUES ('tickets'), (CASE WHEN alert_id IS NOT NULL THEN 'alert_tickets' END)) AS recorded (resource) WHERE resource IS NOT NULL`;
+  await recorder('record_data_change', `INSERT INTO data_changes (tenant_id, resource)
+    SELECT DISTINCT tenant_id, TG_ARGV[0] FROM changed_rows ON CONFLICT DO NOTHING;`);
+  await recorder('record_data_update', `INSERT INTO data_changes (tenant_id, resource)
+    SELECT tenant_id, TG_ARGV[0] FROM old_rows UNION SELECT tenant_id, TG_ARGV[0] FROM new_rows ON CONFLICT DO NOTHING;`);
+  await recorder('record_ticket_change', `INSERT INTO data_changes (tenant_id, resource)
+    SELECT DISTINCT tenant_id, resource FROM changed_rows, ${ticketResources} ON CONFLICT DO NOTHING;`);
+  await recorder('record_ticket_update', `INSERT INTO data_changes (tenant_id, resource)
+    SELECT DISTINCT tenant_id, resource FROM (${updated}) AS changed_rows, ${ticketResources} ON CONFLICT DO NOTHING;`);
+  await recorder('record_user_delete', `INSERT INTO data_changes (tenant_id, resource)
+    SELECT DISTINCT COALESCE(tenant_id, '*'), 'users' FROM changed_rows ON CONFLICT DO NOTHING;`);
+  await recorder('record_truncate', `INSERT INTO data_changes (tenant_id, resource)
+    SELECT '*', resource FROM unnest(TG_ARGV) AS recorded (resource) ON CONFLICT DO NOTHING;`);
+
+  const trigger = (table: string, event: string, timing: string, call: string) =>
+    sql`CREATE TRIGGER ${sql.raw(`${table}_record_${event.toLowerCase()}`)} AFTER ${sql.raw(event)} ON ${sql.table(table)} ${sql.raw(timing)}
+      FOR EACH STATEMENT EXECUTE FUNCTION ${sql.raw(call)}`.execute(db);
+  const changes = [
+    ...RECORDED_TABLES.map((table) => ({ table, change: `record_data_change('${table}')`, update: `record_data_update('${table}')`, truncate: `record_truncate('${table}')` })),
+    { table: 'tickets', change: 'record_ticket_change()', update: 'record_ticket_update()', truncate: `record_truncate('tickets', 'alert_tickets')` },
   ];
-  for (const { table, change, update } of triggers) {
-    const name = (event: string) => sql.raw(`${table}_record_${event}`);
-    await sql`CREATE TRIGGER ${name('insert')} AFTER INSERT ON ${sql.table(table)} REFERENCING NEW TABLE AS changed_rows
-      FOR EACH STATEMENT EXECUTE FUNCTION ${change}`.execute(db);
-    await sql`CREATE TRIGGER ${name('delete')} AFTER DELETE ON ${sql.table(table)} REFERENCING OLD TABLE AS changed_rows
-      FOR EACH STATEMENT EXECUTE FUNCTION ${change}`.execute(db);
-    await sql`CREATE TRIGGER ${name('update')} AFTER UPDATE ON ${sql.table(table)} REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-      FOR EACH STATEMENT EXECUTE FUNCTION ${update}`.execute(db);
+  for (const { table, change, update, truncate } of changes) {
+    await trigger(table, 'INSERT', 'REFERENCING NEW TABLE AS changed_rows', change);
+    await trigger(table, 'DELETE', 'REFERENCING OLD TABLE AS changed_rows', change);
+    await trigger(table, 'UPDATE', 'REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows', update);
+    await trigger(table, 'TRUNCATE', '', truncate);
   }
+  await trigger('users', 'DELETE', 'REFERENCING OLD TABLE AS changed_rows', 'record_user_delete()');
+  await trigger('users', 'TRUNCATE', '', `record_truncate('users')`);
 }

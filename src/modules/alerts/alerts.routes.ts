@@ -10,9 +10,9 @@ const tags = ['alerts'];
 // Every alert query is audited, reads included (docs/requirements.md, SEC-11).
 const audit = (action: string, reads = false) => ({ action, resourceType: 'alert', reads });
 
-// Lists show system names and ticket ids too: a change to a system or to a ticket linked to an
-// alert is a change to the page (a ticket filed on its own is not).
-const cache = ['alerts', 'systems', 'alert_tickets'];
+// Lists show system names, ticket ids and usernames too: a change to a system, to a ticket linked to
+// an alert or a deleted user is a change to the page (a ticket filed on its own is not).
+const cache = ['alerts', 'systems', 'alert_tickets', 'users'];
 
 export function alertsRoutes(service: AlertsService, auditSink: AuditSink): FastifyPluginAsyncTypebox {
   return async (app) => {

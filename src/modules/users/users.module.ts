@@ -5,4 +5,6 @@ export const usersModule: AppModule = {
   name: 'users',
   routes: ({ services }) => usersRoutes(services.users),
   permissions: ['users:read', 'users:write'],
+  // Deleted users: pages that name users (the alert lists) change with them.
+  cachedResources: ['users'],
 };

@@ -15,7 +15,8 @@ export interface DataVersions {
   /**
    * `stored` is a `current` an earlier check answered, taken before the page was read (undefined: no
    * page stored). Answers undefined when the version cannot be read safely: then the caller must
-   * neither serve nor store a page.
+   * neither serve nor store a page. Records under the tenant `*` (a platform user, a TRUNCATE) count
+   * for every tenant. Throws when the database fails.
    */
   check(tenantId: string, resources: readonly string[], stored: string | undefined): VersionCheck | undefined | Promise<VersionCheck | undefined>;
   /** How long a version may be kept at most; a page older than this must be read again. */
@@ -41,7 +42,7 @@ export function sqliteDataVersions(database: DatabaseSync): DataVersions {
       let statement = statements.get(key);
       if (statement === undefined) {
         const placeholders = resources.map(() => '?').join(', ');
-        statement = database.prepare(`SELECT COALESCE(SUM(version), 0) FROM data_versions WHERE tenant_id = ? AND resource IN (${placeholders})`);
+        statement = database.prepare(`SELECT COALESCE(SUM(version), 0) FROM data_versions WHERE tenant_id IN (?, '*') AND resource IN (${placeholders})`);
         statement.setReturnArrays(true);
         statements.set(key, statement);
       }
@@ -55,51 +56,52 @@ export function sqliteDataVersions(database: DatabaseSync): DataVersions {
 const PG_VERSION_MAX_AGE_MS = 5 * 60_000;
 const PG_COMPACTION_HORIZON_MS = 2 * PG_VERSION_MAX_AGE_MS;
 const PG_COMPACT_EVERY_MS = 60_000;
+/** When the server answering started: a restarted or promoted server may reuse transaction ids a stored snapshot saw end. */
+const SERVER_STARTED = sql<string>`extract(epoch FROM pg_postmaster_start_time())::text`;
 
 /**
  * PostgreSQL: a version is the snapshot (`pg_current_snapshot()`) of the check, which runs before
- * the page is read, so the page sees at least what that snapshot saw. The stored version still holds
- * when no `data_changes` record (migration 0006) of the tenant and resources belongs to a
+ * the page is read, so the page sees at least what that snapshot saw, and the start time of the
+ * server that took it. The stored version still holds when it comes from the same server start and
+ * no `data_changes` record (migration 0006) of the tenant (or `*`) and resources belongs to a
  * transaction that snapshot did not see and that has committed since: one index range from the
  * snapshot's xmin, in the same statement that takes the new snapshot. A check that finds the page
  * unchanged answers that new snapshot, so a page read often keeps its range short.
  *
  * Compaction deletes records of transactions that had all ended before a snapshot taken more than
- * twice `maxAgeMs` ago, which every snapshot younger than that saw. Each process samples its own
- * horizons, so nodes need no shared clock.
+ * twice `maxAgeMs` ago by the same server start, which every snapshot younger than that saw. Each
+ * process samples its own horizons, so nodes need no shared clock.
  *
  * `inTransaction`: a check inside a request's open transaction answers undefined, since the page
  * would be read in that transaction, seeing its uncommitted writes. `now`: a monotonic clock in ms.
  */
 export function pgDataVersions<DB>(kysely: Kysely<DB>, inTransaction: () => boolean, now: () => number = () => performance.now()): DataVersions {
-  const horizons: { takenAt: number; xmin: string }[] = [];
+  const horizons: { takenAt: number; xmin: string; started: string }[] = [];
   return {
     async check(tenantId, resources, stored) {
       if (inTransaction()) return undefined;
-      const changed = stored === undefined
+      const separator = stored?.lastIndexOf('@') ?? -1;
+      const [snapshot, started] = separator < 0 ? [undefined, undefined] : [stored!.slice(0, separator), stored!.slice(separator + 1)];
+      const changed = snapshot === undefined
         ? sql<boolean>`true`
-        : sql<boolean>`EXISTS (SELECT 1 FROM data_changes WHERE tenant_id = ${tenantId} AND resource = ANY(${resources}::text[])
-            AND xid >= pg_snapshot_xmin(${stored}::pg_snapshot) AND NOT pg_visible_in_snapshot(xid, ${stored}::pg_snapshot))`;
-      try {
-        const { rows } = await sql<{ current: string; changed: boolean }>`SELECT pg_current_snapshot()::text AS current, ${changed} AS changed`.execute(kysely);
-        const row = rows[0]!;
-        return { current: row.current, unchanged: !row.changed };
-      } catch {
-        // The page's own query meets the same fault and answers it; nothing is served from memory meanwhile.
-        return undefined;
-      }
+        : sql<boolean>`EXISTS (SELECT 1 FROM data_changes WHERE tenant_id IN (${tenantId}, '*') AND resource = ANY(${resources}::text[])
+            AND xid >= pg_snapshot_xmin(${snapshot}::pg_snapshot) AND NOT pg_visible_in_snapshot(xid, ${snapshot}::pg_snapshot))`;
+      const { rows } = await sql<{ snapshot: string; started: string; changed: boolean }>`SELECT pg_current_snapshot()::text AS snapshot,
+        ${SERVER_STARTED} AS started, ${changed} AS changed`.execute(kysely);
+      const row = rows[0]!;
+      return { current: `${row.snapshot}@${row.started}`, unchanged: !row.changed && row.started === started };
     },
     maxAgeMs: PG_VERSION_MAX_AGE_MS,
     compactEveryMs: PG_COMPACT_EVERY_MS,
     async compact() {
-      let horizon: string | undefined;
-      while (horizons.length > 0 && horizons[0]!.takenAt <= now() - PG_COMPACTION_HORIZON_MS) horizon = horizons.shift()!.xmin;
+      let horizon: { xmin: string; started: string } | undefined;
+      while (horizons.length > 0 && horizons[0]!.takenAt <= now() - PG_COMPACTION_HORIZON_MS) horizon = horizons.shift()!;
+      const sample = sql<{ xmin: string; started: string }>`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin, ${SERVER_STARTED} AS started`;
       const { rows } = horizon === undefined
-        ? await sql<{ xmin: string }>`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin`.execute(kysely)
-        : await sql<{ xmin: string }>`WITH gone AS (DELETE FROM data_changes WHERE xid < ${horizon}::xid8)
-            SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin`.execute(kysely);
+        ? await sample.execute(kysely)
+        : await sql<{ xmin: string; started: string }>`WITH gone AS (DELETE FROM data_changes WHERE xid < ${horizon.xmin}::xid8 AND ${SERVER_STARTED} = ${horizon.started}) ${sample}`.execute(kysely);
       // Taken once the snapshot surely exists: every version checked after this time saw what ended before xmin.
-      horizons.push({ takenAt: now(), xmin: rows[0]!.xmin });
+      horizons.push({ takenAt: now(), ...rows[0]! });
     },
   };
 }

@@ -1,7 +1,7 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { LRUCache } from 'lru-cache';
 import { Counter, type Registry } from 'prom-client';
-import type { DataVersions } from '../db/data-versions.ts';
+import type { DataVersions, VersionCheck } from '../db/data-versions.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -12,7 +12,7 @@ declare module 'fastify' {
     cache?: readonly string[];
   }
   interface FastifyRequest {
-    cacheSlot: { key: string; version: string } | undefined;
+    cacheSlot: { key: string; version: string; checkedAt: number } | undefined;
   }
 }
 
@@ -33,6 +33,8 @@ export interface ResponseCacheOptions {
 const JSON_TYPE = 'application/json; charset=utf-8';
 /** What an entry costs besides its body and key (objects, the LRU's bookkeeping), so the limit holds for small pages too. */
 const ENTRY_OVERHEAD_BYTES = 512;
+/** A failing version check is logged at most this often (it fails on every cacheable read meanwhile). */
+const CHECK_FAILURE_LOG_EVERY_MS = 60_000;
 /** Reads that are almost never asked twice (incremental polls, later pages, searches): not worth a slot. */
 const ONE_OFF_PARAMETERS = ['since', 'cursor', 'q'];
 
@@ -85,8 +87,9 @@ export function registerResponseCache(app: FastifyInstance, options: ResponseCac
     // One huge page must not evict everything else.
     maxEntrySize: Math.max(1, Math.floor(options.maxBytes / 8)),
     sizeCalculation: (page, key) => page.body.length + key.length + ENTRY_OVERHEAD_BYTES,
-    ...(dataVersions.maxAgeMs === undefined ? {} : { ttl: dataVersions.maxAgeMs }),
   });
+  const { maxAgeMs } = dataVersions;
+  const checkVersion = failureLoggingCheck(dataVersions);
   const lookups = new Counter({
     name: 'sentinel_response_cache_lookups_total',
     help: 'Cacheable GET requests by outcome: hit, miss, or bypass (the version could not be read safely)',
@@ -101,7 +104,8 @@ export function registerResponseCache(app: FastifyInstance, options: ResponseCac
     const key = cacheKey(tenantId, request.routeOptions.url ?? request.url, request.query as Record<string, unknown>);
     if (key === undefined) return;
     const page = pages.get(key);
-    const check = await dataVersions.check(tenantId, resources, page?.version);
+    const checkedAt = performance.now();
+    const check = await checkVersion(request, tenantId, resources, page?.version);
     if (check === undefined) {
       lookups.inc({ result: 'bypass' });
       return;
@@ -112,16 +116,34 @@ export function registerResponseCache(app: FastifyInstance, options: ResponseCac
       return reply.type(JSON_TYPE).send(page.body);
     }
     lookups.inc({ result: 'miss' });
-    request.cacheSlot = { key, version: check.current };
+    request.cacheSlot = { key, version: check.current, checkedAt };
   });
 
   app.addHook('onSend', async (request, reply, payload) => {
     const slot = request.cacheSlot;
     if (slot !== undefined && reply.statusCode === 200 && typeof payload === 'string') {
-      pages.set(slot.key, { version: slot.version, body: ownBuffer(payload) });
+      // A version may be trusted maxAgeMs from its check, not from when the page was read after it.
+      const ttl = maxAgeMs === undefined ? undefined : maxAgeMs - (performance.now() - slot.checkedAt);
+      if (ttl === undefined || ttl > 0) pages.set(slot.key, { version: slot.version, body: ownBuffer(payload) }, ttl === undefined ? undefined : { ttl });
     }
     return payload;
   });
+}
+
+/** Runs a check; undefined (neither serve nor store) when the database failed it, which is logged at most once a minute. */
+function failureLoggingCheck(dataVersions: DataVersions) {
+  let lastLogged = -Infinity;
+  return async (request: FastifyRequest, tenantId: string, resources: readonly string[], stored: string | undefined): Promise<VersionCheck | undefined> => {
+    try {
+      return await dataVersions.check(tenantId, resources, stored);
+    } catch (error) {
+      if (performance.now() - lastLogged >= CHECK_FAILURE_LOG_EVERY_MS) {
+        lastLogged = performance.now();
+        request.log.warn({ reason: error instanceof Error ? error.message : String(error) }, 'response cache: the data version could not be checked; reads run uncached meanwhile');
+      }
+      return undefined;
+    }
+  };
 }
 
 /** Runs the versions' compaction while the app is up, whether or not this process caches (another node may). */
