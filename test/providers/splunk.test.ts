@@ -1,3 +1,6 @@
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'undici';
@@ -287,6 +290,37 @@ describe('splunk provider', () => {
       sim.control.quotaFailures = 10;
       const error = await rejectsWith(provider.fetchAlerts!(ctx, undefined), 'vendor_error', /maximum number of concurrent historical searches/);
       assert.equal(error.status, 503);
+    });
+
+    test('a job creation whose answer was lost is not sent again (the job may exist); a refusal is', async () => {
+      // A gateway in front of Splunk that loses Splunk's answer to the first job creation (502).
+      let lost = 0;
+      const gateway = createServer((req, res) => {
+        const chunks: Buffer[] = [];
+        req.on('data', (chunk: Buffer) => chunks.push(chunk));
+        req.on('end', async () => {
+          const headers = Object.fromEntries(Object.entries(req.headers).filter(([name]) => name !== 'host' && name !== 'connection'));
+          const upstream = await request(`${sim.url}${req.url}`, { method: req.method as 'GET', headers, body: chunks.length > 0 ? Buffer.concat(chunks) : undefined });
+          const text = await upstream.body.text();
+          if (req.method === 'POST' && req.url?.split('?')[0] === '/services/search/v2/jobs' && lost++ === 0) {
+            res.writeHead(502, { 'content-type': 'text/html' }).end('<html>Bad Gateway</html>');
+            return;
+          }
+          res.writeHead(upstream.statusCode, { 'content-type': String(upstream.headers['content-type'] ?? 'application/json') }).end(text);
+        });
+      });
+      gateway.listen(0, '127.0.0.1');
+      await once(gateway, 'listening');
+      try {
+        const throughGateway = ctxFor(`http://127.0.0.1:${(gateway.address() as AddressInfo).port}`, sim.token);
+        await rejectsWith(provider.fetchAlerts!(throughGateway, undefined), 'vendor_error');
+        assert.equal(sim.searches.length, 1, 'one search started, none repeated blindly');
+        assert.equal((await provider.fetchAlerts!(throughGateway, undefined)).length, 6, 'the next sync creates its own job');
+        sim.control.quotaFailures = 1;
+        assert.equal((await provider.fetchAlerts!(throughGateway, undefined)).length, 6, 'the quota refusal (503) is tried again');
+      } finally {
+        gateway.close();
+      }
     });
 
     test('400 FATAL (no ES: `notable` macro missing) → bad_response with Splunk\'s text', async () => {

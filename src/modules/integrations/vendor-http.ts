@@ -40,8 +40,12 @@ export interface VendorRequest {
   body?: string | URLSearchParams | Record<string, unknown> | unknown[];
   /** Statuses to hand back to the caller instead of throwing (e.g. [401] to re-authenticate). */
   acceptStatus?: number[];
-  /** Retry 429/502/503/504 and network errors (default: GET only; set true for idempotent POSTs). */
-  retry?: boolean;
+  /**
+   * Retry 429/502/503/504 and network errors (default: GET only; set true for idempotent POSTs).
+   * `unprocessed`: retry only answers that prove the vendor did not act on the request (429, 503, a
+   * refused connection or an unknown host), for a POST whose repetition would do the work twice.
+   */
+  retry?: boolean | 'unprocessed';
   timeoutMs?: number;
 }
 
@@ -74,6 +78,10 @@ export interface VendorHttpOptions {
 }
 
 const RETRYABLE = new Set([429, 502, 503, 504]);
+/** Refusals before any work: a rate limit or quota, an unavailable service (a gateway's 502/504 may come after the work). */
+const UNPROCESSED_STATUSES = new Set([429, 503]);
+/** Failures before the request left: nothing reached the vendor. */
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 /** Redirects followed per call (same host only: credentials never go elsewhere). */
 const MAX_REDIRECTS = 5;
@@ -171,6 +179,8 @@ export function createVendorHttp(options: VendorHttpOptions): VendorHttp {
         headers['content-type'] ??= 'application/json';
       }
       const retry = req.retry ?? method === 'GET';
+      const retriesStatus = (status: number) => (retry === 'unprocessed' ? UNPROCESSED_STATUSES : retry ? RETRYABLE : new Set<number>()).has(status);
+      const retriesError = (error: unknown) => retry === true || (retry === 'unprocessed' && NOT_SENT_CODES.has((error as { code?: string }).code ?? ''));
       const { request, agents } = await loadUndici();
       const dispatcher = options.verifyTls ? agents.strict : agents.insecure;
 
@@ -192,7 +202,7 @@ export function createVendorHttp(options: VendorHttpOptions): VendorHttp {
           text = await response.body.text();
         } catch (error) {
           const timedOut = (error as Error).name === 'TimeoutError' || (error as Error).name === 'AbortError' || /timeout/i.test((error as { code?: string }).code ?? '');
-          if (retry && attempt < maxRetries && !timedOut) {
+          if (retriesError(error) && attempt < maxRetries && !timedOut) {
             await sleep(backoffMs * 2 ** attempt++ * (0.5 + Math.random()));
             continue;
           }
@@ -210,7 +220,7 @@ export function createVendorHttp(options: VendorHttpOptions): VendorHttp {
           }
           continue;
         }
-        if (retry && RETRYABLE.has(status) && attempt < maxRetries && !req.acceptStatus?.includes(status)) {
+        if (retriesStatus(status) && attempt < maxRetries && !req.acceptStatus?.includes(status)) {
           const wait = retryAfterMs(responseHeaders['retry-after']) ?? backoffMs * 2 ** attempt * (0.5 + Math.random());
           if (wait <= maxRetryAfterMs) {
             await sleep(wait);

@@ -95,8 +95,8 @@ function fatalText(messages: unknown): string | undefined {
 /** POST {root} creates the job (v2, else v1 when v2 is unknown); a rejected search is bad_response with Splunk's text. */
 async function createJob(ctx: ProviderContext, form: URLSearchParams): Promise<string> {
   for (const root of SEARCH_JOB_ROOTS) {
-    // Creating a job is not idempotent, but a duplicate read-only search is harmless and the 503 quota is worth retrying.
-    const res = await splunkRequest(ctx, { method: 'POST', path: root, body: form, retry: true, acceptStatus: [400, 404] });
+    // Creating a job is not idempotent: only Splunk's refusals (the 503 search quota, a 429) are tried again, never an answer lost after the job may exist.
+    const res = await splunkRequest(ctx, { method: 'POST', path: root, body: form, retry: 'unprocessed', acceptStatus: [400, 404] });
     if (res.status === 404) continue;
     if (res.status === 400) {
       let text: string | undefined;
