@@ -12,7 +12,7 @@ const audit = (action: string, reads = false) => ({ action, resourceType: 'alert
 
 // Lists show system names, ticket ids and usernames too: a change to a system, to a ticket linked to
 // an alert or a deleted user is a change to the page (a ticket filed on its own is not).
-const cache = ['alerts', 'systems', 'alert_tickets', 'users'];
+const cache = ['alerts', 'systems', 'alert_tickets', 'deleted_users'];
 
 export function alertsRoutes(service: AlertsService, auditSink: AuditSink): FastifyPluginAsyncTypebox {
   return async (app) => {

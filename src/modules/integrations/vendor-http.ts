@@ -148,8 +148,9 @@ function redirectTarget(from: URL, location: string | string[] | undefined, stat
 
 /**
  * The one way providers talk to vendors: every call has a timeout; 429 and 502-504 (and network
- * errors on idempotent calls) are retried with exponential backoff and jitter, honouring
- * Retry-After; failures become ProviderErrors with a kind.
+ * errors on idempotent calls; only 429, 503 and refused connections for `retry: 'unprocessed'`)
+ * are retried with exponential backoff and jitter, honouring Retry-After; failures become
+ * ProviderErrors with a kind.
  */
 export function createVendorHttp(options: VendorHttpOptions): VendorHttp {
   const timeoutMs = options.timeoutMs ?? 10_000;

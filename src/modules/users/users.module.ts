@@ -5,6 +5,6 @@ export const usersModule: AppModule = {
   name: 'users',
   routes: ({ services }) => usersRoutes(services.users),
   permissions: ['users:read', 'users:write'],
-  // Deleted users: pages that name users (the alert lists) change with them.
-  cachedResources: ['users'],
+  // Pages that name users (the alert lists) change when one is deleted (usernames never change; nothing else is recorded).
+  cachedResources: ['deleted_users'],
 };

@@ -59,49 +59,69 @@ const PG_COMPACT_EVERY_MS = 60_000;
 /** When the server answering started: a restarted or promoted server may reuse transaction ids a stored snapshot saw end. */
 const SERVER_STARTED = sql<string>`extract(epoch FROM pg_postmaster_start_time())::text`;
 
+/** What pgDataVersions learns from the connection pool it runs on. */
+export interface PgVersionContext {
+  /** Whether a transaction is open in this async context: a page would then be read inside it, seeing its uncommitted writes. */
+  inTransaction(): boolean;
+  /** How many of the pool's connections have died so far (a server crash ends them all). */
+  connectionsLost(): number;
+  /** A monotonic clock in ms. */
+  now?(): number;
+}
+
 /**
  * PostgreSQL: a version is the snapshot (`pg_current_snapshot()`) of the check, which runs before
- * the page is read, so the page sees at least what that snapshot saw, and the start time of the
- * server that took it. The stored version still holds when it comes from the same server start and
- * no `data_changes` record (migration 0006) of the tenant (or `*`) and resources belongs to a
+ * the page is read, so the page sees at least what that snapshot saw, and the server incarnation
+ * that took it. The stored version still holds when it comes from the same incarnation and no
+ * `data_changes` record (migration 0006) of the tenant (or `*`) and resources belongs to a
  * transaction that snapshot did not see and that has committed since: one index range from the
  * snapshot's xmin, in the same statement that takes the new snapshot. A check that finds the page
  * unchanged answers that new snapshot, so a page read often keeps its range short.
  *
- * Compaction deletes records of transactions that had all ended before a snapshot taken more than
- * twice `maxAgeMs` ago by the same server start, which every snapshot younger than that saw. Each
- * process samples its own horizons, so nodes need no shared clock.
+ * The incarnation: a restarted, promoted or crashed-and-recovered server may hand out again
+ * transaction ids a stored snapshot saw end. So a version names the server's start time and how
+ * many pool connections had died when it was taken (a crash ends them all, a restart after one
+ * keeps the start time), and a snapshot whose xmax is below the stored one's (ids handed out again)
+ * counts as a change.
  *
- * `inTransaction`: a check inside a request's open transaction answers undefined, since the page
- * would be read in that transaction, seeing its uncommitted writes. `now`: a monotonic clock in ms.
+ * Compaction deletes records of transactions that had all ended before a snapshot taken more than
+ * twice `maxAgeMs` ago by the same incarnation, which every snapshot younger than that saw. Each
+ * process samples its own horizons, so nodes need no shared clock.
  */
-export function pgDataVersions<DB>(kysely: Kysely<DB>, inTransaction: () => boolean, now: () => number = () => performance.now()): DataVersions {
-  const horizons: { takenAt: number; xmin: string; started: string }[] = [];
+export function pgDataVersions<DB>(kysely: Kysely<DB>, context: PgVersionContext): DataVersions {
+  const now = context.now ?? (() => performance.now());
+  const horizons: { takenAt: number; xmin: string; incarnation: string }[] = [];
+  const incarnation = (started: string, lost: number) => `${started}/${lost}`;
   return {
     async check(tenantId, resources, stored) {
-      if (inTransaction()) return undefined;
+      if (context.inTransaction()) return undefined;
+      const lost = context.connectionsLost();
       const separator = stored?.lastIndexOf('@') ?? -1;
-      const [snapshot, started] = separator < 0 ? [undefined, undefined] : [stored!.slice(0, separator), stored!.slice(separator + 1)];
+      const [snapshot, storedIncarnation] = separator < 0 ? [undefined, undefined] : [stored!.slice(0, separator), stored!.slice(separator + 1)];
       const changed = snapshot === undefined
         ? sql<boolean>`true`
-        : sql<boolean>`EXISTS (SELECT 1 FROM data_changes WHERE tenant_id IN (${tenantId}, '*') AND resource = ANY(${resources}::text[])
+        : sql<boolean>`pg_snapshot_xmax(pg_current_snapshot()) < pg_snapshot_xmax(${snapshot}::pg_snapshot) OR EXISTS (
+            SELECT 1 FROM data_changes WHERE tenant_id IN (${tenantId}, '*') AND resource = ANY(${resources}::text[])
             AND xid >= pg_snapshot_xmin(${snapshot}::pg_snapshot) AND NOT pg_visible_in_snapshot(xid, ${snapshot}::pg_snapshot))`;
       const { rows } = await sql<{ snapshot: string; started: string; changed: boolean }>`SELECT pg_current_snapshot()::text AS snapshot,
         ${SERVER_STARTED} AS started, ${changed} AS changed`.execute(kysely);
       const row = rows[0]!;
-      return { current: `${row.snapshot}@${row.started}`, unchanged: !row.changed && row.started === started };
+      const current = incarnation(row.started, lost);
+      return { current: `${row.snapshot}@${current}`, unchanged: !row.changed && current === storedIncarnation };
     },
     maxAgeMs: PG_VERSION_MAX_AGE_MS,
     compactEveryMs: PG_COMPACT_EVERY_MS,
     async compact() {
-      let horizon: { xmin: string; started: string } | undefined;
+      const lost = context.connectionsLost();
+      let horizon: (typeof horizons)[number] | undefined;
       while (horizons.length > 0 && horizons[0]!.takenAt <= now() - PG_COMPACTION_HORIZON_MS) horizon = horizons.shift()!;
       const sample = sql<{ xmin: string; started: string }>`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin, ${SERVER_STARTED} AS started`;
       const { rows } = horizon === undefined
         ? await sample.execute(kysely)
-        : await sql<{ xmin: string; started: string }>`WITH gone AS (DELETE FROM data_changes WHERE xid < ${horizon.xmin}::xid8 AND ${SERVER_STARTED} = ${horizon.started}) ${sample}`.execute(kysely);
+        : await sql<{ xmin: string; started: string }>`WITH gone AS (DELETE FROM data_changes WHERE xid < ${horizon.xmin}::xid8
+            AND ${SERVER_STARTED} || '/' || ${String(lost)} = ${horizon.incarnation}) ${sample}`.execute(kysely);
       // Taken once the snapshot surely exists: every version checked after this time saw what ended before xmin.
-      horizons.push({ takenAt: now(), ...rows[0]! });
+      horizons.push({ takenAt: now(), xmin: rows[0]!.xmin, incarnation: incarnation(rows[0]!.started, lost) });
     },
   };
 }

@@ -63,8 +63,11 @@ function openPostgres(url: string, statementCache: number, log: DbLog): Db {
    * from the moment it connects; the query in flight (if any) fails on its own, and the pool drops
    * the broken client when it is released.
    */
+  // Counted for the response cache: a server that crashed and recovered may reuse transaction ids.
+  let connectionsLost = 0;
   pool.on('connect', (client) => {
     client.once('error', (error: Error & { code?: string }) => {
+      connectionsLost += 1;
       log.warn({ code: error.code, reason: error.message }, 'database connection lost');
       // A dying connection may report more than one error (the server's 57P01, then the socket's end).
       client.on('error', () => undefined);
@@ -85,7 +88,7 @@ function openPostgres(url: string, statementCache: number, log: DbLog): Db {
     async ping(timeoutMs) {
       await withTimeout(pool.query('SELECT 1'), timeoutMs);
     },
-    dataVersions: pgDataVersions(raw, scope.inTransaction),
+    dataVersions: pgDataVersions(raw, { inTransaction: scope.inTransaction, connectionsLost: () => connectionsLost }),
     close: () => kysely.destroy(),
   };
 }
