@@ -81,7 +81,7 @@ export function createServices(config: Config, db: Db, secretKey: string, shared
   const users = createUsersService(usersRepo, auth);
   const tickets = createTicketsService(createTicketsRepo(db.kysely));
   const systems = createSystemsService(createSystemsRepo(db.kysely), createSystemsMerge(db.kysely), publish);
-  const alerts = createAlertsService(createAlertsRepo(db.kysely), tickets, publish, systems.refreshStatus);
+  const alerts = createAlertsService(createAlertsRepo(db.kysely, db.dialect), tickets, publish, systems.refreshStatus);
   const vulnerabilities = createVulnerabilitiesService(createVulnerabilitiesRepo(db.kysely), publish);
   const analytics = createAnalyticsService(createAnalyticsRepo(db.kysely));
   const context = createContextService({ repo: createContextRepo(db.kysely), systems, analytics });

@@ -149,6 +149,20 @@ for (const dialect of dialects().filter((name) => name !== 'mysql')) describe(`r
     assert.equal(await username(byPlatform), null);
   });
 
+  it('a refused transition or an alert\'s existing ticket changes nothing, so the alert pages stay cached', async () => {
+    const url = '/api/v1/alerts/active?limit=50';
+    const id = await insertAlert(tenantA, 'Already handled');
+    assert.equal((await server.api.post(`/api/v1/alerts/${id}/acknowledge`, {}, userA.token)).status, 200);
+    assert.equal((await server.api.post(`/api/v1/alerts/${id}/ticket`, {}, userA.token)).status, 201);
+    await server.api.get(url, userA.token);
+    const before = await lookups(server);
+    assert.equal((await server.api.post(`/api/v1/alerts/${id}/acknowledge`, {}, userA.token)).status, 409);
+    assert.equal((await server.api.post(`/api/v1/alerts/bulk`, { action: 'acknowledge', ids: [id] }, userA.token)).status, 200);
+    assert.equal((await server.api.post(`/api/v1/alerts/${id}/ticket`, {}, userA.token)).status, 200);
+    assert.equal((await server.api.get(url, userA.token)).status, 200);
+    assert.equal((await lookups(server)).hit - before.hit, 1, 'served from memory');
+  });
+
   it('a write from another connection (the sync worker, another process) shows on the next read', async () => {
     const url = '/api/v1/alerts?limit=50';
     const before = (await server.api.get(url, userA.token)).body.items.length;

@@ -1,5 +1,6 @@
 import { sql, type ExpressionBuilder, type Kysely, type Updateable } from 'kysely';
 import { containsText } from '../../platform/db/like.ts';
+import type { Dialect } from '../../platform/db/database.ts';
 import type { PlatformDatabase } from '../../platform/db/schema.ts';
 import type { TimeCursor } from '../../platform/http/pagination.ts';
 import { OPEN_TICKET_STATUSES } from '../tickets/tickets.schemas.ts';
@@ -48,7 +49,17 @@ const usernameOf = (column: 'a.acknowledged_by' | 'a.resolved_by', alias: 'ackno
   eb.selectFrom('users as u').select('u.username').whereRef('u.id', '=', column).as(alias);
 
 /** Alerts by tenant (the first argument, from the caller's principal). */
-export function createAlertsRepo(db: Kysely<PlatformDatabase>) {
+export function createAlertsRepo(db: Kysely<PlatformDatabase>, dialect: Dialect) {
+  /**
+   * Holds the tenant's named alerts until the transaction ends, without writing them (a write would
+   * count as a change for the response cache and the WAL): `FOR UPDATE` on PostgreSQL and MySQL; a
+   * SQLite transaction holds the database's write lock from its start (it begins IMMEDIATE).
+   */
+  const hold = (tenantId: string, ids: readonly string[]) => {
+    const query = db.selectFrom('alerts').select('id').where('tenant_id', '=', tenantId).where('id', 'in', ids);
+    return (dialect === 'sqlite' ? query : query.forUpdate()).execute();
+  };
+
   /** The tenant's alerts with their system. */
   const joined = (tenantId: string) =>
     db
@@ -96,9 +107,9 @@ export function createAlertsRepo(db: Kysely<PlatformDatabase>) {
      */
     transition: (tenantId: string, ids: readonly string[], fromStatuses: readonly string[], changes: Updateable<AlertsTable>) =>
       db.transaction().execute(async () => {
-        // No RETURNING (MySQL has none): every named alert is held first (a no-op update, as lock()
-        // does), so the ones read as changeable are still so when updated, and read back after.
-        await db.updateTable('alerts').set({ updated_at: sql<number>`updated_at` }).where('tenant_id', '=', tenantId).where('id', 'in', ids).execute();
+        // No RETURNING (MySQL has none): every named alert is held first, so the ones read as
+        // changeable are still so when updated, and read back after.
+        await hold(tenantId, ids);
         const changeable = (await db.selectFrom('alerts').select('id').where('tenant_id', '=', tenantId).where('id', 'in', ids).where('status', 'in', fromStatuses).execute()).map((row) => row.id);
         if (changeable.length === 0) return [];
         await db.updateTable('alerts').set(changes).where('tenant_id', '=', tenantId).where('id', 'in', changeable).execute();
@@ -108,14 +119,10 @@ export function createAlertsRepo(db: Kysely<PlatformDatabase>) {
     statuses: (tenantId: string, ids: readonly string[]) => db.selectFrom('alerts').select(['id', 'status']).where('tenant_id', '=', tenantId).where('id', 'in', ids).execute(),
 
     /**
-     * Holds the alert's row until the transaction ends (on PostgreSQL; SQLite runs one write
-     * transaction at a time anyway), so that concurrent requests about it run one after the
-     * other. Changes nothing; false when the tenant has no such alert.
+     * Holds the alert's row until the transaction ends, so that concurrent requests about it run one
+     * after the other. Changes nothing; false when the tenant has no such alert.
      */
-    async lock(tenantId: string, id: string): Promise<boolean> {
-      const result = await db.updateTable('alerts').set({ updated_at: sql<number>`updated_at` }).where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
-      return Number(result.numUpdatedRows) === 1;
-    },
+    lock: async (tenantId: string, id: string): Promise<boolean> => (await hold(tenantId, [id])).length === 1,
 
     /** The alert changed in a way that its own columns do not show (its ticket). */
     async touch(tenantId: string, id: string, now: number): Promise<void> {
