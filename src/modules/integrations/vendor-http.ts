@@ -180,7 +180,7 @@ export function createVendorHttp(options: VendorHttpOptions): VendorHttp {
         headers['content-type'] ??= 'application/json';
       }
       const retry = req.retry ?? method === 'GET';
-      const retriesStatus = (status: number) => (retry === 'unprocessed' ? UNPROCESSED_STATUSES : retry ? RETRYABLE : new Set<number>()).has(status);
+      const retriesStatus = (status: number) => (retry === 'unprocessed' ? UNPROCESSED_STATUSES.has(status) : retry && RETRYABLE.has(status));
       const retriesError = (error: unknown) => retry === true || (retry === 'unprocessed' && NOT_SENT_CODES.has((error as { code?: string }).code ?? ''));
       const { request, agents } = await loadUndici();
       const dispatcher = options.verifyTls ? agents.strict : agents.insecure;
