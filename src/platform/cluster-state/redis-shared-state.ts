@@ -84,7 +84,9 @@ export function createRedisSharedState(url: string, log: SharedStateLog) {
     retryStrategy, commandTimeout: COMMAND_TIMEOUT_MS, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectionName: `sentinel-${nodeId}`,
   }) as ScriptedRedis;
   // Its SUBSCRIBE waits in the offline queue until the first connection; no timeout (it only listens).
-  const subscriber = new Redis(url, { retryStrategy, connectionName: `sentinel-sub-${nodeId}` });
+  // Subscriptions are renewed on 'ready' below, with their failures handled: ioredis's own renewal
+  // leaves a rejected promise unhandled when the connection closes again at once.
+  const subscriber = new Redis(url, { retryStrategy, autoResubscribe: false, connectionName: `sentinel-sub-${nodeId}` });
   commands.defineCommand('sentinelHit', { numberOfKeys: 1, lua: HIT_SCRIPT });
   commands.defineCommand('sentinelReserve', { lua: RESERVE_SCRIPT });
   const connected = () => commands.status === 'ready';
