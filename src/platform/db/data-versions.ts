@@ -52,6 +52,41 @@ export function sqliteDataVersions(database: DatabaseSync): DataVersions {
   };
 }
 
+interface PendingCheck {
+  tenantId: string;
+  resources: readonly string[];
+  snapshot: string | undefined;
+  incarnation: string | undefined;
+}
+
+/** At most this many checks share one statement. */
+const MAX_CHECKS_PER_STATEMENT = 256;
+
+/**
+ * Gathers the checks asked for during one turn of the event loop and runs them as one statement
+ * (after the I/O callbacks of that turn, like ioredis's auto-pipelining): under load a node sends
+ * one round trip, one parse and one plan for a batch of requests instead of one each. Each check
+ * still takes its snapshot after it was asked for, which is all its guarantee needs.
+ */
+function checkBatcher(run: (checks: readonly PendingCheck[]) => Promise<VersionCheck[]>) {
+  let waiting: { check: PendingCheck; resolve: (result: VersionCheck) => void; reject: (error: unknown) => void }[] = [];
+  const flush = () => {
+    const batch = waiting.splice(0, MAX_CHECKS_PER_STATEMENT);
+    if (waiting.length > 0) setImmediate(flush);
+    run(batch.map((entry) => entry.check)).then(
+      (results) => batch.forEach((entry, position) => entry.resolve(results[position]!)),
+      (error: unknown) => batch.forEach((entry) => entry.reject(error)),
+    );
+  };
+  return {
+    add(check: PendingCheck): Promise<VersionCheck> {
+      return new Promise((resolve, reject) => {
+        if (waiting.push({ check, resolve, reject }) === 1) setImmediate(flush);
+      });
+    },
+  };
+}
+
 /** A stored page on PostgreSQL is read again after this, so change records older than the horizon below can go. */
 const PG_VERSION_MAX_AGE_MS = 5 * 60_000;
 const PG_COMPACTION_HORIZON_MS = 2 * PG_VERSION_MAX_AGE_MS;
@@ -92,22 +127,34 @@ export function pgDataVersions<DB>(kysely: Kysely<DB>, context: PgVersionContext
   const now = context.now ?? (() => performance.now());
   const horizons: { takenAt: number; xmin: string; incarnation: string }[] = [];
   const incarnation = (started: string, lost: number) => `${started}/${lost}`;
+  const batches = checkBatcher(async (checks: readonly PendingCheck[]) => {
+    const lost = context.connectionsLost();
+    // One row per compared check and resource, so each probe is one range of the (tenant_id, resource, xid) key.
+    const probes = checks.flatMap((check, position) => check.snapshot === undefined ? [] : check.resources.map((resource) => ({ ...check, position, resource })));
+    const { rows } = await sql<{ snapshot: string; started: string; changed: number[] }>`SELECT pg_current_snapshot()::text AS snapshot,
+      ${SERVER_STARTED} AS started, ARRAY(
+        SELECT DISTINCT c.position FROM unnest(${probes.map((probe) => probe.position)}::int[], ${probes.map((probe) => probe.tenantId)}::text[],
+          ${probes.map((probe) => probe.resource)}::text[], ${probes.map((probe) => probe.snapshot!)}::text[])
+          AS c(position, tenant_id, resource, snapshot)
+        WHERE pg_snapshot_xmax(pg_current_snapshot()) < pg_snapshot_xmax(c.snapshot::pg_snapshot) OR EXISTS (
+          SELECT 1 FROM data_changes WHERE tenant_id IN (c.tenant_id, '*') AND resource = c.resource
+          AND xid >= pg_snapshot_xmin(c.snapshot::pg_snapshot) AND NOT pg_visible_in_snapshot(xid, c.snapshot::pg_snapshot))
+      ) AS changed`.execute(kysely);
+    const row = rows[0]!;
+    const current = incarnation(row.started, lost);
+    const changed = new Set(row.changed);
+    return checks.map((check, position): VersionCheck => ({
+      current: `${row.snapshot}@${current}`,
+      unchanged: check.snapshot !== undefined && !changed.has(position) && current === check.incarnation,
+    }));
+  });
   return {
-    async check(tenantId, resources, stored) {
+    check(tenantId, resources, stored) {
       if (context.inTransaction()) return undefined;
-      const lost = context.connectionsLost();
       const separator = stored?.lastIndexOf('@') ?? -1;
-      const [snapshot, storedIncarnation] = separator < 0 ? [undefined, undefined] : [stored!.slice(0, separator), stored!.slice(separator + 1)];
-      const changed = snapshot === undefined
-        ? sql<boolean>`true`
-        : sql<boolean>`pg_snapshot_xmax(pg_current_snapshot()) < pg_snapshot_xmax(${snapshot}::pg_snapshot) OR EXISTS (
-            SELECT 1 FROM data_changes WHERE tenant_id IN (${tenantId}, '*') AND resource = ANY(${resources}::text[])
-            AND xid >= pg_snapshot_xmin(${snapshot}::pg_snapshot) AND NOT pg_visible_in_snapshot(xid, ${snapshot}::pg_snapshot))`;
-      const { rows } = await sql<{ snapshot: string; started: string; changed: boolean }>`SELECT pg_current_snapshot()::text AS snapshot,
-        ${SERVER_STARTED} AS started, ${changed} AS changed`.execute(kysely);
-      const row = rows[0]!;
-      const current = incarnation(row.started, lost);
-      return { current: `${row.snapshot}@${current}`, unchanged: !row.changed && current === storedIncarnation };
+      return separator < 0
+        ? batches.add({ tenantId, resources, snapshot: undefined, incarnation: undefined })
+        : batches.add({ tenantId, resources, snapshot: stored!.slice(0, separator), incarnation: stored!.slice(separator + 1) });
     },
     maxAgeMs: PG_VERSION_MAX_AGE_MS,
     compactEveryMs: PG_COMPACT_EVERY_MS,
