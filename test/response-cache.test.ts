@@ -283,6 +283,21 @@ for (const dialect of dialects().filter((name) => name !== 'mysql')) describe(`r
     assert.equal((await versions.check(tenantC, ['tickets'], version))?.unchanged, false);
   });
 
+  if (dialect === 'postgres') it('checks asked for at once share a statement, and each gets its own tenant\'s and resources\' answer', async () => {
+    const versions = server.db.dataVersions!;
+    const [alertsA, alertsB, ticketsB] = await Promise.all([
+      versions.check(tenantA, ['alerts'], undefined), versions.check(tenantB, ['alerts'], undefined), versions.check(tenantB, ['tickets'], undefined),
+    ]);
+    assert.equal(alertsA!.current, alertsB!.current, 'one statement, one snapshot');
+    await insertAlert(tenantB, 'Changes only B\'s alerts');
+    const answers = await Promise.all([
+      versions.check(tenantA, ['alerts'], alertsA!.current), versions.check(tenantB, ['alerts'], alertsB!.current),
+      versions.check(tenantB, ['tickets'], ticketsB!.current), versions.check(tenantA, ['tickets', 'alerts'], undefined),
+      versions.check(tenantB, ['systems', 'alerts'], ticketsB!.current),
+    ]);
+    assert.deepEqual(answers.map((answer) => answer!.unchanged), [true, false, true, false, false]);
+  });
+
   if (dialect === 'postgres') it('a version from another server incarnation never holds: restarted, crashed (connections lost), or ids handed out again', async () => {
     let lost = 0;
     const versions = pgDataVersions(server.db.kysely, { inTransaction: () => false, connectionsLost: () => lost });

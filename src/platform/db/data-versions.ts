@@ -69,7 +69,7 @@ const MAX_CHECKS_PER_STATEMENT = 256;
  * still takes its snapshot after it was asked for, which is all its guarantee needs.
  */
 function checkBatcher(run: (checks: readonly PendingCheck[]) => Promise<VersionCheck[]>) {
-  let waiting: { check: PendingCheck; resolve: (result: VersionCheck) => void; reject: (error: unknown) => void }[] = [];
+  const waiting: { check: PendingCheck; resolve: (result: VersionCheck) => void; reject: (error: unknown) => void }[] = [];
   const flush = () => {
     const batch = waiting.splice(0, MAX_CHECKS_PER_STATEMENT);
     if (waiting.length > 0) setImmediate(flush);
