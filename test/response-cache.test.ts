@@ -4,9 +4,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { after, before, describe, it } from 'node:test';
+import Fastify from 'fastify';
 import { sql } from 'kysely';
 import pg from 'pg';
+import { Registry } from 'prom-client';
 import { pgDataVersions, sqliteDataVersions } from '../src/platform/db/data-versions.ts';
+import { registerResponseCache } from '../src/platform/http/response-cache.ts';
 import { newId } from '../src/platform/ids.ts';
 import { dialects, startServer, type TestServer } from './helpers/harness.ts';
 import { setupTenants } from './helpers/suite.ts';
@@ -407,4 +410,23 @@ describe('response cache: off', () => {
       }
     });
   }
+});
+
+describe('response cache: cached routes', () => {
+  it('must act on one tenant and name at least one declared resource, or the app does not start', async () => {
+    const route = (config: Record<string, unknown>) => async () => {
+      const app = Fastify();
+      registerResponseCache(app, { resources: new Set(['alerts']), maxBytes: 1_000_000, dataVersions: undefined, registry: new Registry() });
+      app.get('/page', { config }, async () => ({}));
+      try {
+        await app.ready();
+      } finally {
+        await app.close();
+      }
+    };
+    await route({ tenant: 'required', cache: ['alerts'] })();
+    await assert.rejects(route({ tenant: 'required', cache: [] }), /must name the resources its page shows/);
+    await assert.rejects(route({ tenant: 'required', cache: ['tickets'] }), /no module declares the cached resource tickets/);
+    await assert.rejects(route({ cache: ['alerts'] }), /must declare config.tenant 'required'/);
+  });
 });

@@ -67,7 +67,7 @@ function ownBuffer(text: string): Buffer {
  * newer, than it is. Only tenant users' requests are cached (a SUPER_ADMIN names the tenant per
  * request and is rare), and not one-off reads (`since`, `cursor`, `q`). Off when maxBytes is 0 or
  * the database keeps no versions (MySQL). A cached route must act on one tenant
- * (`config.tenant: 'required'`) and name declared resources.
+ * (`config.tenant: 'required'`) and name at least one declared resource.
  */
 export function registerResponseCache(app: FastifyInstance, options: ResponseCacheOptions): void {
   const { dataVersions } = options;
@@ -75,6 +75,8 @@ export function registerResponseCache(app: FastifyInstance, options: ResponseCac
     const resources = route.config?.cache;
     if (resources === undefined) return;
     if (route.config?.tenant !== 'required') throw new Error(`${route.url}: a cached route must declare config.tenant 'required'`);
+    // A page that depends on no recorded data would never change (and PostgreSQL's check needs a resource to probe).
+    if (resources.length === 0) throw new Error(`${route.url}: a cached route must name the resources its page shows`);
     const unknown = resources.filter((resource) => !options.resources.has(resource));
     if (unknown.length > 0) throw new Error(`${route.url}: no module declares the cached resource ${unknown.join(', ')}`);
   });
