@@ -10,6 +10,19 @@ import { makeAlert } from './helpers/factories.ts';
 import { WebClient } from './helpers/web-client.ts';
 import { forEachDialect } from './helpers/suite.ts';
 import { seedTenant, XSS, type SeededTenant } from './web-fixture.ts';
+import { ALERT_STATUSES, ASSET_STATUSES, SYSTEM_STATUSES, VULNERABILITY_STATUSES } from '../src/modules/security-domain/vocabulary.ts';
+import { translator, type MessageKey } from '../src/modules/web/i18n.ts';
+
+describe('web UI catalogue', () => {
+  it('names every status of systems, assets, alerts and vulnerabilities in both languages', () => {
+    for (const language of ['en', 'es'] as const) {
+      const t = translator(language);
+      for (const status of [...SYSTEM_STATUSES, ...ASSET_STATUSES, ...ALERT_STATUSES, ...VULNERABILITY_STATUSES]) {
+        assert.ok(t(`status.${status}` as MessageKey), `${language}: status.${status}`);
+      }
+    }
+  });
+});
 
 describe('web UI stylesheet', () => {
   it('is the build of the current views and styles (run `npm run build:css` after changing them)', () => {
@@ -178,6 +191,9 @@ forEachDialect('web UI over HTTP', { env: { SENTINEL_SYNC: 'off' }, tenants: 'We
     page = await web.get('/security');
     assert.match(page.text, /<html lang="es" class="">/);
     assert.match(page.text, /Sistemas por estado/);
+    const system = await web.get(`/security/systems/${seededA.systemId}`);
+    assert.match(system.text, /Fuera de línea/, 'an offline asset in Spanish');
+    assert.doesNotMatch(system.text, />offline</);
     // Remembered for the user, on another browser too.
     const elsewhere = new WebClient(ctx.server);
     await elsewhere.signIn(ctx.a.viewer.username);

@@ -184,12 +184,12 @@ const TONES = {
 
 export type Tone = keyof typeof TONES;
 
-export const badge = (text: string, tone: Tone) => h`<span class="inline-flex items-center rounded-full px-2 py-0.5 text-xs font-semibold ${TONES[tone]}">${text}</span>`;
+export const badge = (text: string, tone: Tone) => h`<span class="inline-flex items-center whitespace-nowrap rounded-full px-2 py-0.5 text-xs font-semibold ${TONES[tone]}">${text}</span>`;
 
 const SEVERITY_TONES: Record<string, Tone> = { critical: 'red', high: 'orange', medium: 'amber', low: 'blue', info: 'slate' };
 const STATUS_TONES: Record<string, Tone> = {
   online: 'green', warning: 'amber', alert: 'red', active: 'red', acknowledged: 'amber', resolved: 'green', open: 'blue', in_progress: 'amber', closed: 'slate',
-  patching: 'amber', mitigated: 'green', running: 'green', stopped: 'red', outside_shift: 'slate',
+  patching: 'amber', mitigated: 'green', running: 'green', stopped: 'red', outside_shift: 'slate', offline: 'red', unknown: 'slate',
 };
 
 export function severityBadge(view: ViewContext, severity: string): Html {
