@@ -64,7 +64,7 @@ const MAX_CHECKS_PER_STATEMENT = 256;
 
 /**
  * Gathers the checks asked for during one turn of the event loop and runs them as one statement
- * (after the I/O callbacks of that turn, like ioredis's auto-pipelining): under load a node sends
+ * (after the I/O callbacks of that turn): under load a node sends
  * one round trip, one parse and one plan for a batch of requests instead of one each. Each check
  * still takes its snapshot after it was asked for, which is all its guarantee needs.
  */
