@@ -64,9 +64,9 @@ const MAX_CHECKS_PER_STATEMENT = 256;
 
 /**
  * Gathers the checks asked for during one turn of the event loop and runs them as one statement
- * (after the I/O callbacks of that turn): under load a node sends
- * one round trip, one parse and one plan for a batch of requests instead of one each. Each check
- * still takes its snapshot after it was asked for, which is all its guarantee needs.
+ * after that turn's I/O callbacks: under load a node sends one round trip, one parse and one plan
+ * for a batch of requests instead of one each. Each check still takes its snapshot after it was
+ * asked for, which is all its guarantee needs.
  */
 function checkBatcher(run: (checks: readonly PendingCheck[]) => Promise<VersionCheck[]>) {
   const waiting: { check: PendingCheck; resolve: (result: VersionCheck) => void; reject: (error: unknown) => void }[] = [];
