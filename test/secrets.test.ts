@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import type { TokenCredential } from '@azure/identity';
 import { loadConfig } from '../src/config.ts';
@@ -20,6 +22,8 @@ import {
 import { createServerDatabase, dialects } from './helpers/harness.ts';
 import { opensslAvailable, startAzureKeyVaultSimulator, type AzureKeyVaultSimulator } from './simulators/azure-keyvault.ts';
 import { startVaultSimulator, type VaultSimulator } from './simulators/vault.ts';
+
+const run = promisify(execFile);
 
 const MASTER = 'test-master-secret-0123456789-abcdefghijklmnop';
 const OTHER = 'another-master-secret-9876543210-zyxwvutsrqpon';
@@ -482,6 +486,28 @@ describe('createSecretStore', () => {
       assert.deepEqual([vault.kind, vault.writable, azure.kind, azure.writable], ['vault', true, 'azure-keyvault', true]);
     } finally {
       await db.close();
+    }
+  });
+});
+
+describe('the generated master secret', () => {
+  it('is created once, whole and private, and processes starting at once all read the same key', async () => {
+    const script = `import { loadSecretKey } from ${JSON.stringify(path.resolve('src/platform/auth/secret-key.ts'))};
+      process.stdout.write(loadSecretKey({ secretKey: undefined, dataDir: process.argv[1] }));`;
+    for (let round = 0; round < 4; round++) {
+      const dataDir = mkdtempSync(path.join(tmpdir(), 'sentinel-key-'));
+      try {
+        const keys = await Promise.all(Array.from({ length: 6 }, async () => {
+          const { stdout } = await run(process.execPath, ['--no-warnings', '--input-type=module', '-e', script, dataDir]);
+          return stdout;
+        }));
+        assert.equal(new Set(keys).size, 1, `one key: ${keys.join(' | ')}`);
+        assert.ok(keys[0]!.length >= 64, 'a whole key');
+        assert.equal(statSync(path.join(dataDir, 'secret.key')).mode & 0o777, 0o600);
+        assert.deepEqual(readdirSync(dataDir), ['secret.key'], 'no candidate file left behind');
+      } finally {
+        rmSync(dataDir, { recursive: true, force: true });
+      }
     }
   });
 });

@@ -1,5 +1,5 @@
-import { randomBytes, hkdfSync } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes, randomUUID, hkdfSync } from 'node:crypto';
+import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../../config.ts';
 
@@ -11,11 +11,18 @@ export function loadSecretKey(config: Pick<Config, 'secretKey' | 'dataDir'>): st
   if (config.secretKey !== undefined) return config.secretKey;
   const file = path.join(config.dataDir, 'secret.key');
   mkdirSync(config.dataDir, { recursive: true });
-  try {
-    // 'wx' fails if the file exists, so two processes starting at once agree on one key.
-    writeFileSync(file, randomBytes(48).toString('base64url'), { flag: 'wx', mode: 0o600 });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  if (!existsSync(file)) {
+    // Written whole under a name of its own, then linked into place: a link fails if the file exists,
+    // so two processes starting at once agree on one key, and neither can read it half-written.
+    const candidate = `${file}.${randomUUID()}.tmp`;
+    try {
+      writeFileSync(candidate, randomBytes(48).toString('base64url'), { flag: 'wx', mode: 0o600 });
+      linkSync(candidate, file);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    } finally {
+      rmSync(candidate, { force: true });
+    }
   }
   return readFileSync(file, 'utf8').trim();
 }
